@@ -1,0 +1,50 @@
+# novbe: the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: install demo test lint bench system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages some parts need (socat for linked ptys, espeak-ng for the default voice
+# pack, libpulse0 for QtMultimedia). Installed only when missing and only when we are root.
+system-deps:
+	@missing=""; \
+	command -v socat >/dev/null || missing="$$missing socat"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	dpkg -s libpulse0 >/dev/null 2>&1 || missing="$$missing libpulse0"; \
+	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null 2>&1 || echo "warning: could not install$$missing"; \
+	  else echo "please install the Debian packages:$$missing"; fi; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy server wire hardware kiosk counter display
+	$(VENV)/bin/lint-imports
+
+test: install system-deps lint
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+bench: install system-deps
+	$(PY) -m bench
+
+demo: install system-deps
+	$(VENV)/bin/novbe demo
+
+clean:
+	rm -rf $(VENV) var demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,245 @@
+"""Events: what happened. The engine returns them; the store appends them to the log;
+the hub sends them to the clients. Replaying them with ``QueueEngine.apply`` rebuilds
+the engine's state exactly. Frozen values; don't subclass them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from .types import (
+    AgencyCode,
+    CounterNo,
+    Lang,
+    OperatorLogin,
+    Priority,
+    ServiceCode,
+    Source,
+    TicketId,
+)
+
+_evt = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+@_evt
+class DayOpened:
+    day: date
+    at: datetime
+
+
+@_evt
+class DayClosed:
+    at: datetime
+    unserved: tuple[TicketId, ...] = ()
+    """Tickets that ended CLOSED_UNSERVED."""
+
+
+@_evt
+class TicketIssued:
+    ticket: TicketId
+    number: str
+    service: ServiceCode
+    agency: AgencyCode
+    at: datetime
+    lang: Lang = "az"
+    priority: Priority = Priority.NONE
+    source: Source = Source.KIOSK
+    appointment: str | None = None
+    ahead: int = 0
+    """Citizens expected to be called before this one, at issue."""
+    wait_low_min: float = 0.0
+    wait_high_min: float = 0.0
+    """The printed wait range, in minutes."""
+    wait_est_min: float = 0.0
+    """The point estimate inside the range (for measuring the predictor)."""
+
+
+@_evt
+class TicketCancelled:
+    ticket: TicketId
+    number: str
+    at: datetime
+
+
+@_evt
+class TicketCalled:
+    ticket: TicketId
+    number: str
+    service: ServiceCode
+    counter: CounterNo
+    at: datetime
+
+
+@_evt
+class TicketRecalled:
+    ticket: TicketId
+    number: str
+    counter: CounterNo
+    recalls: int
+    at: datetime
+
+
+@_evt
+class ServiceStarted:
+    ticket: TicketId
+    number: str
+    counter: CounterNo
+    at: datetime
+
+
+@_evt
+class TicketFinished:
+    ticket: TicketId
+    number: str
+    counter: CounterNo
+    at: datetime
+
+
+@_evt
+class TicketNoShow:
+    ticket: TicketId
+    number: str
+    counter: CounterNo
+    at: datetime
+
+
+@_evt
+class TicketTransferred:
+    """The ticket waits again, in ``to_service`` (and for ``to_counter`` if named).
+
+    Its original arrival time is kept for the statistics. ``return_to`` is the
+    counter it goes back to once ``to_service`` has finished it.
+    """
+
+    ticket: TicketId
+    number: str
+    from_counter: CounterNo
+    to_service: ServiceCode
+    at: datetime
+    to_counter: CounterNo | None = None
+    return_to: CounterNo | None = None
+
+
+@_evt
+class TicketParked:
+    ticket: TicketId
+    number: str
+    counter: CounterNo
+    at: datetime
+
+
+@_evt
+class CounterOpened:
+    counter: CounterNo
+    at: datetime
+    operator: OperatorLogin | None = None
+
+
+@_evt
+class CounterPaused:
+    counter: CounterNo
+    at: datetime
+
+
+@_evt
+class CounterResumed:
+    counter: CounterNo
+    at: datetime
+
+
+@_evt
+class CounterClosed:
+    counter: CounterNo
+    at: datetime
+
+
+Event = (
+    DayOpened
+    | DayClosed
+    | TicketIssued
+    | TicketCancelled
+    | TicketCalled
+    | TicketRecalled
+    | ServiceStarted
+    | TicketFinished
+    | TicketNoShow
+    | TicketTransferred
+    | TicketParked
+    | CounterOpened
+    | CounterPaused
+    | CounterResumed
+    | CounterClosed
+)
+
+EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(Event)}
+"""Event class by its name, the ``type`` field of a serialized event."""
+
+
+# --- serialization -------------------------------------------------------------------
+# The store and the wire both need events as JSON-able dicts; one codec for both.
+
+_Conv = Callable[[Any], Any]
+
+
+def _decoder(hint: Any) -> _Conv:
+    origin = typing.get_origin(hint)
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
+        inner = _decoder(args[0])
+        return lambda v: None if v is None else inner(v)
+    if origin is tuple:
+        return tuple
+    if hint is datetime:
+        return datetime.fromisoformat
+    if hint is date:
+        return date.fromisoformat
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    return lambda v: v
+
+
+def _encoder(hint: Any) -> _Conv | None:
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    base = args[0] if len(args) == 1 else hint
+    if base in (datetime, date):
+        return lambda v: None if v is None else v.isoformat()
+    if typing.get_origin(base) is tuple:
+        return list
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        return lambda v: None if v is None else v.value
+    return None
+
+
+_CODECS: dict[type[Any], list[tuple[str, _Conv | None, _Conv]]] = {}
+
+
+def _codec(cls: type[Any]) -> list[tuple[str, _Conv | None, _Conv]]:
+    codec = _CODECS.get(cls)
+    if codec is None:
+        hints = typing.get_type_hints(cls)
+        codec = [(f.name, _encoder(hints[f.name]), _decoder(hints[f.name])) for f in dataclasses.fields(cls)]
+        _CODECS[cls] = codec
+    return codec
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """Return ``{"type": "TicketCalled", "ticket": ..., ...}`` with JSON-able values."""
+    out: dict[str, Any] = {"type": type(event).__name__}
+    for name, enc, _ in _codec(type(event)):
+        value = getattr(event, name)
+        out[name] = enc(value) if enc is not None else value
+    return out
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Inverse of :func:`event_to_dict`. Raises KeyError or ValueError on bad input."""
+    cls = EVENT_TYPES[data["type"]]
+    kwargs = {name: dec(data[name]) for name, _, dec in _codec(cls) if name in data}
+    event: Event = cls(**kwargs)
+    return event

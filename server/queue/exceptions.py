@@ -1,0 +1,75 @@
+"""Errors of the queue engine.
+
+Every error means "nothing changed": the engine checks before it acts.
+
+* QueueError
+    * InvalidTransition     # the ticket's or counter's state doesn't allow the command
+    * UnknownTicket
+    * UnknownService
+    * UnknownCounter
+    * CounterNotOpen        # the counter is closed or paused
+    * CounterBusy           # the counter already holds a ticket
+    * NoCurrentTicket       # the command needs the counter's current ticket
+    * NothingToCall         # no ticket waiting for this counter
+    * DayNotOpen            # the center's day has not been opened, or is closed
+    * ServiceUnavailable    # new tickets refused: closed for today, or full
+"""
+
+from __future__ import annotations
+
+
+class QueueError(Exception):
+    """Base class. ``code`` is the stable, machine-readable name used on the wire."""
+
+    code = "queue_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidTransition(QueueError):
+    code = "invalid_transition"
+
+
+class UnknownTicket(QueueError):
+    code = "unknown_ticket"
+
+
+class UnknownService(QueueError):
+    code = "unknown_service"
+
+
+class UnknownCounter(QueueError):
+    code = "unknown_counter"
+
+
+class CounterNotOpen(QueueError):
+    code = "counter_not_open"
+
+
+class CounterBusy(QueueError):
+    code = "counter_busy"
+
+
+class NoCurrentTicket(QueueError):
+    code = "no_current_ticket"
+
+
+class NothingToCall(QueueError):
+    code = "nothing_to_call"
+
+
+class DayNotOpen(QueueError):
+    code = "day_not_open"
+
+
+class ServiceUnavailable(QueueError):
+    """``details["reason"]`` is ``"closed"`` (no open counter serves it today) or
+    ``"full"`` (it can no longer be served before closing)."""
+
+    code = "service_unavailable"

@@ -1,0 +1,69 @@
+"""What the engine needs to know about a hall: services, counters, hours, rules.
+
+These are plain frozen values built once at start-up, from the center configuration
+(``server/center.py``) or directly by the simulator and the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+
+from .types import AgencyCode, CounterNo, PriorityMode, Selection, ServiceCode, ZoneCode
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPolicy:
+    """How one counter picks the next citizen. See docs/routing.md.
+
+    Order of precedence when a counter calls next:
+
+    1. citizens returning to this counter (``return_to_me`` transfers) and tickets
+       transferred to this counter by name, if ``returning_first``;
+    2. priority rights, as ``priority_mode`` says;
+    3. among the rest, ``selection`` across the counter's services, except that a
+       ticket that has waited longer than ``max_wait_min`` goes first.
+
+    Within one service and one priority class the order is always first come,
+    first served.
+    """
+
+    returning_first: bool = True
+    priority_mode: PriorityMode = PriorityMode.STRICT
+    head_start_min: float = 10.0
+    selection: Selection = Selection.OLDEST_FIRST
+    max_wait_min: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDef:
+    code: ServiceCode
+    agency: AgencyCode
+    prefix: str
+    """Ticket prefix. Services of one agency usually share the agency's prefix,
+    and then share one numbering sequence."""
+    mean_service_min: float
+    zone: ZoneCode = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CounterDef:
+    number: CounterNo
+    zone: ZoneCode
+    services: dict[ServiceCode, float]
+    """Service code -> weight (1.0 unless the configuration says otherwise)."""
+    policy: RoutingPolicy = field(default_factory=RoutingPolicy)
+    agency: AgencyCode = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hall:
+    services: dict[ServiceCode, ServiceDef]
+    counters: dict[CounterNo, CounterDef]
+    opens: time = time(9, 0)
+    closes: time = time(19, 0)
+    recall_limit: int = 3
+    """A ticket recalled this many times without showing up may be marked no-show
+    by a further recall (the engine does it by itself)."""
+    last_ticket_margin_min: float = 0.0
+    """Refuse a ticket when its estimated wait would end later than closing minus this."""

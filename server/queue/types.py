@@ -1,0 +1,96 @@
+"""Plain values shared by the queue engine, the store, the wire protocol and the apps.
+
+Nothing here does I/O or imports a third-party package.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal
+
+TicketId = str
+"""Unique across days: ``"20261122-A015"`` (service day, then the display number)."""
+
+CounterNo = int
+"""The number painted above a counter (1, 2, ... 81)."""
+
+ServiceCode = str
+AgencyCode = str
+ZoneCode = str
+OperatorLogin = str
+
+Lang = Literal["az", "ru", "en"]
+LANGS: tuple[Lang, ...] = ("az", "ru", "en")
+
+
+class Priority(enum.StrEnum):
+    """A citizen's priority right, as the law lists them."""
+
+    NONE = "none"
+    ELDERLY = "elderly"
+    DISABLED = "disabled"
+    PREGNANT = "pregnant"
+    VETERAN = "veteran"
+    MARTYR_FAMILY = "martyr_family"
+
+
+class Source(enum.StrEnum):
+    """Where a ticket came from."""
+
+    KIOSK = "kiosk"
+    APPOINTMENT = "appointment"
+    TRANSFER = "transfer"
+
+
+class TicketState(enum.StrEnum):
+    """Where a ticket is in its life cycle (see ``server/queue/_state.py``)."""
+
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    PARKED = "parked"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    TRANSFERRED = "transferred"
+    CANCELLED = "cancelled"
+    CLOSED_UNSERVED = "closed_unserved"
+    """Still waiting when the center closed: "not served, center closed"."""
+
+
+FINAL_STATES = frozenset(
+    {
+        TicketState.DONE,
+        TicketState.NO_SHOW,
+        TicketState.TRANSFERRED,
+        TicketState.CANCELLED,
+        TicketState.CLOSED_UNSERVED,
+    }
+)
+
+
+class CounterState(enum.StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    PAUSED = "paused"
+
+
+class PriorityMode(enum.StrEnum):
+    """How a counter treats priority rights when it calls next."""
+
+    STRICT = "strict"
+    """Any waiting citizen with a priority right goes before everyone without one."""
+    HEAD_START = "head_start"
+    """A citizen with a priority right counts as having arrived ``head_start_min`` earlier."""
+    NONE = "none"
+    """Priority rights are ignored by routing (still recorded for statistics)."""
+
+
+class Selection(enum.StrEnum):
+    """How a counter chooses among its services."""
+
+    OLDEST_FIRST = "oldest_first"
+    """The citizen who has waited longest across all the counter's services."""
+    WEIGHTED = "weighted"
+    """Wait time multiplied by the counter's weight for the service; highest goes first."""
+    STRICT_ORDER = "strict_order"
+    """The counter's services in the order listed: the first non-empty queue wins."""
