@@ -1,0 +1,365 @@
+"""The event store: an append-only, hash-chained log of engine events.
+
+One server process owns a center's log and is its only writer. It keeps the
+chain's head (last seq and hash) in memory, so an append is one INSERT batch in
+one transaction. A second writer can't interleave silently: ``seq`` is the
+primary key, so its stale head makes its insert fail and the append raises
+:class:`StoreError` (which also makes the store re-read the head).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Select, Table, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.queue.events import Event, event_from_dict, event_to_dict
+
+from .chain import GENESIS_HASH, canonical_json, chain_hash
+from .db import WRITE, SqliteSync, make_engine
+from .exceptions import StoreError
+from .models import Base
+
+_events: Table = Base.metadata.tables["events"]
+_replies: Table = Base.metadata.tables["replies"]
+_devices: Table = Base.metadata.tables["device_status"]
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What one client request produced: its events and the reply sent for it.
+
+    ``request`` is ``(client identity, request id)``; with it, ``reply`` is
+    stored so that the same request repeated later gets the same answer.
+    """
+
+    events: Sequence[Event]
+    request: tuple[str, str] | None = None
+    reply: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # A stored request without its reply would make a retry look unanswered
+        # and run the command a second time.
+        if self.request is not None and self.reply is None:
+            raise ValueError(f"commit for request {self.request!r} has no reply")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as read back from the log."""
+
+    seq: int
+    event: Event
+    hash: str
+    prev_hash: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """The result of :meth:`EventStore.verify`.
+
+    ``checked`` counts the events found intact before the first problem (all of
+    them when ``ok``). ``first_bad_seq`` is the first broken or missing event.
+    """
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+class EventStore:
+    """The log of one center, in SQLite (``sqlite:///path.db``) or PostgreSQL
+    (``postgresql+psycopg://user@host/db``).
+
+    Thread-safe: appends are serialized by a lock; reads run concurrently.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, sqlite_synchronous: SqliteSync = "FULL") -> None:
+        self.url = url
+        self._engine = make_engine(url, echo=echo, sqlite_synchronous=sqlite_synchronous)
+        self._lock = threading.Lock()
+        self._head: tuple[int, str] | None = None
+        """(last seq, its hash) once read; None means "read it from the database"."""
+
+    # --- schema --------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest revision (alembic upgrade head). Idempotent."""
+        config = Config()
+        location = str(importlib.resources.files("server.store") / "migrations")
+        # Config values go through ConfigParser interpolation.
+        config.set_main_option("script_location", location.replace("%", "%%"))
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"migrating {self._safe_url()} failed: {exc}") from exc
+
+    # --- writing -------------------------------------------------------------------
+
+    def append(self, commits: Sequence[Commit]) -> list[list[int]]:
+        """Append the events of ``commits`` in one transaction; return each commit's seqs.
+
+        Returns only after the transaction is durably committed. On error raises
+        :class:`StoreError` and nothing of the batch is in the log.
+        """
+        if not commits:
+            return []
+        # Serializing is pure CPU work: do it before taking the lock.
+        payloads = [[(type(e).__name__, canonical_json(event_to_dict(e))) for e in c.events] for c in commits]
+        now = datetime.now(UTC)
+        with self._lock:
+            try:
+                seq, prev = self._read_head()
+                event_rows: list[dict[str, Any]] = []
+                reply_rows: list[dict[str, Any]] = []
+                result: list[list[int]] = []
+                for commit, items in zip(commits, payloads, strict=True):
+                    seqs: list[int] = []
+                    for type_name, payload in items:
+                        seq += 1
+                        digest = chain_hash(prev, payload)
+                        event_rows.append(
+                            {
+                                "seq": seq,
+                                "type": type_name,
+                                "payload": payload,
+                                "prev_hash": prev,
+                                "hash": digest,
+                                "recorded_at": now,
+                            }
+                        )
+                        seqs.append(seq)
+                        prev = digest
+                    result.append(seqs)
+                    if commit.request is not None:
+                        client, request_id = commit.request
+                        reply_rows.append(
+                            {
+                                "client": client,
+                                "request_id": request_id,
+                                "first_seq": seqs[0] if seqs else None,
+                                "last_seq": seqs[-1] if seqs else None,
+                                "reply": canonical_json(commit.reply or {}),
+                                "recorded_at": now,
+                            }
+                        )
+                with self._engine.connect() as conn:
+                    conn.execution_options(**{WRITE: True})
+                    with conn.begin():
+                        if event_rows:
+                            conn.execute(insert(_events), event_rows)
+                        if reply_rows:
+                            conn.execute(insert(_replies), reply_rows)
+            except SQLAlchemyError as exc:
+                # Re-read the head next time: if the commit itself failed in doubt
+                # (connection lost while committing), the database knows the truth.
+                self._head = None
+                raise StoreError(f"append of {len(event_rows)} events failed: {exc}") from exc
+            self._head = (seq, prev)
+            return result
+
+    def record_device_status(self, device: str, role: str, status: dict[str, Any], at: datetime) -> None:
+        """Remember the last known health of ``device`` (upsert; not part of the chain)."""
+        values = {"device": device, "role": role, "status": canonical_json(status), "at": at}
+        dialect = self._engine.dialect.name
+        stmt: Any
+        if dialect == "postgresql":
+            stmt = postgresql.insert(_devices).values(values)
+        else:
+            stmt = sqlite.insert(_devices).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_devices.c.device],
+            set_={"role": stmt.excluded.role, "status": stmt.excluded.status, "at": stmt.excluded.at},
+        )
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    conn.execute(stmt)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"recording the status of {device!r} failed: {exc}") from exc
+
+    # --- reading -------------------------------------------------------------------
+
+    def last_seq(self) -> int:
+        """The seq of the last event in the log, 0 if it is empty."""
+        with self._lock:
+            try:
+                return self._read_head()[0]
+            except SQLAlchemyError as exc:
+                raise StoreError(f"reading the head of the log failed: {exc}") from exc
+
+    def load(self, after_seq: int = 0, *, batch: int = 5000) -> Iterator[StoredEvent]:
+        """Yield the events after ``after_seq`` in seq order, reading ``batch`` rows at a time.
+
+        Each batch is its own short query (keyset pagination on seq), so a slow
+        consumer holds no transaction open and appends can go on meanwhile.
+        """
+        query = select(
+            _events.c.seq, _events.c.payload, _events.c.hash, _events.c.prev_hash, _events.c.recorded_at
+        )
+        for rows in self._batches(query, after_seq, None, batch):
+            for seq, payload, digest, prev, recorded_at in rows:
+                yield StoredEvent(seq, _decode(seq, payload), digest, prev, recorded_at)
+
+    def events_between(self, after_seq: int, upto_seq: int | None = None) -> list[StoredEvent]:
+        """The events with ``after_seq < seq <= upto_seq`` (to the end if ``upto_seq`` is None)."""
+        query = select(
+            _events.c.seq, _events.c.payload, _events.c.hash, _events.c.prev_hash, _events.c.recorded_at
+        )
+        return [
+            StoredEvent(seq, _decode(seq, payload), digest, prev, recorded_at)
+            for rows in self._batches(query, after_seq, upto_seq, 5000)
+            for seq, payload, digest, prev, recorded_at in rows
+        ]
+
+    def find_reply(self, client: str, request_id: str) -> dict[str, Any] | None:
+        """The reply stored for a request, or None if the request was never committed."""
+        query = select(_replies.c.reply).where(
+            _replies.c.client == client, _replies.c.request_id == request_id
+        )
+        try:
+            with self._engine.connect() as conn:
+                text = conn.execute(query).scalar_one_or_none()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"looking up request {request_id!r} of {client!r} failed: {exc}") from exc
+        if text is None:
+            return None
+        reply: dict[str, Any] = json.loads(text)
+        return reply
+
+    def device_statuses(self) -> dict[str, tuple[str, dict[str, Any], datetime]]:
+        """The last known status of every device: ``{device: (role, status, at)}``."""
+        query = select(_devices.c.device, _devices.c.role, _devices.c.status, _devices.c.at)
+        try:
+            with self._engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"reading device statuses failed: {exc}") from exc
+        return {device: (role, json.loads(status), at) for device, role, status, at in rows}
+
+    # --- audit ---------------------------------------------------------------------
+
+    def verify(self) -> AuditReport:
+        """Check the whole chain and name the first broken or missing event.
+
+        Checks, in seq order: no seq is missing, each ``prev_hash`` is the hash
+        of the event before, each hash matches its payload, and each payload is
+        a well-formed event of the type in its row.
+        """
+        query = select(_events.c.seq, _events.c.type, _events.c.payload, _events.c.prev_hash, _events.c.hash)
+        checked = 0
+        prev = GENESIS_HASH
+        for rows in self._batches(query, 0, None, 5000):
+            for seq, type_name, payload, prev_hash, digest in rows:
+                expected = checked + 1
+                if seq != expected:
+                    where = f"log starts at {seq}" if expected == 1 else f"log jumps from {checked} to {seq}"
+                    return AuditReport(False, checked, expected, f"event {expected} missing: {where}")
+                if prev_hash != prev:
+                    return AuditReport(False, checked, seq, f"event {seq}: previous-hash link broken")
+                if chain_hash(prev_hash, payload) != digest:
+                    return AuditReport(False, checked, seq, f"event {seq}: hash does not match its content")
+                try:
+                    content_type = type(event_from_dict(json.loads(payload))).__name__
+                except (KeyError, ValueError, TypeError) as exc:
+                    return AuditReport(
+                        False, checked, seq, f"event {seq}: content is not a valid event ({exc})"
+                    )
+                if content_type != type_name:
+                    problem = f"event {seq}: type column says {type_name}, content is {content_type}"
+                    return AuditReport(False, checked, seq, problem)
+                prev = digest
+                checked += 1
+        # Tail truncation leaves a valid chain; we can only catch it against what
+        # this process itself wrote (docs/store.md: anchor the head externally).
+        head = self._head
+        if head is not None and head[0] > checked:
+            problem = f"event {checked + 1} missing: log ends at {checked}, but {head[0]} were written"
+            return AuditReport(False, checked, checked + 1, problem)
+        return AuditReport(True, checked)
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close all connections. The store can't be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"EventStore({self._safe_url()!r})"
+
+    # --- internals -----------------------------------------------------------------
+
+    def _safe_url(self) -> str:
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def _read_head(self) -> tuple[int, str]:
+        """The (last seq, last hash), from memory or the database. Call with the lock held."""
+        if self._head is None:
+            query = select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1)
+            with self._engine.connect() as conn:
+                row = conn.execute(query).first()
+            self._head = (0, GENESIS_HASH) if row is None else (row[0], row[1])
+        return self._head
+
+    def _batches(
+        self, query: Select[Any], after_seq: int, upto_seq: int | None, batch: int
+    ) -> Iterator[Sequence[Any]]:
+        """Run ``query`` (whose first column is seq) in pages of ``batch`` rows, by seq."""
+        if batch < 1:
+            raise ValueError(f"batch must be positive, not {batch}")
+        seq_col = _events.c.seq
+        last = after_seq
+        while True:
+            page = query.where(seq_col > last)
+            if upto_seq is not None:
+                page = page.where(seq_col <= upto_seq)
+            page = page.order_by(seq_col).limit(batch)
+            try:
+                with self._engine.connect() as conn:
+                    rows = conn.execute(page).all()
+            except SQLAlchemyError as exc:
+                raise StoreError(f"reading events after {last} failed: {exc}") from exc
+            if rows:
+                yield rows
+            if len(rows) < batch:
+                return
+            last = rows[-1][0]
+
+
+def _decode(seq: int, payload: str) -> Event:
+    try:
+        return event_from_dict(json.loads(payload))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise StoreError(f"event {seq}: cannot decode its payload: {exc}") from exc
+
+
+def verify_log(url: str) -> AuditReport:
+    """Open the log at ``url``, check its chain (``novbe audit verify``) and close it."""
+    with EventStore(url) as store:
+        return store.verify()
