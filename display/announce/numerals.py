@@ -1,0 +1,270 @@
+"""What is said for a call, as a sequence of clip keys per language.
+
+A clip key names one recorded word of a voice pack: number words and fixed words are keyed by the
+word as written in the language ("beş", "пятнадцать", "fifteen"); the letters of a ticket prefix
+are keyed by the Latin capital letter itself ("A"), whose clip holds that letter's name as spoken
+in the language ("be", "бэ", "bee").
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Literal
+
+Lang = Literal["az", "ru", "en"]
+LANGS: tuple[Lang, ...] = ("az", "ru", "en")
+
+MAX_NUMBER = 999
+LETTERS = string.ascii_uppercase
+"""Ticket prefixes use the Latin capitals A-Z only: a receipt printer has no code page for ə."""
+
+_AZ_UNITS = ("", "bir", "iki", "üç", "dörd", "beş", "altı", "yeddi", "səkkiz", "doqquz")
+_AZ_TENS = ("", "on", "iyirmi", "otuz", "qırx", "əlli", "altmış", "yetmiş", "səksən", "doxsan")
+
+_RU_UNITS = ("", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять")
+_RU_TEENS = (
+    "десять",
+    "одиннадцать",
+    "двенадцать",
+    "тринадцать",
+    "четырнадцать",
+    "пятнадцать",
+    "шестнадцать",
+    "семнадцать",
+    "восемнадцать",
+    "девятнадцать",
+)
+_RU_TENS = (
+    "",
+    "",
+    "двадцать",
+    "тридцать",
+    "сорок",
+    "пятьдесят",
+    "шестьдесят",
+    "семьдесят",
+    "восемьдесят",
+    "девяносто",
+)
+_RU_HUNDREDS = (
+    "",
+    "сто",
+    "двести",
+    "триста",
+    "четыреста",
+    "пятьсот",
+    "шестьсот",
+    "семьсот",
+    "восемьсот",
+    "девятьсот",
+)
+
+_EN_UNITS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_EN_TEENS = (
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
+_EN_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+# How each language names the Latin letters of a ticket prefix. Azerbaijani follows its own
+# alphabet (I is the dotless ı there; W, absent from it, is "dubl-ve"). Russian uses the names
+# taught in Russian schools for Latin letters. English uses the English names (espeak-ng reads a
+# lone capital letter by its name).
+LETTER_NAMES: dict[Lang, dict[str, str]] = {
+    "az": dict(
+        zip(
+            LETTERS,
+            [
+                "a",
+                "be",
+                "ce",
+                "de",
+                "e",
+                "ef",
+                "ge",
+                "he",
+                "ı",
+                "je",
+                "ka",
+                "el",
+                "em",
+                "en",
+                "o",
+                "pe",
+                "qe",
+                "re",
+                "se",
+                "te",
+                "u",
+                "ve",
+                "dubl-ve",
+                "xe",
+                "ye",
+                "ze",
+            ],
+            strict=True,
+        )
+    ),
+    "ru": dict(
+        zip(
+            LETTERS,
+            [
+                "а",
+                "бэ",
+                "цэ",
+                "дэ",
+                "э",
+                "эф",
+                "гэ",
+                "аш",
+                "и",
+                "йот",
+                "ка",
+                "эль",
+                "эм",
+                "эн",
+                "о",
+                "пэ",
+                "ку",
+                "эр",
+                "эс",
+                "тэ",
+                "у",
+                "вэ",
+                "дубль-вэ",
+                "икс",
+                "игрек",
+                "зэт",
+            ],
+            strict=True,
+        )
+    ),
+    "en": {letter: letter for letter in LETTERS},
+}
+
+FIXED_WORDS: dict[Lang, tuple[str, ...]] = {
+    "az": ("nömrəli", "bilet", "masaya"),
+    "ru": ("билет", "окно", "номер"),
+    "en": ("ticket", "counter"),
+}
+
+_TICKET = re.compile(r"([A-Za-z]+)(\d{1,3})")
+
+
+def _check(n: int) -> None:
+    if not 1 <= n <= MAX_NUMBER:
+        raise ValueError(f"only numbers 1..{MAX_NUMBER} are spoken, not {n}")
+
+
+def words(n: int, lang: Lang) -> list[str]:
+    """The words of the cardinal number ``n`` (1..999), in the form used before a noun or as a name.
+
+    >>> words(115, "az"), words(115, "ru"), words(115, "en")
+    (['yüz', 'on', 'beş'], ['сто', 'пятнадцать'], ['one', 'hundred', 'and', 'fifteen'])
+    """
+    _check(n)
+    hundreds, rest = divmod(n, 100)
+    tens, units = divmod(rest, 10)
+    out: list[str] = []
+    if lang == "az":
+        # "yüz" alone is a hundred; "bir yüz" is not said.
+        if hundreds:
+            out += ["yüz"] if hundreds == 1 else [_AZ_UNITS[hundreds], "yüz"]
+        if tens:
+            out.append(_AZ_TENS[tens])
+        if units:
+            out.append(_AZ_UNITS[units])
+    elif lang == "ru":
+        if hundreds:
+            out.append(_RU_HUNDREDS[hundreds])
+        if tens == 1:
+            out.append(_RU_TEENS[units])
+        else:
+            if tens:
+                out.append(_RU_TENS[tens])
+            if units:
+                out.append(_RU_UNITS[units])
+    elif lang == "en":
+        # British usage, as taught in Azerbaijan: "one hundred and fifteen".
+        if hundreds:
+            out += [_EN_UNITS[hundreds], "hundred"]
+            if rest:
+                out.append("and")
+        if tens == 1:
+            out.append(_EN_TEENS[units])
+        else:
+            if tens:
+                out.append(_EN_TENS[tens])
+            if units:
+                out.append(_EN_UNITS[units])
+    else:
+        raise ValueError(f"no numerals for language {lang!r}")
+    return out
+
+
+def parse_ticket(number: str) -> tuple[str, int]:
+    """Split a ticket's display number into its prefix letters and its value: "A015" -> ("A", 15).
+
+    A ticket id with its service day ("20261122-A015") is accepted too.
+    """
+    display = number.rsplit("-", 1)[-1].strip()
+    match = _TICKET.fullmatch(display)
+    if match is None:
+        raise ValueError(f"not a ticket number (letters, then 1-3 digits): {number!r}")
+    value = int(match.group(2))
+    _check(value)
+    return match.group(1).upper(), value
+
+
+def call_parts(number: str, counter: int, lang: Lang) -> tuple[list[str], list[str]]:
+    """The two phrases of a call, ticket then counter, said with a short pause between them."""
+    prefix, value = parse_ticket(number)
+    _check(counter)
+    letters = list(prefix)
+    if lang == "az":
+        # "A on beş nömrəli bilet, on iki nömrəli masaya": numbers take no case ending before
+        # "nömrəli"; "masaya" is the dative ("to the desk").
+        return letters + words(value, lang) + ["nömrəli", "bilet"], [
+            *words(counter, lang),
+            "nömrəli",
+            "masaya",
+        ]
+    if lang == "ru":
+        # "Билет А пятнадцать, окно номер двенадцать": "номер" keeps the numeral in the nominative,
+        # so no case agreement is needed.
+        return ["билет", *letters, *words(value, lang)], ["окно", "номер", *words(counter, lang)]
+    if lang == "en":
+        return ["ticket", *letters, *words(value, lang)], ["counter", *words(counter, lang)]
+    raise ValueError(f"no announcement phrases for language {lang!r}")
+
+
+def call_words(number: str, counter: int, lang: Lang) -> list[str]:
+    """The clip keys of one call in one language, in the order they are said."""
+    ticket, desk = call_parts(number, counter, lang)
+    return ticket + desk
+
+
+def all_keys(lang: Lang) -> list[str]:
+    """Every clip key any call can need in ``lang``: what a voice pack must hold."""
+    keys: dict[str, None] = {}
+    for n in range(1, MAX_NUMBER + 1):
+        keys.update(dict.fromkeys(words(n, lang)))
+    keys.update(dict.fromkeys(FIXED_WORDS[lang]))
+    keys.update(dict.fromkeys(LETTERS))
+    return list(keys)
+
+
+def spoken_text(key: str, lang: Lang) -> str:
+    """What the clip of ``key`` says: the word itself, or the letter's name in ``lang``."""
+    if len(key) == 1 and key in LETTERS:
+        return LETTER_NAMES[lang][key]
+    return key

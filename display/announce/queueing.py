@@ -1,0 +1,126 @@
+"""The order in which calls are announced: one at a time, never over each other, never late.
+
+Pure bookkeeping, no threads and no clock of its own: the display passes the time in. It asks
+``next_to_play(now)`` on every call event and on a timer (once a second is plenty), plays what it
+gets, and calls ``done()`` when the player has finished.
+
+Rules, for a hall where a late announcement is worse than a skipped one (the call is on the screen
+anyway, and a citizen sent to a counter that has moved on will queue there for nothing):
+
+- Calls are announced in the order they arrive.
+- A call still waiting to be announced is replaced, in its place, by a newer call for the same
+  counter or the same ticket: the counter has moved on, or the ticket was recalled or sent
+  elsewhere before anyone heard it. So the same ticket and counter are never queued twice.
+- A recall of the call being played is queued: a recall is announced again.
+- A call older than ``max_age`` when its turn comes is dropped (e.g. calls caught up after the
+  display was offline).
+- At most ``max_pending`` calls wait; beyond that the oldest plain call (not a recall) is dropped.
+- If ``done()`` never comes (a player that failed silently), the announcement counts as finished
+  ``grace`` after its expected end, so the queue cannot stall.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from display.announce.compose import Announcement, Call, Composer
+
+
+@dataclass(slots=True)
+class _Pending:
+    call: Call
+    at: datetime
+
+
+class AnnouncementQueue:
+    def __init__(
+        self,
+        composer: Composer | Callable[[Call, datetime], Announcement],
+        *,
+        max_age: timedelta = timedelta(seconds=60),
+        max_pending: int = 30,
+        grace: timedelta = timedelta(seconds=3),
+    ) -> None:
+        self._compose = composer.compose if isinstance(composer, Composer) else composer
+        self.max_age = max_age
+        self.max_pending = max_pending
+        self.grace = grace
+        self._pending: list[_Pending] = []
+        self._playing: Announcement | None = None
+        self._playing_until: datetime | None = None
+        self.stats: Counter[str] = Counter()
+        """Counts of what happened: pushed, played, replaced, duplicate, stale, overflow, silent,
+        timed_out. Bounded, unlike a log of calls."""
+
+    @property
+    def playing(self) -> Announcement | None:
+        return self._playing
+
+    @property
+    def pending(self) -> list[Call]:
+        return [p.call for p in self._pending]
+
+    def push(self, call: Call, at: datetime) -> bool:
+        """Queue ``call`` made at ``at``. False when it was a duplicate and nothing changed."""
+        self.stats["pushed"] += 1
+        playing = self._playing.call if self._playing else None
+        if (
+            playing is not None
+            and not call.recall
+            and (call.number, call.counter) == (playing.number, playing.counter)
+        ):
+            self.stats["duplicate"] += 1
+            return False
+        for i, p in enumerate(self._pending):
+            if (p.call.number, p.call.counter) == (call.number, call.counter):
+                # Nobody has heard it yet: once is enough, at its first place.
+                self.stats["duplicate"] += 1
+                return False
+            if p.call.counter == call.counter or p.call.number == call.number:
+                self._pending[i] = _Pending(call, at)
+                self.stats["replaced"] += 1
+                return True
+        self._pending.append(_Pending(call, at))
+        if len(self._pending) > self.max_pending:
+            victim = next((i for i, p in enumerate(self._pending) if not p.call.recall), 0)
+            del self._pending[victim]
+            self.stats["overflow"] += 1
+        return True
+
+    def next_to_play(self, now: datetime) -> Announcement | None:
+        """The announcement to play now, or None (one is still playing, or nothing is due).
+
+        What it returns is the one playing until ``done()``.
+        """
+        if self._playing is not None:
+            if self._playing_until is not None and now < self._playing_until:
+                return None
+            self.stats["timed_out"] += 1
+            self.done()
+        while self._pending:
+            item = self._pending.pop(0)
+            if now - item.at > self.max_age:
+                self.stats["stale"] += 1
+                continue
+            announcement = self._compose(item.call, now)
+            if not announcement.audible:
+                # Quiet hours or no voice at all: the screen shows the call, the hall hears nothing.
+                self.stats["silent"] += 1
+                continue
+            self._playing = announcement
+            self._playing_until = now + timedelta(seconds=announcement.duration) + self.grace
+            self.stats["played"] += 1
+            return announcement
+        return None
+
+    def done(self) -> None:
+        """The player finished (or failed on) the announcement returned last."""
+        self._playing = None
+        self._playing_until = None
+
+    def clear(self) -> None:
+        """Forget what waits (e.g. the day closed); what is playing plays on."""
+        self._pending.clear()
