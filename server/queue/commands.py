@@ -11,23 +11,23 @@ from datetime import date, datetime
 
 from .types import CounterNo, Lang, OperatorLogin, Priority, ServiceCode, Source, TicketId
 
-_cmd = dataclass(frozen=True, slots=True, kw_only=True)
+# Spelled out on each class (not aliased) so that type checkers see the dataclasses.
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OpenDay:
     day: date
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CloseDay:
     """Tickets still waiting, called or parked end as CLOSED_UNSERVED."""
 
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IssueTicket:
     service: ServiceCode
     at: datetime
@@ -38,13 +38,13 @@ class IssueTicket:
     """The booking code an appointment ticket was checked in with."""
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CancelTicket:
     ticket: TicketId
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OpenCounter:
     """Open a counter (or log an operator in at an open one)."""
 
@@ -53,19 +53,19 @@ class OpenCounter:
     operator: OperatorLogin | None = None
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PauseCounter:
     counter: CounterNo
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResumeCounter:
     counter: CounterNo
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CloseCounter:
     """Close a counter; refused while it holds a ticket (finish or park it first)."""
 
@@ -73,13 +73,13 @@ class CloseCounter:
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallNext:
     counter: CounterNo
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallTicket:
     """Call one ticket by id: a ticket this counter parked, or a waiting one."""
 
@@ -88,31 +88,31 @@ class CallTicket:
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Recall:
     counter: CounterNo
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StartService:
     counter: CounterNo
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FinishService:
     counter: CounterNo
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MarkNoShow:
     counter: CounterNo
     at: datetime
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Transfer:
     """Send the counter's current ticket to another service and/or a named counter.
 
@@ -127,7 +127,7 @@ class Transfer:
     return_to_me: bool = False
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Park:
     """Set the current ticket aside (the citizen fetches a document); CallTicket brings it back."""
 

@@ -24,23 +24,23 @@ from .types import (
     TicketId,
 )
 
-_evt = dataclass(frozen=True, slots=True, kw_only=True)
+# Spelled out on each class (not aliased) so that type checkers see the dataclasses.
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DayOpened:
     day: date
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DayClosed:
     at: datetime
     unserved: tuple[TicketId, ...] = ()
     """Tickets that ended CLOSED_UNSERVED."""
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketIssued:
     ticket: TicketId
     number: str
@@ -60,14 +60,14 @@ class TicketIssued:
     """The point estimate inside the range (for measuring the predictor)."""
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketCancelled:
     ticket: TicketId
     number: str
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketCalled:
     ticket: TicketId
     number: str
@@ -76,7 +76,7 @@ class TicketCalled:
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketRecalled:
     ticket: TicketId
     number: str
@@ -85,7 +85,7 @@ class TicketRecalled:
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceStarted:
     ticket: TicketId
     number: str
@@ -93,7 +93,7 @@ class ServiceStarted:
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketFinished:
     ticket: TicketId
     number: str
@@ -101,7 +101,7 @@ class TicketFinished:
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketNoShow:
     ticket: TicketId
     number: str
@@ -109,7 +109,7 @@ class TicketNoShow:
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketTransferred:
     """The ticket waits again, in ``to_service`` (and for ``to_counter`` if named).
 
@@ -126,7 +126,7 @@ class TicketTransferred:
     return_to: CounterNo | None = None
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketParked:
     ticket: TicketId
     number: str
@@ -134,26 +134,26 @@ class TicketParked:
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CounterOpened:
     counter: CounterNo
     at: datetime
     operator: OperatorLogin | None = None
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CounterPaused:
     counter: CounterNo
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CounterResumed:
     counter: CounterNo
     at: datetime
 
 
-@_evt
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CounterClosed:
     counter: CounterNo
     at: datetime

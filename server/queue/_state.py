@@ -1,0 +1,162 @@
+"""The ticket and counter state machines: the one place where states change.
+
+Rules
+=====
+
+Rule 1: every change of a ticket's or a counter's state is listed in this file.
+Rule 2: this file doesn't know who sent a command (kiosk, counter, supervisor):
+        the tables are keyed by the *event* that records the change, because
+        events are what the engine applies, live and when it replays its log.
+Rule 3: the engine checks a change against these tables before it emits the
+        event (an illegal command raises and changes nothing) and asserts it
+        again when it applies the event (a broken log is our bug, not a client's).
+
+Theory of operation
+===================
+
+A ticket is born WAITING (``TicketIssued``) in the queue of its service, in the
+lane of its priority class (citizens with a priority right, everyone else).
+
+A counter calls it (``CallNext`` picks it; ``CallTicket`` names it): it becomes
+CALLED and the counter *holds* it. A counter holds at most one ticket, and a
+ticket is held by at most one counter: calling requires an empty counter, and
+only a WAITING or PARKED ticket can be called.
+
+A CALLED ticket can be:
+
+* recalled (the chime again; it stays CALLED and ``recalls`` counts up). A recall
+  when ``recalls`` already equals ``hall.recall_limit`` is not announced: the
+  engine marks the ticket NO_SHOW by itself and emits ``TicketNoShow`` instead of
+  ``TicketRecalled`` (Rule R-3: nobody holds a counter forever);
+* marked NO_SHOW by the operator;
+* started: SERVING;
+* parked (the citizen went to fetch a document): PARKED;
+* transferred: a citizen who shows up at the wrong counter can be sent on
+  without being "served" here. This is the only way from CALLED back to WAITING:
+  there is no "put back in line", which would let an operator reorder the queue.
+
+A SERVING ticket is finished (DONE), parked, or transferred.
+
+A transfer records TRANSFERRED in the ticket's history and leaves it WAITING
+again, with the same id and number, in the target service (and, if a counter is
+named, in that counter's own lane, callable by that counter only). The original
+arrival ``issued_at`` is kept for the statistics; ``queued_at`` is reset, because
+the position in the new queue is the moment the citizen joined it (Rule R-5:
+a transferred citizen doesn't jump ahead of people already waiting there).
+
+A transfer with ``return_to_me`` sets ``return_to``. When the other service
+finishes the ticket, the engine emits ``TicketFinished`` and then a
+``TicketTransferred`` back to the original service and counter: the ticket goes
+DONE -> WAITING in that counter's lane. That is the only way out of a final
+state, and only the engine itself emits it (``DONE`` lists ``TicketTransferred``
+below for this reason; no command can reach a DONE ticket).
+
+A PARKED ticket is called back (``CallTicket``) by the counter that parked it.
+
+``CloseDay`` ends every ticket that is not final as CLOSED_UNSERVED, serving ones
+included: the close of the day is the hard stop, and all counters close with it.
+
+Counters are CLOSED, OPEN or PAUSED. ``OpenCounter`` opens or re-opens one from
+any state (at an open counter it only changes the operator; at a paused one it
+also resumes). Pausing, resuming and closing need the states listed below, and
+pausing and closing also need an empty counter (the engine checks that, not the
+table). ``OpenDay`` and ``CloseDay`` leave every counter CLOSED.
+"""
+
+from __future__ import annotations
+
+from .events import (
+    CounterClosed,
+    CounterOpened,
+    CounterPaused,
+    CounterResumed,
+    DayClosed,
+    Event,
+    ServiceStarted,
+    TicketCalled,
+    TicketCancelled,
+    TicketFinished,
+    TicketNoShow,
+    TicketParked,
+    TicketRecalled,
+    TicketTransferred,
+)
+from .types import CounterState, TicketState
+
+WAITING = TicketState.WAITING
+CALLED = TicketState.CALLED
+SERVING = TicketState.SERVING
+PARKED = TicketState.PARKED
+DONE = TicketState.DONE
+NO_SHOW = TicketState.NO_SHOW
+TRANSFERRED = TicketState.TRANSFERRED
+CANCELLED = TicketState.CANCELLED
+CLOSED_UNSERVED = TicketState.CLOSED_UNSERVED
+
+TRANSITIONS: dict[TicketState, dict[type[Event], TicketState]] = {
+    WAITING: {
+        TicketCalled: CALLED,
+        TicketCancelled: CANCELLED,
+        DayClosed: CLOSED_UNSERVED,
+    },
+    CALLED: {
+        TicketRecalled: CALLED,
+        ServiceStarted: SERVING,
+        TicketNoShow: NO_SHOW,
+        TicketParked: PARKED,
+        TicketTransferred: WAITING,
+        DayClosed: CLOSED_UNSERVED,
+    },
+    SERVING: {
+        TicketFinished: DONE,
+        TicketTransferred: WAITING,
+        TicketParked: PARKED,
+        DayClosed: CLOSED_UNSERVED,
+    },
+    PARKED: {
+        TicketCalled: CALLED,
+        DayClosed: CLOSED_UNSERVED,
+    },
+    # The return leg of a ``return_to_me`` transfer; emitted by the engine only.
+    DONE: {TicketTransferred: WAITING},
+    NO_SHOW: {},
+    TRANSFERRED: {},
+    CANCELLED: {},
+    CLOSED_UNSERVED: {},
+}
+"""Ticket state -> event type -> the state after that event."""
+
+COUNTER_TRANSITIONS: dict[CounterState, dict[type[Event], CounterState]] = {
+    CounterState.CLOSED: {CounterOpened: CounterState.OPEN},
+    CounterState.OPEN: {
+        CounterOpened: CounterState.OPEN,
+        CounterPaused: CounterState.PAUSED,
+        CounterClosed: CounterState.CLOSED,
+    },
+    CounterState.PAUSED: {
+        CounterOpened: CounterState.OPEN,
+        CounterResumed: CounterState.OPEN,
+        CounterClosed: CounterState.CLOSED,
+    },
+}
+"""Counter state -> event type -> the state after it (``OpenDay``/``CloseDay`` aside)."""
+
+HOLDING = frozenset({CALLED, SERVING})
+"""States in which a counter holds the ticket."""
+
+
+def allows(state: TicketState, event: type[Event]) -> bool:
+    """Return whether a ticket in ``state`` may take ``event``."""
+    return event in TRANSITIONS[state]
+
+
+def next_state(state: TicketState, event: type[Event]) -> TicketState:
+    """Return the state after ``event``; assert that the change is legal."""
+    new = TRANSITIONS[state].get(event)
+    assert new is not None, f"{event.__name__} is illegal for a {state.value} ticket"
+    return new
+
+
+def states_allowing(event: type[Event]) -> list[TicketState]:
+    """Return the states from which ``event`` is legal (for error messages)."""
+    return [s for s, moves in TRANSITIONS.items() if event in moves and s is not DONE]
