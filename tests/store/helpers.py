@@ -1,0 +1,94 @@
+"""Events for store tests, built through the codec from plain dicts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from server.queue.events import EVENT_TYPES, Event, TicketIssued, event_from_dict
+
+BAKU = timezone(timedelta(hours=4))
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=BAKU)
+
+
+def at(minutes: float) -> str:
+    return (T0 + timedelta(minutes=minutes)).isoformat()
+
+
+EVENT_DICTS: list[dict[str, Any]] = [
+    {"type": "DayOpened", "day": "2026-11-22", "at": at(0)},
+    {"type": "CounterOpened", "counter": 12, "at": at(1), "operator": "Əli Şükürov"},
+    {
+        "type": "TicketIssued",
+        "ticket": "20261122-A015",
+        "number": "A015",
+        "service": "passport",
+        "agency": "DMX",
+        "at": at(2),
+        "lang": "ru",
+        "priority": "elderly",
+        "source": "appointment",
+        "appointment": "APT-77",
+        "ahead": 4,
+        "wait_low_min": 5.5,
+        "wait_high_min": 12.25,
+        "wait_est_min": 8.0,
+    },
+    {
+        "type": "TicketIssued",
+        "ticket": "20261122-B001",
+        "number": "B001",
+        "service": "notary",
+        "agency": "ƏN",
+        "at": at(2.5),
+    },
+    {"type": "TicketCancelled", "ticket": "20261122-B001", "number": "B001", "at": at(3)},
+    {
+        "type": "TicketCalled",
+        "ticket": "20261122-A015",
+        "number": "A015",
+        "service": "passport",
+        "counter": 12,
+        "at": at(4),
+    },
+    {
+        "type": "TicketRecalled",
+        "ticket": "20261122-A015",
+        "number": "A015",
+        "counter": 12,
+        "recalls": 1,
+        "at": at(5),
+    },
+    {"type": "ServiceStarted", "ticket": "20261122-A015", "number": "A015", "counter": 12, "at": at(6)},
+    {
+        "type": "TicketTransferred",
+        "ticket": "20261122-A015",
+        "number": "A015",
+        "from_counter": 12,
+        "to_service": "tax",
+        "at": at(7),
+        "to_counter": 30,
+        "return_to": 12,
+    },
+    {"type": "TicketParked", "ticket": "20261122-A015", "number": "A015", "counter": 30, "at": at(8)},
+    {"type": "TicketFinished", "ticket": "20261122-A015", "number": "A015", "counter": 30, "at": at(9)},
+    {"type": "TicketNoShow", "ticket": "20261122-C002", "number": "C002", "counter": 12, "at": at(10)},
+    {"type": "CounterPaused", "counter": 12, "at": at(11)},
+    {"type": "CounterResumed", "counter": 12, "at": at(12)},
+    {"type": "CounterClosed", "counter": 12, "at": at(13)},
+    {"type": "DayClosed", "at": at(14), "unserved": ["20261122-C003", "20261122-C004"]},
+]
+
+ALL_EVENTS: list[Event] = [event_from_dict(d) for d in EVENT_DICTS]
+assert {type(e).__name__ for e in ALL_EVENTS} == set(EVENT_TYPES), "every event type is covered"
+
+
+def issued(n: int) -> TicketIssued:
+    """A distinct ticket-issued event, numbered ``n``."""
+    return TicketIssued(
+        ticket=f"20261122-A{n:04d}",
+        number=f"A{n:03d}",
+        service="passport",
+        agency="DMX",
+        at=T0 + timedelta(seconds=n),
+    )
