@@ -1,0 +1,97 @@
+"""Secrets: operator passwords and device tokens.
+
+Two kinds of secret, two kinds of hash:
+
+* An operator's password is chosen by a person and may be weak, so it is stored as an argon2id
+  hash, which is slow on purpose to make guessing expensive if center.toml leaks.
+* A device token is 256 random bits made by :func:`new_token`. Nobody can guess it, so a slow
+  hash would add nothing but delay to every connection a device opens; it is stored as its
+  SHA-256 in hex and compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+__all__ = [
+    "hash_demo_password",
+    "hash_password",
+    "hash_token",
+    "new_password",
+    "new_token",
+    "password_needs_rehash",
+    "verify_password",
+    "verify_token",
+]
+
+# OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane). argon2-cffi's default (64 MiB,
+# 3 passes, 4 lanes) takes ~170 ms a hash on a 2-core hall server, so `novbe init` for the
+# reference center (82 operators) would take 14 s; these take ~35 ms, ~3 s for all of them.
+# The parameters are written into each hash, so raising them later keeps old hashes valid
+# and password_needs_rehash() tells the login code to store a new hash.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+# The demo password is published in the docs, so a slow hash of it protects nothing; a cheap
+# one keeps `novbe init --demo` quick. password_needs_rehash() flags these hashes.
+_DEMO_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    """Hash a password for storage (argon2id, salt and parameters included in the string)."""
+    return _HASHER.hash(password)
+
+
+def hash_demo_password(password: str) -> str:
+    """Hash a published demo password with cheap argon2id parameters (see :func:`hash_password`)."""
+    return _DEMO_HASHER.hash(password)
+
+
+def verify_password(hash: str, password: str) -> bool:
+    """Tell whether ``password`` matches ``hash``.
+
+    Never raises: a wrong password, an empty one and a damaged hash all give False. The
+    comparison is argon2's own, which is constant-time.
+    """
+    try:
+        return _HASHER.verify(hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(hash: str) -> bool:
+    """Tell whether ``hash`` was made with other parameters than the current ones.
+
+    Call it after a successful :func:`verify_password`; if True, hash the password again and
+    store the new hash (the demo passwords, for example, are hashed with cheaper parameters).
+    A damaged hash needs rehashing too.
+    """
+    try:
+        return _HASHER.check_needs_rehash(hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+def new_password() -> str:
+    """A random password to hand to a new operator (about 96 bits, URL-safe characters)."""
+    return secrets.token_urlsafe(12)
+
+
+def new_token() -> str:
+    """A new device token: 256 random bits, URL-safe text."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The form in which center.toml stores a device token: SHA-256, 64 lowercase hex digits."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def verify_token(hash: str, token: str) -> bool:
+    """Tell whether ``token`` is the one whose SHA-256 is ``hash``, in constant time."""
+    # Bytes, because compare_digest refuses non-ASCII str and a damaged file must not raise.
+    return hmac.compare_digest(hash_token(token).encode(), hash.lower().encode("utf-8", "replace"))

@@ -1,0 +1,293 @@
+"""The configuration file of one device: a kiosk, a counter, a display or a supervisor desk.
+
+``novbe init`` writes one such file per device (``devices/<role>-<code>.toml``); the device's
+app reads it at start with :func:`load_device`. It names the server, holds the device's token in
+clear (so the file is created with mode 0600) and the settings of the hardware attached to it.
+
+This module is imported by the apps, so it must not import anything from ``server``. The
+clock-time and quiet-hours types are defined here and reused by ``server.center``, which may
+import ``wire``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import tomli_w
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+__all__ = [
+    "BOARD_SCHEMES",
+    "PRINTER_SCHEMES",
+    "ClockTime",
+    "DeviceConfig",
+    "DeviceConfigError",
+    "DeviceRole",
+    "QuietPeriod",
+    "check_url_scheme",
+    "dump_device",
+    "format_loc",
+    "format_validation_error",
+    "load_device",
+    "spoken_languages",
+]
+
+DeviceRole = Literal["kiosk", "counter", "display", "supervisor"]
+
+PRINTER_SCHEMES: tuple[str, ...] = ("virtual", "serial", "usb", "tcp", "file")
+"""How a kiosk reaches its ticket printer:
+
+* ``virtual:///var/lib/novbe/tickets`` -- no printer; tickets are rendered to files in that
+  directory (demo, tests, a kiosk whose printer is broken);
+* ``serial:///dev/ttyUSB0?baudrate=115200`` -- a serial printer;
+* ``usb://04b8:0202`` -- a USB printer by vendor:product id;
+* ``tcp://192.0.2.10:9100`` -- a network printer (raw port 9100);
+* ``file:///dev/usb/lp0`` -- a character device written as a file.
+"""
+
+BOARD_SCHEMES: tuple[str, ...] = ("serial", "loop", "socket", "rfc2217")
+"""How a counter reaches the number board above it: ``serial:///dev/ttyUSB1?baudrate=9600``,
+or one of pyserial's URL handlers (``loop://`` for tests, ``socket://host:port``,
+``rfc2217://host:port`` for a serial-over-network converter)."""
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _parse_clock(value: Any) -> Any:
+    """Accept "HH:MM" (or a TOML local time with zero seconds); anything else is an error.
+
+    pydantic's own time parser would also take "9:00:30.5" or a number of seconds; a hall's
+    opening hours are whole minutes, and a strict format catches "25:00" and "9.00".
+    """
+    if isinstance(value, time):
+        if value.second or value.microsecond or value.tzinfo is not None:
+            raise ValueError(f"must be a time of day as HH:MM, got {value.isoformat()}")
+        return value
+    if isinstance(value, str):
+        m = _HHMM.match(value.strip())
+        if m is None:
+            raise ValueError(f'must be a time of day as HH:MM (00:00 to 23:59), got "{value}"')
+        return time(int(m.group(1)), int(m.group(2)))
+    raise ValueError(f"must be a time of day as a string HH:MM, got {value!r}")
+
+
+def _format_clock(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+ClockTime = Annotated[time, BeforeValidator(_parse_clock), PlainSerializer(_format_clock, return_type=str)]
+"""A time of day written "HH:MM" in configuration files."""
+
+
+class QuietPeriod(BaseModel):
+    """A period of the day when a display does not speak its calls (it still shows them).
+
+    Written ``"HH:MM-HH:MM"``. A period may wrap midnight (``"22:00-07:00"``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            start, sep, end = data.partition("-")
+            if not sep:
+                raise ValueError(f'must be a period "HH:MM-HH:MM", got "{data}"')
+            return {"start": start.strip(), "end": end.strip()}
+        return data
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietPeriod:
+        if self.start == self.end:
+            raise ValueError(f"quiet period {self} starts and ends at the same time")
+        return self
+
+    @model_serializer
+    def _to_text(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        return f"{_format_clock(self.start)}-{_format_clock(self.end)}"
+
+    def contains(self, at: time) -> bool:
+        """Tell whether the time of day ``at`` falls in this period (start included, end not)."""
+        if self.start < self.end:
+            return self.start <= at < self.end
+        return at >= self.start or at < self.end
+
+
+def check_url_scheme(url: str, schemes: tuple[str, ...], what: str) -> str:
+    """Return ``url`` if its scheme is one of ``schemes``; else raise ValueError naming them."""
+    parts = urlsplit(url)
+    if parts.scheme not in schemes:
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        got = f'scheme "{parts.scheme}://"' if parts.scheme else "no scheme"
+        raise ValueError(f'{what} URL "{url}" has {got}; expected one of {allowed}')
+    if not (parts.netloc or parts.path):
+        raise ValueError(f'{what} URL "{url}" names no device')
+    return url
+
+
+Lang = Literal["az", "ru", "en"]
+
+
+def spoken_languages() -> list[Lang]:
+    """The default languages of spoken calls: Azerbaijani, then Russian."""
+    return ["az", "ru"]
+
+
+class DeviceConfig(BaseModel):
+    """Everything one device's app needs to start."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: DeviceRole
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    """The device's code in center.toml: a kiosk's or display's code, a counter's number."""
+    server_url: str
+    token: str = Field(min_length=16)
+    """The device's secret, in clear. The server keeps only its SHA-256."""
+    lang: Lang = "az"
+    """Language the screen starts in."""
+    fullscreen: bool = True
+
+    # Kiosk
+    printer: str | None = None
+    paper_mm: Literal[80, 58] = 80
+
+    # Counter
+    counter: int | None = Field(default=None, ge=1)
+    board: str | None = None
+    """Serial URL of the number board above the counter, if it has one."""
+    board_address: int | None = Field(default=None, ge=0, le=255)
+    """Address of this counter's board on a shared serial line."""
+
+    # Display
+    languages: list[Lang] = Field(default_factory=spoken_languages, min_length=1)
+    """Languages in which calls are spoken, in order."""
+    volume: int = Field(default=80, ge=0, le=100)
+    quiet_hours: list[QuietPeriod] = Field(default_factory=list)
+    voice_pack: Path | None = None
+    """Directory of recorded voice clips; None uses the built-in voice."""
+
+    @field_validator("server_url")
+    @classmethod
+    def _check_server_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("ws", "wss") or not parts.netloc:
+            raise ValueError(f'server URL must look like "ws://host:port" or "wss://host", got "{value}"')
+        return value
+
+    @field_validator("printer")
+    @classmethod
+    def _check_printer(cls, value: str | None) -> str | None:
+        return None if value is None else check_url_scheme(value, PRINTER_SCHEMES, "printer")
+
+    @field_validator("board")
+    @classmethod
+    def _check_board(cls, value: str | None) -> str | None:
+        return None if value is None else check_url_scheme(value, BOARD_SCHEMES, "number board")
+
+    @model_validator(mode="after")
+    def _role_needs(self) -> DeviceConfig:
+        # A kiosk without a printer or a counter screen without its number would start and
+        # then fail at the first ticket; refuse the file instead.
+        if self.role == "kiosk" and self.printer is None:
+            raise ValueError('a kiosk needs "printer" (for example "virtual:///var/lib/novbe/tickets")')
+        if self.role == "counter" and self.counter is None:
+            raise ValueError('a counter needs "counter", the number of its counter')
+        return self
+
+
+class DeviceConfigError(Exception):
+    """A device file cannot be read or is wrong. ``str()`` names the file and every problem."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(source, problems)
+        self.source = source
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(f"{self.source}: {p}" for p in self.problems)
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic error location into a readable path: ``agencies[3].services[1].name``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            out += f".{part}" if out else part
+        else:
+            out += f'["{part}"]'
+    return out
+
+
+def format_validation_error(exc: ValidationError) -> list[str]:
+    """One readable line per pydantic error: ``path: message``."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        path = format_loc(tuple(err["loc"]))
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (misspelt, or in the wrong table?)"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        lines.append(f"{path}: {msg}" if path else msg)
+    return lines
+
+
+def load_device(path: Path) -> DeviceConfig:
+    """Read and check a device file.
+
+    Raises:
+        DeviceConfigError: The file is missing, is not TOML, or has wrong or missing fields;
+            the message names each problem.
+    """
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DeviceConfigError(source, [f"cannot read: {exc.strerror or exc}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DeviceConfigError(source, [f"not valid TOML: {exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise DeviceConfigError(source, [f"not UTF-8 text: {exc}"]) from exc
+    try:
+        return DeviceConfig.model_validate(data)
+    except ValidationError as exc:
+        raise DeviceConfigError(source, format_validation_error(exc)) from None
+
+
+def dump_device(cfg: DeviceConfig) -> str:
+    """The TOML text of a device file; fields that do not apply to the role are left out."""
+    data = cfg.model_dump(mode="json", exclude_none=True)
+    if cfg.role != "kiosk":
+        data.pop("paper_mm", None)
+    if cfg.role != "display":
+        for key in ("languages", "volume", "quiet_hours"):
+            data.pop(key, None)
+    head = (
+        f"# novbe {cfg.role} {cfg.code}. Holds a secret token: keep this file readable by its owner only.\n"
+    )
+    return head + tomli_w.dumps(data)
