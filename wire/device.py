@@ -287,7 +287,17 @@ def dump_device(cfg: DeviceConfig) -> str:
     if cfg.role != "display":
         for key in ("languages", "volume", "quiet_hours"):
             data.pop(key, None)
+    if not data.get("quiet_hours"):
+        data.pop("quiet_hours", None)
     head = (
         f"# novbe {cfg.role} {cfg.code}. Holds a secret token: keep this file readable by its owner only.\n"
     )
-    return head + tomli_w.dumps(data)
+    # One line per key, lists inline: easier to read and edit than tomli_w's multi-line arrays.
+    return head + "".join(f"{key} = {_toml_value(value)}\n" for key, value in data.items())
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # tomli_w knows TOML's escaping; borrow it for one value.
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
