@@ -178,13 +178,25 @@ class QueueEngine:
                 (see :mod:`server.queue.exceptions`). The engine is left unchanged.
 
         """
-        handler = self._handlers.get(type(command))
-        if handler is None:
-            raise TypeError(f"not a queue command: {command!r}")
-        events = handler(command)
+        events = self.decide(command)
         for event in events:
             self.apply(event)
         return events
+
+    def decide(self, command: Command) -> list[Event]:
+        """Return the events ``command`` would cause, without applying them.
+
+        Lets a caller ask "would a ticket for this service be refused now?" (the
+        kiosk greys such services out) through the very rules that refuse it.
+
+        Raises:
+            QueueError: As :meth:`handle` would.
+
+        """
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            raise TypeError(f"not a queue command: {command!r}")
+        return handler(command)
 
     def apply(self, event: Event) -> None:
         """Update the state from one event (returned by :meth:`handle`, or read from the log).

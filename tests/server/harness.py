@@ -1,0 +1,174 @@
+"""Real servers and plain websocket clients for the server's tests.
+
+``ServerProcess`` runs ``novbe server`` as a separate process on a free loopback port;
+``WsClient`` is a plain synchronous websocket client that speaks the protocol as
+docs/protocol.md describes it, with no help from the apps' client library.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.sync.client import ClientConnection, connect
+
+from server.center import init_center
+from server.cli import open_around_the_clock
+from wire.device import load_device
+
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "center-baku1.json"
+DEMO_PASSWORD = "novbe-demo"
+TIMEOUT = 10.0 * float(os.environ.get("NOVBE_TEST_TIME_SCALE", "1"))
+
+
+@dataclass
+class Home:
+    """A center's folder made by ``novbe init``: center.toml, devices/, the database."""
+
+    path: Path
+    db_url: str
+
+    def token(self, role: str, code: str) -> str:
+        return load_device(self.path / "devices" / f"{role}-{code}.toml").token
+
+
+def make_home(tmp: Path, *, db_url: str | None = None, reference: bool = True) -> Home:
+    result = init_center(tmp, reference=REFERENCE if reference else None, demo=True)
+    open_around_the_clock(result.center_path)
+    return Home(tmp, db_url or f"sqlite:///{tmp / 'novbe.db'}")
+
+
+@dataclass
+class ServerProcess:
+    home: Home
+    port: int = 0
+    proc: subprocess.Popen[str] | None = None
+    url: str = ""
+    log_path: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log_path = self.home.path / f"server-{uuid.uuid4().hex[:6]}.log"
+
+    def start(self) -> ServerProcess:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        args = [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "server",
+            "--dir",
+            str(self.home.path),
+            "--db",
+            self.home.db_url,
+            "--port",
+            str(self.port),
+        ]
+        self._log = self.log_path.open("a")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True, env=env)
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 3 * TIMEOUT
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            found = re.search(r"listening on (ws://[\d.]+:(\d+))", line)
+            if found:
+                self.url = found.group(1)
+                self.port = int(found.group(2))
+                return self
+        raise RuntimeError("server did not start in time")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(TIMEOUT)
+        self._log.close()
+        return code
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def logs(self) -> str:
+        return self.log_path.read_text()
+
+
+class WsClient:
+    """A plain websocket client: send dicts, receive dicts."""
+
+    def __init__(self, url: str) -> None:
+        self._opened = connect(url, open_timeout=TIMEOUT, compression=None, max_size=None)
+        self.ws: ClientConnection = self._opened.__enter__()
+        self.seen: list[dict[str, Any]] = []
+
+    def send(self, message: dict[str, Any] | str) -> None:
+        self.ws.send(message if isinstance(message, str) else json.dumps(message, ensure_ascii=False))
+
+    def recv(self, timeout: float = TIMEOUT) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(self.ws.recv(timeout))
+        self.seen.append(message)
+        return message
+
+    def recv_until(self, predicate: Any, timeout: float = TIMEOUT) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no matching message")
+            message = self.recv(left)
+            if predicate(message):
+                return message
+
+    def hello(self, **fields: Any) -> dict[str, Any]:
+        self.send({"type": "hello", **fields})
+        return self.recv()
+
+    def request(self, kind: str, rid: str | None = None, **fields: Any) -> dict[str, Any]:
+        rid = rid or uuid.uuid4().hex[:12]
+        self.send({"type": kind, "id": rid, **fields})
+        return self.recv_until(lambda m: m.get("type") in ("reply", "error") and m.get("id") == rid)
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def kiosk(server: ServerProcess, code: str = "kiosk-1", **hello: Any) -> WsClient:
+    client = WsClient(server.url)
+    welcome = client.hello(role="kiosk", device=code, token=server.home.token("kiosk", code), **hello)
+    assert welcome["type"] == "welcome", welcome
+    return client
+
+
+def counter(server: ServerProcess, number: int, *, login: bool = True, **hello: Any) -> WsClient:
+    client = WsClient(server.url)
+    welcome = client.hello(
+        role="counter", device=str(number), token=server.home.token("counter", str(number)), **hello
+    )
+    assert welcome["type"] == "welcome", welcome
+    if login:
+        reply = client.request("login", login=f"op{number}", password=DEMO_PASSWORD)
+        assert reply["type"] == "reply", reply
+    return client
+
+
+def display(server: ServerProcess, code: str = "lobby", **hello: Any) -> WsClient:
+    client = WsClient(server.url)
+    welcome = client.hello(role="display", device=code, token=server.home.token("display", code), **hello)
+    assert welcome["type"] == "welcome", welcome
+    return client
+
+
+def supervisor(server: ServerProcess) -> WsClient:
+    client = WsClient(server.url)
+    welcome = client.hello(role="supervisor", login="supervisor", password=DEMO_PASSWORD)
+    assert welcome["type"] == "welcome", welcome
+    return client

@@ -1,0 +1,265 @@
+"""The hub over real sockets: a real `novbe server` process and plain websocket clients."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.server.harness import (
+    DEMO_PASSWORD,
+    Home,
+    ServerProcess,
+    WsClient,
+    counter,
+    display,
+    kiosk,
+    make_home,
+    supervisor,
+)
+
+
+def test_health_answers_plain_http(server: ServerProcess) -> None:
+    """GET /health on the websocket port answers JSON for monitoring."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/health", timeout=5) as response:
+        body = json.loads(response.read())
+    assert response.status == 200
+    assert body["status"] == "ok"
+    assert body["center"] == "BAKU1"
+
+
+def test_whole_visit_reaches_counter_and_display(server: ServerProcess) -> None:
+    """Issue -> call next -> the display sees the call -> start -> finish."""
+    hall = display(server, "lobby")
+    desk = counter(server, 1)
+    k = kiosk(server)
+    issued = k.request("issue", service="DIN-ID", lang="az")
+    assert issued["type"] == "reply", issued
+    ticket = issued["result"]["ticket"]
+    assert ticket["number"] == "A001"
+    assert ticket["state"] == "waiting"
+    assert issued["result"]["ticket"]["wait_high_min"] >= issued["result"]["ticket"]["wait_low_min"]
+
+    called = desk.request("call_next")
+    assert called["result"]["ticket"]["number"] == "A001"
+    assert called["result"]["ticket"]["state"] == "called"
+    shown = hall.recv_until(lambda m: m.get("type") == "event" and m["event"]["type"] == "TicketCalled")
+    assert shown["event"]["number"] == "A001"
+    assert shown["event"]["counter"] == 1
+
+    assert desk.request("start")["result"]["ticket"]["state"] == "serving"
+    finished = desk.request("finish")
+    assert finished["result"]["ticket"]["state"] == "done"
+    assert finished["result"]["counter"]["served"] == 1
+    hall.recv_until(lambda m: m.get("type") == "event" and m["event"]["type"] == "TicketFinished")
+
+
+def test_bad_input_gets_error_and_connection_keeps_serving(server: ServerProcess) -> None:
+    """Malformed, unknown, invalid, oversized and forbidden messages get error replies."""
+    k = kiosk(server)
+    k.send("{not json")
+    assert k.recv()["code"] == "bad_json"
+    k.send({"type": "fly", "id": "1"})
+    reply = k.recv()
+    assert (reply["code"], reply["id"]) == ("unknown_type", "1")
+    k.send({"type": "issue", "id": "2", "service": "DIN-ID", "priority": "vip"})
+    reply = k.recv()
+    assert (reply["code"], reply["id"]) == ("invalid_message", "2")
+    assert "priority" in reply["details"]["detail"]
+    k.send({"type": "issue", "id": "3", "service": "DIN-ID", "appointment": "x" * 20000})
+    assert k.recv()["code"] == "too_large"
+    assert k.request("call_next", rid="4")["code"] == "forbidden"
+    assert k.request("issue", service="NOPE")["code"] == "unknown_service"
+    assert k.request("issue", service="DIN-ID")["type"] == "reply"
+
+
+def test_request_before_hello_and_wrong_token(server: ServerProcess) -> None:
+    """Nothing but hello before authentication; a wrong token is refused and closed."""
+    client = WsClient(server.url)
+    client.send({"type": "issue", "id": "1", "service": "DIN-ID"})
+    assert client.recv()["code"] == "not_authenticated"
+    refused = client.hello(role="kiosk", device="kiosk-1", token="wrong")
+    assert refused["code"] == "auth_failed"
+    with pytest.raises(Exception, match=r"4001|closed"):
+        client.recv(2)
+
+
+def test_error_messages_follow_client_language(server: ServerProcess) -> None:
+    """The error text is in the language the client said hello in."""
+    k = kiosk(server, lang="ru")
+    reply = k.request("issue", service="NOPE")
+    assert reply["message"] == "Такой услуги нет."
+
+
+def test_repeated_request_takes_effect_once(server: ServerProcess) -> None:
+    """A request sent again with the same id returns the first answer; one ticket."""
+    k = kiosk(server)
+    first = k.request("issue", rid="same-id", service="DIN-ID")
+    k.close()
+    again = kiosk(server).request("issue", rid="same-id", service="DIN-ID")
+    assert again == first
+    assert kiosk(server).request("issue", service="DIN-ID")["result"]["ticket"]["number"] == "A002"
+
+
+def test_operator_login_errors(server: ServerProcess) -> None:
+    """Wrong password, an operator not allowed here, a counter taken by someone else."""
+    desk = counter(server, 3, login=False)
+    assert desk.request("call_next")["code"] == "not_logged_in"
+    assert desk.request("login", login="op3", password="nope")["code"] == "wrong_password"
+    assert desk.request("login", login="op4", password=DEMO_PASSWORD)["code"] == "operator_not_allowed"
+    assert desk.request("login", login="supervisor", password=DEMO_PASSWORD)["type"] == "reply"
+    other = counter(server, 3, login=False)
+    taken = other.request("login", login="op3", password=DEMO_PASSWORD)
+    assert taken["code"] == "counter_taken"
+
+
+def test_display_sees_only_its_zones(server: ServerProcess) -> None:
+    """A floor display gets calls of its floor's counters only."""
+    floor3 = display(server, "floor-3-1")
+    desk = counter(server, 1)  # floor 1
+    kiosk(server).request("issue", service="DIN-ID")
+    desk.request("call_next")
+    with pytest.raises(TimeoutError):
+        floor3.recv_until(
+            lambda m: m.get("type") == "event" and m["event"]["type"] == "TicketCalled", timeout=1.0
+        )
+
+
+def test_twenty_counters_calling_at_once_never_share_a_ticket(server: ServerProcess) -> None:
+    """20 counters call next at the same moment: 20 different tickets."""
+    k = kiosk(server)
+    for _ in range(20):
+        assert k.request("issue", service="DIN-ID")["type"] == "reply"
+    desks = [counter(server, n) for n in range(1, 19)] + [counter(server, n) for n in (19, 20)]
+    results: dict[int, dict] = {}
+    barrier = threading.Barrier(len(desks))
+
+    def call(i: int, desk: WsClient) -> None:
+        barrier.wait()
+        results[i] = desk.request("call_next")
+
+    threads = [threading.Thread(target=call, args=(i, d)) for i, d in enumerate(desks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    numbers = [r["result"]["ticket"]["number"] for r in results.values() if r["type"] == "reply"]
+    refused = [r for r in results.values() if r["type"] == "error"]
+    # Counters 19 and 20 serve other agencies' services: they find nothing.
+    assert len(numbers) == len(set(numbers)) == 18
+    assert {r["code"] for r in refused} == {"nothing_to_call"}
+
+
+def test_reconnecting_display_misses_no_call(server: ServerProcess) -> None:
+    """A display that drops and resumes from its last seq gets every call it missed."""
+    hall = display(server, "lobby")
+    k = kiosk(server)
+    desks = [counter(server, n) for n in (1, 2, 3)]
+    for _ in range(6):
+        k.request("issue", service="DIN-ID")
+    desks[0].request("call_next")
+    first = hall.recv_until(lambda m: m.get("type") == "event" and m["event"]["type"] == "TicketCalled")
+    last_seq = first["seq"]
+    hall.close()
+    for desk in desks[1:]:
+        desk.request("call_next")
+    desks[0].request("recall")
+    again = WsClient(server.url)
+    welcome = again.hello(
+        role="display", device="lobby", token=server.home.token("display", "lobby"), resume_from=last_seq
+    )
+    assert welcome["resumed"] is True
+    missed = [again.recv_until(lambda m: m.get("type") == "event") for _ in range(3)]
+    kinds = [(m["event"]["type"], m["event"]["counter"]) for m in missed]
+    assert kinds == [("TicketCalled", 2), ("TicketCalled", 3), ("TicketRecalled", 1)]
+    assert [m["seq"] for m in missed] == sorted(m["seq"] for m in missed)
+
+
+def test_supervisor_sees_device_failure(server: ServerProcess) -> None:
+    """A kiosk's printer running out of paper reaches the supervisor as an alert."""
+    boss = supervisor(server)
+    k = kiosk(server, code="kiosk-2")
+    assert (
+        k.request("report_health", component="printer", status="paper_out", detail="no paper")["type"]
+        == "reply"
+    )
+    alert = boss.recv_until(lambda m: m.get("type") == "alert")
+    assert alert["device"] == "kiosk:kiosk-2/printer"
+    assert alert["status"]["status"] == "paper_out"
+    fresh = supervisor(server)
+    snap = fresh.seen[0]["snapshot"]
+    assert snap["devices"]["kiosk:kiosk-2/printer"]["status"]["status"] == "paper_out"
+
+
+def test_sigterm_stops_cleanly(server: ServerProcess) -> None:
+    """SIGTERM: the server finishes, closes the store and exits 0."""
+    kiosk(server).request("issue", service="DIN-ID")
+    assert server.stop() == 0
+    assert '"msg": "stopped"' in server.logs()
+
+
+def test_kill_during_burst_loses_no_answered_ticket(home: Home) -> None:
+    """kill -9 in a burst of issues: after restart every answered ticket is there, in
+    order, and the hash chain verifies."""
+    proc = ServerProcess(home).start()
+    answered: list[str] = []
+    k = kiosk(proc)
+    stop = threading.Event()
+
+    def burst() -> None:
+        try:
+            while not stop.is_set():
+                reply = k.request("issue", service="DIN-ID")
+                if reply["type"] == "reply":
+                    answered.append(reply["result"]["ticket"]["id"])
+        except (OSError, TimeoutError, ConnectionError, ValueError):
+            return
+        except Exception:  # noqa: BLE001 - the server was killed under us: that's the test
+            return
+
+    thread = threading.Thread(target=burst)
+    thread.start()
+    while len(answered) < 150:
+        threading.Event().wait(0.01)
+    proc.kill()
+    stop.set()
+    thread.join(10)
+    restarted = ServerProcess(home).start()
+    boss = supervisor(restarted)
+    tickets = [t["id"] for t in boss.seen[0]["snapshot"]["tickets"]]
+    assert tickets[: len(answered)] == answered
+    restarted.stop()
+    audit = subprocess.run(
+        [sys.executable, "-m", "server.cli", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert audit.returncode == 0, audit.stderr
+    assert json.loads(audit.stdout)["ok"] is True
+
+
+@pytest.mark.postgres
+def test_server_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """The same hall on PostgreSQL: issue, call, restart, state rebuilt from the log."""
+    from tests import pg
+
+    url = pg.create_database(pg_url)
+    home = make_home(tmp_path, db_url=url)
+    proc = ServerProcess(home).start()
+    try:
+        kiosk(proc).request("issue", service="DIN-ID")
+        assert counter(proc, 1).request("call_next")["result"]["ticket"]["number"] == "A001"
+        proc.stop()
+        proc = ServerProcess(home).start()
+        snap = supervisor(proc).seen[0]["snapshot"]
+        assert snap["counters"]["1"]["current"]["number"] == "A001"
+    finally:
+        proc.stop()
+        pg.drop_database(pg_url, url)
