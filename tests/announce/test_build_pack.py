@@ -6,7 +6,8 @@ import numpy as np
 
 from display.announce import build_pack
 from display.announce.audio import read_wav
-from display.announce.build_pack import main, recording_list
+from display.announce.build_pack import main
+from display.announce.espeak import recording_list
 from display.announce.numerals import LANGS, all_keys
 
 
@@ -50,3 +51,17 @@ def test_build_only_some_keys(tmp_path, espeak_packs):
     doc = tomllib.loads((pack.root / "manifest.toml").read_text(encoding="utf-8"))
     assert doc["clips"] == {"билет": "bilet.wav", "A": "letter_a.wav"}
     assert pack.missing(["билет", "A", "сто"]) == ["сто"]
+
+
+def test_ensure_default_packs_builds_once_and_survives_without_espeak(tmp_path, espeak_packs, monkeypatch):
+    from display.announce import ensure_default_packs, espeak
+
+    packs = ensure_default_packs(["en"], tmp_path)
+    assert [p.language for p in packs] == ["en"]
+    stamp = (tmp_path / "en" / "manifest.toml").stat().st_mtime_ns
+    assert [p.language for p in ensure_default_packs(["en"], tmp_path)] == ["en"]
+    assert (tmp_path / "en" / "manifest.toml").stat().st_mtime_ns == stamp  # complete: not rebuilt
+
+    monkeypatch.setattr(espeak, "ESPEAK", "no-such-espeak-ng")
+    assert ensure_default_packs(["ru"], tmp_path / "none") == []
+    assert main([str(tmp_path / "none"), "--lang", "ru"]) == 2
