@@ -84,6 +84,7 @@ __all__ = [
     "Zone",
     "center_from_reference",
     "dump_center",
+    "format_center_data",
     "init_center",
     "load_center",
 ]
@@ -764,7 +765,10 @@ class _Lines:
         self.lines = text.splitlines()
         self.headers: dict[str, list[int]] = {}
         for n, line in enumerate(self.lines):
-            m = re.match(r"^\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]", line)
+            # Arrays of tables, and plain tables (which only end an item).
+            m = re.match(r"^\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]", line) or re.match(
+                r"^\s*\[\s*([A-Za-z0-9_.]+)\s*\]", line
+            )
             if m:
                 self.headers.setdefault(m.group(1), []).append(n)
 
@@ -932,40 +936,69 @@ _SECTION_NOTES = {
 def dump_center(center: Center) -> str:
     """The TOML text of ``center``, in the order a person reads it; :func:`load_center` of the
     text gives back an equal Center."""
-    data = center.model_dump(mode="json", exclude_none=True)
+    return format_center_data(center.model_dump(mode="json", exclude_none=True))
+
+
+def format_center_data(data: Mapping[str, Any]) -> str:
+    """The TOML text of raw center data (as in center.toml), in the file's usual layout.
+
+    Unlike :func:`dump_center` it takes data that may be wrong, for tools that edit a center
+    file and then check it with :func:`load_center`. Keys it does not know go at the end.
+    """
+    name = data.get("name")
+    title = name.get("en") if isinstance(name, dict) else None
     lines = [
-        f"# novbe center configuration: {center.name.en} ({center.code}).",
+        f"# novbe center configuration: {title or '(no name)'} ({data.get('code', '?')}).",
         "# Every field is described in docs/configuration.md.",
         "",
     ]
+    done = {"workload"}
     for key in ("code", "name", "languages"):
-        lines.append(f"{key} = {_toml_value(data[key])}")
+        if key in data:
+            lines.append(f"{key} = {_toml_value(data[key])}")
+            done.add(key)
     for key in ("hours", "rules", "routing"):
-        lines.append("")
-        _emit(lines, f"[{key}]", data[key])
+        if isinstance(data.get(key), dict):
+            lines.append("")
+            _emit(lines, f"[{key}]", data[key])
+            done.add(key)
     for key in ("zones", "agencies", "counters", "displays", "kiosks", "operators", "devices"):
-        if not data[key]:
+        items = data.get(key)
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            continue
+        done.add(key)
+        if not items:
             continue
         lines += ["", f"# {_SECTION_NOTES[key]}"]
-        for item in data[key]:
+        for item in items:
+            item = dict(item)
             lines.append("")
-            if key == "counters":
-                if all(w == 1.0 for w in item["services"].values()):
-                    item["services"] = list(item["services"])
-                if not item["policy"]:
-                    del item["policy"]
-            if key == "displays" and not item["quiet_hours"]:
-                del item["quiet_hours"]
-            if key == "operators" and not item["supervisor"]:
+            services = item.get("services")
+            if key == "counters" and isinstance(services, dict) and all(w == 1.0 for w in services.values()):
+                item["services"] = list(services)
+            # Defaults left out keep the file short; they load back to the same values.
+            for empty in ("policy", "quiet_hours"):
+                if not item.get(empty, True):
+                    del item[empty]
+            if key == "operators" and item.get("supervisor") is False:
                 del item["supervisor"]
-            _emit(lines, f"[[{key}]]", item, nested="services" if key == "agencies" else None)
-            if key == "agencies":
-                for service in item["services"]:
+            nested = (
+                key == "agencies"
+                and isinstance(services, list)
+                and all(isinstance(s, dict) for s in services)
+            )
+            _emit(lines, f"[[{key}]]", item, nested="services" if nested else None)
+            if nested and isinstance(services, list):
+                for service in services:
                     lines.append("")
                     _emit(lines, "[[agencies.services]]", service)
-    if center.workload is not None:
+    rest = {k: v for k, v in data.items() if k not in done}
+    if rest:
+        lines += ["", tomli_w.dumps(rest).rstrip("\n")]
+    workload = data.get("workload")
+    if workload is not None:
         lines += ["", "# The reference day of work, for the simulator.", ""]
-        lines.append(tomli_w.dumps({"workload": center.workload}).rstrip("\n"))
+        lines.append(tomli_w.dumps({"workload": workload}).rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 
