@@ -92,3 +92,18 @@ def test_center_looks_things_up(reference_data: dict[str, Any]) -> None:
     assert center.zone_of_counter(81) == reference_data["counters"][80]["zone"]
     assert center.zone("floor-2").name.get("en") == "Floor 2"
     assert len(center.all_services()) == 30
+
+
+def test_example_file_loads(tmp_path: Path) -> None:
+    """The annotated example in examples/ is a valid center and survives dump and load."""
+    from .conftest import EXAMPLE
+
+    center = load_center(EXAMPLE)
+    assert center.prefix_of("DIN-PASS") == "P"
+    assert center.counter_policy(3).selection is Selection.WEIGHTED
+    assert center.counter_policy(4).head_start_min == 5.0
+    assert center.counter_policy(4).selection is Selection.OLDEST_FIRST
+    assert center.device_by_token("example-kiosk-token-0000000000000000000000") is not None
+    path = tmp_path / "center.toml"
+    path.write_text(dump_center(center), encoding="utf-8")
+    assert load_center(path) == center

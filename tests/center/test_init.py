@@ -1,0 +1,154 @@
+"""novbe init: a new center, its device files and its operators' credentials."""
+
+from __future__ import annotations
+
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from server.center import DEMO_PASSWORD, InitResult, init_center, load_center
+from server.security import password_needs_rehash, verify_password, verify_token
+from wire.device import load_device
+
+from .conftest import REFERENCE
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(scope="module")
+def example_init(tmp_path_factory: pytest.TempPathFactory) -> InitResult:
+    """The small example center with random passwords."""
+    return init_center(
+        tmp_path_factory.mktemp("example"), reference=None, server_url="wss://hall.example:8765"
+    )
+
+
+@pytest.fixture(scope="module")
+def reference_init(tmp_path_factory: pytest.TempPathFactory) -> InitResult:
+    """The reference center, demo passwords."""
+    if not REFERENCE.exists():
+        pytest.skip("reference center description not available")
+    return init_center(tmp_path_factory.mktemp("baku1"), reference=REFERENCE, demo=True)
+
+
+def test_init_writes_a_small_example_center(example_init: InitResult) -> None:
+    center = load_center(example_init.center_path)
+    assert center == example_init.center
+    hall = center.to_hall()
+    assert (len(center.zones), len(center.agencies), len(hall.services), len(hall.counters)) == (1, 2, 3, 4)
+    assert (len(center.displays), len(center.kiosks)) == (1, 1)
+    assert [o.login for o in center.operators] == ["supervisor", "op1", "op2", "op3", "op4"]
+    assert center.operator("op3").counters == [3]
+    assert center.operator("supervisor").supervisor
+    assert center.operator("supervisor").counters == []
+
+
+def test_init_writes_secrets_readable_by_owner_only(example_init: InitResult) -> None:
+    assert _mode(example_init.center_path) == 0o600
+    assert _mode(example_init.credentials_path) == 0o600
+    assert _mode(example_init.center_path.parent / "devices") == 0o700
+    for path in example_init.device_paths.values():
+        assert _mode(path) == 0o600, path
+
+
+def test_init_writes_one_loadable_file_per_device(example_init: InitResult) -> None:
+    paths = example_init.device_paths
+    assert sorted(p.name for p in paths.values()) == sorted(
+        p.name for p in (example_init.center_path.parent / "devices").iterdir()
+    )
+    assert sorted(paths) == sorted(
+        [("kiosk", "kiosk-1"), ("display", "hall"), ("supervisor", "1")]
+        + [("counter", str(n)) for n in range(1, 5)]
+    )
+    kiosk = load_device(paths["kiosk", "kiosk-1"])
+    assert (kiosk.role, kiosk.printer, kiosk.paper_mm) == (
+        "kiosk",
+        "virtual:///var/lib/novbe/tickets/kiosk-1",
+        80,
+    )
+    assert kiosk.server_url == "wss://hall.example:8765"
+    counter = load_device(paths["counter", "3"])
+    assert (counter.role, counter.code, counter.counter) == ("counter", "3", 3)
+    display = load_device(paths["display", "hall"])
+    assert (display.languages, display.volume) == (["az", "ru"], 80)
+    assert paths["counter", "3"].name == "counter-3.toml"
+
+
+def test_init_device_tokens_verify_against_center(example_init: InitResult) -> None:
+    center = load_center(example_init.center_path)
+    for (role, code), path in example_init.device_paths.items():
+        cfg = load_device(path)
+        assert cfg.token == example_init.tokens[role, code]
+        device = center.device_by_token(cfg.token)
+        assert device is not None
+        assert (device.role, device.code) == (role, code)
+        assert verify_token(device.token_sha256, cfg.token)
+    assert center.device_by_token("not-a-token") is None
+    assert len(set(example_init.tokens.values())) == len(example_init.tokens)
+
+
+def test_init_passwords_verify_and_wrong_ones_do_not(example_init: InitResult) -> None:
+    center = load_center(example_init.center_path)
+    credentials = example_init.credentials_path.read_text(encoding="utf-8")
+    for operator in center.operators:
+        password = example_init.passwords[operator.login]
+        assert password != DEMO_PASSWORD
+        assert f"{operator.login:<12} {password}" in credentials
+        assert verify_password(operator.password_hash, password)
+        assert not verify_password(operator.password_hash, password + "x")
+        assert not password_needs_rehash(operator.password_hash)
+    assert len(set(example_init.passwords.values())) == len(example_init.passwords)
+    assert DEMO_PASSWORD not in credentials
+
+
+def test_init_refuses_to_overwrite_a_center(example_init: InitResult) -> None:
+    before = example_init.center_path.read_bytes()
+    with pytest.raises(FileExistsError, match=r"center\.toml already exists"):
+        init_center(example_init.center_path.parent, reference=None)
+    assert example_init.center_path.read_bytes() == before
+
+
+def test_init_overwrites_with_force(tmp_path: Path) -> None:
+    first = init_center(tmp_path, reference=None, demo=True)
+    stale = tmp_path / "devices" / "kiosk-old.toml"
+    stale.write_text("", encoding="utf-8")
+    second = init_center(tmp_path, reference=None, demo=True, force=True)
+    assert not stale.exists()
+    assert second.tokens.keys() == first.tokens.keys()
+    assert load_center(tmp_path / "center.toml") == second.center
+    for key, token in first.tokens.items():
+        assert token != second.tokens[key]
+
+
+def test_init_converts_the_reference_with_demo_passwords(reference_init: InitResult) -> None:
+    center = load_center(reference_init.center_path)
+    hall = center.to_hall()
+    assert (len(hall.services), len(hall.counters)) == (30, 81)
+    assert len(center.operators) == 82
+    assert center.operator("op13").counters == [13]
+    assert all(
+        verify_password(center.operator(o).password_hash, DEMO_PASSWORD) for o in ("op1", "supervisor")
+    )
+    # Cheap parameters for a published password; the login code rehashes if asked to.
+    assert password_needs_rehash(center.operator("op1").password_hash)
+    assert len(reference_init.device_paths) == 4 + 81 + 7 + 1
+    assert f'every password is "{DEMO_PASSWORD}"' in reference_init.credentials_path.read_text(
+        encoding="utf-8"
+    )
+    assert center.workload is not None
+
+
+@pytest.mark.slow
+def test_init_hashes_the_reference_passwords_in_seconds(tmp_path: Path) -> None:
+    """82 real argon2 hashes: the parameters keep `novbe init` within a few seconds (about 2 s
+    on an idle 2-core machine; the bound leaves room for a busy one)."""
+    if not REFERENCE.exists():
+        pytest.skip("reference center description not available")
+    start = time.perf_counter()
+    result = init_center(tmp_path, reference=REFERENCE)
+    assert time.perf_counter() - start < 20
+    assert len(result.passwords) == 82
