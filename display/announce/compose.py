@@ -265,7 +265,7 @@ class Composer:
         """The announcement of ``call`` at local time ``now`` (quiet hours apply)."""
         volume = self.policy.volume_at(now)
         if volume <= 0:
-            # Nothing will be heard: skip the work, keep the words for the record.
+            # Nothing will be heard: skip reading clips and rendering.
             return Announcement(
                 call, sample_rate=DEFAULT_RATE, parts=[], words={}, volume=0, skipped=True, problems=[]
             )

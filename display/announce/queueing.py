@@ -29,6 +29,14 @@ from datetime import datetime, timedelta
 from display.announce.compose import Announcement, Call, Composer
 
 
+def _age(now: datetime, at: datetime) -> timedelta:
+    # Server times are usually aware and a display's clock may be naive local time: mixing the two
+    # must not crash the display, so a naive one is read as the machine's local time.
+    if (now.tzinfo is None) != (at.tzinfo is None):
+        now, at = now.astimezone(), at.astimezone()
+    return now - at
+
+
 @dataclass(slots=True)
 class _Pending:
     call: Call
@@ -102,7 +110,7 @@ class AnnouncementQueue:
             self.done()
         while self._pending:
             item = self._pending.pop(0)
-            if now - item.at > self.max_age:
+            if _age(now, item.at) > self.max_age:
                 self.stats["stale"] += 1
                 continue
             announcement = self._compose(item.call, now)

@@ -227,7 +227,7 @@ def test_skipped_announcement_renders_an_empty_wav(tmp_path):
     assert loud.volume == 80
 
 
-def test_render_is_cached_and_fast(tone_pack):
+def test_render_is_done_once(tone_pack):
     az, _ = tone_pack("az")
     announcement = compose(Call("A015", 12), [az], ["az"])
     assert announcement.pcm() is announcement.pcm()

@@ -132,3 +132,15 @@ def test_a_plain_function_can_compose():
     queue.push(Call("A015", 12), s(0))
     assert queue.next_to_play(s(1)) is not None
     assert calls == [(Call("A015", 12), s(1))]
+
+
+def test_aware_server_times_and_a_naive_local_clock_mix(queue):
+    from datetime import UTC
+
+    made = datetime.now(UTC)
+    queue.push(Call("A015", 12), made)
+    assert queue.next_to_play(datetime.now()) is not None
+    queue.done()
+    queue.push(Call("A016", 12), made - timedelta(minutes=5))
+    assert queue.next_to_play(datetime.now()) is None
+    assert queue.stats["stale"] == 1
