@@ -67,6 +67,7 @@ __all__ = [
     "DEMO_PASSWORD",
     "Agency",
     "Center",
+    "CenterExists",
     "ConfigError",
     "Counter",
     "Device",
@@ -495,6 +496,11 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(f"{self.source}: {p}" for p in self.problems)
+
+
+class CenterExists(ConfigError, FileExistsError):
+    """``init_center`` found a center.toml and was not told to overwrite it. Both a ConfigError
+    (the CLI reports it like any configuration problem) and a FileExistsError."""
 
 
 def _at(data: Any, loc: Loc) -> Any:
@@ -1134,12 +1140,15 @@ def init_center(
     Devices: each kiosk, counter and display, and one supervisor desk, each with a new token.
 
     Raises:
-        FileExistsError: ``out_dir/center.toml`` exists and ``force`` is False.
+        CenterExists: ``out_dir/center.toml`` exists and ``force`` is False (a ConfigError
+            and a FileExistsError).
         ConfigError: The reference is inconsistent.
     """
     center_path = out_dir / "center.toml"
     if center_path.exists() and not force:
-        raise FileExistsError(f"{center_path} already exists; refusing to overwrite it (use --force)")
+        raise CenterExists(
+            str(center_path), [Problem("", "already exists; refusing to overwrite it (use --force)")]
+        )
     if reference is not None:
         try:
             ref = json.loads(reference.read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.center import DEMO_PASSWORD, InitResult, init_center, load_center
+from server.center import DEMO_PASSWORD, ConfigError, InitResult, init_center, load_center
 from server.security import password_needs_rehash, verify_password, verify_token
 from wire.device import load_device
 
@@ -107,8 +107,9 @@ def test_init_passwords_verify_and_wrong_ones_do_not(example_init: InitResult) -
 
 def test_init_refuses_to_overwrite_a_center(example_init: InitResult) -> None:
     before = example_init.center_path.read_bytes()
-    with pytest.raises(FileExistsError, match=r"center\.toml already exists"):
+    with pytest.raises(ConfigError, match=r"center\.toml: already exists; refusing to overwrite it") as info:
         init_center(example_init.center_path.parent, reference=None)
+    assert isinstance(info.value, FileExistsError)
     assert example_init.center_path.read_bytes() == before
 
 
