@@ -292,7 +292,7 @@ class Operator(_Frozen):
     login: Login
     full_name: str = Field(min_length=1)
     password_hash: str = Field(pattern=r"^\$argon2(id|i|d)\$")
-    """argon2 hash made by ``novbe passwd`` (server.security.hash_password)."""
+    """argon2 hash made by ``python -m server.security password`` (server.security.hash_password)."""
     counters: list[int] = Field(default_factory=list)
     """Counters the operator may log in at; empty means any."""
     supervisor: bool = False
@@ -573,7 +573,7 @@ def _pydantic_problems(exc: ValidationError) -> list[_Found]:
 _PATTERN_HINTS = {
     "prefix": "is not a ticket prefix (a capital letter, then up to two capitals or digits)",
     "login": "is not a login (lowercase letters, digits, . _ -; up to 32)",
-    "password_hash": 'is not an argon2 hash (make one with "novbe passwd")',
+    "password_hash": 'is not an argon2 hash (make one with "python -m server.security password")',
     "token_sha256": "is not a SHA-256 in hex (64 digits 0-9a-f)",
 }
 
@@ -934,7 +934,7 @@ _SECTION_NOTES = {
     "counters": "Counters: services = list (weight 1 each) or { code = weight }; policy overrides [routing].",
     "displays": "Displays: zones shown, spoken languages, volume 0-100, quiet hours (no speech).",
     "kiosks": "Kiosks: printer URL (virtual://, serial://, usb://, tcp://, file://), paper 80 or 58 mm.",
-    "operators": "Operators: argon2 password hashes (novbe passwd); counters = [] means any counter.",
+    "operators": "Operators: argon2 password hashes (see docs/configuration.md); counters = [] means any counter.",
     "devices": "Devices: SHA-256 of each device's token; the token itself is in the device's own file.",
 }
 

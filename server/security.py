@@ -95,3 +95,33 @@ def verify_token(hash: str, token: str) -> bool:
     """Tell whether ``token`` is the one whose SHA-256 is ``hash``, in constant time."""
     # Bytes, because compare_digest refuses non-ASCII str and a damaged file must not raise.
     return hmac.compare_digest(hash_token(token).encode(), hash.lower().encode("utf-8", "replace"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m server.security password|token``: make a secret for center.toml by hand.
+
+    ``password`` asks for a password twice (without echo) and prints its argon2 hash, for an
+    operator's ``password_hash``. ``token`` prints a new device token and, on the next line,
+    its SHA-256, for ``token_sha256``.
+    """
+    import getpass
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["password"]:
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first or not first:
+            sys.stderr.write("passwords differ or are empty; nothing done\n")
+            return 1
+        sys.stdout.write(hash_password(first) + "\n")
+        return 0
+    if args == ["token"]:
+        token = new_token()
+        sys.stdout.write(f"token = {token}\ntoken_sha256 = {hash_token(token)}\n")
+        return 0
+    sys.stderr.write("usage: python -m server.security password|token\n")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
