@@ -934,7 +934,7 @@ _SECTION_NOTES = {
     "counters": "Counters: services = list (weight 1 each) or { code = weight }; policy overrides [routing].",
     "displays": "Displays: zones shown, spoken languages, volume 0-100, quiet hours (no speech).",
     "kiosks": "Kiosks: printer URL (virtual://, serial://, usb://, tcp://, file://), paper 80 or 58 mm.",
-    "operators": "Operators: argon2 password hashes (see docs/configuration.md); counters = [] means any counter.",
+    "operators": "Operators: argon2 password hashes; counters = [] means any counter.",
     "devices": "Devices: SHA-256 of each device's token; the token itself is in the device's own file.",
 }
 
