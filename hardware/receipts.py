@@ -118,6 +118,23 @@ def _template(block: Block, layout: Layout, lang: str) -> str:
     raise LayoutError(f"label {block.label!r} isn't defined")
 
 
+def _scrub_realtime(data: bytes) -> bytes:
+    """
+    Remove ``DLE EOT``, ``DLE ENQ`` and ``DLE DC4`` byte pairs from image data.
+
+    Printers obey real-time commands even inside image data: a stray
+    ``10 04 n`` in a picture of text would make the printer answer a status
+    nobody asked for, which the next real query could read. Clearing the one
+    dot that makes the second byte costs nothing visible.
+
+    """
+    if b"\x10" not in data:
+        return data
+    for pair, safe in ((b"\x10\x04", b"\x10\x00"), (b"\x10\x05", b"\x10\x01"), (b"\x10\x14", b"\x10\x10")):
+        data = data.replace(pair, safe)
+    return data
+
+
 class _Painter:
     """Sends one ticket's commands; keeps the printer's code page to avoid needless switches."""
 
@@ -187,7 +204,7 @@ class _Painter:
         for top in range(0, image.height, RASTER_BAND):
             band = image.crop((0, top, width_bytes * 8, min(top + RASTER_BAND, image.height)))
             header = GS + b"v0\x00" + width_bytes.to_bytes(2, "little") + band.height.to_bytes(2, "little")
-            self.raw(header + band.tobytes())
+            self.raw(header + _scrub_realtime(band.tobytes()))
 
     def number(self, number: str, block: Block) -> None:
         if not block.image:

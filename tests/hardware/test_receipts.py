@@ -1,0 +1,138 @@
+"""Ticket layout to ESC/POS on python-escpos's Dummy printer, decoded back (hardware/receipts.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from escpos.printer import Dummy
+
+from hardware.layout import load_layout
+from hardware.receipts import print_ticket
+from hardware.ticket import TicketView
+
+from .conftest import agency_view
+from .escpos_decode import Cut, QRCode, Raster, TextLine, decode
+
+
+def printed(view: TicketView, paper_mm: int = 80, profile: str | None = None) -> Any:
+    printer = Dummy(profile=profile)
+    stats = print_ticket(printer, view, load_layout(paper_mm=paper_mm))
+    return decode(printer.output), stats
+
+
+def assert_not_blank(raster: Raster) -> None:
+    """A raster of text has ink, but is mostly paper."""
+    assert raster.ink > 100, "raster is blank"
+    assert raster.ink < raster.width * raster.height * 0.5, "raster is mostly black"
+
+
+def test_receipt_prints_russian_in_cp866_and_azerbaijani_as_images(
+    din_view: Callable[..., TicketView],
+) -> None:
+    """A Russian ticket: Cyrillic lines as CP866 text, each with its Azerbaijani line drawn underneath."""
+    out, stats = printed(din_view("ru"))
+    russian = {line.text: line for line in out.lines}
+    ministry = russian["Министерство внутренних дел"]
+    assert ministry.codepages == ("cp866",)
+    assert ministry.bold
+    assert russian["Выдача удостоверения личности"].codepages == ("cp866",)
+    assert "Перед вами: 7 чел." in russian
+    assert "Ожидание: 10-20 мин." in russian
+    # The Azerbaijani names hold ə: no code page has it, so they are images.
+    item = out.items.index(ministry)
+    assert isinstance(out.items[item + 1], Raster)
+    for raster in out.rasters:
+        if raster.height > 3:  # rules are 2-3 dots tall
+            assert_not_blank(raster)
+    assert stats.raster_lines >= 8
+    assert "CP866" in stats.codepages
+
+
+def test_receipt_prints_a_cp857_line_as_text(center: dict[str, Any]) -> None:
+    """Azerbaijani without ə fits CP857 and goes out as printer text."""
+    dsmf = next(a for a in center["agencies"] if a["code"] == "DSMF")
+    service = next(s for s in dsmf["services"] if s["code"].endswith("STAJ") or "Sığorta" in s["name"]["az"])
+    view = agency_view(center, dsmf, "az", service_name=service["name"])
+    out, _ = printed(view)
+    line = next(line for line in out.lines if line.text == "Sığorta stajı haqqında arayış")
+    assert line.codepages == ("cp857",)
+
+
+def test_receipt_prints_the_big_number_bold_and_large(din_view: Callable[..., TicketView]) -> None:
+    out, _ = printed(din_view("az"))
+    number = next(line for line in out.lines if line.text == "A015")
+    assert (number.width, number.height, number.bold) == (6, 6, True)
+    out58, _ = printed(din_view("az"), paper_mm=58)
+    number58 = next(line for line in out58.lines if line.text == "A015")
+    assert (number58.width, number58.height) == (5, 5)
+
+
+def test_receipt_carries_the_qr_and_cuts(din_view: Callable[..., TicketView]) -> None:
+    out, _ = printed(din_view("en"))
+    assert out.qrcodes == [QRCode("https://novbe.example/t/20261123-A015", 6, "M")]
+    assert out.cuts == [Cut(partial=True)]
+    assert isinstance(out.items[-1], Cut) or isinstance(out.items[-2], Cut)
+    assert out.resets == 1
+
+
+def test_receipt_in_azerbaijani_has_no_second_language(din_view: Callable[..., TicketView]) -> None:
+    az, _ = printed(din_view("az"))
+    en, _ = printed(din_view("en"))
+    assert len(en.items) >= len(az.items) + 6  # English lines, each with its Azerbaijani line under it
+    assert "Ministry of Internal Affairs" in en.texts
+    assert not any("Ministry" in text for text in az.texts)
+
+
+def test_receipt_prints_priority_and_footer_only_when_set(din_view: Callable[..., TicketView]) -> None:
+    plain, _ = printed(din_view("en"))
+    marked, _ = printed(din_view("en", priority="elderly", footer={"en": "Thank you", "az": "Sağ olun"}))
+    assert "Priority: senior citizen" not in plain.texts
+    assert "Priority: senior citizen" in marked.texts
+    assert "Thank you" in marked.texts
+
+
+def test_receipt_says_no_one_is_ahead(din_view: Callable[..., TicketView]) -> None:
+    out, _ = printed(din_view("en", ahead=0))
+    assert "No one is ahead of you" in out.texts
+    assert not any(text.startswith("People ahead") for text in out.texts)
+
+
+def test_receipt_never_prints_question_marks(center: dict[str, Any]) -> None:
+    """Every agency, every language: no character is lost to '?'."""
+    for agency in center["agencies"]:
+        for lang in ("az", "ru", "en"):
+            out, _ = printed(agency_view(center, agency, lang))
+            for line in out.lines:
+                assert "?" not in line.text, (agency["code"], lang, line.text)
+
+
+def test_receipt_keeps_control_characters_out(din_view: Callable[..., TicketView]) -> None:
+    """A name with printer commands in it can't reset the printer or cut the paper."""
+    view = din_view("en", service_name={"en": "ID\x1b@card\x1dV\x00", "az": "x"})
+    out, _ = printed(view)
+    assert out.resets == 1
+    assert len(out.cuts) == 1
+    assert "ID @card V" in out.texts
+
+
+def test_receipt_uses_the_profile_code_page_slots(din_view: Callable[..., TicketView]) -> None:
+    """Printers number code pages differently; the profile's numbers are sent."""
+    printer = Dummy(profile="POS-5890")
+    print_ticket(printer, din_view("ru"), load_layout(paper_mm=58))
+    assert b"\x1bt\x3b" in printer.output  # CP866 is slot 59 on this printer
+    assert b"\x1bt\x11" not in printer.output
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "en"])
+def test_receipt_fits_58mm_paper(din_view: Callable[..., TicketView], lang: str) -> None:
+    out, _ = printed(din_view(lang), paper_mm=58)
+    assert all(r.width <= 384 for r in out.rasters)
+    for line in out.lines:
+        assert len(line.text) * line.width <= 32, line
+
+
+def test_receipt_lines_are_text_lines(din_view: Callable[..., TicketView]) -> None:
+    out, _ = printed(din_view("ru"))
+    assert all(isinstance(line, TextLine) for line in out.lines)
