@@ -579,7 +579,7 @@ _PATTERN_HINTS = {
 
 
 def _suggest(value: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.65)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
