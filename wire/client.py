@@ -255,10 +255,13 @@ class HallClient:
 
     def _dispatch(self, message: Message) -> None:
         kind = message.get("type")
-        if kind in ("reply", "error") and message.get("id"):
+        if kind in ("reply", "error", "welcome") and message.get("id"):
             with self._lock:
                 pending = self._pending.pop(message["id"], None)
-            if pending is not None:
+            if pending is not None and kind == "welcome":
+                # The answer to a ``sync``: a welcome, which the app also needs to see.
+                pending.future.set_result(message)
+            elif pending is not None:
                 if kind == "reply":
                     pending.future.set_result(message.get("result") or {})
                 else:
