@@ -314,7 +314,7 @@ class TicketPrinter:
                 raise
             finally:
                 if self.config.scheme == "tcp":
-                    self._drop()
+                    self._drop(discard=False)
         return PrintResult(
             number=view.number,
             bytes_sent=len(data),
@@ -327,7 +327,7 @@ class TicketPrinter:
     def close(self) -> None:
         """Close the device. The printer may be used again: it reopens on demand."""
         with self._lock:
-            self._drop()
+            self._drop(discard=False)
 
     # -- internals -----------------------------------------------------------
 
@@ -388,15 +388,22 @@ class TicketPrinter:
         self._device = device
         return device
 
-    def _drop(self) -> None:
+    def _drop(self, discard: bool = True) -> None:
         device, self._device = self._device, None
         if device is None:
             return
         try:
-            if isinstance(device, Serial) and device.device is not None:
-                # Discard what a stuck printer didn't take, so close() can't block in tcdrain.
-                device.device.reset_output_buffer()
-            device.close()
+            if isinstance(device, Serial):
+                port = device._device
+                if port:
+                    if discard:
+                        # After a failure: drop what a stuck printer didn't take.
+                        port.reset_output_buffer()
+                    # Closed directly: python-escpos's close() calls tcdrain, which has
+                    # no timeout and hangs on a printer stopped by flow control.
+                    port.close()
+            else:
+                device.close()
         except (EscposError, OSError, ValueError, *_usb_errors()) as exc:
             log.debug("closing printer %s: %s", self.config.url, exc)
         # python-escpos closes again in __del__; mark it closed so that is a no-op.
