@@ -119,7 +119,7 @@ def create_database(admin_url: str, prefix: str = "t") -> str:
 
     name = f"{prefix}_{uuid.uuid4().hex}"
     with psycopg.connect(_conninfo(admin_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
@@ -129,4 +129,4 @@ def drop_database(admin_url: str, url: str) -> None:
 
     name = make_url(url).database
     with psycopg.connect(_conninfo(admin_url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -124,12 +124,12 @@ class EventStore:
         # Serializing is pure CPU work: do it before taking the lock.
         payloads = [[(type(e).__name__, canonical_json(event_to_dict(e))) for e in c.events] for c in commits]
         now = datetime.now(UTC)
+        event_rows: list[dict[str, Any]] = []
+        reply_rows: list[dict[str, Any]] = []
+        result: list[list[int]] = []
         with self._lock:
             try:
                 seq, prev = self._read_head()
-                event_rows: list[dict[str, Any]] = []
-                reply_rows: list[dict[str, Any]] = []
-                result: list[list[int]] = []
                 for commit, items in zip(commits, payloads, strict=True):
                     seqs: list[int] = []
                     for type_name, payload in items:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from .helpers import ALL_EVENTS, issued
 
 
 @pytest.fixture
-def store(store_url: str):
+def store(store_url: str) -> Iterator[EventStore]:
     """A log of 20 events: every event type, then a few tickets."""
     store = EventStore(store_url)
     store.migrate()

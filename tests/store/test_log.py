@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from .helpers import ALL_EVENTS, BAKU, T0, issued
 
 
 @pytest.fixture
-def store(store_url: str):
+def store(store_url: str) -> Iterator[EventStore]:
     store = EventStore(store_url)
     store.migrate()
     yield store
@@ -121,7 +122,7 @@ def test_failed_append_after_insert_appends_nothing(store: EventStore) -> None:
     """A database error after the events were inserted rolls the whole batch back."""
     store.append([Commit([issued(1)])])
 
-    def fail_on_replies(conn, clauseelement, *args) -> None:
+    def fail_on_replies(conn: sa.Connection, clauseelement: object, *args: object) -> None:
         if "replies" in str(clauseelement):
             raise sa.exc.OperationalError("INSERT INTO replies", {}, Exception("disk I/O error"))
 
@@ -221,3 +222,14 @@ def test_store_refuses_other_databases() -> None:
     """Only SQLite and PostgreSQL are supported."""
     with pytest.raises(ValueError, match="unsupported"):
         EventStore("mysql://localhost/novbe")
+
+
+def test_store_errors_are_store_errors(store_url: str) -> None:
+    """Database failures surface as StoreError, the database error chained."""
+    with EventStore(store_url) as unmigrated:
+        with pytest.raises(StoreError) as caught:
+            unmigrated.append([Commit([issued(1)])])
+        assert isinstance(caught.value.__cause__, sa.exc.SQLAlchemyError)
+        for read in (unmigrated.last_seq, lambda: list(unmigrated.load()), unmigrated.device_statuses):
+            with pytest.raises(StoreError):
+                read()
