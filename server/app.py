@@ -455,8 +455,8 @@ class Hub:
                 "ticket": views.ticket_view(ticket)
                 | {
                     "ahead": issued.ahead,
-                    "wait_low_min": issued.wait_low_min,
-                    "wait_high_min": issued.wait_high_min,
+                    "wait_low_min": round(issued.wait_low_min, 1),
+                    "wait_high_min": round(issued.wait_high_min, 1),
                     "zone": self.hall.services[issued.service].zone,
                 }
             }
