@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -41,9 +43,22 @@ class Home:
         return load_device(self.path / "devices" / f"{role}-{code}.toml").token
 
 
+_TEMPLATES: dict[bool, Path] = {}
+
+
 def make_home(tmp: Path, *, db_url: str | None = None, reference: bool = True) -> Home:
-    result = init_center(tmp, reference=REFERENCE if reference else None, demo=True)
-    open_around_the_clock(result.center_path)
+    """A fresh center folder in ``tmp``, open around the clock, demo passwords.
+
+    ``novbe init`` hashes 82 passwords; it runs once per test process and each test gets
+    a copy of that folder.
+    """
+    template = _TEMPLATES.get(reference)
+    if template is None:
+        template = Path(tempfile.mkdtemp(prefix="novbe-home-"))
+        result = init_center(template, reference=REFERENCE if reference else None, demo=True)
+        open_around_the_clock(result.center_path)
+        _TEMPLATES[reference] = template
+    shutil.copytree(template, tmp, dirs_exist_ok=True)
     return Home(tmp, db_url or f"sqlite:///{tmp / 'novbe.db'}")
 
 
