@@ -107,6 +107,8 @@ class QueueEngine:
         self._estimator = estimator
         self._day: date | None = None
         self._open = False
+        self._id_prefix = ""
+        """``"20261123-"``: formatting the day for every ticket is measurable."""
         self._tickets: dict[TicketId, TicketRecord] = {}
         self._last_number: dict[str, int] = {}
         """Prefix -> the last number issued today."""
@@ -124,6 +126,11 @@ class QueueEngine:
             for code, nos in self._serving.items()
         }
         """Service -> the policy that orders :meth:`waiting` (its first counter's)."""
+        # Kept up to date by the appliers so that the estimate at every issue is O(1).
+        self._staffed: dict[ServiceCode, int] = dict.fromkeys(hall.services, 0)
+        """Service -> how many of its counters are open or paused."""
+        self._named_waiting: dict[ServiceCode, int] = dict.fromkeys(hall.services, 0)
+        """Service -> how many of its tickets wait for a named counter."""
         self._closes_min = _minutes(hall.closes)
         self._tickets_view = TicketsView(self._tickets)
         self._counters_view = CountersView(self._counters)
@@ -178,9 +185,14 @@ class QueueEngine:
                 (see :mod:`server.queue.exceptions`). The engine is left unchanged.
 
         """
-        events = self.decide(command)
+        # decide() and apply() inlined: this is the hot path of the whole server.
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            raise TypeError(f"not a queue command: {command!r}")
+        events = handler(command)
+        appliers = self._appliers
         for event in events:
-            self.apply(event)
+            appliers[type(event)](event)
         return events
 
     def decide(self, command: Command) -> list[Event]:
@@ -281,13 +293,12 @@ class QueueEngine:
         priority right, and for a ticket without one, everyone else too.
         """
         queue = self._queues[service]
-        named = sum(1 for no in self._serving[service] for t in self._named[no] if t.service == service)
-        return named + (len(queue.prio) if priority is not Priority.NONE else len(queue))
+        ahead = self._named_waiting[service] + len(queue.prio)
+        return ahead if priority is not Priority.NONE else ahead + len(queue.normal)
 
     def staffed(self, service: ServiceCode) -> int:
         """Return how many open or paused counters serve ``service``."""
-        counters = self._counters
-        return sum(1 for no in self._serving[service] if counters[no].state is not CounterState.CLOSED)
+        return self._staffed[service]
 
     # --- deciding: one method per command; they raise or return events ---------------
 
@@ -311,16 +322,17 @@ class QueueEngine:
 
     def _issue(self, cmd: IssueTicket) -> list[Event]:
         self._require_day("issue a ticket")
-        self._queue(cmd.service, "issue a ticket")
         code = cmd.service
-        service = self._hall.services[code]
+        service = self._hall.services.get(code)
+        if service is None:
+            raise UnknownService(f"can't issue a ticket: no service {code}", service=code)
         if not self._serving[code]:
             raise ServiceUnavailable(
                 f"can't issue a ticket for {code}: no counter in this hall serves it",
                 reason="closed",
                 service=code,
             )
-        now_min = _minutes(cmd.at.time())
+        now_min = _minutes(cmd.at)
         if now_min >= self._closes_min:
             raise ServiceUnavailable(
                 f"can't issue a ticket for {code} at {cmd.at:%H:%M}: "
@@ -345,11 +357,10 @@ class QueueEngine:
                 reason="full",
                 service=code,
             )
-        assert self._day is not None
         display = f"{prefix}{number:03d}"
         return [
             TicketIssued(
-                ticket=f"{self._day:%Y%m%d}-{display}",
+                ticket=self._id_prefix + display,
                 number=display,
                 service=code,
                 agency=service.agency,
@@ -606,9 +617,11 @@ class QueueEngine:
         assert not self._open, "a day is open already"
         assert all(not q for q in self._queues.values()), "queues left over from the last day"
         self._day = e.day
+        self._id_prefix = f"{e.day:%Y%m%d}-"
         self._open = True
         self._tickets.clear()
         self._last_number.clear()
+        self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.reset(e.at)
 
@@ -626,6 +639,8 @@ class QueueEngine:
             q.normal.clear()
         for lane in self._named.values():
             lane.clear()
+        self._named_waiting = dict.fromkeys(self._hall.services, 0)
+        self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.state = CounterState.CLOSED
             c.operator = None
@@ -739,12 +754,14 @@ class QueueEngine:
         t.queued_ts = e.at.timestamp()
         self._seq += 1
         t.seq = self._seq
+        t.key = (t.queued_ts, t.seq)
         t.recalls = 0
         t.snap = None
         if e.to_counter is None:
             self._queues[e.to_service].lane(t).append(t)
         else:
             self._named[e.to_counter].append(t)
+            self._named_waiting[e.to_service] += 1
 
     def _apply_counter_opened(self, e: CounterOpened) -> None:
         c = self._counters[e.counter]
@@ -768,9 +785,14 @@ class QueueEngine:
     def _move_counter(
         self, c: CounterRecord, e: CounterOpened | CounterPaused | CounterResumed | CounterClosed
     ) -> None:
-        new = COUNTER_TRANSITIONS[c.state].get(type(e))
-        assert new is not None, f"{type(e).__name__} is illegal for a {c.state.value} counter"
-        if new is not c.state:
+        old = c.state
+        new = COUNTER_TRANSITIONS[old].get(type(e))
+        assert new is not None, f"{type(e).__name__} is illegal for a {old.value} counter"
+        if new is not old:
+            if CounterState.CLOSED in (old, new):
+                step = 1 if old is CounterState.CLOSED else -1
+                for code in self._hall.counters[c.number].services:
+                    self._staffed[code] += step
             c.state = new
             c.since = e.at
         c.snap = None
@@ -785,15 +807,17 @@ class QueueEngine:
 
     def _dequeue(self, t: TicketRecord) -> None:
         """Take a WAITING ticket out of its lane (usually its head: O(1))."""
-        lane = (
-            self._named[t.target_counter] if t.target_counter is not None else self._queues[t.service].lane(t)
-        )
+        if t.target_counter is not None:
+            lane = self._named[t.target_counter]
+            self._named_waiting[t.service] -= 1
+        else:
+            lane = self._queues[t.service].lane(t)
         if lane[0] is t:
             lane.popleft()
         else:
             lane.remove(t)
 
 
-def _minutes(clock: time) -> float:
+def _minutes(clock: time | datetime) -> float:
     """Minutes since midnight of a clock time."""
     return clock.hour * 60 + clock.minute + clock.second / 60 + clock.microsecond / 60_000_000

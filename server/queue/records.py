@@ -104,6 +104,7 @@ class TicketRecord:
         "history",
         "id",
         "issued_at",
+        "key",
         "lang",
         "number",
         "prio",
@@ -151,6 +152,8 @@ class TicketRecord:
         self.queued_ts = at.timestamp()
         self.seq = seq
         """Order of joining a queue, engine-wide: breaks ties between equal times."""
+        self.key = (self.queued_ts, seq)
+        """Place in line: ``(queued_ts, seq)``."""
         self.state = TicketState.WAITING
         self.counter: CounterNo | None = None
         self.target_counter: CounterNo | None = None

@@ -73,7 +73,7 @@ _Candidate = tuple[TicketRecord, int, float]
 class Router:
     """Picks the next ticket for one counter."""
 
-    __slots__ = ("lanes", "named", "policy", "rank")
+    __slots__ = ("lanes", "named", "pairs", "policy", "rank", "simple")
 
     def __init__(self, counter: CounterDef, queues: dict[ServiceCode, ServiceQueue], named: Lane) -> None:
         self.policy: RoutingPolicy = counter.policy
@@ -85,6 +85,9 @@ class Router:
             service: (rank, weight) for rank, (service, weight) in enumerate(counter.services.items())
         }
         self.named = named
+        self.pairs = [(prio, normal) for _, _, prio, normal in self.lanes]
+        self.simple = policy_is_simple(self.policy)
+        """Oldest-first without head start (the default): :meth:`pick` takes a short cut."""
 
     def pick(self, now: float) -> TicketRecord | None:
         """Return the ticket this counter would call at ``now`` (a POSIX timestamp), or None."""
@@ -92,6 +95,42 @@ class Router:
         named = self.named
         if named and policy.returning_first:
             return named[0]
+        if not self.simple:
+            return self.pick_general(now)
+        # One pass over the heads: the oldest with a priority right, the oldest overall.
+        # If any head is overdue (max_wait_min), the oldest overall is, and it is the one rule 2 picks.
+        best_prio: TicketRecord | None = None
+        oldest: TicketRecord | None = None
+        for prio, normal in self.pairs:
+            if prio:
+                t = prio[0]
+                if best_prio is None or t.key < best_prio.key:
+                    best_prio = t
+            if normal:
+                t = normal[0]
+                if oldest is None or t.key < oldest.key:
+                    oldest = t
+        if named:
+            t = named[0]
+            if t.prio:
+                if best_prio is None or t.key < best_prio.key:
+                    best_prio = t
+            elif oldest is None or t.key < oldest.key:
+                oldest = t
+        if best_prio is not None and (oldest is None or best_prio.key < oldest.key):
+            oldest = best_prio
+        if oldest is None:
+            return None
+        if policy.max_wait_min is not None and oldest.queued_ts < now - policy.max_wait_min * 60.0:
+            return oldest
+        if best_prio is not None and policy.priority_mode is PriorityMode.STRICT:
+            return best_prio
+        return oldest
+
+    def pick_general(self, now: float) -> TicketRecord | None:
+        """:meth:`pick` by the rules as written, for any policy (named lane not yet taken)."""
+        policy = self.policy
+        named = self.named
         cands: list[_Candidate] = []
         for rank, weight, prio, normal in self.lanes:
             if prio:
@@ -120,7 +159,12 @@ class Router:
 
 
 def _by_arrival(c: _Candidate) -> tuple[float, int]:
-    return c[0].queued_ts, c[0].seq
+    return c[0].key
+
+
+def policy_is_simple(policy: RoutingPolicy) -> bool:
+    """Return whether ``Router.pick``'s short cut applies to ``policy``."""
+    return policy.selection is Selection.OLDEST_FIRST and policy.priority_mode is not PriorityMode.HEAD_START
 
 
 def _selection_key(

@@ -21,6 +21,7 @@ from server.queue import (
     RoutingPolicy,
     ServiceDef,
     TicketId,
+    TicketIssued,
 )
 
 BAKU = timezone(timedelta(hours=4))
@@ -71,13 +72,11 @@ def open_engine(hall: Hall | None = None, counters: tuple[int, ...] = (1, 2, 3, 
     return engine
 
 
-def issue(
-    engine: QueueEngine, service: str, minute: float, priority: Priority = Priority.NONE
-) -> TicketId:
+def issue(engine: QueueEngine, service: str, minute: float, priority: Priority = Priority.NONE) -> TicketId:
     """Issue a ticket and return its id."""
     (event,) = engine.handle(IssueTicket(service=service, at=at(minute), priority=priority))
-    ticket: TicketId = getattr(event, "ticket")
-    return ticket
+    assert isinstance(event, TicketIssued)
+    return event.ticket
 
 
 def fingerprint(engine: QueueEngine) -> tuple[Any, ...]:
@@ -96,7 +95,9 @@ def fingerprint(engine: QueueEngine) -> tuple[Any, ...]:
     )
 
 
-def refused(engine: QueueEngine, command: Command, error: type[QueueError], match: str | None = None) -> QueueError:
+def refused(
+    engine: QueueEngine, command: Command, error: type[QueueError], match: str | None = None
+) -> QueueError:
     """Assert that ``command`` raises ``error`` and leaves the engine unchanged."""
     before = fingerprint(engine)
     with pytest.raises(error, match=match) as info:

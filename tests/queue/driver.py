@@ -36,8 +36,23 @@ def random_command(rng: random.Random, engine: QueueEngine, minute: float, close
     ticket = rng.choice(list(engine.tickets)) if engine.tickets and rng.random() < 0.9 else "20261123-Z999"
     when = at(minute)
     kind = rng.choices(
-        ["issue", "call", "start", "finish", "recall", "noshow", "park", "callid", "transfer", "cancel",
-         "open", "pause", "resume", "close", "closeday"],
+        [
+            "issue",
+            "call",
+            "start",
+            "finish",
+            "recall",
+            "noshow",
+            "park",
+            "callid",
+            "transfer",
+            "cancel",
+            "open",
+            "pause",
+            "resume",
+            "close",
+            "closeday",
+        ],
         weights=[30, 25, 20, 20, 4, 2, 2, 4, 4, 2, 4, 1, 1, 1, close_day],
     )[0]
     if kind == "issue":

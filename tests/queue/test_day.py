@@ -10,6 +10,7 @@ import pytest
 
 from server.queue import (
     CallNext,
+    CancelTicket,
     CloseDay,
     CounterDef,
     CounterState,
@@ -32,6 +33,7 @@ from server.queue import (
     TicketIssued,
     TicketState,
     Transfer,
+    UnknownService,
 )
 from server.queue.engine import MAX_NUMBER
 
@@ -55,7 +57,12 @@ def test_new_engine_has_no_day() -> None:
 
 def test_open_day_while_one_is_open_is_refused() -> None:
     engine = open_engine()
-    refused(engine, OpenDay(day=DAY + timedelta(days=1), at=at(1)), InvalidTransition, "still open; close it first")
+    refused(
+        engine,
+        OpenDay(day=DAY + timedelta(days=1), at=at(1)),
+        InvalidTransition,
+        "still open; close it first",
+    )
 
 
 def test_a_day_cannot_be_opened_twice() -> None:
@@ -77,7 +84,12 @@ def test_next_day_starts_afresh() -> None:
     engine.handle(OpenDay(day=tomorrow, at=at(24 * 60)))
     assert (engine.day, engine.is_open, len(engine.tickets)) == (tomorrow, True, 0)
     status = engine.counters[1]
-    assert (status.state, status.served, status.operator, status.since) == (CounterState.CLOSED, 0, None, at(1440))
+    assert (status.state, status.served, status.operator, status.since) == (
+        CounterState.CLOSED,
+        0,
+        None,
+        at(1440),
+    )
     engine.handle(OpenCounter(counter=1, at=at(1441)))
     assert issue(engine, "ID", 1441) == "20261124-A001"
 
@@ -87,14 +99,14 @@ def test_next_day_starts_afresh() -> None:
 
 def test_services_of_one_prefix_share_a_sequence() -> None:
     engine = open_engine()
-    numbers = [engine.tickets[issue(engine, s, 0)].number for s in ("ID", "PASS", "BANK", "ID", "TAX", "BANK")]
+    numbers = [
+        engine.tickets[issue(engine, s, 0)].number for s in ("ID", "PASS", "BANK", "ID", "TAX", "BANK")
+    ]
     assert numbers == ["A001", "A002", "B001", "A003", "C001", "B002"]
 
 
 def test_numbers_are_never_reused_within_a_day() -> None:
     engine = open_engine()
-    from server.queue import CancelTicket
-
     engine.handle(CancelTicket(ticket=issue(engine, "ID", 0), at=at(1)))
     assert issue(engine, "ID", 2) == "20261123-A002"
 
@@ -116,14 +128,18 @@ def test_the_thousandth_ticket_of_a_prefix_is_refused() -> None:
 def test_service_without_counters_is_closed() -> None:
     services = {**SERVICES, "GUN": ServiceDef("GUN", "DIN", "A", 5.0)}
     engine = open_engine(dataclasses.replace(make_hall(), services=services))
-    error = refused(engine, IssueTicket(service="GUN", at=at(0)), ServiceUnavailable, "no counter in this hall")
+    error = refused(
+        engine, IssueTicket(service="GUN", at=at(0)), ServiceUnavailable, "no counter in this hall"
+    )
     assert error.details["reason"] == "closed"
 
 
 def test_no_ticket_after_closing_time() -> None:
     engine = open_engine()
     closing = datetime(2026, 11, 23, 19, 0, tzinfo=BAKU)
-    error = refused(engine, IssueTicket(service="BANK", at=closing), ServiceUnavailable, "the hall closes at 19:00")
+    error = refused(
+        engine, IssueTicket(service="BANK", at=closing), ServiceUnavailable, "the hall closes at 19:00"
+    )
     assert error.details["reason"] == "closed"
 
 
@@ -132,7 +148,9 @@ def test_ticket_is_refused_when_the_wait_would_end_after_the_last_service_time()
     # 18:20 + 6 min (TAX, nobody ahead, one counter) = 18:26 <= 18:30: accepted.
     issue(engine, "TAX", 9 * 60 + 20)
     # 18:20 + 12 min = 18:32 > 18:30: refused.
-    error = refused(engine, IssueTicket(service="TAX", at=at(9 * 60 + 20)), ServiceUnavailable, "estimated wait")
+    error = refused(
+        engine, IssueTicket(service="TAX", at=at(9 * 60 + 20)), ServiceUnavailable, "estimated wait"
+    )
     assert error.details["reason"] == "full"
 
 
@@ -150,7 +168,9 @@ def test_estimate_counts_the_queue_ahead_of_the_new_ticket() -> None:
         issue(engine, "ID", m)
     issue(engine, "ID", 3, ELDERLY)
     # 4 ahead, ID takes 8 min, 2 counters open: (4 + 1) * 8 / 2 = 20.
-    assert engine.estimate("ID", Priority.NONE, at(4)) == Estimate(ahead=4, low_min=14.0, est_min=20.0, high_min=26.0)
+    assert engine.estimate("ID", Priority.NONE, at(4)) == Estimate(
+        ahead=4, low_min=14.0, est_min=20.0, high_min=26.0
+    )
     # A priority ticket has only the other priority ticket ahead: 2 * 8 / 2 = 8.
     assert engine.estimate("ID", ELDERLY, at(4)).ahead == 1
     assert engine.estimate("ID", ELDERLY, at(4)).est_min == 8.0
@@ -184,8 +204,6 @@ def test_issued_ticket_carries_its_estimate() -> None:
 
 
 def test_estimate_of_unknown_service_is_refused() -> None:
-    from server.queue import UnknownService
-
     with pytest.raises(UnknownService):
         open_engine().estimate("NOPE", Priority.NONE, at(0))
     with pytest.raises(UnknownService):

@@ -13,6 +13,7 @@ from server.queue import (
     RoutingPolicy,
     Selection,
     StartService,
+    TicketCalled,
     Transfer,
 )
 from server.queue.routing import ServiceQueue, service_order
@@ -27,7 +28,8 @@ def calls(engine: QueueEngine, counter: int, n: int, minute: float) -> list[str]
     numbers = []
     for _ in range(n):
         (event,) = engine.handle(CallNext(counter=counter, at=at(minute)))
-        numbers.append(getattr(event, "number"))
+        assert isinstance(event, TicketCalled)
+        numbers.append(event.number)
         engine.handle(StartService(counter=counter, at=at(minute)))
         engine.handle(FinishService(counter=counter, at=at(minute)))
     return numbers
@@ -206,7 +208,9 @@ def test_waiting_lists_the_call_order_for_each_priority_mode() -> None:
         (PriorityMode.HEAD_START, ["A001", "A002", "A003"]),
         (PriorityMode.NONE, ["A001", "A002", "A003"]),
     ]:
-        engine = open_engine(one_counter_hall(RoutingPolicy(priority_mode=mode, head_start_min=5)), counters=())
+        engine = open_engine(
+            one_counter_hall(RoutingPolicy(priority_mode=mode, head_start_min=5)), counters=()
+        )
         issue(engine, "ID", 0)
         issue(engine, "ID", 20, ELDERLY)
         issue(engine, "ID", 21)

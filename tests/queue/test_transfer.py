@@ -6,6 +6,7 @@ import dataclasses
 
 from server.queue import (
     CallNext,
+    CallTicket,
     CounterDef,
     FinishService,
     InvalidTransition,
@@ -41,8 +42,19 @@ def test_transfer_keeps_the_ticket_and_its_arrival() -> None:
         TicketTransferred(ticket=tid, number="A001", from_counter=1, to_service="BANK", at=at(5))
     ]
     ticket = engine.tickets[tid]
-    assert (ticket.id, ticket.number, ticket.service, ticket.agency, ticket.state) == (tid, "A001", "BANK", "BANK", W)
-    assert (ticket.issued_at, ticket.queued_at, ticket.counter, ticket.target_counter) == (at(0), at(5), None, None)
+    assert (ticket.id, ticket.number, ticket.service, ticket.agency, ticket.state) == (
+        tid,
+        "A001",
+        "BANK",
+        "BANK",
+        W,
+    )
+    assert (ticket.issued_at, ticket.queued_at, ticket.counter, ticket.target_counter) == (
+        at(0),
+        at(5),
+        None,
+        None,
+    )
     assert ticket.history[-2:] == ((at(5), TicketState.TRANSFERRED, 1), (at(5), W, None))
     assert engine.counters[1].current is None
     assert engine.counters[1].transferred == 1
@@ -65,7 +77,7 @@ def test_transfer_to_a_counter_takes_its_first_service_otherwise() -> None:
 
 
 def test_transfer_to_the_same_service_goes_to_the_back() -> None:
-    engine, tid = at_counter_1()
+    engine, _ = at_counter_1()
     issue(engine, "ID", 3)
     engine.handle(Transfer(counter=1, at=at(5), to_service="ID"))
     assert [t.number for t in engine.waiting("ID")] == ["A002", "A001"]
@@ -83,7 +95,9 @@ def test_return_to_me_brings_the_citizen_back_ahead_of_new_arrivals() -> None:
     issue(engine, "ID", 8)
     assert engine.handle(FinishService(counter=3, at=at(10))) == [
         TicketFinished(ticket=tid, number="A001", counter=3, at=at(10)),
-        TicketTransferred(ticket=tid, number="A001", from_counter=3, to_service="ID", to_counter=1, at=at(10)),
+        TicketTransferred(
+            ticket=tid, number="A001", from_counter=3, to_service="ID", to_counter=1, at=at(10)
+        ),
     ]
     ticket = engine.tickets[tid]
     assert (ticket.state, ticket.service, ticket.target_counter, ticket.return_to) == (W, "ID", 1, None)
@@ -138,7 +152,10 @@ def test_transfer_to_unknown_service_or_counter_is_refused() -> None:
 def test_transfer_to_a_counter_that_does_not_serve_the_service_is_refused() -> None:
     engine, _ = at_counter_1()
     refused(
-        engine, Transfer(counter=1, at=at(5), to_service="TAX", to_counter=3), UnknownService, "doesn't serve TAX"
+        engine,
+        Transfer(counter=1, at=at(5), to_service="TAX", to_counter=3),
+        UnknownService,
+        "doesn't serve TAX",
     )
 
 
@@ -162,8 +179,6 @@ def test_transfer_to_a_service_nobody_serves_is_refused() -> None:
 
 
 def test_ticket_waiting_for_a_named_counter_cannot_be_called_elsewhere_by_id() -> None:
-    from server.queue import CallTicket
-
     engine, tid = at_counter_1()
     engine.handle(Transfer(counter=1, at=at(5), to_counter=2))
     refused(engine, CallTicket(counter=1, ticket=tid, at=at(6)), InvalidTransition, "it waits for counter 2")

@@ -116,7 +116,12 @@ def test_citizen_cancels_waiting_ticket() -> None:
 
 def test_cancel_of_called_ticket_is_refused() -> None:
     engine, tid = called()
-    refused(engine, CancelTicket(ticket=tid, at=at(2)), InvalidTransition, "it is called at counter 1, not waiting")
+    refused(
+        engine,
+        CancelTicket(ticket=tid, at=at(2)),
+        InvalidTransition,
+        "it is called at counter 1, not waiting",
+    )
 
 
 def test_cancel_of_unknown_ticket_is_refused() -> None:
@@ -220,7 +225,9 @@ def test_no_show_of_serving_ticket_is_refused() -> None:
 @pytest.mark.parametrize("start", [False, True], ids=["called", "serving"])
 def test_operator_parks_and_calls_back_the_ticket(start: bool) -> None:
     engine, tid = serving() if start else called()
-    assert engine.handle(Park(counter=1, at=at(4))) == [TicketParked(ticket=tid, number="A001", counter=1, at=at(4))]
+    assert engine.handle(Park(counter=1, at=at(4))) == [
+        TicketParked(ticket=tid, number="A001", counter=1, at=at(4))
+    ]
     assert (engine.tickets[tid].state, engine.tickets[tid].counter) == (P, 1)
     assert engine.counters[1].current is None
     engine.handle(CallTicket(counter=1, ticket=tid, at=at(9)))
@@ -238,7 +245,12 @@ def test_parked_ticket_is_callable_only_by_its_counter() -> None:
 def test_call_of_finished_ticket_is_refused() -> None:
     engine, tid = serving()
     engine.handle(FinishService(counter=1, at=at(5)))
-    refused(engine, CallTicket(counter=1, ticket=tid, at=at(6)), InvalidTransition, "is done, not waiting or parked")
+    refused(
+        engine,
+        CallTicket(counter=1, ticket=tid, at=at(6)),
+        InvalidTransition,
+        "is done, not waiting or parked",
+    )
 
 
 def test_call_of_ticket_from_another_service_is_refused() -> None:
@@ -300,7 +312,12 @@ def test_opening_an_open_counter_changes_only_the_operator() -> None:
     engine, tid = called()
     engine.handle(OpenCounter(counter=1, at=at(5), operator="rashad"))
     status = engine.counters[1]
-    assert (status.state, status.operator, status.current, status.since) == (CounterState.OPEN, "rashad", tid, at(-60))
+    assert (status.state, status.operator, status.current, status.since) == (
+        CounterState.OPEN,
+        "rashad",
+        tid,
+        at(-60),
+    )
 
 
 def test_opening_a_paused_counter_resumes_it() -> None:
