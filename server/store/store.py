@@ -172,6 +172,11 @@ class EventStore:
                 # (connection lost while committing), the database knows the truth.
                 self._head = None
                 raise StoreError(f"append of {len(event_rows)} events failed: {exc}") from exc
+            except BaseException:
+                # Anything else (KeyboardInterrupt, a bug) is re-raised as is, but
+                # we can't tell how far it got either.
+                self._head = None
+                raise
             self._head = (seq, prev)
             return result
 
