@@ -1,0 +1,76 @@
+"""A welcome message made from a reference center file, without a server.
+
+The screenshots and the view-model tests show the kiosk as the server would feed it; this
+builds the ``welcome`` message's ``center`` and kiosk ``snapshot`` from the same
+reference JSON the server's ``novbe init --from`` converts (shape: server/views.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "center-baku1.json"
+
+
+def center_from_reference(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``center`` part of a welcome for the reference center ``data``."""
+    agencies = data["agencies"]
+    return {
+        "code": data["center"]["code"],
+        "name": dict(data["center"]["name"]),
+        "languages": list(data["center"].get("languages", ["az", "ru", "en"])),
+        "zones": [{"code": z["code"], "name": dict(z["name"])} for z in data["zones"]],
+        "agencies": [
+            {"code": a["code"], "name": dict(a["name"]), "prefix": a["prefix"], "zone": a["zone"]}
+            for a in agencies
+        ],
+        "services": [
+            {
+                "code": s["code"],
+                "agency": a["code"],
+                "name": dict(s["name"]),
+                "prefix": a["prefix"],
+                "mean_service_min": s.get("mean_service_min"),
+            }
+            for a in agencies
+            for s in a["services"]
+        ],
+    }
+
+
+def queues_for(center: dict[str, Any], unavailable: dict[str, str] | None = None) -> dict[str, Any]:
+    """Plausible queue figures for every service; ``unavailable`` maps service codes to
+    the reason they can't be issued (``closed`` or ``full``)."""
+    unavailable = unavailable or {}
+    out: dict[str, Any] = {}
+    for i, service in enumerate(center["services"]):
+        code = service["code"]
+        waiting = (i * 7) % 13
+        reason = unavailable.get(code)
+        out[code] = {
+            "waiting": waiting,
+            "oldest_wait_min": 0.0,
+            "open_counters": 0 if reason == "closed" else 2,
+            "available": reason is None,
+            "reason": reason,
+            "wait_low_min": None if reason else waiting // 2,
+            "wait_high_min": None if reason else waiting // 2 + 1 + waiting // 3,
+        }
+    return out
+
+
+def sample_welcome(
+    reference: Path = REFERENCE, unavailable: dict[str, str] | None = None, device: str = "kiosk-1"
+) -> dict[str, Any]:
+    """A kiosk's ``welcome`` for the reference center."""
+    center = center_from_reference(json.loads(reference.read_text(encoding="utf-8")))
+    return {
+        "type": "welcome",
+        "role": "kiosk",
+        "device": device,
+        "seq": 1,
+        "center": center,
+        "snapshot": {"day": None, "open": True, "queues": queues_for(center, unavailable)},
+    }

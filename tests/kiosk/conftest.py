@@ -1,0 +1,132 @@
+"""Kiosk tests: Qt runs offscreen (set before anything imports Qt), and fakes of the
+server connection and the printer for the view-model tests."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from hardware.printer import PrinterStatus, PrintResult
+from hardware.ticket import TicketView
+from kiosk.sample import sample_welcome
+from kiosk.viewmodel import KioskViewModel, Timings
+
+
+@dataclass
+class Sent:
+    kind: str
+    request_id: str | None
+    fields: dict[str, Any]
+    future: Future[dict[str, Any]]
+
+
+class FakeServer:
+    """Records requests; the test answers them through their futures."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+
+    def request(
+        self, kind: str, /, *, timeout: float = 10.0, request_id: str | None = None, **fields: Any
+    ) -> Future[dict[str, Any]]:
+        future: Future[dict[str, Any]] = Future()
+        self.sent.append(Sent(kind, request_id, fields, future))
+        return future
+
+    def of(self, kind: str) -> list[Sent]:
+        return [s for s in self.sent if s.kind == kind]
+
+    def answer_issue(self, sent: Sent, number: str = "A001", **extra: Any) -> None:
+        ticket = {
+            "id": f"20261123-{number}",
+            "number": number,
+            "service": sent.fields["service"],
+            "agency": sent.fields["service"].split("-")[0],
+            "priority": sent.fields["priority"],
+            "issued_at": "2026-11-23T10:42:00+04:00",
+            "ahead": 3,
+            "wait_low_min": 4.2,
+            "wait_high_min": 9.6,
+            "zone": "floor-1",
+            **extra,
+        }
+        sent.future.set_result({"ticket": ticket})
+
+
+@dataclass
+class FakePrinter:
+    """Prints at once (or fails with ``error``); status answers ``state``."""
+
+    state: PrinterStatus = PrinterStatus.OK
+    error: BaseException | None = None
+    hold: bool = False
+    printed: list[TicketView] = field(default_factory=list)
+    held: list[Future[Any]] = field(default_factory=list)
+    polls: int = 0
+
+    def print_ticket(self, view: TicketView) -> Future[Any]:
+        future: Future[Any] = Future()
+        if self.hold:
+            self.held.append(future)
+            return future
+        if self.error is not None:
+            future.set_exception(self.error)
+        else:
+            self.printed.append(view)
+            future.set_result(PrintResult(view.number, 100, 0.01, self.state, 3, 2))
+        return future
+
+    def status(self) -> Future[PrinterStatus]:
+        self.polls += 1
+        future: Future[PrinterStatus] = Future()
+        future.set_result(self.state)
+        return future
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Rig:
+    model: KioskViewModel
+    server: FakeServer
+    printer: FakePrinter
+    clock: Clock
+    changes: list[int]
+
+    def step(self, seconds: float = 0.5) -> None:
+        self.clock.advance(seconds)
+        self.model.tick()
+
+
+@pytest.fixture
+def rig() -> Callable[..., Rig]:
+    def make(*, online: bool = True, welcome: dict[str, Any] | None = None, **timings: Any) -> Rig:
+        server, printer, clock = FakeServer(), FakePrinter(), Clock()
+        model = KioskViewModel(
+            server, printer, device="kiosk-1", clock=clock, post=lambda fn: fn(), timings=Timings(**timings)
+        )
+        changes: list[int] = []
+        model.changed.connect(lambda: changes.append(1))
+        if online:
+            model.on_connection("online")
+            model.on_message(welcome or sample_welcome())
+        return Rig(model, server, printer, clock, changes)
+
+    return make
