@@ -1,0 +1,211 @@
+"""Counter number boards over a real pty (hardware/board.py, hardware/serial_link.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hardware.board import CounterBoard, open_board_line, parse_board_url
+from hardware.exceptions import BoardUnavailable
+from hardware.serial_frames import BoardCommand, FrameFormat, FrameReader, encode_frame
+
+
+class PtyBoards:
+    """The boards' end of the line: a pty master that records, and may acknowledge, frames."""
+
+    def __init__(self, ack: bytes | None = None, fmt: FrameFormat | None = None) -> None:
+        self.master, self.slave = os.openpty()
+        self.path = os.ttyname(self.slave)
+        self.ack = ack
+        self.received = bytearray()
+        self.reader = FrameReader(fmt or FrameFormat())
+        self.frames: list[tuple[int, BoardCommand, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.master], [], [], 0.02)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:
+                return
+            self.received += chunk
+            for frame in self.reader.feed(chunk):
+                self.frames.append((frame.address, frame.command, frame.text))
+                if self.ack is not None:
+                    os.write(self.master, self.ack)
+
+    def wait_bytes(self, count: int, timeout: float = 2.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return bytes(self.received)
+
+    def unplug(self) -> None:
+        self._stop.set()
+        self._thread.join(1)
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+@pytest.fixture
+def boards() -> Iterator[list[PtyBoards]]:
+    made: list[PtyBoards] = []
+    yield made
+    for fake in made:
+        fake.unplug()
+
+
+def plug(made: list[PtyBoards], **kwargs: object) -> PtyBoards:
+    fake = PtyBoards(**kwargs)  # type: ignore[arg-type]
+    made.append(fake)
+    return fake
+
+
+def test_board_line_sends_exact_frames(boards: list[PtyBoards]) -> None:
+    fake = plug(boards)
+    with open_board_line(f"serial://{fake.path}?baudrate=9600") as line:
+        board = CounterBoard(line, 12)
+        board.show_ticket("A015")
+        board.show_ticket("A016", blink=True)
+        board.clear()
+    expected = (
+        encode_frame(12, BoardCommand.SHOW, "A015")
+        + encode_frame(12, BoardCommand.BLINK, "A016")
+        + encode_frame(12, BoardCommand.CLEAR)
+    )
+    assert expected.startswith(bytes.fromhex("02 3132 53 2041303135 3035 03"))
+    assert fake.wait_bytes(len(expected)) == expected
+
+
+def test_board_line_drives_several_boards_on_one_line(boards: list[PtyBoards]) -> None:
+    """RS-485 multi-drop: one line, one address per board, frames kept whole and in order."""
+    fake = plug(boards)
+    line = open_board_line(f"serial://{fake.path}?gap_ms=2")
+    counters = [CounterBoard(line, address) for address in (1, 2, 3, 17)]
+    threads = [
+        threading.Thread(target=lambda b=b: [b.show_ticket(f"A{b.address:03d}") for _ in range(5)])
+        for b in counters
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    line.show(0, "----")  # broadcast
+    line.close()
+    fake.wait_bytes(21 * 12)
+    assert fake.reader.errors == 0
+    assert len(fake.frames) == 21
+    for board in counters:
+        mine = [f for f in fake.frames if f[0] == board.address]
+        assert mine == [(board.address, BoardCommand.SHOW, f" A{board.address:03d}")] * 5
+    assert fake.frames[-1] == (0, BoardCommand.SHOW, " ----")
+
+
+def test_board_line_reconnects_after_the_adapter_is_replugged(
+    boards: list[PtyBoards], tmp_path: Path
+) -> None:
+    """Pull the adapter: the write fails with BoardUnavailable. Plug it back: the next write goes through."""
+    link = tmp_path / "ttyBOARDS"
+    first = plug(boards)
+    link.symlink_to(first.path)
+    line = open_board_line(f"serial://{link}?write_timeout=0.5")
+    line.show(5, "C001")
+    assert first.wait_bytes(12) == encode_frame(5, BoardCommand.SHOW, "C001")
+
+    first.unplug()
+    link.unlink()
+    with pytest.raises(BoardUnavailable) as info:
+        line.show(5, "C002")
+    assert info.value.code == "board_unavailable"
+    assert str(link) in str(info.value)
+    with pytest.raises(BoardUnavailable):
+        line.show(5, "C002")  # still gone
+
+    second = plug(boards)
+    link.symlink_to(second.path)
+    line.show(5, "C003")
+    assert second.wait_bytes(12) == encode_frame(5, BoardCommand.SHOW, "C003")
+    line.close()
+
+
+def test_board_line_reopens_a_stale_handle_within_one_write(boards: list[PtyBoards], tmp_path: Path) -> None:
+    """Replugged between two calls: the old handle is dead, the same write reopens and succeeds."""
+    link = tmp_path / "ttyBOARDS"
+    first = plug(boards)
+    link.symlink_to(first.path)
+    line = open_board_line(f"serial://{link}")
+    line.show(1, "A1")
+    first.unplug()
+    second = plug(boards)
+    link.unlink()
+    link.symlink_to(second.path)
+    line.show(1, "A2")
+    assert second.wait_bytes(12) == encode_frame(1, BoardCommand.SHOW, "A2")
+    assert line.link.reconnects == 1
+    line.close()
+
+
+def test_board_line_missing_device_is_unavailable(tmp_path: Path) -> None:
+    line = open_board_line(f"serial://{tmp_path}/ttyUSB7")
+    with pytest.raises(BoardUnavailable, match="can't"):
+        line.show(1, "A001")
+
+
+def test_board_line_waits_for_acknowledgements(boards: list[PtyBoards]) -> None:
+    fake = plug(boards, ack=b"\x06")
+    line = open_board_line(f"serial://{fake.path}?ack=06&timeout=0.3")
+    line.show(4, "D004")
+    line.show(0, "D004")  # broadcasts are never acknowledged
+    fake.ack = None  # the board stops answering
+    with pytest.raises(BoardUnavailable, match="didn't acknowledge"):
+        line.show(4, "D005")
+    line.close()
+
+
+def test_board_url_configures_the_frame_format(boards: list[PtyBoards]) -> None:
+    fmt_url = "address=byte&checksum=sum8&checksum_form=byte&width=4&start=aa&end=55&show=S&align=left"
+    fake = plug(boards, fmt=FrameFormat(start=b"\xaa", end=b"\x55", address="byte", width=4, align="left",
+                                        checksum="sum8", checksum_form="byte"))  # fmt: skip
+    line = open_board_line(f"serial://{fake.path}?{fmt_url}")
+    line.show(9, "A15")
+    body = b"\x09SA15 "
+    expected = b"\xaa" + body + bytes((sum(body) & 0xFF,)) + b"\x55"
+    assert fake.wait_bytes(len(expected)) == expected
+    line.close()
+
+
+def test_board_url_parsing() -> None:
+    port, settings, fmt, options = parse_board_url(
+        "serial:///dev/ttyUSB1?baudrate=19200&rs485=1&width=4&gap_ms=20"
+    )
+    assert port == "/dev/ttyUSB1"
+    assert (settings.baudrate, settings.rs485, fmt.width, options["gap"]) == (19200, True, 4, 0.02)
+    port, settings, _, _ = parse_board_url("socket://10.0.0.21:4001?width=4&logging=debug")
+    assert port == "socket://10.0.0.21:4001?logging=debug"
+    with pytest.raises(ValueError, match="baudrate"):
+        parse_board_url("serial:///dev/ttyUSB1?baudrate=fast")
+    with pytest.raises(ValueError, match="checksum"):
+        parse_board_url("serial:///dev/ttyUSB1?checksum=crc99")
+
+
+def test_board_addresses_are_checked(boards: list[PtyBoards]) -> None:
+    fake = plug(boards)
+    line = open_board_line(f"serial://{fake.path}")
+    with pytest.raises(ValueError, match="broadcast"):
+        CounterBoard(line, 0)
+    with pytest.raises(ValueError, match="outside"):
+        line.show(150, "A1")
+    line.close()
