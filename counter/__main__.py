@@ -1,0 +1,71 @@
+"""``novbe counter --device HOME/devices/counter-12.toml [--windowed]``: the operator's app."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from wire.device import DeviceConfigError, load_device
+
+from .connection import Endpoint
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="novbe counter", description="The operator's counter app.")
+    parser.add_argument("--device", type=Path, required=True, help="the counter's device file")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument(
+        "--lang", choices=("az", "ru", "en"), help="starting language (default: the device's)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        device = load_device(args.device)
+    except DeviceConfigError as exc:
+        print(f"novbe counter: {exc}", file=sys.stderr)  # noqa: T201 (a command-line error)
+        return 2
+    if device.role != "counter" or device.counter is None:
+        print(f"novbe counter: {args.device} is a {device.role} file, not a counter's", file=sys.stderr)  # noqa: T201
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    # Qt is imported only here, so that a wrong command line answers fast and without a screen.
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from .board import BoardDriver
+    from .connection import connect_qt, qt_poster
+    from .qt_counter import FONT_FAMILY, QtCounterWindow
+    from .viewmodel import CounterViewModel
+
+    app = QApplication(sys.argv[:1])
+    app.setFont(QFont(FONT_FAMILY, 11))
+    post, _bridge = qt_poster(app)
+    vm = CounterViewModel(device.counter, post=post, lang=args.lang or device.lang)
+    window = QtCounterWindow(vm)
+    client = connect_qt(Endpoint(device.server_url, device.counter, device.token), vm, app)
+    board: BoardDriver | None = None
+    if device.board:
+        address = device.board_address if device.board_address is not None else device.counter
+
+        def report(status: str, detail: str | None) -> None:
+            vm.report_health("board", status, detail)
+            post(lambda: vm.set_board_status(status))
+
+        board = BoardDriver(device.board, address, report)
+        board.follow(vm)
+    if args.windowed or not device.fullscreen:
+        window.show()
+    else:
+        window.showFullScreen()
+    try:
+        return app.exec()
+    finally:
+        if board is not None:
+            board.close()
+        client.stop()
