@@ -359,6 +359,13 @@ class TicketPrinter:
         if c.scheme == "tcp":
             return Network(host=c.target, port=c.port, timeout=c.timeout, profile=c.profile)
         if c.scheme == "usb":
+            if not Usb.is_usable():
+                # Checked first: python-escpos's Usb raises even from close() without pyusb.
+                raise self._error(
+                    PrinterUnavailable,
+                    "USB printing needs the pyusb package and libusb-1.0; "
+                    "or use the kernel's printer device, file:///dev/usb/lp0",
+                )
             vendor, product = (int(part, 16) for part in c.target.split(":"))
             return Usb(
                 idVendor=vendor,

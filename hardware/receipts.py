@@ -18,6 +18,7 @@ images. The text is encoded here rather than through python-escpos's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -116,6 +117,16 @@ def _template(block: Block, layout: Layout, lang: str) -> str:
         if block.label in labels:
             return labels[block.label]
     raise LayoutError(f"label {block.label!r} isn't defined")
+
+
+@functools.lru_cache(maxsize=16)
+def _rule_image(dots: int, thickness: int, dashed: bool) -> Image.Image:
+    image = Image.new("1", (dots, thickness), 0)
+    draw = ImageDraw.Draw(image)
+    step = 14 if dashed else dots
+    for x in range(0, dots, step):
+        draw.rectangle((x, 0, x + (7 if dashed else step) - 1, thickness - 1), fill=1)
+    return image
 
 
 def _scrub_realtime(data: bytes) -> bytes:
@@ -219,13 +230,8 @@ class _Painter:
         self.stats.raster_lines += 1
 
     def rule(self, block: Block) -> None:
-        image = Image.new("1", (self.layout.dots, block.thickness), 0)
-        draw = ImageDraw.Draw(image)
-        step = 14 if block.dashed else self.layout.dots
-        for x in range(0, self.layout.dots, step):
-            draw.rectangle((x, 0, x + (7 if block.dashed else step) - 1, block.thickness - 1), fill=1)
         self.raw(ESC + b"J" + bytes((10,)))  # ESC J n: feed n dots, a little air around the line
-        self.image(image)
+        self.image(_rule_image(self.layout.dots, block.thickness, block.dashed))
         self.raw(ESC + b"J" + bytes((14,)))
 
     def qr(self, data: str, block: Block) -> None:

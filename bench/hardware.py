@@ -1,0 +1,69 @@
+"""
+Time to lay out and encode one ticket into ESC/POS bytes (python-escpos Dummy printer).
+
+Two cases: a ticket whose every line fits a code page (the English ticket without
+the Azerbaijani lines underneath), and the Azerbaijani ticket, whose lines with ə
+are drawn as raster images.
+Goals: p95 under 20 ms and under 60 ms.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from collections.abc import Callable
+
+from escpos.printer import Dummy
+
+from hardware.layout import Layout, load_layout
+from hardware.receipts import print_ticket
+from hardware.render_samples import sample_view
+from hardware.ticket import TicketView
+
+RUNS = 400
+WARMUP = 20
+GOALS_MS = {"code-page text": 20.0, "raster Azerbaijani": 60.0}
+
+
+def _time(run: Callable[[], int]) -> tuple[list[float], int]:
+    size = 0
+    for _ in range(WARMUP):  # font loading and code page tables are cached after the first ticket
+        size = run()
+    samples = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        size = run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, size
+
+
+def _case(view: TicketView, layout: Layout) -> Callable[[], int]:
+    def run() -> int:
+        printer = Dummy()
+        print_ticket(printer, view, layout)
+        return len(printer.output)
+
+    return run
+
+
+def main() -> None:
+    layout = load_layout()
+    cases = {
+        "code-page text": _case(sample_view("en"), dataclasses.replace(layout, second_language=None)),
+        "raster Azerbaijani": _case(sample_view("az"), layout),
+    }
+    for name, run in cases.items():
+        samples, size = _time(run)
+        quantiles = statistics.quantiles(samples, n=100)
+        p50, p95 = statistics.median(samples), quantiles[94]
+        goal = GOALS_MS[name]
+        verdict = "ok" if p95 < goal else "OVER GOAL"
+        print(
+            f"   ticket encode, {name:<18} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  "
+            f"(goal p95 < {goal:.0f} ms: {verdict}; {size} bytes, {RUNS} runs)"
+        )
+
+
+if __name__ == "__main__":
+    main()
