@@ -220,7 +220,7 @@ def test_printer_file_in_missing_directory_is_unavailable(
 def test_printer_usb_without_device_is_unavailable(din_view: Callable[..., TicketView]) -> None:
     printer = open_printer("usb://0x0416:0x5011")
     assert printer.status() is PrinterStatus.OFFLINE
-    with pytest.raises(PrinterUnavailable, match="(can.t open|pyusb)"):
+    with pytest.raises(PrinterUnavailable, match=r"(can.t open|pyusb)"):
         printer.print_ticket(din_view("ru"))
 
 
