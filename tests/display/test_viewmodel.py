@@ -1,0 +1,297 @@
+"""The display's view-model without a screen: server messages in, rows, blinking, figures and calls out."""
+
+from __future__ import annotations
+
+import sys
+import tracemalloc
+from datetime import timedelta
+
+import pytest
+
+from display.announce import Call
+from display.viewmodel import DisplaySettings, DisplayViewModel, RowState
+from tests.display.fakes import T0, Events, FakeClock, queues, ticket, welcome
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def make_vm(clock: FakeClock, code: str = "lobby", **settings: object) -> tuple[DisplayViewModel, list]:
+    vm = DisplayViewModel(code, "az", clock=clock, settings=DisplaySettings(**settings))  # type: ignore[arg-type]
+    heard: list[tuple[Call, object]] = []
+    vm.announce.connect(lambda call, at: heard.append((call, at)))
+    vm.apply(welcome(code, seq=10))
+    return vm, heard
+
+
+def texts(vm: DisplayViewModel) -> list[str]:
+    return [r.text for r in vm.rows]
+
+
+def test_view_model_imports_no_qt() -> None:
+    """The view-model is plain Python: it must load where PySide6 is missing or broken."""
+    import subprocess
+
+    code = (
+        "import sys; sys.modules['PySide6'] = None\n"
+        "import display.viewmodel\n"
+        "assert not any(m.startswith('PySide6') and sys.modules[m] for m in sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_calls_make_rows_newest_first_and_are_announced(clock: FakeClock) -> None:
+    vm, heard = make_vm(clock)
+    ev = Events(10)
+    vm.apply(ev.called("A015", 12, T0))
+    clock.advance(2)
+    vm.apply(ev.called("A016", 1, clock.now))
+    assert texts(vm) == ["A016 → 1", "A015 → 12"]
+    assert [c for c, _ in heard] == [Call("A015", 12), Call("A016", 1)]
+    assert heard[0][1] == T0
+
+
+def test_newest_call_blinks_for_a_few_seconds(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock, blink_for=timedelta(seconds=8))
+    vm.apply(Events(10).called("A015", 12, T0))
+    row = vm.rows[0]
+    assert vm.blinking(row)
+    phases = set()
+    for _ in range(4):
+        clock.advance(0.5)
+        vm.tick()
+        phases.add(vm.blink_on)
+    assert phases == {True, False}, "the blinking row alternates on and off"
+    clock.advance(6.1)
+    vm.tick()
+    assert not vm.blinking(row)
+    assert row.blink_until is None
+
+
+def test_recall_blinks_again_moves_to_top_and_is_announced_again(clock: FakeClock) -> None:
+    vm, heard = make_vm(clock)
+    ev = Events(10)
+    vm.apply(ev.called("A015", 12, clock.now))
+    clock.advance(1)
+    vm.apply(ev.called("A016", 1, clock.now))
+    clock.advance(20)
+    vm.tick()
+    assert not any(vm.blinking(r) for r in vm.rows)
+    vm.apply(ev.recalled("A015", 12, clock.now))
+    assert texts(vm) == ["A015 → 12", "A016 → 1"]
+    assert vm.blinking(vm.rows[0])
+    assert vm.rows[0].recalls == 1
+    assert heard[-1][0] == Call("A015", 12, recall=True)
+    assert len(heard) == 3
+
+
+def test_service_started_stops_blinking_and_keeps_the_row(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock)
+    ev = Events(10)
+    vm.apply(ev.called("A015", 12, clock.now))
+    clock.advance(3)
+    vm.apply(ev.ticket_event("ServiceStarted", "A015", 12, clock.now))
+    assert vm.rows[0].state is RowState.SERVING
+    assert not vm.blinking(vm.rows[0])
+
+
+@pytest.mark.parametrize("kind", ["TicketFinished", "TicketNoShow", "TicketParked", "TicketTransferred"])
+def test_finished_ticket_leaves_after_a_while(clock: FakeClock, kind: str) -> None:
+    vm, _ = make_vm(clock, linger=timedelta(seconds=20))
+    ev = Events(10)
+    vm.apply(ev.called("A015", 12, clock.now))
+    clock.advance(60)
+    if kind == "TicketTransferred":
+        vm.apply(ev.transferred("A015", 12, clock.now))
+    else:
+        vm.apply(ev.ticket_event(kind, "A015", 12, clock.now))
+    assert vm.rows[0].state is RowState.LEAVING
+    clock.advance(19)
+    vm.tick()
+    assert texts(vm) == ["A015 → 12"]
+    clock.advance(1.5)
+    vm.tick()
+    assert vm.rows == []
+
+
+def test_a_counters_next_call_replaces_its_previous_row(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock)
+    ev = Events(10)
+    vm.apply(ev.called("A015", 12, clock.now))
+    vm.apply(ev.ticket_event("TicketFinished", "A015", 12, clock.now))
+    clock.advance(5)
+    vm.apply(ev.called("A017", 12, clock.now))
+    assert texts(vm) == ["A017 → 12"]
+
+
+def test_zone_filtering(clock: FakeClock) -> None:
+    """A floor display shows only its floor's counters and its floor's agencies."""
+    vm, heard = make_vm(clock, code="floor-1")
+    assert vm.counters == frozenset({1, 2, 3, 4})
+    ev = Events(10)
+    vm.apply(ev.called("B001", 11, clock.now))
+    vm.apply(ev.called("A001", 2, clock.now))
+    assert texts(vm) == ["A001 → 2"]
+    assert [c.counter for c, _ in heard] == [2]
+    vm.apply(queues(DIN_ID=3, DIN_PASS=2, EDL_POA=9, KOM_GAS=1))
+    assert [(w.prefix, w.name, w.waiting) for w in vm.waiting] == [
+        ("A", "Daxili İşlər Nazirliyi", 5),
+        ("K", "ASAN Kommunal", 1),
+    ]
+    lobby, _ = make_vm(clock, code="lobby")
+    lobby.apply(queues(DIN_ID=3, DIN_PASS=2, EDL_POA=9, KOM_GAS=1))
+    assert [(w.code, w.waiting) for w in lobby.waiting] == [("DIN", 5), ("EDL", 9), ("KOM", 1)]
+
+
+def test_snapshot_rows_are_shown_silently(clock: FakeClock) -> None:
+    """At start the screen shows who is at which counter without announcing old calls."""
+    vm = DisplayViewModel("lobby", clock=clock)
+    heard: list[object] = []
+    vm.announce.connect(lambda call, at: heard.append(call))
+    vm.apply(
+        welcome(
+            tickets=[
+                ticket("A001", 1, T0 - timedelta(minutes=5), state="serving"),
+                ticket("A002", 2, T0 - timedelta(minutes=2)),
+                ticket("B001", 11, T0 - timedelta(minutes=1)),
+            ],
+            queues={"DIN-ID": {"waiting": 7}},
+            message={"az": "Xoş gəlmisiniz", "ru": "Добро пожаловать"},
+        )
+    )
+    assert texts(vm) == ["B001 → 11", "A002 → 2", "A001 → 1"]
+    assert heard == []
+    assert not any(vm.blinking(r) for r in vm.rows)
+    assert vm.center_name == "Bakı 1 nömrəli ASAN xidmət mərkəzi"
+    assert vm.message is not None
+    assert vm.message.startswith("Xoş gəlmisiniz")
+    assert "Добро" in vm.message
+    assert vm.waiting[0].waiting == 7
+    assert vm.online
+
+
+def test_snapshot_call_made_a_moment_ago_is_announced(clock: FakeClock) -> None:
+    vm = DisplayViewModel("lobby", clock=clock)
+    heard: list[Call] = []
+    vm.announce.connect(lambda call, at: heard.append(call))
+    vm.apply(welcome(tickets=[ticket("A003", 3, T0 - timedelta(seconds=2))]))
+    assert heard == [Call("A003", 3)]
+    assert vm.blinking(vm.rows[0])
+
+
+def test_catch_up_after_reconnect_does_not_replay_stale_calls(clock: FakeClock) -> None:
+    """Events missed while offline update the rows; only those still fresh blink and are heard."""
+    vm, heard = make_vm(clock, fresh_for=timedelta(seconds=30))
+    ev = Events(10)
+    vm.apply(ev.called("A001", 1, clock.now))
+    vm.set_online(False)
+    assert vm.offline_text == "Əlaqə yoxdur"
+    offline_from = clock.now
+    clock.advance(120)
+    # The server resumes: the events of the last two minutes arrive at once.
+    vm.apply(welcome(seq=ev.seq, server_time=clock.now, resumed=True))
+    vm.apply(ev.ticket_event("TicketFinished", "A001", 1, offline_from + timedelta(seconds=10)))
+    vm.apply(ev.called("A002", 2, offline_from + timedelta(seconds=20)))
+    vm.apply(ev.called("A003", 3, offline_from + timedelta(seconds=40)))
+    vm.apply(ev.recalled("A002", 2, offline_from + timedelta(seconds=60)))
+    vm.apply(ev.called("A004", 1, clock.now - timedelta(seconds=5)))
+    assert vm.online
+    assert vm.offline_text == ""
+    assert texts(vm) == ["A004 → 1", "A002 → 2", "A003 → 3"]
+    assert [c for c, _ in heard] == [Call("A001", 1), Call("A004", 1)]
+    assert [vm.blinking(r) for r in vm.rows] == [True, False, False]
+    assert vm.stats["silent"] == 3
+
+
+def test_repeated_events_are_not_applied_twice(clock: FakeClock) -> None:
+    vm, heard = make_vm(clock)
+    ev = Events(10)
+    message = ev.called("A001", 1, clock.now)
+    vm.apply(message)
+    vm.apply(message)
+    assert len(heard) == 1
+    assert vm.stats["duplicates"] == 1
+
+
+def test_ages_follow_the_servers_clock_not_the_displays(clock: FakeClock) -> None:
+    """A display whose clock is an hour off still announces fresh calls and not stale ones."""
+    clock.now = T0 + timedelta(hours=1)
+    vm = DisplayViewModel("lobby", clock=clock)
+    heard: list[Call] = []
+    vm.announce.connect(lambda call, at: heard.append(call))
+    vm.apply(welcome(seq=1, server_time=T0))
+    ev = Events(1)
+    vm.apply(ev.called("A001", 1, T0 + timedelta(seconds=1)))
+    vm.apply(ev.called("A002", 2, T0 - timedelta(minutes=10)))
+    assert heard == [Call("A001", 1)]
+    assert vm.clock_text == "12:00"  # Baku time of the server, not of the machine
+
+
+def test_day_closed_clears_the_rows(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock)
+    ev = Events(10)
+    vm.apply(ev.called("A001", 1, clock.now))
+    vm.apply(ev.day("DayClosed", clock.now))
+    assert vm.rows == []
+    assert not vm.day_open
+
+
+def test_message_set_and_removed(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock)
+    seen: list[str | None] = []
+    vm.message_changed.connect(lambda: seen.append(vm.message))
+    vm.apply({"type": "message", "text": {"ru": "Перерыв", "az": "Fasilə"}})
+    vm.apply({"type": "message", "text": None})
+    assert seen == ["Fasilə     •     Перерыв", None]
+
+
+def test_header_texts(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock)
+    assert vm.clock_text == "12:00"
+    assert vm.date_text == "2 mart, bazar ertəsi"
+    vm.lang = "ru"
+    assert vm.date_text == "2 марта, понедельник"
+
+
+def test_rows_are_capped(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock, max_rows=3)
+    ev = Events(10)
+    counters = [1, 2, 3, 4, 11, 12]
+    for i in range(1, 40):
+        clock.advance(1)
+        vm.apply(ev.called(f"A{i:03d}", counters[i % 6], clock.now))
+    assert len(vm.rows) == 3
+    assert vm.rows[0].number == "A039"
+
+
+def test_ten_thousand_calls_keep_memory_flat(clock: FakeClock) -> None:
+    """Memory after 10,000 call-start-finish cycles is what it was after 1,000."""
+    vm, _ = make_vm(clock)
+    heard_count = [0]
+    vm.announce.disconnect()
+    vm.announce.connect(lambda call, at: heard_count.__setitem__(0, heard_count[0] + 1))
+    ev = Events(10)
+
+    def cycle(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            number, counter = f"A{i % 999 + 1:03d}", 1 + i % 4
+            vm.apply(ev.called(number, counter, clock.now))
+            clock.advance(20)
+            vm.apply(ev.ticket_event("ServiceStarted", number, counter, clock.now))
+            clock.advance(40)
+            vm.apply(ev.ticket_event("TicketFinished", number, counter, clock.now))
+            vm.apply(queues(DIN_ID=i % 17, KOM_GAS=i % 5))
+            vm.tick()
+
+    cycle(1_000, 0)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    cycle(10_000, 1_000)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    assert grown < 64 * 1024, f"grew by {grown} bytes"
+    assert len(vm.rows) <= 4
+    assert heard_count[0] == 11_000
