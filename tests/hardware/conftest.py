@@ -210,7 +210,8 @@ def tcp_printer() -> Iterator[Callable[..., TcpPrinter]]:
 @pytest.fixture(scope="session")
 def center() -> dict[str, Any]:
     """The reference center (a copy of shared/reference/center-baku1.json)."""
-    return json.loads((DATA / "center-baku1.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((DATA / "center-baku1.json").read_text(encoding="utf-8"))
+    return data
 
 
 def agency_view(center: dict[str, Any], agency: dict[str, Any], lang: str, **changes: Any) -> TicketView:
