@@ -53,8 +53,9 @@ AUTO_CLOSE_AFTER = timedelta(hours=2)
 """The day is closed this long after closing time: citizens in the hall at closing are
 still served; whoever still waits then ends as "not served, center closed"."""
 
-REPLY_CACHE = 50_000
-"""Recent replies kept in memory; older ones are looked up in the store."""
+REPLY_MEMORY = timedelta(hours=24)
+"""How long a request id is recognised when it is sent again. A center day is a few
+thousand tickets and a few tens of thousands of requests: they all fit in memory."""
 
 
 @dataclass(eq=False)
@@ -111,7 +112,7 @@ class Hub:
         self.counter_clients: dict[CounterNo, set[Client]] = collections.defaultdict(set)
         self.display_clients: dict[CounterNo, set[Client]] = collections.defaultdict(set)
         self.ring: collections.deque[tuple[int, ev.Event, str]] = collections.deque(maxlen=RING_SIZE)
-        self.replies: collections.OrderedDict[tuple[str, str], dict[str, Any]] = collections.OrderedDict()
+        self.replies: dict[tuple[str, str], dict[str, Any]] = {}
         self.in_flight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
         self.message: dict[str, str] | None = None
         self.stats = Stats()
@@ -147,6 +148,8 @@ class Hub:
                 )
             )
         self.live, self.committed, self.seq = live, committed, last
+        since = self.now() - REPLY_MEMORY
+        self.replies = {(client, rid): reply for client, rid, reply in self.store.replies_since(since)}
         statuses = self.store.device_statuses()
         if "hall" in statuses:
             text = statuses["hall"][1].get("text")
@@ -427,13 +430,12 @@ class Hub:
         running = self.in_flight.get(key)
         if running is not None:
             return await asyncio.shield(running)
-        stored = await asyncio.to_thread(self.store.find_reply, *key)
-        return stored
+        # Replies of the last REPLY_MEMORY were loaded at start-up and every new one is
+        # remembered, so there is nothing to look up in the database.
+        return None
 
     def _remember(self, key: tuple[str, str], answer: dict[str, Any]) -> None:
         self.replies[key] = answer
-        if len(self.replies) > REPLY_CACHE:
-            self.replies.popitem(last=False)
 
     async def _execute(self, client: Client, msg: BaseModel, key: tuple[str, str]) -> dict[str, Any]:
         """Run one request; returns the reply (already committed when it changed state)."""
@@ -497,14 +499,17 @@ class Hub:
                     p.ErrorCode.OPERATOR_NOT_ALLOWED, f"{msg.login} may not work at {number}", rid
                 )
             status = self.live.counters[number]  # re-read: the password check awaited
+            # These two name who or where in their text and details; a ProtocolError can
+            # only fill {detail}, and the texts' {operator} and {counter} stayed raw.
             if status.operator and status.operator != operator.login:
-                raise p.ProtocolError(
-                    p.ErrorCode.COUNTER_TAKEN, f"counter {number} is taken by {status.operator}", rid
-                )
+                text = self._text("counter_taken", client.lang, operator=status.operator)
+                detail = f"counter {number} is taken by {status.operator}"
+                return p.error(p.ErrorCode.COUNTER_TAKEN, text, rid, detail=detail, operator=status.operator)
             for other, st in self.live.counters.items():
                 if other != number and st.operator == operator.login:
                     text = self._text("operator_elsewhere", client.lang, counter=other)
-                    raise p.ProtocolError(p.ErrorCode.OPERATOR_ELSEWHERE, text, rid)
+                    detail = f"{operator.login} works at counter {other}"
+                    return p.error(p.ErrorCode.OPERATOR_ELSEWHERE, text, rid, detail=detail, counter=other)
             result: dict[str, Any] = {"operator": {"login": operator.login, "name": operator.full_name}}
             if status.operator == operator.login and str(status.state) != "closed":
                 return p.reply(rid, result | {"counter": views.counter_view(self.live, number)})

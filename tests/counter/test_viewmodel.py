@@ -1,0 +1,411 @@
+"""The counter view-model without a screen and without a server: a fake transport
+answers requests when the test says so."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from counter.viewmodel import (
+    Action,
+    ActionRefused,
+    CounterViewModel,
+    LoginRefused,
+    NoAnswer,
+    format_duration,
+)
+from wire.client import ConnState, RequestFailed, RequestTimeout
+from wire.i18n import catalog
+
+SERVER_NOW = datetime.fromisoformat("2026-03-02T10:00:00+04:00")
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any], Future[dict[str, Any]]]] = []
+
+    def request(self, kind: str, /, *, timeout: float = 10.0, **fields: Any) -> Future[dict[str, Any]]:
+        future: Future[dict[str, Any]] = Future()
+        self.sent.append((kind, fields, future))
+        return future
+
+    def kinds(self) -> list[str]:
+        return [kind for kind, _, _ in self.sent]
+
+    def answer(self, result: dict[str, Any], index: int = -1) -> None:
+        self.sent[index][2].set_result(result)
+
+    def refuse(self, code: str, message: str = "", index: int = -1, **details: Any) -> None:
+        self.sent[index][2].set_exception(RequestFailed(code, message or code, {"detail": "x", **details}))
+
+
+class Clock:
+    """The counter PC's clock: 5 minutes behind the server, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = SERVER_NOW.astimezone(UTC) - timedelta(minutes=5)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def ticket(number: str = "A001", state: str = "called", **fields: Any) -> dict[str, Any]:
+    data = {
+        "id": f"20260302-{number}",
+        "number": number,
+        "service": "DIN-ID",
+        "agency": "DIN",
+        "state": state,
+        "counter": 12,
+        "issued_at": "2026-03-02T09:40:00+04:00",
+        "queued_at": "2026-03-02T09:40:00+04:00",
+        "called_at": "2026-03-02T09:52:30+04:00",
+        "started_at": None,
+        "recalls": 0,
+        "priority": "none",
+        "return_to": None,
+        "target_counter": None,
+    }
+    data.update(fields)
+    return data
+
+
+def counter_view(
+    state: str = "open", operator: str | None = "op12", current: Any = None, **figures: Any
+) -> dict:
+    return {
+        "number": 12,
+        "state": state,
+        "operator": operator,
+        "current": current,
+        "served": figures.get("served", 0),
+        "service_seconds": figures.get("service_seconds", 0.0),
+        "no_shows": figures.get("no_shows", 0),
+    }
+
+
+CENTER = {
+    "name": {"az": "Mərkəz", "ru": "Центр", "en": "Center"},
+    "agencies": [{"code": "DIN", "name": {"az": "DİN", "ru": "МВД", "en": "MIA"}}],
+    "services": [
+        {
+            "code": "DIN-ID",
+            "agency": "DIN",
+            "prefix": "A",
+            "name": {"az": "Şəxsiyyət vəsiqəsi", "ru": "Удостоверение", "en": "Identity card"},
+        },
+        {
+            "code": "DIN-PASS",
+            "agency": "DIN",
+            "prefix": "A",
+            "name": {"az": "Pasport", "ru": "Паспорт", "en": "Passport"},
+        },
+        {
+            "code": "BANK-FEE",
+            "agency": "BANK",
+            "prefix": "L",
+            "name": {"az": "Rüsum", "ru": "Пошлина", "en": "State fee"},
+        },
+    ],
+    "counters": [
+        {"number": 12, "agency": "DIN", "services": ["DIN-ID", "DIN-PASS"]},
+        {"number": 77, "agency": "BANK", "services": ["BANK-FEE"]},
+    ],
+}
+
+
+def welcome(counter: dict[str, Any], tickets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "type": "welcome",
+        "seq": 10,
+        "server_time": SERVER_NOW.isoformat(),
+        "center": CENTER,
+        "resumed": False,
+        "snapshot": {
+            "open": True,
+            "counters": {"12": counter},
+            "tickets": tickets or [],
+            "queues": {
+                "DIN-ID": {"waiting": 4, "oldest_wait_min": 12.5},
+                "DIN-PASS": {"waiting": 0, "oldest_wait_min": 0.0},
+                "BANK-FEE": {"waiting": 9, "oldest_wait_min": 3.0},
+            },
+        },
+    }
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def transport() -> FakeTransport:
+    return FakeTransport()
+
+
+@pytest.fixture
+def vm(transport: FakeTransport, clock: Clock) -> CounterViewModel:
+    model = CounterViewModel(12, clock=clock, lang="en")
+    model.attach(transport)
+    model.on_state(ConnState.ONLINE)
+    model.on_message(welcome(counter_view(operator=None, state="closed")))
+    return model
+
+
+def logged_in(vm: CounterViewModel, transport: FakeTransport) -> CounterViewModel:
+    assert vm.login("op12", "pw")
+    transport.answer({"operator": {"login": "op12", "name": "Aygün"}, "counter": counter_view()})
+    return vm
+
+
+def test_catalog_complete_in_three_languages() -> None:
+    assert catalog("counter").check() == []
+
+
+def test_format_duration() -> None:
+    assert format_duration(None) == "–"
+    assert format_duration(0) == "0:00"
+    assert format_duration(75.9) == "1:15"
+    assert format_duration(3725) == "1:02:05"
+    assert format_duration(-3) == "0:00"
+
+
+def test_welcome_fills_center_queues_and_login_screen(vm: CounterViewModel) -> None:
+    assert not vm.logged_in
+    assert vm.my_services == ("DIN-ID", "DIN-PASS")
+    assert [(q.name, q.waiting) for q in vm.queues] == [("Identity card", 4), ("Passport", 0)]
+    assert vm.waiting_total == 4
+    assert vm.can(Action.LOGIN)
+    assert not vm.can(Action.CALL_NEXT)
+    vm.set_lang("az")
+    assert vm.queues[0].name == "Şəxsiyyət vəsiqəsi"
+
+
+def test_login_then_actions_follow_the_counter_state(vm: CounterViewModel, transport: FakeTransport) -> None:
+    assert vm.login("op12", "pw")
+    assert vm.pending is Action.LOGIN
+    assert not vm.can(Action.LOGIN)
+    transport.answer({"operator": {"login": "op12", "name": "Aygün"}, "counter": counter_view()})
+    assert vm.logged_in and vm.operator_name == "Aygün"
+    assert vm.can(Action.CALL_NEXT) and vm.can(Action.PAUSE) and vm.can(Action.LOGOUT)
+    assert not vm.can(Action.RECALL) and not vm.can(Action.FINISH) and not vm.can(Action.CALL_PARKED)
+
+
+def test_call_next_twice_sends_once(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    assert vm.call_next()
+    assert not vm.call_next()  # the double click
+    assert transport.kinds().count("call_next") == 1
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    assert vm.pending is None
+    assert vm.current is not None and vm.current.number == "A001"
+    assert not vm.call_next()  # the counter holds a ticket now
+    assert transport.kinds().count("call_next") == 1
+
+
+def test_event_shows_the_call_before_the_reply(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    vm.call_next()
+    vm.on_message(
+        {
+            "type": "event",
+            "seq": 11,
+            "event": {
+                "type": "TicketCalled",
+                "ticket": "20260302-A001",
+                "number": "A001",
+                "service": "DIN-ID",
+                "counter": 12,
+                "at": "2026-03-02T09:52:30+04:00",
+            },
+        }
+    )
+    assert vm.current is not None and vm.current.number == "A001"
+    assert vm.waited_seconds() is None  # arrival time comes with the reply
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    assert vm.waited_seconds() == 12 * 60 + 30
+
+
+def test_durations_use_server_times_and_clock_offset(
+    vm: CounterViewModel, transport: FakeTransport, clock: Clock
+) -> None:
+    logged_in(vm, transport)
+    vm.call_next()
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    # The server said 10:00:00 when our clock said 09:55: the offset is kept.
+    assert vm.called_seconds() == pytest.approx(7 * 60 + 30)
+    assert vm.serving_seconds() is None
+    vm.start()
+    serving = ticket(state="serving", started_at="2026-03-02T09:58:00+04:00")
+    transport.answer({"counter": counter_view(current=serving), "ticket": serving})
+    clock.now += timedelta(seconds=90)
+    assert vm.serving_seconds() == pytest.approx(2 * 60 + 90)
+    assert vm.called_seconds() is None
+    assert vm.waited_seconds() == 12 * 60 + 30
+    assert vm.can(Action.FINISH) and vm.can(Action.TRANSFER) and vm.can(Action.PARK)
+    assert not vm.can(Action.RECALL) and not vm.can(Action.NO_SHOW)
+
+
+def test_refusals_are_typed_and_in_the_operators_language(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    errors: list[Any] = []
+    vm.failed.connect(errors.append)
+    vm.set_lang("ru")
+    vm.login("op12", "bad")
+    transport.refuse("wrong_password", "Wrong login or password.")
+    assert isinstance(errors[-1], LoginRefused)
+    assert errors[-1].message == "Неверное имя пользователя или пароль."
+    vm.login("supervisor", "pw")
+    transport.refuse("counter_taken", operator="op12")
+    assert "op12" in errors[-1].message and "{" not in errors[-1].message
+    vm.set_lang("az")
+    vm.login("op12", "pw")
+    transport.refuse("operator_elsewhere", counter=14)
+    assert "14" in errors[-1].message
+    logged_in(vm, transport)
+    vm.call_next()
+    transport.refuse("nothing_to_call")
+    assert isinstance(errors[-1], ActionRefused)
+    assert errors[-1].message == "Bu masanı gözləyən yoxdur."
+    assert vm.error is errors[-1]
+    assert vm.pending is None and vm.can(Action.CALL_NEXT)
+    vm.call_next()
+    transport.sent[-1][2].set_exception(RequestTimeout())
+    assert isinstance(errors[-1], NoAnswer)
+    vm.call_next()
+    assert vm.error is None  # a new action clears the old message
+
+
+def test_offline_disables_everything_and_keeps_the_ticket(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    logged_in(vm, transport)
+    vm.call_next()
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    vm.on_state(ConnState.OFFLINE)
+    assert vm.current is not None and vm.current.number == "A001"
+    assert vm.logged_in
+    assert not any(vm.can(action) for action in Action)
+    assert not vm.recall()
+    # Back: a resumed welcome asks for a fresh snapshot, which is what is shown.
+    vm.on_state(ConnState.ONLINE)
+    vm.on_message(
+        {
+            "type": "welcome",
+            "seq": 12,
+            "server_time": SERVER_NOW.isoformat(),
+            "resumed": True,
+            "snapshot": None,
+        }
+    )
+    assert transport.kinds()[-1] == "sync"
+    serving = ticket(state="serving", started_at="2026-03-02T09:59:00+04:00")
+    vm.on_message(welcome(counter_view(current=serving, served=3)))
+    assert vm.logged_in and vm.current is not None and vm.current.state == "serving"
+    assert vm.figures.served == 3
+    assert vm.can(Action.FINISH)
+
+
+def test_counter_closed_elsewhere_logs_out_with_a_notice(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    logged_in(vm, transport)
+    notices: list[Any] = []
+    vm.noticed.connect(notices.append)
+    vm.on_message(
+        {
+            "type": "event",
+            "seq": 11,
+            "event": {"type": "CounterClosed", "counter": 12, "at": SERVER_NOW.isoformat()},
+        }
+    )
+    assert not vm.logged_in
+    assert notices[-1].key == "notice.logged_out_by_server"
+
+
+def test_own_logout_gives_no_notice(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    notices: list[Any] = []
+    vm.noticed.connect(notices.append)
+    assert vm.logout()
+    vm.on_message(
+        {
+            "type": "event",
+            "seq": 11,
+            "event": {"type": "CounterClosed", "counter": 12, "at": SERVER_NOW.isoformat()},
+        }
+    )
+    transport.answer({"counter": counter_view(state="closed", operator=None)})
+    assert not vm.logged_in and notices == []
+    assert vm.can(Action.LOGIN)
+
+
+def test_recall_past_the_limit_is_a_no_show_notice(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    vm.call_next()
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    vm.recall()
+    gone = ticket(state="no_show", recalls=3)
+    transport.answer({"counter": counter_view(no_shows=1), "ticket": gone})
+    assert vm.current is None
+    assert vm.figures.no_shows == 1
+    assert vm.notice is not None and vm.notice.key == "notice.recall_limit"
+    assert (
+        vm.tr(vm.notice.key, **vm.notice.values)
+        == "A001 did not come after the last recall: marked as no-show."
+    )
+
+
+def test_park_and_call_back(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    vm.call_next()
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    vm.park()
+    transport.answer({"counter": counter_view(), "ticket": ticket(state="parked")})
+    assert vm.current is None and [t.number for t in vm.parked] == ["A001"]
+    assert vm.can(Action.CALL_PARKED)
+    assert not vm.call_parked("20260302-A999")
+    assert vm.call_parked("20260302-A001")
+    assert transport.sent[-1][1] == {"ticket": "20260302-A001"}
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    assert vm.parked == [] and vm.current is not None
+
+
+def test_snapshot_lists_parked_tickets(transport: FakeTransport, clock: Clock) -> None:
+    model = CounterViewModel(12, clock=clock)
+    model.attach(transport)
+    model.on_state(ConnState.ONLINE)
+    model.on_message(welcome(counter_view(), tickets=[ticket("A007", state="parked")]))
+    assert [t.number for t in model.parked] == ["A007"]
+
+
+def test_transfer_sends_the_choice_and_tells_where(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    vm.call_next()
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    assert not vm.transfer()
+    assert vm.transfer(to_service="BANK-FEE", return_to_me=True)
+    assert transport.sent[-1][:2] == ("transfer", {"to_service": "BANK-FEE", "return_to_me": True})
+    moved = ticket(state="waiting", service="BANK-FEE", counter=None, return_to=12)
+    transport.answer({"counter": counter_view(), "ticket": moved})
+    assert vm.current is None
+    assert vm.notice is not None
+    assert (
+        vm.tr(vm.notice.key, **vm.notice.values)
+        == "A001 sent to State fee; the citizen will come back to you."
+    )
+
+
+def test_pause_and_resume(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    assert vm.toggle_pause()
+    assert transport.kinds()[-1] == "pause"
+    transport.answer({"counter": counter_view(state="paused")})
+    assert not vm.can(Action.CALL_NEXT) and vm.can(Action.RESUME)
+    assert vm.toggle_pause()
+    assert transport.kinds()[-1] == "resume"
