@@ -190,9 +190,14 @@ def test_login_then_actions_follow_the_counter_state(vm: CounterViewModel, trans
     assert vm.pending is Action.LOGIN
     assert not vm.can(Action.LOGIN)
     transport.answer({"operator": {"login": "op12", "name": "Aygün"}, "counter": counter_view()})
-    assert vm.logged_in and vm.operator_name == "Aygün"
-    assert vm.can(Action.CALL_NEXT) and vm.can(Action.PAUSE) and vm.can(Action.LOGOUT)
-    assert not vm.can(Action.RECALL) and not vm.can(Action.FINISH) and not vm.can(Action.CALL_PARKED)
+    assert vm.logged_in
+    assert vm.operator_name == "Aygün"
+    assert vm.can(Action.CALL_NEXT)
+    assert vm.can(Action.PAUSE)
+    assert vm.can(Action.LOGOUT)
+    assert not vm.can(Action.RECALL)
+    assert not vm.can(Action.FINISH)
+    assert not vm.can(Action.CALL_PARKED)
 
 
 def test_call_next_twice_sends_once(vm: CounterViewModel, transport: FakeTransport) -> None:
@@ -202,7 +207,8 @@ def test_call_next_twice_sends_once(vm: CounterViewModel, transport: FakeTranspo
     assert transport.kinds().count("call_next") == 1
     transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
     assert vm.pending is None
-    assert vm.current is not None and vm.current.number == "A001"
+    assert vm.current is not None
+    assert vm.current.number == "A001"
     assert not vm.call_next()  # the counter holds a ticket now
     assert transport.kinds().count("call_next") == 1
 
@@ -224,7 +230,8 @@ def test_event_shows_the_call_before_the_reply(vm: CounterViewModel, transport: 
             },
         }
     )
-    assert vm.current is not None and vm.current.number == "A001"
+    assert vm.current is not None
+    assert vm.current.number == "A001"
     assert vm.waited_seconds() is None  # arrival time comes with the reply
     transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
     assert vm.waited_seconds() == 12 * 60 + 30
@@ -246,8 +253,11 @@ def test_durations_use_server_times_and_clock_offset(
     assert vm.serving_seconds() == pytest.approx(2 * 60 + 90)
     assert vm.called_seconds() is None
     assert vm.waited_seconds() == 12 * 60 + 30
-    assert vm.can(Action.FINISH) and vm.can(Action.TRANSFER) and vm.can(Action.PARK)
-    assert not vm.can(Action.RECALL) and not vm.can(Action.NO_SHOW)
+    assert vm.can(Action.FINISH)
+    assert vm.can(Action.TRANSFER)
+    assert vm.can(Action.PARK)
+    assert not vm.can(Action.RECALL)
+    assert not vm.can(Action.NO_SHOW)
 
 
 def test_refusals_are_typed_and_in_the_operators_language(
@@ -262,7 +272,8 @@ def test_refusals_are_typed_and_in_the_operators_language(
     assert errors[-1].message == "Неверное имя пользователя или пароль."
     vm.login("supervisor", "pw")
     transport.refuse("counter_taken", operator="op12")
-    assert "op12" in errors[-1].message and "{" not in errors[-1].message
+    assert "op12" in errors[-1].message
+    assert "{" not in errors[-1].message
     vm.set_lang("az")
     vm.login("op12", "pw")
     transport.refuse("operator_elsewhere", counter=14)
@@ -273,7 +284,8 @@ def test_refusals_are_typed_and_in_the_operators_language(
     assert isinstance(errors[-1], ActionRefused)
     assert errors[-1].message == "Bu masanı gözləyən yoxdur."
     assert vm.error is errors[-1]
-    assert vm.pending is None and vm.can(Action.CALL_NEXT)
+    assert vm.pending is None
+    assert vm.can(Action.CALL_NEXT)
     vm.call_next()
     transport.sent[-1][2].set_exception(RequestTimeout())
     assert isinstance(errors[-1], NoAnswer)
@@ -288,7 +300,8 @@ def test_offline_disables_everything_and_keeps_the_ticket(
     vm.call_next()
     transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
     vm.on_state(ConnState.OFFLINE)
-    assert vm.current is not None and vm.current.number == "A001"
+    assert vm.current is not None
+    assert vm.current.number == "A001"
     assert vm.logged_in
     assert not any(vm.can(action) for action in Action)
     assert not vm.recall()
@@ -306,7 +319,9 @@ def test_offline_disables_everything_and_keeps_the_ticket(
     assert transport.kinds()[-1] == "sync"
     serving = ticket(state="serving", started_at="2026-03-02T09:59:00+04:00")
     vm.on_message(welcome(counter_view(current=serving, served=3)))
-    assert vm.logged_in and vm.current is not None and vm.current.state == "serving"
+    assert vm.logged_in
+    assert vm.current is not None
+    assert vm.current.state == "serving"
     assert vm.figures.served == 3
     assert vm.can(Action.FINISH)
 
@@ -341,7 +356,8 @@ def test_own_logout_gives_no_notice(vm: CounterViewModel, transport: FakeTranspo
         }
     )
     transport.answer({"counter": counter_view(state="closed", operator=None)})
-    assert not vm.logged_in and notices == []
+    assert not vm.logged_in
+    assert notices == []
     assert vm.can(Action.LOGIN)
 
 
@@ -354,7 +370,8 @@ def test_recall_past_the_limit_is_a_no_show_notice(vm: CounterViewModel, transpo
     transport.answer({"counter": counter_view(no_shows=1), "ticket": gone})
     assert vm.current is None
     assert vm.figures.no_shows == 1
-    assert vm.notice is not None and vm.notice.key == "notice.recall_limit"
+    assert vm.notice is not None
+    assert vm.notice.key == "notice.recall_limit"
     assert (
         vm.tr(vm.notice.key, **vm.notice.values)
         == "A001 did not come after the last recall: marked as no-show."
@@ -367,13 +384,15 @@ def test_park_and_call_back(vm: CounterViewModel, transport: FakeTransport) -> N
     transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
     vm.park()
     transport.answer({"counter": counter_view(), "ticket": ticket(state="parked")})
-    assert vm.current is None and [t.number for t in vm.parked] == ["A001"]
+    assert vm.current is None
+    assert [t.number for t in vm.parked] == ["A001"]
     assert vm.can(Action.CALL_PARKED)
     assert not vm.call_parked("20260302-A999")
     assert vm.call_parked("20260302-A001")
     assert transport.sent[-1][1] == {"ticket": "20260302-A001"}
     transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
-    assert vm.parked == [] and vm.current is not None
+    assert vm.parked == []
+    assert vm.current is not None
 
 
 def test_snapshot_lists_parked_tickets(transport: FakeTransport, clock: Clock) -> None:
@@ -406,6 +425,7 @@ def test_pause_and_resume(vm: CounterViewModel, transport: FakeTransport) -> Non
     assert vm.toggle_pause()
     assert transport.kinds()[-1] == "pause"
     transport.answer({"counter": counter_view(state="paused")})
-    assert not vm.can(Action.CALL_NEXT) and vm.can(Action.RESUME)
+    assert not vm.can(Action.CALL_NEXT)
+    assert vm.can(Action.RESUME)
     assert vm.toggle_pause()
     assert transport.kinds()[-1] == "resume"

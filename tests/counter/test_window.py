@@ -35,7 +35,8 @@ def test_whole_visit_with_keyboard(qtbot: QtBot, server: ServerProcess) -> None:
         qtbot.keyClick(w, Qt.Key.Key_F3)
         desk.wait(lambda: vm.current is not None and vm.current.state == "serving" and vm.pending is None)
         assert w.serving.text().startswith("Serving 0:0")
-        assert w.buttons["finish"].isEnabled() and not w.buttons["call"].isEnabled()
+        assert w.buttons["finish"].isEnabled()
+        assert not w.buttons["call"].isEnabled()
 
         qtbot.keyClick(w, Qt.Key.Key_F4)
         desk.wait(lambda: vm.current is None and vm.pending is None)
@@ -58,7 +59,8 @@ def test_whole_visit_with_keyboard(qtbot: QtBot, server: ServerProcess) -> None:
         desk.wait(lambda: vm.current is None and len(vm.parked) == 1 and vm.pending is None)
         assert w.buttons["parked"].text() == "Parked (1)\nF8"
         desk.press("parked")
-        assert w.parked_dialog is not None and w.parked_dialog.isVisible()
+        assert w.parked_dialog is not None
+        assert w.parked_dialog.isVisible()
         w.parked_dialog.accept()
         desk.wait(lambda: vm.current is not None and not vm.parked and vm.pending is None)
         desk.press("start")
@@ -69,7 +71,8 @@ def test_whole_visit_with_keyboard(qtbot: QtBot, server: ServerProcess) -> None:
         # Close the counter: asks once.
         desk.press("close")
         box = w.confirm_box
-        assert box is not None and box.isVisible()
+        assert box is not None
+        assert box.isVisible()
         w.trigger("close")
         assert w.confirm_box is box  # a second press does not ask again
         w.confirm_yes.click()
@@ -96,7 +99,8 @@ def test_transfer_to_the_bank_and_back(qtbot: QtBot, server: ServerProcess) -> N
 
         din.press("transfer")
         dialog = din.window.transfer_dialog
-        assert dialog is not None and dialog.isVisible()
+        assert dialog is not None
+        assert dialog.isVisible()
         dialog.choose_service("BANK-FEE")
         dialog.come_back.setChecked(True)
         dialog.ok_button.click()
@@ -159,7 +163,8 @@ def test_no_show_after_recalls_and_confirmed_no_show(qtbot: QtBot, server: Serve
         w.activateWindow()
         qtbot.keyClick(w, Qt.Key.Key_F5)
         box = w.confirm_box
-        assert box is not None and box.isVisible()
+        assert box is not None
+        assert box.isVisible()
         assert box.text() == "Mark A002 as not come (no-show)?"
         qtbot.keyClick(w, Qt.Key.Key_F5)
         assert w.confirm_box is box
@@ -195,8 +200,11 @@ def test_disconnect_while_serving(qtbot: QtBot, server: ServerProcess) -> None:
         try:
             desk.wait(lambda: vm.online and not w.banner.isVisible(), timeout=15_000)
             desk.wait(lambda: w.buttons["finish"].isEnabled())
-            assert vm.logged_in and w.pages.currentWidget() is w.main_page
-            assert vm.current is not None and vm.current.state == "serving" and vm.current.number == "A001"
+            assert vm.logged_in
+            assert w.pages.currentWidget() is w.main_page
+            assert vm.current is not None
+            assert vm.current.state == "serving"
+            assert vm.current.number == "A001"
             desk.press("finish")
             desk.wait(lambda: vm.current is None and vm.figures.served == 1)
         finally:
@@ -232,4 +240,5 @@ def test_login_refusals_are_clear(qtbot: QtBot, server: ServerProcess) -> None:
         assert w.login_error.text().startswith("Bu masada artıq op12 işləyir.")
 
         desk.login("op12")
-        assert desk.vm.logged_in and w.pages.currentWidget() is w.main_page
+        assert desk.vm.logged_in
+        assert w.pages.currentWidget() is w.main_page
