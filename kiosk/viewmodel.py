@@ -28,7 +28,6 @@ from typing import Any, Protocol
 from psygnal import Signal
 
 from hardware.exceptions import CoverOpen, DeviceError, PaperOut, PrinterTimeout, PrinterUnavailable
-from hardware.printer import PrinterStatus
 from hardware.ticket import TicketView, localized
 from wire.client import RequestFailed, RequestTimeout
 from wire.i18n import LANGS, catalog
@@ -96,7 +95,9 @@ class PrinterPort(Protocol):
 
     def print_ticket(self, view: TicketView) -> Future[Any]: ...
 
-    def status(self) -> Future[PrinterStatus]: ...
+    def status(self) -> Future[Any]:
+        """Completes with a ``hardware.printer.PrinterStatus``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -159,14 +160,16 @@ class _Pending:
     started: float
 
 
-# Printer failures as the health report names them (wire protocol ReportHealth.status).
+# hardware.printer.PrinterStatus values as the health report names them (wire protocol
+# ReportHealth.status). Keyed by value: the model doesn't import the printer driver, which
+# loads python-escpos and would slow the kiosk's start by a second.
 _STATUS_HEALTH = {
-    PrinterStatus.OK: "ok",
-    PrinterStatus.UNKNOWN: "ok",  # a device file can't answer; printing is the only test
-    PrinterStatus.PAPER_LOW: "paper_low",
-    PrinterStatus.PAPER_OUT: "paper_out",
-    PrinterStatus.COVER_OPEN: "cover_open",
-    PrinterStatus.OFFLINE: "offline",
+    "ok": "ok",
+    "unknown": "ok",  # a device file can't answer; printing is the only test
+    "paper_low": "paper_low",
+    "paper_out": "paper_out",
+    "cover_open": "cover_open",
+    "offline": "offline",
 }
 _USABLE = frozenset({"ok", "paper_low"})
 
@@ -260,7 +263,7 @@ class KioskViewModel:
         """Whether a status check or a print has told us anything yet: until then there is
         nothing true to report."""
         self._reported: tuple[str, str | None] | None = None
-        self._status_future: Future[PrinterStatus] | None = None
+        self._status_future: Future[Any] | None = None
         self._next_poll = now  # check the printer as soon as the kiosk starts
 
     # --- reading ------------------------------------------------------------------------
@@ -650,8 +653,8 @@ class KioskViewModel:
         exc = future.exception()
         if exc is None:
             result = future.result()
-            status = getattr(result, "status", PrinterStatus.OK)
-            self._set_printer(_STATUS_HEALTH.get(status, "ok"), None)
+            status = getattr(result, "status", None)
+            self._set_printer(_STATUS_HEALTH.get(_value(status), "ok"), None)
             if self.ticket is ticket:
                 self.print_state = PrintState.PRINTED
                 # The ticket's time on screen counts from when it came out.
@@ -674,16 +677,16 @@ class KioskViewModel:
         self._status_future = future
         future.add_done_callback(lambda f: self._post(lambda: self._polled(f)))
 
-    def _polled(self, future: Future[PrinterStatus]) -> None:
+    def _polled(self, future: Future[Any]) -> None:
         self._status_future = None
         exc = future.exception()
         if exc is not None:
             self._set_printer(health_of_error(exc), str(exc))
         else:
-            status = future.result()
+            status = _value(future.result())
             health = _STATUS_HEALTH.get(status, "error")
             # Keep the detail of the failure until the printer is fine again.
-            self._set_printer(health, None if health in _USABLE else self.printer_detail or status.value)
+            self._set_printer(health, None if health in _USABLE else self.printer_detail or status)
         self._schedule_poll()
         self.changed.emit()
 
@@ -715,6 +718,11 @@ class KioskViewModel:
             status=self.printer_health,
             detail=detail[:500] if detail else None,
         )
+
+
+def _value(status: object) -> str:
+    """A PrinterStatus (or its value) as its value."""
+    return str(getattr(status, "value", status))
 
 
 def _failed_future(exc: BaseException) -> Future[Any]:
