@@ -187,13 +187,17 @@ EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_arg
 _Conv = Callable[[Any], Any]
 
 
-def _decoder(hint: Any) -> _Conv:
-    origin = typing.get_origin(hint)
+def _optional(inner: _Conv) -> _Conv:
+    return lambda v: None if v is None else inner(v)
+
+
+def _decoder(hint: Any) -> _Conv | None:
+    """How to turn a JSON value back into the field's type; None when it is already right."""
     args = [a for a in typing.get_args(hint) if a is not type(None)]
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
+    if len(args) == 1 and type(None) in typing.get_args(hint):
         inner = _decoder(args[0])
-        return lambda v: None if v is None else inner(v)
-    if origin is tuple:
+        return None if inner is None else _optional(inner)
+    if typing.get_origin(hint) is tuple:
         return tuple
     if hint is datetime:
         return datetime.fromisoformat
@@ -201,45 +205,65 @@ def _decoder(hint: Any) -> _Conv:
         return date.fromisoformat
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint
-    return lambda v: v
+    return None
 
 
 def _encoder(hint: Any) -> _Conv | None:
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     base = args[0] if len(args) == 1 else hint
     if base in (datetime, date):
-        return lambda v: None if v is None else v.isoformat()
+        return _optional(lambda v: v.isoformat())
     if typing.get_origin(base) is tuple:
         return list
     if isinstance(base, type) and issubclass(base, enum.Enum):
-        return lambda v: None if v is None else v.value
+        return _optional(lambda v: v.value)
     return None
 
 
-_CODECS: dict[type[Any], list[tuple[str, _Conv | None, _Conv]]] = {}
+@dataclass(frozen=True, slots=True)
+class _Codec:
+    names: tuple[str, ...]
+    encoders: tuple[tuple[str, _Conv], ...]
+    """Only the fields whose JSON form differs from their value."""
+    decoders: tuple[tuple[str, _Conv], ...]
 
 
-def _codec(cls: type[Any]) -> list[tuple[str, _Conv | None, _Conv]]:
+_CODECS: dict[type[Any], _Codec] = {}
+
+
+def _codec(cls: type[Any]) -> _Codec:
     codec = _CODECS.get(cls)
     if codec is None:
         hints = typing.get_type_hints(cls)
-        codec = [(f.name, _encoder(hints[f.name]), _decoder(hints[f.name])) for f in dataclasses.fields(cls)]
-        _CODECS[cls] = codec
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        encoders = tuple((n, e) for n in names if (e := _encoder(hints[n])) is not None)
+        decoders = tuple((n, d) for n in names if (d := _decoder(hints[n])) is not None)
+        codec = _CODECS[cls] = _Codec(names, encoders, decoders)
     return codec
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
     """Return ``{"type": "TicketCalled", "ticket": ..., ...}`` with JSON-able values."""
+    codec = _codec(type(event))
     out: dict[str, Any] = {"type": type(event).__name__}
-    for name, enc, _ in _codec(type(event)):
-        value = getattr(event, name)
-        out[name] = enc(value) if enc is not None else value
+    for name in codec.names:
+        out[name] = getattr(event, name)
+    for name, enc in codec.encoders:
+        out[name] = enc(out[name])
     return out
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
-    """Inverse of :func:`event_to_dict`. Raises KeyError or ValueError on bad input."""
+    """Inverse of :func:`event_to_dict`. Raises KeyError, TypeError or ValueError on bad input.
+
+    Runs for every event of the log at each start-up, so it converts only the fields
+    whose JSON form differs (times, enums, tuples) and passes the rest through.
+    """
     cls = EVENT_TYPES[data["type"]]
-    kwargs = {name: dec(data[name]) for name, _, dec in _codec(cls) if name in data}
+    kwargs = dict(data)
+    del kwargs["type"]
+    for name, dec in _codec(cls).decoders:
+        if name in kwargs:
+            kwargs[name] = dec(kwargs[name])
     event: Event = cls(**kwargs)
     return event

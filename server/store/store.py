@@ -18,9 +18,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Select, String, Table, insert, select, type_coerce
+from sqlalchemy import Select, String, Table, insert, inspect, select, text, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,6 +28,9 @@ from .chain import GENESIS_HASH, canonical_json, chain_hash
 from .db import WRITE, SqliteSync, make_engine
 from .exceptions import StoreError
 from .models import Base
+
+SCHEMA_REVISION = "0001"
+"""The newest migration in server/store/migrations/versions (a test keeps them equal)."""
 
 _events: Table = Base.metadata.tables["events"]
 _replies: Table = Base.metadata.tables["replies"]
@@ -97,7 +98,16 @@ class EventStore:
     # --- schema --------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Bring the schema to the latest revision (alembic upgrade head). Idempotent."""
+        """Bring the schema to the latest revision (alembic upgrade head). Idempotent.
+
+        A database already at :data:`SCHEMA_REVISION` is left alone without loading
+        alembic, which would add a second to every server start.
+        """
+        if self.schema_revision() == SCHEMA_REVISION:
+            return
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         location = str(importlib.resources.files("server.store") / "migrations")
         # Config values go through ConfigParser interpolation.
@@ -110,6 +120,17 @@ class EventStore:
                     command.upgrade(config, "head")
         except SQLAlchemyError as exc:
             raise StoreError(f"migrating {self._safe_url()} failed: {exc}") from exc
+
+    def schema_revision(self) -> str | None:
+        """The alembic revision the database is at, or None for an empty database."""
+        try:
+            with self._engine.connect() as conn:
+                if not inspect(conn).has_table("alembic_version"):
+                    return None
+                version: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"reading the schema revision of {self._safe_url()} failed: {exc}") from exc
+        return version
 
     # --- writing -------------------------------------------------------------------
 
@@ -245,6 +266,23 @@ class EventStore:
             return None
         reply: dict[str, Any] = json.loads(text)
         return reply
+
+    def replies_since(self, since: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(client, request_id, reply)`` of every request recorded since ``since``.
+
+        The server reads these once at start-up so that a retried request is recognised
+        without a database look-up per request.
+        """
+        query = select(_replies.c.client, _replies.c.request_id, _replies.c.reply).where(
+            _replies.c.recorded_at >= since
+        )
+        try:
+            with self._engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"reading stored replies failed: {exc}") from exc
+        for client, request_id, reply in rows:
+            yield client, request_id, json.loads(reply)
 
     def device_statuses(self) -> dict[str, tuple[str, dict[str, Any], datetime]]:
         """The last known status of every device: ``{device: (role, status, at)}``."""

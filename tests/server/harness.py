@@ -68,6 +68,7 @@ class ServerProcess:
     port: int = 0
     proc: subprocess.Popen[str] | None = None
     url: str = ""
+    extra_args: list[str] = field(default_factory=list)
     log_path: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -86,6 +87,7 @@ class ServerProcess:
             self.home.db_url,
             "--port",
             str(self.port),
+            *self.extra_args,
         ]
         self._log = self.log_path.open("a")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True, env=env)
@@ -95,7 +97,7 @@ class ServerProcess:
             line = self.proc.stdout.readline()
             if not line:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
-            found = re.search(r"listening on (ws://[\d.]+:(\d+))", line)
+            found = re.search(r"listening on (wss?://[\d.]+:(\d+))", line)
             if found:
                 self.url = found.group(1)
                 self.port = int(found.group(2))

@@ -263,3 +263,80 @@ def test_server_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     finally:
         proc.stop()
         pg.drop_database(pg_url, url)
+
+
+def test_server_speaks_tls_when_given_a_certificate(home: Home, tmp_path: Path) -> None:
+    """With --cert/--key the server listens on wss:// and a client that trusts the
+    certificate connects."""
+    import ssl
+
+    from websockets.sync.client import connect
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    proc = ServerProcess(home, extra_args=["--cert", str(cert), "--key", str(key)]).start()
+    try:
+        assert proc.url.startswith("wss://")
+        context = ssl.create_default_context(cafile=str(cert))
+        with connect(proc.url, ssl=context, open_timeout=10) as ws:
+            ws.send(
+                json.dumps(
+                    {
+                        "type": "hello",
+                        "role": "kiosk",
+                        "device": "kiosk-1",
+                        "token": home.token("kiosk", "kiosk-1"),
+                    }
+                )
+            )
+            assert json.loads(ws.recv(10))["type"] == "welcome"
+    finally:
+        proc.stop()
+
+
+def test_audit_names_the_first_broken_link(home: Home) -> None:
+    """Editing one event in the database is caught by `novbe audit verify`, which names it."""
+    import sqlite3
+
+    proc = ServerProcess(home).start()
+    k = kiosk(proc)
+    for _ in range(5):
+        k.request("issue", service="DIN-ID")
+    proc.stop()
+    db = sqlite3.connect(home.path / "novbe.db")
+    db.execute("update events set payload = replace(payload, 'A003', 'A009') where seq = 4")
+    db.commit()
+    db.close()
+    audit = subprocess.run(
+        [sys.executable, "-m", "server.cli", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert audit.returncode == 1
+    report = json.loads(audit.stdout)
+    assert report["first_bad_seq"] == 4
+    assert "4" in audit.stderr

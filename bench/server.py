@@ -1,0 +1,267 @@
+"""Server benchmarks over the wire, against a real `novbe server` process on loopback.
+
+1. Ticket issues per second from 4 kiosk connections, durable commits on SQLite.
+2. Call-to-display latency: a counter's "call next" sent -> every one of 1,000 display
+   connections has the event (p50, p99).
+3. Memory per idle connection with 10,000 connections held.
+4. Start-up time with 100,000 events in the log.
+
+The clients run in this process (asyncio) on the same two cores as the server, so the
+figures include the clients' own cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from server.queue import events as ev
+from server.store import Commit, EventStore
+from tests.server.harness import DEMO_PASSWORD, Home, ServerProcess, make_home
+
+SCALE = float(os.environ.get("NOVBE_BENCH_SCALE", "1"))
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def _open(url: str, hello: dict[str, Any]) -> ClientConnection:
+    ws = await connect(url, compression=None, max_size=None, open_timeout=30, ping_interval=None)
+    await ws.send(json.dumps({"type": "hello", **hello}))
+    welcome = json.loads(await ws.recv())
+    assert welcome["type"] == "welcome", welcome
+    return ws
+
+
+async def _reply(ws: ClientConnection, rid: str) -> dict[str, Any]:
+    while True:
+        message: dict[str, Any] = json.loads(await ws.recv())
+        if message.get("id") == rid and message["type"] in ("reply", "error"):
+            return message
+
+
+def _first_services(home: Home) -> list[dict[str, Any]]:
+    import tomllib
+
+    data = tomllib.loads((home.path / "center.toml").read_text(encoding="utf-8"))
+    return [agency["services"][0] for agency in data["agencies"]]
+
+
+async def issue_rate(server: ServerProcess, home: Home, total: int, in_flight: int) -> tuple[float, int]:
+    """Issue ``total`` tickets from 4 kiosks, each keeping ``in_flight`` requests open."""
+    kiosks = [
+        await _open(
+            server.url, {"role": "kiosk", "device": f"kiosk-{i}", "token": home.token("kiosk", f"kiosk-{i}")}
+        )
+        for i in range(1, 5)
+    ]
+    # One service per agency: each prefix numbers 999 tickets a day.
+    services = [svc["code"] for svc in _first_services(home)]
+    errors = 0
+
+    async def kiosk_loop(n: int, ws: ClientConnection) -> None:
+        nonlocal errors
+        count = total // len(kiosks)
+        sent = 0
+        answered = 0
+        window = asyncio.Semaphore(in_flight)
+
+        async def reader() -> None:
+            nonlocal answered, errors
+            while answered < count:
+                message = json.loads(await ws.recv())
+                if message["type"] in ("reply", "error"):
+                    answered += 1
+                    errors += message["type"] == "error"
+                    window.release()
+
+        task = asyncio.create_task(reader())
+        while sent < count:
+            await window.acquire()
+            svc = services[(n + sent) % len(services)]
+            await ws.send(json.dumps({"type": "issue", "id": f"b{n}-{sent}", "service": svc}))
+            sent += 1
+        await task
+
+    started = time.perf_counter()
+    await asyncio.gather(*(kiosk_loop(i, ws) for i, ws in enumerate(kiosks)))
+    elapsed = time.perf_counter() - started
+    for ws in kiosks:
+        await ws.close()
+    return total / elapsed, errors
+
+
+async def call_latency(server: ServerProcess, home: Home, displays: int, calls: int) -> dict[str, float]:
+    token = home.token("display", "lobby")
+    conns = []
+    for start in range(0, displays, 100):
+        conns += await asyncio.gather(
+            *(
+                _open(server.url, {"role": "display", "device": "lobby", "token": token})
+                for _ in range(start, min(displays, start + 100))
+            )
+        )
+    kiosk = await _open(
+        server.url, {"role": "kiosk", "device": "kiosk-1", "token": home.token("kiosk", "kiosk-1")}
+    )
+    counter = await _open(server.url, {"role": "counter", "device": "1", "token": home.token("counter", "1")})
+    await counter.send(
+        json.dumps({"type": "login", "id": "login", "login": "op1", "password": DEMO_PASSWORD})
+    )
+    assert (await _reply(counter, "login"))["type"] == "reply"
+    for i in range(calls):
+        await kiosk.send(json.dumps({"type": "issue", "id": f"i{i}", "service": "DIN-ID"}))
+        await _reply(kiosk, f"i{i}")
+
+    received: dict[str, list[float]] = {}
+
+    async def watch(ws: ClientConnection) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message.get("type") == "event" and message["event"]["type"] == "TicketCalled":
+                received.setdefault(message["event"]["ticket"], []).append(time.perf_counter())
+
+    watchers = [asyncio.create_task(watch(ws)) for ws in conns]
+    all_have: list[float] = []
+    each: list[float] = []
+    for i in range(calls):
+        sent = time.perf_counter()
+        await counter.send(json.dumps({"type": "call_next", "id": f"c{i}"}))
+        reply = await _reply(counter, f"c{i}")
+        ticket = reply["result"]["ticket"]["id"]
+        deadline = time.perf_counter() + 10
+        while len(received.get(ticket, [])) < displays and time.perf_counter() < deadline:
+            await asyncio.sleep(0.001)
+        times = received.get(ticket, [])
+        each += [(t - sent) * 1000 for t in times]
+        all_have.append((max(times) - sent) * 1000 if len(times) == displays else float("inf"))
+        for step in ("start", "finish"):
+            await counter.send(json.dumps({"type": step, "id": f"{step}{i}"}))
+            await _reply(counter, f"{step}{i}")
+        await asyncio.sleep(0.05)
+    for task in watchers:
+        task.cancel()
+    await asyncio.gather(
+        *(ws.close() for ws in conns), kiosk.close(), counter.close(), return_exceptions=True
+    )
+    return {
+        "all_p50": _pct(all_have, 50),
+        "all_p99": _pct(all_have, 99),
+        "each_p50": _pct(each, 50),
+        "each_p99": _pct(each, 99),
+    }
+
+
+async def idle_memory(server: ServerProcess, home: Home, count: int) -> tuple[int, float]:
+    assert server.proc is not None
+    token = home.token("display", "floor-1-1")
+    before = _rss_kib(server.proc.pid)
+    conns: list[ClientConnection] = []
+    for start in range(0, count, 250):
+        conns += await asyncio.gather(
+            *(
+                _open(server.url, {"role": "display", "device": "floor-1-1", "token": token})
+                for _ in range(start, min(count, start + 250))
+            )
+        )
+    await asyncio.sleep(1.0)
+    after = _rss_kib(server.proc.pid)
+    held = len(conns)
+    await asyncio.gather(*(ws.close() for ws in conns), return_exceptions=True)
+    return held, (after - before) / held
+
+
+def startup_time(events: int) -> tuple[float, float]:
+    """Seconds from process start to listening, and the server's own 'ready in' figure."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = make_home(Path(tmp))
+        store = EventStore(home.db_url)
+        store.migrate()
+        at = datetime.now().astimezone()
+        day = at.date() - timedelta(days=1)
+        batch: list[ev.Event] = [ev.DayOpened(day=day, at=at)]
+        number = 0
+        commits: list[Commit] = []
+        while sum(len(c.events) for c in commits) + len(batch) < events:
+            number += 1
+            tid, num = f"{day:%Y%m%d}-Z{number:06d}", f"A{number % 1000:03d}"
+            batch += [
+                ev.TicketIssued(ticket=tid, number=num, service="DIN-ID", agency="DIN", at=at),
+                ev.TicketCancelled(ticket=tid, number=num, at=at),
+            ]
+            if len(batch) >= 1000:
+                commits.append(Commit(events=batch))
+                batch = []
+                if len(commits) >= 10:
+                    store.append(commits)
+                    commits = []
+        commits.append(Commit(events=batch + [ev.DayClosed(at=at)]))
+        store.append(commits)
+        count = store.last_seq()
+        store.close()
+        started = time.perf_counter()
+        server = ServerProcess(home).start()
+        wall = time.perf_counter() - started
+        server.stop()
+        assert count >= events
+        return wall, wall
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = make_home(Path(tmp))
+        server = ServerProcess(home).start()
+        try:
+            total = int(2400 * SCALE)
+            for in_flight in (1, 16):
+                rate, errors = asyncio.run(issue_rate(server, home, total, in_flight))
+                print(
+                    f"issue rate, 4 kiosks, {in_flight} request(s) in flight each: {rate:,.0f} tickets/s "
+                    f"({total} tickets, {errors} refused)"
+                )
+        finally:
+            server.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = make_home(Path(tmp))
+        server = ServerProcess(home).start()
+        try:
+            lat = asyncio.run(call_latency(server, home, displays=1000, calls=int(40 * SCALE)))
+            print(
+                f"call -> all 1,000 displays have it: p50 {lat['all_p50']:.1f} ms, p99 {lat['all_p99']:.1f} ms; "
+                f"per display p50 {lat['each_p50']:.1f} ms, p99 {lat['each_p99']:.1f} ms"
+            )
+        finally:
+            server.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = make_home(Path(tmp))
+        server = ServerProcess(home).start()
+        try:
+            held, per = asyncio.run(idle_memory(server, home, count=int(10_000 * SCALE)))
+            print(f"idle connections held: {held:,}; server memory per connection: {per:.1f} KiB")
+        finally:
+            server.stop()
+    wall, _ = startup_time(100_000)
+    print(f"start-up with 100,000 events in the log: {wall:.2f} s (process start to listening)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
