@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages some parts need (socat for linked ptys, espeak-ng for the default voice
-# pack, libpulse0 for QtMultimedia). Installed only when missing and only when we are root.
+# pack, libpulse0 for QtMultimedia, libusb for USB printers). Installed only when missing and only
+# when we are root.
 system-deps:
 	@missing=""; \
 	command -v socat >/dev/null || missing="$$missing socat"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	dpkg -s libpulse0 >/dev/null 2>&1 || missing="$$missing libpulse0"; \
+	dpkg -s libusb-1.0-0 >/dev/null 2>&1 || missing="$$missing libusb-1.0-0"; \
 	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
