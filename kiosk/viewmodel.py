@@ -322,6 +322,8 @@ class KioskViewModel:
     def choose_language(self, lang: str) -> None:
         if lang not in LANGS or not self._accept_tap() or self.screen is not Screen.START:
             return
+        if self._offline_shown:
+            return  # the screen says no ticket can be had now; don't start a session
         self.lang = lang
         self._show(Screen.AGENCIES)
 

@@ -1,0 +1,197 @@
+"""The real kiosk window, offscreen, against a real server process and a printer on a pty:
+the whole flow, a printer out of paper, and a server restart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSize, Qt
+
+from kiosk.app import KioskApp
+from kiosk.viewmodel import PrintState, Screen, Timings
+from tests.hardware.conftest import PAPER_OUT, READY, PtyPrinter
+from tests.hardware.escpos_decode import decode
+from tests.server.harness import TIMEOUT, Home, ServerProcess, make_home, supervisor
+from wire.client import ClientOptions
+from wire.device import DeviceConfig
+
+pytestmark = pytest.mark.slow
+
+FAST = Timings(tap_guard=0.05, ticket_tap_guard=0.3, offline_grace=0.5, printer_poll_failed=0.3)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    return make_home(tmp_path)
+
+
+@pytest.fixture
+def server(home: Home) -> Iterator[ServerProcess]:
+    proc = ServerProcess(home).start()
+    yield proc
+    if proc.proc is not None and proc.proc.poll() is None:
+        proc.stop()
+
+
+@pytest.fixture
+def printer() -> Iterator[PtyPrinter]:
+    pty = PtyPrinter(READY)
+    yield pty
+    pty.close()
+
+
+@pytest.fixture
+def kiosk(qtbot: Any, home: Home, server: ServerProcess, printer: PtyPrinter) -> Iterator[KioskApp]:
+    config = DeviceConfig(
+        role="kiosk",
+        code="kiosk-1",
+        server_url=server.url,
+        token=home.token("kiosk", "kiosk-1"),
+        lang="az",
+        fullscreen=False,
+        printer=f"serial://{printer.path}?baudrate=115200",
+    )
+    app = KioskApp(
+        config,
+        size=QSize(1080, 1920),
+        timings=FAST,
+        client_options=ClientOptions(backoff_min=0.1, backoff_max=0.3),
+    )
+    qtbot.addWidget(app.window)
+    app.start(fullscreen=False)
+    qtbot.waitUntil(lambda: app.model.can_issue, timeout=int(TIMEOUT * 1000))
+    yield app
+    app.client.stop()
+    app.printer.close()
+
+
+def tap(qtbot: Any, widget: Any) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    qtbot.wait(80)  # past the tap guard, like a person's next tap
+
+
+def take_ticket(
+    qtbot: Any, app: KioskApp, lang: str = "en", agency: str = "DIN", service: str = "DIN-ID"
+) -> None:
+    window = app.window
+    tap(qtbot, window.lang_buttons[lang])
+    assert app.model.screen is Screen.AGENCIES
+    tap(qtbot, window.agency_tiles[agency])
+    assert app.model.screen is Screen.SERVICES
+    qtbot.mouseClick(window.service_tiles[service], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.model.screen is Screen.TICKET, timeout=int(TIMEOUT * 1000))
+
+
+def job(printer: PtyPrinter) -> Any:
+    return decode(printer.answerer.job_bytes())
+
+
+def test_whole_flow_prints_and_shows_the_ticket(qtbot: Any, kiosk: KioskApp, printer: PtyPrinter) -> None:
+    window = kiosk.window
+    assert window.stack.currentWidget() is window.pages[Screen.START]
+    take_ticket(qtbot, kiosk, "ru")
+    qtbot.waitUntil(lambda: kiosk.model.print_state is PrintState.PRINTED, timeout=5000)
+    ticket = kiosk.model.ticket
+    assert ticket is not None
+    assert ticket.number == "A001"
+    assert window.stack.currentWidget() is window.pages[Screen.TICKET]
+    assert window.ticket_number.text() == "A001"
+    assert window.ticket_zone.text() == "Пройдите: 1-й этаж"
+    assert window.ticket_service.text() == "Выдача удостоверения личности"
+    assert window.ticket_qr.pixmap() is not None
+    assert not window.ticket_qr.pixmap().isNull()
+    printed = job(printer)
+    assert any(line.text.strip() == "A001" for line in printed.lines)
+    assert [qr.data for qr in printed.qrcodes] == [ticket.qr_data]
+    assert len(printed.cuts) == 1
+    # A tap on the ticket takes the next citizen back to the start.
+    qtbot.wait(350)
+    tap(qtbot, window.done_button)
+    assert kiosk.model.screen is Screen.START
+
+
+def test_impatient_taps_give_one_ticket(qtbot: Any, kiosk: KioskApp, printer: PtyPrinter) -> None:
+    window = kiosk.window
+    tap(qtbot, window.lang_buttons["az"])
+    tap(qtbot, window.agency_tiles["EDL"])
+    tile = window.service_tiles["EDL-POA"]
+    for _ in range(4):
+        qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
+        qtbot.mouseDClick(tile, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: kiosk.model.print_state is PrintState.PRINTED, timeout=5000)
+    qtbot.wait(300)
+    assert kiosk.model.ticket is not None
+    assert kiosk.model.ticket.number == "B001"
+    assert len(job(printer).cuts) == 1
+    # The server agrees: one ticket waits for that service.
+    assert kiosk.model.availability("EDL-POA").waiting in (0, 1)
+    qtbot.waitUntil(lambda: kiosk.model.availability("EDL-POA").waiting == 1, timeout=3000)
+
+
+def test_printer_out_of_paper(
+    qtbot: Any, kiosk: KioskApp, server: ServerProcess, printer: PtyPrinter
+) -> None:
+    boss = supervisor(server)
+    printer.answers = PAPER_OUT
+    take_ticket(qtbot, kiosk, "az")
+    qtbot.waitUntil(lambda: kiosk.model.print_state is PrintState.FAILED, timeout=5000)
+    window = kiosk.window
+    # The citizen still has the number, large, with its QR code.
+    assert window.ticket_number.text() == "A001"
+    assert not window.ticket_qr.pixmap().isNull()
+    assert "şəklini çəkin" in window.ticket_print.text()
+    assert job(printer).cuts == []
+    # The supervisor is told which kiosk and what.
+    alert = boss.recv_until(lambda m: m.get("type") == "alert")
+    assert alert["device"] == "kiosk:kiosk-1/printer"
+    assert alert["status"]["status"] == "paper_out"
+    # Back at the start the kiosk says it can't print.
+    qtbot.wait(350)
+    tap(qtbot, window.done_button)
+    assert kiosk.model.screen is Screen.START
+    assert window.banner.isVisible()
+    assert "Bu kiosk hazırda çap edə bilmir" in window.banner.text()
+    # Paper loaded: the kiosk notices by itself and prints again.
+    printer.answers = READY
+    qtbot.waitUntil(lambda: kiosk.model.printer_ok, timeout=5000)
+    fixed = boss.recv_until(
+        lambda m: m.get("type") == "device_status" and m["status"]["status"] == "ok", timeout=5
+    )
+    assert fixed["device"] == "kiosk:kiosk-1/printer"
+    assert not window.banner.isVisible()
+    take_ticket(qtbot, kiosk, "en", "DIN", "DIN-PASS")
+    qtbot.waitUntil(lambda: kiosk.model.print_state is PrintState.PRINTED, timeout=5000)
+    assert any(line.text.strip() == "A002" for line in job(printer).lines)
+    boss.close()
+
+
+def test_server_restart(
+    qtbot: Any, kiosk: KioskApp, home: Home, server: ServerProcess, printer: PtyPrinter
+) -> None:
+    window = kiosk.window
+    take_ticket(qtbot, kiosk, "en")
+    qtbot.waitUntil(lambda: kiosk.model.print_state is PrintState.PRINTED, timeout=5000)
+    qtbot.wait(350)
+    tap(qtbot, window.done_button)
+    server.kill()
+    qtbot.waitUntil(lambda: kiosk.model.offline_shown, timeout=5000)
+    assert window.stack.currentWidget() is window.pages["offline"]
+    # Nothing can be issued: the language buttons are behind the offline page, and a
+    # tap that reaches the model anyway is refused.
+    kiosk.model.choose_language("en")
+    assert kiosk.model.screen is Screen.START
+    restarted = ServerProcess(home, port=server.port).start()
+    try:
+        qtbot.waitUntil(lambda: kiosk.model.can_issue, timeout=int(TIMEOUT * 1000))
+        assert not kiosk.model.offline_shown
+        assert window.stack.currentWidget() is window.pages[Screen.START]
+        take_ticket(qtbot, kiosk, "en", "DIN", "DIN-PASS")
+        qtbot.waitUntil(lambda: kiosk.model.print_state is PrintState.PRINTED, timeout=5000)
+        assert kiosk.model.ticket is not None
+        assert kiosk.model.ticket.number == "A002"
+        assert any(line.text.strip() == "A002" for line in job(printer).lines)
+    finally:
+        restarted.stop()
