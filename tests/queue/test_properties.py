@@ -35,6 +35,7 @@ from server.queue import (
     RoutingPolicy,
     Selection,
     StartService,
+    Ticket,
     TicketCalled,
     TicketIssued,
     TicketState,
@@ -76,6 +77,10 @@ SERVICE_CODES = st.sampled_from(sorted(HALL.services))
 PRIORITIES = st.sampled_from([Priority.NONE, Priority.NONE, Priority.ELDERLY])
 ANY = st.integers(0, 10_000)
 HOLDING = {TicketState.CALLED, TicketState.SERVING}
+
+
+def transferred(ticket: Ticket) -> bool:
+    return any(state is TicketState.TRANSFERRED for _, state, _ in ticket.history)
 
 
 class Hall1(RuleBasedStateMachine):
@@ -174,15 +179,14 @@ class Hall1(RuleBasedStateMachine):
     def check_fifo(self, called: str) -> None:
         """Within one service and priority class, untransferred tickets are called in order."""
         t = self.engine.tickets[called]
-        if any(state is TicketState.TRANSFERRED for _, state, _ in t.history):
+        if transferred(t):
             return
         for other in self.engine.tickets.values():
             if (
                 other.state is TicketState.WAITING
                 and other.service == t.service
                 and (other.priority is Priority.NONE) == (t.priority is Priority.NONE)
-                and other.target_counter is None
-                and other.queued_at == other.issued_at
+                and not transferred(other)
                 and int(other.number[1:]) < int(t.number[1:])
             ):
                 raise AssertionError(f"{t.number} called before {other.number} of the same lane")

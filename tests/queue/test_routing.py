@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
+
+from hypothesis import given, settings, strategies as st
+
 from server.queue import (
     CallNext,
     CounterDef,
@@ -12,11 +16,13 @@ from server.queue import (
     QueueEngine,
     RoutingPolicy,
     Selection,
+    Source,
     StartService,
     TicketCalled,
     Transfer,
 )
-from server.queue.routing import ServiceQueue, service_order
+from server.queue.records import TicketRecord
+from server.queue.routing import Router, ServiceQueue, service_order
 
 from .builders import SERVICES, at, issue, make_hall, one_counter_hall, open_engine
 
@@ -219,3 +225,47 @@ def test_waiting_lists_the_call_order_for_each_priority_mode() -> None:
 
 def test_service_order_of_an_empty_queue_is_empty() -> None:
     assert service_order(RoutingPolicy(), ServiceQueue(), []) == []
+
+
+# --- the short cut in Router.pick agrees with the rules as written ----------------------
+
+_POLICIES = st.builds(
+    RoutingPolicy,
+    returning_first=st.booleans(),
+    priority_mode=st.sampled_from(PriorityMode),
+    head_start_min=st.sampled_from([0.0, 5.0, 30.0]),
+    selection=st.sampled_from(Selection),
+    max_wait_min=st.none() | st.sampled_from([5.0, 20.0]),
+)
+_ARRIVALS = st.lists(
+    st.tuples(st.sampled_from(["ID", "PASS"]), st.booleans(), st.integers(0, 40), st.booleans()), max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(policy=_POLICIES, arrivals=_ARRIVALS, now=st.integers(0, 60))
+def test_router_short_cut_matches_the_rules(
+    policy: RoutingPolicy, arrivals: list[tuple[str, bool, int, bool]], now: int
+) -> None:
+    queues = {"ID": ServiceQueue(), "PASS": ServiceQueue()}
+    named: deque[TicketRecord] = deque()
+    counter = CounterDef(1, "z", {"PASS": 2.0, "ID": 1.0}, policy)
+    # Lanes are in joining order, as the engine keeps them.
+    for seq, (service, prio, minute, to_named) in enumerate(sorted(arrivals, key=lambda a: a[2])):
+        t = TicketRecord(
+            id=str(seq),
+            number=f"A{seq:03d}",
+            service=service,
+            agency="DIN",
+            lang="az",
+            priority=ELDERLY if prio else Priority.NONE,
+            source=Source.KIOSK,
+            appointment=None,
+            at=at(minute),
+            seq=seq,
+        )
+        (named if to_named else queues[service].lane(t)).append(t)
+    router = Router(counter, queues, named)
+    moment = at(now).timestamp()
+    expected = named[0] if named and policy.returning_first else router.pick_general(moment)
+    assert router.pick(moment) is expected
