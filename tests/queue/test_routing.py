@@ -269,3 +269,30 @@ def test_router_short_cut_matches_the_rules(
     moment = at(now).timestamp()
     expected = named[0] if named and policy.returning_first else router.pick_general(moment)
     assert router.pick(moment) is expected
+
+
+def test_named_lane_head_with_priority_competes_in_its_class() -> None:
+    """Without returning_first, a named-lane ticket with a priority right goes in the priority class."""
+    engine = open_engine(make_hall(RoutingPolicy(returning_first=False)), counters=(1, 4))
+    issue(engine, "ID", 0, ELDERLY)
+    issue(engine, "TAX", 1, ELDERLY)
+    engine.handle(CallNext(counter=4, at=at(2)))
+    engine.handle(Transfer(counter=4, at=at(3), to_counter=1))
+    issue(engine, "ID", 4)
+    assert calls(engine, 1, 3, 10) == ["A001", "C001", "A002"]
+
+
+def test_named_lane_head_takes_its_service_rank_under_strict_order() -> None:
+    policy = RoutingPolicy(returning_first=False, selection=Selection.STRICT_ORDER)
+    counters = {
+        1: CounterDef(1, "z", {"PASS": 1.0, "ID": 1.0}, policy),
+        4: CounterDef(4, "z", {"TAX": 1.0}),
+    }
+    hall = Hall(services={c: SERVICES[c] for c in ("ID", "PASS", "TAX")}, counters=counters)
+    engine = open_engine(hall, counters=(1, 4))
+    issue(engine, "TAX", 0)
+    engine.handle(CallNext(counter=4, at=at(1)))
+    engine.handle(Transfer(counter=4, at=at(2), to_counter=1, to_service="ID"))
+    issue(engine, "ID", 3)
+    issue(engine, "PASS", 4)
+    assert calls(engine, 1, 3, 10) == ["A002", "C001", "A001"]

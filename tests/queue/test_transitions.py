@@ -42,6 +42,7 @@ from server.queue import (
     TicketCalled,
     TicketCancelled,
     TicketFinished,
+    TicketIssued,
     TicketNoShow,
     TicketParked,
     TicketRecalled,
@@ -54,7 +55,7 @@ from server.queue import (
 )
 from server.queue._state import next_state
 
-from .builders import DAY, SERVICES, at, issue, make_hall, open_engine, refused
+from .builders import DAY, SERVICES, at, fingerprint, issue, make_hall, open_engine, refused
 
 W, C, S, P = TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.PARKED
 
@@ -455,3 +456,17 @@ def test_hall_with_counter_for_undefined_service_is_refused() -> None:
     hall = Hall(services=dict(SERVICES), counters={1: CounterDef(1, "z", {"GHOST": 1.0})})
     with pytest.raises(UnknownService, match="counter 1 lists service GHOST"):
         QueueEngine(hall)
+
+
+def test_decide_returns_the_events_without_applying_them() -> None:
+    """The kiosk asks "would this ticket be refused?" through the same rules."""
+    engine = open_engine()
+    before = fingerprint(engine)
+    (event,) = engine.decide(IssueTicket(service="ID", at=at(0)))
+    assert isinstance(event, TicketIssued)
+    assert event.number == "A001"
+    assert fingerprint(engine) == before
+    with pytest.raises(NothingToCall):
+        engine.decide(CallNext(counter=1, at=at(1)))
+    with pytest.raises(TypeError, match="not a queue command"):
+        engine.decide("IssueTicket")  # type: ignore[arg-type]
