@@ -1,0 +1,85 @@
+"""``novbe display --device HOME/devices/display-lobby.toml [--windowed] [--size 1920x1080]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+import sys
+from pathlib import Path
+
+from wire.device import DeviceConfigError, load_device
+
+
+def _size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d{3,5})x(\d{3,5})", text)
+    if m is None:
+        raise argparse.ArgumentTypeError(f'a size is WIDTHxHEIGHT, like 1920x1080, not "{text}"')
+    return int(m.group(1)), int(m.group(2))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="novbe display", description="The hall display: calls seen and heard."
+    )
+    parser.add_argument("--device", type=Path, required=True, help="the display's device file")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of the full screen")
+    parser.add_argument("--size", type=_size, help="window size WIDTHxHEIGHT (implies --windowed)")
+    parser.add_argument("--server", help="server URL, instead of the device file's server_url")
+    parser.add_argument("--silent", action="store_true", help="show the calls without sound")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = load_device(args.device)
+    except DeviceConfigError as exc:
+        sys.stderr.write(f"novbe display: {exc}\n")
+        return 2
+    if config.role != "display":
+        sys.stderr.write(f"novbe display: {args.device} is the file of a {config.role}, not of a display\n")
+        return 2
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from display.app import DisplayApp
+    from display.qt_display import FONT_FAMILY
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("novbe display")
+    app.setFont(QFont(FONT_FAMILY))
+    display = DisplayApp(config, server_url=args.server, multimedia=not args.silent)
+    window = display.window
+    if args.size:
+        window.resize(*args.size)
+        window.show()
+    elif args.windowed or not config.fullscreen:
+        window.resize(1280, 720)
+        window.show()
+    else:
+        window.showFullScreen()
+    display.start()
+
+    # Qt's loop does not run Python's signal handlers; a short timer lets SIGTERM/Ctrl+C through.
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    try:
+        return app.exec()
+    finally:
+        display.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

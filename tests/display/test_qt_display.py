@@ -1,0 +1,205 @@
+"""The real display window, offscreen, against a real `novbe server` process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from display.app import DisplayApp
+from display.viewmodel import DisplaySettings, RowState
+from tests.server.harness import Home, ServerProcess, counter, kiosk, make_home, supervisor
+from wire.device import load_device
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    return make_home(tmp_path / "home")
+
+
+@pytest.fixture
+def server(home: Home) -> Iterator[ServerProcess]:
+    proc = ServerProcess(home).start()
+    yield proc
+    if proc.proc is not None and proc.proc.poll() is None:
+        proc.stop()
+
+
+@pytest.fixture(scope="session")
+def voices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The espeak-ng packs, built once (in the first display's worker thread) for all tests."""
+    return tmp_path_factory.mktemp("voices")
+
+
+def open_display(qtbot, home: Home, server: ServerProcess, voices: Path, **settings: object) -> DisplayApp:
+    config = load_device(home.path / "devices" / "display-lobby.toml")
+    app = DisplayApp(
+        config,
+        server_url=server.url,
+        settings=DisplaySettings(**settings),  # type: ignore[arg-type]
+        voice_dir=voices,
+    )
+    qtbot.addWidget(app.window)
+    app.window.resize(1280, 720)
+    app.window.show()
+    app.start()
+    qtbot.waitUntil(lambda: app.model.online, timeout=10_000)
+    return app
+
+
+def texts(app: DisplayApp) -> list[str]:
+    return [r.text for r in app.model.rows]
+
+
+def test_a_call_at_a_counter_appears_on_the_screen_and_is_announced(qtbot, home, server, voices) -> None:
+    app = open_display(qtbot, home, server, voices)
+    try:
+        assert app.model.center_name == "Bakı 1 nömrəli ASAN xidmət mərkəzi"
+        painted: list[list[str]] = []
+        app.window.calls.painted.connect(lambda: painted.append(texts(app)))
+        desk = counter(server, 1)
+        k = kiosk(server)
+        for _ in range(3):
+            assert k.request("issue", service="DIN-ID")["type"] == "reply"
+        assert desk.request("call_next")["result"]["ticket"]["number"] == "A001"
+
+        qtbot.waitUntil(lambda: ["A001 → 1"] in painted, timeout=5_000)
+        row = app.model.rows[0]
+        assert app.model.blinking(row)
+        assert app.announcer.queue.stats["pushed"] == 1
+        qtbot.waitUntil(lambda: app.announcer.queue.stats["played"] == 1, timeout=5_000)
+        # The waiting panel counts the two tickets still waiting for the ministry (prefix A).
+        qtbot.waitUntil(
+            lambda: any(w.prefix == "A" and w.waiting == 2 for w in app.model.waiting), timeout=5_000
+        )
+
+        desk.request("recall")
+        qtbot.waitUntil(lambda: app.announcer.queue.stats["pushed"] == 2, timeout=5_000)
+        assert app.model.rows[0].recalls == 1
+
+        desk.request("start")
+        desk.request("finish")
+        qtbot.waitUntil(lambda: app.model.rows[0].state is RowState.LEAVING, timeout=5_000)
+
+        boss = supervisor(server)
+        assert (
+            boss.request("set_message", text={"az": "Xoş gəlmisiniz", "ru": "Добро пожаловать"})["type"]
+            == "reply"
+        )
+        qtbot.waitUntil(lambda: app.window.ticker.isVisible(), timeout=5_000)
+        assert app.model.message == "Xoş gəlmisiniz     •     Добро пожаловать"
+
+        # The display told the server how its sound is (here: no sound card, so "offline").
+        qtbot.waitUntil(
+            lambda: "display:lobby/audio" in supervisor(server).seen[0]["snapshot"]["devices"], timeout=5_000
+        )
+    finally:
+        app.stop()
+
+
+def test_offline_then_catch_up_without_replaying_stale_calls(qtbot, home, server, voices) -> None:
+    app = open_display(qtbot, home, server, voices, fresh_for=timedelta(seconds=1))
+    try:
+        desks = [counter(server, n) for n in (1, 2, 3)]
+        k = kiosk(server)
+        for _ in range(4):
+            k.request("issue", service="DIN-ID")
+        desks[0].request("call_next")
+        qtbot.waitUntil(lambda: texts(app) == ["A001 → 1"], timeout=5_000)
+
+        app.client.stop()
+        qtbot.waitUntil(lambda: not app.model.online, timeout=5_000)
+        assert app.model.offline_text
+        assert texts(app) == ["A001 → 1"], "the last state stays on the screen"
+        desks[1].request("call_next")
+        desks[2].request("call_next")
+        time.sleep(1.5)  # those calls are now older than fresh_for
+        pushed = app.announcer.queue.stats["pushed"]
+
+        app.client.start()
+        qtbot.waitUntil(lambda: len(app.model.rows) == 3, timeout=10_000)
+        assert app.model.online
+        assert texts(app) == ["A003 → 3", "A002 → 2", "A001 → 1"]
+        assert app.announcer.queue.stats["pushed"] == pushed, "stale calls are shown, not announced"
+        assert not any(app.model.blinking(r) for r in app.model.rows[:2])
+
+        desks[0].request("recall")
+        qtbot.waitUntil(lambda: app.announcer.queue.stats["pushed"] == pushed + 1, timeout=5_000)
+    finally:
+        app.stop()
+
+
+def test_server_restart_marks_offline_and_reconnects(qtbot, home, server, voices) -> None:
+    app = open_display(qtbot, home, server, voices)
+    try:
+        server.stop()
+        qtbot.waitUntil(lambda: not app.model.online, timeout=10_000)
+        again = ServerProcess(home, port=server.port).start()
+        try:
+            qtbot.waitUntil(lambda: app.model.online, timeout=15_000)
+            desk = counter(again, 2)
+            kiosk(again).request("issue", service="DIN-ID")
+            desk.request("call_next")
+            qtbot.waitUntil(lambda: texts(app) == ["A001 → 2"], timeout=5_000)
+        finally:
+            again.stop()
+    finally:
+        app.stop()
+
+
+def test_screenshots(qapp, tmp_path) -> None:
+    from display import screenshots
+
+    assert screenshots.main([str(tmp_path)]) == 0
+    sizes = {}
+    for name in ("display-1080p.png", "display-4k.png", "display-portrait.png", "display-offline.png"):
+        path = tmp_path / name
+        assert path.stat().st_size < 400_000, f"{name} is {path.stat().st_size} bytes"
+        sizes[name] = Image.open(path).size
+    assert sizes["display-1080p.png"] == (1920, 1080)
+    assert sizes["display-4k.png"] == (1920, 1080)  # rendered at 3840x2160, saved at half size
+    assert sizes["display-portrait.png"] == (1080, 1920)
+
+
+def test_cli_runs_and_stops_on_sigterm(home, server, tmp_path) -> None:
+    device = home.path / "devices" / "display-floor-1-1.toml"
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "server.cli", "display"),
+            *("--device", str(device), "--server", server.url, "--size", "640x360", "--silent"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and proc.poll() is None:
+            # The display reports its (silent) audio once it is connected.
+            fresh = supervisor(server).seen[0]["snapshot"]["devices"]
+            if "display:floor-1-1/audio" in fresh:
+                break
+            time.sleep(0.3)
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert fresh["display:floor-1-1/audio"]["status"]["status"] == "offline"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+
+
+def test_cli_refuses_a_wrong_device_file(tmp_path, home) -> None:
+    from display.__main__ import main
+
+    assert main(["--device", str(tmp_path / "missing.toml")]) == 2
+    assert main(["--device", str(home.path / "devices" / "kiosk-kiosk-1.toml")]) == 2
