@@ -89,6 +89,12 @@ QHeaderView::section { font-size: 14px; font-weight: bold; background: #f1f4f8; 
 """
 
 
+DIALOG_STYLE = (
+    STYLE
+    + "QDialog { background: white; } QPushButton { min-height: 30px; min-width: 140px; font-size: 16px; }"
+)
+
+
 @dataclass(frozen=True)
 class ButtonSpec:
     name: str
@@ -294,7 +300,7 @@ class QtCounterWindow(QWidget):
         ticket_layout.addWidget(self.service)
         ticket_layout.addStretch(1)
         ticket_layout.addLayout(times)
-        middle.addWidget(ticket, 3)
+        middle.addWidget(ticket, 1)
 
         side = QVBoxLayout()
         side.setSpacing(12)
@@ -310,6 +316,9 @@ class QtCounterWindow(QWidget):
         self.queue_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.queue_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.queue_table.setShowGrid(False)
+        # Long service names wrap instead of ending in "…": operators read them.
+        self.queue_table.setWordWrap(True)
+        self.queue_table.setTextElideMode(Qt.TextElideMode.ElideNone)
         head = self.queue_table.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -327,8 +336,9 @@ class QtCounterWindow(QWidget):
         self.figures.setWordWrap(True)
         today_layout.addWidget(self.today_title)
         today_layout.addWidget(self.figures)
+        today_layout.addStretch(1)
         side.addWidget(today, 1)
-        middle.addLayout(side, 2)
+        middle.addLayout(side, 1)
         layout.addLayout(middle, 1)
 
         grid = QGridLayout()
@@ -432,11 +442,15 @@ class QtCounterWindow(QWidget):
         )
         if len(self._queue_items) != len(vm.queues):
             self._make_queue_rows(len(vm.queues))
+        renamed = False
         for items, q in zip(self._queue_items, vm.queues, strict=True):
             values = (q.name, str(q.waiting), format_duration(q.oldest_wait_min * 60) if q.waiting else "–")
+            renamed |= items[0].text() != q.name
             for item, value in zip(items, values, strict=True):
                 if item.text() != value:
                     item.setText(value)
+        if renamed:
+            self.queue_table.resizeRowsToContents()
         self.today_title.setText(vm.tr("today.title"))
         f = vm.figures
         self.figures.setText(
@@ -562,7 +576,7 @@ class TransferDialog(QDialog):
         vm = model
         number = vm.current.number if vm.current is not None else ""
         self.setWindowTitle(vm.tr("transfer.title", number=number))
-        self.setStyleSheet(STYLE + "QDialog { background: white; } QPushButton { min-height: 44px; }")
+        self.setStyleSheet(DIALOG_STYLE)
         self.setMinimumWidth(620)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
@@ -631,7 +645,7 @@ class ParkedDialog(QDialog):
         self.model = model
         vm = model
         self.setWindowTitle(vm.tr("parked.title"))
-        self.setStyleSheet(STYLE + "QDialog { background: white; } QPushButton { min-height: 44px; }")
+        self.setStyleSheet(DIALOG_STYLE)
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         self.list = QListWidget()

@@ -1,0 +1,250 @@
+"""Counter app: from "call next" to the ticket on this counter's screen, with the hall busy.
+
+A real server process with the reference center; 80 other counters connected and logged
+in, calling, starting and finishing tickets; a kiosk issuing tickets; every client getting
+the once-a-second queue figures. Counter 12 then calls next, over and over:
+
+* view-model: the click (``CounterViewModel.call_next``) until the view-model holds the new
+  ticket (what the window draws from), and until the server's reply arrived;
+* window: a click on the offscreen window's "call next" button until its big number label
+  shows the new ticket.
+
+Two loads: the reference center's peak hour (13 % of 3,000 tickets a day) and ten times it.
+The goal is a p95 under 100 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from counter.connection import CallQueue, Endpoint, connect_queued
+from counter.viewmodel import CounterViewModel
+from tests.server.harness import DEMO_PASSWORD, REFERENCE, ServerProcess, make_home
+from wire.client import ClientOptions, HallClient, RequestFailed
+
+ME = 12
+SAMPLES = 120
+GOAL_MS = 100.0
+
+
+def _peak_per_second() -> float:
+    workload = json.loads(REFERENCE.read_text(encoding="utf-8"))["workload"]
+    return float(workload["tickets_per_day"]) * max(workload["hourly_arrival_share"].values()) / 3600
+
+
+class Hall:
+    """The other 80 counters and a kiosk, working at ``rate`` tickets a second."""
+
+    def __init__(self, server: ServerProcess, counters: dict[int, list[str]]) -> None:
+        self.server = server
+        self.rate = 0.0
+        self.services = sorted({s for services in counters.values() for s in services})
+        options = ClientOptions(ping_interval=None)
+        self.kiosk = HallClient(
+            server.url,
+            {"role": "kiosk", "device": "kiosk-1", "token": server.home.token("kiosk", "kiosk-1")},
+            options=options,
+        )
+        self.kiosk.start()
+        self.desks: dict[int, HallClient] = {}
+        for number in counters:
+            if number == ME:
+                continue
+            token = server.home.token("counter", str(number))
+            client = HallClient(
+                server.url, {"role": "counter", "device": str(number), "token": token}, options=options
+            )
+            client.start()
+            self.desks[number] = client
+        for client in [self.kiosk, *self.desks.values()]:
+            assert client.wait_online(30)
+        logins = [
+            c.request("login", login=f"op{n}", password=DEMO_PASSWORD, timeout=60)
+            for n, c in self.desks.items()
+        ]
+        for future in logins:
+            future.result(70)
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._issue, daemon=True),
+            threading.Thread(target=self._work, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _issue(self) -> None:
+        rng = random.Random(1)
+        while not self._stop.is_set():
+            if self.rate > 0:
+                self.kiosk.request("issue", service=rng.choice(self.services))
+                self._stop.wait(rng.expovariate(self.rate))
+            else:
+                self._stop.wait(0.1)
+
+    def _work(self) -> None:
+        """Each ticket issued is, on average, called, started and finished by some counter."""
+        rng = random.Random(2)
+        numbers = list(self.desks)
+        while not self._stop.is_set():
+            if self.rate <= 0:
+                self._stop.wait(0.1)
+                continue
+            desk = self.desks[rng.choice(numbers)]
+            for kind in ("call_next", "start", "finish"):
+                try:
+                    desk.call(kind, timeout=5)
+                except RequestFailed:
+                    break
+            self._stop.wait(rng.expovariate(self.rate))
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(5)
+        for client in [self.kiosk, *self.desks.values()]:
+            client.stop()
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _report(label: str, values: list[float]) -> float:
+    p95 = _percentile(values, 95)
+    verdict = "ok" if p95 < GOAL_MS else "OVER GOAL"
+    print(
+        f"   {label:<52} n={len(values):<4} p50={statistics.median(values):6.1f} ms  "
+        f"p95={p95:6.1f} ms  max={max(values):6.1f} ms  [{verdict}]"
+    )
+    return p95
+
+
+def _fill(server: ServerProcess, count: int) -> None:
+    """Citizens for counter 12 (the Ministry of Internal Affairs' services)."""
+    kiosk = HallClient(
+        server.url, {"role": "kiosk", "device": "kiosk-2", "token": server.home.token("kiosk", "kiosk-2")}
+    )
+    kiosk.start()
+    assert kiosk.wait_online(10)
+    futures = [kiosk.request("issue", service=("DIN-ID", "DIN-PASS", "DIN-DRV")[i % 3]) for i in range(count)]
+    for future in futures:
+        future.result(30)
+    kiosk.stop()
+
+
+def _bench_viewmodel(server: ServerProcess, samples: int) -> tuple[list[float], list[float]]:
+    calls = CallQueue()
+    vm = CounterViewModel(ME, post=calls.post, lang="az")
+    client = connect_queued(Endpoint(server.url, ME, server.home.token("counter", str(ME))), vm, calls)
+    shown: list[float] = []
+    replied: list[float] = []
+    try:
+        assert calls.run_until(lambda: vm.online)
+        vm.login(f"op{ME}", DEMO_PASSWORD)
+        assert calls.run_until(lambda: vm.logged_in and vm.pending is None)
+        for _ in range(samples):
+            started = time.perf_counter()
+            assert vm.call_next()
+            assert calls.run_until(lambda: vm.current is not None, 10)
+            shown.append((time.perf_counter() - started) * 1000)
+            assert calls.run_until(lambda: vm.pending is None, 10)
+            replied.append((time.perf_counter() - started) * 1000)
+            _serve(vm, calls.run_until)
+    finally:
+        client.stop()
+    return shown, replied
+
+
+def _serve(vm: CounterViewModel, until: Callable[[Callable[[], bool], float], bool]) -> None:
+    vm.start()
+    assert until(lambda: vm.pending is None, 10)
+    vm.finish()
+    assert until(lambda: vm.pending is None and vm.current is None, 10)
+
+
+def _bench_window(server: ServerProcess, samples: int) -> list[float]:
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from counter.connection import connect_qt, qt_poster
+    from counter.qt_counter import FONT_FAMILY, QtCounterWindow
+
+    app = QApplication([])
+    app.setFont(QFont(FONT_FAMILY, 11))
+    holder = QWidget()
+    post, _bridge = qt_poster(holder)
+    vm = CounterViewModel(ME, post=post, lang="az")
+    window = QtCounterWindow(vm)
+    window.show()
+    client = connect_qt(Endpoint(server.url, ME, server.home.token("counter", str(ME))), vm, holder)
+
+    def until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        return True
+
+    shown: list[float] = []
+    try:
+        assert until(lambda: vm.online)
+        vm.login(f"op{ME}", DEMO_PASSWORD)
+        assert until(lambda: vm.logged_in and vm.pending is None)
+        for _ in range(samples):
+            started = time.perf_counter()
+            window.buttons["call"].click()
+            assert until(lambda: window.number.text() != "—")
+            window.number.repaint()
+            shown.append((time.perf_counter() - started) * 1000)
+            assert until(lambda: vm.pending is None)
+            _serve(vm, until)
+    finally:
+        client.stop()
+        window.close()
+    return shown
+
+
+def main() -> None:
+    peak = _peak_per_second()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = make_home(Path(tmp))
+        server = ServerProcess(home).start()
+        try:
+            reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
+            counters = {c["number"]: c["services"] for c in reference["counters"]}
+            print(f"   hall: {len(counters) - 1} other counters logged in and working, a kiosk issuing")
+            hall = Hall(server, counters)
+            try:
+                _fill(server, 3 * SAMPLES + 20)
+                for factor in (1, 10):
+                    hall.rate = peak * factor
+                    label = f"{factor}x peak ({hall.rate * 3600:.0f} tickets/h)"
+                    time.sleep(2.0)
+                    shown, replied = _bench_viewmodel(server, SAMPLES)
+                    _report(f"view-model shows the ticket, {label}", shown)
+                    _report(f"view-model has the reply, {label}", replied)
+                hall.rate = peak
+                _report(
+                    f"window shows the ticket, 1x peak ({peak * 3600:.0f}/h)", _bench_window(server, SAMPLES)
+                )
+            finally:
+                hall.stop()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

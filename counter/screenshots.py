@@ -1,0 +1,150 @@
+"""``python -m counter.screenshots OUT_DIR``: the counter's screens in az, ru and en.
+
+Runs the real thing offscreen: a new demo center (``novbe init --demo``), a server
+process, a kiosk issuing a few tickets, and one counter window per language that logs
+in, calls and starts a ticket, opens the transfer dialog and loses its server. Writes
+``counter-{login,serving,transfer,offline}-{az,ru,en}.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from wire.client import HallClient
+from wire.device import load_device
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "center-baku1.json"
+DEMO_PASSWORD = "novbe-demo"
+COUNTERS = {"az": 12, "ru": 13, "en": 14}
+"""A counter per language (all of the Ministry of Internal Affairs in the reference center)."""
+
+
+def _start_server(home: Path) -> tuple[subprocess.Popen[str], str]:
+    args = [
+        sys.executable,
+        "-m",
+        "server.cli",
+        "server",
+        "--dir",
+        str(home),
+        "--port",
+        "0",
+        "--log-level",
+        "WARNING",
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        found = re.search(r"listening on (ws://\S+)", line)
+        if found:
+            return proc, found.group(1)
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m counter.screenshots")
+    parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--reference", type=Path, default=REFERENCE, help="reference center JSON")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        init = [sys.executable, "-m", "server.cli", "init", "--dir", str(home), "--demo"]
+        if args.reference.exists():
+            init += ["--from", str(args.reference)]
+        subprocess.run(init, check=True, stdout=subprocess.DEVNULL)
+        proc, url = _start_server(home)
+        try:
+            _shoot(home, url, args.out)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    return 0
+
+
+def _shoot(home: Path, url: str, out: Path) -> None:
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from .connection import Endpoint, connect_qt, qt_poster
+    from .qt_counter import FONT_FAMILY, QtCounterWindow
+    from .viewmodel import CounterViewModel
+
+    app = QApplication(sys.argv[:1])
+    app.setFont(QFont(FONT_FAMILY, 11))
+
+    def wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the screen did not get there")
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+    def save(widget: QWidget, name: str) -> None:
+        app.processEvents()
+        path = out / name
+        widget.grab().save(str(path), "PNG")
+        print(f"wrote {path}")  # noqa: T201 (the tool's output)
+
+    def one(lang: str, number: int) -> None:
+        device = load_device(home / "devices" / f"counter-{number}.toml")
+        holder = QWidget()
+        post, _bridge = qt_poster(holder)
+        vm = CounterViewModel(number, post=post, lang=lang)
+        window = QtCounterWindow(vm)
+        window.resize(1280, 800)
+        window.show()
+        client = connect_qt(Endpoint(url, number, device.token), vm, holder)
+        wait(lambda: vm.online and bool(vm.queues))
+        window.login_name.setText(f"op{number}")
+        window.login_password.setText(DEMO_PASSWORD)
+        save(window, f"counter-login-{lang}.png")
+        vm.login(f"op{number}", DEMO_PASSWORD)
+        wait(lambda: vm.logged_in)
+        vm.call_next()
+        wait(lambda: vm.current is not None and vm.pending is None)
+        vm.start()
+        wait(lambda: vm.current is not None and vm.current.state == "serving" and vm.pending is None)
+        save(window, f"counter-serving-{lang}.png")
+        window.trigger("transfer")
+        dialog = window.transfer_dialog
+        assert dialog is not None
+        dialog.choose_service("BANK-FEE")
+        dialog.come_back.setChecked(True)
+        save(dialog, f"counter-transfer-{lang}.png")
+        dialog.reject()
+        client.stop()
+        wait(lambda: window.banner.isVisible())
+        save(window, f"counter-offline-{lang}.png")
+        window.close()
+
+    kiosk_device = load_device(home / "devices" / "kiosk-kiosk-1.toml")
+    kiosk = HallClient(url, {"role": "kiosk", "device": kiosk_device.code, "token": kiosk_device.token})
+    kiosk.start()
+    try:
+        assert kiosk.wait_online(10)
+        for lang, number in COUNTERS.items():
+            for service in ("DIN-ID", "DIN-PASS", "DIN-ID", "DIN-DRV", "DIN-ID", "DIN-CRIM"):
+                kiosk.call("issue", service=service, lang=lang)
+            one(lang, number)
+    finally:
+        kiosk.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
