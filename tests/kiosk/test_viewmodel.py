@@ -422,3 +422,14 @@ def test_texts_follow_the_chosen_language(rig: Any) -> None:
     assert r.model.tr("services.title") == "Выберите услугу"
     assert r.model.name(r.model.services["DIN-ID"].name) == "Выдача удостоверения личности"
     assert r.model.zone_name("floor-2") == "2-й этаж"
+
+
+def test_the_view_model_does_not_import_qt() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kiosk.viewmodel, kiosk.printing; print(sorted(m for m in sys.modules if 'PySide6' in m))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,151 @@
+"""Kiosk benchmark: tap on a service to ticket bytes at the printer, and start-up time.
+
+``python -m bench kiosk``. A real server process, the real kiosk window (offscreen) and a
+printer at the far end of a pty (115,200 baud settings; a pty doesn't slow to the baud
+rate, so this measures the software, not the cable):
+
+* tap -> printed: from the click on a service tile until the ticket's last byte (the cut)
+  has reached the printer; goal p95 under 300 ms;
+* start -> first screen: ``novbe kiosk`` as a new process until its window has been
+  drawn; goal under 2 s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+TAPS = 40
+STARTS = 5
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_taps(home: object, server: object) -> list[float]:
+    from PySide6.QtCore import QSize, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import KioskApp
+    from kiosk.viewmodel import Screen, Timings
+    from tests.hardware.conftest import READY, PtyPrinter
+    from wire.client import ClientOptions
+    from wire.device import DeviceConfig
+
+    app = QApplication.instance() or QApplication([])
+    printer = PtyPrinter(READY)
+    config = DeviceConfig(
+        role="kiosk",
+        code="kiosk-1",
+        server_url=server.url,  # type: ignore[attr-defined]
+        token=home.token("kiosk", "kiosk-1"),  # type: ignore[attr-defined]
+        fullscreen=False,
+        printer=f"serial://{printer.path}?baudrate=115200",
+    )
+    kiosk = KioskApp(
+        config,
+        size=QSize(1080, 1920),
+        timings=Timings(tap_guard=0.02, ticket_tap_guard=0.0),
+        client_options=ClientOptions(backoff_min=0.1),
+    )
+    kiosk.start(fullscreen=False)
+
+    def wait(predicate: object, limit: float = 10.0) -> None:
+        deadline = time.perf_counter() + limit
+        while not predicate():  # type: ignore[operator]
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the kiosk did not get there")
+            app.processEvents()
+            time.sleep(0.0005)
+
+    wait(lambda: kiosk.model.can_issue)
+    services = ["DIN-ID", "DIN-PASS", "DIN-DRV", "DIN-CRIM"]
+    seconds: list[float] = []
+    left = Qt.MouseButton.LeftButton
+    try:
+        for i in range(TAPS + 3):
+            window = kiosk.window
+            QTest.mouseClick(window.lang_buttons["en"], left)
+            app.processEvents()
+            time.sleep(0.03)
+            QTest.mouseClick(window.agency_tiles["DIN"], left)
+            app.processEvents()
+            time.sleep(0.03)
+            before = printer.received.count(b"\x1dV")
+            started = time.perf_counter()
+            QTest.mouseClick(window.service_tiles[services[i % len(services)]], left)
+            wait(lambda before=before: printer.received.count(b"\x1dV") > before)
+            elapsed = time.perf_counter() - started
+            if i >= 3:  # the first tickets load the printer driver and warm caches
+                seconds.append(elapsed)
+            wait(lambda: kiosk.model.print_state is not None and kiosk.model.print_state.value != "printing")
+            QTest.mouseClick(window.done_button, left)
+            wait(lambda: kiosk.model.screen is Screen.START)
+            time.sleep(0.03)
+    finally:
+        kiosk.stop()
+        printer.close()
+    return seconds
+
+
+def bench_start(home: Path, url: str) -> list[float]:
+    from wire.device import DeviceConfig, dump_device, load_device
+
+    device = load_device(home / "devices" / "kiosk-kiosk-1.toml")
+    path = home / "devices" / "kiosk-bench.toml"
+    config = DeviceConfig.model_validate(
+        device.model_dump() | {"server_url": url, "printer": f"virtual://{home / 'tickets'}"}
+    )
+    path.write_text(dump_device(config), encoding="utf-8")
+    seconds: list[float] = []
+    for _ in range(STARTS + 1):
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "--device", str(path), "--windowed", "--quit-after-first-screen"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "first screen" in line:
+                seconds.append(time.perf_counter() - started)
+                break
+        proc.wait(30)
+    return seconds[1:]  # the first start fills python-escpos's profile cache
+
+
+def main() -> None:
+    from tests.server.harness import ServerProcess, make_home
+
+    with tempfile.TemporaryDirectory(prefix="novbe-bench-kiosk-") as tmp:
+        home = make_home(Path(tmp))
+        server = ServerProcess(home).start()
+        try:
+            taps = bench_taps(home, server)
+            print(
+                f"tap on a service -> ticket bytes at the printer, {len(taps)} tickets: "
+                f"p50 {statistics.median(taps) * 1000:.0f} ms, p95 {_percentile(taps, 0.95) * 1000:.0f} ms, "
+                f"max {max(taps) * 1000:.0f} ms (goal p95 < 300 ms)"
+            )
+            starts = bench_start(home.path, server.url)
+            print(
+                f"kiosk start -> first screen drawn, {len(starts)} starts: "
+                f"median {statistics.median(starts):.2f} s, max {max(starts):.2f} s (goal < 2 s)"
+            )
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
