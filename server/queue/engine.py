@@ -28,7 +28,7 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .estimate import Estimate, Estimator, queue_length_estimate
+from .estimate import Estimate, Estimator, LiveState, queue_length_estimate
 from .events import (
     CounterClosed,
     CounterOpened,
@@ -132,6 +132,11 @@ class QueueEngine:
         self._named_waiting: dict[ServiceCode, int] = dict.fromkeys(hall.services, 0)
         """Service -> how many of its tickets wait for a named counter."""
         self._closes_min = _minutes(hall.closes)
+        # An estimator with ``bind`` gets its own instance for this engine, once the
+        # state it may read (live_state) exists.
+        bind = getattr(estimator, "bind", None)
+        if bind is not None:
+            self._estimator = bind(self)
         self._tickets_view = TicketsView(self._tickets)
         self._counters_view = CountersView(self._counters)
         self._handlers: dict[type[Any], Callable[[Any], list[Event]]] = {
@@ -295,6 +300,15 @@ class QueueEngine:
         queue = self._queues[service]
         ahead = self._named_waiting[service] + len(queue.prio)
         return ahead if priority is not Priority.NONE else ahead + len(queue.normal)
+
+    def live_state(self) -> LiveState:
+        """Return the engine's own queues, named lanes and counters, for a bound estimator.
+
+        Live and mutable: an estimator reads them inside :meth:`decide` and must never
+        change them. Reading them directly is what keeps an estimate that looks at every
+        counter of a pool cheap enough for every ticket issued.
+        """
+        return LiveState(queues=self._queues, named=self._named, counters=self._counters)
 
     def staffed(self, service: ServiceCode) -> int:
         """Return how many open or paused counters serve ``service``."""

@@ -1,0 +1,561 @@
+"""One simulated day in the hall, driving the real queue engine.
+
+The simulator plays the people: citizens take tickets at the kiosk, operators
+call next when they are free, recall a citizen who doesn't come, send one to the
+bank to pay the fee, finish, take their break. Every one of those acts is a
+command to the :class:`~server.queue.QueueEngine`, stamped with the simulated
+time; who is called, in which order, and what wait is printed on the ticket is
+the engine's decision alone. The simulator never looks into the queues: it
+learns who was called from the engine's events.
+
+Time is kept as minutes after midnight (floats) and turned into aware datetimes
+only for the commands.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Mapping, Sequence, Sized
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+
+from server.queue import (
+    CallNext,
+    CloseDay,
+    Command,
+    DayClosed,
+    Event,
+    FinishService,
+    Hall,
+    IssueTicket,
+    NothingToCall,
+    OpenCounter,
+    OpenDay,
+    PauseCounter,
+    Priority,
+    QueueEngine,
+    Recall,
+    ResumeCounter,
+    ServiceCode,
+    ServiceUnavailable,
+    Source,
+    StartService,
+    TicketCalled,
+    TicketIssued,
+    TicketNoShow,
+    TicketTransferred,
+    Transfer,
+)
+from server.queue.routing import ServiceQueue
+
+from .workload import Citizen
+
+# Kinds of timed events of the simulation (not engine events).
+_START, _FINISH, _RECALL, _TO_BANK, _BREAK, _RESUME = range(6)
+
+# What a ticket is at when a counter calls it.
+_FIRST, _AT_BANK, _BACK = range(3)
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """How the people in the hall act; the defaults describe the reference center."""
+
+    walk_min: float = 0.3
+    """From the call to the citizen at the counter; part of the service time."""
+    recall_every_min: float = 0.5
+    """An operator recalls a citizen who doesn't come this often, up to the hall's limit."""
+    fee_split: float = 0.5
+    """Share of the service done before a citizen is sent to pay the fee; the rest after."""
+    breaks: bool = True
+    break_min: float = 30.0
+    break_window: tuple[float, float] = (12 * 60.0, 17 * 60.0)
+    """Breaks are planned in this window (minutes after midnight), staggered in slots
+    of ``break_min`` so that an agency loses as few counters at once as it can."""
+    break_postpone_min: float = 10.0
+    """A break due while the agency has at least as many citizens waiting as counters
+    working is put off by this much: the supervisor's rule, without which one break
+    at the peak hour multiplies a small agency's wait."""
+    closed_counters: frozenset[int] = frozenset()
+    """Counters that stay closed all day."""
+    sample_every_min: float = 5.0
+    """Spacing of the queue-length samples."""
+    history: int = 10
+    """Recent waits the rolling-average baseline predictor averages."""
+
+
+@dataclass(slots=True)
+class TicketOutcome:
+    """A ticket's first wait, and what every predictor said about it at issue."""
+
+    ticket: str
+    service: ServiceCode
+    agency: str
+    priority: bool
+    issued_min: float
+    wait: float | None
+    """Issue to first call; None if never called (not served by closing)."""
+    est: float
+    low: float
+    high: float
+    les: float
+    """The wait of the last citizen of the same counters' pool to be called."""
+    hol: float
+    """How long the citizen first in line in that pool had waited."""
+    avg: float
+    """Mean of the last ``Behaviour.history`` waits in that pool."""
+    no_show: bool
+
+
+@dataclass(slots=True)
+class DayResult:
+    """What one day produced, for the reports."""
+
+    day: date
+    tickets: list[TicketOutcome] = field(default_factory=list)
+    visits: list[tuple[str, float | None]] = field(default_factory=list)
+    """(agency, wait or None if never called) for every time a citizen queued for a
+    service: first visits and trips to the bank (returns are ahead of everyone and left out)."""
+    refused: dict[str, int] = field(default_factory=dict)
+    """Agency -> tickets the engine refused (closing, or full)."""
+    unserved: dict[str, int] = field(default_factory=dict)
+    """Agency -> citizens still waiting there (or coming back to it) when the day closed."""
+    no_shows: dict[str, int] = field(default_factory=dict)
+    busy_min: dict[str, float] = field(default_factory=dict)
+    """Agency -> counter-minutes holding a ticket."""
+    open_min: dict[str, float] = field(default_factory=dict)
+    """Agency -> counter-minutes open and not on a break."""
+    queue_samples: dict[str, list[int]] = field(default_factory=dict)
+    """Agency -> citizens waiting, every ``Behaviour.sample_every_min`` from opening."""
+    commands: int = 0
+
+
+class _Desk:
+    """The simulator's operator at one counter."""
+
+    __slots__ = (
+        "agency",
+        "break_due",
+        "busy_min",
+        "held",
+        "held_since",
+        "idle",
+        "idle_since",
+        "named",
+        "no",
+        "pause_since",
+        "paused_min",
+        "queues",
+        "released_at",
+    )
+
+    def __init__(self, no: int, agency: str, queues: tuple[ServiceQueue, ...], named: Sized) -> None:
+        self.no = no
+        self.agency = agency
+        self.queues = queues
+        """The engine's live queues of the counter's services: read to skip calls that would fail."""
+        self.named = named
+        self.held: _Ticket | None = None
+        self.held_since = 0.0
+        self.idle = False
+        """Open, holding nothing, not on a break: calls as soon as someone waits for it."""
+        self.idle_since = 0.0
+        self.break_due = False
+        self.pause_since: float | None = None
+        self.paused_min = 0.0
+        self.busy_min = 0.0
+        self.released_at = 0.0
+
+
+class _Ticket:
+    __slots__ = ("citizen", "outcome", "pool", "queued", "stage")
+
+    def __init__(self, citizen: Citizen, outcome: TicketOutcome, pool: int, queued: float) -> None:
+        self.citizen = citizen
+        self.outcome = outcome
+        self.pool = pool
+        self.queued = queued
+        self.stage = _FIRST
+
+
+class _Pool:
+    """History of one pool of services sharing counters, for the baseline predictors."""
+
+    __slots__ = ("last", "line", "recent", "recent_sum")
+
+    def __init__(self, size: int) -> None:
+        self.last = 0.0
+        self.recent: deque[float] = deque(maxlen=size)
+        self.recent_sum = 0.0
+        self.line: deque[_Ticket] = deque()
+        """Tickets queued in the pool, in order; called ones are dropped lazily from the front."""
+
+    def called(self, wait: float) -> None:
+        self.last = wait
+        if len(self.recent) == self.recent.maxlen:
+            self.recent_sum -= self.recent[0]
+        self.recent.append(wait)
+        self.recent_sum += wait
+
+    def head_wait(self, now: float) -> float:
+        line = self.line
+        while line and line[0].queued < 0:
+            line.popleft()
+        return now - line[0].queued if line else 0.0
+
+
+def service_pools(hall: Hall) -> dict[ServiceCode, int]:
+    """Group services that share counters (connected through the counters serving them).
+
+    In the reference center these are the agencies. The baseline predictors keep
+    their history per pool: a citizen's wait depends on everyone at the same
+    counters, not only on those who asked for the same service.
+    """
+    parent = {code: code for code in hall.services}
+
+    def root(code: str) -> str:
+        while parent[code] != code:
+            parent[code] = parent[parent[code]]
+            code = parent[code]
+        return code
+
+    for counter in hall.counters.values():
+        codes = list(counter.services)
+        for other in codes[1:]:
+            parent[root(other)] = root(codes[0])
+    roots: dict[str, int] = {}
+    return {code: roots.setdefault(root(code), len(roots)) for code in hall.services}
+
+
+def break_plan(hall: Hall, behaviour: Behaviour) -> dict[int, float]:
+    """Counter -> the minute its operator's break is due.
+
+    An agency's counters take the break slots of the window in turn, so that a
+    two-counter agency never has both away and a large one loses at most
+    ``ceil(counters / slots)`` at once.
+    """
+    if not behaviour.breaks or behaviour.break_min <= 0:
+        return {}
+    first, last = behaviour.break_window
+    slots = max(1, int((last - first) // behaviour.break_min))
+    plan: dict[int, float] = {}
+    seen: dict[str, int] = {}
+    for no in sorted(hall.counters):
+        if no in behaviour.closed_counters:
+            continue
+        agency = hall.counters[no].agency
+        i = seen.get(agency, 0)
+        seen[agency] = i + 1
+        plan[no] = first + (i % slots) * behaviour.break_min
+    return plan
+
+
+def simulate_day(
+    engine: QueueEngine,
+    citizens: Sequence[Citizen],
+    day: date,
+    tz: tzinfo,
+    behaviour: Behaviour | None = None,
+    *,
+    fee_service: ServiceCode | None = None,
+    pools: Mapping[ServiceCode, int] | None = None,
+) -> DayResult:
+    """Play one day on ``engine`` (which must have no day open) and return what happened.
+
+    Counters open at the hall's opening time (except ``behaviour.closed_counters``),
+    tickets are taken until closing, counters stop calling at closing and finish
+    the citizen they hold; then the day is closed and whoever still waits is not
+    served.
+    """
+    behaviour = behaviour or Behaviour()
+    hall = engine.hall
+    base = datetime(day.year, day.month, day.day, tzinfo=tz)
+    opens = hall.opens.hour * 60.0 + hall.opens.minute
+    closes = hall.closes.hour * 60.0 + hall.closes.minute
+    pools = pools if pools is not None else service_pools(hall)
+    agency_of = {code: s.agency for code, s in hall.services.items()}
+    agencies = sorted({s.agency for s in hall.services.values()})
+    result = DayResult(
+        day=day,
+        refused=dict.fromkeys(agencies, 0),
+        unserved=dict.fromkeys(agencies, 0),
+        no_shows=dict.fromkeys(agencies, 0),
+        busy_min=dict.fromkeys(agencies, 0.0),
+        open_min=dict.fromkeys(agencies, 0.0),
+        queue_samples={a: [] for a in agencies},
+    )
+    waiting = dict.fromkeys(agencies, 0)
+    pool_state = [_Pool(behaviour.history) for _ in range(max(pools.values(), default=-1) + 1)]
+    live = engine.live_state()
+    desks = {
+        no: _Desk(
+            no,
+            c.agency or agency_of[next(iter(c.services))],
+            tuple(live.queues[code] for code in c.services),
+            live.named[no],
+        )
+        for no, c in hall.counters.items()
+        if no not in behaviour.closed_counters
+    }
+    serving: dict[ServiceCode, list[_Desk]] = {
+        code: [desks[no] for no, c in hall.counters.items() if code in c.services and no in desks]
+        for code in hall.services
+    }
+    active = dict.fromkeys(agencies, 0)
+    """Agency -> counters open and not on a break."""
+    for desk in desks.values():
+        active[desk.agency] += 1
+    tickets: dict[str, _Ticket] = {}
+    heap: list[tuple[float, int, int, _Desk]] = []
+    seq = 0
+    handle = engine.handle
+    commands = 0
+    walk = behaviour.walk_min
+    split = behaviour.fee_split
+    closing = False
+
+    def at(minute: float) -> datetime:
+        return base + timedelta(minutes=minute)
+
+    def run(command: Command) -> list[Event]:
+        nonlocal commands
+        commands += 1
+        return handle(command)
+
+    def push(t: float, kind: int, desk: _Desk) -> None:
+        nonlocal seq
+        seq += 1
+        heapq.heappush(heap, (t, seq, kind, desk))
+
+    def enqueue(t: _Ticket, now: float, pool: int, agency: str) -> None:
+        t.queued = now
+        t.pool = pool
+        pool_state[pool].line.append(t)
+        waiting[agency] += 1
+
+    def serve(desk: _Desk, t: _Ticket, now: float) -> None:
+        """The counter has called ``t``: play the citizen's part."""
+        c = t.citizen
+        if t.stage == _BACK:
+            rest = c.service_min * (1.0 - split)
+            push(now + min(walk, rest), _START, desk)
+            push(now + rest, _FINISH, desk)
+            return
+        wait = now - t.queued
+        pool = pool_state[t.pool]
+        pool.called(wait)
+        t.queued = -1.0  # off the line: _Pool.head_wait drops it
+        if t.stage == _AT_BANK:
+            waiting[agency_of[fee_service or ""]] -= 1
+            result.visits.append((agency_of[fee_service or ""], wait))
+            assert c.fee_min is not None
+            push(now + min(walk, c.fee_min), _START, desk)
+            push(now + c.fee_min, _FINISH, desk)
+            return
+        waiting[t.outcome.agency] -= 1
+        t.outcome.wait = wait
+        result.visits.append((t.outcome.agency, wait))
+        if c.no_show:
+            push(now + behaviour.recall_every_min, _RECALL, desk)
+        elif c.fee_min is not None and fee_service is not None:
+            first = c.service_min * split
+            push(now + min(walk, first), _START, desk)
+            push(now + first, _TO_BANK, desk)
+        else:
+            push(now + min(walk, c.service_min), _START, desk)
+            push(now + c.service_min, _FINISH, desk)
+
+    def call(desk: _Desk, now: float) -> bool:
+        """Call next at ``desk``; return whether someone was called."""
+        # Look before calling: a refused call costs the engine an exception and a message.
+        if not desk.named and not any(q.prio or q.normal for q in desk.queues):
+            return False
+        try:
+            events = run(CallNext(counter=desk.no, at=at(now)))
+        except NothingToCall:
+            return False
+        called = events[0]
+        assert isinstance(called, TicketCalled)
+        t = tickets[called.ticket]
+        desk.held = t
+        desk.held_since = now
+        desk.idle = False
+        serve(desk, t, now)
+        return True
+
+    def free(desk: _Desk, now: float) -> None:
+        """The counter has let its ticket go: break, call next, or wait."""
+        desk.held = None
+        desk.busy_min += now - desk.held_since
+        desk.released_at = now
+        if desk.break_due:
+            desk.break_due = False
+            pause(desk, now)
+        elif closing or not call(desk, now):
+            desk.idle = True
+            desk.idle_since = now
+
+    def pause(desk: _Desk, now: float) -> None:
+        run(PauseCounter(counter=desk.no, at=at(now)))
+        active[desk.agency] -= 1
+        desk.idle = False
+        desk.pause_since = now
+        push(now + behaviour.break_min, _RESUME, desk)
+
+    def wake(service: ServiceCode, now: float) -> None:
+        """Someone now waits for ``service``: the counter idle longest among those serving it calls."""
+        best: _Desk | None = None
+        for desk in serving[service]:
+            if desk.idle and (best is None or desk.idle_since < best.idle_since):
+                best = desk
+        if best is not None:
+            call(best, now)
+
+    run(OpenDay(day=day, at=at(min(opens, citizens[0].arrive_min if citizens else opens) - 1.0)))
+    for desk in desks.values():
+        run(OpenCounter(counter=desk.no, at=at(opens), operator=f"op{desk.no}"))
+        desk.idle = True
+        desk.idle_since = opens
+        desk.released_at = opens
+    for no, due in break_plan(hall, behaviour).items():
+        if no in desks:
+            push(due, _BREAK, desks[no])
+
+    def issue(c: Citizen, now: float) -> None:
+        pool_id = pools[c.service]
+        pool = pool_state[pool_id]
+        try:
+            events = run(
+                IssueTicket(
+                    service=c.service,
+                    at=at(now),
+                    priority=c.priority,
+                    source=Source.APPOINTMENT if c.appointment else Source.KIOSK,
+                    appointment=c.appointment,
+                )
+            )
+        except ServiceUnavailable:
+            result.refused[agency_of[c.service]] += 1
+            return
+        e = events[0]
+        assert isinstance(e, TicketIssued)
+        outcome = TicketOutcome(
+            ticket=e.ticket,
+            service=c.service,
+            agency=e.agency,
+            priority=c.priority is not Priority.NONE,
+            issued_min=now,
+            wait=None,
+            est=e.wait_est_min,
+            low=e.wait_low_min,
+            high=e.wait_high_min,
+            les=pool.last,
+            hol=pool.head_wait(now),
+            avg=pool.recent_sum / len(pool.recent) if pool.recent else 0.0,
+            no_show=c.no_show,
+        )
+        t = _Ticket(c, outcome, pool_id, now)
+        tickets[e.ticket] = t
+        result.tickets.append(outcome)
+        enqueue(t, now, pool_id, e.agency)
+        if not closing:
+            wake(c.service, now)
+
+    sample_step = behaviour.sample_every_min
+    next_sample = opens
+    samples = result.queue_samples
+    i = 0
+    n = len(citizens)
+    inf = float("inf")
+    while i < n or heap:
+        arrival = citizens[i].arrive_min if i < n else inf
+        from_heap = bool(heap) and heap[0][0] <= arrival
+        now = heap[0][0] if from_heap else arrival
+        while next_sample <= now and next_sample <= closes:
+            for agency, count in waiting.items():
+                samples[agency].append(count)
+            next_sample += sample_step
+        if not closing and now >= closes:
+            # Counters call nobody new from here on; they finish what they hold.
+            closing = True
+        if not from_heap:
+            i += 1
+            issue(citizens[i - 1], now)
+            continue
+        _, _, kind, desk = heapq.heappop(heap)
+        if kind == _START:
+            run(StartService(counter=desk.no, at=at(now)))
+        elif kind == _FINISH:
+            t = desk.held
+            assert t is not None
+            events = run(FinishService(counter=desk.no, at=at(now)))
+            free(desk, now)
+            if t.stage == _AT_BANK and len(events) > 1:
+                back = events[1]
+                assert isinstance(back, TicketTransferred)
+                assert back.to_counter is not None
+                t.stage = _BACK
+                owner = desks[back.to_counter]
+                if owner.idle and not closing:
+                    call(owner, now)
+        elif kind == _RECALL:
+            events = run(Recall(counter=desk.no, at=at(now)))
+            if isinstance(events[0], TicketNoShow):
+                result.no_shows[desk.agency] += 1
+                free(desk, now)
+            else:
+                push(now + behaviour.recall_every_min, _RECALL, desk)
+        elif kind == _TO_BANK:
+            t = desk.held
+            assert t is not None
+            assert fee_service is not None
+            run(Transfer(counter=desk.no, at=at(now), to_service=fee_service, return_to_me=True))
+            t.stage = _AT_BANK
+            enqueue(t, now, pools[fee_service], agency_of[fee_service])
+            free(desk, now)
+            if not closing:
+                wake(fee_service, now)
+        elif kind == _BREAK:
+            if closing:
+                pass
+            elif waiting[desk.agency] >= active[desk.agency]:
+                push(now + behaviour.break_postpone_min, _BREAK, desk)
+            elif desk.held is not None:
+                desk.break_due = True
+            else:
+                pause(desk, now)
+        else:  # _RESUME
+            run(ResumeCounter(counter=desk.no, at=at(now)))
+            active[desk.agency] += 1
+            assert desk.pause_since is not None
+            desk.paused_min += now - desk.pause_since
+            desk.pause_since = None
+            desk.idle = True
+            desk.idle_since = now
+            if not closing:
+                call(desk, now)
+
+    while next_sample <= closes:
+        for agency, count in waiting.items():
+            samples[agency].append(count)
+        next_sample += sample_step
+    end = max(closes, max((d.released_at for d in desks.values()), default=closes))
+    (closed,) = run(CloseDay(at=at(end)))
+    assert isinstance(closed, DayClosed)
+    for ticket in closed.unserved:
+        t = tickets[ticket]
+        where = agency_of[fee_service or ""] if t.stage == _AT_BANK else t.outcome.agency
+        result.unserved[where] += 1
+    for desk in desks.values():
+        if desk.pause_since is not None:
+            desk.paused_min += max(0.0, end - desk.pause_since)
+        result.busy_min[desk.agency] += desk.busy_min
+        result.open_min[desk.agency] += max(closes, desk.released_at) - opens - desk.paused_min
+    for t in tickets.values():
+        if t.stage == _AT_BANK and t.queued >= 0:
+            result.visits.append((agency_of[fee_service or ""], None))
+        if t.outcome.wait is None:
+            result.visits.append((t.outcome.agency, None))
+    result.commands = commands
+    return result

@@ -1,0 +1,98 @@
+"""Queueing theory the simulator is checked against: Erlang C for M/M/c."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from datetime import time
+
+from server.queue import CounterDef, Hall, ServiceDef
+
+from .workload import Citizen, service_sampler
+
+
+def erlang_c(servers: int, load: float) -> float:
+    """Probability that an arrival waits in M/M/c with ``servers`` and offered ``load`` (Erlangs).
+
+    Computed through the Erlang B recursion, which stays stable for hundreds of servers.
+
+    Raises:
+        ValueError: If the queue is unstable (``load >= servers``) or the arguments are not positive.
+    """
+    if servers < 1 or load <= 0:
+        raise ValueError(f"need servers >= 1 and load > 0, got {servers} and {load}")
+    if load >= servers:
+        raise ValueError(f"unstable: load {load} >= {servers} servers")
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = load * b / (k + load * b)
+    rho = load / servers
+    return b / (1.0 - rho * (1.0 - b))
+
+
+def erlang_c_mean_wait(servers: int, load: float, mean_service: float) -> float:
+    """Mean wait in queue of M/M/c, in the unit of ``mean_service``."""
+    return erlang_c(servers, load) * mean_service / (servers - load)
+
+
+def erlang_c_wait_within(servers: int, load: float, mean_service: float, t: float) -> float:
+    """P(wait <= t) in M/M/c, FCFS."""
+    return 1.0 - erlang_c(servers, load) * math.exp(-(servers - load) * t / mean_service)
+
+
+# --- set-ups where theory knows the answer -----------------------------------------------
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def pooled_hall(servers: int, mean_service: float, *, lanes: int = len(LETTERS)) -> Hall:
+    """One pooled queue served by ``servers`` identical counters, all day long.
+
+    Ticket numbers have three digits per prefix, so the day's citizens are spread
+    over ``lanes`` services of one agency, each with its own prefix; every counter
+    serves all of them oldest first, which makes one first-come-first-served queue.
+    """
+    services = {
+        f"S{x}": ServiceDef(code=f"S{x}", agency="POOL", prefix=x, mean_service_min=mean_service)
+        for x in LETTERS[:lanes]
+    }
+    counters = {
+        no: CounterDef(number=no, zone="hall", services=dict.fromkeys(services, 1.0), agency="POOL")
+        for no in range(1, servers + 1)
+    }
+    return Hall(services=services, counters=counters, opens=time(0, 0), closes=time(23, 59))
+
+
+def poisson_citizens(
+    hall: Hall,
+    rate: Callable[[float], float],
+    rate_max: float,
+    until_min: float,
+    rng: random.Random,
+    *,
+    cv: float = 1.0,
+) -> list[Citizen]:
+    """Poisson arrivals with intensity ``rate(minute)`` (at most ``rate_max``) from 00:00 to
+    ``until_min``, by thinning; the services of ``hall`` in turn; exponential service times
+    (or lognormal with ``cv`` < 1)."""
+    codes = list(hall.services)
+    draw = service_sampler(cv, cv >= 1.0, rng)
+    citizens: list[Citizen] = []
+    t = 0.0
+    while True:
+        t += rng.expovariate(rate_max)
+        if t >= until_min:
+            return citizens
+        if rng.random() * rate_max > rate(t):
+            continue
+        code = codes[len(citizens) % len(codes)]
+        citizens.append(
+            Citizen(arrive_min=t, service=code, service_min=draw(hall.services[code].mean_service_min))
+        )
+
+
+def sinusoid(mean_rate: float, amplitude: float, period_min: float) -> Callable[[float], float]:
+    """``mean_rate x (1 + amplitude x sin(2 pi t / period))``."""
+    w = 2.0 * math.pi / period_min
+    return lambda t: mean_rate * (1.0 + amplitude * math.sin(w * t))

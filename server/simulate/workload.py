@@ -1,0 +1,212 @@
+"""What a simulated day is made of: the citizens who come, and what each of them needs.
+
+A :class:`Workload` is read from a center's ``workload`` table (the reference
+center JSON carries one, and ``novbe init --from`` keeps it in center.toml). It
+turns into a list of :class:`Citizen` per day with :func:`draw_citizens`. Every
+random draw of a day happens there, before the engine sees anything, so that
+two routing policies simulated with the same seed meet exactly the same
+citizens (same arrivals, same service times, same no-shows): their difference
+is the policy's alone.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from server.center import Center
+from server.queue import Hall, Priority, ServiceCode
+
+PRIORITY_RIGHTS: tuple[Priority, ...] = tuple(p for p in Priority if p is not Priority.NONE)
+
+DEFAULT_HOURS: dict[int, float] = dict.fromkeys(range(9, 19), 0.1)
+"""Flat arrivals over a 09:00-19:00 day when a workload names no hourly shares."""
+
+
+class WorkloadError(ValueError):
+    """The center's workload table can't drive a simulation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Citizen:
+    """One visitor of the day, with everything chance decides about them."""
+
+    arrive_min: float
+    """Minutes after midnight when the ticket is taken."""
+    service: ServiceCode
+    service_min: float
+    """Time at the counter from the call to the end of service (walk-up included)."""
+    priority: Priority = Priority.NONE
+    appointment: str | None = None
+    no_show: bool = False
+    """Leaves after taking the ticket: never comes when called."""
+    fee_min: float | None = None
+    """Sent to pay the state fee at the bank partway through, then comes back; the
+    bank's service time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A center's day of work, as the simulator needs it."""
+
+    tickets_per_day: float
+    hourly: Mapping[int, float]
+    """Opening hour -> share of the day's arrivals in that hour (Poisson within it)."""
+    service_share: Mapping[ServiceCode, float]
+    """Service -> share of the day's tickets taken for it."""
+    mean_min: Mapping[ServiceCode, float]
+    cv: float = 0.6
+    """Coefficient of variation of service times (lognormal; 1.0 with ``exponential``)."""
+    exponential: bool = False
+    priority_share: float = 0.0
+    appointment_share: float = 0.0
+    no_show_share: float = 0.0
+    fee_share: float = 0.0
+    """Share of the other services' citizens sent to ``fee_service`` and back."""
+    fee_service: ServiceCode | None = None
+
+
+def workload_from_center(center: Center, hall: Hall) -> Workload:
+    """Read a center's ``workload`` table.
+
+    The bank's share (``BANK-FEE`` in the reference) is the share of the day's
+    visits to the bank, and the sizing of its counters counts it that way; the
+    citizens the other agencies send there to pay a fee are part of it. So the
+    tickets taken for the fee service directly are its share minus the fee payers,
+    and every other agency keeps exactly the load its counters were sized for.
+
+    Raises:
+        WorkloadError: The center has no workload, or it doesn't fit the hall.
+    """
+    raw = center.workload
+    if not raw:
+        raise WorkloadError(f"center {center.code} has no [workload] table to simulate")
+    try:
+        per_day = float(raw["tickets_per_day"])
+        hourly = {int(h): float(s) for h, s in raw.get("hourly_arrival_share", {}).items()} or DEFAULT_HOURS
+        st: Mapping[str, Any] = raw.get("service_time", {})
+        cv = float(st.get("cv", 0.6))
+        exponential = str(st.get("distribution", "lognormal")) == "exponential"
+        priority = float(raw.get("priority_share", 0.0))
+        appointment = float(raw.get("appointment_share", 0.0))
+        no_show = float(raw.get("no_show_share", 0.0))
+        fee = float(raw.get("pay_fee_then_return_share", 0.0))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WorkloadError(f"center {center.code}: unreadable workload: {exc!r}") from exc
+    shares = {s.code: s.share for s in center.all_services()}
+    fee_service = raw.get("fee_service") or ("BANK-FEE" if "BANK-FEE" in hall.services else None)
+    if fee and fee_service not in hall.services:
+        raise WorkloadError(f"center {center.code}: no fee service {fee_service!r} for the fee payers")
+    visits = sum(shares.values())
+    if fee and fee_service is not None:
+        others = sum(v for k, v in shares.items() if k != fee_service)
+        shares[fee_service] = max(0.0, shares[fee_service] - fee * others)
+    if sum(shares.values()) <= 0:
+        raise WorkloadError(f"center {center.code}: no service has a share of the day's tickets")
+    return Workload(
+        # The day's visits are tickets_per_day; the fee payers' second visit takes no ticket.
+        tickets_per_day=per_day * sum(shares.values()) / visits,
+        hourly=hourly,
+        service_share=shares,
+        mean_min={code: s.mean_service_min for code, s in hall.services.items()},
+        cv=cv,
+        exponential=exponential,
+        priority_share=priority,
+        appointment_share=appointment,
+        no_show_share=no_show,
+        fee_share=fee if fee_service is not None else 0.0,
+        fee_service=fee_service,
+    )
+
+
+def service_sampler(cv: float, exponential: bool, rng: random.Random) -> Callable[[float], float]:
+    """Return ``draw(mean) -> a service time``: lognormal with coefficient of variation ``cv``."""
+    if exponential:
+        return lambda mean: rng.expovariate(1.0 / mean)
+    sigma2 = math.log1p(cv * cv)
+    sigma = math.sqrt(sigma2)
+    shift = -sigma2 / 2  # E[exp(N(mu, sigma^2))] = exp(mu + sigma^2 / 2) = mean
+    return lambda mean: mean * math.exp(rng.gauss(shift, sigma))
+
+
+def draw_citizens(workload: Workload, rng: random.Random) -> list[Citizen]:
+    """Draw one day's citizens, in order of arrival.
+
+    Each opening hour gets a Poisson number of arrivals with mean
+    ``tickets_per_day x share``, spread uniformly over the hour: a Poisson
+    process whose rate steps hour by hour. Appointment holders booked a quarter-hour slot and come up to
+    ten minutes before it.
+    """
+    codes = list(workload.service_share)
+    cum = _cumulative([workload.service_share[c] for c in codes])
+    draw_service = service_sampler(workload.cv, workload.exponential, rng)
+    fee_mean = workload.mean_min[workload.fee_service] if workload.fee_service else 0.0
+    citizens: list[Citizen] = []
+    booked = 0
+    for hour, share in sorted(workload.hourly.items()):
+        n = _poisson(workload.tickets_per_day * share, rng)
+        start = hour * 60.0
+        for _ in range(n):
+            t = start + 60.0 * rng.random()
+            service = codes[_pick(cum, rng.random())]
+            appointment = None
+            if rng.random() < workload.appointment_share:
+                booked += 1
+                appointment = f"BK{booked:05d}"
+                slot = math.ceil(t / 15.0) * 15.0
+                t = max(start, slot - 10.0 * rng.random())
+            priority = (
+                rng.choice(PRIORITY_RIGHTS) if rng.random() < workload.priority_share else Priority.NONE
+            )
+            no_show = rng.random() < workload.no_show_share
+            fee = (
+                draw_service(fee_mean)
+                if not no_show and service != workload.fee_service and rng.random() < workload.fee_share
+                else None
+            )
+            citizens.append(
+                Citizen(
+                    arrive_min=t,
+                    service=service,
+                    service_min=draw_service(workload.mean_min[service]),
+                    priority=priority,
+                    appointment=appointment,
+                    no_show=no_show,
+                    fee_min=fee,
+                )
+            )
+    citizens.sort(key=lambda c: c.arrive_min)
+    return citizens
+
+
+def _cumulative(weights: Sequence[float]) -> list[float]:
+    total = sum(weights)
+    out: list[float] = []
+    acc = 0.0
+    for w in weights:
+        acc += w / total
+        out.append(acc)
+    out[-1] = 1.0
+    return out
+
+
+def _pick(cum: Sequence[float], u: float) -> int:
+    for i, c in enumerate(cum):
+        if u < c:
+            return i
+    return len(cum) - 1
+
+
+def _poisson(mean: float, rng: random.Random) -> int:
+    """A Poisson draw; by counting exponential gaps, fast enough for a few hundred per hour."""
+    if mean <= 0:
+        return 0
+    n = 0
+    t = rng.expovariate(1.0)
+    while t < mean:
+        n += 1
+        t += rng.expovariate(1.0)
+    return n
