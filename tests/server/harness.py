@@ -7,6 +7,7 @@ docs/protocol.md describes it, with no help from the apps' client library.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -44,6 +45,15 @@ class Home:
 
 
 _TEMPLATES: dict[bool, Path] = {}
+_RUNNING: list[subprocess.Popen[str]] = []
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """A test that failed half-way must not leave a server running."""
+    for proc in _RUNNING:
+        if proc.poll() is None:
+            proc.kill()
 
 
 def make_home(tmp: Path, *, db_url: str | None = None, reference: bool = True) -> Home:
@@ -91,6 +101,7 @@ class ServerProcess:
         ]
         self._log = self.log_path.open("a")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True, env=env)
+        _RUNNING.append(self.proc)
         assert self.proc.stdout is not None
         deadline = time.monotonic() + 3 * TIMEOUT
         while time.monotonic() < deadline:
