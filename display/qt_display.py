@@ -20,7 +20,10 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
+from display.qt_refcount import keep_singletons_alive
 from display.viewmodel import CallRow, DisplayViewModel, RowState
+
+keep_singletons_alive()
 
 FONT_FAMILY = "DejaVu Sans"
 
@@ -328,7 +331,7 @@ class TickerView(_Part):
     def restart(self) -> None:
         self._started = time.monotonic()
         self._timer.stop()
-        if self.model.message and self.isVisible():
+        if self.model.message:
             self._timer.start()
         self.update()
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from display.viewmodel import DisplayViewModel
+from display.viewmodel import Clock, DisplayViewModel
 
 SAMPLE_TIME = datetime(2026, 3, 2, 6, 42, 10, tzinfo=UTC)
 """10:42 in Baku, a Monday."""
@@ -64,9 +64,11 @@ def sample_center() -> dict[str, Any]:
     }
 
 
-def sample_model(now: datetime = SAMPLE_TIME, *, message: bool = True) -> DisplayViewModel:
-    """A lobby display a few minutes into a busy morning, the newest call just made."""
-    model = DisplayViewModel("lobby", "az", clock=lambda: now)
+def sample_model(
+    now: datetime = SAMPLE_TIME, *, message: bool = True, clock: Clock | None = None
+) -> DisplayViewModel:
+    """A lobby display a few minutes into a busy morning, the newest call just made at ``now``."""
+    model = DisplayViewModel("lobby", "az", clock=clock or (lambda: now))
     calls = [
         ("D008", 40, 300, "serving"),
         ("L003", 9, 240, "serving"),

@@ -203,3 +203,19 @@ def test_cli_refuses_a_wrong_device_file(tmp_path, home) -> None:
 
     assert main(["--device", str(tmp_path / "missing.toml")]) == 2
     assert main(["--device", str(home.path / "devices" / "kiosk-kiosk-1.toml")]) == 2
+
+
+def test_many_qt_calls_do_not_destroy_none() -> None:
+    """PySide6 6.12 on CPython 3.11 loses a reference to None per void Qt call; the display guards
+    against it (display/qt_refcount.py). 300,000 calls used to abort the interpreter."""
+    code = (
+        "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "import display.qt_display\n"
+        "from PySide6.QtGui import QFont\n"
+        "f = QFont()\n"
+        "for _ in range(300_000): f.setPixelSize(20)\n"
+        "print('alive')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "alive"
