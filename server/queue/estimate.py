@@ -99,6 +99,13 @@ class LiveView(QueueView, Protocol):
     def live_state(self) -> LiveState: ...
 
 
+RETURN_SHARE = 0.5
+"""The share of a service's mean time a citizen called back after a transfer (a
+return from paying the fee) still needs: the errand was begun before."""
+
+_FIRST_VISIT = 3
+"""History entries of a ticket on its first visit: waiting, called, serving."""
+
 _OPEN = CounterState.OPEN
 _STRICT = PriorityMode.STRICT
 _HEAD_START = PriorityMode.HEAD_START
@@ -226,7 +233,8 @@ class _BoundPool:
         residual = self._residual
         for counter, named in plan.desks:
             for t in named:
-                work += means[t.service]
+                # Mostly citizens coming back to finish an errand begun here.
+                work += means[t.service] * RETURN_SHARE
                 ahead += 1
             if counter.state is not _OPEN:
                 continue
@@ -236,6 +244,8 @@ class _BoundPool:
                 idle += 1
                 continue
             mean = means[current.service]
+            if len(current.history) > _FIRST_VISIT:
+                mean *= RETURN_SHARE  # back from another counter: the rest of an errand
             busy_means += mean
             called = current.called_at
             elapsed = (at - called).total_seconds() / 60.0 if called is not None else 0.0

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from server.center import ConfigError
 
+from .compare import compare, markdown
 from .day import Behaviour
 from .plots import plot_queues, plot_waits
 from .policies import DEFAULT, POLICIES
@@ -68,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, help="write the per-agency figures to this CSV file")
     p.add_argument("--plots", type=Path, help="write PNG plots into this folder")
     p.add_argument("--predictions", action="store_true", help="also report the wait predictions' accuracy")
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="compare every routing policy on the same days instead (a Markdown table)",
+    )
     return p
 
 
@@ -88,22 +94,27 @@ def main(argv: list[str]) -> int:
     except (ConfigError, WorkloadError, OSError, ValueError) as exc:
         _err(str(exc))
         return 2
+    if args.compare:
+        with tqdm(total=args.days * len(POLICIES), unit="day", file=sys.stderr) as bar:
+            rows = compare(center, args.days, args.seed, behaviour=behaviour, progress=bar.update)
+        _say(markdown(rows))
+        return 0
     began = time.perf_counter()
     with tqdm(total=args.days, unit="day", disable=args.days < 5, file=sys.stderr) as bar:
         days = run_days(setup, args.days, args.seed, progress=bar.update)
     took = time.perf_counter() - began
-    rows = summarize(days)
+    stats = summarize(days)
     tickets = sum(len(d.tickets) for d in days)
     _say(
         f"{center.code}: {args.days} day(s), seed {args.seed}, policy {args.policy}, "
         f"{len(closed)} counter(s) closed; {tickets} tickets in {took:.1f} s"
     )
-    _say(format_table(rows, args.days))
+    _say(format_table(stats, args.days))
     if args.predictions:
         _say("")
         _say(format_prediction(measure(all_tickets(days))))
     if args.csv:
-        write_csv(rows, args.csv)
+        write_csv(stats, args.csv)
         _say(f"wrote {args.csv}")
     if args.plots:
         opens = setup.hall.opens.hour * 60.0 + setup.hall.opens.minute

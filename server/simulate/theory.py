@@ -1,15 +1,20 @@
-"""Queueing theory the simulator is checked against: Erlang C for M/M/c."""
+"""Queueing theory the simulator is checked against: Erlang C for M/M/c, and the
+set-ups where it applies (one pooled queue, Poisson arrivals, exponential services)."""
 
 from __future__ import annotations
 
 import math
 import random
 from collections.abc import Callable
-from datetime import time
+from datetime import date, time, timedelta, timezone
 
-from server.queue import CounterDef, Hall, ServiceDef
+from server.queue import CounterDef, Hall, QueueEngine, ServiceDef
 
+from .day import Behaviour, TicketOutcome, simulate_day
 from .workload import Citizen, service_sampler
+
+THEORY_BEHAVIOUR = Behaviour(breaks=False, walk_min=0.0)
+"""Counters that call the moment they are free and citizens who are there at once."""
 
 
 def erlang_c(servers: int, load: float) -> float:
@@ -96,3 +101,26 @@ def sinusoid(mean_rate: float, amplitude: float, period_min: float) -> Callable[
     """``mean_rate x (1 + amplitude x sin(2 pi t / period))``."""
     w = 2.0 * math.pi / period_min
     return lambda t: mean_rate * (1.0 + amplitude * math.sin(w * t))
+
+
+def run_pooled(
+    hall: Hall,
+    rate: Callable[[float], float],
+    rate_max: float,
+    days: int,
+    rng: random.Random,
+    *,
+    engine: QueueEngine,
+    arrivals_until_min: float = 21 * 60.0,
+    warmup_min: float = 240.0,
+) -> list[TicketOutcome]:
+    """Simulate ``days`` of a :func:`pooled_hall` and return the tickets issued after the
+    warm-up (each day starts empty; theory describes the steady state)."""
+    zone = timezone(timedelta(hours=4))
+    first = date(2026, 1, 5)
+    out: list[TicketOutcome] = []
+    for index in range(days):
+        citizens = poisson_citizens(hall, rate, rate_max, arrivals_until_min, rng)
+        result = simulate_day(engine, citizens, first + timedelta(days=index), zone, THEORY_BEHAVIOUR)
+        out.extend(t for t in result.tickets if t.issued_min >= warmup_min)
+    return out
