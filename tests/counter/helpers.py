@@ -45,6 +45,14 @@ class Desk:
         assert button.isEnabled(), f"{name} is disabled"
         button.click()
 
+    def focus(self) -> None:
+        """Make the window the active one: its F-key shortcuts only work then."""
+        from PySide6.QtWidgets import QApplication
+
+        self.window.activateWindow()
+        self.window.raise_()
+        self.wait(lambda: QApplication.activeWindow() is self.window)
+
     def settle(self) -> None:
         self.wait(lambda: self.vm.pending is None)
 

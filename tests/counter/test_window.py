@@ -22,7 +22,7 @@ def test_whole_visit_with_keyboard(qtbot: QtBot, server: ServerProcess) -> None:
         assert w.buttons["call"].text() == "Call next\nF1"
         assert not w.buttons["finish"].isEnabled()
 
-        w.activateWindow()
+        desk.focus()
         qtbot.keyClick(w, Qt.Key.Key_F1)
         qtbot.keyClick(w, Qt.Key.Key_F1)  # a second press while the first is in flight: nothing
         desk.wait(lambda: vm.current is not None and vm.pending is None)
@@ -160,7 +160,7 @@ def test_no_show_after_recalls_and_confirmed_no_show(qtbot: QtBot, server: Serve
 
         desk.press("call")
         desk.wait(lambda: vm.current is not None and vm.current.number == "A002" and vm.pending is None)
-        w.activateWindow()
+        desk.focus()
         qtbot.keyClick(w, Qt.Key.Key_F5)
         box = w.confirm_box
         assert box is not None
