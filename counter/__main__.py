@@ -9,8 +9,6 @@ from pathlib import Path
 
 from wire.device import DeviceConfigError, load_device
 
-from .connection import Endpoint
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="novbe counter", description="The operator's counter app.")
@@ -38,34 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from .board import BoardDriver
-    from .connection import connect_qt, qt_poster
-    from .qt_counter import FONT_FAMILY, QtCounterWindow
-    from .viewmodel import CounterViewModel
+    from .app import CounterApp
+    from .qt_counter import FONT_FAMILY
 
     app = QApplication(sys.argv[:1])
     app.setFont(QFont(FONT_FAMILY, 11))
-    post, _bridge = qt_poster(app)
-    vm = CounterViewModel(device.counter, post=post, lang=args.lang or device.lang)
-    window = QtCounterWindow(vm)
-    client = connect_qt(Endpoint(device.server_url, device.counter, device.token), vm, app)
-    board: BoardDriver | None = None
-    if device.board:
-        address = device.board_address if device.board_address is not None else device.counter
-
-        def report(status: str, detail: str | None) -> None:
-            vm.report_health("board", status, detail)
-            post(lambda: vm.set_board_status(status))
-
-        board = BoardDriver(device.board, address, report)
-        board.follow(vm)
-    if args.windowed or not device.fullscreen:
-        window.show()
-    else:
-        window.showFullScreen()
+    counter = CounterApp(device, app, lang=args.lang)
+    counter.start(fullscreen=False if args.windowed else None)
     try:
         return app.exec()
     finally:
-        if board is not None:
-            board.close()
-        client.stop()
+        counter.stop()
