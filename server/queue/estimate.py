@@ -122,16 +122,17 @@ class PoolEstimator:
     Args:
         service_cv: Coefficient of variation of service times (the center's workload
             says 0.6; 1.0 means exponential). It sets how much a busy counter still has
-            to do, and how wide the range is.
+            to do.
         coverage: Share of actual waits the printed range is meant to hold.
-        spread: Relative error of the model itself (arrivals with priority rights that
-            go ahead, returning citizens, breaks), added to the queue's own variability
-            in the range; calibrated with the simulator (docs/prediction.md).
+        dispersion: Variance of the departures the ticket waits for, relative to the
+            Poisson departures of exponential services; above 1 it covers what the model
+            leaves out (arrivals with priority rights going ahead, returning citizens,
+            breaks). Calibrated with the simulator (docs/prediction.md).
     """
 
     service_cv: float = 0.6
     coverage: float = 0.8
-    spread: float = 0.25
+    dispersion: float = 1.3
 
     def bind(self, view: LiveView) -> Estimator:
         """Return an estimator for the engine ``view``, with the hall's pools precomputed."""
@@ -162,7 +163,7 @@ class _Plan(NamedTuple):
 class _BoundPool:
     """:class:`PoolEstimator` bound to one engine."""
 
-    __slots__ = ("_kappa", "_low_z", "_means", "_plans", "_residual", "_spread2", "_z")
+    __slots__ = ("_dispersion", "_kappa", "_means", "_plans", "_residual", "_z")
 
     def __init__(self, params: PoolEstimator, view: LiveView) -> None:
         hall = view.hall
@@ -171,7 +172,7 @@ class _BoundPool:
         # Mean remaining work of a counter caught at a random moment of a service:
         # E[S^2] / (2 E[S]) = m (1 + cv^2) / 2.
         self._kappa = (1.0 + cv2) / 2.0
-        self._spread2 = params.spread**2
+        self._dispersion = params.dispersion
         self._z = NormalDist().inv_cdf(0.5 + params.coverage / 2.0)
         self._means = {code: s.mean_service_min for code, s in hall.services.items()}
         self._residual = _residual_function(params.service_cv)
@@ -273,14 +274,14 @@ class _BoundPool:
 
         The wait is the time for ``ahead + 1`` departures from ``servers`` counters:
         its variance grows with the departures it waits for, each about
-        ``(typical / servers)^2``; the model's own error adds ``(spread x est)^2``.
+        ``dispersion x (typical / servers)^2``.
         The quantiles are those of a lognormal distribution with that mean and
         variance: never negative, and skewed to the long side as waits are.
         """
         if est <= 0.0:
             return Estimate(ahead=ahead, low_min=0.0, est_min=0.0, high_min=0.0)
         step = typical / servers
-        rel = (ahead + 1) * step * step / (est * est) + self._spread2
+        rel = self._dispersion * (ahead + 1) * step * step / (est * est)
         sigma2 = math.log1p(rel)
         sigma = math.sqrt(sigma2)
         centre = est * math.exp(-sigma2 / 2.0)

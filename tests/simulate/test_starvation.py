@@ -20,14 +20,17 @@ def test_overloaded_agency_does_not_starve_the_others(reference: Center) -> None
     closed = frozenset(din_counters(reference)[:7])  # 11 of 18 left for 16.4 Erlangs at the peak
     setup = center_setup(reference, behaviour=Behaviour(closed_counters=closed))
     stats = {s.agency: s for s in summarize(run_days(setup, 2, 5))}
+    normal = {s.agency: s for s in summarize(run_days(center_setup(reference), 2, 5))}
     assert stats["DIN"].longest_wait > 60, "the test needs an overloaded agency"
     assert stats["DIN"].mean_wait > 20
     for agency, s in stats.items():
         if agency in ("DIN", "ALL"):
             continue
-        # BANK takes DIN's fee payers too; nobody elsewhere waits like DIN's citizens.
+        # Same citizens as on a normal day: the others' waits stay what they were (BANK
+        # serves DIN's fee payers too, at other moments), far from DIN's.
         assert s.longest_wait < 45, (agency, s)
-        assert s.within_15 > 0.9, (agency, s)
+        assert s.longest_wait <= normal[agency].longest_wait + 10, (agency, s, normal[agency])
+        assert s.mean_wait <= 1.25 * normal[agency].mean_wait + 0.5, (agency, s, normal[agency])
 
 
 def test_closing_one_counter_of_a_small_agency_multiplies_its_wait(reference: Center) -> None:
