@@ -40,10 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ._refcount import pin_singletons
 from .viewmodel import Action, CounterViewModel, format_duration
-
-pin_singletons()
 
 FONT_FAMILY = "DejaVu Sans"
 """Has every Azerbaijani letter (ə ğ ı İ ş ç ö ü) and Cyrillic; installed with the app."""

@@ -32,9 +32,6 @@ from display.announce import (
     ensure_default_packs,
     load_packs,
 )
-from display.qt_refcount import keep_singletons_alive
-
-keep_singletons_alive()
 
 log = logging.getLogger("novbe.display.audio")
 

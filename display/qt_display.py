@@ -20,10 +20,7 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
-from display.qt_refcount import keep_singletons_alive
 from display.viewmodel import CallRow, DisplayViewModel, RowState
-
-keep_singletons_alive()
 
 FONT_FAMILY = "DejaVu Sans"
 

@@ -19,11 +19,8 @@ Rules:
   display whose own clock is wrong neither announces everything nor nothing.
 - Memory stays flat: at most ``max_rows`` rows, and nothing else grows with the number of calls.
 
-Signals are sent with psygnal's ``emit_fast``, never ``emit``: with psygnal 0.16.1's compiled
-wheel on CPython 3.11, ``emit`` drops a reference to ``None`` on every call once shiboken6 (PySide6)
-is loaded, and a display aborts ("deallocating None") after a few thousand changes. ``emit_fast``
-does not; it skips psygnal's locks and ``Signal.current_emitter``, which a model used from the GUI
-thread only does not need.
+Signals are sent with psygnal's ``emit_fast``: it skips psygnal's locks and
+``Signal.current_emitter``, which a model used from the GUI thread only does not need.
 """
 
 from __future__ import annotations

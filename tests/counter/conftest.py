@@ -15,11 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from counter._refcount import pin_singletons
 from tests.server.harness import Home, ServerProcess, make_home
-
-# pytest-qt's own waiting loops call PySide's void methods; see counter/_refcount.py.
-pin_singletons()
 
 
 @pytest.fixture(scope="session")

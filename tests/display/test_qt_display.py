@@ -206,8 +206,8 @@ def test_cli_refuses_a_wrong_device_file(tmp_path, home) -> None:
 
 
 def test_many_qt_calls_do_not_destroy_none() -> None:
-    """PySide6 6.12 on CPython 3.11 loses a reference to None per void Qt call; the display guards
-    against it (display/qt_refcount.py). 300,000 calls used to abort the interpreter."""
+    """PySide6 6.12.0 on CPython 3.11 loses a reference to None per void Qt call and aborts the
+    interpreter within 300,000 calls; pyproject.toml keeps PySide6 below 6.12. This guards the pin."""
     code = (
         "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
         "import display.qt_display\n"
