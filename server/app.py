@@ -39,6 +39,7 @@ from wire.i18n import tr
 from . import views
 from .center import Center, Operator
 from .queue import QueueEngine, commands as c, events as ev
+from .queue.estimate import PoolEstimator
 from .queue.exceptions import QueueError, ServiceUnavailable
 from .queue.types import CounterNo, Priority, Source
 from .security import verify_password
@@ -103,8 +104,12 @@ class Hub:
         self.tz = ZoneInfo(center.hours.timezone)
         self._now = now or (lambda: datetime.now(self.tz))
         self.hall = center.to_hall()
-        self.live = QueueEngine(self.hall)
-        self.committed = QueueEngine(self.hall)
+        # The wait printed on each ticket: the pool estimator, measured with the simulator
+        # (docs/prediction.md), with the service-time spread of the center's workload.
+        cv = float(((center.workload or {}).get("service_time") or {}).get("cv", 0.6))
+        self.estimator = PoolEstimator(service_cv=cv)
+        self.live = self._new_engine()
+        self.committed = self._new_engine()
         self.seq = 0
         self.info = views.center_info(center)
         self.clients: set[Client] = set()
@@ -132,7 +137,7 @@ class Hub:
 
     def load(self) -> int:
         """Rebuild both engines from the log. Returns the number of events replayed."""
-        live, committed = QueueEngine(self.hall), QueueEngine(self.hall)
+        live, committed = self._new_engine(), self._new_engine()
         count = 0
         last = 0
         for stored in self.store.load():
@@ -155,6 +160,9 @@ class Hub:
             text = statuses["hall"][1].get("text")
             self.message = text if isinstance(text, dict) else None
         return count
+
+    def _new_engine(self) -> QueueEngine:
+        return QueueEngine(self.hall, estimator=self.estimator)
 
     async def start(self) -> None:
         self._tasks = [

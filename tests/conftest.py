@@ -1,15 +1,35 @@
-"""Fixtures shared by all tests: a PostgreSQL server, and the database URLs
-that make every store test run on both SQLite and PostgreSQL."""
+"""Fixtures shared by all tests: a center's folder and a real server process on it, a
+PostgreSQL server, and the database URLs that make every store test run on both SQLite
+and PostgreSQL. Qt runs offscreen in every test (set before anything imports Qt)."""
 
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests import pg
+from tests.server.harness import Home, ServerProcess, make_home
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    """A fresh copy of the reference center (open around the clock, demo passwords)."""
+    return make_home(tmp_path / "center")
+
+
+@pytest.fixture
+def server(home: Home) -> Iterator[ServerProcess]:
+    """A real `novbe server` process on a free loopback port, stopped after the test."""
+    proc = ServerProcess(home).start()
+    yield proc
+    if proc.proc is not None and proc.proc.poll() is None:
+        proc.stop()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,23 +15,10 @@ from PIL import Image
 
 from display.app import DisplayApp
 from display.viewmodel import DisplaySettings, RowState
-from tests.server.harness import Home, ServerProcess, counter, kiosk, make_home, supervisor
+from tests.server.harness import Home, ServerProcess, counter, kiosk, supervisor
 from wire.device import load_device
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Home:
-    return make_home(tmp_path / "home")
-
-
-@pytest.fixture
-def server(home: Home) -> Iterator[ServerProcess]:
-    proc = ServerProcess(home).start()
-    yield proc
-    if proc.proc is not None and proc.proc.poll() is None:
-        proc.stop()
 
 
 @pytest.fixture(scope="session")

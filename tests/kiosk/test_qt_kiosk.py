@@ -4,7 +4,6 @@ the whole flow, a printer out of paper, and a server restart."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,26 +13,13 @@ from kiosk.app import KioskApp
 from kiosk.viewmodel import PrintState, Screen, Timings
 from tests.hardware.conftest import PAPER_OUT, READY, PtyPrinter
 from tests.hardware.escpos_decode import decode
-from tests.server.harness import TIMEOUT, Home, ServerProcess, make_home, supervisor
+from tests.server.harness import TIMEOUT, Home, ServerProcess, supervisor
 from wire.client import ClientOptions
 from wire.device import DeviceConfig
 
 pytestmark = pytest.mark.slow
 
 FAST = Timings(tap_guard=0.05, ticket_tap_guard=0.3, offline_grace=0.5, printer_poll_failed=0.3)
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Home:
-    return make_home(tmp_path)
-
-
-@pytest.fixture
-def server(home: Home) -> Iterator[ServerProcess]:
-    proc = ServerProcess(home).start()
-    yield proc
-    if proc.proc is not None and proc.proc.poll() is None:
-        proc.stop()
 
 
 @pytest.fixture
