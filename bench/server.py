@@ -13,10 +13,9 @@ figures include the clients' own cost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
-import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -133,12 +132,19 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
         await _reply(kiosk, f"i{i}")
 
     received: dict[str, list[float]] = {}
+    complete: dict[str, asyncio.Event] = {}
 
     async def watch(ws: ClientConnection) -> None:
+        # Keep the clients' own work small: they share the two cores with the server, and
+        # a JSON parse per message per client would be measured as server latency.
         async for raw in ws:
-            message = json.loads(raw)
-            if message.get("type") == "event" and message["event"]["type"] == "TicketCalled":
-                received.setdefault(message["event"]["ticket"], []).append(time.perf_counter())
+            if isinstance(raw, str) and '"TicketCalled"' in raw:
+                start = raw.index('"ticket":"') + 10
+                ticket = raw[start : raw.index('"', start)]
+                times = received.setdefault(ticket, [])
+                times.append(time.perf_counter())
+                if len(times) == displays:
+                    complete.setdefault(ticket, asyncio.Event()).set()
 
     watchers = [asyncio.create_task(watch(ws)) for ws in conns]
     all_have: list[float] = []
@@ -148,9 +154,8 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
         await counter.send(json.dumps({"type": "call_next", "id": f"c{i}"}))
         reply = await _reply(counter, f"c{i}")
         ticket = reply["result"]["ticket"]["id"]
-        deadline = time.perf_counter() + 10
-        while len(received.get(ticket, [])) < displays and time.perf_counter() < deadline:
-            await asyncio.sleep(0.001)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(complete.setdefault(ticket, asyncio.Event()).wait(), 10)
         times = received.get(ticket, [])
         each += [(t - sent) * 1000 for t in times]
         all_have.append((max(times) - sent) * 1000 if len(times) == displays else float("inf"))
@@ -190,40 +195,43 @@ async def idle_memory(server: ServerProcess, home: Home, count: int) -> tuple[in
     return held, (after - before) / held
 
 
-def startup_time(events: int) -> tuple[float, float]:
-    """Seconds from process start to listening, and the server's own 'ready in' figure."""
+def startup_time(events: int, *, per_day: int) -> float:
+    """Seconds from starting the server process to its listening line, with ``events`` in
+    the log, ``per_day`` of them a day (the last day ending yesterday)."""
     with tempfile.TemporaryDirectory() as tmp:
         home = make_home(Path(tmp))
         store = EventStore(home.db_url)
         store.migrate()
         at = datetime.now().astimezone()
-        day = at.date() - timedelta(days=1)
-        batch: list[ev.Event] = [ev.DayOpened(day=day, at=at)]
-        number = 0
-        commits: list[Commit] = []
-        while sum(len(c.events) for c in commits) + len(batch) < events:
-            number += 1
-            tid, num = f"{day:%Y%m%d}-Z{number:06d}", f"A{number % 1000:03d}"
-            batch += [
-                ev.TicketIssued(ticket=tid, number=num, service="DIN-ID", agency="DIN", at=at),
-                ev.TicketCancelled(ticket=tid, number=num, at=at),
-            ]
-            if len(batch) >= 1000:
-                commits.append(Commit(events=batch))
-                batch = []
-                if len(commits) >= 10:
-                    store.append(commits)
-                    commits = []
-        commits.append(Commit(events=batch + [ev.DayClosed(at=at)]))
-        store.append(commits)
+        days = -(-events // per_day)
+        written = 0
+        for back in range(days, 0, -1):
+            day = at.date() - timedelta(days=back)
+            batch: list[ev.Event] = [ev.DayOpened(day=day, at=at)]
+            number = 0
+            todo = min(per_day, events - written) - 2
+            while len(batch) < todo:
+                number += 1
+                tid, num = f"{day:%Y%m%d}-Z{number:06d}", f"A{number % 1000:03d}"
+                batch += [
+                    ev.TicketIssued(ticket=tid, number=num, service="DIN-ID", agency="DIN", at=at),
+                    ev.TicketCancelled(ticket=tid, number=num, at=at),
+                ]
+                if len(batch) >= 1000:
+                    store.append([Commit(events=batch)])
+                    written += len(batch)
+                    todo -= len(batch)
+                    batch = []
+            store.append([Commit(events=[*batch, ev.DayClosed(at=at)])])
+            written += len(batch) + 1
         count = store.last_seq()
         store.close()
         started = time.perf_counter()
         server = ServerProcess(home).start()
         wall = time.perf_counter() - started
         server.stop()
-        assert count >= events
-        return wall, wall
+        assert count >= events - days, count
+        return wall
 
 
 def main() -> None:
@@ -244,11 +252,13 @@ def main() -> None:
         home = make_home(Path(tmp))
         server = ServerProcess(home).start()
         try:
-            lat = asyncio.run(call_latency(server, home, displays=1000, calls=int(40 * SCALE)))
-            print(
-                f"call -> all 1,000 displays have it: p50 {lat['all_p50']:.1f} ms, p99 {lat['all_p99']:.1f} ms; "
-                f"per display p50 {lat['each_p50']:.1f} ms, p99 {lat['each_p99']:.1f} ms"
-            )
+            for displays in (100, 1000):
+                lat = asyncio.run(call_latency(server, home, displays=displays, calls=int(60 * SCALE)))
+                print(
+                    f"call -> all {displays:,} displays have it: p50 {lat['all_p50']:.1f} ms, "
+                    f"p99 {lat['all_p99']:.1f} ms; per display p50 {lat['each_p50']:.1f} ms, "
+                    f"p99 {lat['each_p99']:.1f} ms"
+                )
         finally:
             server.stop()
     with tempfile.TemporaryDirectory() as tmp:
@@ -259,9 +269,10 @@ def main() -> None:
             print(f"idle connections held: {held:,}; server memory per connection: {per:.1f} KiB")
         finally:
             server.stop()
-    wall, _ = startup_time(100_000)
-    print(f"start-up with 100,000 events in the log: {wall:.2f} s (process start to listening)")
+    for per_day, what in ((3_000, "over 34 days of 3,000"), (100_000, "all in one day")):
+        wall = startup_time(100_000, per_day=per_day)
+        print(f"start-up, 100,000 events in the log {what}: {wall:.2f} s (process start to listening)")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

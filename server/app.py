@@ -116,7 +116,8 @@ class Hub:
         self.by_role: dict[p.Role, set[Client]] = {role: set() for role in p.Role}
         self.counter_clients: dict[CounterNo, set[Client]] = collections.defaultdict(set)
         self.display_clients: dict[CounterNo, set[Client]] = collections.defaultdict(set)
-        self.ring: collections.deque[tuple[int, ev.Event, str]] = collections.deque(maxlen=RING_SIZE)
+        self.ring: collections.deque[tuple[int, ev.Event, str | None]] = collections.deque(maxlen=RING_SIZE)
+        """Recent committed events and their frames (made when first needed)."""
         self.replies: dict[tuple[str, str], dict[str, Any]] = {}
         self.in_flight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
         self.message: dict[str, str] | None = None
@@ -136,23 +137,22 @@ class Hub:
     # --- life cycle ---------------------------------------------------------------------
 
     def load(self) -> int:
-        """Rebuild both engines from the log. Returns the number of events replayed."""
+        """Rebuild both engines from the log. Returns the number of events replayed.
+
+        A service day starts from nothing (``DayOpened`` clears the tickets, the numbering
+        and the counters), so only the events since the last one are replayed: start-up
+        takes as long as today's log, however many days the log holds.
+        """
         live, committed = self._new_engine(), self._new_engine()
+        self.ring.clear()
+        start = self.store.last_seq_of("DayOpened")
         count = 0
-        last = 0
-        for stored in self.store.load():
+        for stored in self.store.load(after_seq=start - 1 if start else 0):
             live.apply(stored.event)
             committed.apply(stored.event)
-            last = stored.seq
+            self.ring.append((stored.seq, stored.event, None))
             count += 1
-            self.ring.append(
-                (
-                    stored.seq,
-                    stored.event,
-                    p.dumps(p.event_message(stored.seq, ev.event_to_dict(stored.event))),
-                )
-            )
-        self.live, self.committed, self.seq = live, committed, last
+        self.live, self.committed, self.seq = live, committed, self.store.last_seq()
         since = self.now() - REPLY_MEMORY
         self.replies = {(client, rid): reply for client, rid, reply in self.store.replies_since(since)}
         statuses = self.store.device_statuses()
@@ -357,7 +357,9 @@ class Hub:
         if not self.ring or self.ring[0][0] > resume_from + 1:
             return None
         return [
-            frame for seq, event, frame in self.ring if seq > resume_from and self._may_see(client, event)
+            frame if frame is not None else _frame(seq, event)
+            for seq, event, frame in self.ring
+            if seq > resume_from and self._may_see(client, event)
         ]
 
     def _snapshot(self, client: Client) -> dict[str, Any]:
@@ -655,7 +657,7 @@ class Hub:
         for event, seq in zip(events, seqs, strict=True):
             self.committed.apply(event)
             self.seq = seq
-            frame = p.dumps(p.event_message(seq, ev.event_to_dict(event)))
+            frame = _frame(seq, event)
             self.ring.append((seq, event, frame))
             targets = self._audience(event)
             if targets:
@@ -748,6 +750,10 @@ class Hub:
             "ms": round((time.perf_counter() - started) * 1000, 2),
         }
         log.info(json.dumps(line, ensure_ascii=False))
+
+
+def _frame(seq: int, event: ev.Event) -> str:
+    return p.dumps(p.event_message(seq, ev.event_to_dict(event)))
 
 
 _COUNTER_ACTIONS: dict[str, Any] = {

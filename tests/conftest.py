@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import pg
+from tests.hardware.conftest import READY, PtyPrinter
 from tests.server.harness import Home, ServerProcess, make_home
 
 
@@ -21,6 +22,14 @@ from tests.server.harness import Home, ServerProcess, make_home
 def home(tmp_path: Path) -> Home:
     """A fresh copy of the reference center (open around the clock, demo passwords)."""
     return make_home(tmp_path / "center")
+
+
+@pytest.fixture
+def printer() -> Iterator[PtyPrinter]:
+    """A thermal printer at the far end of a pty pair, answering status queries as ready."""
+    pty = PtyPrinter(READY)
+    yield pty
+    pty.close()
 
 
 @pytest.fixture

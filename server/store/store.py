@@ -232,6 +232,22 @@ class EventStore:
             except SQLAlchemyError as exc:
                 raise StoreError(f"reading the head of the log failed: {exc}") from exc
 
+    def last_seq_of(self, event_type: str) -> int | None:
+        """The seq of the newest event of ``event_type`` (e.g. ``"DayOpened"``), or None.
+
+        Walks the log backwards by seq, so finding a recent event is quick however
+        long the log has grown.
+        """
+        query = (
+            select(_events.c.seq).where(_events.c.type == event_type).order_by(_events.c.seq.desc()).limit(1)
+        )
+        try:
+            with self._engine.connect() as conn:
+                seq: int | None = conn.execute(query).scalar()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"looking up the last {event_type} failed: {exc}") from exc
+        return seq
+
     def load(self, after_seq: int = 0, *, batch: int = 5000) -> Iterator[StoredEvent]:
         """Yield the events after ``after_seq`` in seq order, reading ``batch`` rows at a time.
 

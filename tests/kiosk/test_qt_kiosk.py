@@ -23,13 +23,6 @@ FAST = Timings(tap_guard=0.05, ticket_tap_guard=0.3, offline_grace=0.5, printer_
 
 
 @pytest.fixture
-def printer() -> Iterator[PtyPrinter]:
-    pty = PtyPrinter(READY)
-    yield pty
-    pty.close()
-
-
-@pytest.fixture
 def kiosk(qtbot: Any, home: Home, server: ServerProcess, printer: PtyPrinter) -> Iterator[KioskApp]:
     config = DeviceConfig(
         role="kiosk",

@@ -79,6 +79,8 @@ class ServerProcess:
     proc: subprocess.Popen[str] | None = None
     url: str = ""
     extra_args: list[str] = field(default_factory=list)
+    banner: str = ""
+    """The server's "listening on ..." line."""
     log_path: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +112,7 @@ class ServerProcess:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
             found = re.search(r"listening on (wss?://[\d.]+:(\d+))", line)
             if found:
+                self.banner = line.strip()
                 self.url = found.group(1)
                 self.port = int(found.group(2))
                 return self

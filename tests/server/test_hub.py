@@ -340,3 +340,52 @@ def test_audit_names_the_first_broken_link(home: Home) -> None:
     report = json.loads(audit.stdout)
     assert report["first_bad_seq"] == 4
     assert "4" in audit.stderr
+
+
+def test_start_up_replays_only_the_current_day(home: Home) -> None:
+    """Yesterday's events stay in the log (and in the audit), but start-up replays from
+    today's DayOpened: the state is today's, and a client from yesterday gets a snapshot."""
+    from datetime import datetime, timedelta
+
+    from server.queue import events as ev
+    from server.store import Commit, EventStore
+
+    store = EventStore(home.db_url)
+    store.migrate()
+    now = datetime.now().astimezone()
+    yesterday = now - timedelta(days=1)
+    old = [ev.DayOpened(day=yesterday.date(), at=yesterday)]
+    old += [
+        ev.TicketIssued(
+            ticket=f"{yesterday:%Y%m%d}-A{n:03d}",
+            number=f"A{n:03d}",
+            service="DIN-ID",
+            agency="DIN",
+            at=yesterday,
+        )
+        for n in range(1, 201)
+    ]
+    old.append(ev.DayClosed(at=yesterday, unserved=tuple(e.ticket for e in old[1:])))
+    store.append([Commit(events=old)])
+    store.close()
+    proc = ServerProcess(home).start()
+    try:
+        # The log's last day is yesterday's: that is what is replayed; then today opens.
+        assert "202 events replayed" in proc.banner, proc.banner
+        k = kiosk(proc)
+        assert k.request("issue", service="DIN-ID")["result"]["ticket"]["number"] == "A001"
+        boss = supervisor(proc)
+        assert [t["number"] for t in boss.seen[0]["snapshot"]["tickets"]] == ["A001"]
+    finally:
+        proc.stop()
+    proc = ServerProcess(home).start()
+    try:
+        assert "2 events replayed" in proc.banner, proc.banner  # today's DayOpened and A001
+        stale = WsClient(proc.url)
+        welcome = stale.hello(
+            role="display", device="lobby", token=home.token("display", "lobby"), resume_from=5
+        )
+        assert welcome["resumed"] is False
+        assert welcome["snapshot"] is not None
+    finally:
+        proc.stop()
