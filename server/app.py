@@ -47,6 +47,10 @@ from .store import Commit, EventStore, StoreError
 
 log = logging.getLogger("novbe.server")
 
+HALL_MESSAGE = "hall"
+"""The displays' scrolling line is kept in the device-status table under this name, so that
+it survives a restart without a table of its own."""
+
 RING_SIZE = 20_000
 """Recent committed events kept in memory for clients that resume."""
 
@@ -121,6 +125,8 @@ class Hub:
         self.replies: dict[tuple[str, str], dict[str, Any]] = {}
         self.in_flight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
         self.message: dict[str, str] | None = None
+        self.devices: dict[str, tuple[str, dict[str, Any], datetime]] = {}
+        """Each device component's last health report: name -> (role, status, at)."""
         self.stats = Stats()
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
@@ -155,10 +161,10 @@ class Hub:
         self.live, self.committed, self.seq = live, committed, self.store.last_seq()
         since = self.now() - REPLY_MEMORY
         self.replies = {(client, rid): reply for client, rid, reply in self.store.replies_since(since)}
-        statuses = self.store.device_statuses()
-        if "hall" in statuses:
-            text = statuses["hall"][1].get("text")
-            self.message = text if isinstance(text, dict) else None
+        self.devices = self.store.device_statuses()
+        hall = self.devices.pop(HALL_MESSAGE, None)
+        text = hall[1].get("text") if hall else None
+        self.message = text if isinstance(text, dict) else None
         return count
 
     def _new_engine(self) -> QueueEngine:
@@ -374,8 +380,7 @@ class Hub:
         if client.role is p.Role.SUPERVISOR:
             snap["devices"] = {
                 name: {"role": role, "status": status, "at": at.isoformat()}
-                for name, (role, status, at) in self.store.device_statuses().items()
-                if name != "hall"
+                for name, (role, status, at) in self.devices.items()
             }
         return snap
 
@@ -478,7 +483,7 @@ class Hub:
         if isinstance(msg, p.SetMessage):
             self.message = {str(k): v for k, v in msg.text.items()} if msg.text else None
             await asyncio.to_thread(
-                self.store.record_device_status, "hall", "message", {"text": self.message}, at
+                self.store.record_device_status, HALL_MESSAGE, "message", {"text": self.message}, at
             )
             frame = p.dumps({"type": "message", "text": self.message})
             broadcast(self._conns(self.by_role[p.Role.DISPLAY] | self.by_role[p.Role.SUPERVISOR]), frame)
@@ -578,8 +583,9 @@ class Hub:
     async def _report_health(self, client: Client, msg: p.ReportHealth, at: datetime) -> dict[str, Any]:
         status = {"component": msg.component, "status": msg.status, "detail": msg.detail}
         name = f"{client.identity}/{msg.component}"
-        previous = self.store.device_statuses().get(name)
+        previous = self.devices.get(name)
         await asyncio.to_thread(self.store.record_device_status, name, str(client.role), status, at)
+        self.devices[name] = (str(client.role), status, at)
         notice = {
             "type": "device_status",
             "device": name,

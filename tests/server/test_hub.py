@@ -389,3 +389,19 @@ def test_start_up_replays_only_the_current_day(home: Home) -> None:
         assert welcome["snapshot"] is not None
     finally:
         proc.stop()
+
+
+def test_hall_message_survives_a_restart(home: Home) -> None:
+    """The supervisor's scrolling line is still there after the server restarts."""
+    proc = ServerProcess(home).start()
+    text = {"az": "Xoş gəlmisiniz", "ru": "Добро пожаловать", "en": "Welcome"}
+    try:
+        assert supervisor(proc).request("set_message", text=text)["type"] == "reply"
+    finally:
+        proc.stop()
+    proc = ServerProcess(home).start()
+    try:
+        assert display(proc).seen[0]["snapshot"]["message"] == text
+        assert "hall" not in supervisor(proc).seen[0]["snapshot"]["devices"]
+    finally:
+        proc.stop()
