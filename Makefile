@@ -36,7 +36,7 @@ system-deps:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy server wire hardware kiosk counter display
+	$(VENV)/bin/mypy server wire hardware kiosk counter display bench
 	$(VENV)/bin/lint-imports
 
 test: install system-deps lint

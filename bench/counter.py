@@ -39,7 +39,8 @@ GOAL_MS = 100.0
 
 def _peak_per_second() -> float:
     workload = json.loads(REFERENCE.read_text(encoding="utf-8"))["workload"]
-    return float(workload["tickets_per_day"]) * max(workload["hourly_arrival_share"].values()) / 3600
+    shares: dict[str, float] = workload["hourly_arrival_share"]
+    return float(workload["tickets_per_day"]) * max(shares.values()) / 3600
 
 
 class Hall:
@@ -181,7 +182,8 @@ def _bench_window(server: ServerProcess, samples: int) -> list[float]:
     from counter.connection import connect_qt, qt_poster
     from counter.qt_counter import FONT_FAMILY, QtCounterWindow
 
-    app = QApplication([])
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
     app.setFont(QFont(FONT_FAMILY, 11))
     holder = QWidget()
     post, _bridge = qt_poster(holder)

@@ -11,12 +11,13 @@ import itertools
 import json
 import random
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 from server.queue import (
     CallNext,
     CloseDay,
+    Command,
     CounterDef,
     Event,
     FinishService,
@@ -29,8 +30,9 @@ from server.queue import (
     ServiceDef,
     StartService,
 )
+from server.reference import reference_center
 
-REFERENCE = Path("/work/shared/reference/center-baku1.json")
+REFERENCE = reference_center()
 BAKU = timezone(timedelta(hours=4))
 TICKETS_PER_DAY = 3000
 BACKLOG = 30
@@ -59,7 +61,13 @@ def reference_hall() -> tuple[Hall, dict[str, float]]:
     return Hall(services=services, counters=counters), shares
 
 
-def life_cycles(hall: Hall, shares: dict[str, float], cycles: int) -> tuple[float, float, list[Event]]:
+def life_cycles(
+    hall: Hall,
+    shares: dict[str, float],
+    cycles: int,
+    *,
+    make_engine: Callable[[Hall], QueueEngine] = QueueEngine,
+) -> tuple[float, float, list[Event]]:
     """Run ``cycles`` life cycles; return the CPU and wall seconds spent in ``handle``, and the log."""
     rng = random.Random(1)
     codes = list(shares)
@@ -72,14 +80,14 @@ def life_cycles(hall: Hall, shares: dict[str, float], cycles: int) -> tuple[floa
         (code, Priority.ELDERLY if rng.random() < 0.05 else Priority.NONE, next(serving[code]))
         for code in rng.choices(codes, weights, k=cycles)
     ]
-    engine = QueueEngine(hall)
+    engine = make_engine(hall)
     log: list[Event] = []
     handle = engine.handle
     cpu = wall = 0.0
     day = date(2026, 11, 23)
     for start in range(0, cycles, TICKETS_PER_DAY):
         nine = datetime(day.year, day.month, day.day, 9, tzinfo=BAKU)
-        setup = [OpenDay(day=day, at=nine - timedelta(hours=1))]
+        setup: list[Command] = [OpenDay(day=day, at=nine - timedelta(hours=1))]
         setup += [OpenCounter(counter=no, at=nine, operator=f"op{no}") for no in hall.counters]
         setup += [
             IssueTicket(service=code, at=nine, priority=prio)
@@ -88,7 +96,7 @@ def life_cycles(hall: Hall, shares: dict[str, float], cycles: int) -> tuple[floa
         for command in setup:
             log += handle(command)
         batch = plan[start : start + TICKETS_PER_DAY]
-        commands = []
+        commands: list[Command] = []
         for i, (code, prio, counter) in enumerate(batch):
             now = nine + timedelta(seconds=8 * i)
             commands += [

@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 import time
+import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,12 @@ async def issue_rate(server: ServerProcess, home: Home, total: int, in_flight: i
     return total / elapsed, errors
 
 
+def _health_fanout(port: int) -> dict[str, float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
+        figures: dict[str, float] = json.loads(response.read())["fanout_ms"]
+        return figures
+
+
 async def call_latency(server: ServerProcess, home: Home, displays: int, calls: int) -> dict[str, float]:
     token = home.token("display", "lobby")
     conns = []
@@ -123,13 +130,14 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
         server.url, {"role": "kiosk", "device": "kiosk-1", "token": home.token("kiosk", "kiosk-1")}
     )
     counter = await _open(server.url, {"role": "counter", "device": "1", "token": home.token("counter", "1")})
+    run = f"{displays}-{time.monotonic_ns()}"  # request ids are remembered: never reuse one
     await counter.send(
-        json.dumps({"type": "login", "id": "login", "login": "op1", "password": DEMO_PASSWORD})
+        json.dumps({"type": "login", "id": f"login{run}", "login": "op1", "password": DEMO_PASSWORD})
     )
-    assert (await _reply(counter, "login"))["type"] == "reply"
+    assert (await _reply(counter, f"login{run}"))["type"] == "reply"
     for i in range(calls):
-        await kiosk.send(json.dumps({"type": "issue", "id": f"i{i}", "service": "DIN-ID"}))
-        await _reply(kiosk, f"i{i}")
+        await kiosk.send(json.dumps({"type": "issue", "id": f"i{run}-{i}", "service": "DIN-ID"}))
+        await _reply(kiosk, f"i{run}-{i}")
 
     received: dict[str, list[float]] = {}
     complete: dict[str, asyncio.Event] = {}
@@ -151,8 +159,8 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
     each: list[float] = []
     for i in range(calls):
         sent = time.perf_counter()
-        await counter.send(json.dumps({"type": "call_next", "id": f"c{i}"}))
-        reply = await _reply(counter, f"c{i}")
+        await counter.send(json.dumps({"type": "call_next", "id": f"c{run}-{i}"}))
+        reply = await _reply(counter, f"c{run}-{i}")
         ticket = reply["result"]["ticket"]["id"]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(complete.setdefault(ticket, asyncio.Event()).wait(), 10)
@@ -160,11 +168,12 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
         each += [(t - sent) * 1000 for t in times]
         all_have.append((max(times) - sent) * 1000 if len(times) == displays else float("inf"))
         for step in ("start", "finish"):
-            await counter.send(json.dumps({"type": step, "id": f"{step}{i}"}))
-            await _reply(counter, f"{step}{i}")
+            await counter.send(json.dumps({"type": step, "id": f"{step}{run}-{i}"}))
+            await _reply(counter, f"{step}{run}-{i}")
         await asyncio.sleep(0.05)
     for task in watchers:
         task.cancel()
+    fanout = await asyncio.to_thread(_health_fanout, server.port)
     await asyncio.gather(
         *(ws.close() for ws in conns), kiosk.close(), counter.close(), return_exceptions=True
     )
@@ -173,6 +182,8 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
         "all_p99": _pct(all_have, 99),
         "each_p50": _pct(each, 50),
         "each_p99": _pct(each, 99),
+        "server_p50": fanout.get("p50", 0.0),
+        "server_p99": fanout.get("p99", 0.0),
     }
 
 
@@ -257,7 +268,8 @@ def main() -> None:
                 print(
                     f"call -> all {displays:,} displays have it: p50 {lat['all_p50']:.1f} ms, "
                     f"p99 {lat['all_p99']:.1f} ms; per display p50 {lat['each_p50']:.1f} ms, "
-                    f"p99 {lat['each_p99']:.1f} ms"
+                    f"p99 {lat['each_p99']:.1f} ms; the server's own fan-out p50 {lat['server_p50']:.1f} ms, "
+                    f"p99 {lat['server_p99']:.1f} ms"
                 )
         finally:
             server.stop()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 
 import bench.engine as engine_bench
 from server.queue import QueueEngine
 from server.queue.estimate import PoolEstimator
+from server.reference import reference_center
 from server.simulate.run import center_setup, read_center, run_days
 
-REFERENCE = Path("/work/shared/reference/center-baku1.json")
+REFERENCE = reference_center()
 SEEDS = range(1, 8)
 
 
@@ -44,11 +44,8 @@ def main() -> None:
         f"{statistics.median(commands) / p50:,.0f} commands/s"
     )
     hall, shares = engine_bench.reference_hall()
-    original = engine_bench.QueueEngine
-    engine_bench.QueueEngine = lambda h: QueueEngine(h, estimator=PoolEstimator())  # type: ignore[assignment,misc]
-    try:
-        # The first figure life_cycles returns is the seconds spent in handle (CPU).
-        elapsed = engine_bench.life_cycles(hall, shares, engine_bench.CYCLES)[0]
-    finally:
-        engine_bench.QueueEngine = original  # type: ignore[misc]
+    # The first figure life_cycles returns is the seconds spent in handle (CPU).
+    elapsed = engine_bench.life_cycles(
+        hall, shares, engine_bench.CYCLES, make_engine=lambda h: QueueEngine(h, estimator=PoolEstimator())
+    )[0]
     print(f"   engine life cycles with the pool estimator: {engine_bench.CYCLES / elapsed:,.0f}/s")

@@ -95,6 +95,18 @@ class Stats:
     started: float = field(default_factory=time.monotonic)
     requests: int = 0
     errors: int = 0
+    fanout_ms: collections.deque[float] = field(default_factory=lambda: collections.deque(maxlen=1000))
+    """How long handing each of the last 1,000 events to its audience's sockets took."""
+
+    def fanout(self) -> dict[str, float]:
+        ordered = sorted(self.fanout_ms)
+        if not ordered:
+            return {"n": 0}
+
+        def pick(q: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+        return {"n": len(ordered), "p50": pick(0.5), "p99": pick(0.99), "max": round(ordered[-1], 2)}
 
 
 class Hub:
@@ -206,6 +218,9 @@ class Hub:
                 "day": self.committed.day.isoformat() if self.committed.day else None,
                 "open": self.committed.is_open,
                 "connections": len(self.clients),
+                "requests": self.stats.requests,
+                "errors": self.stats.errors,
+                "fanout_ms": self.stats.fanout(),
                 "uptime_s": round(time.monotonic() - self.stats.started, 1),
             }
         ).encode()
@@ -665,9 +680,11 @@ class Hub:
             self.seq = seq
             frame = _frame(seq, event)
             self.ring.append((seq, event, frame))
+            started = time.perf_counter()
             targets = self._audience(event)
             if targets:
                 broadcast(self._conns(targets), frame)
+                self.stats.fanout_ms.append((time.perf_counter() - started) * 1000)
 
     @staticmethod
     def _conns(clients: set[Client]) -> list[ServerConnection]:

@@ -28,21 +28,7 @@ from typing import Any
 
 from wire.device import dump_device, load_device
 
-REFERENCE_NAMES = ("center-baku1.json",)
 KIOSK, COUNTERS, DISPLAY = "kiosk-1", (1, 2), "lobby"
-
-
-def find_reference() -> Path | None:
-    """The reference center: $NOVBE_REFERENCE, or ../shared/reference beside the checkout."""
-    env = os.environ.get("NOVBE_REFERENCE")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parents[1]
-    for base in (here.parent / "shared" / "reference", here / "shared" / "reference"):
-        for name in REFERENCE_NAMES:
-            if (base / name).exists():
-                return base / name
-    return None
 
 
 def free_port() -> int:
@@ -69,11 +55,11 @@ def prepare(home: Path, port: int) -> DemoHall:
     """Create the reference center in ``home`` (once) and device files pointing at ``port``."""
     from .center import init_center
     from .cli import open_around_the_clock
+    from .reference import reference_center
     from .store import EventStore
 
     if not (home / "center.toml").exists():
-        reference = find_reference()
-        result = init_center(home, reference=reference, demo=True)
+        result = init_center(home, reference=reference_center(), demo=True)
         open_around_the_clock(result.center_path)
         store = EventStore(f"sqlite:///{(home / 'novbe.db').resolve()}")
         store.migrate()

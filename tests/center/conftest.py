@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from server.center import ConfigError, format_center_data, load_center
+from server.reference import reference_center
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "center-example.toml"
-REFERENCE = Path("/work/shared/reference/center-baku1.json")
+REFERENCE = reference_center()
 if not REFERENCE.exists():
     REFERENCE = ROOT / "shared" / "reference" / "center-baku1.json"
 

@@ -26,9 +26,10 @@ from websockets.sync.client import ClientConnection, connect
 
 from server.center import init_center
 from server.cli import open_around_the_clock
+from server.reference import reference_center
 from wire.device import load_device
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "center-baku1.json"
+REFERENCE = reference_center()
 DEMO_PASSWORD = "novbe-demo"
 TIMEOUT = 10.0 * float(os.environ.get("NOVBE_TEST_TIME_SCALE", "1"))
 

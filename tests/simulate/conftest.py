@@ -10,12 +10,13 @@ import pytest
 from server.center import Center
 from server.queue import QueueEngine
 from server.queue.estimate import PoolEstimator
+from server.reference import reference_center
 from server.simulate.day import TicketOutcome
 from server.simulate.run import read_center
 from server.simulate.theory import pooled_hall, run_pooled
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = Path("/work/shared/reference/center-baku1.json")
+REFERENCE = reference_center()
 if not REFERENCE.exists():
     REFERENCE = ROOT / "shared" / "reference" / "center-baku1.json"
 
