@@ -13,13 +13,14 @@ figures include the clients' own cost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import multiprocessing
 import os
 import tempfile
 import time
 import urllib.request
 from datetime import datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -116,16 +117,49 @@ def _health_fanout(port: int) -> dict[str, float]:
         return figures
 
 
-async def call_latency(server: ServerProcess, home: Home, displays: int, calls: int) -> dict[str, float]:
-    token = home.token("display", "lobby")
-    conns = []
-    for start in range(0, displays, 100):
+def _screens(url: str, token: str, count: int, pipe: Connection) -> None:
+    """The hall's displays, in a process of their own (as on their own machines): connect
+    ``count`` of them, then note when each receives each call, until told to stop."""
+    asyncio.run(_screens_main(url, token, count, pipe))
+
+
+async def _screens_main(url: str, token: str, count: int, pipe: Connection) -> None:
+    conns: list[ClientConnection] = []
+    for start in range(0, count, 100):
         conns += await asyncio.gather(
             *(
-                _open(server.url, {"role": "display", "device": "lobby", "token": token})
-                for _ in range(start, min(displays, start + 100))
+                _open(url, {"role": "display", "device": "lobby", "token": token})
+                for _ in range(start, min(count, start + 100))
             )
         )
+    received: dict[str, list[float]] = {}
+
+    async def watch(ws: ClientConnection) -> None:
+        # A substring test, not a JSON parse: the displays' own work stays out of the figure.
+        async for raw in ws:
+            if isinstance(raw, str) and '"TicketCalled"' in raw:
+                start = raw.index('"ticket":"') + 10
+                received.setdefault(raw[start : raw.index('"', start)], []).append(time.perf_counter())
+
+    watchers = [asyncio.create_task(watch(ws)) for ws in conns]
+    pipe.send("ready")
+    await asyncio.to_thread(pipe.recv)
+    for task in watchers:
+        task.cancel()
+    await asyncio.gather(*(ws.close() for ws in conns), return_exceptions=True)
+    pipe.send(received)
+
+
+async def call_latency(server: ServerProcess, home: Home, displays: int, calls: int) -> dict[str, float]:
+    """A counter calls ``calls`` times; ``displays`` display connections in another process
+    note when each call reaches them. ``perf_counter`` is the system's monotonic clock, the
+    same in both processes."""
+    here, there = multiprocessing.get_context("spawn").Pipe()
+    screens = multiprocessing.get_context("spawn").Process(
+        target=_screens, args=(server.url, home.token("display", "lobby"), displays, there)
+    )
+    screens.start()
+    assert await asyncio.to_thread(here.recv) == "ready"
     kiosk = await _open(
         server.url, {"role": "kiosk", "device": "kiosk-1", "token": home.token("kiosk", "kiosk-1")}
     )
@@ -138,45 +172,26 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
     for i in range(calls):
         await kiosk.send(json.dumps({"type": "issue", "id": f"i{run}-{i}", "service": "DIN-ID"}))
         await _reply(kiosk, f"i{run}-{i}")
-
-    received: dict[str, list[float]] = {}
-    complete: dict[str, asyncio.Event] = {}
-
-    async def watch(ws: ClientConnection) -> None:
-        # Keep the clients' own work small: they share the two cores with the server, and
-        # a JSON parse per message per client would be measured as server latency.
-        async for raw in ws:
-            if isinstance(raw, str) and '"TicketCalled"' in raw:
-                start = raw.index('"ticket":"') + 10
-                ticket = raw[start : raw.index('"', start)]
-                times = received.setdefault(ticket, [])
-                times.append(time.perf_counter())
-                if len(times) == displays:
-                    complete.setdefault(ticket, asyncio.Event()).set()
-
-    watchers = [asyncio.create_task(watch(ws)) for ws in conns]
-    all_have: list[float] = []
-    each: list[float] = []
+    sent: dict[str, float] = {}
     for i in range(calls):
-        sent = time.perf_counter()
+        started = time.perf_counter()
         await counter.send(json.dumps({"type": "call_next", "id": f"c{run}-{i}"}))
         reply = await _reply(counter, f"c{run}-{i}")
-        ticket = reply["result"]["ticket"]["id"]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(complete.setdefault(ticket, asyncio.Event()).wait(), 10)
-        times = received.get(ticket, [])
-        each += [(t - sent) * 1000 for t in times]
-        all_have.append((max(times) - sent) * 1000 if len(times) == displays else float("inf"))
+        sent[reply["result"]["ticket"]["id"]] = started
+        await asyncio.sleep(0.25)  # let every display have it before the next call
         for step in ("start", "finish"):
             await counter.send(json.dumps({"type": step, "id": f"{step}{run}-{i}"}))
             await _reply(counter, f"{step}{run}-{i}")
-        await asyncio.sleep(0.05)
-    for task in watchers:
-        task.cancel()
+    here.send("done")
+    received: dict[str, list[float]] = await asyncio.to_thread(here.recv)
+    screens.join(30)
     fanout = await asyncio.to_thread(_health_fanout, server.port)
-    await asyncio.gather(
-        *(ws.close() for ws in conns), kiosk.close(), counter.close(), return_exceptions=True
-    )
+    await asyncio.gather(kiosk.close(), counter.close(), return_exceptions=True)
+    all_have, each = [], []
+    for ticket, at in sent.items():
+        times = received.get(ticket, [])
+        each += [(t - at) * 1000 for t in times]
+        all_have.append((max(times) - at) * 1000 if len(times) == displays else float("inf"))
     return {
         "all_p50": _pct(all_have, 50),
         "all_p99": _pct(all_have, 99),
