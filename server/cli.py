@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, default=8765)
     server.add_argument("--cert", type=Path, help="TLS certificate (PEM); serves wss:// when given")
     server.add_argument("--key", type=Path, help="TLS private key (PEM)")
+    server.add_argument("--ping-interval", type=float, default=20.0, help="seconds between keep-alive pings")
     server.add_argument("--log-level", default="INFO")
 
     audit = sub.add_parser("audit", help="check the event log")
@@ -139,7 +140,9 @@ def _server(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"novbe server: cannot open the database: {exc}", file=sys.stderr)
         return 3
-    options = ServerOptions(host=args.host, port=args.port, certfile=args.cert, keyfile=args.key)
+    options = ServerOptions(
+        host=args.host, port=args.port, certfile=args.cert, keyfile=args.key, ping_interval=args.ping_interval
+    )
     asyncio.run(serve_hall(center, store, options))
     return 0
 

@@ -31,6 +31,9 @@ class ServerOptions:
     port: int = 8765
     certfile: Path | None = None
     keyfile: Path | None = None
+    ping_interval: float = 20.0
+    """Seconds between pings; a connection that doesn't answer one within as long again
+    is closed, so that dead devices don't pile up."""
 
 
 class JsonLines(logging.Formatter):
@@ -88,8 +91,10 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
         process_request=hub.process_request,
         compression=None,
         max_size=MAX_FRAME,
-        ping_interval=20,
-        ping_timeout=20,
+        ping_interval=options.ping_interval,
+        ping_timeout=options.ping_interval,
+        # A peer that stopped answering won't answer the closing handshake either.
+        close_timeout=min(5.0, options.ping_interval),
         ssl=context,
         logger=logging.getLogger("novbe.websockets"),
     ) as server:

@@ -405,3 +405,52 @@ def test_hall_message_survives_a_restart(home: Home) -> None:
         assert "hall" not in supervisor(proc).seen[0]["snapshot"]["devices"]
     finally:
         proc.stop()
+
+
+def test_dead_connections_do_not_pile_up(home: Home) -> None:
+    """A device that stops answering (its machine froze, its cable was pulled) is dropped
+    after one unanswered ping, and /health no longer counts it."""
+    import base64
+    import os
+    import socket
+    import time
+
+    proc = ServerProcess(home, extra_args=["--ping-interval", "0.5"]).start()
+    try:
+        raw = socket.create_connection(("127.0.0.1", proc.port), timeout=5)
+        key = base64.b64encode(os.urandom(16)).decode()
+        raw.sendall(
+            (
+                f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        assert b"101" in raw.recv(4096).split(b"\r\n", 1)[0]
+        hello = json.dumps(
+            {"type": "hello", "role": "kiosk", "device": "kiosk-1", "token": home.token("kiosk", "kiosk-1")}
+        ).encode()
+        mask = os.urandom(4)
+        raw.sendall(
+            bytes([0x81, 0x80 | 126])
+            + len(hello).to_bytes(2, "big")
+            + mask
+            + bytes(b ^ mask[i % 4] for i, b in enumerate(hello))
+        )
+
+        def connections() -> int:
+            with urllib.request.urlopen(f"http://127.0.0.1:{proc.port}/health", timeout=5) as response:
+                count: int = json.loads(response.read())["connections"]
+                return count
+
+        deadline = time.monotonic() + 5
+        while connections() != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert connections() == 1
+        # From now on the "device" reads nothing and answers no ping.
+        deadline = time.monotonic() + 10
+        while connections() != 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert connections() == 0
+        raw.close()
+    finally:
+        proc.stop()
