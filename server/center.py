@@ -1177,7 +1177,7 @@ def init_center(
         *(
             {
                 "login": f"op{n}",
-                "full_name": f"Operator, counter {n}",
+                "full_name": f"Operator {n}",
                 "password_hash": hashes[f"op{n}"],
                 "counters": [n],
             }
