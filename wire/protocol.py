@@ -9,6 +9,7 @@ Client messages are validated with pydantic; a message that doesn't fit gets an
 from __future__ import annotations
 
 import json
+import typing
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -188,33 +189,11 @@ ClientMessage = Annotated[
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
 CLIENT_TYPES: frozenset[str] = frozenset(
-    {
-        "hello",
-        "issue",
-        "login",
-        "logout",
-        "call_next",
-        "recall",
-        "start",
-        "finish",
-        "no_show",
-        "park",
-        "pause",
-        "resume",
-        "call_ticket",
-        "transfer",
-        "open_counter",
-        "close_counter",
-        "pause_counter",
-        "resume_counter",
-        "open_day",
-        "close_day",
-        "cancel",
-        "set_message",
-        "report_health",
-        "sync",
-    }
+    kind
+    for model in typing.get_args(typing.get_args(ClientMessage)[0])
+    for kind in typing.get_args(model.model_fields["type"].annotation)
 )
+"""Every ``type`` a client may send, read off the schemas above."""
 
 ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.KIOSK: frozenset({"issue", "report_health", "sync"}),
