@@ -295,7 +295,7 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await old.ws.close(4000, "replaced by a new connection")
         self._register(client)
-        await self._welcome(client, hello.id, hello.resume_from)
+        self._welcome(client, hello.id, hello.resume_from)
         return client
 
     async def _authenticate(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
@@ -342,7 +342,7 @@ class Hub:
             for number in client.counters if client.counters is not None else self.hall.counters:
                 self.display_clients[number].discard(client)
 
-    async def _welcome(self, client: Client, rid: str | None, resume_from: int | None) -> None:
+    def _welcome(self, client: Client, rid: str | None, resume_from: int | None) -> None:
         """Send ``welcome``: a snapshot, or the events missed since ``resume_from``.
 
         Runs without an ``await`` between reading the committed state and the client
@@ -364,9 +364,10 @@ class Hub:
         frames = [p.dumps(welcome)]
         if replay is not None:
             frames.extend(replay)
-        with contextlib.suppress(ConnectionClosed):
-            for frame in frames:
-                await client.ws.send(frame)
+        # Written in one go, without yielding to the event loop: a live event published
+        # meanwhile would otherwise reach this client between the replayed ones.
+        for frame in frames:
+            broadcast([client.ws], frame)
 
     def _missed(self, client: Client, resume_from: int | None) -> list[str] | None:
         """Frames of the events after ``resume_from`` this client may see, or None if it
@@ -410,7 +411,7 @@ class Hub:
         key = (client.identity, rid)
         if kind == "sync":
             assert isinstance(msg, p.Sync)
-            await self._welcome(client, rid, msg.resume_from)
+            self._welcome(client, rid, msg.resume_from)
             return "ok"
         known = await self._known_reply(key)
         if known is not None:
