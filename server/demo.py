@@ -117,7 +117,7 @@ def run_windows(hall: DemoHall, port: int) -> int:
     """Every app in its own window; the demo ends when any of them is closed."""
     procs = [start_server(hall, port)]
     apps = [
-        ["kiosk", "--device", str(hall.devices["kiosk"]), "--windowed", "--size", "608x1080"],
+        ["kiosk", "--device", str(hall.devices["kiosk"]), "--windowed", "--size", "540x960"],
         *[["counter", "--device", str(hall.devices[f"counter-{n}"]), "--windowed"] for n in COUNTERS],
         ["display", "--device", str(hall.devices["display"]), "--windowed", "--size", "1280x720"],
     ]
