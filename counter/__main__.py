@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from wire import cli
 from wire.device import DeviceConfigError, load_device
 
 
@@ -14,6 +15,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="novbe counter", description="The operator's counter app.")
     parser.add_argument("--device", type=Path, required=True, help="the counter's device file")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument("--position", type=cli.position, help="window position X,Y (with --windowed)")
     parser.add_argument(
         "--lang", choices=("az", "ru", "en"), help="starting language (default: the device's)"
     )
@@ -43,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setFont(QFont(FONT_FAMILY, 11))
     counter = CounterApp(device, app, lang=args.lang)
     counter.start(fullscreen=False if args.windowed else None)
+    if args.position:
+        counter.window.move(*args.position)
     try:
         return app.exec()
     finally:

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import signal
 import sys
 from pathlib import Path
 
+from wire import cli
 from wire.device import DeviceConfigError, load_device
-
-
-def _size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d{3,5})x(\d{3,5})", text)
-    if m is None:
-        raise argparse.ArgumentTypeError(f'a size is WIDTHxHEIGHT, like 1920x1080, not "{text}"')
-    return int(m.group(1)), int(m.group(2))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +18,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--device", type=Path, required=True, help="the display's device file")
     parser.add_argument("--windowed", action="store_true", help="a window instead of the full screen")
-    parser.add_argument("--size", type=_size, help="window size WIDTHxHEIGHT (implies --windowed)")
+    parser.add_argument("--size", type=cli.size, help="window size WIDTHxHEIGHT (implies --windowed)")
+    parser.add_argument("--position", type=cli.position, help="window position X,Y (with --windowed)")
     parser.add_argument("--server", help="server URL, instead of the device file's server_url")
     parser.add_argument("--silent", action="store_true", help="show the calls without sound")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -67,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
     else:
         window.showFullScreen()
+    if args.position and not window.isFullScreen():
+        window.move(*args.position)
     display.start()
 
     # Qt's loop does not run Python's signal handlers; a short timer lets SIGTERM/Ctrl+C through.

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from wire import cli
+
 STARTED = time.perf_counter()
 
 
@@ -30,20 +32,16 @@ def _cache_escpos_profiles() -> None:
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
 
 
-def _size(text: str) -> tuple[int, int]:
-    width, sep, height = text.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit():
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1080x1920, got {text!r}")
-    return int(width), int(height)
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="novbe kiosk", description="The touchscreen ticket kiosk.")
     parser.add_argument("--device", required=True, help="the kiosk's device file (devices/kiosk-CODE.toml)")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument(
-        "--size", type=_size, help="window size WIDTHxHEIGHT (default: the screen's; 1080x1920 is portrait)"
+        "--size",
+        type=cli.size,
+        help="window size WIDTHxHEIGHT (default: the screen's; 1080x1920 is portrait)",
     )
+    parser.add_argument("--position", type=cli.position, help="window position X,Y (with --windowed)")
     parser.add_argument(
         "--quit-after-first-screen",
         action="store_true",
@@ -92,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
     kiosk.window.first_paint.connect(first_screen)
     kiosk.start(fullscreen=False if args.windowed else None)
+    if args.position:
+        kiosk.window.move(*args.position)
 
     try:
         return int(app.exec())

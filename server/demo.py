@@ -116,12 +116,44 @@ def _stop(procs: list[subprocess.Popen[str]]) -> None:
 def run_windows(hall: DemoHall, port: int) -> int:
     """Every app in its own window; the demo ends when any of them is closed."""
     procs = [start_server(hall, port)]
+    # Tiled for a 1920x1080 screen or larger: the kiosk on the left, the display beside it,
+    # the two counters over its lower part, where the newest call stays in sight (each is 1280x800).
     apps = [
-        ["kiosk", "--device", str(hall.devices["kiosk"]), "--windowed", "--size", "540x960"],
-        *[["counter", "--device", str(hall.devices[f"counter-{n}"]), "--windowed"] for n in COUNTERS],
-        ["display", "--device", str(hall.devices["display"]), "--windowed", "--size", "1280x720"],
+        [
+            "kiosk",
+            "--device",
+            str(hall.devices["kiosk"]),
+            "--windowed",
+            "--size",
+            "540x960",
+            "--position",
+            "0,0",
+        ],
+        [
+            "display",
+            "--device",
+            str(hall.devices["display"]),
+            "--windowed",
+            "--size",
+            "1280x720",
+            "--position",
+            "560,0",
+        ],
+        *[
+            [
+                "counter",
+                "--device",
+                str(hall.devices[f"counter-{n}"]),
+                "--windowed",
+                "--position",
+                f"{560 + 60 * i},{300 + 60 * i}",
+            ]
+            for i, n in enumerate(COUNTERS)
+        ],
     ]
     for app in apps:
+        if app[0] == "counter":
+            time.sleep(2.0)  # opened last, the operators' windows come up on top
         procs.append(subprocess.Popen([sys.executable, "-m", "server.cli", *app], text=True))
     print(f"novbe demo: {len(apps)} windows; operators log in as op1 / op2 with password novbe-demo.")
     print(
