@@ -87,18 +87,3 @@ def test_client_types_are_the_documented_ones() -> None:
         "report_health",
         "sync",
     }
-
-
-def test_window_arguments_of_the_apps() -> None:
-    """``--size`` and ``--position`` parse as the apps and the demo write them."""
-    import argparse
-
-    from wire import cli
-
-    assert cli.size("1920x1080") == (1920, 1080)
-    assert cli.position("560,-20") == (560, -20)
-    for bad in ("1920", "x1080", "19x20x30"):
-        with pytest.raises(argparse.ArgumentTypeError):
-            cli.size(bad)
-    with pytest.raises(argparse.ArgumentTypeError):
-        cli.position("560x20")
