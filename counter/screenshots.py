@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from server.reference import reference_center
 from wire.client import HallClient
 from wire.device import load_device
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "center-baku1.json"
+REFERENCE = reference_center()
 DEMO_PASSWORD = "novbe-demo"
 COUNTERS = {"az": 12, "ru": 13, "en": 14}
 """A counter per language (all of the Ministry of Internal Affairs in the reference center)."""

@@ -1,8 +1,8 @@
 """A welcome message made from a reference center file, without a server.
 
 The screenshots and the view-model tests show the kiosk as the server would feed it; this
-builds the ``welcome`` message's ``center`` and kiosk ``snapshot`` from the same
-reference JSON the server's ``novbe init --from`` converts (shape: server/views.py).
+builds the ``welcome`` message's ``center`` (with the server's own conversion and view)
+and a kiosk ``snapshot`` with made-up queue figures.
 """
 
 from __future__ import annotations
@@ -11,33 +11,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "center-baku1.json"
+from server.reference import reference_center
+
+REFERENCE = reference_center()
 
 
 def center_from_reference(data: dict[str, Any]) -> dict[str, Any]:
-    """The ``center`` part of a welcome for the reference center ``data``."""
-    agencies = data["agencies"]
-    return {
-        "code": data["center"]["code"],
-        "name": dict(data["center"]["name"]),
-        "languages": list(data["center"].get("languages", ["az", "ru", "en"])),
-        "zones": [{"code": z["code"], "name": dict(z["name"])} for z in data["zones"]],
-        "agencies": [
-            {"code": a["code"], "name": dict(a["name"]), "prefix": a["prefix"], "zone": a["zone"]}
-            for a in agencies
-        ],
-        "services": [
-            {
-                "code": s["code"],
-                "agency": a["code"],
-                "name": dict(s["name"]),
-                "prefix": a["prefix"],
-                "mean_service_min": s.get("mean_service_min"),
-            }
-            for a in agencies
-            for s in a["services"]
-        ],
-    }
+    """The ``center`` part of a welcome for the reference center ``data``, made by the
+    same conversion and view the server uses, so the sample can't drift from the wire."""
+    from server.center import center_from_reference as convert
+    from server.views import center_info
+
+    return center_info(convert(data))
 
 
 def queues_for(center: dict[str, Any], unavailable: dict[str, str] | None = None) -> dict[str, Any]:

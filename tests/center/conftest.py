@@ -17,8 +17,6 @@ from server.reference import reference_center
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "center-example.toml"
 REFERENCE = reference_center()
-if not REFERENCE.exists():
-    REFERENCE = ROOT / "shared" / "reference" / "center-baku1.json"
 
 
 @pytest.fixture(scope="session")

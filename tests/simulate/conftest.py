@@ -15,10 +15,7 @@ from server.simulate.day import TicketOutcome
 from server.simulate.run import read_center
 from server.simulate.theory import pooled_hall, run_pooled
 
-ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = reference_center()
-if not REFERENCE.exists():
-    REFERENCE = ROOT / "shared" / "reference" / "center-baku1.json"
 
 MEAN_SERVICE = 2.0
 """Minutes. The time scale is free in M/M/c; 2 min keeps a day under 999 tickets per prefix."""
