@@ -13,12 +13,14 @@ figures include the clients' own cost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -260,42 +262,39 @@ def startup_time(events: int, *, per_day: int) -> float:
         return wall
 
 
+@contextlib.contextmanager
+def _hall() -> Iterator[tuple[ServerProcess, Home]]:
+    """A fresh reference center and a server on it, for one measurement."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = make_home(Path(tmp))
+        server = ServerProcess(home).start()
+        try:
+            yield server, home
+        finally:
+            server.stop()
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        home = make_home(Path(tmp))
-        server = ServerProcess(home).start()
-        try:
-            total = int(2400 * SCALE)
-            for in_flight in (1, 16):
-                rate, errors = asyncio.run(issue_rate(server, home, total, in_flight))
-                print(
-                    f"issue rate, 4 kiosks, {in_flight} request(s) in flight each: {rate:,.0f} tickets/s "
-                    f"({total} tickets, {errors} refused)"
-                )
-        finally:
-            server.stop()
-    with tempfile.TemporaryDirectory() as tmp:
-        home = make_home(Path(tmp))
-        server = ServerProcess(home).start()
-        try:
-            for displays in (100, 1000):
-                lat = asyncio.run(call_latency(server, home, displays=displays, calls=int(60 * SCALE)))
-                print(
-                    f"call -> all {displays:,} displays have it: p50 {lat['all_p50']:.1f} ms, "
-                    f"p99 {lat['all_p99']:.1f} ms; per display p50 {lat['each_p50']:.1f} ms, "
-                    f"p99 {lat['each_p99']:.1f} ms; the server's own fan-out p50 {lat['server_p50']:.1f} ms, "
-                    f"p99 {lat['server_p99']:.1f} ms"
-                )
-        finally:
-            server.stop()
-    with tempfile.TemporaryDirectory() as tmp:
-        home = make_home(Path(tmp))
-        server = ServerProcess(home).start()
-        try:
-            held, per = asyncio.run(idle_memory(server, home, count=int(10_000 * SCALE)))
-            print(f"idle connections held: {held:,}; server memory per connection: {per:.1f} KiB")
-        finally:
-            server.stop()
+    with _hall() as (server, home):
+        total = int(2400 * SCALE)
+        for in_flight in (1, 16):
+            rate, errors = asyncio.run(issue_rate(server, home, total, in_flight))
+            print(
+                f"issue rate, 4 kiosks, {in_flight} request(s) in flight each: {rate:,.0f} tickets/s "
+                f"({total} tickets, {errors} refused)"
+            )
+    with _hall() as (server, home):
+        for displays in (100, 1000):
+            lat = asyncio.run(call_latency(server, home, displays=displays, calls=int(60 * SCALE)))
+            print(
+                f"call -> all {displays:,} displays have it: p50 {lat['all_p50']:.1f} ms, "
+                f"p99 {lat['all_p99']:.1f} ms; per display p50 {lat['each_p50']:.1f} ms, "
+                f"p99 {lat['each_p99']:.1f} ms; the server's own fan-out p50 {lat['server_p50']:.1f} ms, "
+                f"p99 {lat['server_p99']:.1f} ms"
+            )
+    with _hall() as (server, home):
+        held, per = asyncio.run(idle_memory(server, home, count=int(10_000 * SCALE)))
+        print(f"idle connections held: {held:,}; server memory per connection: {per:.1f} KiB")
     for per_day, what in ((3_000, "over 34 days of 3,000"), (100_000, "all in one day")):
         wall = startup_time(100_000, per_day=per_day)
         print(f"start-up, 100,000 events in the log {what}: {wall:.2f} s (process start to listening)")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from server.process import ServerProcess
 from server.reference import reference_center
 from wire.client import HallClient
 from wire.device import load_device
@@ -26,33 +26,6 @@ REFERENCE = reference_center()
 DEMO_PASSWORD = "novbe-demo"
 COUNTERS = {"az": 12, "ru": 13, "en": 14}
 """A counter per language (all of the Ministry of Internal Affairs in the reference center)."""
-
-
-def _start_server(home: Path) -> tuple[subprocess.Popen[str], str]:
-    args = [
-        sys.executable,
-        "-m",
-        "server.cli",
-        "server",
-        "--dir",
-        str(home),
-        "--port",
-        "0",
-        "--log-level",
-        "WARNING",
-    ]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        found = re.search(r"listening on (ws://\S+)", line)
-        if found:
-            return proc, found.group(1)
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise RuntimeError("the server did not start")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,12 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.reference.exists():
             init += ["--from", str(args.reference)]
         subprocess.run(init, check=True, stdout=subprocess.DEVNULL)
-        proc, url = _start_server(home)
+        server = ServerProcess(home).start()
         try:
-            _shoot(home, url, args.out)
+            _shoot(home, server.url, args.out)
         finally:
-            proc.terminate()
-            proc.wait(10)
+            server.stop()
     return 0
 
 

@@ -28,6 +28,8 @@ from typing import Any
 
 from wire.device import dump_device, load_device
 
+from .process import ServerProcess
+
 KIOSK, COUNTERS, DISPLAY = "kiosk-1", (1, 2), "lobby"
 
 
@@ -86,20 +88,13 @@ def prepare(home: Path, port: int) -> DemoHall:
     return hall
 
 
-def start_server(hall: DemoHall, port: int) -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "server.cli", "server", "--dir", str(hall.home), "--port", str(port)]
-    log = (hall.home / "server.log").open("a")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit(f"novbe demo: the server did not start; see {hall.home / 'server.log'}")
-        if "listening on" in line:
-            print(line.strip(), flush=True)
-            return proc
-    raise SystemExit("novbe demo: the server did not start in 30 s")
+def start_server(hall: DemoHall, port: int) -> ServerProcess:
+    try:
+        server = ServerProcess(hall.home, port=port).start()
+    except RuntimeError as exc:
+        raise SystemExit(f"novbe demo: {exc}") from None
+    print(server.banner, flush=True)
+    return server
 
 
 def _stop(procs: list[subprocess.Popen[str]]) -> None:
@@ -115,7 +110,9 @@ def _stop(procs: list[subprocess.Popen[str]]) -> None:
 
 def run_windows(hall: DemoHall, port: int) -> int:
     """Every app in its own window; the demo ends when any of them is closed."""
-    procs = [start_server(hall, port)]
+    server = start_server(hall, port)
+    assert server.proc is not None
+    procs = [server.proc]
     # Tiled for a 1920x1080 screen or larger: the kiosk on the left, the display beside it,
     # the two counters over its lower part, where the newest call stays in sight (each is 1280x800).
     apps = [
@@ -291,7 +288,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         for desk in counters:
             desk.stop()
         display.stop()
-        _stop([server])
+        server.stop()
     tickets = out / "tickets"
     tickets.mkdir(exist_ok=True)
     printed = sorted(hall.tickets.glob("*.png"))

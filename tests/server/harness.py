@@ -7,23 +7,19 @@ docs/protocol.md describes it, with no help from the apps' client library.
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import re
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
+from server import process
 from server.center import init_center
 from server.cli import open_around_the_clock
 from server.reference import reference_center
@@ -46,15 +42,6 @@ class Home:
 
 
 _TEMPLATES: dict[bool, Path] = {}
-_RUNNING: list[subprocess.Popen[str]] = []
-
-
-@atexit.register
-def _stop_leftovers() -> None:
-    """A test that failed half-way must not leave a server running."""
-    for proc in _RUNNING:
-        if proc.poll() is None:
-            proc.kill()
 
 
 def make_home(tmp: Path, *, db_url: str | None = None, reference: bool = True) -> Home:
@@ -73,65 +60,12 @@ def make_home(tmp: Path, *, db_url: str | None = None, reference: bool = True) -
     return Home(tmp, db_url or f"sqlite:///{tmp / 'novbe.db'}")
 
 
-@dataclass
-class ServerProcess:
-    home: Home
-    port: int = 0
-    proc: subprocess.Popen[str] | None = None
-    url: str = ""
-    extra_args: list[str] = field(default_factory=list)
-    banner: str = ""
-    """The server's "listening on ..." line."""
-    log_path: Path = field(init=False)
+class ServerProcess(process.ServerProcess):
+    """A real `novbe server` on a test's center folder, remembering the folder's tokens."""
 
-    def __post_init__(self) -> None:
-        self.log_path = self.home.path / f"server-{uuid.uuid4().hex[:6]}.log"
-
-    def start(self) -> ServerProcess:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        args = [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "server",
-            "--dir",
-            str(self.home.path),
-            "--db",
-            self.home.db_url,
-            "--port",
-            str(self.port),
-            *self.extra_args,
-        ]
-        self._log = self.log_path.open("a")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True, env=env)
-        _RUNNING.append(self.proc)
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 3 * TIMEOUT
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
-            found = re.search(r"listening on (wss?://[\d.]+:(\d+))", line)
-            if found:
-                self.banner = line.strip()
-                self.url = found.group(1)
-                self.port = int(found.group(2))
-                return self
-        raise RuntimeError("server did not start in time")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        code = self.proc.wait(TIMEOUT)
-        self._log.close()
-        return code
-
-    def kill(self) -> None:
-        self.stop(signal.SIGKILL)
-
-    def logs(self) -> str:
-        return self.log_path.read_text()
+    def __init__(self, home: Home, *, port: int = 0, extra_args: list[str] | None = None) -> None:
+        super().__init__(home.path, home.db_url, port, extra_args or [], timeout=3 * TIMEOUT)
+        self.home = home
 
 
 class WsClient:
