@@ -1124,6 +1124,7 @@ def init_center(
     reference: Path | None,
     server_url: str = "ws://127.0.0.1:8765",
     demo: bool = False,
+    always_open: bool = False,
     force: bool = False,
 ) -> InitResult:
     """Write a new center: ``center.toml``, one file per device in ``devices/`` and
@@ -1134,6 +1135,7 @@ def init_center(
         reference: A reference center description (JSON) to convert; None for a small example.
         server_url: The websocket URL the devices will connect to.
         demo: Give every operator the published password :data:`DEMO_PASSWORD`.
+        always_open: Open every day from 00:00 to 23:59, so a demo or a test works at any hour.
         force: Overwrite an existing center (its device files are removed first).
 
     Operators: ``op<N>`` for each counter N, allowed at that counter only, and ``supervisor``.
@@ -1157,6 +1159,8 @@ def init_center(
         base = center_from_reference(ref).model_dump(mode="json", exclude_none=True)
     else:
         base = _example_center()
+    if always_open:
+        base["hours"] = {**base.get("hours", {}), "open": "00:00", "close": "23:59", "days": list(DAYS)}
 
     numbers = [c["number"] for c in base["counters"]]
     logins = ["supervisor", *(f"op{n}" for n in numbers)]

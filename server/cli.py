@@ -12,7 +12,6 @@ import asyncio
 import importlib
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -32,17 +31,6 @@ def default_home() -> Path:
 def database_url(home: Path, url: str | None) -> str:
     """The store's URL: ``--db``, else $NOVBE_DB, else a SQLite file in the home folder."""
     return url or os.environ.get("NOVBE_DB") or f"sqlite:///{(home / 'novbe.db').resolve()}"
-
-
-def open_around_the_clock(center_path: Path) -> None:
-    """Make a demo center open every day, all day, so the demo works at any hour."""
-    text = center_path.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^open = "\d\d:\d\d"$', 'open = "00:00"', text, count=1)
-    text = re.sub(r'(?m)^close = "\d\d:\d\d"$', 'close = "23:59"', text, count=1)
-    text = re.sub(
-        r"(?m)^days = \[.*\]$", 'days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]', text, count=1
-    )
-    center_path.write_text(text, encoding="utf-8")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -105,13 +93,16 @@ def _init(args: argparse.Namespace) -> int:
 
     try:
         result = init_center(
-            args.dir, reference=args.reference, server_url=args.server_url, demo=args.demo, force=args.force
+            args.dir,
+            reference=args.reference,
+            server_url=args.server_url,
+            demo=args.demo,
+            always_open=args.demo,
+            force=args.force,
         )
     except ConfigError as exc:
         print(f"novbe init: {exc}", file=sys.stderr)
         return 2
-    if args.demo:
-        open_around_the_clock(result.center_path)
     store = EventStore(database_url(args.dir, args.db))
     store.migrate()
     store.close()

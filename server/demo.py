@@ -56,13 +56,11 @@ class DemoHall:
 def prepare(home: Path, port: int) -> DemoHall:
     """Create the reference center in ``home`` (once) and device files pointing at ``port``."""
     from .center import init_center
-    from .cli import open_around_the_clock
     from .reference import reference_center
     from .store import EventStore
 
     if not (home / "center.toml").exists():
-        result = init_center(home, reference=reference_center(), demo=True)
-        open_around_the_clock(result.center_path)
+        init_center(home, reference=reference_center(), demo=True, always_open=True)
         store = EventStore(f"sqlite:///{(home / 'novbe.db').resolve()}")
         store.migrate()
         store.close()

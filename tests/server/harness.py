@@ -21,7 +21,6 @@ from websockets.sync.client import ClientConnection, connect
 
 from server import process
 from server.center import init_center
-from server.cli import open_around_the_clock
 from server.reference import reference_center
 from wire.device import load_device
 
@@ -53,8 +52,7 @@ def make_home(tmp: Path, *, db_url: str | None = None, reference: bool = True) -
     template = _TEMPLATES.get(reference)
     if template is None:
         template = Path(tempfile.mkdtemp(prefix="novbe-home-"))
-        result = init_center(template, reference=REFERENCE if reference else None, demo=True)
-        open_around_the_clock(result.center_path)
+        init_center(template, reference=REFERENCE if reference else None, demo=True, always_open=True)
         _TEMPLATES[reference] = template
     shutil.copytree(template, tmp, dirs_exist_ok=True)
     return Home(tmp, db_url or f"sqlite:///{tmp / 'novbe.db'}")
