@@ -178,12 +178,6 @@ def run_windows(hall: DemoHall, port: int) -> int:
 # --- headless -----------------------------------------------------------------------------
 
 
-@dataclass
-class Figures:
-    issued: int = 0
-    finished: int = 0
-
-
 def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int = 7) -> int:
     """The hall without a screen: simulated citizens and operators, real apps offscreen."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -207,7 +201,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         desk.start(fullscreen=False)
     display.start()
     display.window.show()
-    figures = Figures()
+    issued = 0
     services = ["DIN-ID", "DIN-PASS", "DIN-DRV", "DIN-CRIM"]
     langs = ["az", "az", "az", "ru", "en"]
     busy_until: dict[int, float] = {}
@@ -219,7 +213,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
 
     def citizen(now: float) -> None:
         """One tap per step, on whatever screen the kiosk shows, as a person would."""
-        nonlocal last_tap
+        nonlocal last_tap, issued
         model = kiosk.model
         if now - last_tap < 0.6:
             return
@@ -231,7 +225,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         elif screen == "services":
             kiosk.window.grab().save(str(shots / "kiosk-services.png"))
             model.choose_service(rng.choice(services))
-            figures.issued += 1
+            issued += 1
         elif screen == "ticket":
             kiosk.window.grab().save(str(shots / "kiosk-ticket.png"))
             model.dismiss_ticket()
@@ -250,7 +244,6 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
             return
         if vm.can(Action.FINISH):
             vm.finish()
-            figures.finished += 1
             busy_until[number] = now + 1.0
         elif vm.can(Action.START):
             desk.window.grab().save(str(shots / f"counter-{number}-called.png"))
@@ -295,7 +288,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     served = sum(desk.model.figures.served for desk in counters)
     desks = ", ".join(str(n) for n in COUNTERS)
     print(
-        f"novbe demo: {minutes:g} min: {figures.issued} citizens took a ticket, "
+        f"novbe demo: {minutes:g} min: {issued} citizens took a ticket, "
         f"{len(printed)} tickets printed, {served} served at counters {desks}"
     )
     print(f"novbe demo: screenshots in {shots}, printed tickets in {tickets}")

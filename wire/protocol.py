@@ -48,7 +48,6 @@ class ErrorCode(StrEnum):
     COUNTER_TAKEN = "counter_taken"
     OPERATOR_ELSEWHERE = "operator_elsewhere"
     NOT_LOGGED_IN = "not_logged_in"
-    REQUEST_IN_PROGRESS = "request_in_progress"
     STORE_UNAVAILABLE = "store_unavailable"
     SHUTTING_DOWN = "shutting_down"
     INTERNAL_ERROR = "internal_error"
