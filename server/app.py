@@ -47,9 +47,8 @@ from .store import Commit, EventStore, StoreError
 
 log = logging.getLogger("novbe.server")
 
-HALL_MESSAGE = "hall"
-"""The displays' scrolling line is kept in the device-status table under this name, so that
-it survives a restart without a table of its own."""
+HALL_MESSAGE = "hall_message"
+"""The store setting that keeps the displays' scrolling line across restarts."""
 
 RING_SIZE = 20_000
 """Recent committed events kept in memory for clients that resume."""
@@ -174,8 +173,7 @@ class Hub:
         since = self.now() - REPLY_MEMORY
         self.replies = {(client, rid): reply for client, rid, reply in self.store.replies_since(since)}
         self.devices = self.store.device_statuses()
-        hall = self.devices.pop(HALL_MESSAGE, None)
-        text = hall[1].get("text") if hall else None
+        text = self.store.settings().get(HALL_MESSAGE, {}).get("text")
         self.message = text if isinstance(text, dict) else None
         return count
 
@@ -498,9 +496,7 @@ class Hub:
             return await self._report_health(client, msg, at)
         if isinstance(msg, p.SetMessage):
             self.message = {str(k): v for k, v in msg.text.items()} if msg.text else None
-            await asyncio.to_thread(
-                self.store.record_device_status, HALL_MESSAGE, "message", {"text": self.message}, at
-            )
+            await asyncio.to_thread(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
             frame = p.dumps({"type": "message", "text": self.message})
             broadcast(self._conns(self.by_role[p.Role.DISPLAY] | self.by_role[p.Role.SUPERVISOR]), frame)
             return p.reply(rid, {"text": self.message})

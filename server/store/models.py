@@ -84,6 +84,17 @@ class ReplyRecord(Base):
     """For pruning old replies."""
 
 
+class SettingRecord(Base):
+    """A hall-wide setting changed at run time, such as the displays' scrolling message."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    """The value as JSON text."""
+    at: Mapped[utc_datetime]
+
+
 class DeviceStatusRecord(Base):
     """The last known health of a kiosk, counter terminal, display or printer."""
 

@@ -29,12 +29,13 @@ from .db import WRITE, SqliteSync, make_engine
 from .exceptions import StoreError
 from .models import Base
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 """The newest migration in server/store/migrations/versions (a test keeps them equal)."""
 
 _events: Table = Base.metadata.tables["events"]
 _replies: Table = Base.metadata.tables["replies"]
 _devices: Table = Base.metadata.tables["device_status"]
+_settings: Table = Base.metadata.tables["settings"]
 
 
 @dataclass(frozen=True)
@@ -201,26 +202,41 @@ class EventStore:
             self._head = (seq, prev)
             return result
 
+    def _upsert(self, table: Table, key: str, values: dict[str, Any]) -> None:
+        dialect = self._engine.dialect.name
+        stmt: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c[key]],
+            set_={name: stmt.excluded[name] for name in values if name != key},
+        )
+        with self._engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                conn.execute(stmt)
+
     def record_device_status(self, device: str, role: str, status: dict[str, Any], at: datetime) -> None:
         """Remember the last known health of ``device`` (upsert; not part of the chain)."""
         values = {"device": device, "role": role, "status": canonical_json(status), "at": at}
-        dialect = self._engine.dialect.name
-        stmt: Any
-        if dialect == "postgresql":
-            stmt = postgresql.insert(_devices).values(values)
-        else:
-            stmt = sqlite.insert(_devices).values(values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_devices.c.device],
-            set_={"role": stmt.excluded.role, "status": stmt.excluded.status, "at": stmt.excluded.at},
-        )
         try:
-            with self._engine.connect() as conn:
-                conn.execution_options(**{WRITE: True})
-                with conn.begin():
-                    conn.execute(stmt)
+            self._upsert(_devices, "device", values)
         except SQLAlchemyError as exc:
             raise StoreError(f"recording the status of {device!r} failed: {exc}") from exc
+
+    def set_setting(self, key: str, value: dict[str, Any], at: datetime) -> None:
+        """Keep a hall setting across restarts (upsert; not part of the chain)."""
+        try:
+            self._upsert(_settings, "key", {"key": key, "value": canonical_json(value), "at": at})
+        except SQLAlchemyError as exc:
+            raise StoreError(f"saving the setting {key!r} failed: {exc}") from exc
+
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """Every hall setting: ``{key: value}``."""
+        try:
+            with self._engine.connect() as conn:
+                rows = conn.execute(select(_settings.c.key, _settings.c.value)).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"reading the settings failed: {exc}") from exc
+        return {key: json.loads(value) for key, value in rows}
 
     # --- reading -------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from server.store import AuditReport, Commit, EventStore, StoreError
 from server.store.chain import GENESIS_HASH, chain_hash, event_payload
+from server.store.store import SCHEMA_REVISION
 
 from .helpers import ALL_EVENTS, BAKU, T0, issued
 
@@ -185,6 +186,39 @@ def test_store_keeps_the_last_status_of_each_device(store: EventStore) -> None:
     assert store.last_seq() == 0, "device status is not part of the log"
 
 
+def test_store_keeps_hall_settings(store_url: str, store: EventStore) -> None:
+    """A setting is an upsert, outside the log, and is there after reopening."""
+    store.set_setting("hall_message", {"text": {"az": "Xoş gəlmisiniz"}}, T0)
+    store.set_setting("hall_message", {"text": None}, T0)
+    store.set_setting("other", {"n": 1}, T0)
+    assert store.last_seq() == 0, "settings are not part of the log"
+    with EventStore(store_url) as again:
+        assert again.settings() == {"hall_message": {"text": None}, "other": {"n": 1}}
+
+
+def test_migration_moves_the_old_hall_message_to_settings(tmp_path: Path) -> None:
+    """A 0001 database kept the message as the device "hall"; 0002 moves it to settings."""
+    from alembic import command
+    from alembic.config import Config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = EventStore(url)
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(__import__("server.store").store.__file__).parent / "migrations")
+    )
+    config.set_main_option("sqlalchemy.url", url)
+    with store._engine.begin() as conn:  # the schema of revision 0001, as an older release left it
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    store.record_device_status("hall", "message", {"text": {"az": "Salam"}}, T0)
+    store.record_device_status("kiosk:kiosk-1/printer", "kiosk", {"status": "ok"}, T0)
+    store.migrate()
+    assert store.settings() == {"hall_message": {"text": {"az": "Salam"}}}
+    assert list(store.device_statuses()) == ["kiosk:kiosk-1/printer"]
+    store.close()
+
+
 def test_store_refuses_naive_datetimes(store: EventStore) -> None:
     """A naive timestamp is ambiguous: refused rather than guessed."""
     with pytest.raises(StoreError):
@@ -201,9 +235,9 @@ def test_migrate_is_idempotent(store_url: str, store: EventStore) -> None:
     engine = sa.create_engine(store_url)
     try:
         with engine.connect() as conn:
-            assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0001"
+            assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == SCHEMA_REVISION
             tables = set(sa.inspect(conn).get_table_names())
-        assert {"events", "replies", "device_status", "alembic_version"} <= tables
+        assert {"events", "replies", "device_status", "settings", "alembic_version"} <= tables
     finally:
         engine.dispose()
 
