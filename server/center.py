@@ -853,7 +853,7 @@ def load_center(path: Path) -> Center:
 
 
 def center_from_reference(data: Mapping[str, Any]) -> Center:
-    """Convert a reference center description (shared/reference/center-baku1.json).
+    """Convert a reference center description (server/centers/baku1.json).
 
     The reference has no operators and no devices; kiosks get a virtual printer. Sizing
     figures (``peak_offered_erlangs``, agencies' ``counters``) are derived data and dropped.

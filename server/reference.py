@@ -1,31 +1,21 @@
-"""Where the reference center (``center-baku1.json``) is: the demo, the simulator's
-defaults, the tests and the benchmarks use it.
+"""The reference center, a large Baku hall (``server/centers/baku1.json``): the demo, the
+simulator's defaults, the tests and the benchmarks use it.
 
-``$NOVBE_REFERENCE`` if set; otherwise ``shared/reference/`` beside the checkout (the
-project's layout) or inside it.
+It is package data, so ``novbe demo`` works from an installed wheel as well as from a
+checkout; nothing outside the package is read.
 """
 
 from __future__ import annotations
 
-import os
+from importlib import resources
 from pathlib import Path
 
-NAME = "center-baku1.json"
-_CHECKOUT = Path(__file__).resolve().parents[1]
+NAME = "baku1.json"
 
 
 def reference_center() -> Path:
-    """The reference center's JSON file. Raises FileNotFoundError naming where it looked."""
-    env = os.environ.get("NOVBE_REFERENCE")
-    candidates = [Path(env)] if env else []
-    candidates += [
-        _CHECKOUT.parent / "shared" / "reference" / NAME,
-        _CHECKOUT / "shared" / "reference" / NAME,
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"the reference center {NAME} is not in {', '.join(str(p.parent) for p in candidates)}; "
-        "set NOVBE_REFERENCE to its path"
-    )
+    """The reference center's JSON file."""
+    path = Path(str(resources.files("server") / "centers" / NAME))
+    if not path.is_file():  # only a broken installation gets here
+        raise FileNotFoundError(f"the reference center {path} is missing: reinstall novbe")
+    return path

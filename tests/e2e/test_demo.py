@@ -13,13 +13,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.server.harness import REFERENCE
-
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NOVBE_REFERENCE": str(REFERENCE)}
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
 
 def test_headless_demo_serves_citizens_and_writes_screenshots(tmp_path: Path) -> None:

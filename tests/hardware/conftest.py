@@ -11,14 +11,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hardware.ticket import TicketView
+from server.reference import reference_center
 
-DATA = Path(__file__).with_name("data")
 MS = float(os.environ.get("NOVBE_TEST_MS", "0.001"))
 """One millisecond, scaled up on slow machines by setting NOVBE_TEST_MS."""
 
@@ -209,8 +208,8 @@ def tcp_printer() -> Iterator[Callable[..., TcpPrinter]]:
 
 @pytest.fixture(scope="session")
 def center() -> dict[str, Any]:
-    """The reference center (a copy of shared/reference/center-baku1.json)."""
-    data: dict[str, Any] = json.loads((DATA / "center-baku1.json").read_text(encoding="utf-8"))
+    """The reference center."""
+    data: dict[str, Any] = json.loads((reference_center()).read_text(encoding="utf-8"))
     return data
 
 
