@@ -28,9 +28,9 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from server.queue import events as ev
 from server.store import Commit, EventStore
 from tests.server.harness import DEMO_PASSWORD, Home, ServerProcess, make_home
+from wire import events as ev
 
 SCALE = float(os.environ.get("NOVBE_BENCH_SCALE", "1"))
 

@@ -33,15 +33,15 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from wire import protocol as p
+from wire import events as ev, messages as m, protocol as p
 from wire.i18n import tr
+from wire.types import CounterNo, Priority, Source
 
 from . import views
 from .center import Center, Operator
-from .queue import QueueEngine, commands as c, events as ev
+from .queue import QueueEngine, commands as c
 from .queue.estimate import PoolEstimator
 from .queue.exceptions import QueueError, ServiceUnavailable
-from .queue.types import CounterNo, Priority, Source
 from .security import verify_password
 from .store import Commit, EventStore, StoreError
 
@@ -260,7 +260,7 @@ class Hub:
                     lang = client.lang if client else "az"
                     await self._send(
                         ws,
-                        p.error(exc.code, self._text(exc.code, lang, exc.message), rid, detail=exc.message),
+                        m.error(exc.code, self._text(exc.code, lang, exc.message), rid, detail=exc.message),
                     )
                 finally:
                     self.stats.requests += 1
@@ -273,7 +273,7 @@ class Hub:
 
     async def _send(self, ws: ServerConnection, message: dict[str, Any]) -> None:
         with contextlib.suppress(ConnectionClosed):
-            await ws.send(p.dumps(message))
+            await ws.send(m.dumps(message))
 
     def _text(self, code: str, lang: str, detail: str = "", **values: Any) -> str:
         return tr(f"error.{code}", lang, detail=detail, **values)
@@ -283,7 +283,7 @@ class Hub:
         client = await self._authenticate(ws, hello)
         if client is None:
             await self._send(
-                ws, p.error(p.ErrorCode.AUTH_FAILED, self._text("auth_failed", hello.lang), hello.id)
+                ws, m.error(p.ErrorCode.AUTH_FAILED, self._text("auth_failed", hello.lang), hello.id)
             )
             return None
         if client.role is p.Role.COUNTER and client.counter is not None:
@@ -347,19 +347,17 @@ class Hub:
         being registered for fan-out (done before), so nothing falls between the two.
         """
         replay = self._missed(client, resume_from)
-        welcome: dict[str, Any] = {
-            "type": "welcome",
-            "id": rid,
-            "role": str(client.role),
-            "device": client.identity.split(":", 1)[1],
-            "seq": self.seq,
-            "server_time": self.now().isoformat(),
-            "protocol": p.PROTOCOL_VERSION,
-            "center": self.info,
-            "resumed": replay is not None,
-            "snapshot": None if replay is not None else self._snapshot(client),
-        }
-        frames = [p.dumps(welcome)]
+        welcome = m.Welcome(
+            id=rid,
+            role=str(client.role),
+            device=client.identity.split(":", 1)[1],
+            seq=self.seq,
+            server_time=self.now(),
+            center=self.info,
+            resumed=replay is not None,
+            snapshot=None if replay is not None else self._snapshot(client),
+        )
+        frames = [m.dumps(welcome)]
         if replay is not None:
             frames.extend(replay)
         # Written in one go, without yielding to the event loop: a live event published
@@ -377,26 +375,27 @@ class Hub:
         if not self.ring or self.ring[0][0] > resume_from + 1:
             return None
         return [
-            frame if frame is not None else _frame(seq, event)
+            frame if frame is not None else m.event_frame(seq, event)
             for seq, event, frame in self.ring
             if seq > resume_from and self._may_see(client, event)
         ]
 
-    def _snapshot(self, client: Client) -> dict[str, Any]:
-        snap = views.snapshot(
+    def _snapshot(self, client: Client) -> m.Snapshot:
+        devices = None
+        if client.role is p.Role.SUPERVISOR:
+            devices = {
+                name: m.DeviceHealth(role=role, status=m.HealthStatus.model_validate(status), at=at)
+                for name, (role, status, at) in self.devices.items()
+            }
+        return views.snapshot(
             self.committed,
             role=str(client.role),
             counters=client.counters,
             counter=client.counter,
             at=self.now(),
+            message=self.message,
+            devices=devices,
         )
-        snap["message"] = self.message
-        if client.role is p.Role.SUPERVISOR:
-            snap["devices"] = {
-                name: {"role": role, "status": status, "at": at.isoformat()}
-                for name, (role, status, at) in self.devices.items()
-            }
-        return snap
 
     # --- requests -----------------------------------------------------------------------
 
@@ -424,13 +423,13 @@ class Hub:
         try:
             answer = await self._execute(client, msg, key)
         except p.ProtocolError as exc:
-            answer = p.error(
+            answer = m.error(
                 exc.code, self._text(exc.code, client.lang, exc.message), rid, detail=exc.message
             )
         except QueueError as exc:
             answer = self._queue_error(exc, client.lang, rid)
         except StoreUnavailable:
-            answer = p.error(p.ErrorCode.STORE_UNAVAILABLE, self._text("store_unavailable", client.lang), rid)
+            answer = m.error(p.ErrorCode.STORE_UNAVAILABLE, self._text("store_unavailable", client.lang), rid)
             # Nothing was kept, so a retry with the same id must run again: don't cache.
             future.set_result(answer)
             del self.in_flight[key]
@@ -450,7 +449,7 @@ class Hub:
         details = {
             k: v for k, v in exc.details.items() if isinstance(v, str | int | float | bool) or v is None
         }
-        return p.error(exc.code, self._text(exc.code, lang, detail), rid, detail=exc.message, **details)
+        return m.error(exc.code, self._text(exc.code, lang, detail), rid, detail=exc.message, **details)
 
     async def _known_reply(self, key: tuple[str, str]) -> dict[str, Any] | None:
         cached = self.replies.get(key)
@@ -481,25 +480,16 @@ class Hub:
             )
             events = self.live.handle(cmd)
             issued = next(e for e in events if isinstance(e, ev.TicketIssued))
-            ticket = self.live.tickets[issued.ticket]
-            result = {
-                "ticket": views.ticket_view(ticket)
-                | {
-                    "ahead": issued.ahead,
-                    "wait_low_min": round(issued.wait_low_min, 1),
-                    "wait_high_min": round(issued.wait_high_min, 1),
-                    "zone": self.hall.services[issued.service].zone,
-                }
-            }
-            return await self._commit(events, key, p.reply(rid, result))
+            result = m.IssueResult(ticket=views.issued_ticket(self.live, issued))
+            return await self._commit(events, key, m.reply(rid, result))
         if isinstance(msg, p.ReportHealth):
             return await self._report_health(client, msg, at)
         if isinstance(msg, p.SetMessage):
             self.message = {str(k): v for k, v in msg.text.items()} if msg.text else None
             await asyncio.to_thread(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
-            frame = p.dumps({"type": "message", "text": self.message})
+            frame = m.dumps(m.MessageNotice(text=self.message))
             broadcast(self._conns(self.by_role[p.Role.DISPLAY] | self.by_role[p.Role.SUPERVISOR]), frame)
-            return p.reply(rid, {"text": self.message})
+            return m.reply(rid, m.MessageResult(text=self.message))
         if client.role is p.Role.COUNTER:
             return await self._counter_request(client, msg, key, at)
         return await self._supervisor_request(msg, key, at)
@@ -531,19 +521,20 @@ class Hub:
             if status.operator and status.operator != operator.login:
                 text = self._text("counter_taken", client.lang, operator=status.operator)
                 detail = f"counter {number} is taken by {status.operator}"
-                return p.error(p.ErrorCode.COUNTER_TAKEN, text, rid, detail=detail, operator=status.operator)
+                return m.error(p.ErrorCode.COUNTER_TAKEN, text, rid, detail=detail, operator=status.operator)
             for other, st in self.live.counters.items():
                 if other != number and st.operator == operator.login:
                     text = self._text("operator_elsewhere", client.lang, counter=other)
                     detail = f"{operator.login} works at counter {other}"
-                    return p.error(p.ErrorCode.OPERATOR_ELSEWHERE, text, rid, detail=detail, counter=other)
-            result: dict[str, Any] = {"operator": {"login": operator.login, "name": operator.full_name}}
+                    return m.error(p.ErrorCode.OPERATOR_ELSEWHERE, text, rid, detail=detail, counter=other)
+            who = m.OperatorInfo(login=operator.login, name=operator.full_name)
             if status.operator == operator.login and str(status.state) != "closed":
-                return p.reply(rid, result | {"counter": views.counter_view(self.live, number)})
+                return m.reply(
+                    rid, m.CounterResult(operator=who, counter=views.counter_view(self.live, number))
+                )
             events = self.live.handle(c.OpenCounter(counter=number, operator=operator.login, at=at))
-            return await self._commit(
-                events, key, p.reply(rid, result | {"counter": views.counter_view(self.live, number)})
-            )
+            logged_in = m.CounterResult(operator=who, counter=views.counter_view(self.live, number))
+            return await self._commit(events, key, m.reply(rid, logged_in))
         if not status.operator:
             raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
         cmd: c.Command
@@ -566,10 +557,11 @@ class Hub:
         events = self.live.handle(cmd)
         after = self.live.counters[number].current
         shown = after or before
-        result = {"counter": views.counter_view(self.live, number)}
-        if shown is not None:
-            result["ticket"] = views.ticket_view(self.live.tickets[shown])
-        return await self._commit(events, key, p.reply(rid, result))
+        result = m.CounterResult(
+            counter=views.counter_view(self.live, number),
+            ticket=views.ticket_view(self.live.tickets[shown]) if shown is not None else None,
+        )
+        return await self._commit(events, key, m.reply(rid, result))
 
     async def _supervisor_request(self, msg: BaseModel, key: tuple[str, str], at: datetime) -> dict[str, Any]:
         rid = key[1]
@@ -589,8 +581,7 @@ class Hub:
         else:
             raise p.ProtocolError(p.ErrorCode.FORBIDDEN, "not a supervisor request", rid)
         events = self.live.handle(cmd)
-        result: dict[str, Any] = {"events": [ev.event_to_dict(e) for e in events]}
-        return await self._commit(events, key, p.reply(rid, result))
+        return await self._commit(events, key, m.reply(rid, m.EventsResult(events=tuple(events))))
 
     async def _report_health(self, client: Client, msg: p.ReportHealth, at: datetime) -> dict[str, Any]:
         status = {"component": msg.component, "status": msg.status, "detail": msg.detail}
@@ -598,21 +589,15 @@ class Hub:
         previous = self.devices.get(name)
         await asyncio.to_thread(self.store.record_device_status, name, str(client.role), status, at)
         self.devices[name] = (str(client.role), status, at)
-        notice = {
-            "type": "device_status",
-            "device": name,
-            "role": str(client.role),
-            "status": status,
-            "at": at.isoformat(),
-        }
-        frames = [p.dumps(notice)]
+        health = m.HealthStatus(component=msg.component, status=msg.status, detail=msg.detail)
+        frames = [m.dumps(m.DeviceStatusNotice(device=name, role=str(client.role), status=health, at=at))]
         was_ok = previous is None or previous[1].get("status") == "ok"
         if msg.status != "ok" and was_ok:
-            frames.append(p.dumps({"type": "alert", "device": name, "status": status, "at": at.isoformat()}))
+            frames.append(m.dumps(m.AlertNotice(device=name, status=health, at=at)))
             log.warning(json.dumps({"msg": "device failed", "device": name, **status}, ensure_ascii=False))
         for frame in frames:
             broadcast(self._conns(self.by_role[p.Role.SUPERVISOR]), frame)
-        return p.reply(msg.id, {"recorded": True})
+        return m.reply(msg.id, m.HealthResult(recorded=True))
 
     # --- commits and fan-out ------------------------------------------------------------
 
@@ -675,7 +660,7 @@ class Hub:
         for event, seq in zip(events, seqs, strict=True):
             self.committed.apply(event)
             self.seq = seq
-            frame = _frame(seq, event)
+            frame = m.event_frame(seq, event)
             self.ring.append((seq, event, frame))
             started = time.perf_counter()
             targets = self._audience(event)
@@ -727,8 +712,7 @@ class Hub:
     def _send_queues(self) -> None:
         if not self.clients:
             return
-        figures = views.queue_stats(self.committed, self.now())
-        text = p.dumps({"type": "queues", "services": figures})
+        text = m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now())))
         if text != self._last_queues:
             self._last_queues = text
             broadcast(self._conns(self.clients), text)
@@ -770,10 +754,6 @@ class Hub:
             "ms": round((time.perf_counter() - started) * 1000, 2),
         }
         log.info(json.dumps(line, ensure_ascii=False))
-
-
-def _frame(seq: int, event: ev.Event) -> str:
-    return p.dumps(p.event_message(seq, ev.event_to_dict(event)))
 
 
 _COUNTER_ACTIONS: dict[str, Any] = {

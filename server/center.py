@@ -48,7 +48,6 @@ from pydantic import (
 
 from server import security
 from server.queue.hall import CounterDef, Hall, RoutingPolicy, ServiceDef
-from server.queue.types import LANGS, Lang, PriorityMode, Selection
 from wire.device import (
     BOARD_SCHEMES,
     PRINTER_SCHEMES,
@@ -61,6 +60,7 @@ from wire.device import (
     format_loc,
     spoken_languages,
 )
+from wire.types import LANGS, Lang, PriorityMode, Selection
 
 __all__ = [
     "DAYS",

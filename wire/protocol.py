@@ -277,32 +277,3 @@ def parse_client_message(text: str | bytes) -> BaseModel:
         )
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, problems, rid) from None
     return message
-
-
-# --- server -> client ----------------------------------------------------------------
-# The server builds these as plain dicts for speed (see server/app.py); the helpers
-# below are the one place their shape is written down, and the apps use them to read.
-
-
-def reply(request_id: str, result: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"type": "reply", "id": request_id, "ok": True, "result": result or {}}
-
-
-def error(code: str, message: str, request_id: str | None = None, **details: Any) -> dict[str, Any]:
-    return {
-        "type": "error",
-        "id": request_id,
-        "ok": False,
-        "code": code,
-        "message": message,
-        "details": details,
-    }
-
-
-def event_message(seq: int, event: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "event", "seq": seq, "event": event}
-
-
-def dumps(message: dict[str, Any]) -> str:
-    """Compact JSON with Azerbaijani and Russian text kept readable."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

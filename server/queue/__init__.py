@@ -2,13 +2,52 @@
 
 Build a :class:`QueueEngine` from a :class:`Hall`, pass it commands, persist and
 broadcast the events it returns; replay them with :meth:`QueueEngine.apply` to
-restart. See ``_state.py`` for the life of a ticket and ``routing.py`` for who
+restart. See ``wire/states.py`` for the life of a ticket and ``routing.py`` for who
 is called next.
 """
 
 from __future__ import annotations
 
-from ._state import COUNTER_TRANSITIONS, TRANSITIONS
+from wire.events import (
+    EVENT_TYPES,
+    CounterClosed,
+    CounterOpened,
+    CounterPaused,
+    CounterResumed,
+    DayClosed,
+    DayOpened,
+    Event,
+    ServiceStarted,
+    TicketCalled,
+    TicketCancelled,
+    TicketFinished,
+    TicketIssued,
+    TicketNoShow,
+    TicketParked,
+    TicketRecalled,
+    TicketTransferred,
+    event_from_dict,
+    event_to_dict,
+)
+from wire.states import COUNTER_TRANSITIONS, TRANSITIONS
+from wire.types import (
+    FINAL_STATES,
+    LANGS,
+    AgencyCode,
+    CounterNo,
+    CounterState,
+    Lang,
+    OperatorLogin,
+    Priority,
+    PriorityMode,
+    Selection,
+    ServiceCode,
+    Source,
+    TicketId,
+    TicketState,
+    ZoneCode,
+)
+
 from .commands import (
     CallNext,
     CallTicket,
@@ -30,27 +69,6 @@ from .commands import (
 )
 from .engine import QueueEngine
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
-from .events import (
-    EVENT_TYPES,
-    CounterClosed,
-    CounterOpened,
-    CounterPaused,
-    CounterResumed,
-    DayClosed,
-    DayOpened,
-    Event,
-    ServiceStarted,
-    TicketCalled,
-    TicketCancelled,
-    TicketFinished,
-    TicketIssued,
-    TicketNoShow,
-    TicketParked,
-    TicketRecalled,
-    TicketTransferred,
-    event_from_dict,
-    event_to_dict,
-)
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
@@ -66,23 +84,6 @@ from .exceptions import (
 )
 from .hall import CounterDef, Hall, RoutingPolicy, ServiceDef
 from .records import CounterStatus, HistoryEntry, QueueStat, Ticket
-from .types import (
-    FINAL_STATES,
-    LANGS,
-    AgencyCode,
-    CounterNo,
-    CounterState,
-    Lang,
-    OperatorLogin,
-    Priority,
-    PriorityMode,
-    Selection,
-    ServiceCode,
-    Source,
-    TicketId,
-    TicketState,
-    ZoneCode,
-)
 
 __all__ = [
     "COUNTER_TRANSITIONS",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .types import CounterNo, Lang, OperatorLogin, Priority, ServiceCode, Source, TicketId
+from wire.types import CounterNo, Lang, OperatorLogin, Priority, ServiceCode, Source, TicketId
 
 # Spelled out on each class (not aliased) so that type checkers see the dataclasses.
 

@@ -7,8 +7,28 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from . import _state
-from ._state import COUNTER_TRANSITIONS, HOLDING
+from wire import states
+from wire.events import (
+    CounterClosed,
+    CounterOpened,
+    CounterPaused,
+    CounterResumed,
+    DayClosed,
+    DayOpened,
+    Event,
+    ServiceStarted,
+    TicketCalled,
+    TicketCancelled,
+    TicketFinished,
+    TicketIssued,
+    TicketNoShow,
+    TicketParked,
+    TicketRecalled,
+    TicketTransferred,
+)
+from wire.states import COUNTER_TRANSITIONS, HOLDING
+from wire.types import FINAL_STATES, CounterNo, CounterState, Priority, ServiceCode, TicketId, TicketState
+
 from .commands import (
     CallNext,
     CallTicket,
@@ -29,24 +49,6 @@ from .commands import (
     Transfer,
 )
 from .estimate import Estimate, Estimator, LiveState, queue_length_estimate
-from .events import (
-    CounterClosed,
-    CounterOpened,
-    CounterPaused,
-    CounterResumed,
-    DayClosed,
-    DayOpened,
-    Event,
-    ServiceStarted,
-    TicketCalled,
-    TicketCancelled,
-    TicketFinished,
-    TicketIssued,
-    TicketNoShow,
-    TicketParked,
-    TicketRecalled,
-    TicketTransferred,
-)
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
@@ -70,7 +72,6 @@ from .records import (
     TicketsView,
 )
 from .routing import Lane, Router, ServiceQueue, service_order
-from .types import FINAL_STATES, CounterNo, CounterState, Priority, ServiceCode, TicketId, TicketState
 
 MAX_NUMBER = 999
 """Display numbers have three digits; the 1000th ticket of a prefix is refused."""
@@ -393,7 +394,7 @@ class QueueEngine:
     def _cancel(self, cmd: CancelTicket) -> list[Event]:
         self._require_day("cancel a ticket")
         t = self._ticket(cmd.ticket, "cancel")
-        if not _state.allows(t.state, TicketCancelled):
+        if not states.allows(t.state, TicketCancelled):
             where = f" at counter {t.counter}" if t.state in HOLDING else ""
             raise InvalidTransition(
                 f"can't cancel ticket {t.number}: it is {t.state.value}{where}, not waiting",
@@ -615,8 +616,8 @@ class QueueEngine:
             raise NoCurrentTicket(
                 f"can't {action} at counter {c.number}: it holds no ticket", counter=c.number
             )
-        if not _state.allows(t.state, event):
-            expected = " or ".join(s.value for s in _state.states_allowing(event))
+        if not states.allows(t.state, event):
+            expected = " or ".join(s.value for s in states.states_allowing(event))
             raise InvalidTransition(
                 f"can't {action} at counter {c.number}: ticket {t.number} is {t.state.value}, not {expected}",
                 counter=c.number,
@@ -644,7 +645,7 @@ class QueueEngine:
         tickets = self._tickets
         for ticket_id in e.unserved:
             t = tickets[ticket_id]
-            t.state = _state.next_state(t.state, DayClosed)
+            t.state = states.next_state(t.state, DayClosed)
             t.history.append((e.at, TicketState.CLOSED_UNSERVED, t.counter))
             t.snap = None
         assert all(t.state in FINAL_STATES for t in tickets.values()), "a ticket outlives its day"
@@ -687,7 +688,7 @@ class QueueEngine:
 
     def _apply_cancelled(self, e: TicketCancelled) -> None:
         t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, TicketCancelled)
+        t.state = states.next_state(t.state, TicketCancelled)
         self._dequeue(t)
         t.history.append((e.at, t.state, None))
         t.snap = None
@@ -699,7 +700,7 @@ class QueueEngine:
         if t.state is TicketState.WAITING:
             self._dequeue(t)
             t.target_counter = None
-        t.state = _state.next_state(t.state, TicketCalled)
+        t.state = states.next_state(t.state, TicketCalled)
         t.counter = e.counter
         t.called_at = e.at
         t.recalls = 0
@@ -710,14 +711,14 @@ class QueueEngine:
 
     def _apply_recalled(self, e: TicketRecalled) -> None:
         t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, TicketRecalled)
+        t.state = states.next_state(t.state, TicketRecalled)
         t.recalls = e.recalls
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_started(self, e: ServiceStarted) -> None:
         t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, ServiceStarted)
+        t.state = states.next_state(t.state, ServiceStarted)
         t.started_at = e.at
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
@@ -725,7 +726,7 @@ class QueueEngine:
     def _apply_finished(self, e: TicketFinished) -> None:
         t = self._tickets[e.ticket]
         c = self._release(t, e.counter)
-        t.state = _state.next_state(t.state, TicketFinished)
+        t.state = states.next_state(t.state, TicketFinished)
         t.finished_at = e.at
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
@@ -736,7 +737,7 @@ class QueueEngine:
     def _apply_no_show(self, e: TicketNoShow) -> None:
         t = self._tickets[e.ticket]
         c = self._release(t, e.counter)
-        t.state = _state.next_state(t.state, TicketNoShow)
+        t.state = states.next_state(t.state, TicketNoShow)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
         c.no_shows += 1
@@ -744,7 +745,7 @@ class QueueEngine:
     def _apply_parked(self, e: TicketParked) -> None:
         t = self._tickets[e.ticket]
         self._release(t, e.counter)
-        t.state = _state.next_state(t.state, TicketParked)
+        t.state = states.next_state(t.state, TicketParked)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
@@ -752,7 +753,7 @@ class QueueEngine:
         t = self._tickets[e.ticket]
         if t.state in HOLDING:
             self._release(t, e.from_counter).transferred += 1
-        t.state = _state.next_state(t.state, TicketTransferred)
+        t.state = states.next_state(t.state, TicketTransferred)
         t.history.append((e.at, TicketState.TRANSFERRED, e.from_counter))
         t.history.append((e.at, TicketState.WAITING, e.to_counter))
         if e.return_to is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time
 
-from .types import AgencyCode, CounterNo, PriorityMode, Selection, ServiceCode, ZoneCode
+from wire.types import AgencyCode, CounterNo, PriorityMode, Selection, ServiceCode, ZoneCode
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from .types import (
+from wire.types import (
     AgencyCode,
     CounterNo,
     CounterState,

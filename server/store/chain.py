@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from server.queue.events import Event, event_to_dict
+from wire.events import Event, event_to_dict
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first event of a log."""

@@ -22,7 +22,7 @@ from sqlalchemy import Select, String, Table, insert, inspect, select, text, typ
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.queue.events import Event, event_from_dict, event_to_dict
+from wire.events import Event, event_from_dict, event_to_dict
 
 from .chain import GENESIS_HASH, canonical_json, chain_hash
 from .db import WRITE, SqliteSync, make_engine

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from server.center import Center, center_from_reference, dump_center, load_center
-from server.queue.types import PriorityMode, Selection
+from wire.types import PriorityMode, Selection
 
 
 def _converted(reference_data: dict[str, Any], tmp_path: Path) -> tuple[Center, Center]:

@@ -53,7 +53,7 @@ from server.queue import (
     UnknownService,
     UnknownTicket,
 )
-from server.queue._state import next_state
+from wire.states import next_state
 
 from .builders import DAY, SERVICES, at, fingerprint, issue, make_hall, open_engine, refused
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server.queue.events import EVENT_TYPES
 from wire import protocol as p
+from wire.events import EVENT_TYPES
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
 

@@ -6,6 +6,8 @@ Nothing here does I/O or imports a third-party package.
 from __future__ import annotations
 
 import enum
+import math
+from dataclasses import dataclass
 from typing import Literal
 
 TicketId = str
@@ -43,7 +45,7 @@ class Source(enum.StrEnum):
 
 
 class TicketState(enum.StrEnum):
-    """Where a ticket is in its life cycle (see ``server/queue/_state.py``)."""
+    """Where a ticket is in its life cycle (see ``wire/states.py``)."""
 
     WAITING = "waiting"
     CALLED = "called"
@@ -94,3 +96,37 @@ class Selection(enum.StrEnum):
     """Wait time multiplied by the counter's weight for the service; highest goes first."""
     STRICT_ORDER = "strict_order"
     """The counter's services in the order listed: the first non-empty queue wins."""
+
+
+@dataclass(frozen=True, slots=True)
+class WaitRange:
+    """The wait a citizen is promised, in whole minutes, decided once on the server.
+
+    Every screen and the paper show this range as it is; none rounds it again.
+    ``high_min == 0`` is the state "no wait": nobody is ahead and a counter is free.
+    """
+
+    low_min: int
+    high_min: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.low_min <= self.high_min:
+            raise ValueError(f"a wait range needs 0 <= low <= high, not {self.low_min}-{self.high_min}")
+
+    @classmethod
+    def promise(cls, low: float, high: float) -> WaitRange:
+        """The one rounding rule: the low end down and the high end up, so the range
+        always holds the estimate; a wait under a minute stays under a minute."""
+        lo = max(0, math.floor(low))
+        hi = max(lo, math.ceil(high))
+        return cls(lo, hi)
+
+    @property
+    def none(self) -> bool:
+        """No wait at all."""
+        return self.high_min == 0
+
+    @property
+    def under_minute(self) -> bool:
+        """Less than a minute, but not none."""
+        return self.high_min == 1 and self.low_min == 0
