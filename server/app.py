@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -606,10 +606,15 @@ class Hub:
             "at": at.isoformat(),
         }
         frames = [p.dumps(notice)]
-        was_ok = previous is None or previous[1].get("status") == "ok"
-        if msg.status != "ok" and was_ok:
-            frames.append(p.dumps({"type": "alert", "device": name, "status": status, "at": at.isoformat()}))
-            log.warning(json.dumps({"msg": "device failed", "device": name, **status}, ensure_ascii=False))
+        was = str(previous[1].get("status")) if previous is not None else "ok"
+        change = health_change(was, msg.status)
+        if change is not None:
+            frames.append(
+                p.dumps({"type": change, "device": name, "status": status, "was": was, "at": at.isoformat()})
+            )
+            what = "device failed" if change == "alert" else "device recovered"
+            line = json.dumps({"msg": what, "device": name, "was": was} | status, ensure_ascii=False)
+            log.log(logging.WARNING if change == "alert" else logging.INFO, line)
         for frame in frames:
             broadcast(self._conns(self.by_role[p.Role.SUPERVISOR]), frame)
         return p.reply(msg.id, {"recorded": True})
@@ -772,6 +777,23 @@ class Hub:
         log.info(json.dumps(line, ensure_ascii=False))
 
 
+def health_change(was: str, now: str) -> Literal["alert", "recovered"] | None:
+    """What to tell the supervisors when a component's health goes from ``was`` to ``now``.
+
+    ``alert`` on every change into a worse state: a higher level of
+    :data:`wire.protocol.HEALTH_SEVERITY` (ok -> paper_low -> paper_out), or another status
+    of the same level (offline -> paper_out: someone must now do something else).
+    ``recovered`` on a lower level; None when nothing changed. A status the table doesn't
+    know (a report stored by an older version) counts as the worst.
+    """
+    if was == now:
+        return None
+    worst = max(p.HEALTH_SEVERITY.values())
+    if p.HEALTH_SEVERITY.get(now, worst) < p.HEALTH_SEVERITY.get(was, worst):
+        return "recovered"
+    return "alert"
+
+
 def _frame(seq: int, event: ev.Event) -> str:
     return p.dumps(p.event_message(seq, ev.event_to_dict(event)))
 
@@ -788,4 +810,4 @@ _COUNTER_ACTIONS: dict[str, Any] = {
 }
 
 
-__all__ = ["Client", "Hub", "Server"]
+__all__ = ["Client", "Hub", "Server", "health_change"]

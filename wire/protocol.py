@@ -152,12 +152,28 @@ class SetMessage(_Request):
     text: dict[Lang, Annotated[str, Field(max_length=500)]] | None = None
 
 
+HealthStatus = Literal["ok", "paper_low", "paper_out", "cover_open", "offline", "error"]
+
+HEALTH_SEVERITY: dict[str, int] = {
+    "ok": 0,
+    "paper_low": 1,
+    "paper_out": 2,
+    "cover_open": 2,
+    "offline": 2,
+    "error": 2,
+}
+"""How bad each health status is: 0 works; 1 works but needs someone soon (the roll is
+ending); 2 doesn't work. The server alerts the supervisors on every change into a worse
+state (a higher level, or another failure: ``offline`` -> ``paper_out``) and tells them when
+a component recovers (a lower level). docs/protocol.md, "report_health"."""
+
+
 class ReportHealth(_Request):
     """A device's own health: its printer, its number board."""
 
     type: Literal["report_health"]
     component: Literal["printer", "board", "audio", "app"]
-    status: Literal["ok", "paper_low", "paper_out", "cover_open", "offline", "error"]
+    status: HealthStatus
     detail: Annotated[str, Field(max_length=500)] | None = None
 
 
