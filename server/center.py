@@ -33,6 +33,7 @@ from datetime import datetime, time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import (
@@ -285,7 +286,14 @@ class Kiosk(_Frozen):
     @field_validator("printer")
     @classmethod
     def _printer_url(cls, value: str) -> str:
-        return check_url_scheme(value, PRINTER_SCHEMES, "printer")
+        check_url_scheme(value, PRINTER_SCHEMES, "printer")
+        if urlsplit(value).query:
+            # Options (profile, baudrate, layout...) are checked as the kiosk will read them.
+            # Imported here: python-escpos takes half a second to load.
+            from hardware.printer import parse_printer_url
+
+            parse_printer_url(value)
+        return value
 
 
 class Operator(_Frozen):

@@ -103,6 +103,15 @@ def test_center_refuses_bad_printer_scheme(example_raw: dict[str, Any], refuse: 
     ]
 
 
+def test_center_refuses_an_unknown_printer_profile(example_raw: dict[str, Any], refuse: Refuse) -> None:
+    example_raw["kiosks"][0]["printer"] = "serial:///dev/ttyUSB0?profile=TM-T88"
+    [problem] = refuse(example_raw)
+    assert problem.startswith(
+        "kiosks[0].printer: printer URL 'serial:///dev/ttyUSB0?profile=TM-T88': profile='TM-T88': "
+        'unknown printer profile; did you mean "TM-T88V"? python-escpos knows AF-240, '
+    )
+
+
 def test_center_refuses_bad_paper_width(example_raw: dict[str, Any], refuse: Refuse) -> None:
     example_raw["kiosks"][0]["paper_mm"] = 60
     assert refuse(example_raw) == ["kiosks[0].paper_mm: Input should be 80 or 58, got 60"]
