@@ -101,7 +101,10 @@ def parse_board_url(url: str) -> tuple[str, LinkSettings, FrameFormat, dict[str,
                 passthrough.append((key, value))
         except ValueError as exc:
             raise ValueError(f"board URL {url!r}: {key}={value!r}: {exc}") from None
-    fmt = replace(DEFAULT_FORMAT, **frame)
+    try:
+        fmt = replace(DEFAULT_FORMAT, **frame)
+    except ValueError as exc:
+        raise ValueError(f"board URL {url!r}: {exc}") from None
     known = {f.name for f in fields(FrameFormat)}
     assert set(frame) <= known, "option table and FrameFormat disagree"
     if parts.scheme == "serial":

@@ -74,7 +74,8 @@ class Client:
     lang: str = "az"
     counter: CounterNo | None = None
     counters: frozenset[CounterNo] | None = None
-    """For a display: the counters of its zones (None: all)."""
+    """For a display: the counters of its zones (None: all); for a board line: the counters
+    whose boards are on it."""
     login: str | None = None
 
 
@@ -131,6 +132,7 @@ class Hub:
         self.by_role: dict[p.Role, set[Client]] = {role: set() for role in p.Role}
         self.counter_clients: dict[CounterNo, set[Client]] = collections.defaultdict(set)
         self.display_clients: dict[CounterNo, set[Client]] = collections.defaultdict(set)
+        """The displays and board lines watching each counter."""
         self.ring: collections.deque[tuple[int, ev.Event, str | None]] = collections.deque(maxlen=RING_SIZE)
         """Recent committed events and their frames (made when first needed)."""
         self.replies: dict[tuple[str, str], dict[str, Any]] = {}
@@ -319,6 +321,9 @@ class Hub:
                 *(self._counters_by_zone.get(z, frozenset()) for z in display.zones)
             )
             return Client(ws, role, f"display:{device.code}", hello.lang, counters=shown)
+        if role is p.Role.BOARDS:
+            driven = frozenset(self.center.boards_on_line(device.code))
+            return Client(ws, role, f"boards:{device.code}", hello.lang, counters=driven)
         number = int(device.code)
         return Client(ws, role, f"counter:{number}", hello.lang, counter=number)
 
@@ -327,7 +332,7 @@ class Hub:
         self.by_role[client.role].add(client)
         if client.counter is not None:
             self.counter_clients[client.counter].add(client)
-        if client.role is p.Role.DISPLAY:
+        if client.role in _WATCHERS:
             for number in client.counters if client.counters is not None else self.hall.counters:
                 self.display_clients[number].add(client)
 
@@ -336,7 +341,7 @@ class Hub:
         self.by_role[client.role].discard(client)
         if client.counter is not None:
             self.counter_clients[client.counter].discard(client)
-        if client.role is p.Role.DISPLAY:
+        if client.role in _WATCHERS:
             for number in client.counters if client.counters is not None else self.hall.counters:
                 self.display_clients[number].discard(client)
 
@@ -797,6 +802,9 @@ def health_change(was: str, now: str) -> Literal["alert", "recovered"] | None:
 def _frame(seq: int, event: ev.Event) -> str:
     return p.dumps(p.event_message(seq, ev.event_to_dict(event)))
 
+
+_WATCHERS = frozenset({p.Role.DISPLAY, p.Role.BOARDS})
+"""Roles that see the calls of a set of counters: displays (by zone), board lines (their boards)."""
 
 _COUNTER_ACTIONS: dict[str, Any] = {
     "call_next": c.CallNext,

@@ -47,6 +47,7 @@ from pydantic import (
     model_validator,
 )
 
+from hardware.board import parse_board_url
 from server import security
 from server.queue.hall import CounterDef, Hall, RoutingPolicy, ServiceDef
 from server.queue.types import LANGS, Lang, PriorityMode, Selection
@@ -67,6 +68,7 @@ __all__ = [
     "DAYS",
     "DEMO_PASSWORD",
     "Agency",
+    "BoardLine",
     "Center",
     "CenterExists",
     "ConfigError",
@@ -256,13 +258,37 @@ class Counter(_Frozen):
     """Service code -> weight, in order (the order matters for ``selection = "strict_order"``)."""
     policy: RoutingOverride = RoutingOverride()
     board: str | None = None
-    """Serial URL of the number board above the counter."""
+    """Serial URL of the number board above the counter, on a port of the counter's own PC."""
+    board_line: Code | None = None
+    """The shared board line (``[[board_lines]]``) the counter's board is on, instead of ``board``."""
     board_address: int | None = Field(default=None, ge=0, le=255)
+    """The board's address on its line; by default the counter's number."""
 
     @field_validator("board")
     @classmethod
     def _board_url(cls, value: str | None) -> str | None:
-        return None if value is None else check_url_scheme(value, BOARD_SCHEMES, "number board")
+        return None if value is None else _board_line_url(value, "number board")
+
+
+class BoardLine(_Frozen):
+    """A serial line with the number boards of several counters on it (RS-485), driven by one
+    ``novbe boards`` process: the only one that opens the port."""
+
+    code: Code
+    url: str
+    """Board line URL: ``serial:///dev/novbe-boards-1?baudrate=9600&ack=06`` (docs/hardware.md)."""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _board_line_url(value, "board line")
+
+
+def _board_line_url(value: str, what: str) -> str:
+    """``value`` if it is a board URL whose options the boards' driver accepts."""
+    check_url_scheme(value, BOARD_SCHEMES, what)
+    parse_board_url(value)
+    return value
 
 
 class Display(_Frozen):
@@ -327,6 +353,7 @@ class Center(_Frozen):
     zones: list[Zone] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
+    board_lines: list[BoardLine] = Field(default_factory=list)
     displays: list[Display] = Field(default_factory=list)
     kiosks: list[Kiosk] = Field(default_factory=list)
     operators: list[Operator] = Field(default_factory=list)
@@ -396,6 +423,17 @@ class Center(_Frozen):
 
     def display(self, code: str) -> Display:
         return _find(self.displays, lambda d: d.code == code, code)
+
+    def board_line(self, code: str) -> BoardLine:
+        return _find(self.board_lines, lambda b: b.code == code, code)
+
+    def boards_on_line(self, code: str) -> dict[int, int]:
+        """Counter number -> board address of every counter whose board is on line ``code``."""
+        return {
+            c.number: c.board_address if c.board_address is not None else c.number
+            for c in self.counters
+            if c.board_line == code
+        }
 
     def kiosk(self, code: str) -> Kiosk:
         return _find(self.kiosks, lambda k: k.code == code, code)
@@ -687,6 +725,8 @@ def _cross_check(data: Mapping[str, Any]) -> list[_Found]:
                     _Found(loc, f'service "{s_code}" is not defined{_suggest(s_code, services)}', "services")
                 )
 
+    lines = _check_boards(data, unique("board_lines", "code"), problems)
+
     # Displays and kiosks.
     displays = unique("displays", "code")
     for i, display in _items(data, "displays"):
@@ -713,6 +753,7 @@ def _cross_check(data: Mapping[str, Any]) -> list[_Found]:
         "kiosk": {str(k) for k in kiosks},
         "display": {str(d) for d in displays},
         "counter": {str(n) for n in numbers},
+        "boards": {str(b) for b in lines},
     }
     for i, device in _items(data, "devices"):
         role, code = device.get("role"), device.get("code")
@@ -727,7 +768,7 @@ def _cross_check(data: Mapping[str, Any]) -> list[_Found]:
         else:
             seen_devices[role, code] = i
         if isinstance(role, str) and role in targets and isinstance(code, str) and code not in targets[role]:
-            what = "counter number" if role == "counter" else f"{role} code"
+            what = {"counter": "counter number", "boards": "board line code"}.get(role, f"{role} code")
             problems.append(_Found(("devices", i), f'{what} "{code}" is not defined', "code"))
         token = device.get("token_sha256")
         if isinstance(token, str):
@@ -742,6 +783,138 @@ def _cross_check(data: Mapping[str, Any]) -> list[_Found]:
             else:
                 seen_tokens[token] = i
     return problems
+
+
+_NETWORK_PORTS = ("socket", "rfc2217")
+
+
+def _port_of(url: Any) -> str | None:
+    """The port a board URL opens (``/dev/ttyUSB1``, ``socket://10.0.0.21:4001``), or None
+    for a broken URL (reported elsewhere) and for ``loop://``, which is never shared."""
+    if not isinstance(url, str):
+        return None
+    try:
+        port, _, _, _ = parse_board_url(url)
+    except ValueError:
+        return None
+    if port.startswith("loop://"):
+        return None
+    return port.split("?", 1)[0]
+
+
+def _check_boards(data: Mapping[str, Any], lines: dict[Any, Loc], problems: list[_Found]) -> dict[Any, Loc]:
+    """Number boards: each on its counter's own port or on one board line, at an address its
+    line can carry, no two boards at one address of a line, and one owner for every port."""
+    owners: dict[str, Loc] = {}
+    for i, line in _items(data, "board_lines"):
+        port = _port_of(line.get("url"))
+        if port is None:
+            continue
+        if port in owners:
+            problems.append(
+                _Found(
+                    ("board_lines", i),
+                    f"port {port} is already the line of {format_loc(owners[port])}: one process must "
+                    "own a port, so put all its boards on one line (give each USB adapter a stable "
+                    "name, docs/hardware.md)",
+                    "url",
+                )
+            )
+        else:
+            owners[port] = ("board_lines", i)
+    own_ports: dict[str, Loc] = {}
+    addresses: dict[tuple[Any, int], Loc] = {}
+    for i, counter in _items(data, "counters"):
+        loc: Loc = ("counters", i)
+        board, line_code = counter.get("board"), counter.get("board_line")
+        if board is not None and line_code is not None:
+            problems.append(
+                _Found(
+                    loc,
+                    "has both board and board_line: a board is on its own port or on a line",
+                    "board_line",
+                )
+            )
+            continue
+        if isinstance(line_code, str) and line_code not in lines:
+            problems.append(
+                _Found(
+                    loc,
+                    f'board line "{line_code}" is not defined{_suggest(line_code, map(str, lines))}',
+                    "board_line",
+                )
+            )
+            continue
+        url = _at(data, (*lines[line_code], "url")) if isinstance(line_code, str) else board
+        port = _port_of(board)
+        if port is not None and port in owners:
+            problems.append(
+                _Found(
+                    loc,
+                    f"board port {port} is the line of {_path(data, owners[port])}: "
+                    f'write board_line = "{_at(data, (*owners[port], "code"))}" instead of board, so that '
+                    "only the line's process opens the port",
+                    "board",
+                )
+            )
+        elif port is not None and port.split(":", 1)[0] in _NETWORK_PORTS:
+            # A network port is the same line whichever PC opens it. (A device path such as
+            # /dev/ttyUSB0 names a different adapter on each counter's PC.)
+            if port in own_ports:
+                problems.append(
+                    _Found(
+                        loc,
+                        f"board port {port} is already used by {format_loc(own_ports[port])}: boards "
+                        "sharing a line go on a [[board_lines]] line, driven by one process",
+                        "board",
+                    )
+                )
+            else:
+                own_ports[port] = loc
+        _check_address(data, loc, counter, url, line_code, addresses, problems)
+    return lines
+
+
+def _check_address(
+    data: Mapping[str, Any],
+    loc: Loc,
+    counter: Mapping[str, Any],
+    url: Any,
+    line_code: Any,
+    addresses: dict[tuple[Any, int], Loc],
+    problems: list[_Found],
+) -> None:
+    """The counter's board address fits its line's frame format and is its own on the line."""
+    number, explicit = counter.get("number"), counter.get("board_address")
+    address = explicit if explicit is not None else number
+    if not isinstance(url, str) or not isinstance(address, int) or isinstance(address, bool):
+        return
+    key = "board_address" if explicit is not None else "number"
+    try:
+        _, _, fmt, _ = parse_board_url(url)
+    except ValueError:
+        return  # reported at the URL
+    hint = (
+        ""
+        if explicit is not None
+        else " (the default board address is the counter number: set board_address)"
+    )
+    problem = fmt.address_problem(address)
+    if address == 0:
+        problem = "board address 0 is the broadcast every board obeys"
+    if problem is not None:
+        problems.append(_Found(loc, f"{problem}{hint}", key))
+    elif isinstance(line_code, str):
+        other = addresses.setdefault((line_code, address), loc)
+        if other != loc:
+            problems.append(
+                _Found(
+                    loc,
+                    f'board address {address} on line "{line_code}" is already used by '
+                    f"{_path(data, other)}{hint}",
+                    key,
+                )
+            )
 
 
 def _validate(data: Any, source: str, text: str | None = None) -> Center:
@@ -895,9 +1068,14 @@ def center_from_reference(data: Mapping[str, Any]) -> Center:
             for a in data.get("agencies", [])
         ],
         "counters": [
-            {k: c[k] for k in ("number", "zone", "agency", "services") if k in c}
+            {
+                k: c[k]
+                for k in ("number", "zone", "agency", "services", "board", "board_line", "board_address")
+                if k in c
+            }
             for c in data.get("counters", [])
         ],
+        "board_lines": [{"code": b.get("code"), "url": b.get("url")} for b in data.get("board_lines", [])],
         "displays": [{"code": d.get("code"), "zones": d.get("zones")} for d in data.get("displays", [])],
         "kiosks": [
             {
@@ -940,6 +1118,7 @@ _SECTION_NOTES = {
     "zones": "Zones: parts of the hall (floors). Every counter, display and kiosk is in one.",
     "agencies": "Agencies and their services. Services share the agency's ticket prefix unless they set one.",
     "counters": "Counters: services = list (weight 1 each) or { code = weight }; policy overrides [routing].",
+    "board_lines": "Board lines: serial lines shared by counters' number boards; novbe boards drives each.",
     "displays": "Displays: zones shown, spoken languages, volume 0-100, quiet hours (no speech).",
     "kiosks": "Kiosks: printer URL (virtual://, serial://, usb://, tcp://, file://), paper 80 or 58 mm.",
     "operators": "Operators: argon2 password hashes; counters = [] means any counter.",
@@ -976,7 +1155,7 @@ def format_center_data(data: Mapping[str, Any]) -> str:
             lines.append("")
             _emit(lines, f"[{key}]", data[key])
             done.add(key)
-    for key in ("zones", "agencies", "counters", "displays", "kiosks", "operators", "devices"):
+    for key in ("zones", "agencies", "counters", "board_lines", "displays", "kiosks", "operators", "devices"):
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             continue
@@ -1147,7 +1326,8 @@ def init_center(
         force: Overwrite an existing center (its device files are removed first).
 
     Operators: ``op<N>`` for each counter N, allowed at that counter only, and ``supervisor``.
-    Devices: each kiosk, counter and display, and one supervisor desk, each with a new token.
+    Devices: each kiosk, counter, display and board line, and one supervisor desk, each with a
+    new token.
 
     Raises:
         CenterExists: ``out_dir/center.toml`` exists and ``force`` is False (a ConfigError
@@ -1201,6 +1381,7 @@ def init_center(
         *(("kiosk", str(k["code"])) for k in base.get("kiosks", [])),
         *(("counter", str(n)) for n in numbers),
         *(("display", str(d["code"])) for d in base.get("displays", [])),
+        *(("boards", str(b["code"])) for b in base.get("board_lines", [])),
         ("supervisor", "1"),
     ]
     tokens: dict[tuple[str, str], str] = {key: security.new_token() for key in wanted}
@@ -1228,11 +1409,14 @@ def init_center(
             extra = {"printer": kiosk.printer, "paper_mm": kiosk.paper_mm}
         elif role == "counter":
             counter = center.counter(int(code))
+            # A board on a shared line is driven by the line's process, not by the counter.
             extra = {
                 "counter": counter.number,
                 "board": counter.board,
-                "board_address": counter.board_address,
+                "board_address": counter.board_address if counter.board else None,
             }
+        elif role == "boards":
+            extra = {"board": center.board_line(code).url, "boards": center.boards_on_line(code)}
         elif role == "display":
             display = center.display(code)
             extra = {

@@ -19,6 +19,7 @@ DELEGATES = {
     "kiosk": ("kiosk.__main__", "the touchscreen kiosk"),
     "counter": ("counter.__main__", "the operator's counter app"),
     "display": ("display.__main__", "the hall display"),
+    "boards": ("boards.__main__", "drive the number boards of a shared serial line"),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
     "demo": ("server.demo", "the whole hall on this machine"),
 }

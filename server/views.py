@@ -142,7 +142,7 @@ def snapshot(
     """The state a client starts from, limited to what its role may see.
 
     Args:
-        counters: the counters a display shows (its zones); None means all.
+        counters: the counters a display shows (its zones) or a board line drives; None means all.
         counter: the counter a counter app acts as.
     """
     snap: dict[str, Any] = {"day": engine.day.isoformat() if engine.day else None, "open": engine.is_open}
@@ -160,7 +160,7 @@ def snapshot(
     snap["queues"] = queue_stats(engine, at)
     if role == "supervisor":
         snap["tickets"] = [ticket_view(t) for t in engine.tickets.values() if t.state not in FINAL_STATES]
-    elif role == "display":
+    elif role in ("display", "boards"):
         shown = {TicketState.CALLED, TicketState.SERVING}
         snap["tickets"] = sorted(
             (ticket_view(t) for t in engine.tickets.values() if t.state in shown and t.counter in visible),

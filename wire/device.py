@@ -1,4 +1,5 @@
-"""The configuration file of one device: a kiosk, a counter, a display or a supervisor desk.
+"""The configuration file of one device: a kiosk, a counter, a display, a board line or a
+supervisor desk.
 
 ``novbe init`` writes one such file per device (``devices/<role>-<code>.toml``); the device's
 app reads it at start with :func:`load_device`. It names the server, holds the device's token in
@@ -47,7 +48,7 @@ __all__ = [
     "spoken_languages",
 ]
 
-DeviceRole = Literal["kiosk", "counter", "display", "supervisor"]
+DeviceRole = Literal["kiosk", "counter", "display", "boards", "supervisor"]
 
 PRINTER_SCHEMES: tuple[str, ...] = ("virtual", "serial", "usb", "tcp", "file")
 """How a kiosk reaches its ticket printer:
@@ -61,9 +62,9 @@ PRINTER_SCHEMES: tuple[str, ...] = ("virtual", "serial", "usb", "tcp", "file")
 """
 
 BOARD_SCHEMES: tuple[str, ...] = ("serial", "loop", "socket", "rfc2217")
-"""How a counter reaches the number board above it: ``serial:///dev/ttyUSB1?baudrate=9600``,
-or one of pyserial's URL handlers (``loop://`` for tests, ``socket://host:port``,
-``rfc2217://host:port`` for a serial-over-network converter)."""
+"""How a counter, or a board line's process, reaches number boards:
+``serial:///dev/ttyUSB1?baudrate=9600``, or one of pyserial's URL handlers (``loop://`` for
+tests, ``socket://host:port``, ``rfc2217://host:port`` for a serial-over-network converter)."""
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -162,7 +163,8 @@ class DeviceConfig(BaseModel):
 
     role: DeviceRole
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    """The device's code in center.toml: a kiosk's or display's code, a counter's number."""
+    """The device's code in center.toml: a kiosk's, display's or board line's code, a counter's
+    number."""
     server_url: str
     token: str = Field(min_length=16)
     """The device's secret, in clear. The server keeps only its SHA-256."""
@@ -174,12 +176,15 @@ class DeviceConfig(BaseModel):
     printer: str | None = None
     paper_mm: Literal[80, 58] = 80
 
-    # Counter
+    # Counter, board line
     counter: int | None = Field(default=None, ge=1)
     board: str | None = None
-    """Serial URL of the number board above the counter, if it has one."""
+    """Serial URL of the number board above the counter, if it has one on a port of its own PC;
+    for a board line, the line's URL."""
     board_address: int | None = Field(default=None, ge=0, le=255)
-    """Address of this counter's board on a shared serial line."""
+    """Address of this counter's board on its line."""
+    boards: dict[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=0, le=255)]] | None = None
+    """Board line: counter number -> address of its board on the line."""
 
     # Display
     languages: list[Lang] = Field(default_factory=spoken_languages, min_length=1)
@@ -215,6 +220,10 @@ class DeviceConfig(BaseModel):
             raise ValueError('a kiosk needs "printer" (for example "virtual:///var/lib/novbe/tickets")')
         if self.role == "counter" and self.counter is None:
             raise ValueError('a counter needs "counter", the number of its counter')
+        if self.role == "boards" and (self.board is None or not self.boards):
+            raise ValueError(
+                'a board line needs "board", the line\'s URL, and "boards", its counters\' board addresses'
+            )
         return self
 
 
@@ -284,6 +293,8 @@ def dump_device(cfg: DeviceConfig) -> str:
     data = cfg.model_dump(mode="json", exclude_none=True)
     if cfg.role != "kiosk":
         data.pop("paper_mm", None)
+    if cfg.role == "boards":
+        data.pop("fullscreen", None)  # no screen
     if cfg.role != "display":
         for key in ("languages", "volume", "quiet_hours"):
             data.pop(key, None)
@@ -297,6 +308,8 @@ def dump_device(cfg: DeviceConfig) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml_value(v)}" for key, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     # tomli_w knows TOML's escaping; borrow it for one value.

@@ -29,6 +29,8 @@ class Role(StrEnum):
     KIOSK = "kiosk"
     COUNTER = "counter"
     DISPLAY = "display"
+    BOARDS = "boards"
+    """The process that owns a shared line of counters' number boards (``novbe boards``)."""
     SUPERVISOR = "supervisor"
 
 
@@ -85,7 +87,7 @@ class Hello(_Msg):
     id: RequestId | None = None
     role: Role
     device: Code | None = None
-    """Kiosk or display code, or the counter number ("12"). Not used by supervisors."""
+    """Kiosk, display or board line code, or the counter number ("12"). Not used by supervisors."""
     token: Annotated[str, Field(max_length=256)] | None = None
     login: Annotated[str, Field(max_length=64)] | None = None
     password: Annotated[str, Field(max_length=256)] | None = None
@@ -231,6 +233,7 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
         }
     ),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
+    Role.BOARDS: frozenset({"report_health", "sync"}),
     Role.SUPERVISOR: frozenset(
         {
             "open_counter",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from server.center import Center, ConfigError, load_center
+from server.center import Center, ConfigError, format_center_data, load_center
 
 Refuse = Callable[[dict[str, Any]], list[str]]
 
@@ -110,6 +110,113 @@ def test_center_refuses_an_unknown_printer_profile(example_raw: dict[str, Any], 
         "kiosks[0].printer: printer URL 'serial:///dev/ttyUSB0?profile=TM-T88': profile='TM-T88': "
         'unknown printer profile; did you mean "TM-T88V"? python-escpos knows AF-240, '
     )
+
+
+def _line(example_raw: dict[str, Any], code: str, url: str) -> None:
+    example_raw.setdefault("board_lines", []).append({"code": code, "url": url})
+
+
+def test_center_refuses_a_board_on_a_line_that_does_not_exist(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["counters"][1]["board_line"] = "hall-board"
+    assert refuse(example_raw) == [
+        'counters[1] (number 2): board line "hall-board" is not defined (did you mean "hall-boards"?)'
+    ]
+
+
+def test_center_refuses_a_board_both_on_its_own_port_and_on_a_line(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["counters"][1]["board"] = "serial:///dev/ttyUSB1"
+    assert refuse(example_raw) == [
+        "counters[1] (number 2): has both board and board_line: a board is on its own port or on a line"
+    ]
+
+
+def test_center_refuses_two_lines_on_one_port(example_raw: dict[str, Any], refuse: Refuse) -> None:
+    _line(example_raw, "upstairs", "serial:///dev/novbe-boards?baudrate=19200")
+    assert refuse(example_raw) == [
+        'board_lines[1] (code "upstairs"): port /dev/novbe-boards is already the line of board_lines[0]: '
+        "one process must own a port, so put all its boards on one line (give each USB adapter a "
+        "stable name, docs/hardware.md)"
+    ]
+
+
+def test_center_refuses_a_counter_opening_the_port_of_a_line(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["counters"][0]["board"] = "serial:///dev/novbe-boards?baudrate=9600&ack=06"
+    assert refuse(example_raw) == [
+        "counters[0] (number 1): board port /dev/novbe-boards is the line of "
+        'board_lines[0] (code "hall-boards"): '
+        'write board_line = "hall-boards" instead of board, so that only the line\'s process opens the port'
+    ]
+
+
+def test_center_refuses_two_counters_on_one_network_port(example_raw: dict[str, Any], refuse: Refuse) -> None:
+    """A serial-over-Ethernet converter is one line whichever PC connects to it."""
+    example_raw["counters"][0]["board"] = "socket://10.0.0.21:4001?ack=06"
+    example_raw["counters"][3]["board"] = "socket://10.0.0.21:4001"
+    assert refuse(example_raw) == [
+        "counters[3] (number 4): board port socket://10.0.0.21:4001 is already used by counters[0]: "
+        "boards sharing a line go on a [[board_lines]] line, driven by one process"
+    ]
+
+
+def test_center_lets_each_counter_pc_have_its_own_board_port(
+    example_raw: dict[str, Any], tmp_path: Path
+) -> None:
+    """/dev/ttyUSB0 on two counters' PCs is two adapters, not one line."""
+    example_raw["counters"][0]["board"] = "serial:///dev/ttyUSB0"
+    example_raw["counters"][3]["board"] = "serial:///dev/ttyUSB0"
+    path = tmp_path / "center.toml"
+    path.write_text(format_center_data(example_raw), encoding="utf-8")
+    assert [c.board for c in load_center(path).counters] == [
+        "serial:///dev/ttyUSB0",
+        None,
+        None,
+        "serial:///dev/ttyUSB0",
+    ]
+
+
+def test_center_refuses_two_boards_at_one_address_of_a_line(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["counters"][3]["board_line"] = "hall-boards"
+    example_raw["counters"][3]["board_address"] = 2
+    assert refuse(example_raw) == [
+        'counters[3] (number 4): board address 2 on line "hall-boards" is already used by '
+        "counters[1] (number 2)"
+    ]
+
+
+def test_center_refuses_a_binary_board_address_that_is_a_frame_marker(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    """With address=byte, board 2 would be sent as 0x02, the frame start."""
+    example_raw["board_lines"][0]["url"] = "serial:///dev/novbe-boards?address=byte&ack=06"
+    assert refuse(example_raw) == [
+        "counters[1] (number 2): board address 2 is sent as byte 0x02, which marks the start of a frame; "
+        "set the board to another address "
+        "(the default board address is the counter number: set board_address)"
+    ]
+
+
+def test_center_refuses_board_line_options_the_driver_rejects(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["board_lines"][0]["url"] = "serial:///dev/novbe-boards?checksum=crc99"
+    [problem] = refuse(example_raw)
+    assert problem.startswith("board_lines[0].url: board URL 'serial:///dev/novbe-boards?checksum=crc99': ")
+    assert "checksum must be one of xor, sum8, lrc, none" in problem
+
+
+def test_center_refuses_a_token_for_a_board_line_that_does_not_exist(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["devices"].append({"role": "boards", "code": "floor-2", "token_sha256": "a" * 64})
+    assert refuse(example_raw) == ['devices[1] (boards "floor-2"): board line code "floor-2" is not defined']
 
 
 def test_center_refuses_bad_paper_width(example_raw: dict[str, Any], refuse: Refuse) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 import time
 from pathlib import Path
@@ -141,6 +142,31 @@ def test_init_converts_the_reference_with_demo_passwords(reference_init: InitRes
         encoding="utf-8"
     )
     assert center.workload is not None
+
+
+def test_init_writes_a_device_file_for_each_board_line(tmp_path: Path) -> None:
+    """The line's file names its port and every board on it; its counters' files name none."""
+    if not REFERENCE.exists():
+        pytest.skip("reference center description not available")
+    data = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    data["board_lines"] = [{"code": "floor-1", "url": "serial:///dev/novbe-boards-1?ack=06"}]
+    for item in data["counters"][:3]:
+        item["board_line"] = "floor-1"
+    data["counters"][2]["board_address"] = 30
+    reference = tmp_path / "reference.json"
+    reference.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = init_center(tmp_path / "center", reference=reference, demo=True)
+    line = load_device(result.device_paths["boards", "floor-1"])
+    assert (line.role, line.code, line.board, line.boards) == (
+        "boards",
+        "floor-1",
+        "serial:///dev/novbe-boards-1?ack=06",
+        {1: 1, 2: 2, 3: 30},
+    )
+    assert verify_token(result.center.device("boards", "floor-1").token_sha256, line.token)
+    third = load_device(result.device_paths["counter", "3"])
+    assert (third.board, third.board_address) == (None, None)
+    assert 'board_line = "floor-1"' in result.center_path.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

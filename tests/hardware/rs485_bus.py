@@ -66,7 +66,7 @@ class Rs485Bus:
         self.rejected = 0
         """Frames with a bad checksum, length or field."""
         self._buffer = bytearray()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rs485-bus", daemon=True)
         self._thread.start()
