@@ -327,3 +327,11 @@ def test_center_built_directly_checks_references(example_raw: dict[str, Any]) ->
     example_raw["counters"][0]["zone"] = "cellar"
     with pytest.raises(ValueError, match=r'counters\[0\]: zone "cellar" is not defined'):
         Center.model_validate(example_raw)
+
+
+def test_center_example_in_the_docs_is_the_example_file() -> None:
+    """docs/configuration.md shows examples/center-example.toml, which the tests load."""
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "configuration.md").read_text(encoding="utf-8")
+    shown = doc.split("## A full example", 1)[1].split("```toml\n", 1)[1].split("```\n", 1)[0]
+    assert shown == (root / "examples" / "center-example.toml").read_text(encoding="utf-8")
