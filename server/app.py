@@ -145,6 +145,8 @@ class Hub:
         self._wake = asyncio.Event()
         self._generation = 0
         self._broken = False
+        self._reload_requested = False
+        """A request failed on a bug: the writer reloads the engines from the log."""
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._last_queues = ""
@@ -264,6 +266,14 @@ class Hub:
                         ws,
                         p.error(exc.code, self._text(exc.code, lang, exc.message), rid, detail=exc.message),
                     )
+                except Exception:
+                    # A bug (in hello or sync, which change nothing): answer, keep the connection.
+                    device = client.identity if client else None
+                    log.exception(
+                        json.dumps({"msg": "request failed", "device": device, "type": kind, "id": rid})
+                    )
+                    outcome = p.ErrorCode.INTERNAL_ERROR
+                    await self._send(ws, self._internal_error(client.lang if client else "az", rid))
                 finally:
                     self.stats.requests += 1
                     self._log_request(client, kind, rid, outcome, started)
@@ -295,7 +305,11 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await old.ws.close(4000, "replaced by a new connection")
         self._register(client)
-        self._welcome(client, hello.id, hello.resume_from)
+        try:
+            self._welcome(client, hello.id, hello.resume_from)
+        except Exception:
+            self._forget(client)  # the connection stays, unauthenticated
+            raise
         return client
 
     async def _authenticate(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
@@ -435,17 +449,41 @@ class Hub:
         except QueueError as exc:
             answer = self._queue_error(exc, client.lang, rid)
         except StoreUnavailable:
-            answer = p.error(p.ErrorCode.STORE_UNAVAILABLE, self._text("store_unavailable", client.lang), rid)
-            # Nothing was kept, so a retry with the same id must run again: don't cache.
-            future.set_result(answer)
-            del self.in_flight[key]
-            await self._send(client.ws, answer)
-            return p.ErrorCode.STORE_UNAVAILABLE
+            text = self._text("store_unavailable", client.lang)
+            detail = "the database write failed; nothing was kept"
+            answer = p.error(p.ErrorCode.STORE_UNAVAILABLE, text, rid, detail=detail)
+            return await self._send_unremembered(client, key, future, answer)
+        except Exception:
+            # A bug. The live engine may hold a decision that will never be committed:
+            # throw away every uncommitted one, as after a failed write.
+            log.exception(
+                json.dumps({"msg": "request failed", "device": client.identity, "type": kind, "id": rid})
+            )
+            self._reload_requested = True
+            self._wake.set()
+            return await self._send_unremembered(client, key, future, self._internal_error(client.lang, rid))
         self._remember(key, answer)
         future.set_result(answer)
         del self.in_flight[key]
         await self._send(client.ws, answer)
         return "ok" if answer.get("ok") else str(answer.get("code"))
+
+    async def _send_unremembered(
+        self,
+        client: Client,
+        key: tuple[str, str],
+        future: asyncio.Future[dict[str, Any]],
+        answer: dict[str, Any],
+    ) -> str:
+        """Send an answer after which nothing changed: a retry with the same id runs again."""
+        future.set_result(answer)
+        del self.in_flight[key]
+        await self._send(client.ws, answer)
+        return str(answer["code"])
+
+    def _internal_error(self, lang: str, rid: str | None) -> dict[str, Any]:
+        detail = "the server failed on this request; nothing changed"
+        return p.error(p.ErrorCode.INTERNAL_ERROR, self._text("internal_error", lang), rid, detail=detail)
 
     def _queue_error(self, exc: QueueError, lang: str, rid: str | None) -> dict[str, Any]:
         detail = exc.message
@@ -643,6 +681,10 @@ class Hub:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._reload_requested:
+                self._reload_requested = False
+                await self._recover()
+                continue
             batch, self._pending = self._pending, []
             if not batch:
                 continue

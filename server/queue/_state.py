@@ -58,9 +58,14 @@ included: the close of the day is the hard stop, and all counters close with it.
 
 Counters are CLOSED, OPEN or PAUSED. ``OpenCounter`` opens or re-opens one from
 any state (at an open counter it only changes the operator; at a paused one it
-also resumes). Pausing, resuming and closing need the states listed below, and
-pausing and closing also need an empty counter (the engine checks that, not the
-table). ``OpenDay`` and ``CloseDay`` leave every counter CLOSED.
+also resumes); naming no operator keeps the one logged in. Pausing, resuming and
+closing need the states listed below, and pausing and closing also need an empty
+counter (the engine checks that, not the table). ``OpenDay`` and ``CloseDay``
+leave every counter CLOSED.
+
+A command that asks for what already is (opening an open counter for the same
+operator, closing a closed one) is no error and emits no event: a request that
+changes nothing writes nothing to the log.
 """
 
 from __future__ import annotations

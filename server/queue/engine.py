@@ -404,8 +404,12 @@ class QueueEngine:
 
     def _open_counter(self, cmd: OpenCounter) -> list[Event]:
         self._require_day("open a counter")
-        self._counter(cmd.counter, "open a counter")
-        return [CounterOpened(counter=cmd.counter, at=cmd.at, operator=cmd.operator)]
+        c = self._counter(cmd.counter, "open a counter")
+        # Naming no operator (the supervisor's "open") keeps the one logged in.
+        operator = c.operator if cmd.operator is None else cmd.operator
+        if c.state is CounterState.OPEN and c.operator == operator:
+            return []  # already so: nothing to record
+        return [CounterOpened(counter=cmd.counter, at=cmd.at, operator=operator)]
 
     def _pause_counter(self, cmd: PauseCounter) -> list[Event]:
         self._require_day("pause a counter")
@@ -423,6 +427,8 @@ class QueueEngine:
     def _close_counter(self, cmd: CloseCounter) -> list[Event]:
         self._require_day("close a counter")
         c = self._counter(cmd.counter, "close a counter")
+        if c.state is CounterState.CLOSED:
+            return []  # already so: nothing to record
         self._check_counter(c, CounterClosed, "close")
         self._require_empty(c, "close")
         return [CounterClosed(counter=cmd.counter, at=cmd.at)]

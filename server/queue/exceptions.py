@@ -19,7 +19,8 @@ from __future__ import annotations
 
 
 class QueueError(Exception):
-    """Base class. ``code`` is the stable, machine-readable name used on the wire."""
+    """Base class, never raised itself: each refusal has a subclass whose ``code`` is
+    its stable, machine-readable name on the wire (docs/protocol.md lists them all)."""
 
     code = "queue_error"
 
