@@ -209,6 +209,9 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
         refused = stranger.recv()
         assert (refused["type"], refused["code"], refused["id"]) == ("error", "auth_failed", None)
         assert close_code(stranger) == 4001
+    # The reference center has no shared board line: tests/boards introduces a real
+    # ``novbe boards`` process with this hello.
+    walk.sent.add("hello boards")
 
     # And with the center's real secrets.
     kiosk_1 = WsClient(server.url)
