@@ -28,7 +28,7 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .engine import QueueEngine
+from .engine import QueueEngine, display_number
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .events import (
     EVENT_TYPES,
@@ -159,6 +159,7 @@ __all__ = [
     "UnknownService",
     "UnknownTicket",
     "ZoneCode",
+    "display_number",
     "event_from_dict",
     "event_to_dict",
     "queue_length_estimate",
