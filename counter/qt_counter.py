@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -586,15 +586,22 @@ class TransferDialog(QDialog):
         # The choices are kept in Python lists: QComboBox.currentData() of an empty box
         # returns None without a reference (see _set_prop).
         self.service_codes = [info.code for info in vm.services.values()]
+        closed = f" ({vm.tr('transfer.closed')})"
+        # Choices the server would refuse (no open counter would take the citizen) are
+        # greyed out and say why; the server's refusal stays the rule.
         for code in self.service_codes:
             info = vm.services[code]
-            self.service_box.addItem(f"{vm.service_name(code)} — {vm.agency_name(info.agency)}")
+            label = f"{vm.service_name(code)} — {vm.agency_name(info.agency)}"
+            _add_choice(self.service_box, label, vm.takes_transfers(code), closed)
         self.to_counter = QRadioButton(vm.tr("transfer.to_counter"))
         self.counter_box = QComboBox()
         self.counter_numbers = sorted(n for n in vm.counters if n != vm.counter)
         for n in self.counter_numbers:
             agency = vm.agency_name(vm.counters[n].agency)
-            self.counter_box.addItem(vm.tr("transfer.counter_item", counter=n, agency=agency))
+            label = vm.tr("transfer.counter_item", counter=n, agency=agency)
+            _add_choice(self.counter_box, label, vm.counter_takes_transfers(n), closed)
+        for box in (self.service_box, self.counter_box):
+            _select_first_enabled(box)
         self.come_back = QCheckBox(vm.tr("transfer.come_back"))
         self.to_service.setChecked(True)
         for widget in (self.to_service, self.service_box, self.to_counter, self.counter_box, self.come_back):
@@ -632,6 +639,24 @@ class TransferDialog(QDialog):
             index = self.counter_box.currentIndex()
             if 0 <= index < len(self.counter_numbers):
                 self.model.transfer(to_counter=self.counter_numbers[index], return_to_me=back)
+
+
+def _add_choice(box: QComboBox, label: str, enabled: bool, why_not: str) -> None:
+    box.addItem(label if enabled else label + why_not)
+    if not enabled:
+        model = box.model()
+        assert isinstance(model, QStandardItemModel), "a QComboBox's own model is a QStandardItemModel"
+        item = model.item(box.count() - 1)
+        item.setEnabled(False)
+
+
+def _select_first_enabled(box: QComboBox) -> None:
+    model = box.model()
+    assert isinstance(model, QStandardItemModel), "a QComboBox's own model is a QStandardItemModel"
+    for row in range(box.count()):
+        if model.item(row).isEnabled():
+            box.setCurrentIndex(row)
+            return
 
 
 class ParkedDialog(QDialog):

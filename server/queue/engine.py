@@ -53,6 +53,7 @@ from .exceptions import (
     DayNotOpen,
     InvalidTransition,
     NoCurrentTicket,
+    NoOpenCounter,
     NothingToCall,
     ServiceUnavailable,
     UnknownCounter,
@@ -488,13 +489,18 @@ class QueueEngine:
         events: list[Event] = [TicketFinished(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         if t.return_to is not None:
             assert t.return_service is not None, f"ticket {t.number} returns to no service"
+            # Rule R-7: a citizen whose counter closed meanwhile goes back to the queue of
+            # their service instead, where any counter serving it calls them.
+            back_to: CounterNo | None = t.return_to
+            if self._counters[t.return_to].state is CounterState.CLOSED:
+                back_to = None
             events.append(
                 TicketTransferred(
                     ticket=t.id,
                     number=t.number,
                     from_counter=c.number,
                     to_service=t.return_service,
-                    to_counter=t.return_to,
+                    to_counter=back_to,
                     at=cmd.at,
                 )
             )
@@ -533,12 +539,19 @@ class QueueEngine:
                     counter=cmd.to_counter,
                 )
         assert to_service is not None
-        if cmd.to_counter is None and not self._serving[to_service]:
-            raise ServiceUnavailable(
-                f"can't {action}: no counter in this hall serves {to_service}",
-                reason="closed",
-                service=to_service,
-            )
+        # Rule R-6: a transfer goes only where an open (or paused) counter will call the
+        # citizen; otherwise they would wait until the day closes. The return trip of a
+        # return_to_me transfer goes to this counter, open as it asks.
+        if cmd.to_counter is not None:
+            if self._counters[cmd.to_counter].state is CounterState.CLOSED:
+                raise NoOpenCounter(
+                    f"can't {action} to counter {cmd.to_counter}: it is closed",
+                    service=to_service,
+                    counter=cmd.to_counter,
+                )
+        elif not self._staffed[to_service]:
+            why = "is open" if self._serving[to_service] else "exists in this hall"
+            raise NoOpenCounter(f"can't {action}: no counter serving {to_service} {why}", service=to_service)
         # A pending return survives further transfers; a new return_to_me replaces it.
         return_to = c.number if cmd.return_to_me else t.return_to
         return [
