@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hardware.board import CounterBoard, open_board_line, parse_board_url
+from hardware.board import CounterBoard, board_text, open_board_line, parse_board_url
 from hardware.exceptions import BoardUnavailable
 from hardware.serial_frames import BoardCommand, FrameFormat, FrameReader, encode_frame
 
@@ -209,3 +209,41 @@ def test_board_addresses_are_checked(boards: list[PtyBoards]) -> None:
     with pytest.raises(ValueError, match="outside"):
         line.show(150, "A1")
     line.close()
+
+
+def test_board_shows_a_number_past_999(boards: list[PtyBoards]) -> None:
+    """A1000 fills a 5-character board exactly; a longer number keeps its digits."""
+    fake = plug(boards)
+    with open_board_line(f"serial://{fake.path}") as line:
+        board = CounterBoard(line, 12)
+        board.show_ticket("A1000", blink=True)
+        board.show_ticket("DN1000")
+        board.show_ticket("A10000")
+    expected = (
+        encode_frame(12, BoardCommand.BLINK, "A1000")
+        + encode_frame(12, BoardCommand.SHOW, "1000")
+        + encode_frame(12, BoardCommand.SHOW, "10000")
+    )
+    assert fake.wait_bytes(len(expected)) == expected
+    assert expected[: 2 + 2 + 5] == b"\x0212BA1000"
+
+
+@pytest.mark.parametrize(
+    ("number", "width", "shown"),
+    [("A015", 5, "A015"), ("A1000", 5, "A1000"), ("A1000", 4, "1000"), ("DN1000", 5, "1000"),
+     ("DN1000", 6, "DN1000"), ("ABC015", 5, "015"), ("A015", 3, "015")],
+)  # fmt: skip
+def test_board_text_drops_the_prefix_only_when_the_number_is_too_long(
+    number: str, width: int, shown: str
+) -> None:
+    assert board_text(number, width) == shown
+
+
+def test_board_refuses_digits_longer_than_itself(boards: list[PtyBoards]) -> None:
+    fake = plug(boards, fmt=FrameFormat(width=4))
+    with (
+        open_board_line(f"serial://{fake.path}?width=4") as line,
+        pytest.raises(ValueError, match="longer than the board's 4 characters"),
+    ):
+        CounterBoard(line, 12).show_ticket("A10000")
+    assert fake.received == b""
