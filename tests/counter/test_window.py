@@ -279,3 +279,29 @@ def test_login_refusals_are_clear(qtbot: QtBot, server: ServerProcess) -> None:
         desk.login("op12")
         assert desk.vm.logged_in
         assert w.pages.currentWidget() is w.main_page
+
+
+def test_a_long_number_is_set_smaller_to_fit_the_ticket_card(qtbot: QtBot) -> None:
+    """ABC10000 on a narrow window: the number shrinks to the card instead of widening it."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from counter.qt_counter import NUMBER_PX, QtCounterWindow
+    from counter.viewmodel import CounterViewModel
+    from tests.counter.test_viewmodel import counter_view, ticket, welcome
+
+    vm = CounterViewModel(12, lang="en")
+    vm.on_message(welcome(counter_view(current=ticket("A015"))))
+    vm.logged_in, vm.operator_login = True, "op12"  # as after a login: the working page
+    window = QtCounterWindow(vm)
+    qtbot.addWidget(window)
+    window.resize(960, 800)
+    window.show()
+    vm.changed.emit()
+    label = window.number
+    qtbot.waitUntil(lambda: label.text() == "A015")
+    assert label.font().pixelSize() == NUMBER_PX
+    vm.on_message(welcome(counter_view(current=ticket("ABC10000"))))
+    qtbot.waitUntil(lambda: label.text() == "ABC10000")
+    qtbot.waitUntil(lambda: label.font().pixelSize() < NUMBER_PX)
+    assert QFontMetricsF(label.font()).horizontalAdvance("ABC10000") <= label.contentsRect().width()
+    assert window.width() == 960
