@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from server.queue import (
     CallNext,
     CallTicket,
@@ -242,34 +244,30 @@ def test_a_service_closing_its_last_counter_stops_taking_transfers() -> None:
     assert engine.tickets[tid].state is TicketState.CALLED
 
 
-def test_return_to_a_counter_closed_meanwhile_goes_to_its_service_queue() -> None:
-    """Counter 1 sent the citizen to pay and then closed; counter 2 serves ID too."""
+@pytest.mark.parametrize(("leaves", "back_to"), [(CloseCounter, None), (PauseCounter, 1)])
+def test_return_trip_goes_to_the_counter_unless_it_closed_meanwhile(
+    leaves: type[CloseCounter | PauseCounter], back_to: int | None
+) -> None:
+    """Rule R-7: counter 1 sent the citizen to pay, then took a break (it still waits for them)
+    or closed (they go to the queue of ID, where counter 2 calls them)."""
     engine, tid = at_counter_1()
     engine.handle(Transfer(counter=1, at=at(5), to_service="BANK", return_to_me=True))
-    engine.handle(CloseCounter(counter=1, at=at(6)))
+    engine.handle(leaves(counter=1, at=at(6)))
     engine.handle(CallNext(counter=3, at=at(7)))
     engine.handle(StartService(counter=3, at=at(7)))
     assert engine.handle(FinishService(counter=3, at=at(9))) == [
         TicketFinished(ticket=tid, number="A001", counter=3, at=at(9)),
-        TicketTransferred(ticket=tid, number="A001", from_counter=3, to_service="ID", at=at(9)),
+        TicketTransferred(
+            ticket=tid, number="A001", from_counter=3, to_service="ID", to_counter=back_to, at=at(9)
+        ),
     ]
     ticket = engine.tickets[tid]
-    assert (ticket.state, ticket.service, ticket.target_counter, ticket.return_to) == (W, "ID", None, None)
-    (called,) = engine.handle(CallNext(counter=2, at=at(10)))
-    assert called.ticket == tid  # type: ignore[union-attr]
-
-
-def test_return_to_a_paused_counter_waits_for_it() -> None:
-    engine, tid = at_counter_1()
-    engine.handle(Transfer(counter=1, at=at(5), to_service="BANK", return_to_me=True))
-    engine.handle(PauseCounter(counter=1, at=at(6)))
-    engine.handle(CallNext(counter=3, at=at(7)))
-    engine.handle(StartService(counter=3, at=at(7)))
-    events = engine.handle(FinishService(counter=3, at=at(9)))
-    assert events[-1] == TicketTransferred(
-        ticket=tid, number="A001", from_counter=3, to_service="ID", to_counter=1, at=at(9)
-    )
-    refused(engine, CallNext(counter=2, at=at(10)), NothingToCall)
+    assert (ticket.state, ticket.service, ticket.target_counter, ticket.return_to) == (W, "ID", back_to, None)
+    if back_to is None:
+        (called,) = engine.handle(CallNext(counter=2, at=at(10)))
+        assert called.ticket == tid  # type: ignore[union-attr]
+    else:
+        refused(engine, CallNext(counter=2, at=at(10)), NothingToCall)
 
 
 def test_ticket_waiting_for_a_named_counter_cannot_be_called_elsewhere_by_id() -> None:
