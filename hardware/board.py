@@ -42,6 +42,7 @@ __all__ = [
     "CounterBoard",
     "LineDriver",
     "Picture",
+    "board_text",
     "open_board_line",
     "parse_board_url",
 ]
@@ -203,11 +204,32 @@ class CounterBoard:
         return f"<CounterBoard {self.address} on {self.line.link.url}>"
 
     def show_ticket(self, number: str, blink: bool = False) -> None:
-        """Show the ticket being served; ``blink`` while it is being called."""
-        self.line.show(self.address, number, blink)
+        """Show the ticket being served; ``blink`` while it is being called.
+
+        A number longer than the board is shown by its digits alone (see :func:`board_text`).
+
+        Raises:
+            ValueError: If even the digits don't fit the board.
+            BoardUnavailable: If the line can't be written or the board didn't acknowledge.
+
+        """
+        self.line.show(self.address, board_text(number, self.line.fmt.width), blink)
 
     def clear(self) -> None:
         self.line.clear(self.address)
+
+
+def board_text(number: str, width: int) -> str:
+    """What a board ``width`` characters wide shows for ticket ``number``.
+
+    The whole number when it fits. Past 999 a number grows (A999, A1000) and may be longer
+    than the board: it then drops its prefix letters, since the digits are what a citizen
+    looks for above the counter (the hall display shows the whole number). "DN1000" on a
+    5-character board is "1000"; "A015" on a 3-character one is "015".
+    """
+    if len(number) <= width:
+        return number
+    return number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def open_board_line(url: str, *, fmt: FrameFormat | None = None) -> BoardLine:

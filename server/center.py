@@ -102,8 +102,9 @@ a demo configuration for a real hall."""
 Day = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 """Codes of zones, agencies, services, displays and kiosks: letters, digits, - _ ."""
-Prefix = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,2}$")]
-"""A ticket prefix: a capital letter, then up to two capitals or digits ("A", "DN", "K2")."""
+Prefix = Annotated[str, Field(pattern=r"^[A-Z]{1,3}$")]
+"""A ticket prefix: one to three Latin capitals ("A", "DN"). No digits: numbers grow past 999
+(A1000), so with a prefix "K2" the ticket "K21000" would read as K2 1000 and K 21000 alike."""
 Login = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$")]
 
 _DEFAULT_POLICY = RoutingPolicy()
@@ -617,7 +618,7 @@ def _pydantic_problems(exc: ValidationError) -> list[_Found]:
 
 
 _PATTERN_HINTS = {
-    "prefix": "is not a ticket prefix (a capital letter, then up to two capitals or digits)",
+    "prefix": "is not a ticket prefix (one to three Latin capitals A-Z, no digits)",
     "login": "is not a login (lowercase letters, digits, . _ -; up to 32)",
     "password_hash": 'is not an argon2 hash (make one with "python -m server.security password")',
     "token_sha256": "is not a SHA-256 in hex (64 digits 0-9a-f)",

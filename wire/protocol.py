@@ -75,6 +75,7 @@ class ErrorCode(StrEnum):
     NOTHING_TO_CALL = "nothing_to_call"
     DAY_NOT_OPEN = "day_not_open"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    NO_OPEN_COUNTER = "no_open_counter"
 
 
 class _Msg(BaseModel):

@@ -28,7 +28,7 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .engine import QueueEngine
+from .engine import QueueEngine, display_number
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .events import (
     EVENT_TYPES,
@@ -57,6 +57,7 @@ from .exceptions import (
     DayNotOpen,
     InvalidTransition,
     NoCurrentTicket,
+    NoOpenCounter,
     NothingToCall,
     QueueError,
     ServiceUnavailable,
@@ -121,6 +122,7 @@ __all__ = [
     "Lang",
     "MarkNoShow",
     "NoCurrentTicket",
+    "NoOpenCounter",
     "NothingToCall",
     "OpenCounter",
     "OpenDay",
@@ -159,6 +161,7 @@ __all__ = [
     "UnknownService",
     "UnknownTicket",
     "ZoneCode",
+    "display_number",
     "event_from_dict",
     "event_to_dict",
     "queue_length_estimate",

@@ -44,10 +44,16 @@ arrival ``issued_at`` is kept for the statistics; ``queued_at`` is reset, becaus
 the position in the new queue is the moment the citizen joined it (Rule R-5:
 a transferred citizen doesn't jump ahead of people already waiting there).
 
+A transfer goes only where someone will call the citizen (Rule R-6): to a
+service at least one of whose counters is open or paused, or to a named counter
+that is not closed. Otherwise the engine refuses it (``NoOpenCounter``) and the
+operator chooses again.
+
 A transfer with ``return_to_me`` sets ``return_to``. When the other service
 finishes the ticket, the engine emits ``TicketFinished`` and then a
 ``TicketTransferred`` back to the original service and counter: the ticket goes
-DONE -> WAITING in that counter's lane. That is the only way out of a final
+DONE -> WAITING in that counter's lane; if that counter has closed meanwhile,
+in the queue of the original service instead (Rule R-7). That is the only way out of a final
 state, and only the engine itself emits it (``DONE`` lists ``TicketTransferred``
 below for this reason; no command can reach a DONE ticket).
 

@@ -53,6 +53,7 @@ from .exceptions import (
     DayNotOpen,
     InvalidTransition,
     NoCurrentTicket,
+    NoOpenCounter,
     NothingToCall,
     ServiceUnavailable,
     UnknownCounter,
@@ -72,8 +73,14 @@ from .records import (
 from .routing import Lane, Router, ServiceQueue, service_order
 from .types import FINAL_STATES, CounterNo, CounterState, Priority, ServiceCode, TicketId, TicketState
 
-MAX_NUMBER = 999
-"""Display numbers have three digits; the 1000th ticket of a prefix is refused."""
+NUMBER_DIGITS = 3
+"""A display number has at least three digits (A001); past 999 it simply grows (A1000),
+so a large hall never refuses a citizen for lack of numbers. See docs/configuration.md."""
+
+
+def display_number(prefix: str, number: int) -> str:
+    """The number a citizen reads: ``("A", 15)`` -> ``"A015"``, ``("A", 1000)`` -> ``"A1000"``."""
+    return f"{prefix}{number:0{NUMBER_DIGITS}d}"
 
 
 class QueueEngine:
@@ -91,10 +98,18 @@ class QueueEngine:
 
     Raises:
         UnknownService: If a counter of ``hall`` lists a service the hall doesn't define.
+        ValueError: If a service's ticket prefix isn't Latin capitals (the number that
+            follows it would not be told apart from a digit of the prefix).
 
     """
 
     def __init__(self, hall: Hall, *, estimator: Estimator = queue_length_estimate) -> None:
+        for service in hall.services.values():
+            if not (service.prefix.isascii() and service.prefix.isalpha() and service.prefix.isupper()):
+                raise ValueError(
+                    f"service {service.code} has ticket prefix {service.prefix!r}: "
+                    "a prefix must be Latin capitals (A-Z)"
+                )
         for counter in hall.counters.values():
             for code in counter.services:
                 if code not in hall.services:
@@ -356,12 +371,6 @@ class QueueEngine:
             )
         prefix = service.prefix
         number = self._last_number.get(prefix, 0) + 1
-        if number > MAX_NUMBER:
-            raise ServiceUnavailable(
-                f"can't issue a ticket for {code}: all {MAX_NUMBER} numbers of {prefix} are used today",
-                reason="full",
-                service=code,
-            )
         est = self._estimator(self, code, cmd.priority, cmd.at)
         cutoff = self._closes_min - self._hall.last_ticket_margin_min
         if now_min + est.est_min > cutoff:
@@ -371,7 +380,7 @@ class QueueEngine:
                 reason="full",
                 service=code,
             )
-        display = f"{prefix}{number:03d}"
+        display = display_number(prefix, number)
         return [
             TicketIssued(
                 ticket=self._id_prefix + display,
@@ -486,13 +495,18 @@ class QueueEngine:
         events: list[Event] = [TicketFinished(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         if t.return_to is not None:
             assert t.return_service is not None, f"ticket {t.number} returns to no service"
+            # Rule R-7: a citizen whose counter closed meanwhile goes back to the queue of
+            # their service instead, where any counter serving it calls them.
+            back_to: CounterNo | None = t.return_to
+            if self._counters[t.return_to].state is CounterState.CLOSED:
+                back_to = None
             events.append(
                 TicketTransferred(
                     ticket=t.id,
                     number=t.number,
                     from_counter=c.number,
                     to_service=t.return_service,
-                    to_counter=t.return_to,
+                    to_counter=back_to,
                     at=cmd.at,
                 )
             )
@@ -531,12 +545,19 @@ class QueueEngine:
                     counter=cmd.to_counter,
                 )
         assert to_service is not None
-        if cmd.to_counter is None and not self._serving[to_service]:
-            raise ServiceUnavailable(
-                f"can't {action}: no counter in this hall serves {to_service}",
-                reason="closed",
-                service=to_service,
-            )
+        # Rule R-6: a transfer goes only where an open (or paused) counter will call the
+        # citizen; otherwise they would wait until the day closes. The return trip of a
+        # return_to_me transfer goes to this counter, open as it asks.
+        if cmd.to_counter is not None:
+            if self._counters[cmd.to_counter].state is CounterState.CLOSED:
+                raise NoOpenCounter(
+                    f"can't {action} to counter {cmd.to_counter}: it is closed",
+                    service=to_service,
+                    counter=cmd.to_counter,
+                )
+        elif not self._staffed[to_service]:
+            why = "is open" if self._serving[to_service] else "exists in this hall"
+            raise NoOpenCounter(f"can't {action}: no counter serving {to_service} {why}", service=to_service)
         # A pending return survives further transfers; a new return_to_me replaces it.
         return_to = c.number if cmd.return_to_me else t.return_to
         return [
@@ -687,7 +708,9 @@ class QueueEngine:
         assert e.ticket not in self._tickets, f"ticket {e.ticket} issued twice"
         self._tickets[e.ticket] = t
         self._queues[e.service].lane(t).append(t)
-        prefix, number = e.number[:-3], int(e.number[-3:])
+        # Prefixes are letters only (server/center.py): the trailing digits are the number.
+        prefix = e.number.rstrip("0123456789")
+        number = int(e.number[len(prefix) :])
         if number > self._last_number.get(prefix, 0):
             self._last_number[prefix] = number
 

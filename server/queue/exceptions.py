@@ -13,6 +13,7 @@ Every error means "nothing changed": the engine checks before it acts.
     * NothingToCall         # no ticket waiting for this counter
     * DayNotOpen            # the center's day has not been opened, or is closed
     * ServiceUnavailable    # new tickets refused: closed for today, or full
+    * NoOpenCounter         # a transfer to where no open counter would take the citizen
 """
 
 from __future__ import annotations
@@ -74,3 +75,11 @@ class ServiceUnavailable(QueueError):
     ``"full"`` (it can no longer be served before closing)."""
 
     code = "service_unavailable"
+
+
+class NoOpenCounter(QueueError):
+    """A transfer refused because nobody could take the citizen there: no counter serving
+    ``details["service"]`` is open or paused, or the named ``details["counter"]`` is closed.
+    Accepting it would leave the citizen waiting for good."""
+
+    code = "no_open_counter"

@@ -40,8 +40,8 @@ class ServiceDef:
     code: ServiceCode
     agency: AgencyCode
     prefix: str
-    """Ticket prefix. Services of one agency usually share the agency's prefix,
-    and then share one numbering sequence."""
+    """Ticket prefix, Latin capitals only ("A", "DN"). Services of one agency usually share
+    the agency's prefix, and then share one numbering sequence."""
     mean_service_min: float
     zone: ZoneCode = ""
 

@@ -49,6 +49,17 @@ def test_center_refuses_service_prefix_of_another_agency(example_raw: dict[str, 
     ]
 
 
+@pytest.mark.parametrize("prefix", ["K2", "a", "ABCD", "Ə"])
+def test_center_refuses_a_prefix_other_than_latin_capitals(
+    example_raw: dict[str, Any], refuse: Refuse, prefix: str
+) -> None:
+    """Digits would make K21000 both K2's 1000th ticket and K's 21000th."""
+    example_raw["agencies"][1]["prefix"] = prefix
+    assert refuse(example_raw) == [
+        f'agencies[1].prefix: "{prefix}" is not a ticket prefix (one to three Latin capitals A-Z, no digits)'
+    ]
+
+
 def test_center_refuses_duplicate_counter_number(example_raw: dict[str, Any], refuse: Refuse) -> None:
     example_raw["counters"][3]["number"] = 2
     assert refuse(example_raw) == ["counters[3] (number 2): number 2 is already used by counters[1]"]

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from hardware.board import BLANK, CounterBoard, LineDriver, Picture, open_board_line, parse_board_url
+from hardware.board import (
+    BLANK,
+    CounterBoard,
+    LineDriver,
+    Picture,
+    board_text,
+    open_board_line,
+    parse_board_url,
+)
 from hardware.exceptions import BoardUnavailable
 from hardware.serial_frames import BoardCommand, FrameFormat, FrameReader, encode_frame
 
@@ -284,3 +292,41 @@ def test_line_driver_writes_only_the_latest_picture_of_a_board(bus_of_20: Rs485B
     frames = bus_of_20.seen[7]
     assert frames[-1] == Seen(7, "clear", "")
     assert len(frames) < 201
+
+
+def test_board_shows_a_number_past_999(boards: list[PtyBoards]) -> None:
+    """A1000 fills a 5-character board exactly; a longer number keeps its digits."""
+    fake = plug(boards)
+    with open_board_line(f"serial://{fake.path}") as line:
+        board = CounterBoard(line, 12)
+        board.show_ticket("A1000", blink=True)
+        board.show_ticket("DN1000")
+        board.show_ticket("A10000")
+    expected = (
+        encode_frame(12, BoardCommand.BLINK, "A1000")
+        + encode_frame(12, BoardCommand.SHOW, "1000")
+        + encode_frame(12, BoardCommand.SHOW, "10000")
+    )
+    assert fake.wait_bytes(len(expected)) == expected
+    assert expected[: 2 + 2 + 5] == b"\x0212BA1000"
+
+
+@pytest.mark.parametrize(
+    ("number", "width", "shown"),
+    [("A015", 5, "A015"), ("A1000", 5, "A1000"), ("A1000", 4, "1000"), ("DN1000", 5, "1000"),
+     ("DN1000", 6, "DN1000"), ("ABC015", 5, "015"), ("A015", 3, "015")],
+)  # fmt: skip
+def test_board_text_drops_the_prefix_only_when_the_number_is_too_long(
+    number: str, width: int, shown: str
+) -> None:
+    assert board_text(number, width) == shown
+
+
+def test_board_refuses_digits_longer_than_itself(boards: list[PtyBoards]) -> None:
+    fake = plug(boards, fmt=FrameFormat(width=4))
+    with (
+        open_board_line(f"serial://{fake.path}?width=4") as line,
+        pytest.raises(ValueError, match="longer than the board's 4 characters"),
+    ):
+        CounterBoard(line, 12).show_ticket("A10000")
+    assert fake.received == b""

@@ -99,6 +99,24 @@ def test_error_messages_follow_client_language(server: ServerProcess) -> None:
     assert reply["message"] == "Такой услуги нет."
 
 
+def test_transfer_where_no_counter_is_open_is_refused_with_the_reason(server: ServerProcess) -> None:
+    """The bank's counters (77-79) are closed: a fee payer is not sent there to wait for good."""
+    kiosk(server).request("issue", service="DIN-ID")
+    desk = counter(server, 1, lang="ru")
+    desk.request("call_next")
+    refused = desk.request("transfer", to_service="BANK-FEE", return_to_me=True)
+    assert (refused["type"], refused["code"]) == ("error", "no_open_counter")
+    assert refused["message"].startswith("Сейчас нет открытого окна, которое его примет")
+    assert refused["details"]["service"] == "BANK-FEE"
+    assert "no counter serving BANK-FEE is open" in refused["details"]["detail"]
+    named = desk.request("transfer", to_counter=78)
+    assert (named["code"], named["details"]["counter"]) == ("no_open_counter", 78)
+    assert desk.request("recall")["result"]["ticket"]["state"] == "called"  # still at counter 1
+    counter(server, 77)
+    moved = desk.request("transfer", to_service="BANK-FEE", return_to_me=True)
+    assert moved["result"]["ticket"]["service"] == "BANK-FEE", moved
+
+
 def test_repeated_request_takes_effect_once(server: ServerProcess) -> None:
     """A request sent again with the same id returns the first answer; one ticket."""
     k = kiosk(server)
