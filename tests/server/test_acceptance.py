@@ -237,6 +237,8 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     assert walk.send(desk, "login c1-1")["result"]["counter"]["state"] == "open"
     called = walk.send(desk, "call_next c1-2")
     assert called["result"]["ticket"]["state"] == "called"
+    # A transfer needs a counter that would take the citizen: open the bank's (77).
+    assert boss.request("open_counter", counter=77)["type"] == "reply"
     moved = walk.send(desk, "transfer c1-5")["result"]["ticket"]
     assert (moved["service"], moved["state"], moved["return_to"]) == ("BANK-FEE", "waiting", 1)
 
@@ -459,8 +461,18 @@ def _invalid_transition(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
     return desk, desk.request("resume")
 
 
+def _no_open_counter(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
+    """A transfer to a counter that is closed: the citizen stays at this one."""
+    desk, service = logged_in(hall, "DSMF")
+    assert kiosk(hall.server).request("issue", service=service)["type"] == "reply"
+    assert desk.request("call_next")["type"] == "reply"
+    closed, _ = service_of(hall.center, "KOM")
+    return desk, desk.request("transfer", to_counter=closed)
+
+
 def _service_unavailable(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
-    """A prefix has 999 numbers a day; the 1,000th ticket at the latest is refused."""
+    """Tickets for an agency whose counters are all closed: once the promised wait would
+    end after closing time, the next one is refused as "full"."""
     client = kiosk(hall.server, "kiosk-2")
     _, service = service_of(hall.center, "MED")
     for n in range(1000):
@@ -571,6 +583,7 @@ ERRORS: dict[str, Scenario] = {
     "nothing_to_call": _nothing_to_call,
     "day_not_open": _day_not_open,
     "service_unavailable": _service_unavailable,
+    "no_open_counter": _no_open_counter,
 }
 NOT_FROM_OUTSIDE = {"internal_error": "a bug: tests/server/test_faults.py injects one"}
 
