@@ -13,7 +13,9 @@ QUEUE_ERRORS = sorted(
         cls
         for cls in vars(exceptions).values()
         # The base class is never raised itself: every refusal has a code of its own.
-        if isinstance(cls, type) and issubclass(cls, exceptions.QueueError) and cls is not exceptions.QueueError
+        if isinstance(cls, type)
+        and issubclass(cls, exceptions.QueueError)
+        and cls is not exceptions.QueueError
     ),
     key=lambda cls: cls.code,
 )
