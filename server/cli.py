@@ -20,6 +20,7 @@ DELEGATES = {
     "counter": ("counter.__main__", "the operator's counter app"),
     "display": ("display.__main__", "the hall display"),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
+    "report": ("report.cli", "figures of a day, week or month from the event log (HTML, CSV, XLSX)"),
     "demo": ("server.demo", "the whole hall on this machine"),
 }
 
