@@ -104,7 +104,8 @@ def main(argv: list[str]) -> int:
     try:
         center: Center = load_center(center_path)
     except ConfigError as exc:
-        return _err(f"the center configuration is needed for names and the wait standard:\n{exc}")
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        return _err(f"{exc.source}: {exc.problems[0]}{more} (give --dir or --center)")
     url = database_url(home, args.db)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         return _err(f"no event log at {url.removeprefix('sqlite:///')} (give --dir or --db)")
