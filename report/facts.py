@@ -379,7 +379,9 @@ def read_facts(
     after = starts[wanted[0]][0] - 1
     upto = starts[wanted[-1] + 1][0] - 1 if wanted[-1] + 1 < len(starts) else None
     handlers = reader.handlers
-    decode = json.JSONDecoder().decode
+    # The payload is canonical JSON (no surrounding blanks): raw_decode skips the two blank
+    # scans of decode(), a tenth of a month's reading.
+    decode = json.JSONDecoder().raw_decode
     f = reader.f
     count = 0
     for _, type_name, payload in store.payloads(after, upto):
@@ -392,7 +394,7 @@ def read_facts(
                 f.skipped[type_name] += 1
             continue
         try:
-            handler(decode(payload))
+            handler(decode(payload)[0])
         except (KeyError, ValueError, TypeError):
             f.unreadable += 1
     if progress is not None:

@@ -13,7 +13,7 @@ from .tables import INDEX_COLUMNS, Column, columns
 from .text import DASH, Words
 
 _STYLE = """
-body { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; margin: 24px 32px; color: #1a202c; }
+body { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; margin: 20px 16px; color: #1a202c; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 19px; margin: 28px 0 8px; border-bottom: 2px solid #2b6cb0; padding-bottom: 3px; }
 .period { font-size: 18px; color: #2b6cb0; margin: 0; }
@@ -23,9 +23,10 @@ h2 { font-size: 19px; margin: 28px 0 8px; border-bottom: 2px solid #2b6cb0; padd
 .card .v { font-size: 24px; font-weight: bold; color: #2b6cb0; }
 .card .l { font-size: 13px; color: #4a5568; }
 .wrap { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 12px; margin: 6px 0; }
-th, td { border: 1px solid #e2e8f0; padding: 3px 6px; }
-th { background: #edf2f7; vertical-align: bottom; text-align: left; }
+table { border-collapse: collapse; font-size: 11.5px; margin: 6px 0; }
+th, td { border: 1px solid #e2e8f0; padding: 3px 4px; }
+th { background: #edf2f7; vertical-align: bottom; text-align: left; font-size: 11px; }
+td.name { min-width: 150px; max-width: 240px; }
 td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: bold; background: #f7fafc; }
 .up { color: #2f855a; } .down { color: #c53030; }
@@ -67,7 +68,8 @@ def _table(level: str, part: str, rows: list[Row], w: Words, total: Row | None =
         if level not in ("operator", "day"):
             cells.append(escape(w.name(level, row.key)) if key is None else "")
         out.append(f'<tr class="{css}">' if css else "<tr>")
-        out.extend(f"<td>{c}</td>" for c in cells)
+        out.append(f"<td>{cells[0]}</td>")
+        out.extend(f'<td class="name">{c}</td>' for c in cells[1:])
         out.extend(f'<td class="n">{escape(_cell(c.get(row), c, w))}</td>' for c in cols)
         out.append("</tr>")
 
@@ -82,8 +84,10 @@ def _table(level: str, part: str, rows: list[Row], w: Words, total: Row | None =
 def _index_table(report: Report, w: Words) -> str:
     out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(w(h))}</th>" for h in INDEX_COLUMNS), "</tr>"]
     for i in report.index:
-        change = DASH if i.change is None else ("+" if i.change > 0 else "") + w.num(i.change, 1)
-        css = "" if i.change is None or abs(i.change) < 0.05 else ("up" if i.change > 0 else "down")
+        # Rounded first, so that a change too small to show reads 0,0 and not -0,0.
+        shown = None if i.change is None else round(i.change, 1) + 0.0
+        change = DASH if shown is None else ("+" if shown > 0 else "") + w.num(shown, 1)
+        css = "" if not shown else ("up" if shown > 0 else "down")
         cells = [
             (str(i.rank), "n"),
             (i.agency, ""),

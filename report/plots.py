@@ -25,7 +25,9 @@ BLUE, ORANGE, RED, GREEN, GREY = "#2b6cb0", "#dd6b20", "#c53030", "#2f855a", "#a
 
 def _svg(fig: Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    # The figures lay themselves out (layout="constrained"): one drawing, not the two of
+    # bbox_inches="tight".
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
@@ -44,7 +46,7 @@ def hours_plot(report: Report, w: Words) -> str:
     """Arrivals per hour (bars) and the mean wait of the visits started in that hour (line)."""
     hours = _hours_shown(report)
     rows = {h.hour: h for h in report.figures.hours}
-    fig = Figure(figsize=(10, 3.4))
+    fig = Figure(figsize=(10, 3.4), layout="constrained")
     ax = fig.add_subplot()
     ax.bar(hours, [rows[h].arrivals for h in hours], color=GREY, label=w("plot.arrivals"))
     ax.set_xlabel(w("plot.hour"))
@@ -61,7 +63,7 @@ def hours_plot(report: Report, w: Words) -> str:
     )
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
-    ax.legend(handles, labels, loc="upper left", fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     ax.spines[["top"]].set_visible(False)
     right.spines[["top"]].set_visible(False)
     return _svg(fig)
@@ -76,7 +78,7 @@ def agencies_plot(report: Report, w: Words) -> str:
     index = {i.agency: i.index for i in report.index}
     codes = [r.key for r in rows]
     y = np.arange(len(rows))[::-1]
-    fig = Figure(figsize=(10, 0.32 * len(rows) + 1.4))
+    fig = Figure(figsize=(10, 0.32 * len(rows) + 1.4), layout="constrained")
     axes = fig.subplots(1, 4, sharey=True, gridspec_kw={"width_ratios": [1.6, 1, 1, 1]})
     waits, within, satisfied, score = axes
     nan = np.nan
@@ -86,7 +88,7 @@ def agencies_plot(report: Report, w: Words) -> str:
     waits.barh(y - 0.18, p90, 0.36, color=ORANGE, label=w("plot.p90"))
     waits.axvline(report.figures.standard_min, color=RED, ls="--", lw=1)
     waits.set_title(w("plot.waits"), fontsize=10)
-    waits.legend(fontsize=7, frameon=False, loc="lower right")
+    waits.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=2)
     for ax, values, title, color in (
         (within, [100 * r.within_share if r.within_share is not None else nan for r in rows],
          w("plot.within", standard=w.standard()), GREEN),
@@ -103,7 +105,6 @@ def agencies_plot(report: Report, w: Words) -> str:
         ax.tick_params(labelsize=8)
         ax.grid(axis="x", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
     return _svg(fig)
 
 
@@ -115,7 +116,7 @@ def heatmap(report: Report, w: Words) -> str:
     hours = _hours_shown(report)
     data = grid[:, hours[0] : hours[-1] + 1]
     days = report.figures.days
-    fig = Figure(figsize=(10, 0.22 * len(days) + 1.6))
+    fig = Figure(figsize=(10, 0.22 * len(days) + 1.6), layout="constrained")
     ax = fig.add_subplot()
     standard = report.figures.standard_min
     top = standard if np.all(np.isnan(data)) else max(standard, float(np.nanmax(data)))
