@@ -280,34 +280,15 @@ class CountersView(Mapping[CounterNo, CounterStatus]):
         return len(self._records)
 
 
+@dataclass(slots=True, kw_only=True)
 class LastVisit:
     """The visit a counter finished last: the only one its rating terminal may rate."""
 
-    __slots__ = ("agency", "finished_at", "number", "operator", "rated_at", "service", "ticket")
-
-    def __init__(
-        self,
-        *,
-        ticket: TicketId,
-        number: str,
-        service: ServiceCode,
-        agency: AgencyCode,
-        operator: OperatorLogin | None,
-        finished_at: datetime,
-    ) -> None:
-        self.ticket = ticket
-        self.number = number
-        self.service = service
-        """The service of the visit, kept even if the ticket is sent back to another one."""
-        self.agency = agency
-        self.operator = operator
-        self.finished_at = finished_at
-        self.rated_at: datetime | None = None
-
-    def __eq__(self, other: object) -> bool:
-        # Compared in the replay tests: a replayed engine must remember the same visits.
-        if not isinstance(other, LastVisit):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
-
-    __hash__ = None  # type: ignore[assignment]
+    ticket: TicketId
+    number: str
+    service: ServiceCode
+    """The service of the visit, kept even if the ticket is sent back to another one."""
+    agency: AgencyCode
+    operator: OperatorLogin | None
+    finished_at: datetime
+    rated_at: datetime | None = None
