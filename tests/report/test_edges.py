@@ -204,3 +204,22 @@ def test_events_this_version_does_not_know_are_counted_and_skipped(tmp_path: Pat
     assert report.figures.center.tickets == 1
     html = render(report, Words("en", small_center()))
     assert "1 event(s) of types this version does not know were skipped: TicketPrinted (1)." in html
+
+
+def test_wait_standard_comes_from_the_center(tmp_path: Path) -> None:
+    """Waits of 2 and 6 minutes: both within the default 15, one within a standard of 5."""
+    hall = Hall(tmp_path / "center", small_center(wait_standard_min=5))
+    hall.open_day(MONDAY)
+    for minute in (0, 1):
+        hall(IssueTicket(service="ID", at=hall.at(minute)))
+    for called, counter in ((2, 1), (7, 2)):
+        hall(CallNext(counter=counter, at=hall.at(called)))
+    hall(CloseDay(at=hall.at(600)))
+    strict = hall.report(day(MONDAY))
+    hall.close()
+    assert strict.figures.standard_min == 5
+    assert strict.figures.center.within_share == pytest.approx(0.5)
+    with EventStore(hall.url) as store:
+        usual = Hall.report_of(store, small_center())
+    assert usual.figures.center.within_share == 1.0
+    assert "≤ 5 dəq" in render(strict, Words("az", strict.center))
