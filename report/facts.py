@@ -52,7 +52,7 @@ READ_TYPES = frozenset(
         "VisitRated",
     }
 )
-"""The event types the report reads; the database hands over no others."""
+"""The event types the report reads (it decodes no other)."""
 
 KNOWN_TYPES = READ_TYPES | {"TicketRecalled", "ServiceStarted", "CounterPaused", "CounterResumed"}
 """Types this version knows, read or not. Anything else in the log is counted in
