@@ -181,6 +181,11 @@ class Rules(_Frozen):
     """A citizen recalled this many times without coming may be marked no-show."""
     last_ticket_margin_min: float = Field(default=0.0, ge=0)
     """Refuse a new ticket whose estimated call comes later than closing minus this."""
+    wait_standard_min: float = Field(default=15.0, gt=0, le=480)
+    """The center's standard: a citizen should be called within this many minutes. Reports
+    give the share called within it, and the agency index scores delivery against it."""
+    rating_window_min: float = Field(default=5.0, gt=0, le=120)
+    """A counter's rating terminal takes the rating of its last visit this long after the finish."""
 
 
 class Routing(_Frozen):
@@ -492,6 +497,7 @@ class Center(_Frozen):
             closes=self.hours.close,
             recall_limit=self.rules.recall_limit,
             last_ticket_margin_min=self.rules.last_ticket_margin_min,
+            rating_window_min=self.rules.rating_window_min,
         )
 
 

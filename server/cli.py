@@ -21,6 +21,7 @@ DELEGATES = {
     "display": ("display.__main__", "the hall display"),
     "boards": ("boards.__main__", "drive the number boards of a shared serial line"),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
+    "report": ("report.cli", "figures of a day, week or month from the event log (HTML, CSV, XLSX)"),
     "demo": ("server.demo", "the whole hall on this machine"),
 }
 

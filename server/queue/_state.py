@@ -62,6 +62,11 @@ A PARKED ticket is called back (``CallTicket``) by the counter that parked it.
 ``CloseDay`` ends every ticket that is not final as CLOSED_UNSERVED, serving ones
 included: the close of the day is the hard stop, and all counters close with it.
 
+A finished visit can be rated (``RateVisit`` -> ``VisitRated``): by the terminal of the
+counter that finished it, only while it is that counter's last finished visit, once, and
+within ``hall.rating_window_min`` (Rule V-1, in ``engine._rate``). A rating changes no
+state in these tables.
+
 Counters are CLOSED, OPEN or PAUSED. ``OpenCounter`` opens or re-opens one from
 any state (at an open counter it only changes the operator; at a paused one it
 also resumes); naming no operator keeps the one logged in. Pausing, resuming and

@@ -23,6 +23,7 @@ from .commands import (
     OpenDay,
     Park,
     PauseCounter,
+    RateVisit,
     Recall,
     ResumeCounter,
     StartService,
@@ -46,6 +47,7 @@ from .events import (
     TicketParked,
     TicketRecalled,
     TicketTransferred,
+    VisitRated,
 )
 from .exceptions import (
     CounterBusy,
@@ -55,6 +57,7 @@ from .exceptions import (
     NoCurrentTicket,
     NoOpenCounter,
     NothingToCall,
+    RatingRefused,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -65,13 +68,23 @@ from .records import (
     CounterRecord,
     CounterStatus,
     CountersView,
+    LastVisit,
     QueueStat,
     Ticket,
     TicketRecord,
     TicketsView,
 )
 from .routing import Lane, Router, ServiceQueue, service_order
-from .types import FINAL_STATES, CounterNo, CounterState, Priority, ServiceCode, TicketId, TicketState
+from .types import (
+    FINAL_STATES,
+    CounterNo,
+    CounterState,
+    Priority,
+    RatingReason,
+    ServiceCode,
+    TicketId,
+    TicketState,
+)
 
 NUMBER_DIGITS = 3
 """A display number has at least three digits (A001); past 999 it simply grows (A1000),
@@ -131,6 +144,8 @@ class QueueEngine:
         self._queues = {code: ServiceQueue() for code in hall.services}
         self._named: dict[CounterNo, Lane] = {no: deque() for no in hall.counters}
         self._counters = {no: CounterRecord(no) for no in hall.counters}
+        self._last_visit: dict[CounterNo, LastVisit] = {}
+        """Counter -> the visit it finished last today, for its rating terminal."""
         self._routers = {no: Router(c, self._queues, self._named[no]) for no, c in hall.counters.items()}
         self._serving: dict[ServiceCode, tuple[CounterNo, ...]] = {
             code: tuple(no for no, c in hall.counters.items() if code in c.services) for code in hall.services
@@ -171,6 +186,7 @@ class QueueEngine:
             MarkNoShow: self._no_show,
             Transfer: self._transfer,
             Park: self._park,
+            RateVisit: self._rate,
         }
         self._appliers: dict[type[Any], Callable[[Any], None]] = {
             DayOpened: self._apply_day_opened,
@@ -188,6 +204,7 @@ class QueueEngine:
             CounterPaused: self._apply_counter_paused,
             CounterResumed: self._apply_counter_resumed,
             CounterClosed: self._apply_counter_closed,
+            VisitRated: self._apply_rated,
         }
 
     # --- the two entry points ---------------------------------------------------------
@@ -572,6 +589,68 @@ class QueueEngine:
             )
         ]
 
+    def _rate(self, cmd: RateVisit) -> list[Event]:
+        c = self._counter(cmd.counter, "rate a visit")
+        action = f"rate ticket {cmd.ticket} at counter {c.number}"
+        if isinstance(cmd.score, bool) or not (isinstance(cmd.score, int) and 1 <= cmd.score <= 5):
+            raise RatingRefused(
+                f"can't {action}: the score must be 1 to 5, not {cmd.score!r}", reason="score"
+            )
+        try:
+            # One of each, in the order given: a double tap on a reason counts once.
+            reasons = tuple(dict.fromkeys(RatingReason(r) for r in cmd.reasons))
+        except ValueError:
+            known = ", ".join(r.value for r in RatingReason)
+            raise RatingRefused(f"can't {action}: reasons are {known}", reason="score") from None
+        # Rule V-1: a terminal rates only the visit its counter finished last, once,
+        # within the hall's window: nobody rates a counter for someone else's visit.
+        visit = self._last_visit.get(c.number)
+        if visit is None:
+            raise RatingRefused(
+                f"can't {action}: the counter has finished no visit today",
+                reason="no_visit",
+                counter=c.number,
+            )
+        if visit.ticket != cmd.ticket:
+            raise RatingRefused(
+                f"can't {action}: the last visit finished there is ticket {visit.number}",
+                reason="not_last",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        if visit.rated_at is not None:
+            raise RatingRefused(
+                f"can't {action}: the visit was rated at {visit.rated_at:%H:%M:%S}",
+                reason="already_rated",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        window = self._hall.rating_window_min
+        after_min = (cmd.at - visit.finished_at).total_seconds() / 60
+        if not 0 <= after_min <= window:
+            raise RatingRefused(
+                f"can't {action}: the visit finished at {visit.finished_at:%H:%M:%S}, "
+                f"and a rating is taken within {window:g} min after the finish",
+                reason="expired",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        return [
+            VisitRated(
+                ticket=visit.ticket,
+                number=visit.number,
+                counter=c.number,
+                service=visit.service,
+                agency=visit.agency,
+                score=cmd.score,
+                finished_at=visit.finished_at,
+                at=cmd.at,
+                operator=visit.operator,
+                reasons=reasons,
+                source=cmd.source,
+            )
+        ]
+
     # --- checks shared by the deciders ---------------------------------------------------
 
     def _require_day(self, action: str) -> None:
@@ -662,6 +741,7 @@ class QueueEngine:
         self._open = True
         self._tickets.clear()
         self._last_number.clear()
+        self._last_visit.clear()
         self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.reset(e.at)
@@ -761,6 +841,14 @@ class QueueEngine:
         c.served += 1
         if t.started_at is not None:
             c.service_seconds += (e.at - t.started_at).total_seconds()
+        self._last_visit[e.counter] = LastVisit(
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            agency=t.agency,
+            operator=c.operator,
+            finished_at=e.at,
+        )
 
     def _apply_no_show(self, e: TicketNoShow) -> None:
         t = self._tickets[e.ticket]
@@ -822,6 +910,13 @@ class QueueEngine:
         assert c.current is None, f"counter {c.number} closes holding {c.current and c.current.number}"
         self._move_counter(c, e)
         c.operator = None
+
+    def _apply_rated(self, e: VisitRated) -> None:
+        visit = self._last_visit.get(e.counter)
+        assert visit is not None, f"counter {e.counter} finished no visit to rate"
+        assert visit.ticket == e.ticket, f"counter {e.counter} didn't finish {e.number} last"
+        assert visit.rated_at is None, f"the visit of {e.number} at counter {e.counter} is rated twice"
+        visit.rated_at = e.at
 
     # --- helpers of the appliers -----------------------------------------------------------
 

@@ -14,6 +14,7 @@ Every error means "nothing changed": the engine checks before it acts.
     * DayNotOpen            # the center's day has not been opened, or is closed
     * ServiceUnavailable    # new tickets refused: closed for today, or full
     * NoOpenCounter         # a transfer to where no open counter would take the citizen
+    * RatingRefused         # a rating the rules don't allow (details["reason"] says which)
 """
 
 from __future__ import annotations
@@ -83,3 +84,16 @@ class NoOpenCounter(QueueError):
     Accepting it would leave the citizen waiting for good."""
 
     code = "no_open_counter"
+
+
+class RatingRefused(QueueError):
+    """``details["reason"]`` says why:
+
+    * ``"score"``: the score is not 1 to 5, or a reason is not one of the fixed set;
+    * ``"no_visit"``: the counter has finished no visit today;
+    * ``"not_last"``: the ticket is not the last one finished at that counter;
+    * ``"already_rated"``: that visit has its rating;
+    * ``"expired"``: the rating comes more than the hall's ``rating_window_min`` after the finish.
+    """
+
+    code = "rating_refused"

@@ -67,3 +67,5 @@ class Hall:
     by a further recall (the engine does it by itself)."""
     last_ticket_margin_min: float = 0.0
     """Refuse a ticket when its estimated wait would end later than closing minus this."""
+    rating_window_min: float = 5.0
+    """A visit can be rated this long after its finish, and no longer."""

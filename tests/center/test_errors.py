@@ -254,6 +254,24 @@ def test_center_refuses_bad_policy_and_volume(example_raw: dict[str, Any], refus
     ]
 
 
+def test_center_refuses_a_wait_standard_or_rating_window_of_nothing(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["rules"] = {"wait_standard_min": 0, "rating_window_min": -1}
+    assert refuse(example_raw) == [
+        "rules.wait_standard_min: Input should be greater than 0, got 0",
+        "rules.rating_window_min: Input should be greater than 0, got -1",
+    ]
+
+
+def test_center_without_the_new_rules_gets_their_defaults(example_raw: dict[str, Any]) -> None:
+    """A center.toml written before the wait standard and the rating window still loads."""
+    example_raw.pop("rules", None)
+    center = Center.model_validate(example_raw)
+    assert (center.rules.wait_standard_min, center.rules.rating_window_min) == (15.0, 5.0)
+    assert center.to_hall().rating_window_min == 5.0
+
+
 def test_center_refuses_unknown_field(example_raw: dict[str, Any], refuse: Refuse) -> None:
     example_raw["agencies"][0]["services"][0]["mean_servce_min"] = 5
     assert refuse(example_raw) == [
