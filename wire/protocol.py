@@ -76,6 +76,7 @@ class ErrorCode(StrEnum):
     DAY_NOT_OPEN = "day_not_open"
     SERVICE_UNAVAILABLE = "service_unavailable"
     NO_OPEN_COUNTER = "no_open_counter"
+    RATING_REFUSED = "rating_refused"
 
 
 class _Msg(BaseModel):

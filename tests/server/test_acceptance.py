@@ -585,7 +585,10 @@ ERRORS: dict[str, Scenario] = {
     "service_unavailable": _service_unavailable,
     "no_open_counter": _no_open_counter,
 }
-NOT_FROM_OUTSIDE = {"internal_error": "a bug: tests/server/test_faults.py injects one"}
+NOT_FROM_OUTSIDE = {
+    "internal_error": "a bug: tests/server/test_faults.py injects one",
+    "rating_refused": "the engine refuses ratings (tests/queue/test_rating.py); no request rates yet",
+}
 
 
 def test_every_documented_error_code_has_a_scenario() -> None:
