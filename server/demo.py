@@ -202,6 +202,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     from counter.viewmodel import Action
     from display.app import DisplayApp
     from kiosk.app import KioskApp
+    from kiosk.viewmodel import PrintState
 
     rng = random.Random(seed)
     server = start_server(hall, port)
@@ -269,10 +270,14 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
 
     def step() -> None:
         now = time.monotonic()
-        citizen(now)
+        if now < ends:
+            citizen(now)
         for desk in counters:
             operator(now, desk)
-        if now >= ends:
+        # A citizen who tapped just before the end gets their ticket printed before the
+        # summary counts them (within reason: a stuck printer doesn't hold the demo).
+        busy = kiosk.model.pending is not None or kiosk.model.print_state is PrintState.PRINTING
+        if now >= ends and (not busy or now >= ends + 15.0):
             finish()
 
     def finish() -> None:
