@@ -533,9 +533,8 @@ class KioskWindow(QWidget):
         elif model.notice is not None and model.screen is Screen.SERVICES:
             banner = tr(model.notice.key, **model.notice.values)
         elif not model.printer_ok and model.screen is not Screen.TICKET:
-            banner = (
-                tr("printer.down") if model.screen is not Screen.START else _all_langs(model, "printer.down")
-            )
+            key = "printer.down" if model.has_printer else "printer.none"
+            banner = tr(key) if model.screen is not Screen.START else _all_langs(model, key)
         self.banner.setText(banner)
         self.banner.setVisible(bool(banner))
         getattr(self, f"_refresh_{model.screen.value}")()
@@ -633,8 +632,10 @@ class KioskWindow(QWidget):
             self.ticket_qr.setPixmap(qr_pixmap(ticket.qr_data, side))
         self.ticket_qr_caption.setText(tr("ticket.qr"))
         state = model.print_state
-        if state is PrintState.FAILED:
-            self.ticket_print.setText(tr("ticket.not_printed"))
+        if state in (PrintState.FAILED, PrintState.NO_PRINTER):
+            self.ticket_print.setText(
+                tr("ticket.not_printed" if state is PrintState.FAILED else "ticket.no_printer")
+            )
             self.ticket_print.setStyleSheet(
                 f"color: #ffffff; background: {ALERT_BG}; border-radius: 12px; padding: {m.gap}px;"
             )

@@ -291,12 +291,12 @@ class Hub:
         return tr(f"error.{code}", lang, detail=detail, **values)
 
     async def _hello(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
-        """Authenticate a connection. Sends ``welcome`` or an ``auth_failed`` error."""
+        """Authenticate a connection. Sends ``welcome``, or an error: ``wrong_password`` to a
+        supervisor (unknown login and wrong password alike), ``auth_failed`` to a device."""
         client = await self._authenticate(ws, hello)
         if client is None:
-            await self._send(
-                ws, p.error(p.ErrorCode.AUTH_FAILED, self._text("auth_failed", hello.lang), hello.id)
-            )
+            code = p.ErrorCode.WRONG_PASSWORD if hello.role is p.Role.SUPERVISOR else p.ErrorCode.AUTH_FAILED
+            await self._send(ws, p.error(code, self._text(code, hello.lang), hello.id))
             return None
         if client.role is p.Role.COUNTER and client.counter is not None:
             # A counter app that reconnects replaces its old, possibly half-dead connection.

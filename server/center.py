@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar
@@ -55,18 +53,16 @@ from wire.device import (
     BOARD_SCHEMES,
     PRINTER_SCHEMES,
     ClockTime,
-    DeviceConfig,
     DeviceRole,
     QuietPeriod,
+    check_server_url,
     check_url_scheme,
-    dump_device,
     format_loc,
     spoken_languages,
 )
 
 __all__ = [
     "DAYS",
-    "DEMO_PASSWORD",
     "Agency",
     "BoardLine",
     "Center",
@@ -76,7 +72,6 @@ __all__ = [
     "Device",
     "Display",
     "Hours",
-    "InitResult",
     "Kiosk",
     "Names",
     "Operator",
@@ -89,15 +84,12 @@ __all__ = [
     "center_from_reference",
     "dump_center",
     "format_center_data",
-    "init_center",
     "load_center",
+    "parse_center",
+    "validate_center",
 ]
 
 DAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-DEMO_PASSWORD = "novbe-demo"
-"""The password of every operator made by ``init_center(..., demo=True)``. Published: never use
-a demo configuration for a real hall."""
 
 Day = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -311,13 +303,17 @@ class Display(_Frozen):
 class Kiosk(_Frozen):
     code: Code
     zone: Code
-    printer: str
-    """Printer URL, e.g. "virtual:///var/lib/novbe/tickets" or "serial:///dev/ttyUSB0?baudrate=115200"."""
+    printer: str | None = None
+    """Printer URL, e.g. "serial:///dev/ttyUSB0?baudrate=115200". None: the kiosk has no
+    printer; it shows tickets on screen only and says so. "virtual://DIR" draws tickets to
+    picture files, for the demo and the tests."""
     paper_mm: Literal[80, 58] = 80
 
     @field_validator("printer")
     @classmethod
-    def _printer_url(cls, value: str) -> str:
+    def _printer_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         check_url_scheme(value, PRINTER_SCHEMES, "printer")
         if urlsplit(value).query:
             # Options (profile, baudrate, layout...) are checked as the kiosk will read them.
@@ -353,6 +349,9 @@ class Center(_Frozen):
     name: Names
     languages: list[Lang] = Field(default_factory=lambda: list[Lang](LANGS), min_length=1)
     """Languages the kiosks offer, in order."""
+    server_url: str | None = None
+    """The URL devices reach the server at ("ws://10.0.0.2:8765"); written into their device
+    files. ``novbe server`` listens on its port unless given ``--port``."""
     hours: Hours = Hours()
     rules: Rules = Rules()
     routing: Routing = Routing()
@@ -366,6 +365,11 @@ class Center(_Frozen):
     devices: list[Device] = Field(default_factory=list)
     workload: dict[str, Any] | None = None
     """The reference's day of work, kept verbatim for the simulator."""
+
+    @field_validator("server_url")
+    @classmethod
+    def _server_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_server_url(value)
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Center:
@@ -924,8 +928,17 @@ def _check_address(
             )
 
 
-def _validate(data: Any, source: str, text: str | None = None) -> Center:
-    """Both layers of checks; every problem found goes into one ConfigError."""
+def validate_center(data: Any, source: str, text: str | None = None) -> Center:
+    """Check raw center data (as parsed from TOML) with both layers of checks.
+
+    Args:
+        data: The raw data.
+        source: What to call it in messages (the file's name).
+        text: The TOML text it was parsed from, to give each problem its line.
+
+    Raises:
+        ConfigError: Every problem found, in file order.
+    """
     found: list[_Found] = []
     center: Center | None = None
     try:
@@ -1033,23 +1046,70 @@ def load_center(path: Path) -> Center:
         raise ConfigError(source, [Problem("", f"cannot read: {exc.strerror or exc}")]) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(source, [Problem("", f"not UTF-8 text: {exc}")]) from exc
+    return parse_center(text, source)
+
+
+def parse_center(text: str, source: str) -> Center:
+    """Check the text of a center.toml, as :func:`load_center` does for a file.
+
+    Raises:
+        ConfigError: The text is not TOML, or breaks any rule.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("", f"not valid TOML: {exc}")]) from exc
-    return _validate(data, source, text)
+    return validate_center(data, source, text)
 
 
-def center_from_reference(data: Mapping[str, Any]) -> Center:
+def center_from_reference(data: object, source: str = "reference") -> Center:
     """Convert a reference center description (server/centers/baku1.json).
 
-    The reference has no operators and no devices; kiosks get a virtual printer. Sizing
-    figures (``peak_offered_erlangs``, agencies' ``counters``) are derived data and dropped.
+    The reference has no operators and no devices. A kiosk keeps the reference's ``printer``,
+    or has none. Sizing figures (``peak_offered_erlangs``, agencies' ``counters``) are
+    derived data and dropped.
+
+    Args:
+        data: The parsed JSON.
+        source: What to call it in error messages (the file's name).
 
     Raises:
-        ConfigError: The description is incomplete or inconsistent.
+        ConfigError: The description is not one, or is incomplete or inconsistent.
     """
-    info = data.get("center", {})
+    problems: list[Problem] = []
+
+    def table(parent: Mapping[str, Any], key: str, where: Loc) -> Mapping[str, Any]:
+        value = parent.get(key, {})
+        if isinstance(value, Mapping):
+            return value
+        problems.append(Problem(format_loc((*where, key)), f"must be an object, got {_json_type(value)}"))
+        return {}
+
+    def items(parent: Mapping[str, Any], key: str, where: Loc = ()) -> list[Mapping[str, Any]]:
+        value = parent.get(key, [])
+        if not isinstance(value, list):
+            problems.append(Problem(format_loc((*where, key)), f"must be a list, got {_json_type(value)}"))
+            return []
+        for i, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                problems.append(
+                    Problem(format_loc((*where, key, i)), f"must be an object, got {_json_type(item)}")
+                )
+        return [item for item in value if isinstance(item, Mapping)]
+
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            source,
+            [
+                Problem(
+                    "",
+                    f"not a center description: expected a JSON object with center, zones, agencies"
+                    f" and counters, got {_json_type(data)}",
+                )
+            ],
+        )
+    info = table(data, "center", ())
+    agencies = items(data, "agencies")
     raw: dict[str, Any] = {
         "code": info.get("code"),
         "name": info.get("name"),
@@ -1060,7 +1120,7 @@ def center_from_reference(data: Mapping[str, Any]) -> Center:
             "days": info.get("days", list(DAYS[:6])),
             "timezone": info.get("timezone", "Asia/Baku"),
         },
-        "zones": [{"code": z.get("code"), "name": z.get("name")} for z in data.get("zones", [])],
+        "zones": [{"code": z.get("code"), "name": z.get("name")} for z in items(data, "zones")],
         "agencies": [
             {
                 "code": a.get("code"),
@@ -1069,10 +1129,10 @@ def center_from_reference(data: Mapping[str, Any]) -> Center:
                 "name": a.get("name"),
                 "services": [
                     {k: s[k] for k in ("code", "name", "mean_service_min", "share", "prefix") if k in s}
-                    for s in a.get("services", [])
+                    for s in items(a, "services", ("agencies", i))
                 ],
             }
-            for a in data.get("agencies", [])
+            for i, a in enumerate(agencies)
         ],
         "counters": [
             {
@@ -1080,23 +1140,33 @@ def center_from_reference(data: Mapping[str, Any]) -> Center:
                 for k in ("number", "zone", "agency", "services", "board", "board_line", "board_address")
                 if k in c
             }
-            for c in data.get("counters", [])
+            for c in items(data, "counters")
         ],
-        "board_lines": [{"code": b.get("code"), "url": b.get("url")} for b in data.get("board_lines", [])],
-        "displays": [{"code": d.get("code"), "zones": d.get("zones")} for d in data.get("displays", [])],
+        "board_lines": [{"code": b.get("code"), "url": b.get("url")} for b in items(data, "board_lines")],
+        "displays": [{"code": d.get("code"), "zones": d.get("zones")} for d in items(data, "displays")],
         "kiosks": [
-            {
-                "code": k.get("code"),
-                "zone": k.get("zone"),
-                "printer": k.get("printer", f"virtual:///var/lib/novbe/tickets/{k.get('code')}"),
-                "paper_mm": k.get("paper_mm", 80),
-            }
-            for k in data.get("kiosks", [])
+            {k: v for k in ("code", "zone", "printer", "paper_mm") if (v := k_.get(k)) is not None}
+            for k_ in items(data, "kiosks")
         ],
     }
+    if problems:
+        raise ConfigError(source, problems)
     if "workload" in data:
         raw["workload"] = data["workload"]
-    return _validate(raw, "reference")
+    return validate_center(raw, source)
+
+
+def _json_type(value: object) -> str:
+    """What a JSON value is, in JSON's words: "a list", "a number"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def _toml_key(key: str) -> str:
@@ -1127,7 +1197,7 @@ _SECTION_NOTES = {
     "counters": "Counters: services = list (weight 1 each) or { code = weight }; policy overrides [routing].",
     "board_lines": "Board lines: serial lines shared by counters' number boards; novbe boards drives each.",
     "displays": "Displays: zones shown, spoken languages, volume 0-100, quiet hours (no speech).",
-    "kiosks": "Kiosks: printer URL (virtual://, serial://, usb://, tcp://, file://), paper 80 or 58 mm.",
+    "kiosks": "Kiosks: printer URL (serial://, usb://, tcp://, file://; virtual:// in demos); paper 80/58.",
     "operators": "Operators: argon2 password hashes; counters = [] means any counter.",
     "devices": "Devices: SHA-256 of each device's token; the token itself is in the device's own file.",
 }
@@ -1153,7 +1223,7 @@ def format_center_data(data: Mapping[str, Any]) -> str:
         "",
     ]
     done = {"workload"}
-    for key in ("code", "name", "languages"):
+    for key in ("code", "name", "languages", "server_url"):
         if key in data:
             lines.append(f"{key} = {_toml_value(data[key])}")
             done.add(key)
@@ -1199,268 +1269,4 @@ def format_center_data(data: Mapping[str, Any]) -> str:
     if workload is not None:
         lines += ["", "# The reference day of work, for the simulator.", ""]
         lines.append(tomli_w.dumps({"workload": workload}).rstrip("\n"))
-    return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------------------------------------
-# novbe init
-
-
-@dataclass(frozen=True)
-class InitResult:
-    """What :func:`init_center` wrote."""
-
-    center: Center
-    center_path: Path
-    credentials_path: Path
-    device_paths: dict[tuple[str, str], Path] = field(default_factory=dict)
-    """(role, code) -> the device's file."""
-    passwords: dict[str, str] = field(default_factory=dict)
-    """Operator login -> password in clear, as written to credentials.txt."""
-    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(role, code) -> device token in clear, as written to the device's file."""
-
-
-def _names(az: str, ru: str, en: str) -> dict[str, str]:
-    return {"az": az, "ru": ru, "en": en}
-
-
-def _example_center() -> dict[str, Any]:
-    """A small hall to start from: one zone, two agencies, three services, four counters."""
-    return {
-        "code": "DEMO",
-        "name": _names("Nümunə xidmət mərkəzi", "Образцовый центр обслуживания", "Example service center"),
-        "languages": list(LANGS),
-        "hours": {"open": "09:00", "close": "19:00", "days": list(DAYS[:6]), "timezone": "Asia/Baku"},
-        "zones": [{"code": "hall", "name": _names("Zal", "Зал", "Hall")}],
-        "agencies": [
-            {
-                "code": "DIN",
-                "prefix": "A",
-                "zone": "hall",
-                "name": _names(
-                    "Daxili İşlər Nazirliyi", "Министерство внутренних дел", "Ministry of Internal Affairs"
-                ),
-                "services": [
-                    {
-                        "code": "DIN-ID",
-                        "name": _names(
-                            "Şəxsiyyət vəsiqəsinin verilməsi",
-                            "Выдача удостоверения личности",
-                            "Identity card issuance",
-                        ),
-                        "mean_service_min": 8,
-                        "share": 0.5,
-                    },
-                    {
-                        "code": "DIN-PASS",
-                        "name": _names(
-                            "Ümumvətəndaş pasportunun verilməsi",
-                            "Выдача общегражданского паспорта",
-                            "Passport issuance",
-                        ),
-                        "mean_service_min": 10,
-                        "share": 0.3,
-                    },
-                ],
-            },
-            {
-                "code": "EDL",
-                "prefix": "B",
-                "zone": "hall",
-                "name": _names("Ədliyyə Nazirliyi", "Министерство юстиции", "Ministry of Justice"),
-                "services": [
-                    {
-                        "code": "EDL-COPY",
-                        "name": _names(
-                            "Sənəd surətinin təsdiqi",
-                            "Заверение копии документа",
-                            "Certified copy of a document",
-                        ),
-                        "mean_service_min": 7,
-                        "share": 0.2,
-                    }
-                ],
-            },
-        ],
-        "counters": [
-            {"number": 1, "zone": "hall", "agency": "DIN", "services": ["DIN-ID", "DIN-PASS"]},
-            {"number": 2, "zone": "hall", "agency": "DIN", "services": ["DIN-ID", "DIN-PASS"]},
-            {
-                "number": 3,
-                "zone": "hall",
-                "agency": "DIN",
-                "services": {"DIN-PASS": 2.0, "DIN-ID": 1.0},
-                "policy": {"selection": "weighted"},
-            },
-            {"number": 4, "zone": "hall", "agency": "EDL", "services": ["EDL-COPY"]},
-        ],
-        "displays": [{"code": "hall", "zones": ["hall"], "languages": ["az", "ru"], "volume": 80}],
-        "kiosks": [
-            {"code": "kiosk-1", "zone": "hall", "printer": "virtual:///var/lib/novbe/tickets/kiosk-1"}
-        ],
-    }
-
-
-def _write_secret(path: Path, text: str) -> None:
-    """Write a file only its owner can read, whatever the umask and whatever was there before."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("utf-8"))
-    finally:
-        os.close(fd)
-
-
-def init_center(
-    out_dir: Path,
-    *,
-    reference: Path | None,
-    server_url: str = "ws://127.0.0.1:8765",
-    demo: bool = False,
-    always_open: bool = False,
-    force: bool = False,
-) -> InitResult:
-    """Write a new center: ``center.toml``, one file per device in ``devices/`` and
-    ``credentials.txt`` with the operators' passwords.
-
-    Args:
-        out_dir: Directory to write to; created if missing.
-        reference: A reference center description (JSON) to convert; None for a small example.
-        server_url: The websocket URL the devices will connect to.
-        demo: Give every operator the published password :data:`DEMO_PASSWORD`.
-        always_open: Open every day from 00:00 to 23:59, so a demo or a test works at any hour.
-        force: Overwrite an existing center (its device files are removed first).
-
-    Operators: ``op<N>`` for each counter N, allowed at that counter only, and ``supervisor``.
-    Devices: each kiosk, counter, display and board line, and one supervisor desk, each with a
-    new token.
-
-    Raises:
-        CenterExists: ``out_dir/center.toml`` exists and ``force`` is False (a ConfigError
-            and a FileExistsError).
-        ConfigError: The reference is inconsistent.
-    """
-    center_path = out_dir / "center.toml"
-    if center_path.exists() and not force:
-        raise CenterExists(
-            str(center_path), [Problem("", "already exists; refusing to overwrite it (use --force)")]
-        )
-    if reference is not None:
-        try:
-            ref = json.loads(reference.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(str(reference), [Problem("", f"cannot read the reference: {exc}")]) from exc
-        base = center_from_reference(ref).model_dump(mode="json", exclude_none=True)
-    else:
-        base = _example_center()
-    if always_open:
-        base["hours"] = {**base.get("hours", {}), "open": "00:00", "close": "23:59", "days": list(DAYS)}
-
-    numbers = [c["number"] for c in base["counters"]]
-    logins = ["supervisor", *(f"op{n}" for n in numbers)]
-    passwords = {login: DEMO_PASSWORD if demo else security.new_password() for login in logins}
-    hash_one = security.hash_demo_password if demo else security.hash_password
-    # argon2 holds the GIL off while it hashes, so hashing the passwords in a thread per
-    # core divides the wait of `novbe init` by the number of cores.
-    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        hashes = dict(zip(logins, pool.map(hash_one, [passwords[login] for login in logins]), strict=True))
-    base["operators"] = [
-        {
-            "login": "supervisor",
-            "full_name": "Hall supervisor",
-            "password_hash": hashes["supervisor"],
-            "counters": [],
-            "supervisor": True,
-        },
-        *(
-            {
-                "login": f"op{n}",
-                "full_name": f"Operator {n}",
-                "password_hash": hashes[f"op{n}"],
-                "counters": [n],
-            }
-            for n in numbers
-        ),
-    ]
-
-    wanted: list[tuple[DeviceRole, str]] = [
-        *(("kiosk", str(k["code"])) for k in base.get("kiosks", [])),
-        *(("counter", str(n)) for n in numbers),
-        *(("display", str(d["code"])) for d in base.get("displays", [])),
-        *(("boards", str(b["code"])) for b in base.get("board_lines", [])),
-        ("supervisor", "1"),
-    ]
-    tokens: dict[tuple[str, str], str] = {key: security.new_token() for key in wanted}
-    base["devices"] = [
-        {"role": role, "code": code, "token_sha256": security.hash_token(tokens[role, code])}
-        for role, code in wanted
-    ]
-    center = _validate(base, str(center_path))
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    devices_dir = out_dir / "devices"
-    devices_dir.mkdir(mode=0o700, exist_ok=True)
-    if force:
-        # Device files of the previous center hold tokens that are no longer valid.
-        for old in devices_dir.glob("*.toml"):
-            old.unlink()
-    _write_secret(center_path, dump_center(center))
-
-    lang = center.languages[0]
-    device_paths: dict[tuple[str, str], Path] = {}
-    for role, code in wanted:
-        extra: dict[str, Any] = {}
-        if role == "kiosk":
-            kiosk = center.kiosk(code)
-            extra = {"printer": kiosk.printer, "paper_mm": kiosk.paper_mm}
-        elif role == "counter":
-            counter = center.counter(int(code))
-            # A board on a shared line is driven by the line's process, not by the counter.
-            extra = {
-                "counter": counter.number,
-                "board": counter.board,
-                "board_address": counter.board_address if counter.board else None,
-            }
-        elif role == "boards":
-            extra = {"board": center.board_line(code).url, "boards": center.boards_on_line(code)}
-        elif role == "display":
-            display = center.display(code)
-            extra = {
-                "languages": display.languages,
-                "volume": display.volume,
-                "quiet_hours": display.quiet_hours,
-            }
-        cfg = DeviceConfig(
-            role=role, code=code, server_url=server_url, token=tokens[role, code], lang=lang, **extra
-        )
-        path = devices_dir / f"{role}-{code}.toml"
-        _write_secret(path, dump_device(cfg))
-        device_paths[role, code] = path
-
-    credentials_path = out_dir / "credentials.txt"
-    _write_secret(credentials_path, _credentials_text(center, passwords, demo))
-    return InitResult(
-        center=center,
-        center_path=center_path,
-        credentials_path=credentials_path,
-        device_paths=device_paths,
-        passwords=passwords,
-        tokens=tokens,
-    )
-
-
-def _credentials_text(center: Center, passwords: Mapping[str, str], demo: bool) -> str:
-    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    lines = [
-        f"# novbe operators of {center.code} ({center.name.en}), written {stamp}.",
-        "# center.toml keeps only argon2 hashes of these passwords. Hand each operator their",
-        "# password, then delete this file. Device tokens are in devices/*.toml.",
-    ]
-    if demo:
-        lines.append(f'# DEMO: every password is "{DEMO_PASSWORD}". Never run a real hall with it.')
-    lines += ["", f"{'login':<12} {'password':<20} counters"]
-    for op in center.operators:
-        where = "any (supervisor)" if op.supervisor else ", ".join(map(str, op.counters)) or "any"
-        lines.append(f"{op.login:<12} {passwords[op.login]:<20} {where}")
     return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from server.center import ConfigError
 from server.store import StoreError
+from wire import cli
 
 from .compare import compare, markdown
 from .day import Behaviour
@@ -85,11 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@cli.command("novbe simulate")
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.days < 1:
         _err("--days must be at least 1")
         return 2
+    if args.plots is not None and args.plots.exists() and not args.plots.is_dir():
+        raise cli.UsageError(
+            f"--plots {args.plots} is a file", "give --plots a folder (it is created if missing)"
+        )
+    if args.csv is not None and args.csv.is_dir():
+        raise cli.UsageError(f"--csv {args.csv} is a folder", "give --csv the name of the CSV file to write")
     closed = frozenset(n for group in args.counters_closed for n in group)
     try:
         center = read_center(args.center)
