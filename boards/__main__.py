@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from wire.device import DeviceConfigError, load_device
+from wire import cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,16 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli.command("novbe boards")
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        device = load_device(args.device)
-    except DeviceConfigError as exc:
-        print(f"novbe boards: {exc}", file=sys.stderr)  # noqa: T201 (a command-line error)
-        return 2
-    if device.role != "boards":
-        print(f"novbe boards: {args.device} is a {device.role} file, not a board line's", file=sys.stderr)  # noqa: T201
-        return 2
+    device = cli.device_file(args.device, "boards")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from .app import BoardsApp

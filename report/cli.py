@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from server.center import Center, ConfigError, load_center
 from server.store import EventStore, StoreError
+from wire import cli
 
 from .build import NoDays, Report, build_report, events_in
 from .facts import day_starts
@@ -91,6 +92,7 @@ def write_files(report: Report, w: Words, out: Path, formats: list[str]) -> list
     return written
 
 
+@cli.command("novbe report")
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     from server.cli import database_url, default_home

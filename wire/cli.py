@@ -99,20 +99,29 @@ def device_file(path: Path, role: DeviceRole) -> DeviceConfig:
     """
     from wire.device import DeviceConfigError, load_device
 
-    wanted = "devices/kiosk-CODE.toml" if role == "kiosk" else f"devices/{role}-CODE.toml"
+    wanted = f"devices/{role}-CODE.toml"
     try:
         config = load_device(path)
     except DeviceConfigError as exc:
         raise UsageError(
             "; ".join(str(exc).splitlines()),
-            f"give --device the {role}'s own file, as novbe init wrote it ({wanted})",
+            f"give --device the file of {_WHO[role]}, as novbe init wrote it ({wanted})",
         ) from None
     if config.role != role:
         raise UsageError(
-            f"{path} is the file of a {config.role}, not of a {role}",
-            f"give --device the {role}'s own file ({wanted})",
+            f"{path} is the file of {_WHO[config.role]}, not of {_WHO[role]}",
+            f"give --device the file of {_WHO[role]} ({wanted})",
         )
     return config
+
+
+_WHO: dict[str, str] = {
+    "kiosk": "a kiosk",
+    "counter": "a counter",
+    "display": "a display",
+    "boards": "a board line",
+    "supervisor": "a supervisor's desk",
+}
 
 
 def need_screen() -> None:

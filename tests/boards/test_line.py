@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from boards.app import BoardsApp
-from server.center import init_center
 from server.cli import main as novbe
+from server.provision import init_center
 from server.reference import reference_center
 from tests.hardware.rs485_bus import Rs485Bus, Seen
 from tests.server.harness import TIMEOUT, Home, ServerProcess, WsClient, counter, kiosk, supervisor
@@ -155,7 +155,7 @@ def test_boards_refuses_a_counters_device_file(tmp_path: Path, capsys: pytest.Ca
         encoding="utf-8",
     )
     assert novbe(["boards", "--device", str(path)]) == 2
-    assert "not a board line's" in capsys.readouterr().err
+    assert "not of a board line" in capsys.readouterr().err
     assert novbe(["boards", "--device", str(tmp_path / "nothing.toml")]) == 2
     assert "cannot read" in capsys.readouterr().err
 

@@ -251,11 +251,14 @@ def test_app_with_a_missing_or_wrong_device_file(
 ) -> None:
     missing = tmp_path / f"{app}-1.toml"
     refused(
-        capsys, [app, "--device", str(missing)], f"{missing}: cannot read: No such file", f"{app}'s own file"
+        capsys,
+        [app, "--device", str(missing)],
+        f"{missing}: cannot read: No such file",
+        f"the file of a {app}",
     )
     refused(capsys, [app, "--device", str(tmp_path)], "cannot read: Is a directory", "give --device")
     other = center_dir / "devices" / ("counter-1.toml" if app != "counter" else "display-hall.toml")
-    refused(capsys, [app, "--device", str(other)], f"not of a {app}", f"give --device the {app}'s own file")
+    refused(capsys, [app, "--device", str(other)], f"not of a {app}", f"give --device the file of a {app}")
 
 
 def test_app_without_a_screen(center_dir: Path) -> None:
