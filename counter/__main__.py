@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from wire import cli
-from wire.device import DeviceConfigError, load_device
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,16 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli.command("novbe counter")
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        device = load_device(args.device)
-    except DeviceConfigError as exc:
-        print(f"novbe counter: {exc}", file=sys.stderr)  # noqa: T201 (a command-line error)
-        return 2
-    if device.role != "counter" or device.counter is None:
-        print(f"novbe counter: {args.device} is a {device.role} file, not a counter's", file=sys.stderr)  # noqa: T201
-        return 2
+    device = cli.device_file(args.device, "counter")
+    cli.need_screen()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     # Qt is imported only here, so that a wrong command line answers fast and without a screen.
@@ -51,3 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         counter.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -304,6 +304,24 @@ class CounterViewModel:
             return None
         return (self.now() - t.started_at).total_seconds()
 
+    def open_counters(self, service: str) -> int | None:
+        """How many counters serving ``service`` are open or paused, by the server's latest
+        queue figures; None while the server hasn't said."""
+        figures = self._queue_figures.get(service)
+        value = figures.get("open_counters") if isinstance(figures, Mapping) else None
+        return int(value) if isinstance(value, int) else None
+
+    def takes_transfers(self, service: str) -> bool:
+        """Whether a transfer to ``service`` would be taken now: some counter serving it is
+        open or paused. The server decides; this only greys out what it would refuse."""
+        return self.open_counters(service) != 0
+
+    def counter_takes_transfers(self, number: int) -> bool:
+        """False when counter ``number`` is surely closed: none of its services has an open
+        counter. (Whether that very counter is open only the server knows.)"""
+        info = self.counters.get(number)
+        return info is not None and any(self.takes_transfers(code) for code in info.services)
+
     def can(self, action: Action) -> bool:
         """Whether ``action`` may be asked now. One action at a time: while one is in
         flight nothing else can be asked, so a double click never acts twice."""
@@ -452,8 +470,14 @@ class CounterViewModel:
     def _error_text(self, code: str, details: Mapping[str, Any], fallback: str) -> str:
         """The refusal in the operator's language, whatever language the connection has."""
         values = {k: v for k, v in details.items() if k != "detail"}
-        if f"error.{code}" in self._catalog.texts.get(self.lang, {}):
-            return self.tr(f"error.{code}", **values)
+        if "service" in values:
+            values["service"] = self.service_name(str(values["service"]))
+        key = f"error.{code}"
+        if code == "no_open_counter" and values.get("counter") is not None:
+            # The named counter is closed, not every counter of the service.
+            key = "error.counter_closed"
+        if key in self._catalog.texts.get(self.lang, {}):
+            return self.tr(key, **values)
         text = wire_tr(f"error.{code}", self.lang, detail=details.get("detail", ""), **values)
         if text == f"error.{code}" or "{" in text:
             return fallback or text
@@ -597,8 +621,17 @@ class CounterViewModel:
             key = "notice.transferred_back" if ticket.return_to == self.counter else "notice.transferred"
             self._notify(key, number=ticket.number, to=where)
         elif action is Action.FINISH and ticket.state == "waiting" and ticket.return_to is None:
-            # Finished here and sent back to the counter that asked for it to return.
-            self._notify("notice.returned", number=ticket.number, counter=ticket_data.get("target_counter"))
+            # Finished here and sent back to the counter that asked for it to return, or to
+            # the queue of its service when that counter has closed meanwhile.
+            back_to = ticket_data.get("target_counter")
+            if back_to is None:
+                self._notify(
+                    "notice.returned_to_queue",
+                    number=ticket.number,
+                    service=self.service_name(ticket.service),
+                )
+            else:
+                self._notify("notice.returned", number=ticket.number, counter=back_to)
 
     def _event(self, event: Mapping[str, Any]) -> None:
         kind = event.get("type")

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from wire import cli
-from wire.device import DeviceConfigError, load_device
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,20 +25,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli.command("novbe display")
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    try:
-        config = load_device(args.device)
-    except DeviceConfigError as exc:
-        sys.stderr.write(f"novbe display: {exc}\n")
-        return 2
-    if config.role != "display":
-        sys.stderr.write(f"novbe display: {args.device} is the file of a {config.role}, not of a display\n")
-        return 2
+    config = cli.device_file(args.device, "display")
+    if config.voice_pack is not None and not config.voice_pack.is_dir():
+        raise cli.UsageError(
+            f"{args.device}: voice_pack {config.voice_pack} is not a folder",
+            "give voice_pack the folder of recorded clips (docs/announcements.md),"
+            " or remove it for the built-in voice",
+        )
+    cli.need_screen()
 
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QFont

@@ -24,6 +24,7 @@ before the write and again after it. Every failure is raised as a subclass of
 
 from __future__ import annotations
 
+import difflib
 import enum
 import logging
 import re
@@ -37,12 +38,13 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import serial
+from escpos import capabilities
 from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from .exceptions import CoverOpen, PaperOut, PrinterError, PrinterTimeout, PrinterUnavailable
-from .layout import Layout, load_layout
+from .layout import Layout, fit_layout, load_layout
 from .receipts import print_ticket
 from .render import PaperStyle, render_job
 from .text import python_codec
@@ -56,12 +58,15 @@ __all__ = [
     "decode_status",
     "open_printer",
     "parse_printer_url",
+    "profile_width",
 ]
 
 log = logging.getLogger(__name__)
 
 DLE_EOT = b"\x10\x04"
 SCHEMES = ("serial", "usb", "tcp", "file", "virtual")
+FONT_A_DOTS = 12
+"""Width of a font A character cell in dots, for a profile that gives its width but no columns."""
 
 
 class PrinterStatus(enum.Enum):
@@ -153,7 +158,9 @@ def parse_printer_url(url: str, *, timeout: float | None = None) -> PrinterConfi
                 options[key] = value.lower() not in ("0", "false", "no", "off")
             elif key == "simulate":
                 options[key] = PrinterStatus(value)
-            elif key in ("flow", "parity", "profile", "layout"):
+            elif key == "profile":
+                options[key] = _known_profile(value)
+            elif key in ("flow", "parity", "layout"):
                 options[key] = value
             else:
                 raise ValueError(f"unknown option {key!r}")
@@ -180,6 +187,30 @@ def parse_printer_url(url: str, *, timeout: float | None = None) -> PrinterConfi
         if not target:
             raise ValueError(f"printer URL {url!r}: no path")
     return PrinterConfig(url=url, scheme=scheme, target=target, **options)
+
+
+def _known_profile(name: str) -> str:
+    known = sorted(capabilities.CAPABILITIES["profiles"])
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f'did you mean "{close[0]}"? ' if close else ""
+        raise ValueError(f"unknown printer profile; {hint}python-escpos knows {', '.join(known)}")
+    return name
+
+
+def profile_width(profile: str | None) -> tuple[int, int] | None:
+    """
+    Return the printable width of a python-escpos profile: ``(dots, font A columns)``.
+
+    ``None`` when the profile doesn't say (python-escpos's ``default`` profile).
+
+    """
+    data = capabilities.get_profile(profile).profile_data
+    dots = data.get("media", {}).get("width", {}).get("pixels")
+    if not isinstance(dots, int):
+        return None
+    columns = data.get("fonts", {}).get("0", {}).get("columns")
+    return dots, columns if isinstance(columns, int) else dots // FONT_A_DOTS
 
 
 def decode_status(online: int, offline_cause: int | None, paper: int | None) -> PrinterStatus:
@@ -228,7 +259,8 @@ class TicketPrinter:
 
     def __init__(self, config: PrinterConfig, layout: Layout) -> None:
         self.config = config
-        self.layout = layout
+        self.layout = self._fit(layout)
+        """The layout, narrowed to the printable width of the printer's profile."""
         self._device: Escpos | None = None
         self._lock = threading.Lock()
         self._count = 0
@@ -294,7 +326,7 @@ class TicketPrinter:
         """
         started = time.perf_counter()
         job = Dummy(profile=self.config.profile)
-        stats = print_ticket(job, view, layout or self.layout)
+        stats = print_ticket(job, view, self._fit(layout) if layout is not None else self.layout)
         data = job.output
         with self._lock:
             if self.config.scheme == "virtual":
@@ -330,6 +362,25 @@ class TicketPrinter:
             self._drop(discard=False)
 
     # -- internals -----------------------------------------------------------
+
+    def _fit(self, layout: Layout) -> Layout:
+        # The profile knows the printer's printable width; a layout made for wider paper
+        # would send images the printer cuts off or wraps (576 dots to a 512-dot TM-T88V).
+        width = profile_width(self.config.profile)
+        if width is None:
+            return layout
+        fitted = fit_layout(layout, dots=width[0], columns=width[1])
+        if fitted is not layout:
+            log.info(
+                "printer %s: layout %s narrowed from %d to %d dots (%d columns) for profile %s",
+                self.config.url,
+                layout.name,
+                layout.dots,
+                fitted.dots,
+                fitted.columns,
+                self.config.profile,
+            )
+        return fitted
 
     def _error(self, cls: type[PrinterError], detail: str) -> PrinterError:
         return cls(detail, device=self.config.url)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import qrcode
 from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q
@@ -218,13 +218,27 @@ class _Painter:
             self.raw(header + _scrub_realtime(band.tobytes()))
 
     def number(self, number: str, block: Block) -> None:
+        # The number is printed on one line whatever its length: past 999 it has four or more
+        # digits (A1000), and a wrapped "ABC100 / 0" would be misread. It is made smaller,
+        # keeping its proportions, only when it would not fit the paper's width.
+        number = sanitize(number).strip()
         if not block.image:
-            self.text(number, block.style)
+            style = block.style
+            fit = max(1, self.layout.columns // max(1, len(number)))
+            if style.width > fit:
+                height = max(1, style.height * fit // style.width)
+                style = replace(style, width=fit, height=height)
+            self.text(number, style)
             return
         path = find_font(self.layout.bold_font, self.layout.font_dirs)
-        font = load_font(path, block.image_px)
+        size = block.image_px
+        font = load_font(path, size)
+        wide = font.getlength(number)
+        if wide > self.layout.dots:
+            size = max(1, int(size * self.layout.dots / wide))
+            font = load_font(path, size)
         image = render_lines(
-            [number], font, self.layout.dots, align=block.style.align, line_px=round(block.image_px * 1.15)
+            [number], font, self.layout.dots, align=block.style.align, line_px=round(size * 1.15)
         )
         self.image(image)
         self.stats.raster_lines += 1

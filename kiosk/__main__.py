@@ -34,7 +34,9 @@ def _cache_escpos_profiles() -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="novbe kiosk", description="The touchscreen ticket kiosk.")
-    parser.add_argument("--device", required=True, help="the kiosk's device file (devices/kiosk-CODE.toml)")
+    parser.add_argument(
+        "--device", type=Path, required=True, help="the kiosk's device file (devices/kiosk-CODE.toml)"
+    )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument(
         "--size",
@@ -51,22 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli.command("novbe kiosk")
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     _cache_escpos_profiles()
-    from wire.device import DeviceConfigError, load_device
-
-    try:
-        config = load_device(Path(args.device))
-    except DeviceConfigError as exc:
-        sys.stderr.write(f"novbe kiosk: {exc}\n")
-        return 2
-    if config.role != "kiosk":
-        sys.stderr.write(f"novbe kiosk: {args.device} is a {config.role}'s file, not a kiosk's\n")
-        return 2
+    config = cli.device_file(args.device, "kiosk")
+    cli.need_screen()
 
     from PySide6.QtCore import QSize, QTimer
     from PySide6.QtWidgets import QApplication
@@ -75,11 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     size = QSize(*args.size) if args.size else (QSize(1080, 1920) if args.windowed else None)
-    try:
-        kiosk = KioskApp(config, size=size)
-    except ValueError as exc:
-        sys.stderr.write(f"novbe kiosk: {exc}\n")
-        return 2
+    kiosk = KioskApp(config, size=size)
 
     def first_screen() -> None:
         sys.stdout.write(f"novbe kiosk: first screen after {time.perf_counter() - STARTED:.3f} s\n")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSize
 
@@ -15,6 +17,8 @@ from wire.qt_bridge import QtClientBridge
 from .printing import PrinterService
 from .qt_kiosk import KioskWindow
 from .viewmodel import KioskViewModel, Timings
+
+log = logging.getLogger("novbe.kiosk")
 
 
 class KioskApp:
@@ -31,7 +35,7 @@ class KioskApp:
         timings: Timings | None = None,
         client_options: ClientOptions | None = None,
     ) -> None:
-        if config.role != "kiosk" or config.printer is None:
+        if config.role != "kiosk":
             raise ValueError(f"{config.code}: not a kiosk device file")
         self.config = config
         self.bridge = QtClientBridge(self._on_message, self._on_state)
@@ -42,12 +46,20 @@ class KioskApp:
             on_state=self.bridge.on_state,
             options=client_options,
         )
-        self.printer = PrinterService(config.printer, paper_mm=config.paper_mm)
+        self.printer = (
+            PrinterService(config.printer, paper_mm=config.paper_mm) if config.printer is not None else None
+        )
+        note = None
+        if config.printer is not None and urlsplit(config.printer).scheme == "virtual":
+            folder = urlsplit(config.printer).path
+            note = f"virtual printer: tickets are saved as pictures in {folder}, nothing is printed on paper"
+            log.warning("%s (for the demo and tests only; a real kiosk names its printer)", note)
         relay = self.bridge.call_in_gui(lambda fn: fn())
         post: Callable[[Callable[[], None]], None] = relay
         self.model = KioskViewModel(
             self.client,
             self.printer,
+            printer_note=note,
             device=config.code,
             default_lang=config.lang,
             clock=time.monotonic,
@@ -73,4 +85,5 @@ class KioskApp:
     def stop(self) -> None:
         self.window.close()
         self.client.stop()
-        self.printer.close()
+        if self.printer is not None:
+            self.printer.close()

@@ -18,7 +18,16 @@ from pathlib import Path
 
 import qrcode
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -524,9 +533,8 @@ class KioskWindow(QWidget):
         elif model.notice is not None and model.screen is Screen.SERVICES:
             banner = tr(model.notice.key, **model.notice.values)
         elif not model.printer_ok and model.screen is not Screen.TICKET:
-            banner = (
-                tr("printer.down") if model.screen is not Screen.START else _all_langs(model, "printer.down")
-            )
+            key = "printer.down" if model.has_printer else "printer.none"
+            banner = tr(key) if model.screen is not Screen.START else _all_langs(model, key)
         self.banner.setText(banner)
         self.banner.setVisible(bool(banner))
         getattr(self, f"_refresh_{model.screen.value}")()
@@ -583,6 +591,18 @@ class KioskWindow(QWidget):
             tile.set_content(model.tr(f"priority.{right}"), "", True)
         self.no_priority.set_content(model.tr("priority.none"), "", True)
 
+    def _number_font(self, number: str) -> QFont:
+        """The ticket number's font: smaller when a long number (DN10234) would not fit."""
+        m = self.metrics
+        font = m.font(m.number, bold=True)
+        room = self.width() - 4 * m.gap  # inside the window's margins
+        if not self.portrait:
+            room = room * 3 // 5 - m.gap  # the text column beside the QR code
+        wide = QFontMetricsF(font).horizontalAdvance(number)
+        if wide > room > 0:
+            font.setPixelSize(max(1, int(m.number * room / wide)))
+        return font
+
     def _refresh_ticket(self) -> None:
         model, m = self.model, self.metrics
         ticket = model.ticket
@@ -592,6 +612,7 @@ class KioskWindow(QWidget):
         service = model.services.get(ticket.service)
         agency = next((a for a in model.agencies if a.code == ticket.agency), None)
         self.ticket_title.setText(tr("ticket.title"))
+        self.ticket_number.setFont(self._number_font(ticket.number))
         self.ticket_number.setText(ticket.number)
         self.ticket_service.setText(model.name(service.name) if service else ticket.service)
         self.ticket_agency.setText(model.name(agency.name) if agency else "")
@@ -611,8 +632,10 @@ class KioskWindow(QWidget):
             self.ticket_qr.setPixmap(qr_pixmap(ticket.qr_data, side))
         self.ticket_qr_caption.setText(tr("ticket.qr"))
         state = model.print_state
-        if state is PrintState.FAILED:
-            self.ticket_print.setText(tr("ticket.not_printed"))
+        if state in (PrintState.FAILED, PrintState.NO_PRINTER):
+            self.ticket_print.setText(
+                tr("ticket.not_printed" if state is PrintState.FAILED else "ticket.no_printer")
+            )
             self.ticket_print.setStyleSheet(
                 f"color: #ffffff; background: {ALERT_BG}; border-radius: 12px; padding: {m.gap}px;"
             )

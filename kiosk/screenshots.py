@@ -23,7 +23,18 @@ from .sample import REFERENCE, sample_welcome
 from .viewmodel import KioskViewModel, Timings
 
 SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
-SCREENS = ("start", "agencies", "services", "priority", "ticket", "ticket-unprinted", "offline")
+SCREENS = (
+    "start",
+    "agencies",
+    "services",
+    "priority",
+    "ticket",
+    "ticket-unprinted",
+    "offline",
+    "start-no-printer",
+    "ticket-no-printer",
+)
+"""``ticket-unprinted``: the printer failed; ``*-no-printer``: the kiosk has none configured."""
 
 
 class _Server:
@@ -75,7 +86,7 @@ def staged_model(screen: str, lang: str, reference: Path = REFERENCE) -> KioskVi
     clock: Callable[[], float] = lambda: now[0]  # noqa: E731
     model = KioskViewModel(
         _Server(),
-        _Printer(broken=screen == "ticket-unprinted"),
+        None if screen.endswith("no-printer") else _Printer(broken=screen == "ticket-unprinted"),
         device="kiosk-1",
         default_lang=lang,
         clock=clock,
@@ -87,6 +98,7 @@ def staged_model(screen: str, lang: str, reference: Path = REFERENCE) -> KioskVi
         now[0] += 1.0
         model.tick()
 
+    screen = screen.split("-")[0]  # the variants are reached the same way
     if screen == "offline":
         model.on_connection("offline")
         step()

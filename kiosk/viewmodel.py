@@ -53,6 +53,12 @@ class PrintState(enum.StrEnum):
     PRINTED = "printed"
     FAILED = "failed"
     """The printer failed on this ticket, or was known to be out of order: nothing printed."""
+    NO_PRINTER = "no_printer"
+    """The kiosk has no printer: the ticket is on screen only."""
+
+
+NO_PRINTER = "no printer configured: set printer in the kiosk's device file and in center.toml"
+"""What a kiosk without a printer tells the supervisor (its health report's detail)."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,10 @@ class KioskViewModel:
 
     Args:
         requester: the server connection; ``request`` returns a future.
-        printer: the ticket printer, behind a worker thread.
+        printer: the ticket printer, behind a worker thread; None for a kiosk without one,
+            which says so on screen and reports its printer ``offline`` to the supervisor.
+        printer_note: said to the supervisor with every report of a working printer (the
+            virtual printer says that nothing comes out on paper).
         device: this kiosk's code (shown to the supervisor in health reports by the server).
         default_lang: the language of the start screen's chrome and of a reset kiosk.
         clock: monotonic seconds.
@@ -211,8 +220,9 @@ class KioskViewModel:
     def __init__(
         self,
         requester: Requester,
-        printer: PrinterPort,
+        printer: PrinterPort | None,
         *,
+        printer_note: str | None = None,
         device: str = "kiosk",
         default_lang: str = "az",
         clock: Callable[[], float],
@@ -257,14 +267,21 @@ class KioskViewModel:
         self._last_touch = now
 
         # The printer.
+        self.has_printer = printer is not None
         self.printer_health = "ok"
         self.printer_detail: str | None = None
+        self._printer_note = printer_note
         self._printer_known = False
         """Whether a status check or a print has told us anything yet: until then there is
         nothing true to report."""
         self._reported: tuple[str, str | None] | None = None
         self._status_future: Future[Any] | None = None
         self._next_poll = now  # check the printer as soon as the kiosk starts
+        if printer is None:
+            log.error("this kiosk has no printer: tickets are shown on screen only (%s)", NO_PRINTER)
+            self.printer_health, self.printer_detail = "offline", NO_PRINTER
+            self._printer_known = True
+            self._next_poll = math.inf
 
     # --- reading ------------------------------------------------------------------------
 
@@ -503,7 +520,7 @@ class KioskViewModel:
         self._show(Screen.START)
 
     def _ticket_duration(self) -> float:
-        if self.print_state is PrintState.FAILED:
+        if self.print_state in (PrintState.FAILED, PrintState.NO_PRINTER):
             return self.timings.ticket_unprinted
         if self.print_state is PrintState.PRINTING:
             # Never take the ticket off screen while it is still coming out.
@@ -637,6 +654,10 @@ class KioskViewModel:
     # --- the printer --------------------------------------------------------------------
 
     def _print(self, ticket: Ticket) -> None:
+        if self._printer is None:
+            self.print_state = PrintState.NO_PRINTER
+            self.changed.emit()
+            return
         if not self.printer_ok:
             # Known out of order: don't make the citizen wait for a print that will fail.
             self.print_state = PrintState.FAILED
@@ -669,6 +690,8 @@ class KioskViewModel:
         self.changed.emit()
 
     def _poll_printer(self) -> None:
+        if self._printer is None:
+            return
         try:
             future = self._printer.status()
         except DeviceError as exc:
@@ -712,7 +735,7 @@ class KioskViewModel:
         if state == self._reported or not self.online or not self._printer_known:
             return
         self._reported = state
-        detail = self.printer_detail
+        detail = self.printer_detail or (self._printer_note if self.printer_ok else None)
         self._requester.request(
             "report_health",
             timeout=self.timings.health_timeout,

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -74,7 +74,8 @@ class Client:
     lang: str = "az"
     counter: CounterNo | None = None
     counters: frozenset[CounterNo] | None = None
-    """For a display: the counters of its zones (None: all)."""
+    """For a display: the counters of its zones (None: all); for a board line: the counters
+    whose boards are on it."""
     login: str | None = None
 
 
@@ -131,6 +132,7 @@ class Hub:
         self.by_role: dict[p.Role, set[Client]] = {role: set() for role in p.Role}
         self.counter_clients: dict[CounterNo, set[Client]] = collections.defaultdict(set)
         self.display_clients: dict[CounterNo, set[Client]] = collections.defaultdict(set)
+        """The displays and board lines watching each counter."""
         self.ring: collections.deque[tuple[int, ev.Event, str | None]] = collections.deque(maxlen=RING_SIZE)
         """Recent committed events and their frames (made when first needed)."""
         self.replies: dict[tuple[str, str], dict[str, Any]] = {}
@@ -143,6 +145,8 @@ class Hub:
         self._wake = asyncio.Event()
         self._generation = 0
         self._broken = False
+        self._reload_requested = False
+        """A request failed on a bug: the writer reloads the engines from the log."""
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._last_queues = ""
@@ -262,6 +266,14 @@ class Hub:
                         ws,
                         m.error(exc.code, self._text(exc.code, lang, exc.message), rid, detail=exc.message),
                     )
+                except Exception:
+                    # A bug (in hello or sync, which change nothing): answer, keep the connection.
+                    device = client.identity if client else None
+                    log.exception(
+                        json.dumps({"msg": "request failed", "device": device, "type": kind, "id": rid})
+                    )
+                    outcome = p.ErrorCode.INTERNAL_ERROR
+                    await self._send(ws, self._internal_error(client.lang if client else "az", rid))
                 finally:
                     self.stats.requests += 1
                     self._log_request(client, kind, rid, outcome, started)
@@ -279,12 +291,12 @@ class Hub:
         return tr(f"error.{code}", lang, detail=detail, **values)
 
     async def _hello(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
-        """Authenticate a connection. Sends ``welcome`` or an ``auth_failed`` error."""
+        """Authenticate a connection. Sends ``welcome``, or an error: ``wrong_password`` to a
+        supervisor (unknown login and wrong password alike), ``auth_failed`` to a device."""
         client = await self._authenticate(ws, hello)
         if client is None:
-            await self._send(
-                ws, m.error(p.ErrorCode.AUTH_FAILED, self._text("auth_failed", hello.lang), hello.id)
-            )
+            code = p.ErrorCode.WRONG_PASSWORD if hello.role is p.Role.SUPERVISOR else p.ErrorCode.AUTH_FAILED
+            await self._send(ws, m.error(code, self._text(code, hello.lang), hello.id))
             return None
         if client.role is p.Role.COUNTER and client.counter is not None:
             # A counter app that reconnects replaces its old, possibly half-dead connection.
@@ -293,7 +305,11 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await old.ws.close(4000, "replaced by a new connection")
         self._register(client)
-        self._welcome(client, hello.id, hello.resume_from)
+        try:
+            self._welcome(client, hello.id, hello.resume_from)
+        except Exception:
+            self._forget(client)  # the connection stays, unauthenticated
+            raise
         return client
 
     async def _authenticate(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
@@ -319,6 +335,9 @@ class Hub:
                 *(self._counters_by_zone.get(z, frozenset()) for z in display.zones)
             )
             return Client(ws, role, f"display:{device.code}", hello.lang, counters=shown)
+        if role is p.Role.BOARDS:
+            driven = frozenset(self.center.boards_on_line(device.code))
+            return Client(ws, role, f"boards:{device.code}", hello.lang, counters=driven)
         number = int(device.code)
         return Client(ws, role, f"counter:{number}", hello.lang, counter=number)
 
@@ -327,7 +346,7 @@ class Hub:
         self.by_role[client.role].add(client)
         if client.counter is not None:
             self.counter_clients[client.counter].add(client)
-        if client.role is p.Role.DISPLAY:
+        if client.role in _WATCHERS:
             for number in client.counters if client.counters is not None else self.hall.counters:
                 self.display_clients[number].add(client)
 
@@ -336,7 +355,7 @@ class Hub:
         self.by_role[client.role].discard(client)
         if client.counter is not None:
             self.counter_clients[client.counter].discard(client)
-        if client.role is p.Role.DISPLAY:
+        if client.role in _WATCHERS:
             for number in client.counters if client.counters is not None else self.hall.counters:
                 self.display_clients[number].discard(client)
 
@@ -429,17 +448,41 @@ class Hub:
         except QueueError as exc:
             answer = self._queue_error(exc, client.lang, rid)
         except StoreUnavailable:
-            answer = m.error(p.ErrorCode.STORE_UNAVAILABLE, self._text("store_unavailable", client.lang), rid)
-            # Nothing was kept, so a retry with the same id must run again: don't cache.
-            future.set_result(answer)
-            del self.in_flight[key]
-            await self._send(client.ws, answer)
-            return p.ErrorCode.STORE_UNAVAILABLE
+            text = self._text("store_unavailable", client.lang)
+            detail = "the database write failed; nothing was kept"
+            answer = m.error(p.ErrorCode.STORE_UNAVAILABLE, text, rid, detail=detail)
+            return await self._send_unremembered(client, key, future, answer)
+        except Exception:
+            # A bug. The live engine may hold a decision that will never be committed:
+            # throw away every uncommitted one, as after a failed write.
+            log.exception(
+                json.dumps({"msg": "request failed", "device": client.identity, "type": kind, "id": rid})
+            )
+            self._reload_requested = True
+            self._wake.set()
+            return await self._send_unremembered(client, key, future, self._internal_error(client.lang, rid))
         self._remember(key, answer)
         future.set_result(answer)
         del self.in_flight[key]
         await self._send(client.ws, answer)
         return "ok" if answer.get("ok") else str(answer.get("code"))
+
+    async def _send_unremembered(
+        self,
+        client: Client,
+        key: tuple[str, str],
+        future: asyncio.Future[dict[str, Any]],
+        answer: dict[str, Any],
+    ) -> str:
+        """Send an answer after which nothing changed: a retry with the same id runs again."""
+        future.set_result(answer)
+        del self.in_flight[key]
+        await self._send(client.ws, answer)
+        return str(answer["code"])
+
+    def _internal_error(self, lang: str, rid: str | None) -> dict[str, Any]:
+        detail = "the server failed on this request; nothing changed"
+        return m.error(p.ErrorCode.INTERNAL_ERROR, self._text("internal_error", lang), rid, detail=detail)
 
     def _queue_error(self, exc: QueueError, lang: str, rid: str | None) -> dict[str, Any]:
         detail = exc.message
@@ -591,10 +634,14 @@ class Hub:
         self.devices[name] = (str(client.role), status, at)
         health = m.HealthStatus(component=msg.component, status=msg.status, detail=msg.detail)
         frames = [m.dumps(m.DeviceStatusNotice(device=name, role=str(client.role), status=health, at=at))]
-        was_ok = previous is None or previous[1].get("status") == "ok"
-        if msg.status != "ok" and was_ok:
-            frames.append(m.dumps(m.AlertNotice(device=name, status=health, at=at)))
-            log.warning(json.dumps({"msg": "device failed", "device": name, **status}, ensure_ascii=False))
+        was = str(previous[1].get("status")) if previous is not None else "ok"
+        change = health_change(was, msg.status)
+        if change is not None:
+            notice = m.AlertNotice if change == "alert" else m.RecoveredNotice
+            frames.append(m.dumps(notice(device=name, status=health, was=was, at=at)))
+            what = "device failed" if change == "alert" else "device recovered"
+            line = json.dumps({"msg": what, "device": name, "was": was} | status, ensure_ascii=False)
+            log.log(logging.WARNING if change == "alert" else logging.INFO, line)
         for frame in frames:
             broadcast(self._conns(self.by_role[p.Role.SUPERVISOR]), frame)
         return m.reply(msg.id, m.HealthResult(recorded=True))
@@ -618,6 +665,10 @@ class Hub:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._reload_requested:
+                self._reload_requested = False
+                await self._recover()
+                continue
             batch, self._pending = self._pending, []
             if not batch:
                 continue
@@ -756,6 +807,26 @@ class Hub:
         log.info(json.dumps(line, ensure_ascii=False))
 
 
+def health_change(was: str, now: str) -> Literal["alert", "recovered"] | None:
+    """What to tell the supervisors when a component's health goes from ``was`` to ``now``.
+
+    ``alert`` on every change into a worse state: a higher level of
+    :data:`wire.protocol.HEALTH_SEVERITY` (ok -> paper_low -> paper_out), or another status
+    of the same level (offline -> paper_out: someone must now do something else).
+    ``recovered`` on a lower level; None when nothing changed. A status the table doesn't
+    know (a report stored by an older version) counts as the worst.
+    """
+    if was == now:
+        return None
+    worst = max(p.HEALTH_SEVERITY.values())
+    if p.HEALTH_SEVERITY.get(now, worst) < p.HEALTH_SEVERITY.get(was, worst):
+        return "recovered"
+    return "alert"
+
+
+_WATCHERS = frozenset({p.Role.DISPLAY, p.Role.BOARDS})
+"""Roles that see the calls of a set of counters: displays (by zone), board lines (their boards)."""
+
 _COUNTER_ACTIONS: dict[str, Any] = {
     "call_next": c.CallNext,
     "recall": c.Recall,
@@ -768,4 +839,4 @@ _COUNTER_ACTIONS: dict[str, Any] = {
 }
 
 
-__all__ = ["Client", "Hub", "Server"]
+__all__ = ["Client", "Hub", "Server", "health_change"]

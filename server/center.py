@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import (
@@ -46,17 +45,17 @@ from pydantic import (
     model_validator,
 )
 
+from hardware.board import parse_board_url
 from server import security
 from server.queue.hall import CounterDef, Hall, RoutingPolicy, ServiceDef
 from wire.device import (
     BOARD_SCHEMES,
     PRINTER_SCHEMES,
     ClockTime,
-    DeviceConfig,
     DeviceRole,
     QuietPeriod,
+    check_server_url,
     check_url_scheme,
-    dump_device,
     format_loc,
     spoken_languages,
 )
@@ -64,8 +63,8 @@ from wire.types import LANGS, Lang, PriorityMode, Selection
 
 __all__ = [
     "DAYS",
-    "DEMO_PASSWORD",
     "Agency",
+    "BoardLine",
     "Center",
     "CenterExists",
     "ConfigError",
@@ -73,7 +72,6 @@ __all__ = [
     "Device",
     "Display",
     "Hours",
-    "InitResult",
     "Kiosk",
     "Names",
     "Operator",
@@ -86,21 +84,19 @@ __all__ = [
     "center_from_reference",
     "dump_center",
     "format_center_data",
-    "init_center",
     "load_center",
+    "parse_center",
+    "validate_center",
 ]
 
 DAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-DEMO_PASSWORD = "novbe-demo"
-"""The password of every operator made by ``init_center(..., demo=True)``. Published: never use
-a demo configuration for a real hall."""
-
 Day = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 """Codes of zones, agencies, services, displays and kiosks: letters, digits, - _ ."""
-Prefix = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,2}$")]
-"""A ticket prefix: a capital letter, then up to two capitals or digits ("A", "DN", "K2")."""
+Prefix = Annotated[str, Field(pattern=r"^[A-Z]{1,3}$")]
+"""A ticket prefix: one to three Latin capitals ("A", "DN"). No digits: numbers grow past 999
+(A1000), so with a prefix "K2" the ticket "K21000" would read as K2 1000 and K 21000 alike."""
 Login = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$")]
 
 _DEFAULT_POLICY = RoutingPolicy()
@@ -177,6 +173,11 @@ class Rules(_Frozen):
     """A citizen recalled this many times without coming may be marked no-show."""
     last_ticket_margin_min: float = Field(default=0.0, ge=0)
     """Refuse a new ticket whose estimated call comes later than closing minus this."""
+    wait_standard_min: float = Field(default=15.0, gt=0, le=480)
+    """The center's standard: a citizen should be called within this many minutes. Reports
+    give the share called within it, and the agency index scores delivery against it."""
+    rating_window_min: float = Field(default=5.0, gt=0, le=120)
+    """A counter's rating terminal takes the rating of its last visit this long after the finish."""
 
 
 class Routing(_Frozen):
@@ -255,13 +256,37 @@ class Counter(_Frozen):
     """Service code -> weight, in order (the order matters for ``selection = "strict_order"``)."""
     policy: RoutingOverride = RoutingOverride()
     board: str | None = None
-    """Serial URL of the number board above the counter."""
+    """Serial URL of the number board above the counter, on a port of the counter's own PC."""
+    board_line: Code | None = None
+    """The shared board line (``[[board_lines]]``) the counter's board is on, instead of ``board``."""
     board_address: int | None = Field(default=None, ge=0, le=255)
+    """The board's address on its line; by default the counter's number."""
 
     @field_validator("board")
     @classmethod
     def _board_url(cls, value: str | None) -> str | None:
-        return None if value is None else check_url_scheme(value, BOARD_SCHEMES, "number board")
+        return None if value is None else _board_line_url(value, "number board")
+
+
+class BoardLine(_Frozen):
+    """A serial line with the number boards of several counters on it (RS-485), driven by one
+    ``novbe boards`` process: the only one that opens the port."""
+
+    code: Code
+    url: str
+    """Board line URL: ``serial:///dev/novbe-boards-1?baudrate=9600&ack=06`` (docs/hardware.md)."""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _board_line_url(value, "board line")
+
+
+def _board_line_url(value: str, what: str) -> str:
+    """``value`` if it is a board URL whose options the boards' driver accepts."""
+    check_url_scheme(value, BOARD_SCHEMES, what)
+    parse_board_url(value)
+    return value
 
 
 class Display(_Frozen):
@@ -278,14 +303,25 @@ class Display(_Frozen):
 class Kiosk(_Frozen):
     code: Code
     zone: Code
-    printer: str
-    """Printer URL, e.g. "virtual:///var/lib/novbe/tickets" or "serial:///dev/ttyUSB0?baudrate=115200"."""
+    printer: str | None = None
+    """Printer URL, e.g. "serial:///dev/ttyUSB0?baudrate=115200". None: the kiosk has no
+    printer; it shows tickets on screen only and says so. "virtual://DIR" draws tickets to
+    picture files, for the demo and the tests."""
     paper_mm: Literal[80, 58] = 80
 
     @field_validator("printer")
     @classmethod
-    def _printer_url(cls, value: str) -> str:
-        return check_url_scheme(value, PRINTER_SCHEMES, "printer")
+    def _printer_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        check_url_scheme(value, PRINTER_SCHEMES, "printer")
+        if urlsplit(value).query:
+            # Options (profile, baudrate, layout...) are checked as the kiosk will read them.
+            # Imported here: python-escpos takes half a second to load.
+            from hardware.printer import parse_printer_url
+
+            parse_printer_url(value)
+        return value
 
 
 class Operator(_Frozen):
@@ -313,18 +349,27 @@ class Center(_Frozen):
     name: Names
     languages: list[Lang] = Field(default_factory=lambda: list[Lang](LANGS), min_length=1)
     """Languages the kiosks offer, in order."""
+    server_url: str | None = None
+    """The URL devices reach the server at ("ws://10.0.0.2:8765"); written into their device
+    files. ``novbe server`` listens on its port unless given ``--port``."""
     hours: Hours = Hours()
     rules: Rules = Rules()
     routing: Routing = Routing()
     zones: list[Zone] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
+    board_lines: list[BoardLine] = Field(default_factory=list)
     displays: list[Display] = Field(default_factory=list)
     kiosks: list[Kiosk] = Field(default_factory=list)
     operators: list[Operator] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
     workload: dict[str, Any] | None = None
     """The reference's day of work, kept verbatim for the simulator."""
+
+    @field_validator("server_url")
+    @classmethod
+    def _server_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_server_url(value)
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Center:
@@ -389,6 +434,17 @@ class Center(_Frozen):
     def display(self, code: str) -> Display:
         return _find(self.displays, lambda d: d.code == code, code)
 
+    def board_line(self, code: str) -> BoardLine:
+        return _find(self.board_lines, lambda b: b.code == code, code)
+
+    def boards_on_line(self, code: str) -> dict[int, int]:
+        """Counter number -> board address of every counter whose board is on line ``code``."""
+        return {
+            c.number: c.board_address if c.board_address is not None else c.number
+            for c in self.counters
+            if c.board_line == code
+        }
+
     def kiosk(self, code: str) -> Kiosk:
         return _find(self.kiosks, lambda k: k.code == code, code)
 
@@ -445,6 +501,7 @@ class Center(_Frozen):
             closes=self.hours.close,
             recall_limit=self.rules.recall_limit,
             last_ticket_margin_min=self.rules.last_ticket_margin_min,
+            rating_window_min=self.rules.rating_window_min,
         )
 
 
@@ -571,7 +628,7 @@ def _pydantic_problems(exc: ValidationError) -> list[_Found]:
 
 
 _PATTERN_HINTS = {
-    "prefix": "is not a ticket prefix (a capital letter, then up to two capitals or digits)",
+    "prefix": "is not a ticket prefix (one to three Latin capitals A-Z, no digits)",
     "login": "is not a login (lowercase letters, digits, . _ -; up to 32)",
     "password_hash": 'is not an argon2 hash (make one with "python -m server.security password")',
     "token_sha256": "is not a SHA-256 in hex (64 digits 0-9a-f)",
@@ -679,6 +736,8 @@ def _cross_check(data: Mapping[str, Any]) -> list[_Found]:
                     _Found(loc, f'service "{s_code}" is not defined{_suggest(s_code, services)}', "services")
                 )
 
+    lines = _check_boards(data, unique("board_lines", "code"), problems)
+
     # Displays and kiosks.
     displays = unique("displays", "code")
     for i, display in _items(data, "displays"):
@@ -705,6 +764,7 @@ def _cross_check(data: Mapping[str, Any]) -> list[_Found]:
         "kiosk": {str(k) for k in kiosks},
         "display": {str(d) for d in displays},
         "counter": {str(n) for n in numbers},
+        "boards": {str(b) for b in lines},
     }
     for i, device in _items(data, "devices"):
         role, code = device.get("role"), device.get("code")
@@ -719,7 +779,7 @@ def _cross_check(data: Mapping[str, Any]) -> list[_Found]:
         else:
             seen_devices[role, code] = i
         if isinstance(role, str) and role in targets and isinstance(code, str) and code not in targets[role]:
-            what = "counter number" if role == "counter" else f"{role} code"
+            what = {"counter": "counter number", "boards": "board line code"}.get(role, f"{role} code")
             problems.append(_Found(("devices", i), f'{what} "{code}" is not defined', "code"))
         token = device.get("token_sha256")
         if isinstance(token, str):
@@ -736,8 +796,149 @@ def _cross_check(data: Mapping[str, Any]) -> list[_Found]:
     return problems
 
 
-def _validate(data: Any, source: str, text: str | None = None) -> Center:
-    """Both layers of checks; every problem found goes into one ConfigError."""
+_NETWORK_PORTS = ("socket", "rfc2217")
+
+
+def _port_of(url: Any) -> str | None:
+    """The port a board URL opens (``/dev/ttyUSB1``, ``socket://10.0.0.21:4001``), or None
+    for a broken URL (reported elsewhere) and for ``loop://``, which is never shared."""
+    if not isinstance(url, str):
+        return None
+    try:
+        port, _, _, _ = parse_board_url(url)
+    except ValueError:
+        return None
+    if port.startswith("loop://"):
+        return None
+    return port.split("?", 1)[0]
+
+
+def _check_boards(data: Mapping[str, Any], lines: dict[Any, Loc], problems: list[_Found]) -> dict[Any, Loc]:
+    """Number boards: each on its counter's own port or on one board line, at an address its
+    line can carry, no two boards at one address of a line, and one owner for every port."""
+    owners: dict[str, Loc] = {}
+    for i, line in _items(data, "board_lines"):
+        port = _port_of(line.get("url"))
+        if port is None:
+            continue
+        if port in owners:
+            problems.append(
+                _Found(
+                    ("board_lines", i),
+                    f"port {port} is already the line of {format_loc(owners[port])}: one process must "
+                    "own a port, so put all its boards on one line (give each USB adapter a stable "
+                    "name, docs/hardware.md)",
+                    "url",
+                )
+            )
+        else:
+            owners[port] = ("board_lines", i)
+    own_ports: dict[str, Loc] = {}
+    addresses: dict[tuple[Any, int], Loc] = {}
+    for i, counter in _items(data, "counters"):
+        loc: Loc = ("counters", i)
+        board, line_code = counter.get("board"), counter.get("board_line")
+        if board is not None and line_code is not None:
+            problems.append(
+                _Found(
+                    loc,
+                    "has both board and board_line: a board is on its own port or on a line",
+                    "board_line",
+                )
+            )
+            continue
+        if isinstance(line_code, str) and line_code not in lines:
+            problems.append(
+                _Found(
+                    loc,
+                    f'board line "{line_code}" is not defined{_suggest(line_code, map(str, lines))}',
+                    "board_line",
+                )
+            )
+            continue
+        url = _at(data, (*lines[line_code], "url")) if isinstance(line_code, str) else board
+        port = _port_of(board)
+        if port is not None and port in owners:
+            problems.append(
+                _Found(
+                    loc,
+                    f"board port {port} is the line of {_path(data, owners[port])}: "
+                    f'write board_line = "{_at(data, (*owners[port], "code"))}" instead of board, so that '
+                    "only the line's process opens the port",
+                    "board",
+                )
+            )
+        elif port is not None and port.split(":", 1)[0] in _NETWORK_PORTS:
+            # A network port is the same line whichever PC opens it. (A device path such as
+            # /dev/ttyUSB0 names a different adapter on each counter's PC.)
+            if port in own_ports:
+                problems.append(
+                    _Found(
+                        loc,
+                        f"board port {port} is already used by {format_loc(own_ports[port])}: boards "
+                        "sharing a line go on a [[board_lines]] line, driven by one process",
+                        "board",
+                    )
+                )
+            else:
+                own_ports[port] = loc
+        _check_address(data, loc, counter, url, line_code, addresses, problems)
+    return lines
+
+
+def _check_address(
+    data: Mapping[str, Any],
+    loc: Loc,
+    counter: Mapping[str, Any],
+    url: Any,
+    line_code: Any,
+    addresses: dict[tuple[Any, int], Loc],
+    problems: list[_Found],
+) -> None:
+    """The counter's board address fits its line's frame format and is its own on the line."""
+    number, explicit = counter.get("number"), counter.get("board_address")
+    address = explicit if explicit is not None else number
+    if not isinstance(url, str) or not isinstance(address, int) or isinstance(address, bool):
+        return
+    key = "board_address" if explicit is not None else "number"
+    try:
+        _, _, fmt, _ = parse_board_url(url)
+    except ValueError:
+        return  # reported at the URL
+    hint = (
+        ""
+        if explicit is not None
+        else " (the default board address is the counter number: set board_address)"
+    )
+    problem = fmt.address_problem(address)
+    if address == 0:
+        problem = "board address 0 is the broadcast every board obeys"
+    if problem is not None:
+        problems.append(_Found(loc, f"{problem}{hint}", key))
+    elif isinstance(line_code, str):
+        other = addresses.setdefault((line_code, address), loc)
+        if other != loc:
+            problems.append(
+                _Found(
+                    loc,
+                    f'board address {address} on line "{line_code}" is already used by '
+                    f"{_path(data, other)}{hint}",
+                    key,
+                )
+            )
+
+
+def validate_center(data: Any, source: str, text: str | None = None) -> Center:
+    """Check raw center data (as parsed from TOML) with both layers of checks.
+
+    Args:
+        data: The raw data.
+        source: What to call it in messages (the file's name).
+        text: The TOML text it was parsed from, to give each problem its line.
+
+    Raises:
+        ConfigError: Every problem found, in file order.
+    """
     found: list[_Found] = []
     center: Center | None = None
     try:
@@ -845,23 +1046,70 @@ def load_center(path: Path) -> Center:
         raise ConfigError(source, [Problem("", f"cannot read: {exc.strerror or exc}")]) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(source, [Problem("", f"not UTF-8 text: {exc}")]) from exc
+    return parse_center(text, source)
+
+
+def parse_center(text: str, source: str) -> Center:
+    """Check the text of a center.toml, as :func:`load_center` does for a file.
+
+    Raises:
+        ConfigError: The text is not TOML, or breaks any rule.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("", f"not valid TOML: {exc}")]) from exc
-    return _validate(data, source, text)
+    return validate_center(data, source, text)
 
 
-def center_from_reference(data: Mapping[str, Any]) -> Center:
+def center_from_reference(data: object, source: str = "reference") -> Center:
     """Convert a reference center description (server/centers/baku1.json).
 
-    The reference has no operators and no devices; kiosks get a virtual printer. Sizing
-    figures (``peak_offered_erlangs``, agencies' ``counters``) are derived data and dropped.
+    The reference has no operators and no devices. A kiosk keeps the reference's ``printer``,
+    or has none. Sizing figures (``peak_offered_erlangs``, agencies' ``counters``) are
+    derived data and dropped.
+
+    Args:
+        data: The parsed JSON.
+        source: What to call it in error messages (the file's name).
 
     Raises:
-        ConfigError: The description is incomplete or inconsistent.
+        ConfigError: The description is not one, or is incomplete or inconsistent.
     """
-    info = data.get("center", {})
+    problems: list[Problem] = []
+
+    def table(parent: Mapping[str, Any], key: str, where: Loc) -> Mapping[str, Any]:
+        value = parent.get(key, {})
+        if isinstance(value, Mapping):
+            return value
+        problems.append(Problem(format_loc((*where, key)), f"must be an object, got {_json_type(value)}"))
+        return {}
+
+    def items(parent: Mapping[str, Any], key: str, where: Loc = ()) -> list[Mapping[str, Any]]:
+        value = parent.get(key, [])
+        if not isinstance(value, list):
+            problems.append(Problem(format_loc((*where, key)), f"must be a list, got {_json_type(value)}"))
+            return []
+        for i, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                problems.append(
+                    Problem(format_loc((*where, key, i)), f"must be an object, got {_json_type(item)}")
+                )
+        return [item for item in value if isinstance(item, Mapping)]
+
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            source,
+            [
+                Problem(
+                    "",
+                    f"not a center description: expected a JSON object with center, zones, agencies"
+                    f" and counters, got {_json_type(data)}",
+                )
+            ],
+        )
+    info = table(data, "center", ())
+    agencies = items(data, "agencies")
     raw: dict[str, Any] = {
         "code": info.get("code"),
         "name": info.get("name"),
@@ -872,7 +1120,7 @@ def center_from_reference(data: Mapping[str, Any]) -> Center:
             "days": info.get("days", list(DAYS[:6])),
             "timezone": info.get("timezone", "Asia/Baku"),
         },
-        "zones": [{"code": z.get("code"), "name": z.get("name")} for z in data.get("zones", [])],
+        "zones": [{"code": z.get("code"), "name": z.get("name")} for z in items(data, "zones")],
         "agencies": [
             {
                 "code": a.get("code"),
@@ -881,29 +1129,44 @@ def center_from_reference(data: Mapping[str, Any]) -> Center:
                 "name": a.get("name"),
                 "services": [
                     {k: s[k] for k in ("code", "name", "mean_service_min", "share", "prefix") if k in s}
-                    for s in a.get("services", [])
+                    for s in items(a, "services", ("agencies", i))
                 ],
             }
-            for a in data.get("agencies", [])
+            for i, a in enumerate(agencies)
         ],
         "counters": [
-            {k: c[k] for k in ("number", "zone", "agency", "services") if k in c}
-            for c in data.get("counters", [])
-        ],
-        "displays": [{"code": d.get("code"), "zones": d.get("zones")} for d in data.get("displays", [])],
-        "kiosks": [
             {
-                "code": k.get("code"),
-                "zone": k.get("zone"),
-                "printer": k.get("printer", f"virtual:///var/lib/novbe/tickets/{k.get('code')}"),
-                "paper_mm": k.get("paper_mm", 80),
+                k: c[k]
+                for k in ("number", "zone", "agency", "services", "board", "board_line", "board_address")
+                if k in c
             }
-            for k in data.get("kiosks", [])
+            for c in items(data, "counters")
+        ],
+        "board_lines": [{"code": b.get("code"), "url": b.get("url")} for b in items(data, "board_lines")],
+        "displays": [{"code": d.get("code"), "zones": d.get("zones")} for d in items(data, "displays")],
+        "kiosks": [
+            {k: v for k in ("code", "zone", "printer", "paper_mm") if (v := k_.get(k)) is not None}
+            for k_ in items(data, "kiosks")
         ],
     }
+    if problems:
+        raise ConfigError(source, problems)
     if "workload" in data:
         raw["workload"] = data["workload"]
-    return _validate(raw, "reference")
+    return validate_center(raw, source)
+
+
+def _json_type(value: object) -> str:
+    """What a JSON value is, in JSON's words: "a list", "a number"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def _toml_key(key: str) -> str:
@@ -932,8 +1195,9 @@ _SECTION_NOTES = {
     "zones": "Zones: parts of the hall (floors). Every counter, display and kiosk is in one.",
     "agencies": "Agencies and their services. Services share the agency's ticket prefix unless they set one.",
     "counters": "Counters: services = list (weight 1 each) or { code = weight }; policy overrides [routing].",
+    "board_lines": "Board lines: serial lines shared by counters' number boards; novbe boards drives each.",
     "displays": "Displays: zones shown, spoken languages, volume 0-100, quiet hours (no speech).",
-    "kiosks": "Kiosks: printer URL (virtual://, serial://, usb://, tcp://, file://), paper 80 or 58 mm.",
+    "kiosks": "Kiosks: printer URL (serial://, usb://, tcp://, file://; virtual:// in demos); paper 80/58.",
     "operators": "Operators: argon2 password hashes; counters = [] means any counter.",
     "devices": "Devices: SHA-256 of each device's token; the token itself is in the device's own file.",
 }
@@ -959,7 +1223,7 @@ def format_center_data(data: Mapping[str, Any]) -> str:
         "",
     ]
     done = {"workload"}
-    for key in ("code", "name", "languages"):
+    for key in ("code", "name", "languages", "server_url"):
         if key in data:
             lines.append(f"{key} = {_toml_value(data[key])}")
             done.add(key)
@@ -968,7 +1232,7 @@ def format_center_data(data: Mapping[str, Any]) -> str:
             lines.append("")
             _emit(lines, f"[{key}]", data[key])
             done.add(key)
-    for key in ("zones", "agencies", "counters", "displays", "kiosks", "operators", "devices"):
+    for key in ("zones", "agencies", "counters", "board_lines", "displays", "kiosks", "operators", "devices"):
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             continue
@@ -1005,263 +1269,4 @@ def format_center_data(data: Mapping[str, Any]) -> str:
     if workload is not None:
         lines += ["", "# The reference day of work, for the simulator.", ""]
         lines.append(tomli_w.dumps({"workload": workload}).rstrip("\n"))
-    return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------------------------------------
-# novbe init
-
-
-@dataclass(frozen=True)
-class InitResult:
-    """What :func:`init_center` wrote."""
-
-    center: Center
-    center_path: Path
-    credentials_path: Path
-    device_paths: dict[tuple[str, str], Path] = field(default_factory=dict)
-    """(role, code) -> the device's file."""
-    passwords: dict[str, str] = field(default_factory=dict)
-    """Operator login -> password in clear, as written to credentials.txt."""
-    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(role, code) -> device token in clear, as written to the device's file."""
-
-
-def _names(az: str, ru: str, en: str) -> dict[str, str]:
-    return {"az": az, "ru": ru, "en": en}
-
-
-def _example_center() -> dict[str, Any]:
-    """A small hall to start from: one zone, two agencies, three services, four counters."""
-    return {
-        "code": "DEMO",
-        "name": _names("Nümunə xidmət mərkəzi", "Образцовый центр обслуживания", "Example service center"),
-        "languages": list(LANGS),
-        "hours": {"open": "09:00", "close": "19:00", "days": list(DAYS[:6]), "timezone": "Asia/Baku"},
-        "zones": [{"code": "hall", "name": _names("Zal", "Зал", "Hall")}],
-        "agencies": [
-            {
-                "code": "DIN",
-                "prefix": "A",
-                "zone": "hall",
-                "name": _names(
-                    "Daxili İşlər Nazirliyi", "Министерство внутренних дел", "Ministry of Internal Affairs"
-                ),
-                "services": [
-                    {
-                        "code": "DIN-ID",
-                        "name": _names(
-                            "Şəxsiyyət vəsiqəsinin verilməsi",
-                            "Выдача удостоверения личности",
-                            "Identity card issuance",
-                        ),
-                        "mean_service_min": 8,
-                        "share": 0.5,
-                    },
-                    {
-                        "code": "DIN-PASS",
-                        "name": _names(
-                            "Ümumvətəndaş pasportunun verilməsi",
-                            "Выдача общегражданского паспорта",
-                            "Passport issuance",
-                        ),
-                        "mean_service_min": 10,
-                        "share": 0.3,
-                    },
-                ],
-            },
-            {
-                "code": "EDL",
-                "prefix": "B",
-                "zone": "hall",
-                "name": _names("Ədliyyə Nazirliyi", "Министерство юстиции", "Ministry of Justice"),
-                "services": [
-                    {
-                        "code": "EDL-COPY",
-                        "name": _names(
-                            "Sənəd surətinin təsdiqi",
-                            "Заверение копии документа",
-                            "Certified copy of a document",
-                        ),
-                        "mean_service_min": 7,
-                        "share": 0.2,
-                    }
-                ],
-            },
-        ],
-        "counters": [
-            {"number": 1, "zone": "hall", "agency": "DIN", "services": ["DIN-ID", "DIN-PASS"]},
-            {"number": 2, "zone": "hall", "agency": "DIN", "services": ["DIN-ID", "DIN-PASS"]},
-            {
-                "number": 3,
-                "zone": "hall",
-                "agency": "DIN",
-                "services": {"DIN-PASS": 2.0, "DIN-ID": 1.0},
-                "policy": {"selection": "weighted"},
-            },
-            {"number": 4, "zone": "hall", "agency": "EDL", "services": ["EDL-COPY"]},
-        ],
-        "displays": [{"code": "hall", "zones": ["hall"], "languages": ["az", "ru"], "volume": 80}],
-        "kiosks": [
-            {"code": "kiosk-1", "zone": "hall", "printer": "virtual:///var/lib/novbe/tickets/kiosk-1"}
-        ],
-    }
-
-
-def _write_secret(path: Path, text: str) -> None:
-    """Write a file only its owner can read, whatever the umask and whatever was there before."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("utf-8"))
-    finally:
-        os.close(fd)
-
-
-def init_center(
-    out_dir: Path,
-    *,
-    reference: Path | None,
-    server_url: str = "ws://127.0.0.1:8765",
-    demo: bool = False,
-    always_open: bool = False,
-    force: bool = False,
-) -> InitResult:
-    """Write a new center: ``center.toml``, one file per device in ``devices/`` and
-    ``credentials.txt`` with the operators' passwords.
-
-    Args:
-        out_dir: Directory to write to; created if missing.
-        reference: A reference center description (JSON) to convert; None for a small example.
-        server_url: The websocket URL the devices will connect to.
-        demo: Give every operator the published password :data:`DEMO_PASSWORD`.
-        always_open: Open every day from 00:00 to 23:59, so a demo or a test works at any hour.
-        force: Overwrite an existing center (its device files are removed first).
-
-    Operators: ``op<N>`` for each counter N, allowed at that counter only, and ``supervisor``.
-    Devices: each kiosk, counter and display, and one supervisor desk, each with a new token.
-
-    Raises:
-        CenterExists: ``out_dir/center.toml`` exists and ``force`` is False (a ConfigError
-            and a FileExistsError).
-        ConfigError: The reference is inconsistent.
-    """
-    center_path = out_dir / "center.toml"
-    if center_path.exists() and not force:
-        raise CenterExists(
-            str(center_path), [Problem("", "already exists; refusing to overwrite it (use --force)")]
-        )
-    if reference is not None:
-        try:
-            ref = json.loads(reference.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(str(reference), [Problem("", f"cannot read the reference: {exc}")]) from exc
-        base = center_from_reference(ref).model_dump(mode="json", exclude_none=True)
-    else:
-        base = _example_center()
-    if always_open:
-        base["hours"] = {**base.get("hours", {}), "open": "00:00", "close": "23:59", "days": list(DAYS)}
-
-    numbers = [c["number"] for c in base["counters"]]
-    logins = ["supervisor", *(f"op{n}" for n in numbers)]
-    passwords = {login: DEMO_PASSWORD if demo else security.new_password() for login in logins}
-    hash_one = security.hash_demo_password if demo else security.hash_password
-    # argon2 holds the GIL off while it hashes, so hashing the passwords in a thread per
-    # core divides the wait of `novbe init` by the number of cores.
-    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        hashes = dict(zip(logins, pool.map(hash_one, [passwords[login] for login in logins]), strict=True))
-    base["operators"] = [
-        {
-            "login": "supervisor",
-            "full_name": "Hall supervisor",
-            "password_hash": hashes["supervisor"],
-            "counters": [],
-            "supervisor": True,
-        },
-        *(
-            {
-                "login": f"op{n}",
-                "full_name": f"Operator {n}",
-                "password_hash": hashes[f"op{n}"],
-                "counters": [n],
-            }
-            for n in numbers
-        ),
-    ]
-
-    wanted: list[tuple[DeviceRole, str]] = [
-        *(("kiosk", str(k["code"])) for k in base.get("kiosks", [])),
-        *(("counter", str(n)) for n in numbers),
-        *(("display", str(d["code"])) for d in base.get("displays", [])),
-        ("supervisor", "1"),
-    ]
-    tokens: dict[tuple[str, str], str] = {key: security.new_token() for key in wanted}
-    base["devices"] = [
-        {"role": role, "code": code, "token_sha256": security.hash_token(tokens[role, code])}
-        for role, code in wanted
-    ]
-    center = _validate(base, str(center_path))
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    devices_dir = out_dir / "devices"
-    devices_dir.mkdir(mode=0o700, exist_ok=True)
-    if force:
-        # Device files of the previous center hold tokens that are no longer valid.
-        for old in devices_dir.glob("*.toml"):
-            old.unlink()
-    _write_secret(center_path, dump_center(center))
-
-    lang = center.languages[0]
-    device_paths: dict[tuple[str, str], Path] = {}
-    for role, code in wanted:
-        extra: dict[str, Any] = {}
-        if role == "kiosk":
-            kiosk = center.kiosk(code)
-            extra = {"printer": kiosk.printer, "paper_mm": kiosk.paper_mm}
-        elif role == "counter":
-            counter = center.counter(int(code))
-            extra = {
-                "counter": counter.number,
-                "board": counter.board,
-                "board_address": counter.board_address,
-            }
-        elif role == "display":
-            display = center.display(code)
-            extra = {
-                "languages": display.languages,
-                "volume": display.volume,
-                "quiet_hours": display.quiet_hours,
-            }
-        cfg = DeviceConfig(
-            role=role, code=code, server_url=server_url, token=tokens[role, code], lang=lang, **extra
-        )
-        path = devices_dir / f"{role}-{code}.toml"
-        _write_secret(path, dump_device(cfg))
-        device_paths[role, code] = path
-
-    credentials_path = out_dir / "credentials.txt"
-    _write_secret(credentials_path, _credentials_text(center, passwords, demo))
-    return InitResult(
-        center=center,
-        center_path=center_path,
-        credentials_path=credentials_path,
-        device_paths=device_paths,
-        passwords=passwords,
-        tokens=tokens,
-    )
-
-
-def _credentials_text(center: Center, passwords: Mapping[str, str], demo: bool) -> str:
-    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    lines = [
-        f"# novbe operators of {center.code} ({center.name.en}), written {stamp}.",
-        "# center.toml keeps only argon2 hashes of these passwords. Hand each operator their",
-        "# password, then delete this file. Device tokens are in devices/*.toml.",
-    ]
-    if demo:
-        lines.append(f'# DEMO: every password is "{DEMO_PASSWORD}". Never run a real hall with it.')
-    lines += ["", f"{'login':<12} {'password':<20} counters"]
-    for op in center.operators:
-        where = "any (supervisor)" if op.supervisor else ", ".join(map(str, op.counters)) or "any"
-        lines.append(f"{op.login:<12} {passwords[op.login]:<20} {where}")
     return "\n".join(lines) + "\n"

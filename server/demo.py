@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wire.device import dump_device, load_device
+from wire import cli
+from wire.cli import UsageError
+from wire.device import DeviceConfigError, dump_device, load_device, server_url_for
 
 from .process import ServerProcess
 
@@ -54,17 +56,23 @@ class DemoHall:
 
 
 def prepare(home: Path, port: int) -> DemoHall:
-    """Create the reference center in ``home`` (once) and device files pointing at ``port``."""
-    from .center import init_center
+    """Create the reference center in ``home`` (once) and device files pointing at ``port``.
+
+    Raises:
+        UsageError: ``home`` is a file, or a center without the demo's device files.
+    """
+    from .provision import init_center
     from .reference import reference_center
     from .store import EventStore
 
+    if home.exists() and not home.is_dir():
+        raise UsageError(f"{home} is a file, not a folder", "give --dir a folder for the demo's center")
     if not (home / "center.toml").exists():
         init_center(home, reference=reference_center(), demo=True, always_open=True)
         store = EventStore(f"sqlite:///{(home / 'novbe.db').resolve()}")
         store.migrate()
         store.close()
-    url = f"ws://127.0.0.1:{port}"
+    url = server_url_for("127.0.0.1", port)
     hall = DemoHall(home, url)
     hall.tickets.mkdir(parents=True, exist_ok=True)
     out = home / "demo-devices"
@@ -75,7 +83,13 @@ def prepare(home: Path, port: int) -> DemoHall:
         **{f"counter-{n}": home / "devices" / f"counter-{n}.toml" for n in COUNTERS},
     }
     for name, source in wanted.items():
-        config = load_device(source)
+        try:
+            config = load_device(source)
+        except DeviceConfigError as exc:
+            raise UsageError(
+                f"{home} is not the demo's center ({exc})",
+                "give --dir a new folder, or remove this one to make the demo's center again",
+            ) from None
         update: dict[str, Any] = {"server_url": url, "fullscreen": False}
         if config.role == "kiosk":
             update["printer"] = f"virtual://{hall.tickets.resolve()}"
@@ -188,6 +202,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     from counter.viewmodel import Action
     from display.app import DisplayApp
     from kiosk.app import KioskApp
+    from kiosk.viewmodel import PrintState
 
     rng = random.Random(seed)
     server = start_server(hall, port)
@@ -255,10 +270,14 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
 
     def step() -> None:
         now = time.monotonic()
-        citizen(now)
+        if now < ends:
+            citizen(now)
         for desk in counters:
             operator(now, desk)
-        if now >= ends:
+        # A citizen who tapped just before the end gets their ticket printed before the
+        # summary counts them (within reason: a stuck printer doesn't hold the demo).
+        busy = kiosk.model.pending is not None or kiosk.model.print_state is PrintState.PRINTING
+        if now >= ends and (not busy or now >= ends + 15.0):
             finish()
 
     def finish() -> None:
@@ -295,18 +314,29 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     return 0
 
 
+@cli.command("novbe demo")
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="novbe demo", description="The whole reference hall on this machine."
     )
     parser.add_argument("--dir", type=Path, default=Path("var/demo"), help="the demo center's folder")
-    parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    parser.add_argument("--port", type=cli.port, default=0, help="server port (default: a free one)")
     parser.add_argument("--headless", action="store_true", help="no screen: simulated citizens and operators")
     parser.add_argument("--minutes", type=float, default=2.0, help="how long the headless demo runs")
     parser.add_argument("--out", type=Path, default=Path("demo-out"), help="where the headless demo writes")
     args = parser.parse_args(argv)
+    if args.port:
+        from .run import check_can_listen
+
+        check_can_listen("127.0.0.1", args.port)
     port = args.port or free_port()
-    hall = prepare(args.dir, port)
+    try:
+        hall = prepare(args.dir, port)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the demo's center in {args.dir}: {exc.strerror or exc}",
+            "give --dir a folder you may write in",
+        ) from None
     if args.headless:
         return run_headless(hall, port, args.minutes, args.out)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

@@ -171,7 +171,7 @@ def snapshot(
     """The state a client starts from, limited to what its role may see.
 
     Args:
-        counters: the counters a display shows (its zones); None means all.
+        counters: the counters a display shows (its zones) or a board line drives; None means all.
         counter: the counter a counter app acts as.
         message: the displays' scrolling line.
         devices: every device's last health report (supervisors only).
@@ -189,7 +189,7 @@ def snapshot(
     tickets: list[TicketView] = []
     if role == "supervisor":
         tickets = [ticket_view(t) for t in engine.tickets.values() if t.state not in FINAL_STATES]
-    elif role == "display":
+    elif role in ("display", "boards"):
         shown = {TicketState.CALLED, TicketState.SERVING}
         called = [t for t in engine.tickets.values() if t.state in shown and t.counter in visible]
         called.sort(key=lambda t: t.called_at or t.issued_at)

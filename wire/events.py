@@ -19,6 +19,8 @@ from .types import (
     Lang,
     OperatorLogin,
     Priority,
+    RatingReason,
+    RatingSource,
     ServiceCode,
     Source,
     TicketId,
@@ -159,6 +161,27 @@ class CounterClosed:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitRated:
+    """A citizen rated the visit ``counter`` finished at ``finished_at``.
+
+    ``service``, ``agency`` and ``operator`` are those of the visit (at the finish):
+    a ticket sent back to its first counter afterwards keeps this rating here.
+    """
+
+    ticket: TicketId
+    number: str
+    counter: CounterNo
+    service: ServiceCode
+    agency: AgencyCode
+    score: int
+    finished_at: datetime
+    at: datetime
+    operator: OperatorLogin | None = None
+    reasons: tuple[RatingReason, ...] = ()
+    source: RatingSource = RatingSource.COUNTER
+
+
 Event = (
     DayOpened
     | DayClosed
@@ -175,6 +198,7 @@ Event = (
     | CounterPaused
     | CounterResumed
     | CounterClosed
+    | VisitRated
 )
 
 EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(Event)}
@@ -198,6 +222,9 @@ def _decoder(hint: Any) -> _Conv | None:
         inner = _decoder(args[0])
         return None if inner is None else _optional(inner)
     if typing.get_origin(hint) is tuple:
+        item = typing.get_args(hint)[0]
+        if isinstance(item, type) and issubclass(item, enum.Enum):
+            return lambda v: tuple(map(item, v))
         return tuple
     if hint is datetime:
         return datetime.fromisoformat
@@ -214,6 +241,9 @@ def _encoder(hint: Any) -> _Conv | None:
     if base in (datetime, date):
         return _optional(lambda v: v.isoformat())
     if typing.get_origin(base) is tuple:
+        item = typing.get_args(base)[0]
+        if isinstance(item, type) and issubclass(item, enum.Enum):
+            return lambda v: [x.value for x in v]
         return list
     if isinstance(base, type) and issubclass(base, enum.Enum):
         return _optional(lambda v: v.value)

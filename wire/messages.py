@@ -282,9 +282,22 @@ class DeviceStatusNotice(_In):
 
 
 class AlertNotice(_In):
+    """A device part got worse (``was``: its status before)."""
+
     type: Literal["alert"] = "alert"
     device: str
     status: HealthStatus
+    was: str = "ok"
+    at: datetime
+
+
+class RecoveredNotice(_In):
+    """A device part got better (``was``: its status before)."""
+
+    type: Literal["recovered"] = "recovered"
+    device: str
+    status: HealthStatus
+    was: str
     at: datetime
 
 
@@ -296,7 +309,8 @@ ServerMessage = Annotated[
     | QueuesNotice
     | MessageNotice
     | DeviceStatusNotice
-    | AlertNotice,
+    | AlertNotice
+    | RecoveredNotice,
     Field(discriminator="type"),
 ]
 

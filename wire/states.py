@@ -44,10 +44,16 @@ arrival ``issued_at`` is kept for the statistics; ``queued_at`` is reset, becaus
 the position in the new queue is the moment the citizen joined it (Rule R-5:
 a transferred citizen doesn't jump ahead of people already waiting there).
 
+A transfer goes only where someone will call the citizen (Rule R-6): to a
+service at least one of whose counters is open or paused, or to a named counter
+that is not closed. Otherwise the engine refuses it (``NoOpenCounter``) and the
+operator chooses again.
+
 A transfer with ``return_to_me`` sets ``return_to``. When the other service
 finishes the ticket, the engine emits ``TicketFinished`` and then a
 ``TicketTransferred`` back to the original service and counter: the ticket goes
-DONE -> WAITING in that counter's lane. That is the only way out of a final
+DONE -> WAITING in that counter's lane; if that counter has closed meanwhile,
+in the queue of the original service instead (Rule R-7). That is the only way out of a final
 state, and only the engine itself emits it (``DONE`` lists ``TicketTransferred``
 below for this reason; no command can reach a DONE ticket).
 
@@ -56,11 +62,21 @@ A PARKED ticket is called back (``CallTicket``) by the counter that parked it.
 ``CloseDay`` ends every ticket that is not final as CLOSED_UNSERVED, serving ones
 included: the close of the day is the hard stop, and all counters close with it.
 
+A finished visit can be rated (``RateVisit`` -> ``VisitRated``): by the terminal of the
+counter that finished it, only while it is that counter's last finished visit, once, and
+within ``hall.rating_window_min`` (Rule V-1, in ``engine._rate``). A rating changes no
+state in these tables.
+
 Counters are CLOSED, OPEN or PAUSED. ``OpenCounter`` opens or re-opens one from
 any state (at an open counter it only changes the operator; at a paused one it
-also resumes). Pausing, resuming and closing need the states listed below, and
-pausing and closing also need an empty counter (the engine checks that, not the
-table). ``OpenDay`` and ``CloseDay`` leave every counter CLOSED.
+also resumes); naming no operator keeps the one logged in. Pausing, resuming and
+closing need the states listed below, and pausing and closing also need an empty
+counter (the engine checks that, not the table). ``OpenDay`` and ``CloseDay``
+leave every counter CLOSED.
+
+A command that asks for what already is (opening an open counter for the same
+operator, closing a closed one) is no error and emits no event: a request that
+changes nothing writes nothing to the log.
 """
 
 from __future__ import annotations

@@ -44,6 +44,26 @@ class Source(enum.StrEnum):
     TRANSFER = "transfer"
 
 
+class RatingReason(enum.StrEnum):
+    """Why a citizen was not satisfied: the fixed choices of the rating screen."""
+
+    WAITED_TOO_LONG = "waited_too_long"
+    NOT_RESOLVED = "not_resolved"
+    NEEDED_DOCUMENTS = "needed_documents"
+    """Sent away for documents the citizen had not been told to bring."""
+    RUDE = "rude"
+    OTHER = "other"
+
+
+class RatingSource(enum.StrEnum):
+    """Where a rating was given."""
+
+    COUNTER = "counter"
+    """The rating terminal beside the counter."""
+    PHONE = "phone"
+    """The citizen's phone (the ticket's QR code)."""
+
+
 class TicketState(enum.StrEnum):
     """Where a ticket is in its life cycle (see ``wire/states.py``)."""
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from wire.types import CounterNo, Lang, OperatorLogin, Priority, ServiceCode, Source, TicketId
+from wire.types import (
+    CounterNo,
+    Lang,
+    OperatorLogin,
+    Priority,
+    RatingReason,
+    RatingSource,
+    ServiceCode,
+    Source,
+    TicketId,
+)
 
 # Spelled out on each class (not aliased) so that type checkers see the dataclasses.
 
@@ -135,6 +145,24 @@ class Park:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateVisit:
+    """The citizen's rating of the visit that ``counter`` finished last.
+
+    Refused (``RatingRefused``) unless ``ticket`` is the last ticket finished at
+    ``counter``, its visit is not rated yet, and ``at`` is within the hall's
+    ``rating_window_min`` of the finish.
+    """
+
+    counter: CounterNo
+    ticket: TicketId
+    score: int
+    """1 (very unhappy) to 5 (very satisfied)."""
+    at: datetime
+    reasons: tuple[RatingReason, ...] = ()
+    source: RatingSource = RatingSource.COUNTER
+
+
 Command = (
     OpenDay
     | CloseDay
@@ -152,4 +180,5 @@ Command = (
     | MarkNoShow
     | Transfer
     | Park
+    | RateVisit
 )

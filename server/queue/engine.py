@@ -25,9 +25,19 @@ from wire.events import (
     TicketParked,
     TicketRecalled,
     TicketTransferred,
+    VisitRated,
 )
 from wire.states import COUNTER_TRANSITIONS, HOLDING
-from wire.types import FINAL_STATES, CounterNo, CounterState, Priority, ServiceCode, TicketId, TicketState
+from wire.types import (
+    FINAL_STATES,
+    CounterNo,
+    CounterState,
+    Priority,
+    RatingReason,
+    ServiceCode,
+    TicketId,
+    TicketState,
+)
 
 from .commands import (
     CallNext,
@@ -43,6 +53,7 @@ from .commands import (
     OpenDay,
     Park,
     PauseCounter,
+    RateVisit,
     Recall,
     ResumeCounter,
     StartService,
@@ -55,7 +66,9 @@ from .exceptions import (
     DayNotOpen,
     InvalidTransition,
     NoCurrentTicket,
+    NoOpenCounter,
     NothingToCall,
+    RatingRefused,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -66,6 +79,7 @@ from .records import (
     CounterRecord,
     CounterStatus,
     CountersView,
+    LastVisit,
     QueueStat,
     Ticket,
     TicketRecord,
@@ -73,8 +87,14 @@ from .records import (
 )
 from .routing import Lane, Router, ServiceQueue, service_order
 
-MAX_NUMBER = 999
-"""Display numbers have three digits; the 1000th ticket of a prefix is refused."""
+NUMBER_DIGITS = 3
+"""A display number has at least three digits (A001); past 999 it simply grows (A1000),
+so a large hall never refuses a citizen for lack of numbers. See docs/configuration.md."""
+
+
+def display_number(prefix: str, number: int) -> str:
+    """The number a citizen reads: ``("A", 15)`` -> ``"A015"``, ``("A", 1000)`` -> ``"A1000"``."""
+    return f"{prefix}{number:0{NUMBER_DIGITS}d}"
 
 
 class QueueEngine:
@@ -92,10 +112,18 @@ class QueueEngine:
 
     Raises:
         UnknownService: If a counter of ``hall`` lists a service the hall doesn't define.
+        ValueError: If a service's ticket prefix isn't Latin capitals (the number that
+            follows it would not be told apart from a digit of the prefix).
 
     """
 
     def __init__(self, hall: Hall, *, estimator: Estimator = queue_length_estimate) -> None:
+        for service in hall.services.values():
+            if not (service.prefix.isascii() and service.prefix.isalpha() and service.prefix.isupper()):
+                raise ValueError(
+                    f"service {service.code} has ticket prefix {service.prefix!r}: "
+                    "a prefix must be Latin capitals (A-Z)"
+                )
         for counter in hall.counters.values():
             for code in counter.services:
                 if code not in hall.services:
@@ -117,6 +145,8 @@ class QueueEngine:
         self._queues = {code: ServiceQueue() for code in hall.services}
         self._named: dict[CounterNo, Lane] = {no: deque() for no in hall.counters}
         self._counters = {no: CounterRecord(no) for no in hall.counters}
+        self._last_visit: dict[CounterNo, LastVisit] = {}
+        """Counter -> the visit it finished last today, for its rating terminal."""
         self._routers = {no: Router(c, self._queues, self._named[no]) for no, c in hall.counters.items()}
         self._serving: dict[ServiceCode, tuple[CounterNo, ...]] = {
             code: tuple(no for no, c in hall.counters.items() if code in c.services) for code in hall.services
@@ -157,6 +187,7 @@ class QueueEngine:
             MarkNoShow: self._no_show,
             Transfer: self._transfer,
             Park: self._park,
+            RateVisit: self._rate,
         }
         self._appliers: dict[type[Any], Callable[[Any], None]] = {
             DayOpened: self._apply_day_opened,
@@ -174,6 +205,7 @@ class QueueEngine:
             CounterPaused: self._apply_counter_paused,
             CounterResumed: self._apply_counter_resumed,
             CounterClosed: self._apply_counter_closed,
+            VisitRated: self._apply_rated,
         }
 
     # --- the two entry points ---------------------------------------------------------
@@ -357,12 +389,6 @@ class QueueEngine:
             )
         prefix = service.prefix
         number = self._last_number.get(prefix, 0) + 1
-        if number > MAX_NUMBER:
-            raise ServiceUnavailable(
-                f"can't issue a ticket for {code}: all {MAX_NUMBER} numbers of {prefix} are used today",
-                reason="full",
-                service=code,
-            )
         est = self._estimator(self, code, cmd.priority, cmd.at)
         cutoff = self._closes_min - self._hall.last_ticket_margin_min
         if now_min + est.est_min > cutoff:
@@ -372,7 +398,7 @@ class QueueEngine:
                 reason="full",
                 service=code,
             )
-        display = f"{prefix}{number:03d}"
+        display = display_number(prefix, number)
         return [
             TicketIssued(
                 ticket=self._id_prefix + display,
@@ -405,8 +431,12 @@ class QueueEngine:
 
     def _open_counter(self, cmd: OpenCounter) -> list[Event]:
         self._require_day("open a counter")
-        self._counter(cmd.counter, "open a counter")
-        return [CounterOpened(counter=cmd.counter, at=cmd.at, operator=cmd.operator)]
+        c = self._counter(cmd.counter, "open a counter")
+        # Naming no operator (the supervisor's "open") keeps the one logged in.
+        operator = c.operator if cmd.operator is None else cmd.operator
+        if c.state is CounterState.OPEN and c.operator == operator:
+            return []  # already so: nothing to record
+        return [CounterOpened(counter=cmd.counter, at=cmd.at, operator=operator)]
 
     def _pause_counter(self, cmd: PauseCounter) -> list[Event]:
         self._require_day("pause a counter")
@@ -424,6 +454,8 @@ class QueueEngine:
     def _close_counter(self, cmd: CloseCounter) -> list[Event]:
         self._require_day("close a counter")
         c = self._counter(cmd.counter, "close a counter")
+        if c.state is CounterState.CLOSED:
+            return []  # already so: nothing to record
         self._check_counter(c, CounterClosed, "close")
         self._require_empty(c, "close")
         return [CounterClosed(counter=cmd.counter, at=cmd.at)]
@@ -481,13 +513,18 @@ class QueueEngine:
         events: list[Event] = [TicketFinished(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         if t.return_to is not None:
             assert t.return_service is not None, f"ticket {t.number} returns to no service"
+            # Rule R-7: a citizen whose counter closed meanwhile goes back to the queue of
+            # their service instead, where any counter serving it calls them.
+            back_to: CounterNo | None = t.return_to
+            if self._counters[t.return_to].state is CounterState.CLOSED:
+                back_to = None
             events.append(
                 TicketTransferred(
                     ticket=t.id,
                     number=t.number,
                     from_counter=c.number,
                     to_service=t.return_service,
-                    to_counter=t.return_to,
+                    to_counter=back_to,
                     at=cmd.at,
                 )
             )
@@ -526,12 +563,19 @@ class QueueEngine:
                     counter=cmd.to_counter,
                 )
         assert to_service is not None
-        if cmd.to_counter is None and not self._serving[to_service]:
-            raise ServiceUnavailable(
-                f"can't {action}: no counter in this hall serves {to_service}",
-                reason="closed",
-                service=to_service,
-            )
+        # Rule R-6: a transfer goes only where an open (or paused) counter will call the
+        # citizen; otherwise they would wait until the day closes. The return trip of a
+        # return_to_me transfer goes to this counter, open as it asks.
+        if cmd.to_counter is not None:
+            if self._counters[cmd.to_counter].state is CounterState.CLOSED:
+                raise NoOpenCounter(
+                    f"can't {action} to counter {cmd.to_counter}: it is closed",
+                    service=to_service,
+                    counter=cmd.to_counter,
+                )
+        elif not self._staffed[to_service]:
+            why = "is open" if self._serving[to_service] else "exists in this hall"
+            raise NoOpenCounter(f"can't {action}: no counter serving {to_service} {why}", service=to_service)
         # A pending return survives further transfers; a new return_to_me replaces it.
         return_to = c.number if cmd.return_to_me else t.return_to
         return [
@@ -543,6 +587,68 @@ class QueueEngine:
                 at=cmd.at,
                 to_counter=cmd.to_counter,
                 return_to=return_to,
+            )
+        ]
+
+    def _rate(self, cmd: RateVisit) -> list[Event]:
+        c = self._counter(cmd.counter, "rate a visit")
+        action = f"rate ticket {cmd.ticket} at counter {c.number}"
+        if isinstance(cmd.score, bool) or not (isinstance(cmd.score, int) and 1 <= cmd.score <= 5):
+            raise RatingRefused(
+                f"can't {action}: the score must be 1 to 5, not {cmd.score!r}", reason="score"
+            )
+        try:
+            # One of each, in the order given: a double tap on a reason counts once.
+            reasons = tuple(dict.fromkeys(RatingReason(r) for r in cmd.reasons))
+        except ValueError:
+            known = ", ".join(r.value for r in RatingReason)
+            raise RatingRefused(f"can't {action}: reasons are {known}", reason="score") from None
+        # Rule V-1: a terminal rates only the visit its counter finished last, once,
+        # within the hall's window: nobody rates a counter for someone else's visit.
+        visit = self._last_visit.get(c.number)
+        if visit is None:
+            raise RatingRefused(
+                f"can't {action}: the counter has finished no visit today",
+                reason="no_visit",
+                counter=c.number,
+            )
+        if visit.ticket != cmd.ticket:
+            raise RatingRefused(
+                f"can't {action}: the last visit finished there is ticket {visit.number}",
+                reason="not_last",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        if visit.rated_at is not None:
+            raise RatingRefused(
+                f"can't {action}: the visit was rated at {visit.rated_at:%H:%M:%S}",
+                reason="already_rated",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        window = self._hall.rating_window_min
+        after_min = (cmd.at - visit.finished_at).total_seconds() / 60
+        if not 0 <= after_min <= window:
+            raise RatingRefused(
+                f"can't {action}: the visit finished at {visit.finished_at:%H:%M:%S}, "
+                f"and a rating is taken within {window:g} min after the finish",
+                reason="expired",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        return [
+            VisitRated(
+                ticket=visit.ticket,
+                number=visit.number,
+                counter=c.number,
+                service=visit.service,
+                agency=visit.agency,
+                score=cmd.score,
+                finished_at=visit.finished_at,
+                at=cmd.at,
+                operator=visit.operator,
+                reasons=reasons,
+                source=cmd.source,
             )
         ]
 
@@ -636,6 +742,7 @@ class QueueEngine:
         self._open = True
         self._tickets.clear()
         self._last_number.clear()
+        self._last_visit.clear()
         self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.reset(e.at)
@@ -682,7 +789,9 @@ class QueueEngine:
         assert e.ticket not in self._tickets, f"ticket {e.ticket} issued twice"
         self._tickets[e.ticket] = t
         self._queues[e.service].lane(t).append(t)
-        prefix, number = e.number[:-3], int(e.number[-3:])
+        # Prefixes are letters only (server/center.py): the trailing digits are the number.
+        prefix = e.number.rstrip("0123456789")
+        number = int(e.number[len(prefix) :])
         if number > self._last_number.get(prefix, 0):
             self._last_number[prefix] = number
 
@@ -733,6 +842,14 @@ class QueueEngine:
         c.served += 1
         if t.started_at is not None:
             c.service_seconds += (e.at - t.started_at).total_seconds()
+        self._last_visit[e.counter] = LastVisit(
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            agency=t.agency,
+            operator=c.operator,
+            finished_at=e.at,
+        )
 
     def _apply_no_show(self, e: TicketNoShow) -> None:
         t = self._tickets[e.ticket]
@@ -794,6 +911,13 @@ class QueueEngine:
         assert c.current is None, f"counter {c.number} closes holding {c.current and c.current.number}"
         self._move_counter(c, e)
         c.operator = None
+
+    def _apply_rated(self, e: VisitRated) -> None:
+        visit = self._last_visit.get(e.counter)
+        assert visit is not None, f"counter {e.counter} finished no visit to rate"
+        assert visit.ticket == e.ticket, f"counter {e.counter} didn't finish {e.number} last"
+        assert visit.rated_at is None, f"the visit of {e.number} at counter {e.counter} is rated twice"
+        visit.rated_at = e.at
 
     # --- helpers of the appliers -----------------------------------------------------------
 

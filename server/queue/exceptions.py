@@ -13,13 +13,16 @@ Every error means "nothing changed": the engine checks before it acts.
     * NothingToCall         # no ticket waiting for this counter
     * DayNotOpen            # the center's day has not been opened, or is closed
     * ServiceUnavailable    # new tickets refused: closed for today, or full
+    * NoOpenCounter         # a transfer to where no open counter would take the citizen
+    * RatingRefused         # a rating the rules don't allow (details["reason"] says which)
 """
 
 from __future__ import annotations
 
 
 class QueueError(Exception):
-    """Base class. ``code`` is the stable, machine-readable name used on the wire."""
+    """Base class, never raised itself: each refusal has a subclass whose ``code`` is
+    its stable, machine-readable name on the wire (docs/protocol.md lists them all)."""
 
     code = "queue_error"
 
@@ -73,3 +76,24 @@ class ServiceUnavailable(QueueError):
     ``"full"`` (it can no longer be served before closing)."""
 
     code = "service_unavailable"
+
+
+class NoOpenCounter(QueueError):
+    """A transfer refused because nobody could take the citizen there: no counter serving
+    ``details["service"]`` is open or paused, or the named ``details["counter"]`` is closed.
+    Accepting it would leave the citizen waiting for good."""
+
+    code = "no_open_counter"
+
+
+class RatingRefused(QueueError):
+    """``details["reason"]`` says why:
+
+    * ``"score"``: the score is not 1 to 5, or a reason is not one of the fixed set;
+    * ``"no_visit"``: the counter has finished no visit today;
+    * ``"not_last"``: the ticket is not the last one finished at that counter;
+    * ``"already_rated"``: that visit has its rating;
+    * ``"expired"``: the rating comes more than the hall's ``rating_window_min`` after the finish.
+    """
+
+    code = "rating_refused"

@@ -40,8 +40,8 @@ class ServiceDef:
     code: ServiceCode
     agency: AgencyCode
     prefix: str
-    """Ticket prefix. Services of one agency usually share the agency's prefix,
-    and then share one numbering sequence."""
+    """Ticket prefix, Latin capitals only ("A", "DN"). Services of one agency usually share
+    the agency's prefix, and then share one numbering sequence."""
     mean_service_min: float
     zone: ZoneCode = ""
 
@@ -67,3 +67,5 @@ class Hall:
     by a further recall (the engine does it by itself)."""
     last_ticket_margin_min: float = 0.0
     """Refuse a ticket when its estimated wait would end later than closing minus this."""
+    rating_window_min: float = 5.0
+    """A visit can be rated this long after its finish, and no longer."""

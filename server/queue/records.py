@@ -278,3 +278,17 @@ class CountersView(Mapping[CounterNo, CounterStatus]):
 
     def __len__(self) -> int:
         return len(self._records)
+
+
+@dataclass(slots=True, kw_only=True)
+class LastVisit:
+    """The visit a counter finished last: the only one its rating terminal may rate."""
+
+    ticket: TicketId
+    number: str
+    service: ServiceCode
+    """The service of the visit, kept even if the ticket is sent back to another one."""
+    agency: AgencyCode
+    operator: OperatorLogin | None
+    finished_at: datetime
+    rated_at: datetime | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -274,6 +274,27 @@ class EventStore:
         for rows in self._batches(_STORED_EVENT_QUERY, after_seq, None, batch):
             for seq, payload, digest, prev, recorded_at in rows:
                 yield StoredEvent(seq, _decode(seq, payload), digest, prev, recorded(recorded_at))
+
+    def payloads(
+        self,
+        after_seq: int = 0,
+        upto_seq: int | None = None,
+        *,
+        types: Collection[str] | None = None,
+        batch: int = 10_000,
+    ) -> Iterator[tuple[int, str, str]]:
+        """Yield ``(seq, type, payload)`` of the events after ``after_seq`` (up to ``upto_seq``),
+        in seq order, with the payload as stored (canonical JSON text), not decoded.
+
+        For readers that need a few fields of very many events (``novbe report`` reads a
+        month of them): decoding is left to them, and ``types`` keeps the other types in
+        the database. Pages like :meth:`load`.
+        """
+        query = select(_events.c.seq, _events.c.type, _events.c.payload)
+        if types is not None:
+            query = query.where(_events.c.type.in_(sorted(types)))
+        for rows in self._batches(query, after_seq, upto_seq, batch):
+            yield from rows
 
     def events_between(self, after_seq: int, upto_seq: int | None = None) -> list[StoredEvent]:
         """The events with ``after_seq < seq <= upto_seq`` (to the end if ``upto_seq`` is None)."""

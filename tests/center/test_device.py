@@ -77,12 +77,22 @@ def test_device_refuses_a_bad_file_naming_each_problem(tmp_path: Path) -> None:
     ]
 
 
-def test_device_kiosk_needs_a_printer(tmp_path: Path) -> None:
+def test_device_kiosk_without_a_printer_is_allowed(tmp_path: Path) -> None:
+    """A kiosk whose printer is not configured yet still starts (and says so on screen)."""
     path = tmp_path / "kiosk-1.toml"
     path.write_text(
         f'role = "kiosk"\ncode = "kiosk-1"\nserver_url = "ws://hall"\ntoken = "{TOKEN}"\n', encoding="utf-8"
     )
-    with pytest.raises(DeviceConfigError, match='a kiosk needs "printer"'):
+    assert load_device(path).printer is None
+
+
+def test_device_refuses_a_server_url_with_a_wrong_port(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk-1.toml"
+    path.write_text(
+        f'role = "kiosk"\ncode = "kiosk-1"\nserver_url = "ws://hall:99999"\ntoken = "{TOKEN}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(DeviceConfigError, match="wrong port"):
         load_device(path)
 
 

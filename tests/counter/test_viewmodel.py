@@ -420,6 +420,70 @@ def test_transfer_sends_the_choice_and_tells_where(vm: CounterViewModel, transpo
     )
 
 
+def test_transfer_refused_for_want_of_an_open_counter_says_where_in_every_language(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    errors: list[Any] = []
+    vm.failed.connect(errors.append)
+    logged_in(vm, transport)
+    vm.call_next()
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    expected = {
+        "en": "No counter of “State fee” is open now",
+        "ru": "Сейчас не открыто ни одно окно услуги «Пошлина»",
+        "az": "Hazırda «Rüsum» xidmətinin açıq masası yoxdur",
+    }
+    for lang, start in expected.items():
+        vm.set_lang(lang)
+        assert vm.transfer(to_service="BANK-FEE", return_to_me=True)
+        transport.refuse("no_open_counter", service="BANK-FEE")
+        assert isinstance(errors[-1], ActionRefused)
+        assert errors[-1].code == "no_open_counter"
+        assert errors[-1].message.startswith(start), errors[-1].message
+        assert vm.current is not None  # the citizen is still here
+    vm.set_lang("en")
+    assert vm.transfer(to_counter=77)
+    transport.refuse("no_open_counter", service="BANK-FEE", counter=77)
+    assert errors[-1].message.startswith("Counter 77 is closed: the citizen would wait in vain.")
+
+
+def test_queue_figures_tell_which_transfers_would_be_taken(vm: CounterViewModel) -> None:
+    assert vm.open_counters("BANK-FEE") is None  # the welcome's figures didn't say
+    assert vm.takes_transfers("BANK-FEE")
+    figures = {
+        "DIN-ID": {"waiting": 4, "oldest_wait_min": 12.5, "open_counters": 1},
+        "DIN-PASS": {"waiting": 0, "oldest_wait_min": 0.0, "open_counters": 1},
+        "BANK-FEE": {"waiting": 9, "oldest_wait_min": 3.0, "open_counters": 0},
+    }
+    vm.on_message({"type": "queues", "services": figures})
+    assert (vm.open_counters("BANK-FEE"), vm.open_counters("DIN-ID")) == (0, 1)
+    assert not vm.takes_transfers("BANK-FEE")
+    assert vm.takes_transfers("DIN-ID")
+    assert not vm.counter_takes_transfers(77)
+    assert vm.counter_takes_transfers(12)
+    assert not vm.counter_takes_transfers(99)
+
+
+def test_return_to_a_closed_counter_is_told_as_a_return_to_the_queue(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    logged_in(vm, transport)
+    vm.call_next()
+    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    vm.start()
+    transport.answer(
+        {"counter": counter_view(current=ticket(state="serving")), "ticket": ticket(state="serving")}
+    )
+    vm.finish()
+    back = ticket(state="waiting", service="DIN-PASS", counter=None, target_counter=None)
+    transport.answer({"counter": counter_view(), "ticket": back})
+    assert vm.notice is not None
+    assert vm.tr(vm.notice.key, **vm.notice.values) == (
+        "A001 finished here; the counter it was to return to has closed,"
+        " so it waits in the queue of Passport."
+    )
+
+
 def test_pause_and_resume(vm: CounterViewModel, transport: FakeTransport) -> None:
     logged_in(vm, transport)
     assert vm.toggle_pause()

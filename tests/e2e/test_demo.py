@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.proc import finish
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
@@ -86,14 +88,14 @@ def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
     while time.monotonic() < deadline:
         line = demo.stdout.readline()
         lines.append(line)
-        if "windows" in line:
+        if "windows" in line or not line:
             break
     children = _children(demo.pid)
     assert len(children) == 5, (children, lines)  # the server, a kiosk, two counters, a display
     time.sleep(3)
     assert all(Path(f"/proc/{pid}").exists() for pid in children)
     demo.send_signal(signal.SIGINT)
-    rest, _ = demo.communicate(timeout=60)
+    rest, _ = finish(demo, timeout=60)  # not communicate(): it misses what readline() buffered
     assert demo.returncode == 0
     assert "stopped every process it started" in rest
     for pid in children:

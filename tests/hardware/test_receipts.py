@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +68,49 @@ def test_receipt_prints_the_big_number_bold_and_large(din_view: Callable[..., Ti
     out58, _ = printed(din_view("az"), paper_mm=58)
     number58 = next(line for line in out58.lines if line.text == "A015")
     assert (number58.width, number58.height) == (5, 5)
+
+
+@pytest.mark.parametrize(
+    ("paper_mm", "number", "size"),
+    [
+        (80, "A1000", (6, 6)),
+        (80, "ABC10000", (6, 6)),
+        (58, "A1000", (5, 5)),
+        (58, "DN1000", (5, 5)),
+        (58, "ABC1000", (4, 4)),  # 7 x 5 columns would not fit 32: a size smaller, on one line
+        (58, "ABC10000", (4, 4)),
+    ],
+)
+def test_receipt_prints_a_number_past_999_whole_on_one_line(
+    din_view: Callable[..., TicketView], paper_mm: int, number: str, size: tuple[int, int]
+) -> None:
+    out, _ = printed(din_view("az", number=number, ticket_id=f"20261130-{number}"), paper_mm=paper_mm)
+    (line,) = [line for line in out.lines if line.text == number]
+    assert ((line.width, line.height), line.bold) == (size, True)
+    assert len(number) * line.width <= load_layout(paper_mm=paper_mm).columns
+    assert not [
+        line for line in out.lines if line.text and line.text != number and number.startswith(line.text)
+    ]
+    assert any(f"20261130-{number}" in line.text for line in out.lines)
+
+
+@pytest.mark.parametrize("paper_mm", [80, 58])
+def test_receipt_draws_a_long_number_image_within_the_paper(
+    din_view: Callable[..., TicketView], paper_mm: int
+) -> None:
+    """With ``image = true`` the number is drawn with the font; a long one is drawn smaller."""
+    layout = load_layout(paper_mm=paper_mm)
+    blocks = tuple(
+        dataclasses.replace(b, image=True, image_px=200) if b.type == "number" else b for b in layout.blocks
+    )
+    printer = Dummy()
+    print_ticket(printer, din_view("az", number="ABC10000"), dataclasses.replace(layout, blocks=blocks))
+    out = decode(printer.output)
+    tallest = max(out.rasters, key=lambda r: r.height)
+    assert tallest.width <= layout.dots
+    assert_not_blank(tallest)
+    assert tallest.height < 200  # made smaller than asked, to fit
+    assert "ABC10000" not in [line.text for line in out.lines]
 
 
 def test_receipt_carries_the_qr_and_cuts(din_view: Callable[..., TicketView]) -> None:

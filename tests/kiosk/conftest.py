@@ -117,10 +117,24 @@ class Rig:
 
 @pytest.fixture
 def rig() -> Callable[..., Rig]:
-    def make(*, online: bool = True, welcome: dict[str, Any] | None = None, **timings: Any) -> Rig:
+    def make(
+        *,
+        online: bool = True,
+        welcome: dict[str, Any] | None = None,
+        no_printer: bool = False,
+        printer_note: str | None = None,
+        **timings: Any,
+    ) -> Rig:
+        """A model and its fakes; ``no_printer``: a kiosk whose file names no printer."""
         server, printer, clock = FakeServer(), FakePrinter(), Clock()
         model = KioskViewModel(
-            server, printer, device="kiosk-1", clock=clock, post=lambda fn: fn(), timings=Timings(**timings)
+            server,
+            None if no_printer else printer,
+            printer_note=printer_note,
+            device="kiosk-1",
+            clock=clock,
+            post=lambda fn: fn(),
+            timings=Timings(**timings),
         )
         changes: list[int] = []
         model.changed.connect(lambda: changes.append(1))

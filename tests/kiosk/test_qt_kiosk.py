@@ -3,6 +3,7 @@ the whole flow, a printer out of paper, and a server restart."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -174,3 +175,26 @@ def test_server_restart(
         assert any(line.text.strip() == "A002" for line in job(printer).lines)
     finally:
         restarted.stop()
+
+
+@pytest.mark.parametrize("size", [QSize(1080, 1920), QSize(1920, 1080)])
+def test_a_long_number_is_set_smaller_to_fit_the_screen(qtbot: Any, size: QSize) -> None:
+    """Past 999 a number grows (DN10234): it shrinks to the width instead of being cut."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from kiosk.qt_kiosk import KioskWindow
+    from kiosk.screenshots import staged_model
+
+    model = staged_model("ticket", "ru")
+    window = KioskWindow(model, size=size)
+    qtbot.addWidget(window)
+    window.show()
+    label = window.ticket_number
+    assert label.text() == "A015"
+    assert label.font().pixelSize() == window.metrics.number
+    assert model.ticket is not None
+    model.ticket = dataclasses.replace(model.ticket, number="DN10234")
+    model.changed.emit()
+    qtbot.waitUntil(lambda: label.text() == "DN10234")
+    assert label.font().pixelSize() < window.metrics.number
+    assert QFontMetricsF(label.font()).horizontalAdvance("DN10234") <= label.contentsRect().width()

@@ -9,7 +9,7 @@ import pytest
 from hardware.exceptions import PaperOut, PrinterTimeout
 from hardware.printer import PrinterStatus
 from kiosk.sample import sample_welcome
-from kiosk.viewmodel import PrintState, Screen, health_of_error, wait_range
+from kiosk.viewmodel import NO_PRINTER, PrintState, Screen, health_of_error, wait_range
 from wire.client import RequestFailed, RequestTimeout
 from wire.i18n import catalog
 
@@ -433,3 +433,41 @@ def test_the_view_model_does_not_import_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_kiosk_without_a_printer_says_so_and_never_pretends_to_print(rig: Any) -> None:
+    """No printer configured: the supervisor is told at once, the ticket is on screen only."""
+    r = rig(no_printer=True)
+    assert not r.model.has_printer
+    assert not r.model.printer_ok
+    [health] = r.server.of("report_health")
+    assert (health.fields["component"], health.fields["status"]) == ("printer", "offline")
+    assert health.fields["detail"] == NO_PRINTER
+    to_services(r)
+    r.model.choose_service("DIN-ID")
+    r.server.answer_issue(r.server.of("issue")[0], "A001")
+    assert r.model.screen is Screen.TICKET
+    assert r.model.print_state is PrintState.NO_PRINTER
+    assert r.printer.printed == []
+    # As long on screen as an unprinted ticket: time to photograph it.
+    r.step(25)
+    assert r.model.screen is Screen.TICKET
+    r.step(10)
+    assert r.model.screen is Screen.START
+    # Nothing to poll, nothing new to report; after a reconnect the server hears it again.
+    r.step(120)
+    assert r.printer.polls == 0
+    assert len(r.server.of("report_health")) == 1
+    r.model.on_connection("connecting")
+    r.model.on_connection("online")
+    assert [h.fields["status"] for h in r.server.of("report_health")] == ["offline", "offline"]
+
+
+def test_virtual_printer_tells_the_supervisor_nothing_is_on_paper(rig: Any) -> None:
+    r = rig(printer_note="virtual printer: tickets are saved as pictures in /tmp/t")
+    r.model.tick()
+    [health] = r.server.of("report_health")
+    assert (health.fields["status"], health.fields["detail"]) == (
+        "ok",
+        "virtual printer: tickets are saved as pictures in /tmp/t",
+    )

@@ -14,6 +14,7 @@ from server.queue import (
     CloseDay,
     CounterDef,
     CounterState,
+    DayOpened,
     Estimate,
     FinishService,
     Hall,
@@ -34,8 +35,8 @@ from server.queue import (
     TicketState,
     Transfer,
     UnknownService,
+    display_number,
 )
-from server.queue.engine import MAX_NUMBER
 
 from .builders import BAKU, DAY, SERVICES, at, issue, make_hall, open_engine, refused
 
@@ -111,15 +112,37 @@ def test_numbers_are_never_reused_within_a_day() -> None:
     assert issue(engine, "ID", 2) == "20261123-A002"
 
 
-def test_the_thousandth_ticket_of_a_prefix_is_refused() -> None:
+def test_numbers_continue_past_999_with_more_digits() -> None:
+    """A large hall never refuses a citizen for lack of numbers: B999 is followed by B1000."""
     engine = QueueEngine(make_hall(), estimator=no_wait)
     engine.handle(OpenDay(day=DAY, at=at(0)))
-    for _ in range(MAX_NUMBER):
-        engine.handle(IssueTicket(service="BANK", at=at(0)))
-    assert engine.tickets["20261123-B999"].number == "B999"
-    error = refused(engine, IssueTicket(service="BANK", at=at(1)), ServiceUnavailable, "all 999 numbers of B")
-    assert error.details == {"reason": "full", "service": "BANK"}
+    events = [e for _ in range(10_001) for e in engine.handle(IssueTicket(service="BANK", at=at(0)))]
+    numbers = [e.number for e in events if isinstance(e, TicketIssued)]
+    assert numbers[:2] == ["B001", "B002"]
+    assert numbers[998:1001] == ["B999", "B1000", "B1001"]
+    assert numbers[9998:] == ["B9999", "B10000", "B10001"]
+    assert engine.tickets["20261123-B1000"].number == "B1000"
+    assert len(set(numbers)) == len(numbers)
     assert issue(engine, "ID", 1) == "20261123-A001"
+    # A replayed log carries on from the largest number, past 999 too.
+    again = QueueEngine(engine.hall, estimator=no_wait)
+    for event in [DayOpened(day=DAY, at=at(0)), *events]:
+        again.apply(event)
+    assert again.handle(IssueTicket(service="BANK", at=at(2)))[0].number == "B10002"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "number", "shown"), [("A", 1, "A001"), ("DN", 999, "DN999"), ("A", 1000, "A1000")]
+)
+def test_display_number_has_at_least_three_digits(prefix: str, number: int, shown: str) -> None:
+    assert display_number(prefix, number) == shown
+
+
+@pytest.mark.parametrize("prefix", ["K2", "a", "Ə", ""])
+def test_a_prefix_other_than_latin_capitals_is_refused(prefix: str) -> None:
+    services = {**SERVICES, "BANK": ServiceDef("BANK", "BANK", prefix, 3.0)}
+    with pytest.raises(ValueError, match="must be Latin capitals"):
+        QueueEngine(dataclasses.replace(make_hall(), services=services))
 
 
 # --- refusing tickets -----------------------------------------------------------------

@@ -16,6 +16,7 @@ from server.queue import (
     CloseDay,
     Command,
     CounterDef,
+    CounterState,
     DayOpened,
     Event,
     FinishService,
@@ -39,6 +40,7 @@ from server.queue import (
     TicketCalled,
     TicketIssued,
     TicketState,
+    TicketTransferred,
     Transfer,
 )
 
@@ -109,6 +111,9 @@ class Hall1(RuleBasedStateMachine):
             assert fingerprint(self.engine) == before, f"refused {command} changed the engine"
             return []
         self.log += events
+        for event in events:
+            if isinstance(event, TicketTransferred):
+                self.check_someone_will_call(event, returning=isinstance(command, FinishService))
         return events
 
     def ticket(self, i: int) -> str:
@@ -175,6 +180,14 @@ class Hall1(RuleBasedStateMachine):
         self.do(OpenDay(day=DAY + timedelta(days=self.days), at=self.now))
 
     # --- invariants ------------------------------------------------------------------
+
+    def check_someone_will_call(self, event: TicketTransferred, *, returning: bool) -> None:
+        """A transfer goes where a counter that isn't closed calls it. The return trip after
+        a finish can't be refused: it goes to the service's queue if its counter closed."""
+        if event.to_counter is not None:
+            assert self.engine.counters[event.to_counter].state is not CounterState.CLOSED, event
+        elif not returning:
+            assert self.engine.staffed(event.to_service) > 0, event
 
     def check_fifo(self, called: str) -> None:
         """Within one service and priority class, untransferred tickets are called in order."""

@@ -321,6 +321,27 @@ def test_opening_an_open_counter_changes_only_the_operator() -> None:
     )
 
 
+def test_opening_an_open_counter_for_its_own_operator_records_nothing() -> None:
+    """A request that changes nothing writes nothing: no event, the engine unchanged."""
+    engine = open_engine(counters=())
+    engine.handle(OpenCounter(counter=1, at=at(0), operator="leyla"))
+    before = fingerprint(engine)
+    assert engine.handle(OpenCounter(counter=1, at=at(5), operator="leyla")) == []
+    assert engine.handle(OpenCounter(counter=1, at=at(6))) == []
+    assert fingerprint(engine) == before
+
+
+def test_opening_without_an_operator_keeps_the_one_logged_in() -> None:
+    """The supervisor's "open" on a paused counter resumes it; its operator stays."""
+    engine = open_engine(counters=())
+    engine.handle(OpenCounter(counter=1, at=at(0), operator="leyla"))
+    engine.handle(PauseCounter(counter=1, at=at(1)))
+    assert engine.handle(OpenCounter(counter=1, at=at(2))) == [
+        CounterOpened(counter=1, at=at(2), operator="leyla")
+    ]
+    assert (engine.counters[1].state, engine.counters[1].operator) == (CounterState.OPEN, "leyla")
+
+
 def test_opening_a_paused_counter_resumes_it() -> None:
     engine = open_engine()
     engine.handle(PauseCounter(counter=1, at=at(1)))
@@ -356,7 +377,13 @@ def test_supervisor_closes_counter_and_operator_logs_out() -> None:
     engine = open_engine()
     engine.handle(CloseCounter(counter=1, at=at(1)))
     assert (engine.counters[1].state, engine.counters[1].operator) == (CounterState.CLOSED, None)
-    refused(engine, CloseCounter(counter=1, at=at(2)), CounterNotOpen, "it is closed")
+
+
+def test_closing_a_closed_counter_records_nothing() -> None:
+    engine = open_engine(counters=(1,))
+    before = fingerprint(engine)
+    assert engine.handle(CloseCounter(counter=2, at=at(1))) == []
+    assert fingerprint(engine) == before
 
 
 def test_close_of_busy_counter_is_refused() -> None:

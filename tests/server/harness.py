@@ -20,7 +20,7 @@ from typing import Any
 from websockets.sync.client import ClientConnection, connect
 
 from server import process
-from server.center import init_center
+from server.provision import init_center
 from server.reference import reference_center
 from wire.device import load_device
 

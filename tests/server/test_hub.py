@@ -6,11 +6,13 @@ import json
 import subprocess
 import sys
 import threading
+import typing
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from server.app import health_change
 from tests.server.harness import (
     DEMO_PASSWORD,
     Home,
@@ -22,6 +24,7 @@ from tests.server.harness import (
     make_home,
     supervisor,
 )
+from wire import protocol as p
 
 
 def test_health_answers_plain_http(server: ServerProcess) -> None:
@@ -96,6 +99,24 @@ def test_error_messages_follow_client_language(server: ServerProcess) -> None:
     k = kiosk(server, lang="ru")
     reply = k.request("issue", service="NOPE")
     assert reply["message"] == "Такой услуги нет."
+
+
+def test_transfer_where_no_counter_is_open_is_refused_with_the_reason(server: ServerProcess) -> None:
+    """The bank's counters (77-79) are closed: a fee payer is not sent there to wait for good."""
+    kiosk(server).request("issue", service="DIN-ID")
+    desk = counter(server, 1, lang="ru")
+    desk.request("call_next")
+    refused = desk.request("transfer", to_service="BANK-FEE", return_to_me=True)
+    assert (refused["type"], refused["code"]) == ("error", "no_open_counter")
+    assert refused["message"].startswith("Сейчас нет открытого окна, которое его примет")
+    assert refused["details"]["service"] == "BANK-FEE"
+    assert "no counter serving BANK-FEE is open" in refused["details"]["detail"]
+    named = desk.request("transfer", to_counter=78)
+    assert (named["code"], named["details"]["counter"]) == ("no_open_counter", 78)
+    assert desk.request("recall")["result"]["ticket"]["state"] == "called"  # still at counter 1
+    counter(server, 77)
+    moved = desk.request("transfer", to_service="BANK-FEE", return_to_me=True)
+    assert moved["result"]["ticket"]["service"] == "BANK-FEE", moved
 
 
 def test_repeated_request_takes_effect_once(server: ServerProcess) -> None:
@@ -196,6 +217,57 @@ def test_supervisor_sees_device_failure(server: ServerProcess) -> None:
     fresh = supervisor(server)
     snap = fresh.seen[0]["snapshot"]
     assert snap["devices"]["kiosk:kiosk-2/printer"]["status"]["status"] == "paper_out"
+
+
+def test_supervisor_is_alerted_at_each_step_of_a_roll_ending(server: ServerProcess) -> None:
+    """ok -> paper_low -> paper_out alerts twice; a new roll is reported as recovered."""
+    boss = supervisor(server)
+    k = kiosk(server, code="kiosk-2")
+    for status in ("ok", "paper_low", "paper_low", "paper_out", "ok"):
+        assert k.request("report_health", component="printer", status=status)["type"] == "reply"
+    # A sync's welcome comes after everything sent before it on this connection.
+    boss.send({"type": "sync", "id": "end"})
+    boss.recv_until(lambda m: m.get("type") == "welcome" and m.get("id") == "end")
+    reports = [m["status"]["status"] for m in boss.seen if m["type"] == "device_status"]
+    assert reports == ["ok", "paper_low", "paper_low", "paper_out", "ok"]
+    notices = [
+        (m["type"], m["was"], m["status"]["status"]) for m in boss.seen if m["type"] in ("alert", "recovered")
+    ]
+    assert notices == [
+        ("alert", "ok", "paper_low"),
+        ("alert", "paper_low", "paper_out"),
+        ("recovered", "paper_out", "ok"),
+    ]
+
+
+def test_supervisor_is_alerted_when_an_offline_printer_comes_back_without_paper(
+    server: ServerProcess,
+) -> None:
+    """offline -> paper_out is another failure: a second alert, not silence."""
+    boss = supervisor(server)
+    k = kiosk(server, code="kiosk-2")
+    k.request("report_health", component="printer", status="offline", detail="no answer")
+    first = boss.recv_until(lambda m: m.get("type") == "alert")
+    assert (first["was"], first["status"]["status"]) == ("ok", "offline")
+    k.request("report_health", component="printer", status="paper_out", detail="no paper")
+    second = boss.recv_until(lambda m: m.get("type") == "alert")
+    assert (second["was"], second["status"]["status"]) == ("offline", "paper_out")
+
+
+def test_health_changes_follow_the_severity_order() -> None:
+    """Every change into a worse state alerts, every change into a better one recovers."""
+    assert set(p.HEALTH_SEVERITY) == set(typing.get_args(p.HealthStatus))
+    assert health_change("ok", "ok") is None
+    assert health_change("paper_out", "paper_out") is None
+    assert health_change("ok", "paper_low") == "alert"
+    assert health_change("paper_low", "paper_out") == "alert"
+    assert health_change("offline", "paper_out") == "alert"
+    assert health_change("paper_out", "cover_open") == "alert"
+    assert health_change("paper_out", "paper_low") == "recovered"
+    assert health_change("offline", "ok") == "recovered"
+    assert health_change("paper_low", "ok") == "recovered"
+    assert health_change("jammed", "offline") == "alert"  # unknown old status: the worst
+    assert health_change("jammed", "ok") == "recovered"
 
 
 def test_sigterm_stops_cleanly(server: ServerProcess) -> None:

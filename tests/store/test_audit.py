@@ -13,10 +13,12 @@ from server.store import AuditReport, Commit, EventStore, chain_hash, verify_log
 
 from .helpers import ALL_EVENTS, issued
 
+TOTAL = len(ALL_EVENTS) + 4
+
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[EventStore]:
-    """A log of 20 events: every event type, then a few tickets."""
+    """A log of TOTAL events: every event type, then four tickets."""
     store = EventStore(store_url)
     store.migrate()
     store.append([Commit(ALL_EVENTS[:8]), Commit(ALL_EVENTS[8:])])
@@ -37,8 +39,8 @@ def tamper(url: str, sql: str, **params: object) -> None:
 
 def test_audit_accepts_an_intact_log(store_url: str, store: EventStore) -> None:
     """An untouched log verifies, with every event counted."""
-    assert store.verify() == AuditReport(ok=True, checked=20, first_bad_seq=None, problem=None)
-    assert verify_log(store_url) == AuditReport(True, 20)
+    assert store.verify() == AuditReport(ok=True, checked=TOTAL, first_bad_seq=None, problem=None)
+    assert verify_log(store_url) == AuditReport(True, TOTAL)
 
 
 def test_audit_accepts_an_empty_log(store_url: str) -> None:
@@ -102,9 +104,9 @@ def test_audit_names_a_changed_type_column(store_url: str, store: EventStore) ->
 
 def test_audit_by_the_writer_names_a_truncated_tail(store_url: str, store: EventStore) -> None:
     """Deleting the last events leaves a valid chain; the process that wrote them notices."""
-    tamper(store_url, "DELETE FROM events WHERE seq = 20")
+    tamper(store_url, "DELETE FROM events WHERE seq = :seq", seq=TOTAL)
     assert store.verify() == AuditReport(
-        False, 19, 20, "event 20 missing: log ends at 19, but 20 were written"
+        False, TOTAL - 1, TOTAL, f"event {TOTAL} missing: log ends at {TOTAL - 1}, but {TOTAL} were written"
     )
 
 
@@ -123,7 +125,7 @@ def test_auditor_recomputes_the_chain_with_hashlib_alone(store_url: str, store: 
         assert (seq, prev_hash) == (expected_seq, prev)
         assert hashlib.sha256((prev + payload).encode("utf-8")).hexdigest() == digest
         prev = digest
-    assert len(rows) == 20
+    assert len(rows) == TOTAL
     assert "Əli Şükürov" in rows[1][1], "non-ASCII text is stored as is, not \\u-escaped"
 
 
