@@ -9,10 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSize
+from wire.qt_bridge import QtClientBridge
 
 from wire.client import ClientOptions, ConnState, HallClient, Message
 from wire.device import DeviceConfig
-from wire.qt_bridge import QtClientBridge
 
 from .printing import PrinterService
 from .qt_kiosk import KioskWindow

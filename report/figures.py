@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from server.queue.types import RatingReason
+from wire.types import RatingReason
 
 from .facts import CALLED, CANCEL, NO_SHOW, NOT_SERVED, SERVED, TRANSFER, UNSERVED, Facts
 

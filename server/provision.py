@@ -37,8 +37,8 @@ from server.center import (
     parse_center,
     validate_center,
 )
-from server.queue.types import LANGS
 from wire.device import DeviceConfig, DeviceConfigError, DeviceRole, dump_device, load_device, server_url_for
+from wire.types import LANGS
 
 __all__ = [
     "DEMO_PASSWORD",

@@ -342,13 +342,17 @@ class IssueResult(_In):
     ticket: IssuedTicket
 
 
-class CounterResult(_In):
-    """The answer to a counter's request: its counter after the action, and the ticket
-    acted on (absent when there was none)."""
+def _absent(value: object) -> bool:
+    return value is None
 
-    operator: OperatorInfo | None = None
+
+class CounterResult(_In):
+    """The answer to a counter's request: its counter after the action, the ticket acted on
+    (absent when there was none) and, for a login, the operator."""
+
+    operator: OperatorInfo | None = Field(default=None, exclude_if=_absent)
     counter: CounterView
-    ticket: TicketView | None = None
+    ticket: TicketView | None = Field(default=None, exclude_if=_absent)
 
 
 class EventsResult(_In):

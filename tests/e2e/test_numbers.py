@@ -22,13 +22,13 @@ from display.announce import Call, call_words
 from display.app import DisplayApp
 from hardware.serial_frames import BoardCommand, FrameReader
 from kiosk.app import KioskApp
-from server.queue import events as ev
 from server.store import Commit, EventStore
 from tests.counter.helpers import open_desk
 from tests.e2e.helpers import WAIT, press, rows, take_ticket
 from tests.hardware.conftest import PtyPrinter
 from tests.hardware.escpos_decode import decode
 from tests.server.harness import Home, ServerProcess, make_home
+from wire import events as ev
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
