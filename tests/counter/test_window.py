@@ -136,7 +136,8 @@ def test_transfer_to_the_bank_and_back(qtbot: QtBot, server: ServerProcess) -> N
             )
         )
         din.press("finish")
-        din.wait(lambda: din.vm.current is None and din.vm.figures.served == 1)
+        # The event comes before the reply: wait for both, or "call" is still greyed.
+        din.wait(lambda: din.vm.current is None and din.vm.figures.served == 1 and din.vm.pending is None)
         din.press("call")
         din.wait(lambda: din.vm.current is not None and din.vm.current.number == "A002")
 
