@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from wire import cli
-from wire.device import DeviceConfig, DeviceConfigError, load_device
+from wire.device import DeviceConfig, DeviceRole
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QWidget
@@ -40,7 +40,7 @@ class RunningApp(Protocol):
 class AppSpec:
     """One app, as ``main()`` needs to know it."""
 
-    name: str
+    name: DeviceRole
     """The command's name after ``novbe`` (``kiosk``) and the device file's role."""
     description: str
     build: Callable[[DeviceConfig, argparse.Namespace, QApplication], RunningApp]
@@ -49,10 +49,6 @@ class AppSpec:
     window_size: tuple[int, int] = (1280, 800)
     """The window's size with ``--windowed`` and no ``--size``."""
     font_family: str | None = None
-
-
-class UsageError(Exception):
-    """A mistake of the person starting the app: said in one line, exit status 2."""
 
 
 def parser(spec: AppSpec) -> argparse.ArgumentParser:
@@ -72,25 +68,18 @@ def parser(spec: AppSpec) -> argparse.ArgumentParser:
     return parser
 
 
-def device_file(path: Path, role: str) -> DeviceConfig:
-    """Read a device file that must be a ``role``'s. Raises UsageError."""
-    try:
-        config = load_device(path)
-    except DeviceConfigError as exc:
-        raise UsageError(str(exc)) from None
-    if config.role != role:
-        raise UsageError(f"{path} is a {config.role}'s device file, not a {role}'s: give a {role}'s file")
-    return config
-
-
 def run(spec: AppSpec, argv: list[str] | None = None) -> int:
-    """Parse ``argv``, build the app, run it until its window closes or a signal comes."""
+    """Parse ``argv``, build the app, run it until its window closes or a signal comes.
+
+    A mistake of the person starting it (a missing or wrong device file, no screen) is one
+    line on stderr and exit status 2 (``wire.cli``)."""
+    return cli.run(f"novbe {spec.name}", lambda: _run(spec, argv))
+
+
+def _run(spec: AppSpec, argv: list[str] | None) -> int:
     args = parser(spec).parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        config = device_file(args.device, spec.name)
-    except UsageError as exc:
-        sys.stderr.write(f"novbe {spec.name}: {exc}\n")
-        return 2
+    config = cli.device_file(args.device, spec.name)
+    cli.need_screen()
     logging.basicConfig(
         level=str(args.log_level).upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
