@@ -8,7 +8,6 @@ the hub answers them itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,18 +18,9 @@ from wire.types import CounterNo, Priority, Source
 from ..queue import commands as c
 
 
-@dataclass(frozen=True, slots=True)
-class Asker:
-    """Who asks and when: what a request needs besides its own fields."""
-
-    at: datetime
-    counter: CounterNo | None = None
-    """The counter a counter app is (None for the other roles)."""
-
-    @property
-    def desk(self) -> CounterNo:
-        assert self.counter is not None, "a counter request from a connection without a counter"
-        return self.counter
+def _desk(counter: CounterNo | None) -> CounterNo:
+    assert counter is not None, "a counter request from a connection without a counter"
+    return counter
 
 
 class _CounterCommand(Protocol):
@@ -57,60 +47,60 @@ SUPERVISOR_COUNTER: dict[str, _CounterCommand] = {
 }
 
 
-def _issue(msg: p.Issue, who: Asker) -> c.Command:
+def _issue(msg: p.Issue, at: datetime, counter: CounterNo | None) -> c.Command:
     return c.IssueTicket(
         service=msg.service,
         lang=msg.lang,
         priority=Priority(msg.priority),
         source=Source.APPOINTMENT if msg.appointment else Source.KIOSK,
         appointment=msg.appointment,
-        at=who.at,
+        at=at,
     )
 
 
-def _login(msg: p.Login, who: Asker) -> c.Command:
+def _login(msg: p.Login, at: datetime, counter: CounterNo | None) -> c.Command:
     # The password was checked before (auth.Auth.operator); the engine says whether the
     # counter is free for this operator (CounterTaken, OperatorElsewhere).
-    return c.OpenCounter(counter=who.desk, operator=msg.login, at=who.at)
+    return c.OpenCounter(counter=_desk(counter), operator=msg.login, at=at)
 
 
-def _logout(msg: p.Logout, who: Asker) -> c.Command:
-    return c.CloseCounter(counter=who.desk, at=who.at)
+def _logout(msg: p.Logout, at: datetime, counter: CounterNo | None) -> c.Command:
+    return c.CloseCounter(counter=_desk(counter), at=at)
 
 
-def _counter_action(msg: p.CounterAction, who: Asker) -> c.Command:
-    return COUNTER_ACTIONS[CounterActionType(msg.type)](counter=who.desk, at=who.at)
+def _counter_action(msg: p.CounterAction, at: datetime, counter: CounterNo | None) -> c.Command:
+    return COUNTER_ACTIONS[CounterActionType(msg.type)](counter=_desk(counter), at=at)
 
 
-def _call_ticket(msg: p.CallTicket, who: Asker) -> c.Command:
-    return c.CallTicket(counter=who.desk, ticket=msg.ticket, at=who.at)
+def _call_ticket(msg: p.CallTicket, at: datetime, counter: CounterNo | None) -> c.Command:
+    return c.CallTicket(counter=_desk(counter), ticket=msg.ticket, at=at)
 
 
-def _transfer(msg: p.Transfer, who: Asker) -> c.Command:
+def _transfer(msg: p.Transfer, at: datetime, counter: CounterNo | None) -> c.Command:
     return c.Transfer(
-        counter=who.desk,
+        counter=_desk(counter),
         to_service=msg.to_service,
         to_counter=msg.to_counter,
         return_to_me=msg.return_to_me,
-        at=who.at,
+        at=at,
     )
 
 
-def _supervisor_counter(msg: p.SupervisorCounter, who: Asker) -> c.Command:
-    return SUPERVISOR_COUNTER[msg.type](counter=msg.counter, at=who.at)
+def _supervisor_counter(msg: p.SupervisorCounter, at: datetime, counter: CounterNo | None) -> c.Command:
+    return SUPERVISOR_COUNTER[msg.type](counter=msg.counter, at=at)
 
 
-def _day(msg: p.DayAction, who: Asker) -> c.Command:
+def _day(msg: p.DayAction, at: datetime, counter: CounterNo | None) -> c.Command:
     if msg.type == "open_day":
-        return c.OpenDay(day=who.at.date(), at=who.at)
-    return c.CloseDay(at=who.at)
+        return c.OpenDay(day=at.date(), at=at)
+    return c.CloseDay(at=at)
 
 
-def _cancel(msg: p.Cancel, who: Asker) -> c.Command:
-    return c.CancelTicket(ticket=msg.ticket, at=who.at)
+def _cancel(msg: p.Cancel, at: datetime, counter: CounterNo | None) -> c.Command:
+    return c.CancelTicket(ticket=msg.ticket, at=at)
 
 
-COMMANDS: dict[type[p.ClientRequest], Callable[[Any, Asker], c.Command]] = {
+COMMANDS: dict[type[p.ClientRequest], Callable[[Any, datetime, CounterNo | None], c.Command]] = {
     p.Issue: _issue,
     p.Login: _login,
     p.Logout: _logout,
@@ -124,7 +114,8 @@ COMMANDS: dict[type[p.ClientRequest], Callable[[Any, Asker], c.Command]] = {
 """Request class -> the function building its engine command."""
 
 
-def command(msg: p.ClientRequest, who: Asker) -> c.Command | None:
-    """The engine command ``msg`` asks for, or None for a request the engine has no part in."""
+def command(msg: p.ClientRequest, at: datetime, counter: CounterNo | None = None) -> c.Command | None:
+    """The engine command ``msg`` asks for at ``at``, from the counter app of ``counter``
+    (None for the other roles), or None for a request the engine has no part in."""
     build = COMMANDS.get(type(msg))
-    return build(msg, who) if build is not None else None
+    return build(msg, at, counter) if build is not None else None

@@ -399,17 +399,18 @@ class Hub:
             return await self._report_health(client, msg, at)
         if isinstance(msg, p.SetMessage):
             return await self._set_message(msg, at)
-        who = dispatch.Asker(at=at, counter=client.counter)
+        desk = client.counter
         operator: m.OperatorInfo | None = None
-        if isinstance(msg, p.Login):
-            found = await self.auth.operator(who.desk, msg)
-            operator = m.OperatorInfo(login=found.login, name=found.full_name)
-        elif client.role is p.Role.COUNTER and not self.live.counters[who.desk].operator:
-            raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
-        cmd = dispatch.command(msg, who)
+        if desk is not None:
+            if isinstance(msg, p.Login):
+                found = await self.auth.operator(desk, msg)
+                operator = m.OperatorInfo(login=found.login, name=found.full_name)
+            elif not self.live.counters[desk].operator:
+                raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
+        cmd = dispatch.command(msg, at, desk)
         if cmd is None:
             raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"{msg.type} changes no queue", rid)
-        before = self.live.counters[who.desk].current if client.counter is not None else None
+        before = self.live.counters[desk].current if desk is not None else None
         events = self.live.handle(cmd)
         answer = m.reply(rid, self._result(client, events, before, operator))
         await self.writer.commit(events, key, answer)

@@ -89,7 +89,7 @@ def test_the_counter_actions_are_the_protocol_s() -> None:
 @pytest.mark.parametrize("action", list(CounterActionType))
 def test_a_counter_action_is_the_engine_command_for_that_counter(action: CounterActionType) -> None:
     msg = p.CounterAction(type=action.value, id="r")
-    command = dispatch.command(msg, dispatch.Asker(at=AT, counter=7))
+    command = dispatch.command(msg, AT, 7)
     assert command == dispatch.COUNTER_ACTIONS[action](counter=7, at=AT)
 
 
@@ -97,13 +97,13 @@ def test_every_request_is_a_command_or_answered_by_the_hub() -> None:
     """Only sync, report_health and set_message change no queue."""
     requests = set(typing.get_args(p.ClientRequest))
     assert requests - set(dispatch.COMMANDS) == {p.Sync, p.ReportHealth, p.SetMessage}
-    assert dispatch.command(p.Sync(type="sync", id="s"), dispatch.Asker(at=AT)) is None
+    assert dispatch.command(p.Sync(type="sync", id="s"), AT) is None
 
 
-DESK = dispatch.Asker(at=AT, counter=7)
-BOSS = dispatch.Asker(at=AT)
+DESK = 7
+BOSS = None
 
-REQUESTS: list[tuple[str, dispatch.Asker, c.Command]] = [
+REQUESTS: list[tuple[str, int | None, c.Command]] = [
     (
         '{"type": "issue", "id": "k", "service": "ID", "lang": "ru", "priority": "elderly"}',
         BOSS,
@@ -146,9 +146,7 @@ REQUESTS: list[tuple[str, dispatch.Asker, c.Command]] = [
 
 
 @pytest.mark.parametrize(("text", "who", "expected"), REQUESTS, ids=[r[0][9:30] for r in REQUESTS])
-def test_a_request_is_the_engine_command_it_asks_for(
-    text: str, who: dispatch.Asker, expected: c.Command
-) -> None:
+def test_a_request_is_the_engine_command_it_asks_for(text: str, who: int | None, expected: c.Command) -> None:
     msg = p.parse_client_message(text)
     assert not isinstance(msg, p.Hello)
-    assert dispatch.command(msg, who) == expected
+    assert dispatch.command(msg, AT, who) == expected
