@@ -27,6 +27,7 @@ from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVE
 from escpos.escpos import Escpos
 from PIL import Image, ImageDraw
 
+from .escpos_device import EscposDevice
 from .exceptions import LayoutError
 from .layout import Block, Layout, Style, load_layout
 from .text import (
@@ -151,6 +152,7 @@ class _Painter:
 
     def __init__(self, printer: Escpos, layout: Layout) -> None:
         self.printer = printer
+        self.device = EscposDevice(printer)
         self.layout = layout
         slots = printer.profile.get_code_pages()
         self.slots: dict[str, int] = {}
@@ -162,8 +164,7 @@ class _Painter:
         self.stats = TicketStats()
 
     def raw(self, data: bytes) -> None:
-        # _raw is the one method every python-escpos printer class implements.
-        self.printer._raw(data)
+        self.device.send(data)
 
     def style(self, style: Style, align: str | None = None) -> None:
         self.printer.set(
