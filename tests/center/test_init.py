@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.center import ConfigError, load_center
-from server.provision import DEMO_PASSWORD, InitResult, init_center
+from server.center.provision import DEMO_PASSWORD, InitResult, init_center
 from server.security import password_needs_rehash, verify_password, verify_token
 from wire.device import load_device
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.center import DAYS, load_center
-from server.provision import init_center
+from server.center.provision import init_center
 
 
 def test_always_open_center_is_open_every_day_all_day(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_a_clone_runs_the_demo_with_nothing_beside_it(clone: Path, tmp_path: Pat
     )
     assert Path(where.stdout.strip()).is_relative_to(clone), "the clone's own code must run"
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "demo", "--headless", "--minutes", "1"],
+        [sys.executable, "-m", "novbe", "demo", "--headless", "--minutes", "1"],
         cwd=clone,
         env=env,
         capture_output=True,

@@ -24,27 +24,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 from server import security
-from server.center import (
-    DAYS,
-    Center,
-    CenterExists,
-    ConfigError,
-    Device,
-    Problem,
-    center_from_reference,
-    dump_center,
-    load_center,
-    parse_center,
-    validate_center,
-)
 from wire.device import DeviceConfig, DeviceConfigError, DeviceRole, dump_device, load_device, server_url_for
 from wire.types import LANGS
+
+from .check import CenterExists, ConfigError, Problem
+from .model import DAYS, Center, Device, validate_center
+from .reference import center_from_reference
+from .toml import dump_center, load_center, parse_center
 
 __all__ = [
     "DEMO_PASSWORD",
     "DeviceRow",
     "InitResult",
     "TokenResult",
+    "database_url",
+    "default_home",
     "device_path",
     "init_center",
     "issue_token",
@@ -58,6 +52,17 @@ a demo configuration for a real hall."""
 
 DeviceKey = tuple[str, str]
 """(role, code) of a device, as in center.toml's ``[[devices]]``."""
+
+
+def default_home() -> Path:
+    """The center's folder when the command is given none: $NOVBE_HOME, else ``var``."""
+    return Path(os.environ.get("NOVBE_HOME", "var"))
+
+
+def database_url(home: Path, url: str | None) -> str:
+    """The event log's URL: ``url`` (``--db``), else $NOVBE_DB, else the SQLite file
+    ``novbe.db`` in the center's folder ``home``."""
+    return url or os.environ.get("NOVBE_DB") or f"sqlite:///{(home / 'novbe.db').resolve()}"
 
 
 def device_path(home: Path, role: str, code: str) -> Path:
