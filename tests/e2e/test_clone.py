@@ -1,7 +1,8 @@
 """A clone of the repository is the whole project: nothing beside it is needed.
 
 The clone is made into an empty folder (nothing beside it) and the demo runs from there,
-with the clone's own code first on the path; the wheel carries the reference center.
+with the clone's own code first on the path; the wheel carries the shipped centers (the
+reference, and the example ``novbe init`` starts from) and the ``novbe`` command.
 """
 
 from __future__ import annotations
@@ -66,14 +67,61 @@ def test_a_clone_runs_the_demo_with_nothing_beside_it(clone: Path, tmp_path: Pat
     assert list((clone / "demo-out" / "tickets").glob("*.png"))
 
 
-def test_the_wheel_carries_the_reference_center(clone: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(clone: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), "."],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), "."],
         cwd=clone,
         check=True,
         timeout=300,
         capture_output=True,
     )
-    (wheel,) = tmp_path.glob("novbe-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    assert "server/centers/baku1.json" in names
+    (built,) = out.glob("novbe-*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_shipped_centers_and_the_command(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        (entry_points,) = (n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        scripts = archive.read(entry_points).decode()
+    assert {"server/centers/baku1.json", "server/centers/example.toml"} <= names
+    assert {"novbe/__main__.py", "novbe/cli.py", "novbe/demo.py", "novbe/process.py"} <= names
+    assert "novbe = novbe.cli:main" in scripts.splitlines()
+
+
+def test_novbe_init_from_the_installed_wheel_writes_the_example_center(wheel: Path, tmp_path: Path) -> None:
+    """Installed, not run from a checkout: the example center comes from the package."""
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    home = tmp_path / "hall"
+    done = subprocess.run(
+        [str(site / "bin" / "novbe"), "init", "--dir", str(home)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"novbe init: wrote {home / 'center.toml'}" in done.stdout
+    where = subprocess.run(
+        [sys.executable, "-c", "import server.reference as r; print(r.example_center())"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(site), "the installed package must answer"
+    center = (home / "center.toml").read_text(encoding="utf-8")
+    assert 'code = "DEMO"' in center
+    assert 'prefix = "P"' in center  # the example file's own passport numbering
