@@ -31,6 +31,18 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+def _run(command: list[str], folder: Path, env: dict[str, str], timeout: float = 120) -> str:
+    """Run ``command`` in ``folder`` with ``env`` and return what it printed."""
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _file_of(code: str, folder: Path, env: dict[str, str]) -> Path:
+    """The file the Python lines ``code`` print, run where and as the commands run."""
+    return Path(_run([sys.executable, "-c", code], folder, env).strip())
+
+
 def test_a_clone_runs_the_demo_with_nothing_beside_it(clone: Path, tmp_path: Path) -> None:
     env = {
         **os.environ,
@@ -38,26 +50,9 @@ def test_a_clone_runs_the_demo_with_nothing_beside_it(clone: Path, tmp_path: Pat
         "PYTHONPATH": str(clone),
         "NOVBE_HOME": str(tmp_path / "home"),
     }
-    where = subprocess.run(
-        [sys.executable, "-c", "import server; print(server.__file__)"],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert Path(where.stdout.strip()).is_relative_to(clone), "the clone's own code must run"
-    done = subprocess.run(
-        [sys.executable, "-m", "novbe", "demo", "--headless", "--minutes", "1"],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    summary = done.stdout
+    code = _file_of("import server; print(server.__file__)", clone, env)
+    assert code.is_relative_to(clone), "the clone's own code must run"
+    summary = _run([sys.executable, "-m", "novbe", "demo", "--headless", "--minutes", "1"], clone, env, 300)
     issued = int(summary.split("citizens took a ticket")[0].split(":")[-1])
     printed = int(summary.split("tickets printed")[0].split(",")[-1])
     served = int(summary.split("served")[0].split(",")[-1])
@@ -102,26 +97,10 @@ def test_novbe_init_from_the_installed_wheel_writes_the_example_center(wheel: Pa
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     home = tmp_path / "hall"
-    done = subprocess.run(
-        [str(site / "bin" / "novbe"), "init", "--dir", str(home)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert f"novbe init: wrote {home / 'center.toml'}" in done.stdout
-    where = subprocess.run(
-        [sys.executable, "-c", "import server.reference as r; print(r.example_center())"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert Path(where.stdout.strip()).is_relative_to(site), "the installed package must answer"
+    said = _run([str(site / "bin" / "novbe"), "init", "--dir", str(home)], tmp_path, env)
+    assert f"novbe init: wrote {home / 'center.toml'}" in said
+    shipped = _file_of("import server.reference as r; print(r.example_center())", tmp_path, env)
+    assert shipped.is_relative_to(site), "the installed package must answer"
     center = (home / "center.toml").read_text(encoding="utf-8")
     assert 'code = "DEMO"' in center
     assert 'prefix = "P"' in center  # the example file's own passport numbering
