@@ -27,6 +27,8 @@ from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVE
 from escpos.escpos import Escpos
 from PIL import Image, ImageDraw
 
+from wire.i18n import wait_words
+
 from .escpos_device import EscposDevice
 from .exceptions import LayoutError
 from .layout import Block, Layout, Style, load_layout
@@ -90,8 +92,9 @@ def ticket_values(view: TicketView, layout: Layout, lang: str) -> dict[str, str]
         "date": view.issued_at.strftime(layout.date_format),
         "time": view.issued_at.strftime(layout.time_format),
         "ahead": str(view.ahead),
-        "wait_low": str(view.wait_low_min),
-        "wait_high": str(view.wait_high_min),
+        "wait": wait_words(view.wait, lang),
+        "wait_low": str(view.wait.low_min),
+        "wait_high": str(view.wait.high_min),
         "ticket_id": view.ticket_id,
         "priority": priority,
         "footer": localized(view.footer, lang) if view.footer else "",
@@ -105,8 +108,10 @@ def _is_set(view: TicketView, name: str) -> bool:
         return _has_priority(view)
     if name == "footer":
         return any(view.footer.values())
+    if name == "wait":
+        return not view.wait.none
     if name in ("wait_low", "wait_high"):
-        return (view.wait_low_min if name == "wait_low" else view.wait_high_min) > 0
+        return (view.wait.low_min if name == "wait_low" else view.wait.high_min) > 0
     return True
 
 
