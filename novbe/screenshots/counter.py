@@ -87,6 +87,9 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         save(window, f"counter-login-{lang}.png")
         vm.login(f"op{number}", DEMO_PASSWORD)
         wait(lambda: vm.logged_in)
+        # The queue figures that count this counter open (sent each second): the transfer
+        # dialog greys out what they show closed.
+        wait(lambda: (vm.open_counters(vm.my_services[0]) or 0) > 0)
         vm.call_next()
         wait(lambda: vm.current is not None and vm.pending is None)
         vm.start()
