@@ -14,20 +14,8 @@ from collections.abc import Callable, Mapping
 
 from counter.board import ticket_picture
 from hardware.board import BLANK, Picture
+from wire import events as ev
 from wire.client import ConnState
-from wire.events import (
-    CounterClosed,
-    DayClosed,
-    DayOpened,
-    Event,
-    ServiceStarted,
-    TicketCalled,
-    TicketFinished,
-    TicketNoShow,
-    TicketParked,
-    TicketRecalled,
-    TicketTransferred,
-)
 from wire.messages import EventMessage, ServerMessage, Snapshot, Welcome
 from wire.states import HOLDING
 from wire.types import CounterNo, TicketId
@@ -84,28 +72,28 @@ class LineModel:
             shown = ticket if ticket is not None and ticket.state in HOLDING else None
             self._set(number, shown.id if shown is not None else None, ticket_picture(shown))
 
-    def apply_event(self, event: Event) -> None:
+    def apply_event(self, event: ev.Event) -> None:
         """Apply one queue event (the ``event`` of an ``event`` message)."""
         match event:
-            case DayOpened() | DayClosed():
+            case ev.DayOpened() | ev.DayClosed():
                 for number in self.addresses:
                     self._set(number, None, BLANK)
-            case TicketCalled(counter=n, ticket=ticket, number=shown) if n in self.addresses:
+            case ev.TicketCalled(counter=n, ticket=ticket, number=shown) if n in self.addresses:
                 self._set(n, ticket, Picture(shown, blink=True))
-            case TicketRecalled(counter=n, ticket=ticket, number=shown, recalls=recalls) if (
+            case ev.TicketRecalled(counter=n, ticket=ticket, number=shown, recalls=recalls) if (
                 n in self.addresses
             ):
                 self._set(n, ticket, Picture(shown, blink=True, recalls=recalls or 1))
-            case ServiceStarted(counter=n, ticket=ticket, number=shown) if n in self.addresses:
+            case ev.ServiceStarted(counter=n, ticket=ticket, number=shown) if n in self.addresses:
                 held, picture = self.current[n]
                 self._set(n, ticket, Picture(shown, recalls=picture.recalls if held == ticket else 0))
-            case CounterClosed(counter=n) if n in self.addresses:
+            case ev.CounterClosed(counter=n) if n in self.addresses:
                 self._set(n, None, BLANK)
             case (
-                TicketFinished(counter=n, ticket=ticket)
-                | TicketNoShow(counter=n, ticket=ticket)
-                | TicketParked(counter=n, ticket=ticket)
-                | TicketTransferred(from_counter=n, ticket=ticket)
+                ev.TicketFinished(counter=n, ticket=ticket)
+                | ev.TicketNoShow(counter=n, ticket=ticket)
+                | ev.TicketParked(counter=n, ticket=ticket)
+                | ev.TicketTransferred(from_counter=n, ticket=ticket)
             ) if n in self.addresses and self.current[n][0] == ticket:
                 # The ticket has left its counter.
                 self._set(n, None, BLANK)

@@ -21,29 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 from psygnal import Signal
 
+from wire import events as ev
 from wire.client import ConnState, RequestFailed, Result
-from wire.events import (
-    CounterClosed,
-    CounterOpened,
-    CounterPaused,
-    CounterResumed,
-    DayClosed,
-    DayOpened,
-    Event,
-    ServiceStarted,
-    TicketCalled,
-    TicketFinished,
-    TicketNoShow,
-    TicketParked,
-    TicketRecalled,
-    TicketTransferred,
-)
 from wire.i18n import catalog, tr as wire_tr
 from wire.messages import (
     CenterInfo,
@@ -131,17 +116,8 @@ class TicketInfo:
 
     @classmethod
     def of(cls, view: TicketView) -> TicketInfo:
-        return cls(
-            id=view.id,
-            number=view.number,
-            service=view.service,
-            state=view.state,
-            issued_at=view.issued_at,
-            queued_at=view.queued_at,
-            called_at=view.called_at,
-            started_at=view.started_at,
-            recalls=view.recalls,
-        )
+        """The ticket as the server's view of it says (every field here is one of the view's)."""
+        return cls(**{f.name: getattr(view, f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
@@ -379,12 +355,12 @@ class CounterViewModel:
     ) -> bool:
         if to_service is None and to_counter is None:
             return False
-        fields: dict[str, object] = {"return_to_me": return_to_me}
+        choice: dict[str, object] = {"return_to_me": return_to_me}
         if to_service is not None:
-            fields["to_service"] = to_service
+            choice["to_service"] = to_service
         if to_counter is not None:
-            fields["to_counter"] = to_counter
-        return self._send(Action.TRANSFER, **fields)
+            choice["to_counter"] = to_counter
+        return self._send(Action.TRANSFER, **choice)
 
     def set_board_status(self, status: str) -> None:
         if status != self.board_status:
@@ -398,14 +374,14 @@ class CounterViewModel:
             self.notice = None
             self.changed.emit()
 
-    def _send(self, action: Action, **fields: object) -> bool:
+    def _send(self, action: Action, **body: object) -> bool:
         if not self.can(action):
             return False
         assert self._server is not None
         self.pending = action
         self.error = None
         self.notice = None
-        future = self._server.request(action, timeout=REQUEST_TIMEOUT, **fields)
+        future = self._server.request(action, timeout=REQUEST_TIMEOUT, **body)
         self.changed.emit()
         future.add_done_callback(lambda done: self._post(lambda: self._answered(action, done)))
         return True
@@ -557,11 +533,11 @@ class CounterViewModel:
                 else:
                     self._notify("notice.returned", number=view.number, counter=view.target_counter)
 
-    def _event(self, event: Event) -> None:
-        here = self.counter
+    def _event(self, event: ev.Event) -> None:
+        # ``counter=self.counter`` matches the events of this counter only.
         match event:
-            case DayOpened() | DayClosed():
-                self.day_open = isinstance(event, DayOpened)
+            case ev.DayOpened() | ev.DayClosed():
+                self.day_open = isinstance(event, ev.DayOpened)
                 self.state = CounterState.CLOSED
                 self.server_operator = None
                 self.current = None
@@ -569,23 +545,23 @@ class CounterViewModel:
                 if self.day_open:
                     self.figures = Figures()
                 self._logged_out("notice.day_closed")
-            case TicketTransferred(from_counter=n, ticket=ticket) if n == here and self._held(ticket):
+            case ev.TicketTransferred(from_counter=self.counter, ticket=ticket) if self._held(ticket):
                 self.current = None
-            case CounterOpened(counter=n, operator=operator) if n == here:
+            case ev.CounterOpened(counter=self.counter, operator=operator):
                 self.state = CounterState.OPEN
                 self.server_operator = operator
                 if self.logged_in and operator != self.operator_login:
                     self._logged_out("notice.logged_out_by_server")
-            case CounterPaused(counter=n) if n == here:
+            case ev.CounterPaused(counter=self.counter):
                 self.state = CounterState.PAUSED
-            case CounterResumed(counter=n) if n == here:
+            case ev.CounterResumed(counter=self.counter):
                 self.state = CounterState.OPEN
-            case CounterClosed(counter=n) if n == here:
+            case ev.CounterClosed(counter=self.counter):
                 self.state = CounterState.CLOSED
                 self.server_operator = None
                 if self.pending is not Action.LOGOUT:
                     self._logged_out("notice.logged_out_by_server")
-            case TicketCalled(counter=n, ticket=ticket, number=number, service=service, at=at) if n == here:
+            case ev.TicketCalled(counter=self.counter, ticket=ticket, number=number, service=service, at=at):
                 known = next((t for t in self.parked if t.id == ticket), None)
                 self.parked = [t for t in self.parked if t.id != ticket]
                 base = known or TicketInfo(
@@ -600,17 +576,13 @@ class CounterViewModel:
                     started_at=None,
                     recalls=0,
                 )
-            case TicketRecalled(counter=n, ticket=ticket, recalls=recalls) if n == here and (
+            case ev.TicketRecalled(counter=self.counter, ticket=ticket, recalls=recalls) if (
                 held := self._held(ticket)
             ):
                 self.current = replace(held, recalls=recalls)
-            case ServiceStarted(counter=n, ticket=ticket, at=at) if n == here and (
-                held := self._held(ticket)
-            ):
+            case ev.ServiceStarted(counter=self.counter, ticket=ticket, at=at) if held := self._held(ticket):
                 self.current = replace(held, state=TicketState.SERVING, started_at=at)
-            case TicketFinished(counter=n, ticket=ticket, at=at) if n == here and (
-                held := self._held(ticket)
-            ):
+            case ev.TicketFinished(counter=self.counter, ticket=ticket, at=at) if held := self._held(ticket):
                 seconds = (at - held.started_at).total_seconds() if held.started_at is not None else 0.0
                 self.figures = replace(
                     self.figures,
@@ -618,10 +590,10 @@ class CounterViewModel:
                     service_seconds=self.figures.service_seconds + seconds,
                 )
                 self.current = None
-            case TicketNoShow(counter=n, ticket=ticket) if n == here and self._held(ticket):
+            case ev.TicketNoShow(counter=self.counter, ticket=ticket) if self._held(ticket):
                 self.figures = replace(self.figures, no_shows=self.figures.no_shows + 1)
                 self.current = None
-            case TicketParked(counter=n, ticket=ticket) if n == here and (held := self._held(ticket)):
+            case ev.TicketParked(counter=self.counter, ticket=ticket) if held := self._held(ticket):
                 self.parked = [*self.parked, replace(held, state=TicketState.PARKED)]
                 self.current = None
 

@@ -7,28 +7,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 
-from server.queue import (
-    CallNext,
-    CallTicket,
-    CloseCounter,
-    Command,
-    CounterState,
-    FinishService,
-    Hall,
-    IssueTicket,
-    MarkNoShow,
-    OpenCounter,
-    OpenDay,
-    Park,
-    PauseCounter,
-    QueueEngine,
-    QueueError,
-    Recall,
-    ResumeCounter,
-    StartService,
-    TicketState,
-    Transfer,
-)
+from server import queue as q
 from tests.queue.builders import DAY, at, make_hall, replay
 from wire import protocol as p
 from wire.events import Event
@@ -54,55 +33,57 @@ def test_every_counter_request_is_one_of_the_actions() -> None:
     assert message.type is Action.CALL_NEXT
 
 
-def _command(engine: QueueEngine, action: p.CounterActionType, minute: float) -> Command:
+def _command(engine: q.QueueEngine, action: p.CounterActionType, minute: float) -> q.Command:
     """What the hub makes of ``action`` sent by counter ME: a parked ticket is called back by
     name (else a waiting one), and a transfer goes to the bank, which is open."""
     when = at(minute)
     if action is Action.CALL_TICKET:
-        parked = [t.id for t in engine.tickets.values() if t.state is TicketState.PARKED and t.counter == ME]
+        parked = [
+            t.id for t in engine.tickets.values() if t.state is q.TicketState.PARKED and t.counter == ME
+        ]
         waiting = [t.id for t in engine.waiting("ID")]
-        return CallTicket(counter=ME, ticket=(parked or waiting)[0], at=when)
+        return q.CallTicket(counter=ME, ticket=(parked or waiting)[0], at=when)
     if action is Action.TRANSFER:
-        return Transfer(counter=ME, to_service="BANK", at=when)
+        return q.Transfer(counter=ME, to_service="BANK", at=when)
     if action is Action.LOGIN:
-        return OpenCounter(counter=ME, operator=f"op{ME}", at=when)
-    simple: dict[p.CounterActionType, Callable[..., Command]] = {
-        Action.LOGOUT: CloseCounter,
-        Action.CALL_NEXT: CallNext,
-        Action.RECALL: Recall,
-        Action.START: StartService,
-        Action.FINISH: FinishService,
-        Action.NO_SHOW: MarkNoShow,
-        Action.PARK: Park,
-        Action.PAUSE: PauseCounter,
-        Action.RESUME: ResumeCounter,
+        return q.OpenCounter(counter=ME, operator=f"op{ME}", at=when)
+    simple: dict[p.CounterActionType, Callable[..., q.Command]] = {
+        Action.LOGOUT: q.CloseCounter,
+        Action.CALL_NEXT: q.CallNext,
+        Action.RECALL: q.Recall,
+        Action.START: q.StartService,
+        Action.FINISH: q.FinishService,
+        Action.NO_SHOW: q.MarkNoShow,
+        Action.PARK: q.Park,
+        Action.PAUSE: q.PauseCounter,
+        Action.RESUME: q.ResumeCounter,
     }
     return simple[action](counter=ME, at=when)
 
 
-def _takes(engine: QueueEngine, action: p.CounterActionType, minute: float) -> list[Event]:
+def _takes(engine: q.QueueEngine, action: p.CounterActionType, minute: float) -> list[Event]:
     """The events the engine would emit for ``action``; none if it refuses it or it changes nothing."""
     try:
         return engine.decide(_command(engine, action, minute))
-    except QueueError:
+    except q.QueueError:
         return []
 
 
-def _situation(engine: QueueEngine) -> tuple[CounterState, TicketState | None]:
+def _situation(engine: q.QueueEngine) -> tuple[q.CounterState, q.TicketState | None]:
     status = engine.counters[ME]
     held = engine.tickets[status.current].state if status.current is not None else None
     return status.state, held
 
 
-def _opening(hall: Hall) -> list[Event]:
+def _opening(hall: q.Hall) -> list[Event]:
     """The day open, counters 2 and 3 open, thirty citizens waiting for ID; counter ME closed."""
-    engine = QueueEngine(hall)
-    commands: list[Command] = [
-        OpenDay(day=DAY, at=at(-60)),
-        OpenCounter(counter=2, operator="op2", at=at(-60)),
-        OpenCounter(counter=3, operator="op3", at=at(-60)),
+    engine = q.QueueEngine(hall)
+    commands: list[q.Command] = [
+        q.OpenDay(day=DAY, at=at(-60)),
+        q.OpenCounter(counter=2, operator="op2", at=at(-60)),
+        q.OpenCounter(counter=3, operator="op3", at=at(-60)),
     ]
-    commands += [IssueTicket(service="ID", at=at(minute - 40)) for minute in range(30)]
+    commands += [q.IssueTicket(service="ID", at=at(minute - 40)) for minute in range(30)]
     return [event for command in commands for event in engine.handle(command)]
 
 
@@ -112,7 +93,7 @@ def test_the_counter_table_agrees_with_the_engine_in_every_state() -> None:
     and the states reached are exactly the table's."""
     hall = make_hall()
     seen: set[tuple[object, ...]] = set()
-    reached: set[tuple[CounterState, TicketState | None]] = set()
+    reached: set[tuple[q.CounterState, q.TicketState | None]] = set()
     frontier = [_opening(hall)]
     for depth in range(1, 7):
         following = []
@@ -121,7 +102,9 @@ def test_the_counter_table_agrees_with_the_engine_in_every_state() -> None:
             situation = _situation(engine)
             reached.add(situation)
             status = engine.counters[ME]
-            parked = [t for t in engine.tickets.values() if t.state is TicketState.PARKED and t.counter == ME]
+            parked = [
+                t for t in engine.tickets.values() if t.state is q.TicketState.PARKED and t.counter == ME
+            ]
             recalls = engine.tickets[status.current].recalls if status.current is not None else 0
             key = (*situation, len(parked), recalls)
             if key in seen:

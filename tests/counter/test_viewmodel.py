@@ -118,28 +118,13 @@ CENTER = CenterInfo(
     opens=time(9),
     closes=time(18),
     agencies=(AgencyInfo(code="DIN", name={"az": "DİN", "ru": "МВД", "en": "MIA"}, prefix="A", zone="hall"),),
-    services=(
-        ServiceInfo(
-            code="DIN-ID",
-            agency="DIN",
-            prefix="A",
-            name={"az": "Şəxsiyyət vəsiqəsi", "ru": "Удостоверение", "en": "Identity card"},
-            mean_service_min=8.0,
-        ),
-        ServiceInfo(
-            code="DIN-PASS",
-            agency="DIN",
-            prefix="A",
-            name={"az": "Pasport", "ru": "Паспорт", "en": "Passport"},
-            mean_service_min=10.0,
-        ),
-        ServiceInfo(
-            code="BANK-FEE",
-            agency="BANK",
-            prefix="L",
-            name={"az": "Rüsum", "ru": "Пошлина", "en": "State fee"},
-            mean_service_min=3.0,
-        ),
+    services=tuple(
+        ServiceInfo(code=code, agency=code.split("-")[0], prefix=prefix, name=names, mean_service_min=8.0)
+        for code, prefix, names in (
+            ("DIN-ID", "A", {"az": "Şəxsiyyət vəsiqəsi", "ru": "Удостоверение", "en": "Identity card"}),
+            ("DIN-PASS", "A", {"az": "Pasport", "ru": "Паспорт", "en": "Passport"}),
+            ("BANK-FEE", "L", {"az": "Rüsum", "ru": "Пошлина", "en": "State fee"}),
+        )
     ),
     counters=(
         CounterInfo(number=12, zone="hall", agency="DIN", services=("DIN-ID", "DIN-PASS")),
