@@ -37,21 +37,8 @@ from zoneinfo import ZoneInfoNotFoundError
 from psygnal import Signal
 
 from display.announce import Call
+from wire import events
 from wire.client import ConnState
-from wire.events import (
-    CounterClosed,
-    DayClosed,
-    DayOpened,
-    Event,
-    ServiceStarted,
-    TicketCalled,
-    TicketCancelled,
-    TicketFinished,
-    TicketNoShow,
-    TicketParked,
-    TicketRecalled,
-    TicketTransferred,
-)
 from wire.i18n import catalog
 from wire.messages import (
     AgencyInfo,
@@ -349,7 +336,7 @@ class DisplayViewModel:
     def _shows(self, counter: CounterNo) -> bool:
         return self.counters is None or counter in self.counters
 
-    def apply_event(self, event: Event) -> None:
+    def apply_event(self, event: events.Event) -> None:
         """Apply one queue event (the ``event`` of an ``event`` message).
 
         Events at counters outside this display's zones, and events that change nothing on
@@ -357,34 +344,33 @@ class DisplayViewModel:
         """
         self.stats["events"] += 1
         match event:
-            case DayOpened() | DayClosed():
-                self.day_open = isinstance(event, DayOpened)
+            case events.DayOpened() | events.DayClosed():
+                self.day_open = isinstance(event, events.DayOpened)
                 self.rows = []
                 self.rows_changed.emit_fast()
-            case TicketCancelled(ticket=ticket, at=at):
+            case events.TicketCancelled(ticket=ticket, at=at):
                 self._leave(lambda r: r.ticket == ticket, at)
-            case TicketCalled(ticket=ticket, number=number, counter=counter, at=at) if self._shows(counter):
-                self._call(ticket, number, counter, at, recalls=0, recall=False)
-            case TicketRecalled(ticket=ticket, number=number, counter=counter, recalls=recalls, at=at) if (
-                self._shows(counter)
-            ):
-                self._call(ticket, number, counter, at, recalls=recalls, recall=True)
-            case ServiceStarted(ticket=ticket, number=number, counter=counter, at=at) if self._shows(counter):
-                row = self._row(ticket)
+            case events.TicketCalled() as call if self._shows(call.counter):
+                self._call(call.ticket, call.number, call.counter, call.at, recalls=0, recall=False)
+            case events.TicketRecalled() as call if self._shows(call.counter):
+                self._call(call.ticket, call.number, call.counter, call.at, recalls=call.recalls, recall=True)
+            case events.ServiceStarted() as start if self._shows(start.counter):
+                row = self._row(start.ticket)
                 if row is None:
-                    self._insert(CallRow(ticket, number, counter, at, RowState.SERVING))
+                    row = CallRow(start.ticket, start.number, start.counter, start.at, RowState.SERVING)
+                    self._insert(row)
                 else:
                     row.state = RowState.SERVING
                     row.blink_until = None
                 self.rows_changed.emit_fast()
             case (
-                TicketFinished(ticket=ticket, counter=counter, at=at)
-                | TicketNoShow(ticket=ticket, counter=counter, at=at)
-                | TicketParked(ticket=ticket, counter=counter, at=at)
-                | TicketTransferred(ticket=ticket, from_counter=counter, at=at)
+                events.TicketFinished(ticket=ticket, counter=counter, at=at)
+                | events.TicketNoShow(ticket=ticket, counter=counter, at=at)
+                | events.TicketParked(ticket=ticket, counter=counter, at=at)
+                | events.TicketTransferred(ticket=ticket, from_counter=counter, at=at)
             ) if self._shows(counter):
                 self._leave(lambda r: r.ticket == ticket, at)
-            case CounterClosed(counter=counter, at=at) if self._shows(counter):
+            case events.CounterClosed(counter=counter, at=at) if self._shows(counter):
                 self._leave(lambda r: r.counter == counter, at)
             case _:
                 self.stats["ignored"] += 1

@@ -5,18 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from wire.events import (
-    CounterClosed,
-    DayClosed,
-    Event,
-    ServiceStarted,
-    TicketCalled,
-    TicketFinished,
-    TicketNoShow,
-    TicketParked,
-    TicketRecalled,
-    TicketTransferred,
-)
+from wire import events
 from wire.messages import (
     AgencyInfo,
     CenterInfo,
@@ -65,15 +54,15 @@ def center(display_zones: dict[str, list[str]] | None = None) -> CenterInfo:
     }
     return CenterInfo(
         code="BAKU1",
+        timezone="Asia/Baku",
+        opens=time(9),
+        closes=time(18),
         name={
             "az": "Bakı 1 nömrəli ASAN xidmət mərkəzi",
             "ru": "Центр ASAN xidmət № 1",
             "en": "Baku ASAN 1",
         },
-        timezone="Asia/Baku",
         languages=("az", "ru", "en"),
-        opens=time(9),
-        closes=time(18),
         zones=(
             ZoneInfo(code="floor-1", name={"az": "1-ci mərtəbə"}),
             ZoneInfo(code="floor-2", name={"az": "2"}),
@@ -156,7 +145,12 @@ def welcome(
     )
 
 
-TicketEnd = type[ServiceStarted] | type[TicketFinished] | type[TicketNoShow] | type[TicketParked]
+TicketEnd = (
+    type[events.ServiceStarted]
+    | type[events.TicketFinished]
+    | type[events.TicketNoShow]
+    | type[events.TicketParked]
+)
 
 
 class Events:
@@ -165,18 +159,20 @@ class Events:
     def __init__(self, seq: int = 0) -> None:
         self.seq = seq
 
-    def _message(self, event: Event) -> EventMessage:
+    def _message(self, event: events.Event) -> EventMessage:
         self.seq += 1
         return EventMessage(seq=self.seq, event=event)
 
     def called(self, number: str, counter: CounterNo, at: datetime) -> EventMessage:
         return self._message(
-            TicketCalled(ticket=f"20260302-{number}", number=number, service="DIN-ID", counter=counter, at=at)
+            events.TicketCalled(
+                ticket=f"20260302-{number}", number=number, service="DIN-ID", counter=counter, at=at
+            )
         )
 
     def recalled(self, number: str, counter: CounterNo, at: datetime, recalls: int = 1) -> EventMessage:
         return self._message(
-            TicketRecalled(
+            events.TicketRecalled(
                 ticket=f"20260302-{number}", number=number, counter=counter, recalls=recalls, at=at
             )
         )
@@ -186,16 +182,16 @@ class Events:
 
     def transferred(self, number: str, counter: CounterNo, at: datetime) -> EventMessage:
         return self._message(
-            TicketTransferred(
+            events.TicketTransferred(
                 ticket=f"20260302-{number}", number=number, from_counter=counter, to_service="EDL-POA", at=at
             )
         )
 
     def counter_closed(self, counter: CounterNo, at: datetime) -> EventMessage:
-        return self._message(CounterClosed(counter=counter, at=at))
+        return self._message(events.CounterClosed(counter=counter, at=at))
 
     def day_closed(self, at: datetime) -> EventMessage:
-        return self._message(DayClosed(at=at))
+        return self._message(events.DayClosed(at=at))
 
 
 def queues(**waiting: int) -> QueuesNotice:
