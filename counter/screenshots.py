@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from server.process import ServerProcess
+from novbe.process import ServerProcess
 from server.reference import reference_center
 from wire.client import HallClient
 from wire.device import load_device
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        init = [sys.executable, "-m", "server.cli", "init", "--dir", str(home), "--demo"]
+        init = [sys.executable, "-m", "novbe", "init", "--dir", str(home), "--demo"]
         if args.reference.exists():
             init += ["--from", str(args.reference)]
         subprocess.run(init, check=True, stdout=subprocess.DEVNULL)

@@ -210,7 +210,7 @@ def test_cli_runs_and_stops_on_sigterm(home, server, tmp_path) -> None:
     device = home.path / "devices" / "display-floor-1-1.toml"
     proc = subprocess.Popen(
         [
-            *(sys.executable, "-m", "server.cli", "display"),
+            *(sys.executable, "-m", "novbe", "display"),
             *("--device", str(device), "--server", server.url, "--size", "640x360", "--silent"),
         ],
         stdout=subprocess.PIPE,
