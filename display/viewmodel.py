@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from psygnal import Signal
 
 from display.announce import Call
-from wire import events
+from wire import events as ev
 from wire.client import ConnState
 from wire.i18n import catalog
 from wire.messages import (
@@ -336,7 +336,7 @@ class DisplayViewModel:
     def _shows(self, counter: CounterNo) -> bool:
         return self.counters is None or counter in self.counters
 
-    def apply_event(self, event: events.Event) -> None:
+    def apply_event(self, event: ev.Event) -> None:
         """Apply one queue event (the ``event`` of an ``event`` message).
 
         Events at counters outside this display's zones, and events that change nothing on
@@ -344,17 +344,17 @@ class DisplayViewModel:
         """
         self.stats["events"] += 1
         match event:
-            case events.DayOpened() | events.DayClosed():
-                self.day_open = isinstance(event, events.DayOpened)
+            case ev.DayOpened() | ev.DayClosed():
+                self.day_open = isinstance(event, ev.DayOpened)
                 self.rows = []
                 self.rows_changed.emit_fast()
-            case events.TicketCancelled(ticket=ticket, at=at):
+            case ev.TicketCancelled(ticket=ticket, at=at):
                 self._leave(lambda r: r.ticket == ticket, at)
-            case events.TicketCalled() as call if self._shows(call.counter):
+            case ev.TicketCalled() as call if self._shows(call.counter):
                 self._call(call.ticket, call.number, call.counter, call.at, recalls=0, recall=False)
-            case events.TicketRecalled() as call if self._shows(call.counter):
+            case ev.TicketRecalled() as call if self._shows(call.counter):
                 self._call(call.ticket, call.number, call.counter, call.at, recalls=call.recalls, recall=True)
-            case events.ServiceStarted() as start if self._shows(start.counter):
+            case ev.ServiceStarted() as start if self._shows(start.counter):
                 row = self._row(start.ticket)
                 if row is None:
                     row = CallRow(start.ticket, start.number, start.counter, start.at, RowState.SERVING)
@@ -364,13 +364,13 @@ class DisplayViewModel:
                     row.blink_until = None
                 self.rows_changed.emit_fast()
             case (
-                events.TicketFinished(ticket=ticket, counter=counter, at=at)
-                | events.TicketNoShow(ticket=ticket, counter=counter, at=at)
-                | events.TicketParked(ticket=ticket, counter=counter, at=at)
-                | events.TicketTransferred(ticket=ticket, from_counter=counter, at=at)
+                ev.TicketFinished(ticket=ticket, counter=counter, at=at)
+                | ev.TicketNoShow(ticket=ticket, counter=counter, at=at)
+                | ev.TicketParked(ticket=ticket, counter=counter, at=at)
+                | ev.TicketTransferred(ticket=ticket, from_counter=counter, at=at)
             ) if self._shows(counter):
                 self._leave(lambda r: r.ticket == ticket, at)
-            case events.CounterClosed(counter=counter, at=at) if self._shows(counter):
+            case ev.CounterClosed(counter=counter, at=at) if self._shows(counter):
                 self._leave(lambda r: r.counter == counter, at)
             case _:
                 self.stats["ignored"] += 1

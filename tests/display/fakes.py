@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from wire import events
+from wire import events as ev
 from wire.messages import (
     AgencyInfo,
     CenterInfo,
@@ -145,12 +145,7 @@ def welcome(
     )
 
 
-TicketEnd = (
-    type[events.ServiceStarted]
-    | type[events.TicketFinished]
-    | type[events.TicketNoShow]
-    | type[events.TicketParked]
-)
+TicketEnd = type[ev.ServiceStarted] | type[ev.TicketFinished] | type[ev.TicketNoShow] | type[ev.TicketParked]
 
 
 class Events:
@@ -159,20 +154,20 @@ class Events:
     def __init__(self, seq: int = 0) -> None:
         self.seq = seq
 
-    def _message(self, event: events.Event) -> EventMessage:
+    def _message(self, event: ev.Event) -> EventMessage:
         self.seq += 1
         return EventMessage(seq=self.seq, event=event)
 
     def called(self, number: str, counter: CounterNo, at: datetime) -> EventMessage:
         return self._message(
-            events.TicketCalled(
+            ev.TicketCalled(
                 ticket=f"20260302-{number}", number=number, service="DIN-ID", counter=counter, at=at
             )
         )
 
     def recalled(self, number: str, counter: CounterNo, at: datetime, recalls: int = 1) -> EventMessage:
         return self._message(
-            events.TicketRecalled(
+            ev.TicketRecalled(
                 ticket=f"20260302-{number}", number=number, counter=counter, recalls=recalls, at=at
             )
         )
@@ -182,16 +177,16 @@ class Events:
 
     def transferred(self, number: str, counter: CounterNo, at: datetime) -> EventMessage:
         return self._message(
-            events.TicketTransferred(
+            ev.TicketTransferred(
                 ticket=f"20260302-{number}", number=number, from_counter=counter, to_service="EDL-POA", at=at
             )
         )
 
     def counter_closed(self, counter: CounterNo, at: datetime) -> EventMessage:
-        return self._message(events.CounterClosed(counter=counter, at=at))
+        return self._message(ev.CounterClosed(counter=counter, at=at))
 
     def day_closed(self, at: datetime) -> EventMessage:
-        return self._message(events.DayClosed(at=at))
+        return self._message(ev.DayClosed(at=at))
 
 
 def queues(**waiting: int) -> QueuesNotice:
