@@ -8,8 +8,9 @@ view-model to a :class:`~wire.client.HallClient` built from the device file:
   reaches the view-model through ``post``, in the view-model's own thread (the Qt GUI
   thread in an app, see ``shell``; a :class:`CallQueue` in tests and benchmarks);
 * health reports of the device's parts (printer, board, audio) are sent when they
-  change and wait for the connection while it is down (the client resends them with
-  their ids), so the supervisor always learns the last state;
+  change, wait for the connection while it is down, and are sent again after every
+  reconnection (the server may have restarted), so the supervisor always learns the
+  last state;
 * ``now()`` is the server's clock in the center's time zone.
 """
 
@@ -140,6 +141,10 @@ class Session:
         return self.client.state is ConnState.ONLINE
 
     def _on_state(self, state: ConnState) -> None:
+        if state is ConnState.ONLINE:
+            # The server may have restarted since it last heard: it hears every part again.
+            self._sent_health.clear()
+            self._flush_health()
         if state is ConnState.REFUSED:
             log.error(
                 "the server refused this device (%s %s): check its device file's token",
@@ -167,6 +172,8 @@ class Session:
         self._flush_health()
 
     def _flush_health(self) -> None:
+        if not self.online:
+            return  # sent when the connection is back (_on_state)
         for component, state in list(self._health.items()):
             if self._sent_health.get(component) == state:
                 continue

@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from wire import protocol as p
-from wire.protocol import CounterActionType
-from wire.types import CounterNo, Priority, Source
+from wire.types import CounterActionType, CounterNo, Priority, Source
 
 from ..queue import commands as c
 

@@ -839,7 +839,7 @@ class QueueEngine:
         assert e.ticket not in self._tickets, f"ticket {e.ticket} issued twice"
         self._tickets[e.ticket] = t
         self._queues[e.service].lane(t).append(t)
-        # Prefixes are letters only (server/center.py): the trailing digits are the number.
+        # Prefixes are letters only (server/center/model.py): the trailing digits are the number.
         prefix = e.number.rstrip("0123456789")
         number = int(e.number[len(prefix) :])
         if number > self._last_number.get(prefix, 0):

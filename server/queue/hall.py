@@ -1,7 +1,7 @@
 """What the engine needs to know about a hall: services, counters, hours, rules.
 
 These are plain frozen values built once at start-up, from the center configuration
-(``server/center.py``) or directly by the simulator and the tests.
+(``server/center/``) or directly by the simulator and the tests.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
-from server import process
-from server.provision import init_center
+from novbe import process
+from server.center.provision import init_center
 from server.reference import reference_center
 from wire.device import load_device
 

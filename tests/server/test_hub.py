@@ -330,7 +330,7 @@ def test_kill_during_burst_loses_no_answered_ticket(home: Home) -> None:
     assert tickets[: len(answered)] == answered
     restarted.stop()
     audit = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
+        [sys.executable, "-m", "novbe", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
         capture_output=True,
         text=True,
         timeout=60,
@@ -425,7 +425,7 @@ def test_audit_names_the_first_broken_link(home: Home) -> None:
     db.commit()
     db.close()
     audit = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
+        [sys.executable, "-m", "novbe", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
         capture_output=True,
         text=True,
         timeout=60,

@@ -81,14 +81,15 @@ def test_who_sees_what() -> None:
     assert audience.of_device_health(clients) == {boss}
 
 
-def test_the_counter_actions_are_the_protocol_s() -> None:
+def test_every_one_key_action_of_the_protocol_is_an_engine_command() -> None:
     literal = typing.get_args(p.CounterAction.model_fields["type"].annotation)
-    assert {a.value for a in CounterActionType} == set(literal) == {a.value for a in dispatch.COUNTER_ACTIONS}
+    assert set(literal) == set(dispatch.COUNTER_ACTIONS)
+    assert set(dispatch.COUNTER_ACTIONS) < set(CounterActionType)
 
 
-@pytest.mark.parametrize("action", list(CounterActionType))
+@pytest.mark.parametrize("action", list(dispatch.COUNTER_ACTIONS))
 def test_a_counter_action_is_the_engine_command_for_that_counter(action: CounterActionType) -> None:
-    msg = p.CounterAction(type=action.value, id="r")
+    msg = p.CounterAction(type=action, id="r")
     command = dispatch.command(msg, AT, 7)
     assert command == dispatch.COUNTER_ACTIONS[action](counter=7, at=AT)
 

@@ -61,9 +61,9 @@ def prepare(home: Path, port: int) -> DemoHall:
     Raises:
         UsageError: ``home`` is a file, or a center without the demo's device files.
     """
-    from .provision import init_center
-    from .reference import reference_center
-    from .store import EventStore
+    from server.center.provision import init_center
+    from server.reference import reference_center
+    from server.store import EventStore
 
     if home.exists() and not home.is_dir():
         raise UsageError(f"{home} is a file, not a folder", "give --dir a folder for the demo's center")
@@ -163,7 +163,7 @@ def run_windows(hall: DemoHall, port: int) -> int:
     for app in apps:
         if app[0] == "counter":
             time.sleep(2.0)  # opened last, the operators' windows come up on top
-        procs.append(subprocess.Popen([sys.executable, "-m", "server.cli", *app], text=True))
+        procs.append(subprocess.Popen([sys.executable, "-m", "novbe", *app], text=True))
     print(f"novbe demo: {len(apps)} windows; operators log in as op1 / op2 with password novbe-demo.")
     print(
         f"novbe demo: printed tickets are saved in {hall.tickets}. Close any window or press Ctrl+C to stop."
@@ -213,7 +213,8 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     display.window.resize(1920, 1080)
     kiosk.start(fullscreen=False)
     for desk in counters:
-        desk.start(fullscreen=False)
+        desk.window.show()
+        desk.start()
     display.start()
     display.window.show()
     issued = 0
@@ -326,7 +327,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=Path("demo-out"), help="where the headless demo writes")
     args = parser.parse_args(argv)
     if args.port:
-        from .run import check_can_listen
+        from server.run import check_can_listen
 
         check_can_listen("127.0.0.1", args.port)
     port = args.port or free_port()

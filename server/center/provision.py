@@ -24,27 +24,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 from server import security
-from server.center import (
-    DAYS,
-    Center,
-    CenterExists,
-    ConfigError,
-    Device,
-    Problem,
-    center_from_reference,
-    dump_center,
-    load_center,
-    parse_center,
-    validate_center,
-)
+from server.reference import example_center
 from wire.device import DeviceConfig, DeviceConfigError, DeviceRole, dump_device, load_device, server_url_for
-from wire.types import LANGS
+
+from .check import CenterExists, ConfigError, Problem
+from .model import DAYS, Center, Device, validate_center
+from .reference import center_from_reference
+from .toml import dump_center, load_center, parse_center
 
 __all__ = [
     "DEMO_PASSWORD",
     "DeviceRow",
     "InitResult",
     "TokenResult",
+    "database_url",
+    "default_home",
     "device_path",
     "init_center",
     "issue_token",
@@ -58,6 +52,17 @@ a demo configuration for a real hall."""
 
 DeviceKey = tuple[str, str]
 """(role, code) of a device, as in center.toml's ``[[devices]]``."""
+
+
+def default_home() -> Path:
+    """The center's folder when the command is given none: $NOVBE_HOME, else ``var``."""
+    return Path(os.environ.get("NOVBE_HOME", "var"))
+
+
+def database_url(home: Path, url: str | None) -> str:
+    """The event log's URL: ``url`` (``--db``), else $NOVBE_DB, else the SQLite file
+    ``novbe.db`` in the center's folder ``home``."""
+    return url or os.environ.get("NOVBE_DB") or f"sqlite:///{(home / 'novbe.db').resolve()}"
 
 
 def device_path(home: Path, role: str, code: str) -> Path:
@@ -145,84 +150,20 @@ class InitResult:
     """Devices of the overwritten center that the new one does not have."""
 
 
-def _names(az: str, ru: str, en: str) -> dict[str, str]:
-    return {"az": az, "ru": ru, "en": en}
-
-
-def _example_center() -> dict[str, Any]:
-    """A small hall to start from: one zone, two agencies, three services, four counters."""
-    return {
-        "code": "DEMO",
-        "name": _names("Nümunə xidmət mərkəzi", "Образцовый центр обслуживания", "Example service center"),
-        "languages": list(LANGS),
-        "hours": {"open": "09:00", "close": "19:00", "days": list(DAYS[:6]), "timezone": "Asia/Baku"},
-        "zones": [{"code": "hall", "name": _names("Zal", "Зал", "Hall")}],
-        "agencies": [
-            {
-                "code": "DIN",
-                "prefix": "A",
-                "zone": "hall",
-                "name": _names(
-                    "Daxili İşlər Nazirliyi", "Министерство внутренних дел", "Ministry of Internal Affairs"
-                ),
-                "services": [
-                    {
-                        "code": "DIN-ID",
-                        "name": _names(
-                            "Şəxsiyyət vəsiqəsinin verilməsi",
-                            "Выдача удостоверения личности",
-                            "Identity card issuance",
-                        ),
-                        "mean_service_min": 8,
-                        "share": 0.5,
-                    },
-                    {
-                        "code": "DIN-PASS",
-                        "name": _names(
-                            "Ümumvətəndaş pasportunun verilməsi",
-                            "Выдача общегражданского паспорта",
-                            "Passport issuance",
-                        ),
-                        "mean_service_min": 10,
-                        "share": 0.3,
-                    },
-                ],
-            },
-            {
-                "code": "EDL",
-                "prefix": "B",
-                "zone": "hall",
-                "name": _names("Ədliyyə Nazirliyi", "Министерство юстиции", "Ministry of Justice"),
-                "services": [
-                    {
-                        "code": "EDL-COPY",
-                        "name": _names(
-                            "Sənəd surətinin təsdiqi",
-                            "Заверение копии документа",
-                            "Certified copy of a document",
-                        ),
-                        "mean_service_min": 7,
-                        "share": 0.2,
-                    }
-                ],
-            },
-        ],
-        "counters": [
-            {"number": 1, "zone": "hall", "agency": "DIN", "services": ["DIN-ID", "DIN-PASS"]},
-            {"number": 2, "zone": "hall", "agency": "DIN", "services": ["DIN-ID", "DIN-PASS"]},
-            {
-                "number": 3,
-                "zone": "hall",
-                "agency": "DIN",
-                "services": {"DIN-PASS": 2.0, "DIN-ID": 1.0},
-                "policy": {"selection": "weighted"},
-            },
-            {"number": 4, "zone": "hall", "agency": "EDL", "services": ["EDL-COPY"]},
-        ],
-        "displays": [{"code": "hall", "zones": ["hall"], "languages": ["az", "ru"], "volume": 80}],
-        # No printer: which printer a kiosk has is for the administrator to say.
-        "kiosks": [{"code": "kiosk-1", "zone": "hall"}],
-    }
+def _example() -> dict[str, Any]:
+    """The example center (server/centers/example.toml, the one docs/configuration.md shows)
+    as a new center starts from it: its hall, hours, rules and routing. The example's machines
+    are left out: its kiosk's printer and its number boards name ports of the example's PCs,
+    and which ones a hall has is for its administrator to say. Its operators and devices are
+    made anew, as for any center."""
+    data = load_center(example_center()).model_dump(mode="json", exclude_none=True)
+    data.pop("board_lines", None)
+    for kiosk in data["kiosks"]:
+        kiosk.pop("printer", None)
+    for counter in data["counters"]:
+        for key in ("board", "board_line", "board_address"):
+            counter.pop(key, None)
+    return data
 
 
 def _read_reference(path: Path) -> Center:
@@ -294,12 +235,14 @@ def init_center(
 
     Args:
         out_dir: Directory to write to; created if missing.
-        reference: A reference center description (JSON) to convert; None for a small example.
+        reference: A reference center description (JSON) to convert; None for the small
+            example center (server/centers/example.toml) without its printer and boards.
         server_url: The websocket URL the devices will connect to, written into center.toml
             and every device file. None: the overwritten center's, else ``ws://127.0.0.1:8765``.
         demo: Give every new operator the published password :data:`DEMO_PASSWORD`, and every
             kiosk without a printer the virtual printer ``virtual://OUT_DIR/tickets/CODE``.
-        always_open: Open every day from 00:00 to 23:59, so a demo or a test works at any hour.
+        always_open: Open every day from 00:00 to 23:59 and issue tickets until closing (no
+            ``last_ticket_margin_min``), so that a demo or a test works at any hour.
         force: Overwrite an existing center. Its operators' passwords and its devices' tokens
             are kept for every operator and device the new center still has.
         new_secrets: With ``force``: make new passwords and tokens for everyone instead.
@@ -326,9 +269,10 @@ def init_center(
     if reference is not None:
         base = _read_reference(reference).model_dump(mode="json", exclude_none=True)
     else:
-        base = _example_center()
+        base = _example()
     if always_open:
         base["hours"] = {**base.get("hours", {}), "open": "00:00", "close": "23:59", "days": list(DAYS)}
+        base["rules"] = {**base.get("rules", {}), "last_ticket_margin_min": 0.0}
     url = server_url or (previous.server_url if previous else None) or server_url_for()
     base["server_url"] = url
     if demo:

@@ -1,8 +1,9 @@
-"""The ``novbe`` command.
+"""The ``novbe`` command (``python -m novbe``).
 
-``novbe init``, ``novbe server``, ``novbe device`` and ``novbe audit verify`` live here; the
-apps and tools have their own argument parsers and are reached through :data:`DELEGATES`, so
-``novbe server`` never imports Qt.
+``novbe init``, ``novbe server``, ``novbe device`` and ``novbe audit verify`` are parsed here
+and carried out by the server's modules, each imported by the command that needs it; the apps
+and tools have their own argument parsers and are reached through :data:`DELEGATES`, so
+``novbe server`` never imports Qt and ``novbe kiosk`` never imports the server.
 
 Every command runs under :func:`wire.cli.run`: a mistake of the user, raised anywhere as
 :exc:`wire.cli.UsageError`, is answered with one line naming the problem and the fix, and exit
@@ -15,7 +16,6 @@ import argparse
 import asyncio
 import importlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +26,8 @@ from wire.cli import UsageError
 from wire.device import DEFAULT_HOST, DEFAULT_PORT, server_url_for
 
 if TYPE_CHECKING:
-    from .center import Center
-    from .store import EventStore
+    from server.center import Center
+    from server.store import EventStore
 
 DELEGATES = {
     "kiosk": ("kiosk.__main__", "the touchscreen kiosk"),
@@ -36,7 +36,7 @@ DELEGATES = {
     "boards": ("boards.__main__", "drive the number boards of a shared serial line"),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
     "report": ("report.cli", "figures of a day, week or month from the event log (HTML, CSV, XLSX)"),
-    "demo": ("server.demo", "the whole hall on this machine"),
+    "demo": ("novbe.demo", "the whole hall on this machine"),
 }
 
 DATABASE_UNAVAILABLE = 3
@@ -47,16 +47,9 @@ ROLES = ("kiosk", "counter", "display", "boards", "supervisor")
 DB_FIX = "give --db sqlite:///PATH/novbe.db or postgresql+psycopg://USER:PASSWORD@HOST/DBNAME"
 
 
-def default_home() -> Path:
-    return Path(os.environ.get("NOVBE_HOME", "var"))
-
-
-def database_url(home: Path, url: str | None) -> str:
-    """The store's URL: ``--db``, else $NOVBE_DB, else a SQLite file in the home folder."""
-    return url or os.environ.get("NOVBE_DB") or f"sqlite:///{(home / 'novbe.db').resolve()}"
-
-
 def _parser() -> argparse.ArgumentParser:
+    from server.center.provision import default_home
+
     parser = argparse.ArgumentParser(
         prog="novbe", description="Queue management for public-service center halls."
     )
@@ -158,7 +151,7 @@ def _dispatch(argv: list[str]) -> int:
 
 def _center(path: Path, home: Path, *, given: bool) -> Center:
     """center.toml, or the one line that says why not."""
-    from .center import ConfigError, load_center
+    from server.center import ConfigError, load_center
 
     if not path.exists():
         if given:
@@ -183,7 +176,7 @@ def _store(url: str, *, making: Path | None = None) -> EventStore:
     (``making``: a folder the command creates, where a SQLite file may go)."""
     from sqlalchemy.exc import ArgumentError
 
-    from .store import EventStore
+    from server.store import EventStore
 
     try:
         store = EventStore(url)
@@ -234,9 +227,9 @@ def _unavailable(prog: str, url: str, exc: Exception) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .center import CenterExists, ConfigError
-    from .provision import init_center
-    from .store import StoreError
+    from server.center import CenterExists, ConfigError
+    from server.center.provision import database_url, init_center
+    from server.store import StoreError
 
     home: Path = args.dir
     if args.new_secrets and not args.force:
@@ -336,8 +329,9 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _server(args: argparse.Namespace) -> int:
-    from .run import ServerOptions, serve_hall, setup_logging, tls_context
-    from .store import StoreError
+    from server.center.provision import database_url
+    from server.run import ServerOptions, serve_hall, setup_logging, tls_context
+    from server.store import StoreError
 
     center = _center(args.center or args.dir / "center.toml", args.dir, given=args.center is not None)
     port = args.port
@@ -362,8 +356,8 @@ def _server(args: argparse.Namespace) -> int:
 
 
 def _device(args: argparse.Namespace) -> int:
-    from .center import ConfigError
-    from .provision import issue_token, list_devices, rewrite_device_file
+    from server.center import ConfigError
+    from server.center.provision import issue_token, list_devices, rewrite_device_file
 
     home: Path = args.dir
     _center(home / "center.toml", home, given=False)
@@ -402,7 +396,8 @@ def _device(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from .store import StoreError
+    from server.center.provision import database_url
+    from server.store import StoreError
 
     url = database_url(args.dir, args.db)
     file = _sqlite_file(url)
@@ -434,7 +429,3 @@ def _audit(args: argparse.Namespace) -> int:
         return 0
     print(f"novbe audit: BROKEN at event {report.first_bad_seq}: {report.problem}", file=sys.stderr)
     return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -48,7 +48,7 @@ class ServerProcess:
     def start(self) -> Self:
         """Start the server and return once it listens. Raises RuntimeError with the end of
         its log if it exits or doesn't listen within ``timeout``."""
-        args = [sys.executable, "-m", "server.cli", "server", "--dir", str(self.directory)]
+        args = [sys.executable, "-m", "novbe", "server", "--dir", str(self.directory)]
         if self.db_url:
             args += ["--db", self.db_url]
         args += ["--port", str(self.port), *self.extra_args]
