@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import dataclasses
 import json
 import logging
 import time
@@ -35,11 +34,10 @@ from wire.i18n import tr
 from wire.types import Lang
 
 from .. import views
-from ..center import DAYS, Center
+from ..center import Center
 from ..queue import QueueEngine, commands as c
 from ..queue.estimate import PoolEstimator
 from ..queue.exceptions import QueueError, ServiceUnavailable
-from ..queue.hall import Hall
 from ..store import EventStore
 from . import audience, dispatch, health
 from .auth import Auth
@@ -68,11 +66,6 @@ Answer = dict[str, Any]
 """A ``reply`` or ``error`` as sent and stored (``wire.messages.reply`` / ``error``)."""
 
 
-def hall_of(center: Center) -> Hall:
-    """The engine's view of ``center``, with the working days its clock opens."""
-    return dataclasses.replace(center.to_hall(), days=frozenset(DAYS.index(d) for d in center.hours.days))
-
-
 class Hub:
     """Owns the engines, the store, the connections and the writer."""
 
@@ -83,7 +76,7 @@ class Hub:
         self.store = store
         self.tz = ZoneInfo(center.hours.timezone)
         self._now = now or (lambda: datetime.now(self.tz))
-        self.hall = hall_of(center)
+        self.hall = center.to_hall()
         # The wait printed on each ticket: the pool estimator, measured with the simulator
         # (docs/prediction.md), with the service-time spread of the center's workload.
         cv = float(((center.workload or {}).get("service_time") or {}).get("cv", 0.6))
