@@ -1,9 +1,8 @@
 """The queue engine: a sans-I/O state machine for the queues of one hall.
 
 Build a :class:`QueueEngine` from a :class:`Hall`, pass it commands, persist and
-broadcast the events it returns; replay them with :meth:`QueueEngine.apply` to
-restart. See ``wire/states.py`` for the life of a ticket and ``routing.py`` for who
-is called next.
+broadcast the events it returns; replay them (:func:`replay`) to restart. See
+``wire/states.py`` for the life of a ticket and ``routing.py`` for who is called next.
 """
 
 from __future__ import annotations
@@ -71,18 +70,20 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .engine import QueueEngine, display_number
+from .engine import Logged, QueueEngine, display_number, replay
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
     DayNotOpen,
+    InconsistentEvent,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
     NothingToCall,
     QueueError,
     RatingRefused,
+    ReplayError,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -123,9 +124,11 @@ __all__ = [
     "FinishService",
     "Hall",
     "HistoryEntry",
+    "InconsistentEvent",
     "InvalidTransition",
     "IssueTicket",
     "Lang",
+    "Logged",
     "MarkNoShow",
     "NoCurrentTicket",
     "NoOpenCounter",
@@ -146,6 +149,7 @@ __all__ = [
     "RatingRefused",
     "RatingSource",
     "Recall",
+    "ReplayError",
     "ResumeCounter",
     "RoutingPolicy",
     "Selection",
@@ -176,4 +180,5 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "queue_length_estimate",
+    "replay",
 ]
