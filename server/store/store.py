@@ -990,48 +990,40 @@ class EventStore:
         return Head(after_seq, digest if digest is not None else "")
 
     def _batches(
-        self, query: Select[Any], after_seq: int, upto_seq: int | None, batch: int
+        self,
+        query: Select[Any],
+        after_seq: int,
+        upto_seq: int | None,
+        batch: int,
+        *,
+        key: Any = _events.c.seq,
+        what: str = "events",
     ) -> Iterator[Sequence[Any]]:
-        """Run ``query`` (whose first column is seq) in pages of ``batch`` rows, by seq."""
+        """Run ``query`` (whose first column is ``key``: seq, or a reply's pos) in pages of
+        ``batch`` rows, in ``key`` order, after ``after_seq`` and up to ``upto_seq``."""
         if batch < 1:
             raise ValueError(f"batch must be positive, not {batch}")
-        seq_col = _events.c.seq
         last = after_seq
         while True:
-            page = query.where(seq_col > last)
+            page = query.where(key > last)
             if upto_seq is not None:
-                page = page.where(seq_col <= upto_seq)
-            page = page.order_by(seq_col).limit(batch)
+                page = page.where(key <= upto_seq)
+            page = page.order_by(key).limit(batch)
             try:
                 with self._engine.connect() as conn:
                     rows = conn.execute(page).all()
             except SQLAlchemyError as exc:
-                raise StoreError(f"reading events after {last} failed: {_first_line(exc)}") from exc
+                raise StoreError(f"reading {what} after {last} failed: {_first_line(exc)}") from exc
             if rows:
                 yield rows
             if len(rows) < batch:
                 return
             last = rows[-1][0]
 
-    def _reply_pages(
-        self, after_pos: int, upto_pos: int | None, batch: int = 10_000
-    ) -> Iterator[Sequence[Any]]:
+    def _reply_pages(self, after_pos: int, upto_pos: int | None) -> Iterator[Sequence[Any]]:
         """The replies after ``after_pos``, in pos order, in pages: the columns of their chain."""
-        last = after_pos
-        while True:
-            page = select(*_REPLY_COLUMNS).where(_replies.c.pos > last)
-            if upto_pos is not None:
-                page = page.where(_replies.c.pos <= upto_pos)
-            try:
-                with self._engine.connect() as conn:
-                    rows = conn.execute(page.order_by(_replies.c.pos).limit(batch)).all()
-            except SQLAlchemyError as exc:
-                raise StoreError(f"reading stored replies after {last} failed: {_first_line(exc)}") from exc
-            if rows:
-                yield rows
-            if len(rows) < batch:
-                return
-            last = rows[-1][0]
+        query = select(*_REPLY_COLUMNS)
+        return self._batches(query, after_pos, upto_pos, 10_000, key=_replies.c.pos, what="stored replies")
 
 
 class _Chain:

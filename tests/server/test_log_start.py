@@ -8,30 +8,19 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 
 from server.store import MARKER_NAME, Commit, EventStore
-from tests.server.harness import Home, ServerProcess, kiosk
+from tests.server.harness import Home, ServerProcess, kiosk, run_novbe
 from tests.store.faults import unwritable
 from wire import events as ev
-
-CHECKOUT = Path(__file__).resolve().parents[2]
 
 LOG_DAMAGED = 4
 
 
 def _start(home: Home, *python: str) -> subprocess.CompletedProcess[str]:
     """``novbe server`` on the home, expected to refuse (it would serve until stopped)."""
-    return subprocess.run(
-        [sys.executable, *python, "-m", "novbe", "server", "--dir", str(home.path), "--port", "0"],
-        cwd=CHECKOUT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_novbe("server", "--dir", str(home.path), "--port", "0", python=python)
 
 
 def _one_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -192,14 +181,7 @@ def test_audit_names_an_edited_reply(home: Home) -> None:
     """A stored reply edited in the table: the audit says the chain is broken there."""
     _issue(home, 2)
     _sql(home, "UPDATE replies SET reply = replace(reply, 'A001', 'A007') WHERE pos = 1")
-    audit = subprocess.run(
-        [sys.executable, "-m", "novbe", "audit", "verify", "--dir", str(home.path)],
-        cwd=CHECKOUT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    audit = run_novbe("audit", "verify", "--dir", str(home.path))
     assert audit.returncode == 1
     report = json.loads(audit.stdout)
     assert (report["first_bad_seq"], report["first_bad_reply"]) == (None, 1)

@@ -76,7 +76,8 @@ def _chain_existing_replies(bind: sa.Connection) -> None:
     )
     after = " WHERE (recorded_at, client, request_id) > (:at, :client, :rid)"
     update = sa.text(
-        "UPDATE replies SET pos = :pos, prev_hash = :prev, hash = :hash WHERE client = :client AND request_id = :rid"
+        "UPDATE replies SET pos = :pos, prev_hash = :prev, hash = :hash"
+        " WHERE client = :client AND request_id = :rid"
     )
     prev, pos, last = GENESIS, 0, None
     while True:
@@ -87,7 +88,7 @@ def _chain_existing_replies(bind: sa.Connection) -> None:
         if not rows:
             return
         params = []
-        for recorded_at, client, request_id, first, last_seq, reply in rows:
+        for _recorded_at, client, request_id, first, last_seq, reply in rows:
             pos += 1
             digest = _reply_hash(prev, client, request_id, first, last_seq, reply)
             params.append({"pos": pos, "prev": prev, "hash": digest, "client": client, "rid": request_id})
