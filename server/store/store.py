@@ -477,17 +477,22 @@ class EventStore:
         return exc.connection_invalidated or getattr(exc.orig, "sqlstate", None) is None
 
     def _upsert(self, table: Table, key: str, values: dict[str, Any]) -> None:
-        stmt: Any = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table).values(
-            values
-        )
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        stmt: Any = dialect_insert(table).values(values)
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c[key]],
             set_={name: stmt.excluded[name] for name in values if name != key},
         )
-        with self._engine.connect() as conn:
-            conn.execution_options(**{WRITE: True})
-            with conn.begin():
-                conn.execute(stmt)
+        with self._lock:
+            self._refuse_if_vanished()
+            try:
+                with self._engine.connect() as conn:
+                    conn.execution_options(**{WRITE: True})
+                    with conn.begin():
+                        conn.execute(stmt)
+            except SQLAlchemyError as exc:
+                self._failed(exc)
+                raise
 
     def record_device_status(self, device: str, role: str, status: dict[str, Any], at: datetime) -> None:
         """Remember the last known health of ``device`` (upsert; not part of the chain)."""

@@ -29,7 +29,7 @@ from server.store import (
 from tests import pg
 
 from .faults import fill, small_disk, unwritable
-from .helpers import issued
+from .helpers import T0, issued
 
 
 def _request(n: int) -> Commit:
@@ -196,6 +196,8 @@ def test_a_deleted_database_refuses_writes_and_saves_what_was_acknowledged(tmp_p
         store.append([_request(21)])
     with pytest.raises(DatabaseVanished):
         store.append([_request(22)])
+    with pytest.raises(DatabaseVanished):
+        store.record_device_status("kiosk:kiosk-1/printer", "kiosk", {"status": "ok"}, T0)
     assert store.probe().state == "failing"
     reason = store.health().reason or ""
     assert reason == str(caught.value)
