@@ -12,10 +12,12 @@ anyway, and a citizen sent to a counter that has moved on will queue there for n
   counter or the same ticket: the counter has moved on, or the ticket was recalled or sent
   elsewhere before anyone heard it. So the same ticket and counter are never queued twice.
 - A recall of the call being played is queued: a recall is announced again.
+- A call whose citizen has reached the counter (``arrived``) is not announced any more.
 - A call that follows the one before at once (within ``chain_within`` of its end) goes without
   the chime: the hall is listening already, and a busy hall hears more calls a minute.
-- A call whose turn comes more than ``bilingual_within`` after it was made is said in the hall's
-  language only: the hall is behind, and catches up rather than falls further back.
+- A call whose turn comes more than ``bilingual_within`` after it was made, with more calls
+  waiting behind it, is said in the hall's language only: the hall is behind, and catches up
+  rather than falls further back.
 - A call older than ``max_age`` when its turn comes is dropped (e.g. calls caught up after the
   display was offline).
 - At most ``max_pending`` calls wait; beyond that the oldest plain call (not a recall) is dropped.
@@ -99,9 +101,9 @@ class AnnouncementQueue:
         self._ended_at: datetime | None = None
         self.stats: Counter[str] = Counter()
         """Counts of what happened: pushed, played, chained (without the chime), first_only (said
-        in the first language only), replaced, duplicate, silent, timed_out, and the calls never
-        heard: stale, superseded, overflow, and their sum, dropped. Bounded, unlike a log of
-        calls."""
+        in the first language only), replaced, duplicate, arrived (not said: the citizen was at
+        the counter already), silent, timed_out, and the calls never heard: stale, superseded,
+        overflow, and their sum, dropped. Bounded, unlike a log of calls."""
 
     @property
     def playing(self) -> Announcement | None:
@@ -145,6 +147,15 @@ class AnnouncementQueue:
             self._drop(self._pending.pop(victim), "overflow", at)
         return True
 
+    def arrived(self, number: str) -> bool:
+        """Ticket ``number`` is at its counter (its service started): its calls waiting to be
+        said are moot. True if there were any."""
+        kept = [p for p in self._pending if p.call.number != number]
+        gone = len(self._pending) - len(kept)
+        self._pending = kept
+        self.stats["arrived"] += gone
+        return bool(gone)
+
     def next_to_play(self, now: datetime) -> Announcement | None:
         """The announcement to play now, or None (one is still playing, or nothing is due).
 
@@ -162,7 +173,8 @@ class AnnouncementQueue:
                 self._drop(item, "stale", now)
                 continue
             chained = self._ended_at is not None and _age(now, self._ended_at) <= self.chain_within
-            first_only = age > self.bilingual_within
+            # Behind: this one is late and others wait for it to end.
+            first_only = age > self.bilingual_within and bool(self._pending)
             announcement = self._compose(item.call, now, chained=chained, first_only=first_only)
             if not announcement.audible:
                 # Quiet hours or no voice at all: the screen shows the call, the hall hears nothing.

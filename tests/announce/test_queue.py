@@ -179,14 +179,23 @@ def test_calls_back_to_back_share_one_chime(spoken):
     assert spoken.stats["chained"] == 1
 
 
-def test_a_late_call_is_said_in_the_halls_language_only(spoken):
+def test_a_late_call_is_said_in_the_halls_language_only_when_others_wait(spoken):
     spoken.push(Call("A015", 12, lang="ru"), s(0))
     on_time = spoken.next_to_play(s(2))
     assert on_time is not None
     assert list(on_time.words) == ["az", "ru"]
     spoken.done()
+    late = s(10) + spoken.bilingual_within + timedelta(seconds=1)
+    # Late, but nobody waits behind it: the citizen hears their language.
     spoken.push(Call("A016", 12, lang="ru"), s(10))
-    behind = spoken.next_to_play(s(10) + spoken.bilingual_within + timedelta(seconds=1))
+    alone = spoken.next_to_play(late)
+    assert alone is not None
+    assert list(alone.words) == ["az", "ru"]
+    spoken.done()
+    # Late with another call behind it: the hall is behind, Azerbaijani only.
+    spoken.push(Call("A017", 12, lang="ru"), s(10))
+    spoken.push(Call("B001", 3, lang="ru"), s(11))
+    behind = spoken.next_to_play(late)
     assert behind is not None
     assert list(behind.words) == ["az"]
     assert spoken.stats["first_only"] == 1
@@ -223,3 +232,15 @@ def test_a_recall_replacing_its_own_call_loses_nobody(queue):
     queue.push(Call("A015", 7), s(1))  # the same citizen, sent on before anyone heard it
     assert queue.pending == [Call("A015", 7)]
     assert queue.dropped == 0
+
+
+def test_a_call_whose_citizen_has_arrived_is_not_said(queue):
+    queue.push(Call("A015", 12), s(0))
+    assert queue.next_to_play(s(0)) is not None
+    queue.push(Call("A015", 12, recall=True), s(1))  # recalled while the call still plays
+    queue.push(Call("B002", 3), s(1))
+    assert queue.arrived("A015")  # the citizen came: the recall need not be heard
+    assert not queue.arrived("A015")
+    queue.done()
+    assert play_all(queue, s(5)) == [Call("B002", 3)]
+    assert (queue.stats["arrived"], queue.dropped) == (1, 0)
