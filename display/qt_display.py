@@ -120,6 +120,13 @@ class _Part(QWidget):
         self.model = model
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
+    def painter(self, background: QColor) -> QPainter:
+        """A painter on this part, its whole surface filled with ``background`` first."""
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), background)
+        return p
+
 
 class HeaderView(_Part):
     """Center name on the left; date and clock on the right."""
@@ -128,9 +135,7 @@ class HeaderView(_Part):
         m = self.model
         w, h = float(self.width()), float(self.height())
         pad = h * 0.22
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), BAND)
+        p = self.painter(BAND)
         p.fillRect(QRectF(0, h - max(2.0, h * 0.04), w, max(2.0, h * 0.04)), OFFLINE if m.offline else ACCENT)
 
         clock_font = font(h * 0.56, bold=True)
@@ -169,9 +174,7 @@ class OfflineBanner(_Part):
         m = self.model
         w, h = float(self.width()), float(self.height())
         pad = h * 0.3
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), OFFLINE)
+        p = self.painter(OFFLINE)
         inner = QRectF(pad, h * 0.06, w - 2 * pad, h * 0.88)
         p.setFont(fitted_font(label(m.trs("offline")), h * 0.46, inner.width(), bold=True))
         p.setPen(TEXT)
@@ -215,9 +218,7 @@ class CallsView(_Part):
         w = float(self.width())
         heading, newest, row_h, fit = self.row_geometry()
         margin = w * 0.05
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), BACKGROUND)
+        p = self.painter(BACKGROUND)
 
         p.setPen(DIM)
         ticket_col = QRectF(margin, 0, w * 0.55 - margin, heading)
@@ -347,9 +348,7 @@ class WaitingView(_Part):
         m = self.model
         w, h = float(self.width()), float(self.height())
         pad = min(w, h) * 0.05
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), BACKGROUND)
+        p = self.painter(BACKGROUND)
         panel = QRectF(pad * 0.5, pad * 0.5, w - pad, h - pad)
         p.fillRect(panel, BAND)
 
@@ -417,9 +416,7 @@ class IdleView(_Part):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         m = self.model
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), BACKGROUND)
+        p = self.painter(BACKGROUND)
         picture = m.idle_picture()
         if picture is None or not self._paint_picture(p, picture):
             self._paint_queues(p)
@@ -564,9 +561,7 @@ class TickerView(_Part):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         w, h = float(self.width()), float(self.height())
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), ACCENT)
+        p = self.painter(ACCENT)
         text = self.model.message or ""
         f = font(h * 0.55, bold=True)
         p.setFont(f)
