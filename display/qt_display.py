@@ -35,7 +35,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from display import FONT_FAMILY
-from display.viewmodel import CallRow, DisplayViewModel, RowState, ServiceQueue
+from display.viewmodel import CallRow, DisplayViewModel, RowState, ServiceWaiting
 
 BACKGROUND = QColor("#061428")
 BAND = QColor("#0c2c57")
@@ -499,7 +499,7 @@ class IdleView(_Part):
     def _paint_line(
         self,
         p: QPainter,
-        item: ServiceQueue,
+        item: ServiceWaiting,
         y: float,
         line_h: float,
         cols: tuple[float, float, float, float, float, float, float],

@@ -121,7 +121,7 @@ class AgencyWaiting:
 
 
 @dataclass(frozen=True, slots=True)
-class ServiceQueue:
+class ServiceWaiting:
     """One service's queue as the idle screen shows it."""
 
     code: str
@@ -139,7 +139,7 @@ class IdlePage:
 
     number: int
     pages: int
-    services: list[ServiceQueue]
+    services: list[ServiceWaiting]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +232,7 @@ class DisplayViewModel:
 
         self.rows: list[CallRow] = []
         self.waiting: list[AgencyWaiting] = []
-        self.services: list[ServiceQueue] = []
+        self.services: list[ServiceWaiting] = []
         """The idle screen's figures: the services of this display's agencies that take tickets
         now or have citizens waiting, in the center's order."""
         self.message: str | None = None
@@ -409,7 +409,7 @@ class DisplayViewModel:
         since = self.offline_since.astimezone(self._tz) if self._tz else self.offline_since.astimezone()
         return self.trs("offline.detail", time=since.strftime("%H:%M"))
 
-    def wait_texts(self, item: ServiceQueue) -> list[str]:
+    def wait_texts(self, item: ServiceWaiting) -> list[str]:
         """The promised wait of an idle screen's line, in each language on the screen."""
         if item.wait is not None:
             return _unique(wait_words(item.wait, lang, short=True) for lang in self._shown)
@@ -683,7 +683,7 @@ class DisplayViewModel:
             if queue is None or not (queue.available or queue.waiting):
                 continue  # closed for the day and nobody waiting: nothing to tell the hall
             lines.append(
-                ServiceQueue(
+                ServiceWaiting(
                     info.code,
                     info.prefix,
                     dict(info.name),
