@@ -119,6 +119,25 @@ class Hours(_Frozen):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
+class Outcome(_Frozen):
+    """One way a visit can end, as the operator chooses it at the finish and reports count it."""
+
+    code: Code
+    name: Names
+
+
+def _default_outcomes() -> list[Outcome]:
+    def outcome(code: str, az: str, ru: str, en: str) -> Outcome:
+        return Outcome(code=code, name=Names(az=az, ru=ru, en=en))
+
+    return [
+        outcome("served", "Xidmət göstərildi", "Обслужен", "Served"),
+        outcome("documents_missing", "Sənəd çatışmır", "Не хватает документов", "Documents missing"),
+        outcome("redirected", "Başqa yerə yönləndirildi", "Направлен в другое место", "Redirected elsewhere"),
+        outcome("other", "Digər", "Другое", "Other"),
+    ]
+
+
 class Rules(_Frozen):
     """Queue rules that hold for the whole hall."""
 
@@ -314,6 +333,9 @@ class Center(_Frozen):
     hours: Hours = Hours()
     rules: Rules = Rules()
     routing: Routing = Routing()
+    outcomes: list[Outcome] = Field(default_factory=_default_outcomes, min_length=1, max_length=9)
+    """How a visit can end, in the order the counter offers them (the first is the default,
+    and each has a digit key: at most nine)."""
     zones: list[Zone] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
@@ -324,6 +346,15 @@ class Center(_Frozen):
     devices: list[Device] = Field(default_factory=list)
     workload: dict[str, Any] | None = None
     """The reference's day of work, kept verbatim for the simulator."""
+
+    @field_validator("outcomes")
+    @classmethod
+    def _unique_outcomes(cls, value: list[Outcome]) -> list[Outcome]:
+        codes = [o.code for o in value]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"outcome listed twice: {', '.join(repeated)}")
+        return value
 
     @field_validator("server_url")
     @classmethod
@@ -462,6 +493,7 @@ class Center(_Frozen):
             recall_limit=self.rules.recall_limit,
             last_ticket_margin_min=self.rules.last_ticket_margin_min,
             rating_window_min=self.rules.rating_window_min,
+            outcomes=tuple(o.code for o in self.outcomes),
         )
 
 

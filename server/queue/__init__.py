@@ -89,6 +89,7 @@ from .exceptions import (
     ReplayError,
     ServiceUnavailable,
     UnknownCounter,
+    UnknownOutcome,
     UnknownService,
     UnknownTicket,
 )
@@ -180,6 +181,7 @@ __all__ = [
     "TicketTransferred",
     "Transfer",
     "UnknownCounter",
+    "UnknownOutcome",
     "UnknownService",
     "UnknownTicket",
     "VisitRated",
