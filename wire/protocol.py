@@ -221,7 +221,7 @@ class ReportHealth(_Request):
     """A device's own health: its printer, its number board."""
 
     type: Literal["report_health"]
-    component: Literal["printer", "board", "audio", "app"]
+    component: Literal["printer", "board", "audio", "app", "scanner"]
     status: HealthStatus
     detail: Annotated[str, Field(max_length=500)] | None = None
 

@@ -288,9 +288,11 @@ def init_center(
             kiosk.setdefault("printer", f"virtual://{(out_dir / 'tickets' / kiosk['code']).resolve()}")
 
     numbers: list[int] = [c["number"] for c in base["counters"]]
+    # An operator's name is their login until the administrator writes the real one: a
+    # made-up "Operator 12" would stand untranslated on the Russian and Azerbaijani screens.
     operators: list[dict[str, Any]] = [
         {"login": "supervisor", "full_name": "Hall supervisor", "counters": [], "supervisor": True},
-        *({"login": f"op{n}", "full_name": f"Operator {n}", "counters": [n]} for n in numbers),
+        *({"login": f"op{n}", "full_name": f"op{n}", "counters": [n]} for n in numbers),
     ]
     wanted: list[tuple[DeviceRole, str]] = [
         *(("kiosk", str(k["code"])) for k in base.get("kiosks", [])),
