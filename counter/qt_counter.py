@@ -136,9 +136,13 @@ PRIORITY_ROW = "#ffe7b8"
 """The background of a waiting citizen with a priority right (the ticket card's badge, paler)."""
 
 
+DEFAULT_BUTTON = "QPushButton:default { border: 3px solid #0b5cd5; font-weight: bold; }"
+"""The button Enter presses, marked: the operator sees what Enter will do."""
+
 DIALOG_STYLE = (
     STYLE
     + "QDialog { background: white; } QPushButton { min-height: 30px; min-width: 140px; font-size: 16px; }"
+    + DEFAULT_BUTTON
 )
 
 
@@ -204,6 +208,8 @@ def _set_prop(widget: QWidget, name: str, value: str) -> None:
         widget.setProperty(name, value)
         widget.style().unpolish(widget)
         widget.style().polish(widget)
+        # The new rule's padding and border change the size the layout must give it.
+        widget.updateGeometry()
 
 
 def _card() -> QFrame:
@@ -758,7 +764,10 @@ class QtCounterWindow(QWidget):
         # "No" is the default: an Enter pressed out of habit destroys nothing.
         box.setDefaultButton(no)
         box.setEscapeButton(no)
-        box.setStyleSheet("QPushButton { min-height: 40px; min-width: 120px; font-size: 16px; }")
+        box.setStyleSheet(
+            "QLabel { font-size: 18px; } QPushButton { min-height: 40px; min-width: 120px; font-size: 16px; }"
+            + DEFAULT_BUTTON
+        )
         yes.clicked.connect(lambda _=False: then())
         self.confirm_box = box
         self.confirm_yes = yes
@@ -956,7 +965,9 @@ class OutcomeDialog(QDialog):
         vm = model
         number = vm.current.number if vm.current is not None else ""
         self.setWindowTitle(vm.tr("outcome.title", number=number))
-        self.setStyleSheet(DIALOG_STYLE + "QPushButton { text-align: left; padding: 8px 16px; }")
+        self.setStyleSheet(
+            DIALOG_STYLE + "QPushButton { text-align: left; padding: 8px 16px; }" + DEFAULT_BUTTON
+        )
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         layout.setSpacing(8)
@@ -972,8 +983,6 @@ class OutcomeDialog(QDialog):
             button.clicked.connect(lambda _=False, c=code: self.choose(c))
             layout.addWidget(button)
             self.choices.append(button)
-            shortcut = QShortcut(QKeySequence(str(index)), self)
-            shortcut.activated.connect(lambda c=code: self.choose(c))
         if self.choices:
             self.choices[0].setDefault(True)
             self.choices[0].setFocus()
@@ -981,6 +990,14 @@ class OutcomeDialog(QDialog):
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
         layout.addWidget(cancel)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The digit keys choose: 1 is the first outcome.
+        index = event.key() - Qt.Key.Key_1.value
+        if 0 <= index < len(self.codes):
+            self.choose(self.codes[index])
+            return
+        super().keyPressEvent(event)
 
     def choose(self, code: str) -> None:
         self.accept()

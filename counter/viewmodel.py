@@ -404,9 +404,10 @@ class CounterViewModel:
         """The ticket ``text`` names (a number typed, a QR code scanned) if it waits for this
         counter or was parked here."""
         known = [(t.id, t.number) for t in self.parked] + [(t.id, t.number) for t in self.waiting]
+        center = self.center.code.upper() if self.center is not None else ""
         for reading in readings(text):
             for ticket_id, number in known:
-                if isinstance(reading, ScannedId) and reading.id == ticket_id:
+                if isinstance(reading, ScannedId) and reading.id == ticket_id and reading.center == center:
                     return ticket_id
                 if isinstance(reading, TicketNumber) and reading.matches(number):
                     return ticket_id

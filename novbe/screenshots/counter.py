@@ -119,7 +119,13 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         # dialog greys out what they show closed.
         wait(lambda: (vm.open_counters(vm.my_services[0]) or 0) > 0)
         vm.call_next()  # the citizen with a priority right, in Russian, comes first
-        wait(lambda: vm.current is not None and vm.pending is None and vm.current.id not in {t.id for t in vm.waiting})
+        wait(
+            lambda: (
+                vm.current is not None
+                and vm.pending is None
+                and vm.current.id not in {t.id for t in vm.waiting}
+            )
+        )
         for wh in (SMALL, LARGE):
             save(window, f"counter-called-{lang}-{size(window, wh)}.png")
         size(window, SMALL)
