@@ -233,11 +233,19 @@ class Counter(_Frozen):
     """The shared board line (``[[board_lines]]``) the counter's board is on, instead of ``board``."""
     board_address: int | None = Field(default=None, ge=0, le=255)
     """The board's address on its line; by default the counter's number."""
+    scanner: str | None = None
+    """Serial URL of the counter's QR scanner (one code per line); none for a keyboard-wedge
+    scanner, which needs no setting."""
 
     @field_validator("board")
     @classmethod
     def _board_url(cls, value: str | None) -> str | None:
         return None if value is None else _board_line_url(value, "number board")
+
+    @field_validator("scanner")
+    @classmethod
+    def _scanner_url(cls, value: str | None) -> str | None:
+        return None if value is None else _board_line_url(value, "scanner")
 
 
 class BoardLine(_Frozen):

@@ -100,6 +100,7 @@ def device_config(center: Center, role: DeviceRole, code: str, token: str, serve
             "counter": counter.number,
             "board": counter.board,
             "board_address": counter.board_address if counter.board else None,
+            "scanner": counter.scanner,
         }
     elif role == "boards":
         extra = {"board": center.board_line(code).url, "boards": center.boards_on_line(code)}
@@ -169,7 +170,7 @@ def _example() -> dict[str, Any]:
     for kiosk in data["kiosks"]:
         kiosk.pop("printer", None)
     for counter in data["counters"]:
-        for key in ("board", "board_line", "board_address"):
+        for key in ("board", "board_line", "board_address", "scanner"):
             counter.pop(key, None)
     return data
 
