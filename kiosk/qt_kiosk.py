@@ -14,14 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import qrcode
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QFontMetrics,
     QFontMetricsF,
     QGuiApplication,
@@ -40,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shell.fonts import install_fonts
 from wire.types import LANGS, Priority
 
 from .viewmodel import RIGHTS, KioskViewModel, PrintState, Screen
@@ -48,13 +47,6 @@ TARGET_MM = 15.0
 """Smallest touch target, in millimetres (fingertips of elderly users, gloves)."""
 MIN_TARGET_PX = 96
 """Smallest touch target in pixels, whatever the screen says about its DPI."""
-FONT_FAMILY = "DejaVu Sans"
-"""Has every letter of Azerbaijani (ə ğ ı İ ş ç ö ü) and Russian; loaded explicitly so a
-kiosk image without fontconfig defaults still renders them."""
-FONT_FILES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-)
 TICK_MS = 200
 
 # High contrast: dark text on white, white text on deep blue; what can't be tapped is
@@ -69,18 +61,6 @@ MUTED_INK = "#2f3640"
 WARN_BG = "#fff1b8"
 WARN_INK = "#6b1500"
 ALERT_BG = "#8c1010"
-
-
-def install_fonts() -> str:
-    """Load the kiosk's font into Qt and return its family (falls back to Qt's default
-    when the files are missing, which ``--check`` reports)."""
-    family = FONT_FAMILY
-    for path in FONT_FILES:
-        if Path(path).exists():
-            QFontDatabase.addApplicationFont(path)
-    if family not in QFontDatabase.families():
-        family = QApplication.font().family()
-    return family
 
 
 @dataclass(frozen=True)
