@@ -209,7 +209,7 @@ def test_init_force_says_what_it_kept(
     capsys.readouterr()
     assert novbe(["init", "--dir", str(home), "--force"]) == 0
     out = capsys.readouterr().out
-    assert "kept:        5 passwords and 7 device tokens" in out
+    assert "kept:        5 passwords and 11 device tokens" in out
     assert "no printer for kiosk kiosk-1" in out
     assert {p.name: p.read_bytes() for p in (home / "devices").iterdir()} == tokens
 
