@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -27,34 +27,33 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from shell.fonts import install_fonts
+from shell.touchscreen import (
+    ACCENT,
+    ACTION,
+    ACTION_PRESSED,
+    INK,
+    MUTED_INK,
+    PAPER,
+    WARN_INK,
+    TouchscreenWindow,
+    install_fonts,
+    text_label,
+)
 from wire.types import CounterState, TicketState
 
 from .viewmodel import REASONS, SCORES, RatingViewModel, Screen
 
-TICK_MS = 200
 MIN_TARGET_PX = 96
-
-INK = "#101418"
-PAPER = "#ffffff"
-ACTION = "#0a3a8c"
-ACTION_PRESSED = "#062a66"
-ACCENT = "#0f6b2f"
-MUTED_INK = "#2f3640"
 CHOSEN_BG = "#dbe7ff"
-WARN_BG = "#fff1b8"
-WARN_INK = "#6b1500"
 
 FACE_COLORS = {1: "#c62828", 2: "#ef6c00", 3: "#f2b705", 4: "#7cb342", 5: "#2e7d32"}
 """Red to green; the mouth's shape says the same for those who can't tell the colours apart."""
@@ -97,15 +96,6 @@ class Metrics:
         font.setPixelSize(px)
         font.setBold(bold)
         return font
-
-
-def _label(text: str, font: QFont, *, color: str = INK) -> QLabel:
-    label = QLabel(text)
-    label.setFont(font)
-    label.setWordWrap(True)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setStyleSheet(f"color: {color}; background: transparent;")
-    return label
 
 
 def fit(label: QLabel, px: int, width: int, *, least: int = 18) -> None:
@@ -207,7 +197,7 @@ class Choice(QPushButton):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(metrics.gap, metrics.gap // 2, metrics.gap, metrics.gap // 2)
         # A label inside the button: QPushButton's own text does not wrap.
-        self.caption = _label("", self.font(), color="#ffffff" if primary else INK)
+        self.caption = text_label("", self.font(), color="#ffffff" if primary else INK)
         self.caption.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         layout.addWidget(self.caption)
         if primary:
@@ -229,91 +219,42 @@ class Choice(QPushButton):
             self.setChecked(chosen)
 
 
-class RatingWindow(QWidget):
+class RatingWindow(TouchscreenWindow):
     """Qt view for the RatingViewModel."""
 
     def __init__(
         self, model: RatingViewModel, *, size: QSize | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.model = model
         screen = QGuiApplication.primaryScreen()
         if size is None:
             size = screen.size() if screen is not None else QSize(800, 480)
         self.metrics = m = Metrics.compute(size, install_fonts())
-        self.resize(size)
-        self.setFixedSize(size)
-        self.setAutoFillBackground(True)
-        self.setStyleSheet(f"RatingWindow {{ background: {PAPER}; }}")
-        self.setFont(m.font(m.text))
-
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(m.gap * 2, m.gap * 2, m.gap * 2, m.gap * 2)
-        outer.setSpacing(m.gap)
-        self.banner = _label("", m.font(m.small, bold=True), color=WARN_INK)
-        self.banner.setStyleSheet(
-            f"color: {WARN_INK}; background: {WARN_BG}; border: 3px solid {WARN_INK};"
-            f" border-radius: 12px; padding: {m.gap // 2}px;"
+        super().__init__(
+            model,
+            size,
+            gap=m.gap,
+            banner_font=m.font(m.small, bold=True),
+            banner_padding=m.gap // 2,
+            parent=parent,
         )
-        self.banner.hide()
-        self.stack = QStackedWidget()
-        outer.addWidget(self.banner)
-        outer.addWidget(self.stack, 1)
-
-        self.pages: dict[Screen, QWidget] = {}
+        self.model = model
+        self.setFont(m.font(m.text))
         self._build_idle()
         self._build_faces()
         self._build_reasons()
         self._build_thanks()
-
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(model.tick)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-        model.changed.connect(self._on_model_changed)
-        self._on_model_changed()
-
-    # --- Qt plumbing --------------------------------------------------------------------
-
-    def start_ticking(self) -> None:
-        """Drive the model's clock (the screens' timeouts) from the Qt event loop."""
-        self._timer.start()
-
-    def closeEvent(self, event: object) -> None:
-        self._timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-        self.model.changed.disconnect(self._on_model_changed)
-        super().closeEvent(event)  # type: ignore[arg-type]
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Any touch restarts the reasons screen's timer, even one that hits no button.
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
-            self.model.touch()
-        return False
-
-    def _page(self, screen: Screen) -> QVBoxLayout:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(self.metrics.gap)
-        self.pages[screen] = page
-        self.stack.addWidget(page)
-        return layout
+        self.follow_model()
 
     # --- pages --------------------------------------------------------------------------
 
     def _build_idle(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.IDLE)
-        self.idle_counter = _label("", m.font(m.huge, bold=True), color=ACTION)
-        self.idle_agency = _label("", m.font(m.small), color=MUTED_INK)
-        self.idle_operator = _label("", m.font(m.title, bold=True))
-        self.idle_status = _label("", m.font(m.text, bold=True), color=ACCENT)
-        self.idle_hint = _label("", m.font(m.small), color=MUTED_INK)
+        layout = self.page(Screen.IDLE)
+        self.idle_counter = text_label("", m.font(m.huge, bold=True), color=ACTION)
+        self.idle_agency = text_label("", m.font(m.small), color=MUTED_INK)
+        self.idle_operator = text_label("", m.font(m.title, bold=True))
+        self.idle_status = text_label("", m.font(m.text, bold=True), color=ACCENT)
+        self.idle_hint = text_label("", m.font(m.small), color=MUTED_INK)
         layout.addStretch(1)
         for widget in (self.idle_counter, self.idle_agency):
             layout.addWidget(widget)
@@ -325,9 +266,9 @@ class RatingWindow(QWidget):
 
     def _build_faces(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.FACES)
-        self.faces_title = _label("", m.font(m.title, bold=True))
-        self.faces_visit = _label("", m.font(m.small), color=MUTED_INK)
+        layout = self.page(Screen.FACES)
+        self.faces_title = text_label("", m.font(m.title, bold=True))
+        self.faces_visit = text_label("", m.font(m.small), color=MUTED_INK)
         layout.addWidget(self.faces_title)
         layout.addWidget(self.faces_visit)
         row = QHBoxLayout()
@@ -339,14 +280,14 @@ class RatingWindow(QWidget):
             self.face_buttons[score] = button
             row.addWidget(button)
         layout.addLayout(row, 1)
-        self.faces_hint = _label("", m.font(m.small), color=MUTED_INK)
+        self.faces_hint = text_label("", m.font(m.small), color=MUTED_INK)
         layout.addWidget(self.faces_hint)
 
     def _build_reasons(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.REASONS)
-        self.reasons_title = _label("", m.font(m.title, bold=True))
-        self.reasons_hint = _label("", m.font(m.small), color=MUTED_INK)
+        layout = self.page(Screen.REASONS)
+        self.reasons_title = text_label("", m.font(m.title, bold=True))
+        self.reasons_hint = text_label("", m.font(m.small), color=MUTED_INK)
         layout.addWidget(self.reasons_title)
         layout.addWidget(self.reasons_hint)
         grid = QGridLayout()
@@ -364,13 +305,13 @@ class RatingWindow(QWidget):
 
     def _build_thanks(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.THANKS)
+        layout = self.page(Screen.THANKS)
         page = self.pages[Screen.THANKS]
         page.mousePressEvent = lambda event: self.model.dismiss()  # type: ignore[method-assign]
         self.thanks_face = ThanksFace(m.face)
-        self.thanks_title = _label("", m.font(m.huge // 2 + m.title // 2, bold=True), color=ACCENT)
-        self.thanks_body = _label("", m.font(m.text))
-        self.thanks_kept = _label("", m.font(m.small, bold=True), color=WARN_INK)
+        self.thanks_title = text_label("", m.font(m.huge // 2 + m.title // 2, bold=True), color=ACCENT)
+        self.thanks_body = text_label("", m.font(m.text))
+        self.thanks_kept = text_label("", m.font(m.small, bold=True), color=WARN_INK)
         layout.addStretch(1)
         layout.addWidget(self.thanks_face, 0, Qt.AlignmentFlag.AlignHCenter)
         for widget in (self.thanks_title, self.thanks_body, self.thanks_kept):
@@ -389,8 +330,7 @@ class RatingWindow(QWidget):
             if model.waiting_to_send:
                 lines.append(model.tr("offline.unsent", n=model.waiting_to_send))
             banner = "\n".join(lines)
-        self.banner.setText(banner)
-        self.banner.setVisible(bool(banner))
+        self.show_banner(banner)
         refresh: dict[Screen, Callable[[], None]] = {
             Screen.IDLE: self._refresh_idle,
             Screen.FACES: self._refresh_faces,
