@@ -138,7 +138,7 @@ def staged_model(screen: str, lang: Lang) -> RatingViewModel:
     model = RatingViewModel(
         _Server(),
         counter=COUNTER,
-        default_lang="az",
+        default_lang=lang,  # the device file's: what the screen says when nobody is served
         clock=lambda: clock[0],
         now=lambda: FINISHED_AT + timedelta(seconds=clock[0]),
         post=lambda fn: fn(),

@@ -260,4 +260,3 @@ def test_refused_device(rig: Any) -> None:
     r.step(3.0)
     assert r.model.refused
     assert r.model.offline_shown
-
