@@ -60,6 +60,7 @@ from .commands import (
     Command,
     FinishService,
     IssueTicket,
+    KeepDay,
     MarkNoShow,
     OpenCounter,
     OpenDay,
@@ -71,16 +72,18 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .engine import QueueEngine, display_number
+from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, QueueEngine, display_number
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
+    CounterTaken,
     DayNotOpen,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
     NothingToCall,
+    OperatorElsewhere,
     QueueError,
     RatingRefused,
     ServiceUnavailable,
@@ -92,10 +95,12 @@ from .hall import CounterDef, Hall, RoutingPolicy, ServiceDef
 from .records import CounterStatus, HistoryEntry, QueueStat, Ticket
 
 __all__ = [
+    "AUTO_CLOSE_AFTER",
     "COUNTER_TRANSITIONS",
     "EVENT_TYPES",
     "FINAL_STATES",
     "LANGS",
+    "OPEN_AHEAD",
     "TRANSITIONS",
     "AgencyCode",
     "CallNext",
@@ -114,6 +119,7 @@ __all__ = [
     "CounterResumed",
     "CounterState",
     "CounterStatus",
+    "CounterTaken",
     "DayClosed",
     "DayNotOpen",
     "DayOpened",
@@ -125,6 +131,7 @@ __all__ = [
     "HistoryEntry",
     "InvalidTransition",
     "IssueTicket",
+    "KeepDay",
     "Lang",
     "MarkNoShow",
     "NoCurrentTicket",
@@ -132,6 +139,7 @@ __all__ = [
     "NothingToCall",
     "OpenCounter",
     "OpenDay",
+    "OperatorElsewhere",
     "OperatorLogin",
     "Park",
     "PauseCounter",
