@@ -245,7 +245,7 @@ def test_device_token_for_a_device_the_center_lacks(
 # --- the apps -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("app", ["kiosk", "counter", "display"])
+@pytest.mark.parametrize("app", ["kiosk", "counter", "display", "rating"])
 def test_app_with_a_missing_or_wrong_device_file(
     app: str, center_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
