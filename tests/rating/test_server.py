@@ -190,3 +190,23 @@ def test_a_rating_made_offline_is_sent_once_the_server_is_back(
     assert not app.model.offline_shown
     again = rating(server, 1).request("rate", ticket=ticket["id"], score=1)
     assert again["details"]["reason"] == "already_rated", "the kept rating was recorded, once"
+
+
+def test_a_terminal_that_resumes_gets_its_counters_missed_events_and_the_notice(
+    home: Home, server: ServerProcess
+) -> None:
+    desk, other, kiosk_client = counter(server, 1), counter(server, 2), kiosk(server)
+    first = WsClient(server.url)
+    token = home.token("rating", "1")
+    welcome = first.hello(role="rating", device="1", token=token)
+    first.close()
+    ticket = serve_one(kiosk_client, desk)
+    serve_one(kiosk_client, other)
+    again = WsClient(server.url)
+    resumed = again.hello(role="rating", device="1", token=token, resume_from=welcome["seq"])
+    assert (resumed["resumed"], resumed["snapshot"]) == (True, None)
+    told = again.recv_until(lambda m: m.get("type") == "counter")
+    assert told["visit"]["ticket"] == ticket["id"]
+    missed = [m["event"] for m in again.seen if m.get("type") == "event"]
+    assert [e["type"] for e in missed] == ["TicketCalled", "ServiceStarted", "TicketFinished"]
+    assert {e["counter"] for e in missed} == {1}, "only its own counter's events"
