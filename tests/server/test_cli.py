@@ -303,6 +303,20 @@ def test_a_folder_that_is_not_the_demos(tmp_path: Path, capsys: pytest.CaptureFi
     refused(capsys, ["demo", "--dir", str(tmp_path)], "is not the demo's center", "give --dir a new folder")
 
 
+def test_a_demo_folder_from_before_the_rating_terminals_gets_one(tmp_path: Path) -> None:
+    from novbe.demo import RATED, prepare
+    from server.center import load_center
+    from wire.device import load_device
+
+    home = tmp_path / "hall"
+    prepare(home, 8765)
+    (home / "devices" / f"rating-{RATED}.toml").unlink()
+    hall = prepare(home, 8765)
+    terminal = load_device(hall.devices["rating"])
+    assert (terminal.role, terminal.counter, terminal.server_url) == ("rating", RATED, "ws://127.0.0.1:8765")
+    assert load_center(home / "center.toml").device_by_token(terminal.token) is not None
+
+
 def test_simulate_refuses_outputs_it_cannot_write_before_simulating(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
