@@ -264,13 +264,19 @@ class RatingWindow(TouchscreenWindow):
         layout.addStretch(1)
         layout.addWidget(self.idle_hint)
 
+    def _asking_page(self, screen: Screen) -> tuple[QVBoxLayout, QLabel, QLabel]:
+        """A page that asks: its layout, under a question and a smaller line."""
+        m = self.metrics
+        layout = self.page(screen)
+        question = text_label("", m.font(m.title, bold=True))
+        line = text_label("", m.font(m.small), color=MUTED_INK)
+        layout.addWidget(question)
+        layout.addWidget(line)
+        return layout, question, line
+
     def _build_faces(self) -> None:
         m = self.metrics
-        layout = self.page(Screen.FACES)
-        self.faces_title = text_label("", m.font(m.title, bold=True))
-        self.faces_visit = text_label("", m.font(m.small), color=MUTED_INK)
-        layout.addWidget(self.faces_title)
-        layout.addWidget(self.faces_visit)
+        layout, self.faces_title, self.faces_visit = self._asking_page(Screen.FACES)
         row = QHBoxLayout()
         row.setSpacing(m.gap)
         self.face_buttons: dict[int, FaceButton] = {}
@@ -285,11 +291,7 @@ class RatingWindow(TouchscreenWindow):
 
     def _build_reasons(self) -> None:
         m = self.metrics
-        layout = self.page(Screen.REASONS)
-        self.reasons_title = text_label("", m.font(m.title, bold=True))
-        self.reasons_hint = text_label("", m.font(m.small), color=MUTED_INK)
-        layout.addWidget(self.reasons_title)
-        layout.addWidget(self.reasons_hint)
+        layout, self.reasons_title, self.reasons_hint = self._asking_page(Screen.REASONS)
         grid = QGridLayout()
         grid.setSpacing(m.gap)
         self.reason_buttons: dict[str, Choice] = {}

@@ -23,6 +23,7 @@ from typing import Any
 from novbe.screenshots.kiosk import REFERENCE, sample_center
 from rating.viewmodel import RatingViewModel, Timings
 from wire.client import ConnState, Result
+from wire.events import VisitRated
 from wire.messages import (
     CenterInfo,
     CounterNotice,
@@ -119,6 +120,22 @@ def notice(
         current=serving,
     )
     return CounterNotice(counter=desk, operator=operator, visit=last)
+
+
+def rated(visit: VisitView, score: int, at: datetime, reasons: tuple[str, ...] = ()) -> VisitRated:
+    """The event the server records when ``visit``, at :data:`COUNTER`, is rated ``score``."""
+    return VisitRated(
+        ticket=visit.ticket,
+        number=visit.number,
+        counter=COUNTER,
+        service=visit.service,
+        agency="DIN",
+        score=score,
+        reasons=tuple(RatingReason(r) for r in reasons),
+        finished_at=visit.finished_at,
+        at=at,
+        operator=visit.operator.login if visit.operator else None,
+    )
 
 
 # --- the terminal, brought to each screen ---------------------------------------------------

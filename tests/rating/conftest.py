@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from novbe.screenshots.rating import FINISHED_AT, sample_welcome
+from novbe.screenshots.rating import FINISHED_AT, rated, sample_welcome
 from rating.viewmodel import RatingViewModel, Timings
 from wire.client import ConnState, Result
-from wire.events import VisitRated
 from wire.messages import RatingResult, VisitView
 
 
@@ -48,19 +47,8 @@ class FakeServer:
 
     def accept(self, sent: Sent, visit: VisitView, at: datetime) -> None:
         """The server recorded the rating ``sent`` of ``visit`` at ``at``."""
-        rated = VisitRated(
-            ticket=visit.ticket,
-            number=visit.number,
-            counter=12,
-            service=visit.service,
-            agency="DIN",
-            score=sent.fields["score"],
-            reasons=tuple(sent.fields["reasons"]),
-            finished_at=visit.finished_at,
-            at=at,
-            operator=visit.operator.login if visit.operator else None,
-        )
-        sent.future.set_result(RatingResult(rating=rated))
+        event = rated(visit, sent.fields["score"], at, tuple(sent.fields["reasons"]))
+        sent.future.set_result(RatingResult(rating=event))
 
 
 class Clock:

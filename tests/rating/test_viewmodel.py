@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from novbe.screenshots.rating import notice, ticket, visit
+from novbe.screenshots.rating import notice, rated, ticket, visit
 from rating.viewmodel import Screen
 from wire.client import ConnState, RequestFailed, RequestTimeout
-from wire.events import VisitRated
 from wire.i18n import catalog
 from wire.messages import EventMessage
 from wire.types import CounterState, RatingReason, TicketState
@@ -163,17 +162,7 @@ def test_a_visit_rated_elsewhere_is_not_asked_for(rig: Any) -> None:
     r = rig()
     last = finished(r)
     assert r.model.screen is Screen.FACES
-    rated = VisitRated(
-        ticket=last.ticket,
-        number=last.number,
-        counter=12,
-        service=last.service,
-        agency="DIN",
-        score=4,
-        finished_at=last.finished_at,
-        at=r.now,
-    )
-    r.model.on_message(EventMessage(seq=9, event=rated))
+    r.model.on_message(EventMessage(seq=9, event=rated(last, 4, r.now)))
     assert r.model.screen is Screen.IDLE
     r.model.on_message(notice(last=last.model_copy(update={"rated_at": r.now})))
     assert (r.model.screen, r.server.sent) == (Screen.IDLE, [])
