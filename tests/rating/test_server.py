@@ -13,6 +13,11 @@ from PySide6.QtCore import QSize, Qt
 
 from rating.app import RatingApp
 from rating.viewmodel import Screen, Timings
+from report.build import build_report
+from report.facts import day_starts
+from report.periods import day
+from server.center import load_center
+from server.store import EventStore
 from tests.server.harness import (
     TIMEOUT,
     Home,
@@ -112,6 +117,13 @@ def test_a_finished_visit_is_rated_at_its_counter(
     # One rating per visit: the same visit again is refused, from the terminal's own role.
     again = rating(server, 1).request("rate", ticket=ticket["id"], score=1)
     assert (again["code"], again["details"]["reason"]) == ("rating_refused", "already_rated")
+
+    # The report reads it from the log: the counter's, its operator's and the agency's figures.
+    with EventStore(home.db_url) as store:
+        report = build_report(store, load_center(home.path / "center.toml"), day(day_starts(store)[-1][1]))
+    for level, key in (("counter", "1"), ("operator", "op1"), ("agency", "DIN"), ("center", "")):
+        (row,) = [r for r in report.figures.rows[level] if r.key == key]
+        assert (row.ratings, row.rating_mean, row.satisfied, row.reasons["rude"]) == (1, 4.0, 1, 1), level
 
 
 def test_only_the_terminal_of_the_visits_counter_may_rate_it(home: Home, server: ServerProcess) -> None:
