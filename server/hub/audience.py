@@ -1,18 +1,20 @@
 """Who is told what: the audience of each event and of each notice.
 
 Supervisors see everything. The opening and closing of the day go to everyone. An event of
-a counter (a call, a finish, a counter opening, a rating, ...) goes to that counter's app, its
-rating terminal and the displays and board lines watching that counter; a transfer to both
-counters it joins. Kiosks see only the day's opening and closing, and the queue figures, like
-everyone. After the events of a request, each rating terminal of a counter they happened at
-(every terminal, for the day's opening and closing) is told its counter again.
+a counter (a call, a finish, a counter opening, ...) goes to that counter's app, its rating
+terminal and the displays and board lines watching that counter; a transfer to both counters
+it joins. A citizen's rating goes to that counter's app and terminal only: the hall's screens
+show nothing of it, and it has no business on machines in the public hall. Kiosks see only
+the day's opening and closing, and the queue figures, like everyone. After the events of a
+request, each rating terminal of a counter they happened at (every terminal, for the day's
+opening and closing) is told its counter again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wire.events import DayClosed, DayOpened, Event, TicketTransferred
+from wire.events import DayClosed, DayOpened, Event, TicketTransferred, VisitRated
 from wire.protocol import Role
 from wire.types import CounterNo
 
@@ -34,10 +36,12 @@ def of_event(clients: Clients, event: Event) -> set[Client]:
     audience = set(clients.by_role[Role.SUPERVISOR])
     if isinstance(event, DayOpened | DayClosed):
         return audience | clients.everyone
+    watched = not isinstance(event, VisitRated)
     for number in counters_of(event):
         audience |= clients.at_counter.get(number, set())
-        audience |= clients.watching.get(number, set())
         audience |= clients.terminals.get(number, set())
+        if watched:
+            audience |= clients.watching.get(number, set())
     return audience
 
 
@@ -48,7 +52,11 @@ def may_see(client: Client, event: Event) -> bool:
     for number in counters_of(event):
         if number in (client.counter, client.terminal_of):
             return True
-        if client.role in WATCHERS and (client.counters is None or number in client.counters):
+        if (
+            client.role in WATCHERS
+            and not isinstance(event, VisitRated)
+            and (client.counters is None or number in client.counters)
+        ):
             return True
     return False
 
