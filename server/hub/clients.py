@@ -22,8 +22,8 @@ class Client:
     ws: ServerConnection
     role: Role
     identity: str
-    """``kiosk:kiosk-1``, ``counter:12``, ``display:lobby``, ``supervisor:login``: the
-    key under which this device's request ids are remembered."""
+    """``kiosk:kiosk-1``, ``counter:12``, ``display:lobby``, ``rating:12``, ``supervisor:login``:
+    the key under which this device's request ids are remembered."""
     lang: Lang = "az"
     counter: CounterNo | None = None
     """For a counter app: the counter it is."""
@@ -33,6 +33,8 @@ class Client:
     login: str | None = None
     waiting_sent: str = ""
     """For a counter app: the last ``waiting`` notice sent to it (unchanged ones are not resent)."""
+    terminal_of: CounterNo | None = None
+    """For a rating terminal: the counter it stands at."""
 
     @property
     def device(self) -> str:
@@ -55,6 +57,9 @@ class Clients:
         """The counter app connected as each counter (one, after a reconnect replaced the old)."""
         self.watching: dict[CounterNo, set[Client]] = collections.defaultdict(set)
         """The displays and board lines watching each counter."""
+        self.terminals: dict[CounterNo, set[Client]] = collections.defaultdict(set)
+        """The rating terminal beside each counter (more than one while a restarted one's old
+        connection lingers)."""
 
     def __len__(self) -> int:
         return len(self._all)
@@ -81,6 +86,8 @@ class Clients:
         change(self.by_role[client.role], client)
         if client.counter is not None:
             change(self.at_counter[client.counter], client)
+        if client.terminal_of is not None:
+            change(self.terminals[client.terminal_of], client)
         for number in self._watched(client):
             change(self.watching[number], client)
 
