@@ -218,9 +218,26 @@ def _card() -> QFrame:
     return frame
 
 
-def _table(columns: int) -> QTableWidget:
-    """A read-only table whose long texts wrap instead of ending in "…": operators read them."""
+def _section(card: QFrame) -> tuple[QVBoxLayout, QLabel]:
+    """The layout of a side card and its heading."""
+    box = QVBoxLayout(card)
+    box.setContentsMargins(12, 10, 12, 10)
+    title = QLabel()
+    title.setObjectName("section")
+    box.addWidget(title)
+    return box, title
+
+
+def _table(columns: int, stretch: int) -> QTableWidget:
+    """A read-only table whose long texts wrap instead of ending in "…": operators read them.
+    Column ``stretch`` takes the room the others, as wide as their contents, leave."""
     table = QTableWidget(0, columns)
+    head = table.horizontalHeader()
+    for column in range(columns):
+        mode = (
+            QHeaderView.ResizeMode.Stretch if column == stretch else QHeaderView.ResizeMode.ResizeToContents
+        )
+        head.setSectionResizeMode(column, mode)
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -449,10 +466,7 @@ class QtCounterWindow(QWidget):
 
     def _build_waiting_card(self) -> QFrame:
         card = _card()
-        box = QVBoxLayout(card)
-        box.setContentsMargins(12, 10, 12, 10)
-        self.waiting_title = QLabel()
-        self.waiting_title.setObjectName("section")
+        box, self.waiting_title = _section(card)
         # A keyboard-wedge scanner types the QR code here, followed by Enter; an operator
         # types a number ("A7"). The field keeps the focus on the working screen.
         self.code = QLineEdit()
@@ -464,19 +478,13 @@ class QtCounterWindow(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.code, 1)
         row.addWidget(self.code_button)
-        self.waiting_table = _table(4)
+        self.waiting_table = _table(4, stretch=1)
         self.waiting_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.waiting_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.waiting_table.itemDoubleClicked.connect(lambda _item: self._call_selected())
-        head = self.waiting_table.horizontalHeader()
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self._waiting_items: list[list[QTableWidgetItem]] = []
         self._waiting_ids: list[str] = []
         self.waiting_more = QLabel()
-        box.addWidget(self.waiting_title)
         box.addLayout(row)
         box.addWidget(self.waiting_table, 1)
         box.addWidget(self.waiting_more)
@@ -484,18 +492,10 @@ class QtCounterWindow(QWidget):
 
     def _build_queues_card(self) -> QFrame:
         queues = _card()
-        queues_layout = QVBoxLayout(queues)
-        queues_layout.setContentsMargins(12, 10, 12, 10)
-        self.queues_title = QLabel()
-        self.queues_title.setObjectName("section")
-        self.queue_table = _table(3)
+        box, self.queues_title = _section(queues)
+        self.queue_table = _table(3, stretch=0)
         self._queue_items: list[list[QTableWidgetItem]] = []
-        head = self.queue_table.horizontalHeader()
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        queues_layout.addWidget(self.queues_title)
-        queues_layout.addWidget(self.queue_table)
+        box.addWidget(self.queue_table)
         return queues
 
     # --- painting -------------------------------------------------------------------------
@@ -793,7 +793,12 @@ class QtCounterWindow(QWidget):
             self.setStyleSheet(style(scale))
             self._number_px = 0  # set again for the new size
         self._fit_number()
-        # Rows grow when a narrower column wraps a service name onto more lines.
+        # Rows grow when a narrower column wraps a service name onto more lines, and shrink
+        # back: measured once the new style's fonts are in place (after this event).
+        self._fit_tables()
+        QTimer.singleShot(0, self, self._fit_tables)
+
+    def _fit_tables(self) -> None:
         self._fit_queues()
         self.waiting_table.resizeRowsToContents()
 
@@ -826,6 +831,22 @@ class QtCounterWindow(QWidget):
         super().closeEvent(event)
 
 
+def _ticket_dialog(dialog: QDialog, vm: CounterViewModel, what: str, width: int, style: str) -> QVBoxLayout:
+    """Set up a dialog about the ticket at the counter: its title and heading (the catalog's
+    ``<what>.title`` and ``<what>.heading``, naming the ticket); returns its layout."""
+    number = vm.current.number if vm.current is not None else ""
+    dialog.setWindowTitle(vm.tr(f"{what}.title", number=number))
+    dialog.setStyleSheet(style)
+    dialog.setMinimumWidth(width)
+    layout = QVBoxLayout(dialog)
+    layout.setSpacing(10)
+    heading = QLabel(vm.tr(f"{what}.heading", number=number))
+    heading.setObjectName("header")
+    heading.setWordWrap(True)
+    layout.addWidget(heading)
+    return layout
+
+
 class TransferDialog(QDialog):
     """Send the current citizen to another service or a named counter, optionally back here."""
 
@@ -833,16 +854,7 @@ class TransferDialog(QDialog):
         super().__init__(parent)
         self.model = model
         vm = model
-        number = vm.current.number if vm.current is not None else ""
-        self.setWindowTitle(vm.tr("transfer.title", number=number))
-        self.setStyleSheet(DIALOG_STYLE)
-        self.setMinimumWidth(620)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        title = QLabel(vm.tr("transfer.heading", number=number))
-        title.setObjectName("header")
-        title.setWordWrap(True)
-        layout.addWidget(title)
+        layout = _ticket_dialog(self, vm, "transfer", 620, DIALOG_STYLE)
         self.to_service = QRadioButton(vm.tr("transfer.to_service"))
         self.service_box = QComboBox()
         # The choices are kept in Python lists: QComboBox.currentData() of an empty box
@@ -963,18 +975,8 @@ class OutcomeDialog(QDialog):
         super().__init__(parent)
         self.model = model
         vm = model
-        number = vm.current.number if vm.current is not None else ""
-        self.setWindowTitle(vm.tr("outcome.title", number=number))
-        self.setStyleSheet(
-            DIALOG_STYLE + "QPushButton { text-align: left; padding: 8px 16px; }" + DEFAULT_BUTTON
-        )
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(8)
-        heading = QLabel(vm.tr("outcome.heading", number=number))
-        heading.setObjectName("header")
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
+        style = DIALOG_STYLE + "QPushButton { text-align: left; padding: 8px 16px; }" + DEFAULT_BUTTON
+        layout = _ticket_dialog(self, vm, "outcome", 460, style)
         self.codes = [outcome.code for outcome in vm.outcomes]
         self.choices: list[QPushButton] = []
         for index, code in enumerate(self.codes, start=1):

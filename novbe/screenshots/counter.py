@@ -156,6 +156,7 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         for wh in (SMALL, LARGE):
             save(window, f"counter-error-{lang}-{size(window, wh)}.png")
         vm.dismiss()
+        window.code.clear()
         desk.session.stop()
         wait(lambda: window.banner.isVisible())
         save(window, f"counter-offline-{lang}-{size(window, LARGE)}.png")

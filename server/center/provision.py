@@ -231,6 +231,21 @@ def _old_credentials(path: Path, hashes: Mapping[str, str]) -> dict[str, str]:
         return {login: password for (login, password), good in zip(found.items(), ok, strict=True) if good}
 
 
+_FIRST_NAMES = ("Aysel", "Rəşad", "Nigar", "Elvin", "Günel", "Tural", "Səbinə", "Orxan", "Leyla", "Kamran")
+_INITIALS = ("M", "Ə", "H", "Q", "N", "S", "İ", "R", "C")
+
+
+def demo_name(number: int) -> str:
+    """The name a new center gives the operator of counter ``number`` until the administrator
+    writes the real one: a person's name ("Aysel M."), the same in every language, where a
+    made-up "Operator 12" would stand in English on the Azerbaijani and Russian screens.
+    Different for the first 90 counters."""
+    index = number - 1
+    return (
+        f"{_FIRST_NAMES[index % len(_FIRST_NAMES)]} {_INITIALS[index // len(_FIRST_NAMES) % len(_INITIALS)]}."
+    )
+
+
 def init_center(
     out_dir: Path,
     *,
@@ -292,11 +307,9 @@ def init_center(
             kiosk.setdefault("printer", f"virtual://{(out_dir / 'tickets' / kiosk['code']).resolve()}")
 
     numbers: list[int] = [c["number"] for c in base["counters"]]
-    # An operator's name is their login until the administrator writes the real one: a
-    # made-up "Operator 12" would stand untranslated on the Russian and Azerbaijani screens.
     operators: list[dict[str, Any]] = [
         {"login": "supervisor", "full_name": "Hall supervisor", "counters": [], "supervisor": True},
-        *({"login": f"op{n}", "full_name": f"op{n}", "counters": [n]} for n in numbers),
+        *({"login": f"op{n}", "full_name": demo_name(n), "counters": [n]} for n in numbers),
     ]
     wanted: list[tuple[DeviceRole, str]] = [
         *(("kiosk", str(k["code"])) for k in base.get("kiosks", [])),
