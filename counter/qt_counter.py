@@ -292,6 +292,16 @@ class QtCounterWindow(QWidget):
             shortcut.activated.connect(self._handler(spec.name))
             self.shortcuts[spec.name] = shortcut
 
+        # Rows grow when a narrower column wraps a service name onto more lines, and shrink
+        # back when it widens: measured once the layout has settled (the new style's fonts,
+        # the columns' new widths), once for a burst of changes.
+        self._fit_soon = QTimer(self)
+        self._fit_soon.setSingleShot(True)
+        self._fit_soon.setInterval(0)
+        self._fit_soon.timeout.connect(self._fit_tables)
+        for table in (self.queue_table, self.waiting_table):
+            table.horizontalHeader().sectionResized.connect(lambda *_: self._fit_soon.start())
+
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._render_times)
@@ -793,10 +803,7 @@ class QtCounterWindow(QWidget):
             self.setStyleSheet(style(scale))
             self._number_px = 0  # set again for the new size
         self._fit_number()
-        # Rows grow when a narrower column wraps a service name onto more lines, and shrink
-        # back: measured once the new style's fonts are in place (after this event).
-        self._fit_tables()
-        QTimer.singleShot(0, self, self._fit_tables)
+        self._fit_soon.start()
 
     def _fit_tables(self) -> None:
         self._fit_queues()

@@ -656,7 +656,9 @@ class CounterViewModel:
                 known = next((t for t in self.parked if t.id == ticket), None)
                 self.parked = [t for t in self.parked if t.id != ticket]
                 listed = next((t for t in self.waiting if t.id == ticket), None)
-                base = known or TicketInfo(
+                # The reply to the call may come first: what it said (the arrival times, the
+                # priority right) is kept.
+                base = known or self._held(ticket) or TicketInfo(
                     id=ticket,
                     number=number,
                     service=service,

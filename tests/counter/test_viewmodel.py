@@ -563,3 +563,23 @@ def test_finish_names_the_outcome(vm: CounterViewModel, transport: FakeTransport
     assert [o.code for o in vm.outcomes] == []  # this center lists none: F4 finishes at once
     assert vm.finish("documents_missing")
     assert transport.sent[-1][:2] == ("finish", {"outcome": "documents_missing"})
+
+
+def test_a_call_answered_before_its_event_keeps_the_arrival_times(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    """The reply's ticket view has the times and the priority right; the event that follows
+    says only who and when."""
+    logged_in(vm, transport)
+    assert vm.call_next()
+    called = ticket("A001", priority="veteran", lang="en")
+    transport.answer(CounterResult(counter=counter_view(current=called), ticket=called))
+    assert vm.current is not None
+    assert vm.current.issued_at is not None
+    event = TicketCalled(
+        ticket=called.id, number="A001", service="DIN-ID", counter=12, at=SERVER_NOW, lang="en"
+    )
+    vm.on_message(EventMessage(seq=12, event=event))
+    assert vm.current.issued_at == called.issued_at
+    assert vm.current.priority is Priority.VETERAN
+    assert vm.waited_seconds() is not None
