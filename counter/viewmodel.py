@@ -658,13 +658,17 @@ class CounterViewModel:
                 listed = next((t for t in self.waiting if t.id == ticket), None)
                 # The reply to the call may come first: what it said (the arrival times, the
                 # priority right) is kept.
-                base = known or self._held(ticket) or TicketInfo(
-                    id=ticket,
-                    number=number,
-                    service=service,
-                    state=TicketState.CALLED,
-                    lang=lang or (listed.lang if listed is not None else None),
-                    priority=listed.priority if listed is not None else Priority.NONE,
+                base = (
+                    known
+                    or self._held(ticket)
+                    or TicketInfo(
+                        id=ticket,
+                        number=number,
+                        service=service,
+                        state=TicketState.CALLED,
+                        lang=lang or (listed.lang if listed is not None else None),
+                        priority=listed.priority if listed is not None else Priority.NONE,
+                    )
                 )
                 # The event says who and when; the reply that follows adds the arrival times.
                 self.current = replace(
