@@ -45,9 +45,9 @@ _AGENCIES = [
 ]
 
 SAMPLE_MESSAGE = {
-    "az": "Hörmətli vətəndaşlar! Biletinizin nömrəsi ekranda göründükdə göstərilən masaya yaxınlaşın. "
+    "az": "Hörmətli vətəndaşlar! Talonunuzun nömrəsi ekranda göründükdə göstərilən masaya yaxınlaşın. "
     "Məlumat üçün 108 nömrəsinə zəng edin. Sağ olun!",
-    "ru": "Уважаемые граждане! Когда номер вашего билета появится на экране, подойдите к указанному окну.",
+    "ru": "Уважаемые граждане! Когда номер вашего талона появится на экране, подойдите к указанному окну.",
 }
 
 

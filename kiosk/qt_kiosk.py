@@ -610,7 +610,7 @@ class KioskWindow(QWidget):
         self.ticket_service.setText(model.name(service.name) if service else ticket.service)
         self.ticket_agency.setText(model.name(agency.name) if agency else "")
         self.ticket_zone.setText(tr("ticket.zone", zone=model.zone_name(ticket.zone)))
-        self.ticket_ahead.setText(tr("ticket.ahead", n=ticket.ahead))
+        self.ticket_ahead.setText(model.ahead_words(ticket.ahead))
         self.ticket_wait.setText(model.wait_words(ticket.wait))
         has_priority = ticket.priority is not Priority.NONE
         self.ticket_priority.setVisible(has_priority)

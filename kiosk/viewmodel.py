@@ -290,6 +290,10 @@ class KioskViewModel:
         """The promised wait in the current language, as the paper prints it too."""
         return wait_words(wait, self.lang, short=short)
 
+    def ahead_words(self, ahead: int) -> str:
+        """How many are called before the citizen, as the paper says it: nobody, or how many."""
+        return self.tr("ticket.ahead", n=ahead) if ahead > 0 else self.tr("ticket.ahead_none")
+
     @property
     def has_center(self) -> bool:
         return self.center is not None

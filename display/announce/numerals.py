@@ -160,8 +160,8 @@ LETTER_NAMES: dict[Lang, dict[str, str]] = {
 }
 
 FIXED_WORDS: dict[Lang, tuple[str, ...]] = {
-    "az": ("nömrəli", "bilet", "masaya"),
-    "ru": ("билет", "окно", "номер"),
+    "az": ("nömrəli", "talon", "masaya"),
+    "ru": ("талон", "окно", "номер"),
     "en": ("ticket", "counter"),
 }
 
@@ -276,17 +276,17 @@ def call_parts(number: str, counter: int, lang: Lang) -> tuple[list[str], list[s
     _check(counter)
     letters = list(prefix)
     if lang == "az":
-        # "A on beş nömrəli bilet, on iki nömrəli masaya": numbers take no case ending before
+        # "A on beş nömrəli talon, on iki nömrəli masaya": numbers take no case ending before
         # "nömrəli"; "masaya" is the dative ("to the desk").
-        return letters + words(value, lang) + ["nömrəli", "bilet"], [
+        return letters + words(value, lang) + ["nömrəli", "talon"], [
             *words(counter, lang),
             "nömrəli",
             "masaya",
         ]
     if lang == "ru":
-        # "Билет А пятнадцать, окно номер двенадцать": "номер" keeps the numeral in the nominative,
+        # "Талон А пятнадцать, окно номер двенадцать": "номер" keeps the numeral in the nominative,
         # so no case agreement is needed.
-        return ["билет", *letters, *words(value, lang)], ["окно", "номер", *words(counter, lang)]
+        return ["талон", *letters, *words(value, lang)], ["окно", "номер", *words(counter, lang)]
     if lang == "en":
         return ["ticket", *letters, *words(value, lang)], ["counter", *words(counter, lang)]
     raise ValueError(f"no announcement phrases for language {lang!r}")

@@ -80,7 +80,7 @@ def test_whole_flow_prints_and_shows_the_ticket(qtbot: Any, kiosk: KioskApp, pri
     assert ticket.number == "A001"
     assert window.stack.currentWidget() is window.pages[Screen.TICKET]
     assert window.ticket_number.text() == "A001"
-    assert window.ticket_zone.text() == "Пройдите: 1-й этаж"
+    assert window.ticket_zone.text() == "Подойдите: 1-й этаж"
     assert window.ticket_service.text() == "Выдача удостоверения личности"
     assert window.ticket_qr.pixmap() is not None
     assert not window.ticket_qr.pixmap().isNull()
