@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,7 +35,7 @@ class Text:
 
     where: str
     """``kiosk:ticket.zone``, ``paper:ticket-80mm:labels.zone``, ``voice:call``."""
-    texts: dict[str, str]
+    texts: Mapping[str, str]
 
 
 def catalogs() -> list[Path]:
