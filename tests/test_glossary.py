@@ -55,10 +55,10 @@ def entries() -> tuple[Text, ...]:
         for table_name in ("labels", "priorities"):
             table: Any = getattr(layout, table_name)
             for key in sorted(set().union(*(table.get(lang, {}) for lang in LANGS))):
-                texts = {lang: table.get(lang, {}).get(key, "") for lang in LANGS}
+                texts: dict[str, str] = {lang: table.get(lang, {}).get(key, "") for lang in LANGS}
                 found.append(Text(f"paper:{layout.name}:{table_name}.{key}", texts))
     for number, counter in (("A015", 12), ("DN1024", 7)):
-        said = {lang: " ".join(call_words(number, counter, lang)) for lang in LANGS}
+        said: dict[str, str] = {lang: " ".join(call_words(number, counter, lang)) for lang in LANGS}
         found.append(Text(f"voice:{number}->{counter}", said))
     return tuple(found)
 
