@@ -105,10 +105,13 @@ class KioskApp:
                 the caller (``shell.main`` does it for ``novbe kiosk``).
         """
         self.session.start()
-        if self.speaker is not None:
+        if self.speaker is None:
+            self.session.report_health("audio", "error", "espeak-ng is not installed: no spoken guidance")
+        elif self.window.painted:
             self.speaker.start()
         else:
-            self.session.report_health("audio", "error", "espeak-ng is not installed: no spoken guidance")
+            # The voice's player loads after the first screen is drawn, not before.
+            self.window.first_paint.connect(self.speaker.start)
         self.window.start_ticking()
         if fullscreen is True:
             self.window.showFullScreen()

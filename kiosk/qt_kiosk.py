@@ -424,6 +424,11 @@ class KioskWindow(QWidget):
 
     # --- Qt plumbing --------------------------------------------------------------------
 
+    @property
+    def painted(self) -> bool:
+        """Whether the window has been drawn (``first_paint`` was emitted)."""
+        return self._painted
+
     def start_ticking(self) -> None:
         """Drive the model's clock (inactivity, printer checks) from the Qt event loop."""
         self._timer.start()
@@ -820,7 +825,10 @@ class KioskWindow(QWidget):
         layout.addStretch(1)
 
     def _build_closed(self) -> None:
+        m, c = self.metrics, self.colors
         layout, self.closed_notes = self._notes("closed")
+        self.closed_center = _label("", m.font(m.title, bold=True), c.title_ink)
+        layout.insertWidget(0, self.closed_center)
         layout.addStretch(1)
         # The accessible mode can be switched on here too: spoken guidance reads the notes.
         self.closed_assist = self._button("", primary=False)
@@ -914,6 +922,7 @@ class KioskWindow(QWidget):
         self.result_tiles = {}
         for i, service in enumerate(results[:shown]):
             tile = self._service_tile(service, key="service", with_agency=True)
+            tile.setMinimumHeight(round(self.metrics.target * 1.6))  # three lines: name, agency, queue
             self.result_tiles[service.code] = tile
             self.result_grid.addWidget(tile, i // columns, i % columns)
         for r in range(math.ceil(min(len(results), shown) / columns), shown // columns):
@@ -1014,6 +1023,7 @@ class KioskWindow(QWidget):
             self.banner.hide()
             self.info.hide()
             if closed is not None and not model.offline_shown:
+                self.closed_center.setText(model.name(model.center_name))
                 for lang, note in self.closed_notes.items():
                     head, *rest = model.closed_lines(closed, lang)
                     note.set_text(lang, head, "\n".join(rest))

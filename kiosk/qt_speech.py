@@ -22,22 +22,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QUrl, Signal
 
+from shell.multimedia import multimedia as sound
+
 from .speech import Say, SpeechUnavailable, Voice, espeak_available
 
 log = logging.getLogger("novbe.kiosk.speech")
 
 FILES = 3
 """WAV files used in turn: the player may still hold the one before open."""
-
-
-def _multimedia() -> Any:
-    """The QtMultimedia module, or None when it cannot be loaded."""
-    try:
-        from PySide6 import QtMultimedia
-    except ImportError as exc:  # PySide6-Addons absent, or libpulse0 missing
-        log.warning("no spoken guidance: QtMultimedia cannot be loaded (%s)", exc)
-        return None
-    return QtMultimedia
 
 
 class QtSpeaker(QObject):
@@ -65,16 +57,20 @@ class QtSpeaker(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-speech")
         self._rendered.connect(self._on_rendered)
         self._wanted = multimedia
-        self._mm = _multimedia() if multimedia else None
+        self._mm: Any = None
         self.player: Any = None
-        if self._mm is not None:
-            self.player = self._mm.QMediaPlayer(self)
-            self._output = self._mm.QAudioOutput(self)
-            self.player.setAudioOutput(self._output)
-            self.player.errorOccurred.connect(self._on_error)
 
     def start(self) -> None:
-        """Check what speaking needs and say how it is (``status_changed``)."""
+        """Load the player, check what speaking needs and say how it is (``status_changed``).
+
+        Call it once the kiosk's first screen is up: QtMultimedia takes a moment to load."""
+        if self._wanted and self._mm is None:
+            self._mm = sound("spoken guidance")
+            if self._mm is not None:
+                self.player = self._mm.QMediaPlayer(self)
+                self._output = self._mm.QAudioOutput(self)
+                self.player.setAudioOutput(self._output)
+                self.player.errorOccurred.connect(self._on_error)
         if not espeak_available():
             self._set_status("error", "espeak-ng is not installed: no spoken guidance")
         elif not self._wanted:
