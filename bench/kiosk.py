@@ -105,7 +105,7 @@ def bench_speech(home: object, server: object) -> tuple[list[float], list[float]
     """Seconds from a tap to its words at the player: (first reading, read again)."""
     from PySide6.QtCore import QSize, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from kiosk.app import KioskApp
     from kiosk.qt_kiosk import spoken_name
@@ -142,12 +142,12 @@ def bench_speech(home: object, server: object) -> tuple[list[float], list[float]
             app.processEvents()
             time.sleep(0.0005)
 
-    def read(widget: object) -> float:
+    def read(widget: QWidget) -> float:
         """Tap once; seconds until the widget's name reaches the player."""
         time.sleep(0.6)  # no double tap
-        name = spoken_name(widget)  # type: ignore[arg-type]
+        name = spoken_name(widget)
         started = time.perf_counter()
-        QTest.mouseClick(widget, left)  # type: ignore[arg-type]
+        QTest.mouseClick(widget, left)
         wait(lambda: bool(heard) and heard[-1][1] == name)
         return heard[-1][0] - started
 
