@@ -300,7 +300,7 @@ class Tile(QPushButton):
             self._restyle()
 
     def _name(self, title: str, detail: str) -> None:
-        self.setAccessibleName(title.replace("‹", "").replace("›", "").replace("⌨", "").strip())
+        self.setAccessibleName(_words_only(title))
         self.setAccessibleDescription(detail)
 
     def _restyle(self) -> None:
@@ -1175,6 +1175,7 @@ class KioskWindow(QWidget):
         query = model.query
         self.search_title.setText(model.tr("search.title"))
         self.search_query.setText(f"{query}▏")
+        self.search_query.setAccessibleName(query.strip() or model.tr("search.title"))
         results = model.search_results()
         if not query.strip():
             note = model.tr("search.empty")
@@ -1270,6 +1271,14 @@ class KioskWindow(QWidget):
                 f"color: {c.accent}; background: transparent; padding: {m.gap}px;"
             )
         self.done_button.set_content(tr("ticket.done"), "", True)
+
+
+SIGNS = str.maketrans(dict.fromkeys("‹›⌨♿⌫▏"))
+"""Drawn signs a screen reader would spell out: the names say the words only."""
+
+
+def _words_only(text: str) -> str:
+    return " ".join(text.translate(SIGNS).split())
 
 
 def _said(lang: Lang, text: str) -> list[Say]:
