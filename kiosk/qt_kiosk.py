@@ -1206,7 +1206,7 @@ class KioskWindow(QWidget):
             tile = self.service_tiles.get(service.code)
             if tile is not None:
                 self._refresh_service_tile(service.code, tile)
-        self.priority_button.set_content(self._priority_words(), "", model.pending is None)
+        self.priority_button.set_content(self._priority_words(short=self.assist), "", model.pending is None)
         self._refresh_more(self.services_more, Screen.SERVICES)
         self._set_info(title, zone)
 

@@ -275,7 +275,7 @@ def test_login_refusals_are_clear(qtbot: QtBot, server: ServerProcess) -> None:
         )
         w.lang_buttons["az"].click()
         desk.login("supervisor")
-        assert w.login_error.text().startswith("Bu masada artıq op12 işləyir.")
+        assert w.login_error.text().startswith("Bu masada artıq operator op12 işləyir.")
 
         desk.login("op12")
         assert desk.vm.logged_in
