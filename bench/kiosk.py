@@ -21,12 +21,30 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TAPS = 40
 STARTS = 5
+
+
+def _wait(app: Any, predicate: Callable[[], object], limit: float = 10.0) -> None:
+    """Run Qt's events until ``predicate()`` holds."""
+    deadline = time.perf_counter() + limit
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the kiosk did not get there")
+        app.processEvents()
+        time.sleep(0.0005)
+
+
+def _more_cuts(printer: Any, before: int) -> bool:
+    """Whether the printer has cut more tickets than ``before``."""
+    return bool(printer.received.count(b"\x1dV") > before)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -63,13 +81,7 @@ def bench_taps(home: object, server: object) -> list[float]:
     )
     kiosk.start(fullscreen=False)
 
-    def wait(predicate: object, limit: float = 10.0) -> None:
-        deadline = time.perf_counter() + limit
-        while not predicate():  # type: ignore[operator]
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the kiosk did not get there")
-            app.processEvents()
-            time.sleep(0.0005)
+    wait = partial(_wait, app)
 
     wait(lambda: kiosk.model.can_issue)
     services = ["DIN-ID", "DIN-PASS", "DIN-DRV", "DIN-CRIM"]
@@ -87,7 +99,7 @@ def bench_taps(home: object, server: object) -> list[float]:
             before = printer.received.count(b"\x1dV")
             started = time.perf_counter()
             QTest.mouseClick(window.service_tiles[services[i % len(services)]], left)
-            wait(lambda before=before: printer.received.count(b"\x1dV") > before)
+            wait(partial(_more_cuts, printer, before))
             elapsed = time.perf_counter() - started
             if i >= 3:  # the first tickets load the printer driver and warm caches
                 seconds.append(elapsed)
@@ -134,13 +146,7 @@ def bench_speech(home: object, server: object) -> tuple[list[float], list[float]
     kiosk.start(fullscreen=False)
     left = Qt.MouseButton.LeftButton
 
-    def wait(predicate: object, limit: float = 10.0) -> None:
-        deadline = time.perf_counter() + limit
-        while not predicate():  # type: ignore[operator]
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the kiosk did not get there")
-            app.processEvents()
-            time.sleep(0.0005)
+    wait = partial(_wait, app)
 
     def read(widget: QWidget) -> float:
         """Tap once; seconds until the widget's name reaches the player."""
