@@ -1,9 +1,8 @@
 """The queue engine: a sans-I/O state machine for the queues of one hall.
 
 Build a :class:`QueueEngine` from a :class:`Hall`, pass it commands, persist and
-broadcast the events it returns; replay them with :meth:`QueueEngine.apply` to
-restart. See ``wire/states.py`` for the life of a ticket and ``routing.py`` for who
-is called next.
+broadcast the events it returns; replay them (:func:`replay`) to restart. See
+``wire/states.py`` for the life of a ticket and ``routing.py`` for who is called next.
 """
 
 from __future__ import annotations
@@ -60,6 +59,7 @@ from .commands import (
     Command,
     FinishService,
     IssueTicket,
+    KeepDay,
     MarkNoShow,
     OpenCounter,
     OpenDay,
@@ -71,18 +71,22 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .engine import QueueEngine, display_number
+from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, Logged, QueueEngine, display_number, replay
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
+    CounterTaken,
     DayNotOpen,
+    InconsistentEvent,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
     NothingToCall,
+    OperatorElsewhere,
     QueueError,
     RatingRefused,
+    ReplayError,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -92,10 +96,12 @@ from .hall import CounterDef, Hall, RoutingPolicy, ServiceDef
 from .records import CounterStatus, HistoryEntry, QueueStat, Ticket
 
 __all__ = [
+    "AUTO_CLOSE_AFTER",
     "COUNTER_TRANSITIONS",
     "EVENT_TYPES",
     "FINAL_STATES",
     "LANGS",
+    "OPEN_AHEAD",
     "TRANSITIONS",
     "AgencyCode",
     "CallNext",
@@ -114,6 +120,7 @@ __all__ = [
     "CounterResumed",
     "CounterState",
     "CounterStatus",
+    "CounterTaken",
     "DayClosed",
     "DayNotOpen",
     "DayOpened",
@@ -123,15 +130,19 @@ __all__ = [
     "FinishService",
     "Hall",
     "HistoryEntry",
+    "InconsistentEvent",
     "InvalidTransition",
     "IssueTicket",
+    "KeepDay",
     "Lang",
+    "Logged",
     "MarkNoShow",
     "NoCurrentTicket",
     "NoOpenCounter",
     "NothingToCall",
     "OpenCounter",
     "OpenDay",
+    "OperatorElsewhere",
     "OperatorLogin",
     "Park",
     "PauseCounter",
@@ -146,6 +157,7 @@ __all__ = [
     "RatingRefused",
     "RatingSource",
     "Recall",
+    "ReplayError",
     "ResumeCounter",
     "RoutingPolicy",
     "Selection",
@@ -176,4 +188,5 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "queue_length_estimate",
+    "replay",
 ]
