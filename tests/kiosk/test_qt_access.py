@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from kiosk.qt_kiosk import CONTRAST, MIN_TARGET_PX, NORMAL, KioskWindow, Note
 from kiosk.viewmodel import Screen
 from novbe.screenshots.kiosk import SCREENS, SIZES, Quiet, staged_model
+from wire.messages import CenterInfo
 from wire.i18n import catalog
 
 KIOSK = catalog("kiosk")
@@ -44,16 +45,30 @@ def reader_name(widget: QWidget) -> str:
     return interface.text(QAccessible.Text.Name)
 
 
-def foreign_texts(lang: str) -> set[str]:
-    """The kiosk's texts in the other languages that differ from this one's."""
+def foreign_texts(lang: str, center: CenterInfo | None = None) -> set[str]:
+    """The kiosk's texts, and the center's names, in the other languages that differ from
+    this one's."""
     own = KIOSK.texts[lang]
-    return {
+    texts = {
         text
         for other in ("az", "ru", "en")
         if other != lang
         for key, text in KIOSK.texts[other].items()
         if "{" not in text and text != own.get(key) and key != "lang.self"
     }
+    if center is not None:
+        named = [center.name, *(a.name for a in center.agencies), *(s.name for s in center.services)]
+        named += [z.name for z in center.zones]
+        texts |= {n[other] for n in named for other in n if other != lang and n[other] != n.get(lang)}
+    return texts
+
+
+def said_parts(widget: QWidget) -> list[str]:
+    """The accessible name and description of a widget, line by line."""
+    interface = QAccessible.queryAccessibleInterface(widget)
+    assert interface is not None
+    lines = [interface.text(QAccessible.Text.Name), interface.text(QAccessible.Text.Description)]
+    return [part.strip() for line in lines for part in line.replace(". ", "\n").splitlines() if part.strip()]
 
 
 @pytest.mark.parametrize("lang", ["az", "ru", "en"])
@@ -70,8 +85,8 @@ def test_every_widget_a_citizen_touches_has_a_name_in_the_screens_language(
     assert all(reader_name(w).strip() for w in labels)
     if screen.removeprefix("assist-") not in ("start", "offline", "closed", "start-no-printer"):
         # Outside the screens that speak every language, no name is another language's.
-        others = foreign_texts(lang)
-        strays = [reader_name(w) for w in widgets + labels if reader_name(w) in others]
+        others = foreign_texts(lang, window.model.center)
+        strays = [part for w in widgets + labels for part in said_parts(w) if part in others]
         assert not strays, f"{screen} [{lang}]: {strays}"
 
 
