@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from kiosk.qt_kiosk import CONTRAST, MIN_TARGET_PX, NORMAL, KioskWindow, Note
 from kiosk.viewmodel import Screen
 from novbe.screenshots.kiosk import SCREENS, SIZES, Quiet, staged_model
-from wire.messages import CenterInfo
 from wire.i18n import catalog
+from wire.messages import CenterInfo
 
 KIOSK = catalog("kiosk")
 
