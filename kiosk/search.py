@@ -16,13 +16,15 @@ from dataclasses import dataclass
 
 from wire.messages import CenterInfo, QueueFigures, ServiceInfo
 
-_FOLD = str.maketrans({"ə": "e", "ş": "s", "ç": "c", "ğ": "g", "ı": "i", "ö": "o", "ü": "u"})
+# "ё" is written "е" as often as not in Russian; "й" is a letter of its own and stays.
+_FOLD = str.maketrans({"ə": "e", "ş": "s", "ç": "c", "ğ": "g", "ı": "i", "ö": "o", "ü": "u", "ё": "е"})
 _WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
     """``text`` lowercased, with the Azerbaijani letters' marks dropped (ə->e, ş->s, ç->c,
-    ğ->g, ı->i, İ->i, ö->o, ü->u, and any other Latin accent). Cyrillic is kept as it is."""
+    ğ->g, ı->i, İ->i, ö->o, ü->u, and any other Latin accent). Cyrillic is kept as it is, but
+    for "ё", folded to "е" as Russian writing does."""
     # Lowercase first: "İ".lower() is "i" with a combining dot, which the next step drops.
     decomposed = unicodedata.normalize("NFD", text.lower().translate(_FOLD))
     kept: list[str] = []
