@@ -385,6 +385,20 @@ class Note(QFrame):
         super().mousePressEvent(event)
 
 
+class InfoPanel(QWidget):
+    """The accessible mode's upper part: what the screen is about. Out of reach of a seated
+    citizen and needed by none to choose; a touch on it reads the screen again."""
+
+    def __init__(self, on_press: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_press = on_press
+        self.setProperty("tappable", True)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._on_press()
+        super().mousePressEvent(event)
+
+
 class KioskWindow(QWidget):
     """Qt view for the KioskViewModel."""
 
@@ -492,8 +506,8 @@ class KioskWindow(QWidget):
         )
         self.banner.hide()
         # The accessible mode's upper part: what the screen is about, out of reach and
-        # needing none; the controls are below it.
-        self.info = QWidget()
+        # needing none; the controls are below it. A touch on it reads the screen again.
+        self.info = InfoPanel(model.read_again)
         info = QVBoxLayout(self.info)
         info.setContentsMargins(0, 0, 0, 0)
         info.setSpacing(m.gap // 2)
@@ -1056,6 +1070,9 @@ class KioskWindow(QWidget):
         getattr(self, f"_refresh_{model.screen.value}")()
         if not self.info.isHidden():
             self._fit_info()
+            self.info.setAccessibleName(self.info_title.text())
+            shown = [label.text() for label in (self.info_text, self.info_howto) if not label.isHidden()]
+            self.info.setAccessibleDescription(". ".join(t.rstrip(".") for t in shown if t))
         self._mark_focus()
 
     def _mark_focus(self) -> None:

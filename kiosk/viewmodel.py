@@ -552,6 +552,16 @@ class KioskViewModel:
         self._say([Say(self.lang, say)] if isinstance(say, str) else list(say))
         self.changed.emit()  # the view marks the control touched
 
+    def read_again(self) -> None:
+        """A touch on the accessible mode's upper part: the screen is read again, as when it
+        appeared (a citizen who missed it, or came back to the kiosk, need not touch every
+        button to learn where they are). It chooses nothing, so one touch is enough."""
+        self.touch()
+        self._pressed = None
+        if self.speech:
+            self._say(self.screen_words())
+        self.changed.emit()
+
     def switch_assist(self) -> None:
         """The accessible mode on or off (the start screen's button)."""
         if not self._accept_tap() or self.screen is not Screen.START:

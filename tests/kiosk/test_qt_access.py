@@ -11,7 +11,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
-from kiosk.qt_kiosk import CONTRAST, MIN_TARGET_PX, NORMAL, KioskWindow, Note
+from kiosk.qt_kiosk import CONTRAST, MIN_TARGET_PX, NORMAL, InfoPanel, KioskWindow, Note
 from kiosk.viewmodel import Screen
 from novbe.screenshots.kiosk import SCREENS, SIZES, Quiet, staged_model
 from wire.i18n import catalog
@@ -100,9 +100,10 @@ def test_the_accessible_mode_keeps_every_control_low_and_large(
     assert window.metrics.text > round(min(*SIZES[orientation]) / 30)
     floor = window.reach_top if screen not in ("assist-ticket",) else 0
     for widget in touchable(window):
-        if widget is window.pages[Screen.TICKET] or isinstance(widget, Note):
+        if widget is window.pages[Screen.TICKET] or isinstance(widget, (Note, InfoPanel)):
             # Text that reads itself when touched anywhere: the ticket, the closed center's
-            # message (which is also said when the mode is switched on).
+            # message (which is also said when the mode is switched on), the upper part that
+            # says what the screen is about. None of them chooses anything.
             continue
         top = widget.mapTo(window, widget.rect().topLeft())
         bottom = widget.mapTo(window, widget.rect().bottomRight())
@@ -169,6 +170,27 @@ def test_with_guidance_the_window_reads_a_tap_and_a_double_tap_chooses(qtbot: An
     tile = window.agency_tiles["DIN"]
     tap(qtbot, tile)
     assert voice.said[-1][0].text == "Министерство внутренних дел. 1-й этаж"
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+def test_a_touch_on_the_upper_part_reads_the_screen_again(qtbot: Any, orientation: str) -> None:
+    """Whoever missed what the screen is about hears it again with one touch at the top,
+    without learning every button; nothing is chosen."""
+    window = window_of(qtbot, "assist-services", "ru", orientation)
+    model = window.model
+    voice = model._speaker
+    assert isinstance(voice, Quiet)
+    assert window.info.isVisible()
+    assert window.info.mapTo(window, window.info.rect().bottomLeft()).y() < window.reach_top
+    assert reader_name(window.info) == "Министерство внутренних дел"
+    said = len(voice.said)
+    qtbot.mouseClick(window.info_howto, Qt.MouseButton.LeftButton)  # a label on the panel
+    assert len(voice.said) == said + 1
+    assert [(p.lang, p.text) for p in voice.said[-1]] == [(s.lang, s.text) for s in model.screen_words()]
+    assert voice.said[-1][0].text.startswith("Министерство внутренних дел. Выберите услугу")
+    qtbot.mouseClick(window.info, Qt.MouseButton.LeftButton)
+    assert model.screen is Screen.SERVICES  # read again, never chosen
+    assert len(voice.said) == said + 2
 
 
 def test_the_search_keyboard_types_and_a_result_takes_the_ticket(qtbot: Any) -> None:

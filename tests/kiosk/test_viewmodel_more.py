@@ -407,3 +407,34 @@ def test_every_spoken_text_is_in_the_catalog_of_each_language(rig: Any) -> None:
         to_services(r, lang)
         for text in said(r):
             assert "{" not in text, text
+
+
+def test_the_screen_is_read_again_on_request_and_only_with_guidance(rig: Any) -> None:
+    """A touch on the accessible mode's upper part reads the screen again; nothing is chosen."""
+    r = rig()
+    r.step()
+    r.model.switch_assist()
+    r.step()
+    r.model.choose_language("ru")
+    r.step()
+    assert r.model.screen is Screen.AGENCIES
+    before = len(r.voice.said)
+    r.model.read_again()
+    assert len(r.voice.said) == before + 1
+    assert r.voice.said[-1] == r.model.screen_words()
+    assert r.voice.said[-1][0].text.startswith("Выберите ведомство")
+    assert r.model.screen is Screen.AGENCIES
+    # Spoken guidance switched off (on the start screen): the upper part reads nothing.
+    r.model.start_over()
+    r.step()
+    r.model.switch_assist()
+    r.step()
+    r.model.switch_speech()
+    r.step()
+    r.model.choose_language("ru")
+    r.step()
+    assert r.model.assist
+    assert not r.model.speech
+    before = len(r.voice.said)
+    r.model.read_again()
+    assert len(r.voice.said) == before
