@@ -519,7 +519,8 @@ class KioskWindow(QWidget):
         info.addWidget(self.info_text)
         info.addWidget(self.info_howto)
         info.addStretch(1)
-        self.info.setFixedHeight(max(0, self.reach_top - margin - m.gap))
+        self._info_height = max(0, self.reach_top - margin - m.gap)
+        self.info.setFixedHeight(self._info_height)
         self.info.setVisible(False)
         outer.addWidget(self.info)
         if self.assist:
@@ -1069,6 +1070,7 @@ class KioskWindow(QWidget):
         self.info_howto.setVisible(model.speech)
         getattr(self, f"_refresh_{model.screen.value}")()
         if not self.info.isHidden():
+            self._size_info()
             self._fit_info()
             self.info.setAccessibleName(self.info_title.text())
             shown = [label.text() for label in (self.info_text, self.info_howto) if not label.isHidden()]
@@ -1085,6 +1087,21 @@ class KioskWindow(QWidget):
         self.info_text.setText(text)
         self.info_text.setProperty("big", big)
         self.info_text.setVisible(bool(text))
+
+    def _size_info(self) -> None:
+        """The upper part's height: down to the reach line, or on the start screen (whose
+        few controls never page) down to its controls, so that the center's name and the
+        three welcomes stay large on a landscape screen's short upper quarter."""
+        height = self._info_height
+        if self.model.screen is Screen.START:
+            layout = self.body.layout() if self.body is not None else None
+            margins = layout.contentsMargins() if layout is not None else None
+            spacing = layout.spacing() if layout is not None else 0
+            controls = self.pages[Screen.START].minimumSizeHint().height()
+            edge = margins.top() + margins.bottom() if margins is not None else 0
+            height = max(height, self.height() - edge - 2 * spacing - controls)
+        if self.info.height() != height:
+            self.info.setFixedHeight(height)
 
     def _fit_info(self) -> None:
         """Set the upper part's text as large as fits it (a center's long name over three
