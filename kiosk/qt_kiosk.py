@@ -24,14 +24,12 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import qrcode
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QFontMetrics,
     QFontMetricsF,
     QGuiApplication,
@@ -40,7 +38,6 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -53,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shell.touchscreen import TouchscreenWindow, install_fonts, text_label
 from wire.messages import ServiceInfo
 from wire.types import LANGS, Lang, Priority
 
@@ -71,14 +69,6 @@ REACH = {"portrait": 0.55, "landscape": 0.75}
 above the floor: a seated citizen reaches up to about 122 cm (the usual forward reach
 limit), 55 % of the way up. Lying on its side it is 40 cm tall, its lower edge some 92 cm
 up: three quarters of it can be reached."""
-FONT_FAMILY = "DejaVu Sans"
-"""Has every letter of Azerbaijani (ə ğ ı İ ş ç ö ü) and Russian; loaded explicitly so a
-kiosk image without fontconfig defaults still renders them."""
-FONT_FILES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-)
-TICK_MS = 200
 ASSIST_SIGN = "♿"
 """The international symbol of access (ISO 7001), on the button of the accessible mode."""
 
@@ -160,18 +150,6 @@ CONTRAST = Palette(
 )
 
 
-def install_fonts() -> str:
-    """Load the kiosk's font into Qt and return its family (falls back to Qt's default
-    when the files are missing, which ``--check`` reports)."""
-    family = FONT_FAMILY
-    for path in FONT_FILES:
-        if Path(path).exists():
-            QFontDatabase.addApplicationFont(path)
-    if family not in QFontDatabase.families():
-        family = QApplication.font().family()
-    return family
-
-
 @dataclass(frozen=True)
 class Metrics:
     """Sizes in pixels for one window size and screen."""
@@ -236,13 +214,8 @@ def qr_pixmap(data: str, size_px: int) -> QPixmap:
 
 
 def _label(text: str, font: QFont, color: str, *, center: bool = True, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setFont(font)
-    label.setWordWrap(wrap)
-    label.setStyleSheet(f"color: {color}; background: transparent;")
-    if center:
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    return label
+    """A label in the mode's ``color`` (the accessible mode has its own palette)."""
+    return text_label(text, font, color=color, center=center, wrap=wrap)
 
 
 def spoken_name(widget: QWidget) -> str:
@@ -399,8 +372,12 @@ class InfoPanel(QWidget):
         super().mousePressEvent(event)
 
 
-class KioskWindow(QWidget):
-    """Qt view for the KioskViewModel."""
+class KioskWindow(TouchscreenWindow):
+    """Qt view for the KioskViewModel.
+
+    The touchscreens' window (the clock, every touch told to the model); its body, banner
+    and pages are made here, and made again when the accessible mode changes the sizes,
+    the colours and the layout."""
 
     first_paint = Signal()
     """Emitted once, when the window has been drawn for the first time (start-up time)."""
@@ -408,33 +385,26 @@ class KioskWindow(QWidget):
     def __init__(
         self, model: KioskViewModel, *, size: QSize | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.model = model
         screen = QGuiApplication.primaryScreen()
-        self.setWindowTitle("novbe")
         if size is None:
             size = screen.size() if screen is not None else QSize(1080, 1920)
+        super().__init__(model, size, gap=0, banner_font=QFont(), banner_padding=0, parent=parent)
+        self.model = model
+        self.setWindowTitle("novbe")
         dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
         self._dpi = dpi if 40 <= dpi <= 600 else 96.0
         self._family = install_fonts()
         self.portrait = size.height() >= size.width()
-        self.resize(size)
-        self.setFixedSize(size)
-        self.setAutoFillBackground(True)
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
+        # The body is made by _build, for the mode: the base's banner and stack give way.
+        for shared in (self.banner, self.stack):
+            self.outer.removeWidget(shared)
+            shared.deleteLater()
+        self.outer.setContentsMargins(0, 0, 0, 0)
         self.body: QWidget | None = None
         self._build()
 
         self._painted = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(model.tick)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-        model.changed.connect(self._on_model_changed)
-        self._on_model_changed()
+        self.follow_model()
 
     # --- Qt plumbing --------------------------------------------------------------------
 
@@ -443,29 +413,11 @@ class KioskWindow(QWidget):
         """Whether the window has been drawn (``first_paint`` was emitted)."""
         return self._painted
 
-    def start_ticking(self) -> None:
-        """Drive the model's clock (inactivity, printer checks) from the Qt event loop."""
-        self._timer.start()
-
     def paintEvent(self, event: object) -> None:
         super().paintEvent(event)  # type: ignore[arg-type]
         if not self._painted:
             self._painted = True
             self.first_paint.emit()
-
-    def closeEvent(self, event: object) -> None:
-        self._timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-        self.model.changed.disconnect(self._on_model_changed)
-        super().closeEvent(event)  # type: ignore[arg-type]
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Any touch anywhere restarts the inactivity timer, even one that hits no button.
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
-            self.model.touch()
-        return False
 
     @property
     def reach_top(self) -> int:
@@ -1063,8 +1015,7 @@ class KioskWindow(QWidget):
         elif not model.printer_ok and model.screen is not Screen.TICKET:
             key = "printer.down" if model.has_printer else "printer.none"
             banner = tr(key) if model.screen is not Screen.START else _all_langs(model, key)
-        self.banner.setText(banner)
-        self.banner.setVisible(bool(banner))
+        self.show_banner(banner)
         self.info.setVisible(self.assist and model.screen is not Screen.TICKET)
         self.info_howto.setText(tr("assist.howto"))
         self.info_howto.setVisible(model.speech)

@@ -108,7 +108,8 @@ def test_no_text_uses_a_word_to_avoid(term: dict[str, Any]) -> None:
         for t in entries()
         for lang in LANGS
         for avoid in term[lang]["avoid"]
-        if re.search(avoid, bare(t.texts[lang]), re.I)
+        if t.where.split(":")[0] not in term.get("except_in", ())
+        and re.search(avoid, bare(t.texts[lang]), re.I)
     ]
     assert not wrong, "\n".join(wrong)
 
