@@ -47,6 +47,20 @@ def _more_cuts(printer: Any, before: int) -> bool:
     return bool(printer.received.count(b"\x1dV") > before)
 
 
+def _kiosk_config(home: Any, server: Any, printer: str | None = None) -> Any:
+    """The device file of the reference center's first kiosk, against ``server``."""
+    from wire.device import DeviceConfig
+
+    return DeviceConfig(
+        role="kiosk",
+        code="kiosk-1",
+        server_url=server.url,
+        token=home.token("kiosk", "kiosk-1"),
+        fullscreen=False,
+        printer=printer,
+    )
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -61,18 +75,10 @@ def bench_taps(home: object, server: object) -> list[float]:
     from kiosk.viewmodel import Screen, Timings
     from tests.hardware.conftest import READY, PtyPrinter
     from wire.client import ClientOptions
-    from wire.device import DeviceConfig
 
     app = QApplication.instance() or QApplication([])
     printer = PtyPrinter(READY)
-    config = DeviceConfig(
-        role="kiosk",
-        code="kiosk-1",
-        server_url=server.url,  # type: ignore[attr-defined]
-        token=home.token("kiosk", "kiosk-1"),  # type: ignore[attr-defined]
-        fullscreen=False,
-        printer=f"serial://{printer.path}?baudrate=115200",
-    )
+    config = _kiosk_config(home, server, f"serial://{printer.path}?baudrate=115200")
     kiosk = KioskApp(
         config,
         size=QSize(1080, 1920),
@@ -123,16 +129,9 @@ def bench_speech(home: object, server: object) -> tuple[list[float], list[float]
     from kiosk.qt_kiosk import spoken_name
     from kiosk.viewmodel import Screen, Timings
     from wire.client import ClientOptions
-    from wire.device import DeviceConfig
 
     app = QApplication.instance() or QApplication([])
-    config = DeviceConfig(
-        role="kiosk",
-        code="kiosk-1",
-        server_url=server.url,  # type: ignore[attr-defined]
-        token=home.token("kiosk", "kiosk-1"),  # type: ignore[attr-defined]
-        fullscreen=False,
-    )
+    config = _kiosk_config(home, server)
     kiosk = KioskApp(
         config,
         size=QSize(1920, 1080),
