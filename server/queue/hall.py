@@ -54,6 +54,29 @@ class CounterDef:
     """Service code -> weight (1.0 unless the configuration says otherwise)."""
     policy: RoutingPolicy = field(default_factory=RoutingPolicy)
     agency: AgencyCode = ""
+    reserved: tuple[tuple[float, float], ...] = ()
+    """Periods of the day, ``(from, to)`` in minutes since midnight, when this counter is
+    reserved for booked citizens: it calls them first, early ones too, and walk-ins only
+    when no booked citizen waits for it."""
+
+    def reserved_at(self, minute: float) -> bool:
+        """Return whether the counter is reserved for booked citizens at ``minute`` of the day."""
+        return any(start <= minute < end for start, end in self.reserved)
+
+
+@dataclass(frozen=True, slots=True)
+class Bookings:
+    """The hall's rules for booked citizens (the appointment lane). See docs/routing.md."""
+
+    before_min: float = 30.0
+    """A booked citizen may check in from this long before the slot ..."""
+    after_min: float = 10.0
+    """... until this long after it."""
+    hold_max_min: float = 15.0
+    """Booked citizens go ahead of walk-ins of their service from their slot time, but never
+    ahead of a walk-in who has waited this long: the bound on what bookings cost a walk-in."""
+    promise_min: float = 5.0
+    """The width of the range promised to a booked citizen, from the slot time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +96,4 @@ class Hall:
     """Refuse a ticket when its estimated wait would end later than closing minus this."""
     rating_window_min: float = 5.0
     """A visit can be rated this long after its finish, and no longer."""
+    bookings: Bookings = field(default_factory=Bookings)

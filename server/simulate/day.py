@@ -369,7 +369,7 @@ def simulate_day(
     def call(desk: _Desk, now: float) -> bool:
         """Call next at ``desk``; return whether someone was called."""
         # Look before calling: a refused call costs the engine an exception and a message.
-        if not desk.named and not any(q.prio or q.normal for q in desk.queues):
+        if not desk.named and not any(desk.queues):
             return False
         try:
             events = run(CallNext(counter=desk.no, at=at(now)))
