@@ -217,7 +217,9 @@ class Appointments(_Frozen):
     after_min: float = Field(default=10.0, ge=0, le=240)
     """... until this long after it."""
     hold_max_min: float = Field(default=15.0, gt=0, le=240)
-    """Booked citizens never go ahead of a walk-in who has waited this long."""
+    in_a_row: int = Field(default=2, ge=1, le=20)
+    """Once a walk-in has waited ``hold_max_min``, a counter calls at most ``in_a_row`` booked
+    citizens in a row before the next walk-in."""
     promise_min: float = Field(default=5.0, gt=0, le=60)
     """A booked citizen is promised a call from the slot time to this many minutes after it."""
     walk_in_if_refused: bool = True
@@ -244,6 +246,7 @@ class Appointments(_Frozen):
             before_min=self.before_min,
             after_min=self.after_min,
             hold_max_min=self.hold_max_min,
+            in_a_row=self.in_a_row,
             promise_min=self.promise_min,
         )
 

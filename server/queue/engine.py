@@ -163,10 +163,11 @@ class QueueEngine:
         self._counters = {no: CounterRecord(no) for no in hall.counters}
         self._last_visit: dict[CounterNo, LastVisit] = {}
         """Counter -> the visit it finished last today, for its rating terminal."""
-        hold = hall.bookings.hold_max_min
         self._routers = {
-            no: Router(c, self._queues, self._named[no], hold) for no, c in hall.counters.items()
+            no: Router(c, self._queues, self._named[no], hall.bookings) for no, c in hall.counters.items()
         }
+        self._booked_run: dict[CounterNo, int] = dict.fromkeys(hall.counters, 0)
+        """Counter -> how many of its last calls in a row were booked citizens (the lane's bound)."""
         self._serving: dict[ServiceCode, tuple[CounterNo, ...]] = {
             code: tuple(no for no, c in hall.counters.items() if code in c.services) for code in hall.services
         }
@@ -590,7 +591,9 @@ class QueueEngine:
     def _call_next(self, cmd: CallNext) -> list[Event]:
         self._require_day("call next")
         c = self._ready_counter(cmd.counter, "call next")
-        t = self._routers[cmd.counter].pick(cmd.at.timestamp(), _minutes(cmd.at))
+        t = self._routers[cmd.counter].pick(
+            cmd.at.timestamp(), _minutes(cmd.at), self._booked_run[cmd.counter]
+        )
         if t is None:
             raise NothingToCall(
                 f"can't call next at counter {c.number}: nobody is waiting for it", counter=c.number
@@ -905,6 +908,7 @@ class QueueEngine:
             lane.clear()
         self._named_waiting = dict.fromkeys(self._hall.services, 0)
         self._staffed = dict.fromkeys(self._hall.services, 0)
+        self._booked_run = dict.fromkeys(self._hall.counters, 0)
         for c in self._counters.values():
             c.state = CounterState.CLOSED
             c.operator = None
@@ -952,6 +956,7 @@ class QueueEngine:
         if c.current is not None:
             raise InconsistentEvent(e, f"counter {e.counter} holds {c.current.number} already")
         if t.state is TicketState.WAITING:
+            self._booked_run[e.counter] = self._booked_run[e.counter] + 1 if t.slot_key is not None else 0
             self._dequeue(t)
             t.target_counter = None
         t.state = states.next_state(t.state, TicketCalled)

@@ -73,8 +73,11 @@ class Bookings:
     after_min: float = 10.0
     """... until this long after it."""
     hold_max_min: float = 15.0
-    """Booked citizens go ahead of walk-ins of their service from their slot time, but never
-    ahead of a walk-in who has waited this long: the bound on what bookings cost a walk-in."""
+    in_a_row: int = 2
+    """Booked citizens go ahead of walk-ins of their service from their slot time. Once a
+    walk-in at a counter has waited ``hold_max_min``, that counter calls at most ``in_a_row``
+    booked citizens in a row before the next walk-in: the bound on what bookings cost a
+    walk-in, without leaving booked citizens to wait as long as everyone on a busy day."""
     promise_min: float = 5.0
     """The width of the range promised to a booked citizen, from the slot time."""
 

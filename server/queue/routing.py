@@ -41,9 +41,11 @@ before the walk-in the rules above pick when
 
 * the counter is reserved for booked citizens at this time of day
   (``CounterDef.reserved``): early check-ins too; or
-* its slot has come, and no walk-in head at this counter has waited
-  ``hold_max_min`` or longer. That is the bound: booked citizens never delay a
-  walk-in who has waited ``hold_max_min``.
+* its slot has come, unless a walk-in head at this counter has waited
+  ``hold_max_min`` or longer and the counter's last ``in_a_row`` calls were all
+  booked citizens. That is the bound: once a walk-in has waited
+  ``hold_max_min``, bookings take at most ``in_a_row`` of every ``in_a_row + 1``
+  calls of each counter serving it.
 
 Otherwise it is called only by a counter that has no walk-in to call. Returning
 citizens (rule 1) still come first.
@@ -62,7 +64,7 @@ from collections.abc import Callable, Iterable
 
 from wire.types import PriorityMode, Selection, ServiceCode
 
-from .hall import CounterDef, RoutingPolicy
+from .hall import Bookings, CounterDef, RoutingPolicy
 from .records import TicketRecord
 
 Lane = deque[TicketRecord]
@@ -108,19 +110,32 @@ _Candidate = tuple[TicketRecord, int, float]
 class Router:
     """Picks the next ticket for one counter."""
 
-    __slots__ = ("booked", "counter", "hold_s", "lanes", "named", "pairs", "policy", "rank", "simple")
+    __slots__ = (
+        "booked",
+        "counter",
+        "hold_s",
+        "in_a_row",
+        "lanes",
+        "named",
+        "pairs",
+        "policy",
+        "rank",
+        "simple",
+    )
 
     def __init__(
         self,
         counter: CounterDef,
         queues: dict[ServiceCode, ServiceQueue],
         named: Lane,
-        hold_max_min: float = 15.0,
+        bookings: Bookings | None = None,
     ) -> None:
+        bookings = bookings or Bookings()
         self.counter = counter
         self.policy: RoutingPolicy = counter.policy
         self.booked = [queues[service].booked for service in counter.services]
-        self.hold_s = hold_max_min * 60.0
+        self.hold_s = bookings.hold_max_min * 60.0
+        self.in_a_row = bookings.in_a_row
         self.lanes = [
             (rank, weight, queues[service].prio, queues[service].normal)
             for rank, (service, weight) in enumerate(counter.services.items())
@@ -133,10 +148,11 @@ class Router:
         self.simple = policy_is_simple(self.policy)
         """Oldest-first without head start (the default): :meth:`pick` takes a short cut."""
 
-    def pick(self, now: float, minute: float = 0.0) -> TicketRecord | None:
+    def pick(self, now: float, minute: float = 0.0, booked_run: int = 0) -> TicketRecord | None:
         """Return the ticket this counter would call at ``now`` (a POSIX timestamp), or None.
 
-        ``minute`` is the same moment as minutes since the hall's midnight (for reserved periods).
+        ``minute`` is the same moment as minutes since the hall's midnight (for reserved
+        periods); ``booked_run`` how many of the counter's last calls were booked citizens.
         """
         booked: TicketRecord | None = None
         slot = (0.0, 0)
@@ -153,7 +169,7 @@ class Router:
             return booked
         if slot[0] > now:
             return walk_in
-        if self.longest_walk_in(now) >= self.hold_s:
+        if booked_run >= self.in_a_row and self.longest_walk_in(now) >= self.hold_s:
             return walk_in
         return booked
 

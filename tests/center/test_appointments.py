@@ -24,7 +24,9 @@ def test_the_example_books_din_id_and_reserves_counter_3() -> None:
     hall = center.to_hall()
     assert hall.counters[3].reserved == ((540.0, 660.0),)
     assert hall.counters[1].reserved == ()
-    assert hall.bookings == Bookings(before_min=30.0, after_min=10.0, hold_max_min=15.0, promise_min=5.0)
+    assert hall.bookings == Bookings(
+        before_min=30.0, after_min=10.0, hold_max_min=15.0, in_a_row=2, promise_min=5.0
+    )
 
 
 def test_a_booking_of_an_unknown_service_is_refused(example_raw: dict[str, Any], refuse: Refuse) -> None:

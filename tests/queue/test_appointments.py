@@ -83,14 +83,34 @@ def test_a_counter_with_nobody_else_calls_an_early_booked_citizen() -> None:
     assert call(engine, 1, 1) == booked
 
 
-def test_walk_ins_are_held_back_at_most_hold_max_min() -> None:
-    engine = open_engine(make_hall(bookings=Bookings(hold_max_min=15.0)), counters=(1,))
+def test_a_walk_in_past_hold_max_min_gets_every_in_a_row_plus_first_call() -> None:
+    engine = open_engine(make_hall(bookings=Bookings(hold_max_min=15.0, in_a_row=2)), counters=(1,))
     old = walk_in(engine, "ID", 0)
-    booked = check_in(engine, "ID", 10, slot=20).ticket
-    # At the slot the walk-in has waited 20 minutes, past the bound: it goes first.
-    assert call(engine, 1, 20) == old
-    serve(engine, 1, 21)
-    assert call(engine, 1, 21) == booked
+    booked = [check_in(engine, "ID", 10, slot=20, code=f"BK{i}").ticket for i in range(3)]
+    # The walk-in has waited 20 minutes at the slot: two booked citizens, then the walk-in.
+    called = []
+    for minute in (20, 21, 22, 23):
+        called.append(call(engine, 1, minute))
+        serve(engine, 1, minute)
+    assert called == [booked[0], booked[1], old, booked[2]]
+
+
+def test_the_run_of_booked_calls_survives_a_replay() -> None:
+    engine = open_engine(make_hall(bookings=Bookings(hold_max_min=15.0, in_a_row=1)), counters=(1,))
+    log = list(engine.handle(IssueTicket(service="ID", at=at(0))))
+    for i in range(2):
+        log.append(check_in(engine, "ID", 10, slot=20, code=f"BK{i}"))
+    log += engine.handle(CallNext(counter=1, at=at(20)))
+    log += engine.handle(StartService(counter=1, at=at(20)))
+    log += engine.handle(FinishService(counter=1, at=at(21)))
+    fresh = open_engine(engine.hall, counters=(1,))
+    for event in log:
+        fresh.apply(event)
+    # Both engines owe the walk-in the next call.
+    assert fresh.decide(CallNext(counter=1, at=at(21))) == engine.decide(CallNext(counter=1, at=at(21)))
+    (called,) = fresh.decide(CallNext(counter=1, at=at(21)))
+    assert isinstance(called, TicketCalled)
+    assert called.ticket == log[0].ticket
 
 
 def test_below_the_bound_the_booked_citizen_goes_first() -> None:
