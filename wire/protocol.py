@@ -83,6 +83,7 @@ class ErrorCode(StrEnum):
     NO_OPEN_COUNTER = "no_open_counter"
     RATING_REFUSED = "rating_refused"
     UNKNOWN_OUTCOME = "unknown_outcome"
+    CHECK_IN_REFUSED = "check_in_refused"
 
 
 class _Msg(BaseModel):
