@@ -13,7 +13,6 @@ status 2. A database that cannot be reached is status 3.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import sys
@@ -330,7 +329,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _server(args: argparse.Namespace) -> int:
     from server.center.provision import database_url
-    from server.run import ServerOptions, serve_hall, setup_logging, tls_context
+    from server.run import ServerOptions, run_hall, setup_logging, tls_context
     from server.store import StoreError
 
     center = _center(args.center or args.dir / "center.toml", args.dir, given=args.center is not None)
@@ -348,7 +347,7 @@ def _server(args: argparse.Namespace) -> int:
         store.migrate()
     except StoreError as exc:
         return _unavailable("novbe server", db, exc)
-    asyncio.run(serve_hall(center, store, options))
+    run_hall(center, store, options)
     return 0
 
 

@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,8 @@ from ..store import EventStore
 from . import audience, dispatch, health
 from .auth import Auth
 from .clients import Client, Clients, sockets
-from .writer import StoreUnavailable, Writer
+from .replies import Replies
+from .writer import StoreUnavailable, Writer, WriterStopped
 
 log = logging.getLogger("novbe.server")
 
@@ -52,15 +53,16 @@ HALL_MESSAGE = "hall_message"
 RING_SIZE = 20_000
 """Recent committed events kept in memory for clients that resume."""
 
-REPLY_MEMORY = timedelta(hours=24)
-"""How long a request id is recognised when it is sent again. A center day is a few
-thousand tickets and a few tens of thousands of requests: they all fit in memory."""
-
 CLOCK_EVERY_S = 30.0
 """How often the engine is told the time (``KeepDay``), to open and close the day."""
 
+STOP_WAIT_S = 5.0
+"""At SIGTERM, how long the requests in flight get to be committed and answered."""
+
 FIGURES_EVERY_S = 1.0
 """The queue figures go out at most this often, and this soon after a change."""
+
+STOPPING = "the server is stopping; reconnect and send the request again (same id)"
 
 Answer = dict[str, Any]
 """A ``reply`` or ``error`` as sent and stored (``wire.messages.reply`` / ``error``)."""
@@ -90,8 +92,10 @@ class Hub:
         self.writer = Writer(store, publish=self._publish, reload=self.load)
         self.ring: collections.deque[tuple[int, ev.Event, str | None]] = collections.deque(maxlen=RING_SIZE)
         """Recent committed events and their frames (made when first needed)."""
-        self.replies: dict[tuple[str, str], Answer] = {}
-        self.in_flight: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+        self.replies = Replies()
+        """The answers a repeated request gets."""
+        self.in_flight: dict[tuple[str, str], asyncio.Future[str]] = {}
+        """Requests being answered, by (device, request id): a repeat waits for the answer."""
         self.message: dict[str, str] | None = None
         self.devices: dict[str, tuple[str, dict[str, Any], datetime]] = {}
         """Each device component's last health report: name -> (role, status, at)."""
@@ -121,8 +125,10 @@ class Hub:
             self.ring.append((stored.seq, stored.event, None))
             count += 1
         self.live, self.committed, self.seq = live, committed, self.store.last_seq()
-        since = self.now() - REPLY_MEMORY
-        self.replies = {(client, rid): reply for client, rid, reply in self.store.replies_since(since)}
+        now, replies = self.now(), Replies()
+        answers = self.store.replies_since(now - replies.keep_for)
+        replies.load(((device, rid, m.dumps(reply)) for device, rid, reply in answers), now)
+        self.replies = replies
         self.devices = self.store.device_statuses()
         text = self.store.settings().get(HALL_MESSAGE, {}).get("text")
         self.message = text if isinstance(text, dict) else None
@@ -139,12 +145,18 @@ class Hub:
         ]
         await self._keep_day()
 
-    async def stop(self) -> None:
-        """Stop taking requests, finish what is in flight, stop the background tasks."""
+    async def stop(self, wait_s: float = STOP_WAIT_S) -> None:
+        """Stop taking requests and the background tasks, within about ``wait_s``
+        whatever the database does.
+
+        The requests in flight get ``wait_s`` to be committed and answered; those still
+        waiting then (a commit stuck in a database that stopped answering) are answered
+        ``shutting_down``, and the writer's thread is let go without waiting for it.
+        """
         self._closing = True
         if self.in_flight:
-            # Requests already handed to the engine are finished and committed.
-            await asyncio.wait([asyncio.ensure_future(f) for f in self.in_flight.values()], timeout=10)
+            await asyncio.wait([asyncio.ensure_future(f) for f in self.in_flight.values()], timeout=wait_s)
+        self.writer.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -225,8 +237,11 @@ class Hub:
                 self._forget(client)
 
     async def _send(self, ws: ServerConnection, message: Answer) -> None:
+        await self._send_text(ws, m.dumps(message))
+
+    async def _send_text(self, ws: ServerConnection, text: str) -> None:
         with contextlib.suppress(ConnectionClosed):
-            await ws.send(m.dumps(message))
+            await ws.send(text)
 
     async def _hello(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
         """Authenticate a connection. Sends ``welcome``, or an error: ``wrong_password`` to a
@@ -320,7 +335,12 @@ class Hub:
     # --- requests -----------------------------------------------------------------------
 
     async def _request(self, client: Client, msg: p.ClientRequest) -> str:
-        """Answer one request; returns its outcome for the log (``ok`` or an error code)."""
+        """Answer one request; returns its outcome for the log (``ok`` or an error code).
+
+        A request that gets this far is answered exactly once, whatever happens: its entry
+        in ``in_flight`` (which a repeat of it waits for) is resolved in every case, also
+        when the store fails or the server stops under it.
+        """
         kind, rid = msg.type, msg.id
         if kind not in p.ROLE_REQUESTS[client.role]:
             raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"a {client.role} may not send {kind}", rid)
@@ -330,58 +350,62 @@ class Hub:
             return "ok"
         known = await self._known_reply(key)
         if known is not None:
-            await self._send(client.ws, known)
+            await self._send_text(client.ws, known)
             return "repeat"
         if self._closing:
             raise p.ProtocolError(p.ErrorCode.SHUTTING_DOWN, "the server is stopping", rid)
         if self.writer.broken:
             raise p.ProtocolError(p.ErrorCode.STORE_UNAVAILABLE, "the store is being recovered", rid)
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.in_flight[key] = future
+        answer: Answer | None = None
         try:
-            answer = await self._execute(client, msg, key)
+            answer, remember = await self._answer(client, msg, key)
+        finally:
+            if answer is None:  # cancelled: the server is stopping
+                answer, remember = self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING), False
+            text = m.dumps(answer)
+            if remember:
+                self.replies.remember(key, text, self.now())
+            del self.in_flight[key]
+            future.set_result(text)
+        await self._send_text(client.ws, text)
+        return "ok" if answer.get("ok") else str(answer.get("code"))
+
+    async def _answer(
+        self, client: Client, msg: p.ClientRequest, key: tuple[str, str]
+    ) -> tuple[Answer, bool]:
+        """The answer to a request, and whether a repeat of it gets the same answer (not
+        after a failure that changed nothing: the repeat runs again)."""
+        rid = key[1]
+        try:
+            return await self._execute(client, msg, key), True
         except p.ProtocolError as exc:
-            answer = self._error(exc.code, client.lang, rid, exc.message)
+            return self._error(exc.code, client.lang, rid, exc.message), True
         except QueueError as exc:
-            answer = self._queue_error(exc, client.lang, rid)
+            return self._queue_error(exc, client.lang, rid), True
+        except WriterStopped:
+            return self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING), False
         except StoreUnavailable:
             detail = "the database write failed; nothing was kept"
-            answer = m.error(
-                p.ErrorCode.STORE_UNAVAILABLE, tr("error.store_unavailable", client.lang), rid, detail=detail
-            )
-            return await self._send_unremembered(client, key, future, answer)
+            return self._error(p.ErrorCode.STORE_UNAVAILABLE, client.lang, rid, detail), False
         except Exception:
             # A bug. The live engine may hold a decision that will never be committed:
             # throw away every uncommitted one, as after a failed write.
             log.exception(
-                json.dumps({"msg": "request failed", "device": client.identity, "type": kind, "id": rid})
+                json.dumps({"msg": "request failed", "device": client.identity, "type": msg.type, "id": rid})
             )
             self.writer.reload_soon()
-            return await self._send_unremembered(client, key, future, self._internal_error(client.lang, rid))
-        self.replies[key] = answer
-        future.set_result(answer)
-        del self.in_flight[key]
-        await self._send(client.ws, answer)
-        return "ok" if answer.get("ok") else str(answer.get("code"))
+            return self._internal_error(client.lang, rid), False
 
-    async def _send_unremembered(
-        self, client: Client, key: tuple[str, str], future: asyncio.Future[Answer], answer: Answer
-    ) -> str:
-        """Send an answer after which nothing changed: a retry with the same id runs again."""
-        future.set_result(answer)
-        del self.in_flight[key]
-        await self._send(client.ws, answer)
-        return str(answer["code"])
-
-    async def _known_reply(self, key: tuple[str, str]) -> Answer | None:
-        cached = self.replies.get(key)
+    async def _known_reply(self, key: tuple[str, str]) -> str | None:
+        """The answer already given to this request id, or the one it is about to get."""
+        cached = self.replies.get(key, self.now())
         if cached is not None:
             return cached
         running = self.in_flight.get(key)
         if running is not None:
             return await asyncio.shield(running)
-        # Replies of the last REPLY_MEMORY were loaded at start-up and every new one is
-        # remembered, so there is nothing to look up in the database.
         return None
 
     async def _execute(self, client: Client, msg: p.ClientRequest, key: tuple[str, str]) -> Answer:
@@ -427,8 +451,9 @@ class Hub:
         return m.EventsResult(events=tuple(events))
 
     async def _set_message(self, msg: p.SetMessage, at: datetime) -> Answer:
-        self.message = {str(k): v for k, v in msg.text.items()} if msg.text else None
-        await asyncio.to_thread(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
+        text = {str(k): v for k, v in msg.text.items()} if msg.text else None
+        await self.writer.call(self.store.set_setting, HALL_MESSAGE, {"text": text}, at)
+        self.message = text
         frame = m.dumps(m.MessageNotice(text=self.message))
         broadcast(sockets(audience.of_hall_message(self.clients)), frame)
         return m.reply(msg.id, m.MessageResult(text=self.message))
@@ -437,7 +462,7 @@ class Hub:
         status = {"component": msg.component, "status": msg.status, "detail": msg.detail}
         name = f"{client.identity}/{msg.component}"
         previous = self.devices.get(name)
-        await asyncio.to_thread(self.store.record_device_status, name, str(client.role), status, at)
+        await self.writer.call(self.store.record_device_status, name, str(client.role), status, at)
         self.devices[name] = (str(client.role), status, at)
         report = m.HealthStatus(component=msg.component, status=msg.status, detail=msg.detail)
         frames = [m.dumps(m.DeviceStatusNotice(device=name, role=str(client.role), status=report, at=at))]
