@@ -1,9 +1,8 @@
 """The queue engine: a sans-I/O state machine for the queues of one hall.
 
 Build a :class:`QueueEngine` from a :class:`Hall`, pass it commands, persist and
-broadcast the events it returns; replay them with :meth:`QueueEngine.apply` to
-restart. See ``wire/states.py`` for the life of a ticket and ``routing.py`` for who
-is called next.
+broadcast the events it returns; replay them (:func:`replay`) to restart. See
+``wire/states.py`` for the life of a ticket and ``routing.py`` for who is called next.
 """
 
 from __future__ import annotations
@@ -72,13 +71,14 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, QueueEngine, display_number
+from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, Logged, QueueEngine, display_number, replay
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
     CounterTaken,
     DayNotOpen,
+    InconsistentEvent,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
@@ -86,6 +86,7 @@ from .exceptions import (
     OperatorElsewhere,
     QueueError,
     RatingRefused,
+    ReplayError,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -129,10 +130,12 @@ __all__ = [
     "FinishService",
     "Hall",
     "HistoryEntry",
+    "InconsistentEvent",
     "InvalidTransition",
     "IssueTicket",
     "KeepDay",
     "Lang",
+    "Logged",
     "MarkNoShow",
     "NoCurrentTicket",
     "NoOpenCounter",
@@ -154,6 +157,7 @@ __all__ = [
     "RatingRefused",
     "RatingSource",
     "Recall",
+    "ReplayError",
     "ResumeCounter",
     "RoutingPolicy",
     "Selection",
@@ -184,4 +188,5 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "queue_length_estimate",
+    "replay",
 ]
