@@ -98,7 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     server.add_argument("--cert", type=Path, help="TLS certificate (PEM); serves wss:// when given")
     server.add_argument("--key", type=Path, help="TLS private key (PEM)")
-    server.add_argument("--ping-interval", type=float, default=20.0, help="seconds between keep-alive pings")
+    server.add_argument(
+        "--ping-interval", type=cli.seconds, default=20.0, help="seconds between keep-alive pings"
+    )
+    server.add_argument(
+        "--hello-timeout",
+        type=cli.seconds,
+        default=10.0,
+        help="seconds a connection has to introduce itself before it is closed (default 10)",
+    )
     server.add_argument(
         "--log-level", default="INFO", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
@@ -399,7 +407,12 @@ def _server(args: argparse.Namespace) -> int:
     if port is None:
         port = (urlsplit(center.server_url).port if center.server_url else None) or DEFAULT_PORT
     options = ServerOptions(
-        host=args.host, port=port, certfile=args.cert, keyfile=args.key, ping_interval=args.ping_interval
+        host=args.host,
+        port=port,
+        certfile=args.cert,
+        keyfile=args.key,
+        ping_interval=args.ping_interval,
+        hello_timeout=args.hello_timeout,
     )
     tls_context(options)  # a wrong --cert or --key is refused before the log is read
     setup_logging(args.log_level)

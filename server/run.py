@@ -23,6 +23,7 @@ from wire.device import DEFAULT_HOST, DEFAULT_PORT
 
 from .center import Center
 from .hub import Hub
+from .hub.gate import HELLO_TIMEOUT_S, Gate
 from .store import EventStore
 
 log = logging.getLogger("novbe.server")
@@ -47,7 +48,10 @@ class ServerOptions:
     keyfile: Path | None = None
     ping_interval: float = 20.0
     """Seconds between pings; a connection that doesn't answer one within as long again
-    is closed, so that dead devices don't pile up."""
+    is closed, so that dead devices don't pile up. A peer that leaves sent data
+    unacknowledged for twice as long is dropped too (see server/hub/gate.py)."""
+    hello_timeout: float = HELLO_TIMEOUT_S
+    """Seconds a connection has to introduce itself (``hello``) before it is closed."""
 
 
 class JsonLines(logging.Formatter):
@@ -161,7 +165,8 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
     started = time.perf_counter()
     context = tls_context(options)
     check_can_listen(options.host, options.port)
-    hub = Hub(center, store)
+    gate = Gate(hello_timeout=options.hello_timeout, write_timeout=2 * options.ping_interval)
+    hub = Hub(center, store, gate=gate)
     replayed = await asyncio.to_thread(hub.load)
     await hub.start()
     stop = asyncio.Event()
@@ -174,6 +179,10 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
             options.host,
             options.port,
             process_request=hub.process_request,
+            create_connection=gate.connection,
+            # Who asks needs not know which Python and websockets versions answer.
+            server_header=None,
+            open_timeout=options.hello_timeout,
             compression=None,
             max_size=MAX_FRAME,
             ping_interval=options.ping_interval,
@@ -196,7 +205,17 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
         f"{replayed} events replayed, ready in {time.perf_counter() - started:.2f} s)",
         flush=True,
     )
-    log.info(json.dumps({"msg": "listening", "url": f"{scheme}://{options.host}:{port}", "events": replayed}))
+    log.info(
+        json.dumps(
+            {
+                "msg": "listening",
+                "url": f"{scheme}://{options.host}:{port}",
+                "events": replayed,
+                "open_files": gate.open_files,
+                "connections_at_most": gate.budget,
+            }
+        )
+    )
     await stop.wait()
     log.info(json.dumps({"msg": "stopping"}))
     _exit_after(STOP_DEADLINE_S)

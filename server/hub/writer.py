@@ -4,8 +4,10 @@ after a failed commit.
 Requests hand their events (and the reply they produced) to :meth:`Writer.commit` and wait;
 the writer appends everything that arrived while the previous transaction was being written
 in one transaction, then hands the events to ``publish`` in log order and wakes the requests.
-A failed write throws away every decision not yet in the log: ``reload`` rebuilds the state
-from the log, and until it has, the writer is ``broken`` and the hub refuses requests.
+A failed write throws away every decision not yet in the log: ``rollback`` brings the state
+back to what the log holds (docs/store.md, "After a failed commit": milliseconds, however long
+the day), and until it has, the writer is ``broken`` and the hub refuses requests. After a bug
+``reload`` rebuilds the state from the log instead.
 
 Every call into the store runs on the writer's own thread (:meth:`Writer.call`), never in a
 pool shared with other work: a burst of password checks can't delay a commit, and writes to
@@ -20,7 +22,7 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -61,6 +63,8 @@ class Writer:
             before the request is woken.
         reload: Rebuilds the hub's state from the log (runs on the writer's thread); raises
             ``StoreError`` while the store is still unavailable.
+        rollback: Brings the hub's state back to what the log holds after a failed append
+            (a coroutine; raises :class:`StoreUnavailable` while the store can't say).
     """
 
     def __init__(
@@ -69,10 +73,12 @@ class Writer:
         *,
         publish: Callable[[Sequence[Event], list[int]], None],
         reload: Callable[[], object],
+        rollback: Callable[[], Awaitable[None]],
     ) -> None:
         self.store = store
         self._publish = publish
         self._reload = reload
+        self._rollback = rollback
         self._pending: list[_Pending] = []
         self._writing: list[_Pending] = []
         """The batch now being appended."""
@@ -156,7 +162,7 @@ class Writer:
             self._wake.clear()
             if self._reload_requested:
                 self._reload_requested = False
-                await self._recover()
+                await self._recover(self._reload_state)
                 continue
             batch, self._pending = self._pending, []
             stale = [item for item in batch if item.generation != self._generation]
@@ -169,12 +175,12 @@ class Writer:
             try:
                 seqs = await self.call(self.store.append, [item.commit for item in batch])
             except StoreUnavailable:
-                log.exception("commit failed; rebuilding state from the log")
+                log.exception("commit failed; throwing away the decisions not in the log")
                 for item in batch:
                     if not item.future.done():
                         item.future.set_exception(StoreUnavailable())
                 self._writing = []
-                await self._recover()
+                await self._recover(self._rollback)
                 continue
             self._writing = []
             for item, item_seqs in zip(batch, seqs, strict=True):
@@ -182,8 +188,11 @@ class Writer:
                 if not item.future.done():
                     item.future.set_result(item_seqs)
 
-    async def _recover(self) -> None:
-        """Fail what waits, and reload from the log until the store answers."""
+    async def _reload_state(self) -> None:
+        await self.call(self._reload)
+
+    async def _recover(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Fail what waits, and run ``step`` until the store answers."""
         self.broken = True
         self._generation += 1
         for item in self._pending:
@@ -192,7 +201,7 @@ class Writer:
         attempts = 0
         while True:
             try:
-                await self.call(self._reload)
+                await step()
                 break
             except StoreUnavailable as exc:
                 # Once, then every half minute: a database down for an hour is not 3,600 lines.

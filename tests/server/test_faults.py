@@ -142,7 +142,7 @@ async def test_writes_beside_the_log_answer_store_unavailable_and_their_retry_is
             assert (failed["code"], failed["id"]) == ("store_unavailable", "s-1"), failed
             failed = await asyncio.wait_for(kiosk.ask(report), 5)
             assert (failed["code"], failed["id"]) == ("store_unavailable", "k-1"), failed
-        assert hall.message is None and not hall.devices and not hall.in_flight
+        assert (hall.message, hall.devices, hall.in_flight) == (None, {}, {})
         # The connection serves the next request at once.
         assert (await kiosk.ask({"type": "issue", "id": "k-2", "service": "DIN-ID"}))["type"] == "reply"
 
@@ -171,7 +171,7 @@ async def test_stop_answers_what_waits_on_a_stuck_database_and_returns(
         client = Client(ws)
         assert (await client.ask(_hello(home, "kiosk", "kiosk-1")))["type"] == "welcome"
         asking = asyncio.create_task(client.ask({"type": "issue", "id": "k-1", "service": "DIN-ID"}))
-        while not hall.in_flight:
+        while not hall.in_flight:  # noqa: ASYNC110 - polls the hub
             await asyncio.sleep(0.01)
         started = time.monotonic()
         await hall.stop(wait_s=0.5)
