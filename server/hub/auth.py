@@ -28,9 +28,10 @@ from .throttle import Throttle
 PASSWORD_THREADS = 1
 """Password checks running at once: one core at most, whatever comes in."""
 
-PASSWORD_QUEUE = 16
+PASSWORD_QUEUE = 64
 """Password checks waiting at most; past that an attempt is refused at once (try again in a
-second). Logins come one at a time from people: a queue this long is someone guessing."""
+second). A hall's whole staff logging in at opening time fits (64 checks of ~35 ms wait
+about 2 s at most); a longer queue is someone guessing."""
 
 
 class TooManyAttempts(p.ProtocolError):
