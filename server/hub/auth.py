@@ -33,6 +33,10 @@ PASSWORD_QUEUE = 64
 second). A hall's whole staff logging in at opening time fits (64 checks of ~35 ms wait
 about 2 s at most); a longer queue is someone guessing."""
 
+REFUSAL_PAUSE_S = 1.0
+"""How long a refused attempt waits for its answer (it holds only a connection, which the
+gate caps)."""
+
 
 class TooManyAttempts(p.ProtocolError):
     """Refused without checking the password: too many failures, or too many checks waiting."""
@@ -122,11 +126,14 @@ class Auth:
             TooManyAttempts: Refused without checking the password.
         """
         wait = self.throttle.wait_s(login, address)
-        if wait:
-            raise TooManyAttempts(wait, rid)
-        if self._waiting >= PASSWORD_QUEUE:
+        if not wait and self._waiting >= PASSWORD_QUEUE:
             self.throttle.refused += 1
-            raise TooManyAttempts(1, rid)
+            wait = 1
+        if wait:
+            # Answered after a pause: a refusal sent at once would have a guesser reconnect
+            # and ask again as fast as handshakes go, which costs the server more than a check.
+            await asyncio.sleep(REFUSAL_PAUSE_S)
+            raise TooManyAttempts(wait, rid)
         try:
             operator: Operator | None = self.center.operator(login)
         except KeyError:
