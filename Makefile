@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: install demo test test-fast lint bench system-deps clean
+.PHONY: install demo test test-fast lint bench soak system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ test-fast: install system-deps
 
 bench: install system-deps
 	$(PY) -m bench
+
+# A hall at its peak for HOURS (default 2): memory, latency and events per minute plotted to
+# var/soak/soak.png (docs/benchmarks.md, "Soak"). Not part of `make test`, which runs a short one.
+HOURS ?= 2
+soak: install
+	$(PY) -m bench.soak --hours $(HOURS)
 
 demo: install system-deps
 	$(VENV)/bin/novbe demo

@@ -13,7 +13,6 @@ status 2. A database that cannot be reached is status 3.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import sys
@@ -100,7 +99,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     server.add_argument("--cert", type=Path, help="TLS certificate (PEM); serves wss:// when given")
     server.add_argument("--key", type=Path, help="TLS private key (PEM)")
-    server.add_argument("--ping-interval", type=float, default=20.0, help="seconds between keep-alive pings")
+    server.add_argument(
+        "--ping-interval", type=cli.seconds, default=20.0, help="seconds between keep-alive pings"
+    )
+    server.add_argument(
+        "--hello-timeout",
+        type=cli.seconds,
+        default=10.0,
+        help="seconds a connection has to introduce itself before it is closed (default 10)",
+    )
     server.add_argument(
         "--log-level", default="INFO", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
@@ -395,7 +402,7 @@ def _init(args: argparse.Namespace) -> int:
 def _server(args: argparse.Namespace) -> int:
     from server.center.provision import database_url
     from server.queue import InconsistentEvent
-    from server.run import ServerOptions, check_can_listen, serve_hall, setup_logging, tls_context
+    from server.run import ServerOptions, check_can_listen, run_hall, setup_logging, tls_context
     from server.store import LogCorrupt, StoreError
 
     center = _center(args.center or args.dir / "center.toml", args.dir, given=args.center is not None)
@@ -403,7 +410,12 @@ def _server(args: argparse.Namespace) -> int:
     if port is None:
         port = (urlsplit(center.server_url).port if center.server_url else None) or DEFAULT_PORT
     options = ServerOptions(
-        host=args.host, port=port, certfile=args.cert, keyfile=args.key, ping_interval=args.ping_interval
+        host=args.host,
+        port=port,
+        certfile=args.cert,
+        keyfile=args.key,
+        ping_interval=args.ping_interval,
+        hello_timeout=args.hello_timeout,
     )
     tls_context(options)  # a wrong --cert or --key is refused before the log is read
     setup_logging(args.log_level)
@@ -419,7 +431,7 @@ def _server(args: argparse.Namespace) -> int:
         return _unavailable("novbe server", db, exc)
     _log_opened(opened, args.dir)
     try:
-        asyncio.run(serve_hall(center, store, options))
+        run_hall(center, store, options)
     except (LogCorrupt, InconsistentEvent) as exc:
         # Found replaying today's events: named by seq (LogCorrupt) or by the event.
         return _damaged("novbe server", exc)

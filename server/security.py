@@ -11,14 +11,20 @@ Two kinds of secret, two kinds of hash:
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import dataclasses
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 __all__ = [
+    "decoy_hash",
     "hash_demo_password",
     "hash_password",
     "hash_token",
@@ -49,6 +55,24 @@ def hash_password(password: str) -> str:
 def hash_demo_password(password: str) -> str:
     """Hash a published demo password with cheap argon2id parameters (see :func:`hash_password`)."""
     return _DEMO_HASHER.hash(password)
+
+
+def decoy_hash(hashes: Iterable[str]) -> str:
+    """A hash of a random password made with the parameters most of ``hashes`` use (the
+    current ones if none can be read).
+
+    Checking a password against it takes as long as against a real hash of the same
+    parameters: a login that doesn't exist is answered as slowly as a wrong password, so
+    the time of the answer doesn't tell which logins exist.
+    """
+    found: collections.Counter[tuple[Any, ...]] = collections.Counter()
+    for value in hashes:
+        with contextlib.suppress(InvalidHashError, ValueError):
+            found[dataclasses.astuple(extract_parameters(value))] += 1
+    if not found:
+        return _HASHER.hash(secrets.token_urlsafe(16))
+    hasher = PasswordHasher.from_parameters(Parameters(*found.most_common(1)[0][0]))
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def verify_password(hash: str, password: str) -> bool:

@@ -155,6 +155,19 @@ def port(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    """A time in seconds, more than 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'a time is a number of seconds, like 10 or 2.5, not "{text}"'
+        ) from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"a time is more than 0 and at most 86400 seconds, not {text}")
+    return value
+
+
 def size(text: str) -> tuple[int, int]:
     """``WIDTHxHEIGHT`` (``1920x1080``) as a pair of ints; argparse's error otherwise."""
     m = re.fullmatch(r"(\d{2,5})x(\d{2,5})", text.strip().lower())

@@ -62,6 +62,7 @@ class ErrorCode(StrEnum):
     AUTH_FAILED = "auth_failed"
     FORBIDDEN = "forbidden"
     WRONG_PASSWORD = "wrong_password"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
     OPERATOR_NOT_ALLOWED = "operator_not_allowed"
     COUNTER_TAKEN = "counter_taken"
     OPERATOR_ELSEWHERE = "operator_elsewhere"
@@ -296,11 +297,20 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
 class ProtocolError(Exception):
     """A client message that can't be accepted. ``code`` is an :class:`ErrorCode`."""
 
-    def __init__(self, code: ErrorCode, message: str, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        request_id: str | None = None,
+        *,
+        details: dict[str, str | int | float | bool | None] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.request_id = request_id
+        self.details = details or {}
+        """What the error's ``details`` hold besides ``detail`` (e.g. ``retry_after_s``)."""
 
 
 def _request_id_of(data: dict[str, Any]) -> str | None:
