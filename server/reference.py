@@ -15,7 +15,12 @@ NAME = "baku1.json"
 
 def reference_center() -> Path:
     """The reference center's JSON file."""
-    path = Path(str(resources.files("server") / "centers" / NAME))
+    return center_file(NAME)
+
+
+def center_file(name: str) -> Path:
+    """A center description shipped in ``server/centers`` (``baku1.json``, ``sumqayit.json``)."""
+    path = Path(str(resources.files("server") / "centers" / name))
     if not path.is_file():  # only a broken installation gets here
-        raise FileNotFoundError(f"the reference center {path} is missing: reinstall novbe")
+        raise FileNotFoundError(f"the center description {path} is missing: reinstall novbe")
     return path
