@@ -28,7 +28,7 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .estimate import Estimate, Estimator, LiveState, queue_length_estimate
+from .estimate import Estimate, Estimator, Learner, LiveState, queue_length_estimate
 from .events import (
     CounterClosed,
     CounterOpened,
@@ -137,6 +137,9 @@ class QueueEngine:
         bind = getattr(estimator, "bind", None)
         if bind is not None:
             self._estimator = bind(self)
+        # An estimator that learns from the day (service times, breaks) is told as events apply,
+        # so that a replayed engine learns exactly what the live one did.
+        self._learner = self._estimator if isinstance(self._estimator, Learner) else None
         self._tickets_view = TicketsView(self._tickets)
         self._counters_view = CountersView(self._counters)
         self._handlers: dict[type[Any], Callable[[Any], list[Event]]] = {
@@ -638,6 +641,8 @@ class QueueEngine:
         self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.reset(e.at)
+        if self._learner is not None:
+            self._learner.day_opened(e.at)
 
     def _apply_day_closed(self, e: DayClosed) -> None:
         assert self._open, "no day is open"
@@ -681,6 +686,8 @@ class QueueEngine:
         assert e.ticket not in self._tickets, f"ticket {e.ticket} issued twice"
         self._tickets[e.ticket] = t
         self._queues[e.service].lane(t).append(t)
+        if self._learner is not None:
+            self._learner.queued(t, e.at)
         prefix, number = e.number[:-3], int(e.number[-3:])
         if number > self._last_number.get(prefix, 0):
             self._last_number[prefix] = number
@@ -707,6 +714,8 @@ class QueueEngine:
         t.snap = None
         c.current = t
         c.snap = None
+        if self._learner is not None:
+            self._learner.called(t, e.at)
 
     def _apply_recalled(self, e: TicketRecalled) -> None:
         t = self._tickets[e.ticket]
@@ -724,7 +733,7 @@ class QueueEngine:
 
     def _apply_finished(self, e: TicketFinished) -> None:
         t = self._tickets[e.ticket]
-        c = self._release(t, e.counter)
+        c = self._release(t, e.counter, e.at)
         t.state = _state.next_state(t.state, TicketFinished)
         t.finished_at = e.at
         t.history.append((e.at, t.state, e.counter))
@@ -735,7 +744,7 @@ class QueueEngine:
 
     def _apply_no_show(self, e: TicketNoShow) -> None:
         t = self._tickets[e.ticket]
-        c = self._release(t, e.counter)
+        c = self._release(t, e.counter, e.at)
         t.state = _state.next_state(t.state, TicketNoShow)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
@@ -743,7 +752,7 @@ class QueueEngine:
 
     def _apply_parked(self, e: TicketParked) -> None:
         t = self._tickets[e.ticket]
-        self._release(t, e.counter)
+        self._release(t, e.counter, e.at)
         t.state = _state.next_state(t.state, TicketParked)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
@@ -751,7 +760,7 @@ class QueueEngine:
     def _apply_transferred(self, e: TicketTransferred) -> None:
         t = self._tickets[e.ticket]
         if t.state in HOLDING:
-            self._release(t, e.from_counter).transferred += 1
+            self._release(t, e.from_counter, e.at).transferred += 1
         t.state = _state.next_state(t.state, TicketTransferred)
         t.history.append((e.at, TicketState.TRANSFERRED, e.from_counter))
         t.history.append((e.at, TicketState.WAITING, e.to_counter))
@@ -776,6 +785,8 @@ class QueueEngine:
         else:
             self._named[e.to_counter].append(t)
             self._named_waiting[e.to_service] += 1
+        if self._learner is not None:
+            self._learner.queued(t, e.at)
 
     def _apply_counter_opened(self, e: CounterOpened) -> None:
         c = self._counters[e.counter]
@@ -803,6 +814,8 @@ class QueueEngine:
         new = COUNTER_TRANSITIONS[old].get(type(e))
         assert new is not None, f"{type(e).__name__} is illegal for a {old.value} counter"
         if new is not old:
+            if self._learner is not None:
+                self._learner.counter_moved(c, new, e.at)
             if CounterState.CLOSED in (old, new):
                 step = 1 if old is CounterState.CLOSED else -1
                 for code in self._hall.counters[c.number].services:
@@ -811,10 +824,12 @@ class QueueEngine:
             c.since = e.at
         c.snap = None
 
-    def _release(self, t: TicketRecord, counter: CounterNo) -> CounterRecord:
-        """Take ``t`` off ``counter``, which must hold it."""
+    def _release(self, t: TicketRecord, counter: CounterNo, at: datetime) -> CounterRecord:
+        """Take ``t`` off ``counter``, which must hold it (since its call: the learner is told)."""
         c = self._counters[counter]
         assert c.current is t, f"counter {counter} doesn't hold ticket {t.number}"
+        if self._learner is not None:
+            self._learner.released(t, at)
         c.current = None
         c.snap = None
         return c
