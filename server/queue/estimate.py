@@ -181,7 +181,7 @@ class PoolEstimator:
     service_cv: float = 0.6
     coverage: float = 0.8
     above: float = 0.07
-    dispersion: float = 1.1
+    dispersion: float = 1.05
     error: float = 0.05
     mean_weight: float = 20.0
     spread_weight: float = 50.0
@@ -264,7 +264,8 @@ class Duration:
             n += 1
         mean = max((weight * self.prior + s1) / (weight + n), 1e-6)
         m2 = (spread_weight * mean * mean * g + s2) / (spread_weight + n)
-        cv2 = max(m2 / (mean * mean) - 1.0, 0.0025)
+        # Kept within cv 0.05 to 7: a parked ticket called back hours later is not a service.
+        cv2 = min(max(m2 / (mean * mean) - 1.0, 0.0025), 49.0)
         self.mean = mean
         self.m2 = mean * mean * (1.0 + cv2)
         if cv2 <= 1.0:
@@ -814,6 +815,13 @@ def _in_hand_after(m: float, h: float) -> tuple[Callable[[float], float], float]
     return r_fixed, 0.0
 
 
+SLOW_SPREAD = 3.0
+"""Above cv = 1, the count of services over a stretch ``t`` varies as ``1 + (cv^2 - 1) t /
+(t + SLOW_SPREAD m cv^2)`` per service: the long services that make the spread are rare and
+take time to show (calibrated on lognormal and hyper-exponential services,
+``python -m bench prediction``)."""
+
+
 def _call_variance(parts: list[Free], t: float, m: float, cv2: float) -> float:
     """Return the variance of the call time ``t`` that :func:`_call_time` found.
 
@@ -824,7 +832,7 @@ def _call_variance(parts: list[Free], t: float, m: float, cv2: float) -> float:
     """
     var = rate = 0.0
     exp = math.exp
-    slow = m * cv2
+    slow = SLOW_SPREAD * m * cv2
     for free in parts:
         phi = phi2 = spread = 0.0
         for w, shift, th in free:
