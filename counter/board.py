@@ -1,10 +1,14 @@
 """Drives the number board above the counter from the view-model.
 
 The board shows the ticket at the counter: blinking while it is called (and again at
-each recall), steady while it is served, blank otherwise. Serial writes can block for up
-to the port's write timeout, so they run in a worker thread of their own, never in the
-GUI thread; only the latest wanted picture is written (a board that was unplugged for a
-while shows the current ticket when it comes back, not the backlog).
+each recall), steady while it is served, blank otherwise. The writes run in the worker
+thread of a :class:`hardware.board.LineDriver`, never in the GUI thread; only the latest
+wanted picture is written (a board that was unplugged for a while shows the current
+ticket when it comes back, not the backlog).
+
+This is for a board on a port of the counter's own PC. Boards sharing one line with other
+counters' boards are driven by the line's own process (``novbe boards``), never by several
+counter apps: each would read the others' acknowledgements.
 
 A board that fails never stops the counter: the failure is reported to the server once
 (``report_health`` component ``board``), the operator sees a small "board offline" mark,
@@ -13,42 +17,42 @@ and each new picture tries again; the first write that works reports ``ok``.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Protocol
 
-from hardware.board import BoardLine, CounterBoard, open_board_line
-from hardware.exceptions import BoardUnavailable
+from hardware.board import BLANK, LineDriver, Picture
+from wire.states import HOLDING
+from wire.types import TicketState
 
 from .viewmodel import CounterViewModel
-
-log = logging.getLogger("novbe.counter.board")
-
-RETRY_SECONDS = 30.0
-"""How often a failed board is tried again while the picture stays the same."""
 
 Report = Callable[[str, str | None], None]
 """``report(status, detail)``: status ``ok``, ``offline`` or ``error``; called from the worker."""
 
 
-@dataclass(frozen=True)
-class Picture:
-    """What the board should show. ``recalls`` makes a recall a new picture (blink again)."""
+class ShownTicket(Protocol):
+    """What a board needs of a ticket: the view-model's, or the server's ``TicketView``."""
 
-    number: str | None
-    blink: bool = False
-    recalls: int = 0
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def state(self) -> TicketState: ...
+
+    @property
+    def recalls(self) -> int: ...
 
 
-BLANK = Picture(None)
+def ticket_picture(ticket: ShownTicket | None) -> Picture:
+    """What the board of a counter shows for the ticket at it: the number blinking while it
+    is called, steady while it is served, nothing otherwise."""
+    if ticket is None or ticket.state not in HOLDING:
+        return BLANK
+    return Picture(ticket.number, blink=ticket.state is TicketState.CALLED, recalls=ticket.recalls)
 
 
 def picture_of(vm: CounterViewModel) -> Picture:
-    t = vm.current
-    if t is None or t.state not in ("called", "serving"):
-        return BLANK
-    return Picture(t.number, blink=t.state == "called", recalls=t.recalls)
+    return ticket_picture(vm.current)
 
 
 class BoardDriver:
@@ -63,16 +67,7 @@ class BoardDriver:
     def __init__(self, url: str, address: int, report: Report) -> None:
         self.url = url
         self.address = address
-        self._report = report
-        self._wanted: Picture = BLANK
-        self._shown: Picture | None = None
-        self._status: str | None = None
-        self._wake = threading.Condition()
-        self._stopping = False
-        self._board: CounterBoard | None = None
-        self._line: BoardLine | None = None
-        self._thread = threading.Thread(target=self._run, name="counter-board", daemon=True)
-        self._thread.start()
+        self._driver = LineDriver(url, lambda _address, status, detail: report(status, detail))
 
     def follow(self, vm: CounterViewModel) -> None:
         """Show ``vm``'s ticket now and after every change."""
@@ -81,73 +76,15 @@ class BoardDriver:
 
     def show(self, picture: Picture) -> None:
         """Ask for ``picture``; returns at once."""
-        with self._wake:
-            if picture == self._wanted:
-                return
-            self._wanted = picture
-            self._wake.notify()
+        self._driver.show(self.address, picture)
 
     @property
     def status(self) -> str | None:
-        return self._status
+        return self._driver.status(self.address)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until the wanted picture was written (or failed); for tests and shutdown."""
-        with self._wake:
-            return self._wake.wait_for(lambda: self._shown == self._wanted or self._failed(), timeout)
-
-    def _failed(self) -> bool:
-        return self._status not in (None, "ok")
+        return self._driver.flush(timeout)
 
     def close(self) -> None:
-        with self._wake:
-            self._stopping = True
-            self._wake.notify_all()
-        self._thread.join(3.0)
-        if self._line is not None:
-            self._line.close()
-
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                self._wake.wait_for(lambda: self._stopping or self._wanted != self._shown)
-                if self._stopping:
-                    return
-                picture = self._wanted
-            status, detail = self._write(picture)
-            with self._wake:
-                if status == "ok":
-                    self._shown = picture
-                changed = status != self._status
-                self._status = status
-                self._wake.notify_all()
-            if changed:
-                self._report(status, detail)
-            if status != "ok":
-                self._pause_after_failure(picture)
-
-    def _pause_after_failure(self, failed: Picture) -> None:
-        # Try again on the next picture, or after a while: a dead line must not spin.
-        with self._wake:
-            self._wake.wait_for(lambda: self._stopping or self._wanted != failed, RETRY_SECONDS)
-
-    def _write(self, picture: Picture) -> tuple[str, str | None]:
-        try:
-            board = self._open()
-            if picture.number is None:
-                board.clear()
-            else:
-                board.show_ticket(picture.number, blink=picture.blink)
-        except BoardUnavailable as exc:
-            log.warning("number board %s: %s", self.url, exc)
-            return "offline", str(exc)
-        except (ValueError, OSError) as exc:
-            log.warning("number board %s: %s", self.url, exc)
-            return "error", str(exc)
-        return "ok", None
-
-    def _open(self) -> CounterBoard:
-        if self._board is None:
-            self._line = open_board_line(self.url)
-            self._board = CounterBoard(self._line, self.address)
-        return self._board
+        self._driver.close()

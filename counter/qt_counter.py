@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QFont,
+    QFontMetricsF,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -40,13 +48,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .viewmodel import Action, CounterViewModel, format_duration
+from wire.client import ConnState
+from wire.types import CounterState
 
-FONT_FAMILY = "DejaVu Sans"
-"""Has every Azerbaijani letter (ə ğ ı İ ş ç ö ü) and Cyrillic; installed with the app."""
+from . import FONT_FAMILY
+from .viewmodel import Action, CounterViewModel, format_duration
 
 LANG_NAMES = {"az": "Azərbaycanca", "ru": "Русский", "en": "English"}
 """Each language in itself, so an operator finds their own whatever is selected."""
+
+NUMBER_PX = 120
+"""The ticket number's size at the counter; smaller only when the number doesn't fit."""
 
 STYLE = """
 QWidget { font-family: "DejaVu Sans"; font-size: 15px; color: #1d2733; }
@@ -57,7 +69,7 @@ QLabel#message[kind="error"] { background: #fde7e5; color: #8c1d18; border: 1px 
     border-radius: 6px; padding: 8px; font-size: 17px; }
 QLabel#message[kind="notice"] { background: #e3f0ff; color: #0b3d91; border: 1px solid #b6d3fb;
     border-radius: 6px; padding: 8px; font-size: 17px; }
-QLabel#number { font-size: 120px; font-weight: bold; color: #0b3d91; }
+QLabel#number { font-size: NUMBER_PXpx; font-weight: bold; color: #0b3d91; }
 QLabel#number[idle="true"] { color: #a7b1bd; }
 QLabel#service { font-size: 22px; }
 QLabel#ticketState { font-size: 20px; font-weight: bold; }
@@ -83,7 +95,7 @@ QLabel#loginCounter { font-size: 40px; font-weight: bold; color: #0b3d91; }
 QLabel#loginError { color: #8c1d18; font-size: 17px; }
 QTableWidget { font-size: 16px; background: white; border: none; }
 QHeaderView::section { font-size: 14px; font-weight: bold; background: #f1f4f8; border: none; padding: 6px; }
-"""
+""".replace("NUMBER_PX", str(NUMBER_PX))
 
 
 DIALOG_STYLE = (
@@ -109,7 +121,7 @@ BUTTONS: tuple[ButtonSpec, ...] = (
     ButtonSpec("no_show", "F5", Action.NO_SHOW, "danger"),
     ButtonSpec("transfer", "F6", Action.TRANSFER),
     ButtonSpec("park", "F7", Action.PARK),
-    ButtonSpec("parked", "F8", Action.CALL_PARKED),
+    ButtonSpec("parked", "F8", Action.CALL_TICKET),
     ButtonSpec("pause", "F9", None),
     ButtonSpec("close", "Ctrl+Q", Action.LOGOUT, "danger"),
 )
@@ -279,6 +291,10 @@ class QtCounterWindow(QWidget):
         self.number = QLabel()
         self.number.setObjectName("number")
         self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # The card's width decides the number's size, not the other way round: a long
+        # number (ABC10000) is drawn smaller instead of widening the window.
+        self.number.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._number_px = NUMBER_PX
         self.service = QLabel()
         self.service.setObjectName("service")
         self.service.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -374,8 +390,7 @@ class QtCounterWindow(QWidget):
         if vm.online:
             self.banner.hide()
             return
-        state = str(vm.connection)
-        if state == "refused":
+        if vm.connection is ConnState.REFUSED:
             text = vm.tr("banner.refused")
         elif vm.ever_online:
             text = vm.tr("banner.offline")
@@ -399,7 +414,7 @@ class QtCounterWindow(QWidget):
 
     def _render_login(self) -> None:
         vm = self.model
-        self.login_title.setText(vm.center_name.get(vm.lang) or vm.tr("login.title"))
+        self.login_title.setText(vm.center_name() or vm.tr("login.title"))
         self.login_counter.setText(vm.tr("login.counter", counter=vm.counter))
         for code, button in self.lang_buttons.items():
             button.setChecked(code == vm.lang)
@@ -416,13 +431,13 @@ class QtCounterWindow(QWidget):
         operator = vm.operator_name or vm.operator_login or ""
         self.header.setText(vm.tr("main.header", counter=vm.counter, operator=operator))
         self.counter_state.setText(vm.tr(f"counter.{vm.state}"))
-        _set_prop(self.counter_state, "state", vm.state)
+        _set_prop(self.counter_state, "state", vm.state.value)
         self.board_mark.setText("" if vm.board_status == "ok" else vm.tr("board.offline"))
         t = vm.current
         if t is None:
             self.number.setText("—")
             _set_prop(self.number, "idle", "true")
-            if vm.state == "paused":
+            if vm.state is CounterState.PAUSED:
                 self.ticket_state.setText(vm.tr("ticket.paused"))
             else:
                 self.ticket_state.setText(vm.tr("ticket.none"))
@@ -432,6 +447,7 @@ class QtCounterWindow(QWidget):
             _set_prop(self.number, "idle", "false")
             self.ticket_state.setText(vm.tr(f"ticket.{t.state}"))
             self.service.setText(vm.service_name(t.service))
+        self._fit_number()
         self._render_times()
         self.queues_title.setText(vm.tr("queues.title"))
         self.queue_table.setHorizontalHeaderLabels(
@@ -461,12 +477,12 @@ class QtCounterWindow(QWidget):
         for spec in BUTTONS:
             button = self.buttons[spec.name]
             if spec.name == "pause":
-                paused = vm.state == "paused"
+                paused = vm.state is CounterState.PAUSED
                 label = vm.tr("button.resume" if paused else "button.pause")
                 enabled = vm.can(Action.RESUME if paused else Action.PAUSE)
             elif spec.name == "parked":
                 label = vm.tr("button.parked", count=len(vm.parked))
-                enabled = vm.can(Action.CALL_PARKED)
+                enabled = vm.can(Action.CALL_TICKET)
             else:
                 label = vm.tr(f"button.{spec.name}")
                 enabled = spec.action is not None and vm.can(spec.action)
@@ -531,7 +547,7 @@ class QtCounterWindow(QWidget):
         elif name == "transfer" and vm.can(Action.TRANSFER):
             self.transfer_dialog = TransferDialog(vm, self)
             self.transfer_dialog.open()
-        elif name == "parked" and vm.can(Action.CALL_PARKED):
+        elif name == "parked" and vm.can(Action.CALL_TICKET):
             self.parked_dialog = ParkedDialog(vm, self)
             self.parked_dialog.open()
 
@@ -556,6 +572,22 @@ class QtCounterWindow(QWidget):
     def _login(self) -> None:
         self.model.login(self.login_name.text(), self.login_password.text())
         self.login_password.clear()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_number()
+
+    def _fit_number(self) -> None:
+        font = QFont(FONT_FAMILY)
+        font.setPixelSize(NUMBER_PX)
+        font.setBold(True)
+        wide = QFontMetricsF(font).horizontalAdvance(self.number.text())
+        room = self.number.contentsRect().width()
+        px = NUMBER_PX if wide <= room or room <= 0 else max(24, int(NUMBER_PX * room / wide))
+        if px != self._number_px:
+            self._number_px = px
+            # A widget's own style sheet wins over the window's "QLabel#number" rule.
+            self.number.setStyleSheet("" if px == NUMBER_PX else f"font-size: {px}px;")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing the window is not logging out: the server keeps the operator at the
@@ -586,15 +618,22 @@ class TransferDialog(QDialog):
         # The choices are kept in Python lists: QComboBox.currentData() of an empty box
         # returns None without a reference (see _set_prop).
         self.service_codes = [info.code for info in vm.services.values()]
+        closed = f" ({vm.tr('transfer.closed')})"
+        # Choices the server would refuse (no open counter would take the citizen) are
+        # greyed out and say why; the server's refusal stays the rule.
         for code in self.service_codes:
             info = vm.services[code]
-            self.service_box.addItem(f"{vm.service_name(code)} — {vm.agency_name(info.agency)}")
+            label = f"{vm.service_name(code)} — {vm.agency_name(info.agency)}"
+            _add_choice(self.service_box, label, vm.takes_transfers(code), closed)
         self.to_counter = QRadioButton(vm.tr("transfer.to_counter"))
         self.counter_box = QComboBox()
         self.counter_numbers = sorted(n for n in vm.counters if n != vm.counter)
         for n in self.counter_numbers:
             agency = vm.agency_name(vm.counters[n].agency)
-            self.counter_box.addItem(vm.tr("transfer.counter_item", counter=n, agency=agency))
+            label = vm.tr("transfer.counter_item", counter=n, agency=agency)
+            _add_choice(self.counter_box, label, vm.counter_takes_transfers(n), closed)
+        for box in (self.service_box, self.counter_box):
+            _select_first_enabled(box)
         self.come_back = QCheckBox(vm.tr("transfer.come_back"))
         self.to_service.setChecked(True)
         for widget in (self.to_service, self.service_box, self.to_counter, self.counter_box, self.come_back):
@@ -632,6 +671,24 @@ class TransferDialog(QDialog):
             index = self.counter_box.currentIndex()
             if 0 <= index < len(self.counter_numbers):
                 self.model.transfer(to_counter=self.counter_numbers[index], return_to_me=back)
+
+
+def _add_choice(box: QComboBox, label: str, enabled: bool, why_not: str) -> None:
+    box.addItem(label if enabled else label + why_not)
+    if not enabled:
+        model = box.model()
+        assert isinstance(model, QStandardItemModel), "a QComboBox's own model is a QStandardItemModel"
+        item = model.item(box.count() - 1)
+        item.setEnabled(False)
+
+
+def _select_first_enabled(box: QComboBox) -> None:
+    model = box.model()
+    assert isinstance(model, QStandardItemModel), "a QComboBox's own model is a QStandardItemModel"
+    for row in range(box.count()):
+        if model.item(row).isEnabled():
+            box.setCurrentIndex(row)
+            return
 
 
 class ParkedDialog(QDialog):

@@ -15,13 +15,19 @@ A line is configured with a URL::
 
 Options not listed in ``docs/hardware.md`` are passed on to pyserial.
 
+Exactly one process may own a line. Boards that acknowledge answer on the same wires,
+and every process reading the line would take the others' answers: the owner drives
+every board on it with a :class:`LineDriver`, from one thread.
+
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from dataclasses import fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -29,7 +35,22 @@ from .exceptions import BoardUnavailable
 from .serial_frames import DEFAULT_FORMAT, BoardCommand, FrameFormat, encode_frame
 from .serial_link import LinkSettings, SerialLink
 
-__all__ = ["BoardLine", "CounterBoard", "open_board_line", "parse_board_url"]
+__all__ = [
+    "BLANK",
+    "RETRY_SECONDS",
+    "BoardLine",
+    "CounterBoard",
+    "LineDriver",
+    "Picture",
+    "board_text",
+    "open_board_line",
+    "parse_board_url",
+]
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 30.0
+"""How often a failed board is tried again while its picture stays the same."""
 
 _LINK_INT = {"baudrate", "bytesize"}
 _LINK_FLOAT = {"stopbits", "timeout", "write_timeout"}
@@ -81,7 +102,10 @@ def parse_board_url(url: str) -> tuple[str, LinkSettings, FrameFormat, dict[str,
                 passthrough.append((key, value))
         except ValueError as exc:
             raise ValueError(f"board URL {url!r}: {key}={value!r}: {exc}") from None
-    fmt = replace(DEFAULT_FORMAT, **frame)
+    try:
+        fmt = replace(DEFAULT_FORMAT, **frame)
+    except ValueError as exc:
+        raise ValueError(f"board URL {url!r}: {exc}") from None
     known = {f.name for f in fields(FrameFormat)}
     assert set(frame) <= known, "option table and FrameFormat disagree"
     if parts.scheme == "serial":
@@ -168,8 +192,11 @@ class CounterBoard:
     """The number board of one counter."""
 
     def __init__(self, line: BoardLine, address: int) -> None:
-        if not 1 <= address <= line.fmt.max_address:
-            raise ValueError(f"board address must be 1-{line.fmt.max_address} (0 is broadcast)")
+        if address == 0:
+            raise ValueError("board address 0 is the broadcast every board obeys; give each board its own")
+        problem = line.fmt.address_problem(address)
+        if problem is not None:
+            raise ValueError(problem)
         self.line = line
         self.address = address
 
@@ -177,11 +204,32 @@ class CounterBoard:
         return f"<CounterBoard {self.address} on {self.line.link.url}>"
 
     def show_ticket(self, number: str, blink: bool = False) -> None:
-        """Show the ticket being served; ``blink`` while it is being called."""
-        self.line.show(self.address, number, blink)
+        """Show the ticket being served; ``blink`` while it is being called.
+
+        A number longer than the board is shown by its digits alone (see :func:`board_text`).
+
+        Raises:
+            ValueError: If even the digits don't fit the board.
+            BoardUnavailable: If the line can't be written or the board didn't acknowledge.
+
+        """
+        self.line.show(self.address, board_text(number, self.line.fmt.width), blink)
 
     def clear(self) -> None:
         self.line.clear(self.address)
+
+
+def board_text(number: str, width: int) -> str:
+    """What a board ``width`` characters wide shows for ticket ``number``.
+
+    The whole number when it fits. Past 999 a number grows (A999, A1000) and may be longer
+    than the board: it then drops its prefix letters, since the digits are what a citizen
+    looks for above the counter (the hall display shows the whole number). "DN1000" on a
+    5-character board is "1000"; "A015" on a 3-character one is "015".
+    """
+    if len(number) <= width:
+        return number
+    return number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def open_board_line(url: str, *, fmt: FrameFormat | None = None) -> BoardLine:
@@ -203,3 +251,167 @@ def open_board_line(url: str, *, fmt: FrameFormat | None = None) -> BoardLine:
         gap=cast(float, line.get("gap", 0.0)),
         ack=cast("bytes | None", line.get("ack")),
     )
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What a board should show. ``recalls`` makes a recall a new picture (it blinks again)."""
+
+    number: str | None
+    """The ticket number; None blanks the board."""
+    blink: bool = False
+    recalls: int = 0
+
+
+BLANK = Picture(None)
+
+Report = Callable[[int, str, "str | None"], None]
+"""``report(address, status, detail)``: status ``ok``, ``offline`` (the line or the board
+doesn't answer) or ``error`` (a picture the board can't show); called from the worker."""
+
+
+class LineDriver:
+    """
+    Keeps every board of one line showing what it should, from one worker thread.
+
+    :meth:`show` records what a board should show and returns at once: serial writes
+    block (up to the write timeout, plus the acknowledgement timeout per board), so they
+    never run in the caller's thread. Only the latest picture of each board is written
+    (a board back after an outage shows the current ticket, not the backlog), boards in the
+    order they changed. A board that fails doesn't hold up the others: it is tried again
+    with its next picture, or after :data:`RETRY_SECONDS`. Each change of a board's health
+    is reported once.
+
+    Args:
+        url: The board line URL (see :func:`open_board_line`); the port opens on the first frame.
+        report: Called with each change of a board's health.
+        retry: Seconds before a failed picture is tried again.
+
+    """
+
+    def __init__(self, url: str, report: Report, *, retry: float = RETRY_SECONDS) -> None:
+        self.url = url
+        self.retry = retry
+        self._report = report
+        self._line: BoardLine | None = None
+        self._boards: dict[int, CounterBoard] = {}
+        self._wanted: dict[int, Picture] = {}
+        self._shown: dict[int, Picture] = {}
+        self._failed: dict[int, tuple[Picture, float]] = {}
+        """Address -> the picture that failed, and when to try it again."""
+        self._dirty: dict[int, None] = {}
+        """Boards whose picture changed, oldest change first (a dict keeps insertion order)."""
+        self._status: dict[int, str] = {}
+        self._wake = threading.Condition()
+        self._stopping = False
+        self.frames = 0
+        """Frames written successfully, for logs and tests."""
+        self._thread = threading.Thread(target=self._run, name="board-line", daemon=True)
+        self._thread.start()
+
+    def __repr__(self) -> str:
+        return f"<LineDriver {self.url} {len(self._wanted)} boards>"
+
+    def show(self, address: int, picture: Picture) -> None:
+        """Ask the board at ``address`` to show ``picture``; returns at once."""
+        with self._wake:
+            if self._wanted.get(address) == picture:
+                return
+            self._wanted[address] = picture
+            if self._shown.get(address) != picture:
+                self._dirty.setdefault(address, None)
+            self._wake.notify_all()
+
+    def status(self, address: int) -> str | None:
+        """The board's health: ``ok``, ``offline``, ``error``, or None before its first write."""
+        with self._wake:
+            return self._status.get(address)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every board shows its picture or failed it; for tests and shutdown."""
+        with self._wake:
+            return self._wake.wait_for(self._settled, timeout)
+
+    def close(self) -> None:
+        """Stop the worker and close the port."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        self._thread.join(3.0)
+        if self._line is not None:
+            self._line.close()
+
+    # -- the worker ----------------------------------------------------------
+
+    def _settled(self) -> bool:
+        return all(
+            self._shown.get(a) == p or self._failed.get(a, (None, 0.0))[0] == p
+            for a, p in self._wanted.items()
+        )
+
+    def _next(self, now: float) -> tuple[int | None, float | None]:
+        """The next board to write, or None and how long until a failed one may be tried again."""
+        wait: float | None = None
+        for address in list(self._dirty):
+            picture = self._wanted[address]
+            if self._shown.get(address) == picture:
+                del self._dirty[address]
+                continue
+            failed = self._failed.get(address)
+            if failed is not None and failed[0] == picture and failed[1] > now:
+                wait = failed[1] - now if wait is None else min(wait, failed[1] - now)
+                continue
+            return address, None
+        return None, wait
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while True:
+                    if self._stopping:
+                        return
+                    address, wait = self._next(time.monotonic())
+                    if address is not None:
+                        break
+                    self._wake.wait(wait)
+                picture = self._wanted[address]
+            status, detail = self._write(address, picture)
+            with self._wake:
+                if status == "ok":
+                    self._shown[address] = picture
+                    self._failed.pop(address, None)
+                    self.frames += 1
+                else:
+                    self._failed[address] = (picture, time.monotonic() + self.retry)
+                    self._shown.pop(address, None)
+                changed = status != self._status.get(address)
+                self._status[address] = status
+                self._wake.notify_all()
+            if changed:
+                try:
+                    self._report(address, status, detail)
+                except Exception:
+                    log.exception("board report failed")
+
+    def _write(self, address: int, picture: Picture) -> tuple[str, str | None]:
+        try:
+            board = self._board(address)
+            if picture.number is None:
+                board.clear()
+            else:
+                board.show_ticket(picture.number, blink=picture.blink)
+        except BoardUnavailable as exc:
+            log.warning("number board %d on %s: %s", address, self.url, exc)
+            return "offline", str(exc)
+        except (ValueError, OSError) as exc:
+            log.warning("number board %d on %s: %s", address, self.url, exc)
+            return "error", str(exc)
+        return "ok", None
+
+    def _board(self, address: int) -> CounterBoard:
+        board = self._boards.get(address)
+        if board is None:
+            if self._line is None:
+                self._line = open_board_line(self.url)
+            board = self._boards[address] = CounterBoard(self._line, address)
+        return board

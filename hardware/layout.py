@@ -15,7 +15,7 @@ from __future__ import annotations
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -28,6 +28,7 @@ __all__ = [
     "Layout",
     "Style",
     "default_layout_path",
+    "fit_layout",
     "load_layout",
 ]
 
@@ -43,6 +44,7 @@ FIELDS = frozenset(
         "date",
         "time",
         "ahead",
+        "wait",
         "wait_low",
         "wait_high",
         "ticket_id",
@@ -159,6 +161,21 @@ def load_layout(path: str | Path | None = None, *, paper_mm: int = 80) -> Layout
         return _build(data, file)
     except LayoutError as exc:
         raise LayoutError(exc.detail, device=str(file)) from None
+
+
+def fit_layout(layout: Layout, *, dots: int, columns: int) -> Layout:
+    """
+    Return ``layout`` narrowed to a printer that prints at most ``dots`` and ``columns``.
+
+    Images, rules and QR codes are drawn ``layout.dots`` wide and text wraps at
+    ``layout.columns``: on a printer whose printable width is smaller (an 80 mm layout of
+    576 dots on a 512-dot TM-T88V) both would run over the edge. A layout that already fits
+    is returned as it is.
+
+    """
+    if layout.dots <= dots and layout.columns <= columns:
+        return layout
+    return replace(layout, dots=min(layout.dots, dots), columns=min(layout.columns, columns))
 
 
 def _read_with_extends(file: Path, seen: tuple[Path, ...]) -> dict[str, Any]:

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import qrcode
 from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q
 from escpos.escpos import Escpos
 from PIL import Image, ImageDraw
 
+from wire.i18n import wait_words
+
+from .escpos_device import EscposDevice
 from .exceptions import LayoutError
 from .layout import Block, Layout, Style, load_layout
 from .text import (
@@ -89,8 +92,9 @@ def ticket_values(view: TicketView, layout: Layout, lang: str) -> dict[str, str]
         "date": view.issued_at.strftime(layout.date_format),
         "time": view.issued_at.strftime(layout.time_format),
         "ahead": str(view.ahead),
-        "wait_low": str(view.wait_low_min),
-        "wait_high": str(view.wait_high_min),
+        "wait": wait_words(view.wait, lang),
+        "wait_low": str(view.wait.low_min),
+        "wait_high": str(view.wait.high_min),
         "ticket_id": view.ticket_id,
         "priority": priority,
         "footer": localized(view.footer, lang) if view.footer else "",
@@ -104,8 +108,10 @@ def _is_set(view: TicketView, name: str) -> bool:
         return _has_priority(view)
     if name == "footer":
         return any(view.footer.values())
+    if name == "wait":
+        return not view.wait.none
     if name in ("wait_low", "wait_high"):
-        return (view.wait_low_min if name == "wait_low" else view.wait_high_min) > 0
+        return (view.wait.low_min if name == "wait_low" else view.wait.high_min) > 0
     return True
 
 
@@ -151,6 +157,7 @@ class _Painter:
 
     def __init__(self, printer: Escpos, layout: Layout) -> None:
         self.printer = printer
+        self.device = EscposDevice(printer)
         self.layout = layout
         slots = printer.profile.get_code_pages()
         self.slots: dict[str, int] = {}
@@ -162,8 +169,7 @@ class _Painter:
         self.stats = TicketStats()
 
     def raw(self, data: bytes) -> None:
-        # _raw is the one method every python-escpos printer class implements.
-        self.printer._raw(data)
+        self.device.send(data)
 
     def style(self, style: Style, align: str | None = None) -> None:
         self.printer.set(
@@ -218,13 +224,27 @@ class _Painter:
             self.raw(header + _scrub_realtime(band.tobytes()))
 
     def number(self, number: str, block: Block) -> None:
+        # The number is printed on one line whatever its length: past 999 it has four or more
+        # digits (A1000), and a wrapped "ABC100 / 0" would be misread. It is made smaller,
+        # keeping its proportions, only when it would not fit the paper's width.
+        number = sanitize(number).strip()
         if not block.image:
-            self.text(number, block.style)
+            style = block.style
+            fit = max(1, self.layout.columns // max(1, len(number)))
+            if style.width > fit:
+                height = max(1, style.height * fit // style.width)
+                style = replace(style, width=fit, height=height)
+            self.text(number, style)
             return
         path = find_font(self.layout.bold_font, self.layout.font_dirs)
-        font = load_font(path, block.image_px)
+        size = block.image_px
+        font = load_font(path, size)
+        wide = font.getlength(number)
+        if wide > self.layout.dots:
+            size = max(1, int(size * self.layout.dots / wide))
+            font = load_font(path, size)
         image = render_lines(
-            [number], font, self.layout.dots, align=block.style.align, line_px=round(block.image_px * 1.15)
+            [number], font, self.layout.dots, align=block.style.align, line_px=round(size * 1.15)
         )
         self.image(image)
         self.stats.raster_lines += 1

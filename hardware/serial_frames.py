@@ -108,6 +108,26 @@ class FrameFormat:
         check = 0 if self.checksum == "none" else (2 if self.checksum_form == "hex2" else 1)
         return len(self.start) + address + 1 + self.width + check + len(self.end)
 
+    def address_problem(self, address: int) -> str | None:
+        """
+        Say what is wrong with ``address`` in this format, or return None if it can be sent.
+
+        With ``address = "byte"`` the address goes out as one binary byte: board 2 would be
+        0x02, the start marker, and a board resynchronizing on the line would take it for the
+        start of a frame. Such addresses are refused rather than escaped, since boards know
+        no escape.
+
+        """
+        if not 0 <= address <= self.max_address:
+            return f"board address {address} is outside 0-{self.max_address}"
+        clash = sorted(set(_address_bytes(address, self)) & set(self.start + self.end))
+        if clash:
+            return (
+                f"board address {address} is sent as byte 0x{clash[0]:02X}, which marks the "
+                f"{'start' if clash[0] in self.start else 'end'} of a frame; set the board to another address"
+            )
+        return None
+
     def command_byte(self, command: BoardCommand) -> bytes:
         return {BoardCommand.SHOW: self.show, BoardCommand.BLINK: self.blink, BoardCommand.CLEAR: self.clear}[
             command
@@ -141,12 +161,17 @@ def checksum(data: bytes, kind: ChecksumKind) -> int:
     return 0
 
 
-def _encode_address(address: int, fmt: FrameFormat) -> bytes:
-    if not 0 <= address <= fmt.max_address:
-        raise ValueError(f"board address {address} is outside 0-{fmt.max_address}")
+def _address_bytes(address: int, fmt: FrameFormat) -> bytes:
     if fmt.address == "byte":
         return bytes((address,))
     return str(address).zfill(3 if fmt.address == "ascii3" else 2).encode("ascii")
+
+
+def _encode_address(address: int, fmt: FrameFormat) -> bytes:
+    problem = fmt.address_problem(address)
+    if problem is not None:
+        raise ValueError(problem)
+    return _address_bytes(address, fmt)
 
 
 def _fit(text: str, fmt: FrameFormat) -> bytes:

@@ -18,7 +18,16 @@ from pathlib import Path
 
 import qrcode
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -31,9 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wire.i18n import LANGS
+from wire.types import LANGS, Priority
 
-from .viewmodel import PRIORITIES, KioskViewModel, PrintState, Screen
+from .viewmodel import RIGHTS, KioskViewModel, PrintState, Screen
 
 TARGET_MM = 15.0
 """Smallest touch target, in millimetres (fingertips of elderly users, gloves)."""
@@ -390,7 +399,7 @@ class KioskWindow(QWidget):
         grid.setSpacing(m.gap)
         self.priority_tiles: dict[str, Tile] = {}
         columns = 1 if self.portrait else 2
-        for i, right in enumerate(PRIORITIES):
+        for i, right in enumerate(RIGHTS):
             tile = Tile(m, "", primary=False)
             tile.clicked.connect(lambda _=False, right=right: self.model.choose_priority(right))
             self.priority_tiles[right] = tile
@@ -399,7 +408,7 @@ class KioskWindow(QWidget):
         self.no_priority = Tile(m, "")
         self.no_priority.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.no_priority.setFixedHeight(round(m.target * 1.5))
-        self.no_priority.clicked.connect(lambda: self.model.choose_priority("none"))
+        self.no_priority.clicked.connect(lambda: self.model.choose_priority(Priority.NONE))
         layout.addWidget(self.no_priority)
 
     def _build_ticket(self) -> None:
@@ -524,9 +533,8 @@ class KioskWindow(QWidget):
         elif model.notice is not None and model.screen is Screen.SERVICES:
             banner = tr(model.notice.key, **model.notice.values)
         elif not model.printer_ok and model.screen is not Screen.TICKET:
-            banner = (
-                tr("printer.down") if model.screen is not Screen.START else _all_langs(model, "printer.down")
-            )
+            key = "printer.down" if model.has_printer else "printer.none"
+            banner = tr(key) if model.screen is not Screen.START else _all_langs(model, key)
         self.banner.setText(banner)
         self.banner.setVisible(bool(banner))
         getattr(self, f"_refresh_{model.screen.value}")()
@@ -559,17 +567,10 @@ class KioskWindow(QWidget):
             tile = self.service_tiles.get(service.code)
             if tile is None:
                 continue
-            state = model.availability(service.code)
-            if not state.available:
-                detail = model.tr(f"service.{state.reason or 'closed'}")
-            elif state.wait_high_min is not None and state.wait_high_min > 1:
-                detail = model.tr(
-                    "service.queue", n=state.waiting, low=state.wait_low_min, high=state.wait_high_min
-                )
-            else:
-                detail = model.tr("service.queue_short", n=state.waiting)
-            tile.set_content(model.name(service.name), detail, state.available and model.pending is None)
-        if model.priority == "none":
+            available = model.availability(service.code).available
+            detail = model.service_detail(service.code)
+            tile.set_content(model.name(service.name), detail, available and model.pending is None)
+        if model.priority is Priority.NONE:
             text = model.tr("priority.ask")
         else:
             text = model.tr("priority.chosen", right=model.tr(f"priority.{model.priority}"))
@@ -583,6 +584,18 @@ class KioskWindow(QWidget):
             tile.set_content(model.tr(f"priority.{right}"), "", True)
         self.no_priority.set_content(model.tr("priority.none"), "", True)
 
+    def _number_font(self, number: str) -> QFont:
+        """The ticket number's font: smaller when a long number (DN10234) would not fit."""
+        m = self.metrics
+        font = m.font(m.number, bold=True)
+        room = self.width() - 4 * m.gap  # inside the window's margins
+        if not self.portrait:
+            room = room * 3 // 5 - m.gap  # the text column beside the QR code
+        wide = QFontMetricsF(font).horizontalAdvance(number)
+        if wide > room > 0:
+            font.setPixelSize(max(1, int(m.number * room / wide)))
+        return font
+
     def _refresh_ticket(self) -> None:
         model, m = self.model, self.metrics
         ticket = model.ticket
@@ -592,16 +605,14 @@ class KioskWindow(QWidget):
         service = model.services.get(ticket.service)
         agency = next((a for a in model.agencies if a.code == ticket.agency), None)
         self.ticket_title.setText(tr("ticket.title"))
+        self.ticket_number.setFont(self._number_font(ticket.number))
         self.ticket_number.setText(ticket.number)
         self.ticket_service.setText(model.name(service.name) if service else ticket.service)
         self.ticket_agency.setText(model.name(agency.name) if agency else "")
         self.ticket_zone.setText(tr("ticket.zone", zone=model.zone_name(ticket.zone)))
         self.ticket_ahead.setText(tr("ticket.ahead", n=ticket.ahead))
-        if ticket.wait_high_min <= 1:
-            self.ticket_wait.setText(tr("ticket.wait_short"))
-        else:
-            self.ticket_wait.setText(tr("ticket.wait", low=ticket.wait_low_min, high=ticket.wait_high_min))
-        has_priority = ticket.priority != "none"
+        self.ticket_wait.setText(model.wait_words(ticket.wait))
+        has_priority = ticket.priority is not Priority.NONE
         self.ticket_priority.setVisible(has_priority)
         if has_priority:
             self.ticket_priority.setText(tr("ticket.priority", right=tr(f"priority.{ticket.priority}")))
@@ -611,8 +622,10 @@ class KioskWindow(QWidget):
             self.ticket_qr.setPixmap(qr_pixmap(ticket.qr_data, side))
         self.ticket_qr_caption.setText(tr("ticket.qr"))
         state = model.print_state
-        if state is PrintState.FAILED:
-            self.ticket_print.setText(tr("ticket.not_printed"))
+        if state in (PrintState.FAILED, PrintState.NO_PRINTER):
+            self.ticket_print.setText(
+                tr("ticket.not_printed" if state is PrintState.FAILED else "ticket.no_printer")
+            )
             self.ticket_print.setStyleSheet(
                 f"color: #ffffff; background: {ALERT_BG}; border-radius: 12px; padding: {m.gap}px;"
             )

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import signal
+import socket
 import ssl
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from websockets.asyncio.server import serve
+from websockets.asyncio.server import Server, serve
 
-from .app import Hub
+from wire.cli import UsageError
+from wire.device import DEFAULT_HOST, DEFAULT_PORT
+
 from .center import Center
+from .hub import Hub
 from .store import EventStore
 
 log = logging.getLogger("novbe.server")
@@ -27,8 +32,8 @@ wire.protocol.MAX_MESSAGE_BYTES and this get a ``too_large`` error reply instead
 
 @dataclass
 class ServerOptions:
-    host: str = "127.0.0.1"
-    port: int = 8765
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
     certfile: Path | None = None
     keyfile: Path | None = None
     ping_interval: float = 20.0
@@ -64,40 +69,117 @@ def setup_logging(level: str = "INFO") -> None:
     root.propagate = False
 
 
-def _ssl_context(options: ServerOptions) -> ssl.SSLContext | None:
+TLS_FIX = "give --cert the server's certificate and --key its private key, both PEM files"
+
+
+def tls_context(options: ServerOptions) -> ssl.SSLContext | None:
+    """The TLS context for ``--cert`` and ``--key``; None without them.
+
+    Raises:
+        UsageError: A file is missing or unreadable, or is not a PEM certificate and its key.
+    """
     if options.certfile is None:
+        if options.keyfile is not None:
+            raise UsageError("--key was given without --cert", TLS_FIX)
         return None
+    for what, path in (("--cert", options.certfile), ("--key", options.keyfile)):
+        if path is None:
+            continue
+        try:
+            path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {what} {path}: {exc.strerror or exc}", TLS_FIX) from None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(options.certfile, options.keyfile)
+    try:
+        context.load_cert_chain(options.certfile, options.keyfile)
+    except ssl.SSLError as exc:
+        files = f"{options.certfile}" + (f" and {options.keyfile}" if options.keyfile else "")
+        raise UsageError(
+            f"{files} are not a PEM certificate and its key ({exc.reason or exc})", TLS_FIX
+        ) from None
     return context
+
+
+def listen_error(host: str, port: int, exc: OSError) -> UsageError:
+    """Why the server cannot listen on ``host``:``port``, as the user can fix it."""
+    where = f"port {port} on {host}"
+    if isinstance(exc, socket.gaierror):
+        return UsageError(
+            f'cannot listen on "{host}": {exc.strerror}',
+            "give --host an address or name of this machine (0.0.0.0: every network interface)",
+        )
+    if exc.errno == errno.EADDRINUSE:
+        return UsageError(
+            f"{where} is already in use (another novbe server?)",
+            "stop the program using it, or give another --port",
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return UsageError(
+            f"{host} is not an address of this machine",
+            "give --host one of its addresses (0.0.0.0: every network interface)",
+        )
+    if exc.errno == errno.EACCES:
+        return UsageError(
+            f"not allowed to listen on {where}", "give a --port above 1023, or run as a user allowed to"
+        )
+    return UsageError(f"cannot listen on {where}: {exc.strerror or exc}", "check --host and --port")
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Bind to ``host``:``port`` and let go at once, as asyncio would bind the server.
+
+    Tried before the log is replayed, so that a port already taken is said in a moment, not
+    after the whole day's events were read.
+
+    Raises:
+        UsageError: The address is unknown, not this machine's, taken or not allowed.
+    """
+    try:
+        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _, address in found:
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio does
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind(address)
+    except OSError as exc:
+        raise listen_error(host, port, exc) from None
 
 
 async def serve_hall(center: Center, store: EventStore, options: ServerOptions) -> None:
     """Run the hub until SIGTERM/SIGINT, then stop cleanly: no new requests, the
     in-flight ones finished and committed, connections closed, the store closed."""
     started = time.perf_counter()
+    context = tls_context(options)
+    check_can_listen(options.host, options.port)
     hub = Hub(center, store)
     replayed = await asyncio.to_thread(hub.load)
     await hub.start()
-    context = _ssl_context(options)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with serve(
-        hub.handler,
-        options.host,
-        options.port,
-        process_request=hub.process_request,
-        compression=None,
-        max_size=MAX_FRAME,
-        ping_interval=options.ping_interval,
-        ping_timeout=options.ping_interval,
-        # A peer that stopped answering won't answer the closing handshake either.
-        close_timeout=min(5.0, options.ping_interval),
-        ssl=context,
-        logger=logging.getLogger("novbe.websockets"),
-    ) as server:
+    try:
+        listening: Server = await serve(
+            hub.handler,
+            options.host,
+            options.port,
+            process_request=hub.process_request,
+            compression=None,
+            max_size=MAX_FRAME,
+            ping_interval=options.ping_interval,
+            ping_timeout=options.ping_interval,
+            # A peer that stopped answering won't answer the closing handshake either.
+            close_timeout=min(5.0, options.ping_interval),
+            ssl=context,
+            logger=logging.getLogger("novbe.websockets"),
+        )
+    except OSError as exc:
+        # Taken since check_can_listen() let go of it.
+        await hub.stop()
+        store.close()
+        raise listen_error(options.host, options.port, exc) from None
+    async with listening as server:
         port = next(iter(server.sockets)).getsockname()[1]
         scheme = "wss" if context else "ws"
         print(  # noqa: T201 - the one line an operator (and the tests) read to find the port

@@ -1,4 +1,5 @@
-"""The configuration file of one device: a kiosk, a counter, a display or a supervisor desk.
+"""The configuration file of one device: a kiosk, a counter, a display, a board line or a
+supervisor desk.
 
 ``novbe init`` writes one such file per device (``devices/<role>-<code>.toml``); the device's
 app reads it at start with :func:`load_device`. It names the server, holds the device's token in
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -33,27 +36,48 @@ from pydantic import (
 
 __all__ = [
     "BOARD_SCHEMES",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
     "PRINTER_SCHEMES",
     "ClockTime",
     "DeviceConfig",
     "DeviceConfigError",
     "DeviceRole",
+    "Languages",
     "QuietPeriod",
+    "ScreenMode",
+    "TimeZoneName",
+    "check_server_url",
+    "check_timezone",
     "check_url_scheme",
     "dump_device",
     "format_loc",
     "format_validation_error",
     "load_device",
+    "screen_languages",
+    "server_url_for",
     "spoken_languages",
 ]
 
-DeviceRole = Literal["kiosk", "counter", "display", "supervisor"]
+DeviceRole = Literal["kiosk", "counter", "display", "boards", "supervisor"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+"""The hall server's port unless told otherwise: ``novbe server`` listens on it and
+``novbe init`` writes it into the device files."""
+
+
+def server_url_for(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, tls: bool = False) -> str:
+    """The URL devices use to reach a server at ``host`` and ``port``: ``ws://host:port``."""
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address
+    return f"{'wss' if tls else 'ws'}://{shown}:{port}"
+
 
 PRINTER_SCHEMES: tuple[str, ...] = ("virtual", "serial", "usb", "tcp", "file")
 """How a kiosk reaches its ticket printer:
 
-* ``virtual:///var/lib/novbe/tickets`` -- no printer; tickets are rendered to files in that
-  directory (demo, tests, a kiosk whose printer is broken);
+* ``virtual:///var/lib/novbe/tickets`` -- no printer: tickets are drawn to picture files in
+  that directory. For the demo and the tests only: nothing comes out on paper;
 * ``serial:///dev/ttyUSB0?baudrate=115200`` -- a serial printer;
 * ``usb://04b8:0202`` -- a USB printer by vendor:product id;
 * ``tcp://192.0.2.10:9100`` -- a network printer (raw port 9100);
@@ -61,9 +85,9 @@ PRINTER_SCHEMES: tuple[str, ...] = ("virtual", "serial", "usb", "tcp", "file")
 """
 
 BOARD_SCHEMES: tuple[str, ...] = ("serial", "loop", "socket", "rfc2217")
-"""How a counter reaches the number board above it: ``serial:///dev/ttyUSB1?baudrate=9600``,
-or one of pyserial's URL handlers (``loop://`` for tests, ``socket://host:port``,
-``rfc2217://host:port`` for a serial-over-network converter)."""
+"""How a counter, or a board line's process, reaches number boards:
+``serial:///dev/ttyUSB1?baudrate=9600``, or one of pyserial's URL handlers (``loop://`` for
+tests, ``socket://host:port``, ``rfc2217://host:port`` for a serial-over-network converter)."""
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -147,11 +171,57 @@ def check_url_scheme(url: str, schemes: tuple[str, ...], what: str) -> str:
     return url
 
 
+def check_server_url(url: str) -> str:
+    """Return ``url`` if it is a websocket URL with a host (and a valid port, if any); else
+    raise ValueError saying what it should look like."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ValueError(f'server URL "{url}" has a wrong port (a number from 1 to 65535)') from None
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise ValueError(f'server URL must look like "ws://host:port" or "wss://host", got "{url}"')
+    return url
+
+
+def check_timezone(value: str) -> str:
+    """Return ``value`` if it is a time zone this machine knows (an IANA name); else raise
+    ValueError saying what it should look like."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'unknown time zone "{value}" (an IANA name such as "Asia/Baku")') from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
+"""An IANA time zone name ("Asia/Baku") in configuration files."""
+
 Lang = Literal["az", "ru", "en"]
 
 
+def _once_each(value: list[Lang]) -> list[Lang]:
+    repeated = sorted({lang for lang in value if value.count(lang) > 1})
+    if repeated:
+        raise ValueError(f"language listed twice: {', '.join(repeated)}")
+    return value
+
+
+Languages = Annotated[list[Lang], Field(min_length=1), AfterValidator(_once_each)]
+"""Languages in order, each at most once."""
+
+ScreenMode = Literal["alternate", "pair"]
+"""How a display shows its screen languages: one at a time, taking turns, or all together."""
+
+
 def spoken_languages() -> list[Lang]:
-    """The default languages of spoken calls: Azerbaijani, then Russian."""
+    """The default languages of spoken calls: Azerbaijani for every call, and Russian or
+    English for a citizen who took the ticket in it."""
+    return ["az", "ru", "en"]
+
+
+def screen_languages() -> list[Lang]:
+    """The default languages of a display's own words: Azerbaijani and Russian, taking turns."""
     return ["az", "ru"]
 
 
@@ -162,7 +232,8 @@ class DeviceConfig(BaseModel):
 
     role: DeviceRole
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    """The device's code in center.toml: a kiosk's or display's code, a counter's number."""
+    """The device's code in center.toml: a kiosk's, display's or board line's code, a counter's
+    number."""
     server_url: str
     token: str = Field(min_length=16)
     """The device's secret, in clear. The server keeps only its SHA-256."""
@@ -172,30 +243,43 @@ class DeviceConfig(BaseModel):
 
     # Kiosk
     printer: str | None = None
+    """The ticket printer's URL. None: the kiosk has no printer, shows every ticket on screen
+    only, and says so on screen and to the supervisor."""
     paper_mm: Literal[80, 58] = 80
 
-    # Counter
+    # Counter, board line
     counter: int | None = Field(default=None, ge=1)
     board: str | None = None
-    """Serial URL of the number board above the counter, if it has one."""
+    """Serial URL of the number board above the counter, if it has one on a port of its own PC;
+    for a board line, the line's URL."""
     board_address: int | None = Field(default=None, ge=0, le=255)
-    """Address of this counter's board on a shared serial line."""
+    """Address of this counter's board on its line."""
+    boards: dict[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=0, le=255)]] | None = None
+    """Board line: counter number -> address of its board on the line."""
 
     # Display
-    languages: list[Lang] = Field(default_factory=spoken_languages, min_length=1)
-    """Languages in which calls are spoken, in order."""
+    languages: Languages = Field(default_factory=spoken_languages)
+    """Languages calls are spoken in: the first for every call, each other one for a call
+    whose ticket was taken in it."""
     volume: int = Field(default=80, ge=0, le=100)
     quiet_hours: list[QuietPeriod] = Field(default_factory=list)
     voice_pack: Path | None = None
     """Directory of recorded voice clips; None uses the built-in voice."""
+    screen_languages: Languages = Field(default_factory=screen_languages)
+    """Languages of the screen's own words (headings, date, names), in order."""
+    screen_mode: ScreenMode = "alternate"
+    """``alternate``: one language at a time, the next every ``screen_every_s``;
+    ``pair``: all of them together."""
+    screen_every_s: int = Field(default=10, ge=3, le=600)
+    idle_images: Path | None = None
+    """Folder of pictures shown in turn when no call is on the screen; None: the queues' figures."""
+    timezone: TimeZoneName | None = None
+    """The center's time zone, for the clock until the server first answers (it then sends it)."""
 
     @field_validator("server_url")
     @classmethod
     def _check_server_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("ws", "wss") or not parts.netloc:
-            raise ValueError(f'server URL must look like "ws://host:port" or "wss://host", got "{value}"')
-        return value
+        return check_server_url(value)
 
     @field_validator("printer")
     @classmethod
@@ -209,12 +293,14 @@ class DeviceConfig(BaseModel):
 
     @model_validator(mode="after")
     def _role_needs(self) -> DeviceConfig:
-        # A kiosk without a printer or a counter screen without its number would start and
-        # then fail at the first ticket; refuse the file instead.
-        if self.role == "kiosk" and self.printer is None:
-            raise ValueError('a kiosk needs "printer" (for example "virtual:///var/lib/novbe/tickets")')
+        # A counter screen without its number would start and then fail at the first
+        # request; refuse the file instead. (A kiosk without a printer works, and says so.)
         if self.role == "counter" and self.counter is None:
             raise ValueError('a counter needs "counter", the number of its counter')
+        if self.role == "boards" and (self.board is None or not self.boards):
+            raise ValueError(
+                'a board line needs "board", the line\'s URL, and "boards", its counters\' board addresses'
+            )
         return self
 
 
@@ -279,13 +365,19 @@ def load_device(path: Path) -> DeviceConfig:
         raise DeviceConfigError(source, format_validation_error(exc)) from None
 
 
+_DISPLAY_KEYS = ("languages", "volume", "quiet_hours", "screen_languages", "screen_mode", "screen_every_s")
+"""Fields with a default that only a display's file holds."""
+
+
 def dump_device(cfg: DeviceConfig) -> str:
     """The TOML text of a device file; fields that do not apply to the role are left out."""
     data = cfg.model_dump(mode="json", exclude_none=True)
     if cfg.role != "kiosk":
         data.pop("paper_mm", None)
+    if cfg.role == "boards":
+        data.pop("fullscreen", None)  # no screen
     if cfg.role != "display":
-        for key in ("languages", "volume", "quiet_hours"):
+        for key in _DISPLAY_KEYS:
             data.pop(key, None)
     if not data.get("quiet_hours"):
         data.pop("quiet_hours", None)
@@ -297,6 +389,8 @@ def dump_device(cfg: DeviceConfig) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml_value(v)}" for key, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     # tomli_w knows TOML's escaping; borrow it for one value.

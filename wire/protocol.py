@@ -9,16 +9,30 @@ Client messages are validated with pydantic; a message that doesn't fit gets an
 from __future__ import annotations
 
 import json
+import re
 import typing
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
-PROTOCOL_VERSION = 1
+# The counter's requests, by name (defined with the hall's plain values, re-exported here).
+from .types import CounterActionType as CounterActionType
+
+PROTOCOL_VERSION: Final = 1
 
 MAX_MESSAGE_BYTES = 16 * 1024
-"""A client message longer than this gets a ``too_large`` error reply."""
+"""A client message longer than this many UTF-8 bytes gets a ``too_large`` error reply."""
+
+MAX_DEPTH = 32
+"""Arrays and objects nested deeper than this get ``invalid_message``. The deepest
+message of the protocol has 2 levels; the limit keeps the JSON parser's recursion
+far from Python's."""
+
+MAX_DIGITS = 20
+"""An integer of more digits gets ``invalid_message``; the protocol's largest number, an
+event ``seq``, has far fewer."""
 
 Lang = Literal["az", "ru", "en"]
 RequestId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -29,6 +43,8 @@ class Role(StrEnum):
     KIOSK = "kiosk"
     COUNTER = "counter"
     DISPLAY = "display"
+    BOARDS = "boards"
+    """The process that owns a shared line of counters' number boards (``novbe boards``)."""
     SUPERVISOR = "supervisor"
 
 
@@ -62,7 +78,8 @@ class ErrorCode(StrEnum):
     NOTHING_TO_CALL = "nothing_to_call"
     DAY_NOT_OPEN = "day_not_open"
     SERVICE_UNAVAILABLE = "service_unavailable"
-    QUEUE_ERROR = "queue_error"
+    NO_OPEN_COUNTER = "no_open_counter"
+    RATING_REFUSED = "rating_refused"
 
 
 class _Msg(BaseModel):
@@ -85,14 +102,27 @@ class Hello(_Msg):
     id: RequestId | None = None
     role: Role
     device: Code | None = None
-    """Kiosk or display code, or the counter number ("12"). Not used by supervisors."""
+    """Kiosk, display or board line code, or the counter number ("12"). Not used by supervisors."""
     token: Annotated[str, Field(max_length=256)] | None = None
     login: Annotated[str, Field(max_length=64)] | None = None
     password: Annotated[str, Field(max_length=256)] | None = None
     lang: Lang = "az"
     resume_from: Annotated[int, Field(ge=0)] | None = None
     """The last event ``seq`` this client saw; the server sends what came after it."""
-    protocol: int = PROTOCOL_VERSION
+    protocol: Literal[1] = PROTOCOL_VERSION
+    """The only version this module speaks (``PROTOCOL_VERSION``); any other is refused."""
+
+    @model_validator(mode="after")
+    def _credentials_of_the_role(self) -> Self:
+        needed = ("login", "password") if self.role is Role.SUPERVISOR else ("device", "token")
+        for name in needed:
+            if getattr(self, name) is None:
+                raise PydanticCustomError(
+                    "missing",
+                    "{field}: Field required for a {role}",
+                    {"field": name, "role": self.role.value},
+                )
+        return self
 
 
 class Issue(_Request):
@@ -104,28 +134,39 @@ class Issue(_Request):
 
 
 class Login(_Request):
-    type: Literal["login"]
+    type: Literal[CounterActionType.LOGIN]
     login: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(max_length=256)]
 
 
 class Logout(_Request):
-    type: Literal["logout"]
+    type: Literal[CounterActionType.LOGOUT]
 
 
 class CounterAction(_Request):
-    """The counter's own actions on its current ticket or on itself."""
+    """The counter's own actions on its current ticket or on itself that carry nothing but
+    their type. Every counter request's ``type`` (these, ``login``, ``logout``,
+    ``call_ticket``, ``transfer``) is a :class:`CounterActionType`."""
 
-    type: Literal["call_next", "recall", "start", "finish", "no_show", "park", "pause", "resume"]
+    type: Literal[
+        CounterActionType.CALL_NEXT,
+        CounterActionType.RECALL,
+        CounterActionType.START,
+        CounterActionType.FINISH,
+        CounterActionType.NO_SHOW,
+        CounterActionType.PARK,
+        CounterActionType.PAUSE,
+        CounterActionType.RESUME,
+    ]
 
 
 class CallTicket(_Request):
-    type: Literal["call_ticket"]
+    type: Literal[CounterActionType.CALL_TICKET]
     ticket: Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class Transfer(_Request):
-    type: Literal["transfer"]
+    type: Literal[CounterActionType.TRANSFER]
     to_service: Code | None = None
     to_counter: Annotated[int, Field(ge=1, le=9999)] | None = None
     return_to_me: bool = False
@@ -152,12 +193,28 @@ class SetMessage(_Request):
     text: dict[Lang, Annotated[str, Field(max_length=500)]] | None = None
 
 
+HealthStatus = Literal["ok", "paper_low", "paper_out", "cover_open", "offline", "error"]
+
+HEALTH_SEVERITY: dict[str, int] = {
+    "ok": 0,
+    "paper_low": 1,
+    "paper_out": 2,
+    "cover_open": 2,
+    "offline": 2,
+    "error": 2,
+}
+"""How bad each health status is: 0 works; 1 works but needs someone soon (the roll is
+ending); 2 doesn't work. The server alerts the supervisors on every change into a worse
+state (a higher level, or another failure: ``offline`` -> ``paper_out``) and tells them when
+a component recovers (a lower level). docs/protocol.md, "report_health"."""
+
+
 class ReportHealth(_Request):
     """A device's own health: its printer, its number board."""
 
     type: Literal["report_health"]
     component: Literal["printer", "board", "audio", "app"]
-    status: Literal["ok", "paper_low", "paper_out", "cover_open", "offline", "error"]
+    status: HealthStatus
     detail: Annotated[str, Field(max_length=500)] | None = None
 
 
@@ -168,9 +225,8 @@ class Sync(_Request):
     resume_from: Annotated[int, Field(ge=0)] | None = None
 
 
-ClientMessage = Annotated[
-    Hello
-    | Issue
+ClientRequest = (
+    Issue
     | Login
     | Logout
     | CounterAction
@@ -181,40 +237,26 @@ ClientMessage = Annotated[
     | Cancel
     | SetMessage
     | ReportHealth
-    | Sync,
-    Field(discriminator="type"),
-]
+    | Sync
+)
+"""Every message after ``hello``: each has a request ``id``."""
 
-_client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+ClientMessage = Annotated[Hello | ClientRequest, Field(discriminator="type")]
+
+_client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 CLIENT_TYPES: frozenset[str] = frozenset(
     kind
-    for model in typing.get_args(typing.get_args(ClientMessage)[0])
+    for model in typing.get_args(Hello | ClientRequest)
     for kind in typing.get_args(model.model_fields["type"].annotation)
 )
 """Every ``type`` a client may send, read off the schemas above."""
 
 ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.KIOSK: frozenset({"issue", "report_health", "sync"}),
-    Role.COUNTER: frozenset(
-        {
-            "login",
-            "logout",
-            "call_next",
-            "recall",
-            "start",
-            "finish",
-            "no_show",
-            "park",
-            "pause",
-            "resume",
-            "call_ticket",
-            "transfer",
-            "report_health",
-            "sync",
-        }
-    ),
+    Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
+    Role.BOARDS: frozenset({"report_health", "sync"}),
     Role.SUPERVISOR: frozenset(
         {
             "open_counter",
@@ -242,67 +284,127 @@ class ProtocolError(Exception):
         self.request_id = request_id
 
 
-def _request_id_of(data: object) -> str | None:
-    if isinstance(data, dict):
-        rid = data.get("id")
-        if isinstance(rid, str) and 0 < len(rid) <= 64:
-            return rid
+def _request_id_of(data: dict[str, Any]) -> str | None:
+    rid = data.get("id")
+    if isinstance(rid, str) and 0 < len(rid) <= 64:
+        return rid
     return None
 
 
-def parse_client_message(text: str | bytes) -> BaseModel:
-    """Validate one client frame.
+class _TooLong(ValueError):
+    """An integer literal of more than MAX_DIGITS digits."""
+
+
+def _parse_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_DIGITS:
+        raise _TooLong(f"a number of {len(literal.lstrip('-'))} digits; at most {MAX_DIGITS} are accepted")
+    return int(literal)
+
+
+class _NotJson(ValueError):
+    """NaN, Infinity and -Infinity: Python's json reads them, but they are not JSON."""
+
+
+def _not_a_json_constant(name: str) -> None:
+    raise _NotJson(f"not JSON: {name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_not_a_json_constant)
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+# A string that may hold NUL or a lone surrogate: neither can be stored or sent on
+# (UTF-8 has no surrogates; PostgreSQL text takes no NUL). Only written as escapes.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _too_deep(text: str) -> bool:
+    """Whether arrays and objects nest deeper than MAX_DEPTH, read off the text before
+    parsing it (the parser would recurse as deep)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False  # every message of the protocol: no scan needed
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
+def _bad_string(data: object) -> str | None:
+    """Describe the first string (value or key) holding NUL or a lone surrogate."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "a string holds \\u0000 (NUL), which is refused"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return (
+                    "a string holds half of a surrogate pair (\\ud800-\\udfff alone), which is no character"
+                )
+    return None
+
+
+def parse_client_message(text: str | bytes) -> ClientMessage:
+    """Validate one client frame: a text frame (``str``) holding one JSON object.
+
+    Returns:
+        The message as its own model (``Hello``, ``Issue``, ...): match on the class.
 
     Raises:
         ProtocolError: with ``too_large``, ``bad_json``, ``unknown_type`` or
-            ``invalid_message``, and the request id when one could be read.
+            ``invalid_message``, and the request id when one could be read. The
+            message names the problem in English; it never carries a Python error text.
     """
-    if len(text) > MAX_MESSAGE_BYTES:
-        raise ProtocolError(ErrorCode.TOO_LARGE, f"message of {len(text)} bytes, limit {MAX_MESSAGE_BYTES}")
+    if isinstance(text, bytes):
+        raise ProtocolError(ErrorCode.BAD_JSON, "a binary frame: send the JSON message in a text frame")
+    # A character is 1 to 4 bytes of UTF-8: short texts need no encoding to be measured.
+    size = len(text) if len(text) <= MAX_MESSAGE_BYTES // 4 else len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_MESSAGE_BYTES:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"message of {size} bytes, limit {MAX_MESSAGE_BYTES}")
+    if _too_deep(text):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"arrays and objects nested deeper than {MAX_DEPTH}")
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(ErrorCode.BAD_JSON, f"not JSON: {exc}") from None
-    rid = _request_id_of(data)
+        data = _DECODER.decode(text)
+    except _TooLong as exc:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, str(exc)) from None
+    except _NotJson as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(
+            ErrorCode.BAD_JSON, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    if _SUSPECT_ESCAPE.search(text):
+        problem = _bad_string(data)
+        if problem is not None:
+            raise ProtocolError(ErrorCode.INVALID_MESSAGE, problem)
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, "a message must be a JSON object")
+    rid = _request_id_of(data)
     kind = data.get("type")
+    if kind is None:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, "type: Field required", rid)
+    if not isinstance(kind, str):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, "type: Input should be a valid string", rid)
     if kind not in CLIENT_TYPES:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}", rid)
     try:
-        message: BaseModel = _client_adapter.validate_python(data)
+        message = _client_adapter.validate_python(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'][1:]) or 'message'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err["loc"][1:], err["msg"]) for err in exc.errors())
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, problems, rid) from None
     return message
 
 
-# --- server -> client ----------------------------------------------------------------
-# The server builds these as plain dicts for speed (see server/app.py); the helpers
-# below are the one place their shape is written down, and the apps use them to read.
-
-
-def reply(request_id: str, result: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"type": "reply", "id": request_id, "ok": True, "result": result or {}}
-
-
-def error(code: str, message: str, request_id: str | None = None, **details: Any) -> dict[str, Any]:
-    return {
-        "type": "error",
-        "id": request_id,
-        "ok": False,
-        "code": code,
-        "message": message,
-        "details": details,
-    }
-
-
-def event_message(seq: int, event: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "event", "seq": seq, "event": event}
-
-
-def dumps(message: dict[str, Any]) -> str:
-    """Compact JSON with Azerbaijani and Russian text kept readable."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+def _problem(where: tuple[int | str, ...], what: str) -> str:
+    """``"lang: Input should be 'az', 'ru' or 'en'"``; a rule on the whole message
+    (Hello's credentials) names its field in ``what`` already."""
+    return f"{'.'.join(str(part) for part in where)}: {what}" if where else what

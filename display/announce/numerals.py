@@ -8,14 +8,14 @@ in the language ("be", "бэ", "bee").
 
 from __future__ import annotations
 
+import functools
 import re
 import string
-from typing import Literal
 
-Lang = Literal["az", "ru", "en"]
-LANGS: tuple[Lang, ...] = ("az", "ru", "en")
+from wire.types import Lang
 
-MAX_NUMBER = 999
+MAX_NUMBER = 999_999
+"""The largest number spoken. Ticket numbers grow past 999 (A1000) on a busy day."""
 LETTERS = string.ascii_uppercase
 """Ticket prefixes use the Latin capitals A-Z only: a receipt printer has no code page for ə."""
 
@@ -74,6 +74,14 @@ _EN_TEENS = (
     "nineteen",
 )
 _EN_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+# Thousands: "min" in Azerbaijani (1000 is "min", as 100 is "yüz"); "thousand" in English; in
+# Russian тысяча is feminine, so one and two take their feminine forms (одна, две), and the noun
+# agrees with the number before it: тысяча, две тысячи, пять тысяч, двадцать одна тысяча.
+_AZ_THOUSAND = "min"
+_EN_THOUSAND = "thousand"
+_RU_THOUSAND = ("тысяча", "тысячи", "тысяч")
+_RU_FEMININE = {"один": "одна", "два": "две"}
 
 # How each language names the Latin letters of a ticket prefix. Azerbaijani follows its own
 # alphabet (I is the dotless ı there; W, absent from it, is "dubl-ve"). Russian uses the names
@@ -152,26 +160,64 @@ LETTER_NAMES: dict[Lang, dict[str, str]] = {
 }
 
 FIXED_WORDS: dict[Lang, tuple[str, ...]] = {
-    "az": ("nömrəli", "bilet", "masaya"),
-    "ru": ("билет", "окно", "номер"),
-    "en": ("ticket", "counter"),
+    "az": ("masa",),
+    "ru": ("окно",),
+    "en": ("counter",),
 }
+"""The words of a call besides numbers and letters: the glossary's word for a counter."""
 
-_TICKET = re.compile(r"([A-Za-z]+)(\d{1,3})")
+_TICKET = re.compile(r"([A-Za-z]+)(\d{1,6})")
 
 
 def _check(n: int) -> None:
     if not 1 <= n <= MAX_NUMBER:
-        raise ValueError(f"only numbers 1..{MAX_NUMBER} are spoken, not {n}")
+        raise ValueError(f"only numbers 1..{MAX_NUMBER:,} are spoken, not {n}")
 
 
 def words(n: int, lang: Lang) -> list[str]:
-    """The words of the cardinal number ``n`` (1..999), in the form used before a noun or as a name.
+    """The words of the cardinal number ``n`` (1..999,999), in the form used before a noun or as a name.
 
     >>> words(115, "az"), words(115, "ru"), words(115, "en")
     (['yüz', 'on', 'beş'], ['сто', 'пятнадцать'], ['one', 'hundred', 'and', 'fifteen'])
+    >>> words(1015, "az"), words(2000, "ru"), words(1015, "en")
+    (['min', 'on', 'beş'], ['две', 'тысячи'], ['one', 'thousand', 'and', 'fifteen'])
     """
     _check(n)
+    thousands, rest = divmod(n, 1000)
+    if not thousands:
+        return _below_thousand(rest, lang)
+    out = _thousands(thousands, lang)
+    if rest:
+        if lang == "en" and rest < 100:
+            # British usage again: "one thousand and fifteen", "two thousand one hundred".
+            out.append("and")
+        out += _below_thousand(rest, lang)
+    return out
+
+
+def _thousands(k: int, lang: Lang) -> list[str]:
+    """``k`` thousand (1 <= k <= 999)."""
+    if lang == "az":
+        # "min" alone is a thousand, as "yüz" is a hundred; "iki min", "yüz min".
+        return [_AZ_THOUSAND] if k == 1 else [*_below_thousand(k, lang), _AZ_THOUSAND]
+    if lang == "ru":
+        if k == 1:
+            return [_RU_THOUSAND[0]]
+        count = _below_thousand(k, lang)
+        count[-1] = _RU_FEMININE.get(count[-1], count[-1])
+        last2, last = k % 100, k % 10
+        if 11 <= last2 <= 14 or not 1 <= last <= 4:
+            noun = _RU_THOUSAND[2]
+        else:
+            noun = _RU_THOUSAND[0] if last == 1 else _RU_THOUSAND[1]
+        return [*count, noun]
+    if lang == "en":
+        return [*_below_thousand(k, lang), _EN_THOUSAND]
+    raise ValueError(f"no numerals for language {lang!r}")
+
+
+def _below_thousand(n: int, lang: Lang) -> list[str]:
+    """The words of 1..999."""
     hundreds, rest = divmod(n, 100)
     tens, units = divmod(rest, 10)
     out: list[str] = []
@@ -219,31 +265,30 @@ def parse_ticket(number: str) -> tuple[str, int]:
     display = number.rsplit("-", 1)[-1].strip()
     match = _TICKET.fullmatch(display)
     if match is None:
-        raise ValueError(f"not a ticket number (letters, then 1-3 digits): {number!r}")
+        raise ValueError(f"not a ticket number (letters, then 1-6 digits): {number!r}")
     value = int(match.group(2))
     _check(value)
     return match.group(1).upper(), value
 
 
 def call_parts(number: str, counter: int, lang: Lang) -> tuple[list[str], list[str]]:
-    """The two phrases of a call, ticket then counter, said with a short pause between them."""
+    """The two phrases of a call, ticket then counter, said with a short pause between them.
+
+    Short, because a busy hall hears several calls a minute: the ticket as it is printed,
+    then the counter in the words the screen uses ("masa 12", "окно 12", "counter 12").
+    """
     prefix, value = parse_ticket(number)
     _check(counter)
     letters = list(prefix)
     if lang == "az":
-        # "A on beş nömrəli bilet, on iki nömrəli masaya": numbers take no case ending before
-        # "nömrəli"; "masaya" is the dative ("to the desk").
-        return letters + words(value, lang) + ["nömrəli", "bilet"], [
-            *words(counter, lang),
-            "nömrəli",
-            "masaya",
-        ]
+        # "A on beş, masa on iki": "masa" in the nominative, as on the screen.
+        return [*letters, *words(value, lang)], ["masa", *words(counter, lang)]
     if lang == "ru":
-        # "Билет А пятнадцать, окно номер двенадцать": "номер" keeps the numeral in the nominative,
+        # "А пятнадцать, окно двенадцать": a numeral after the noun stays in the nominative,
         # so no case agreement is needed.
-        return ["билет", *letters, *words(value, lang)], ["окно", "номер", *words(counter, lang)]
+        return [*letters, *words(value, lang)], ["окно", *words(counter, lang)]
     if lang == "en":
-        return ["ticket", *letters, *words(value, lang)], ["counter", *words(counter, lang)]
+        return [*letters, *words(value, lang)], ["counter", *words(counter, lang)]
     raise ValueError(f"no announcement phrases for language {lang!r}")
 
 
@@ -254,13 +299,27 @@ def call_words(number: str, counter: int, lang: Lang) -> list[str]:
 
 
 def all_keys(lang: Lang) -> list[str]:
-    """Every clip key any call can need in ``lang``: what a voice pack must hold."""
+    """Every clip key any call can need in ``lang``: what a voice pack must hold.
+
+    The words of 1..999, the fixed words and the letters first, in the order packs made
+    before numbers passed 999 had them (their file names stay the same), then the words
+    that only numbers of a thousand and more use.
+    """
+    return list(_all_keys(lang))
+
+
+@functools.cache
+def _all_keys(lang: Lang) -> tuple[str, ...]:
     keys: dict[str, None] = {}
-    for n in range(1, MAX_NUMBER + 1):
+    for n in range(1, 1000):
         keys.update(dict.fromkeys(words(n, lang)))
     keys.update(dict.fromkeys(FIXED_WORDS[lang]))
     keys.update(dict.fromkeys(LETTERS))
-    return list(keys)
+    # Every number past 999 is "k thousand" followed by a number below a thousand, so these
+    # and the words above make every number up to MAX_NUMBER.
+    for k in range(1, 1000):
+        keys.update(dict.fromkeys(words(k * 1000, lang)))
+    return tuple(keys)
 
 
 def spoken_text(key: str, lang: Lang) -> str:

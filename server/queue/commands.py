@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .types import CounterNo, Lang, OperatorLogin, Priority, ServiceCode, Source, TicketId
+from wire.types import (
+    CounterNo,
+    Lang,
+    OperatorLogin,
+    Priority,
+    RatingReason,
+    RatingSource,
+    ServiceCode,
+    Source,
+    TicketId,
+)
 
 # Spelled out on each class (not aliased) so that type checkers see the dataclasses.
 
@@ -23,6 +33,17 @@ class OpenDay:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CloseDay:
     """Tickets still waiting, called or parked end as CLOSED_UNSERVED."""
+
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeepDay:
+    """The clock: open the service day or close it, as the hall's hours say.
+
+    Sent every little while by the server; most of the time it changes nothing. See
+    ``QueueEngine`` (Rule D-1) for when a day opens and closes by itself.
+    """
 
     at: datetime
 
@@ -46,7 +67,11 @@ class CancelTicket:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OpenCounter:
-    """Open a counter (or log an operator in at an open one)."""
+    """Open a counter; with an ``operator``, log them in there (an operator's login).
+
+    A login is refused with ``CounterTaken`` while another operator works at the counter,
+    and with ``OperatorElsewhere`` while this operator works at another one.
+    """
 
     counter: CounterNo
     at: datetime
@@ -135,9 +160,28 @@ class Park:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateVisit:
+    """The citizen's rating of the visit that ``counter`` finished last.
+
+    Refused (``RatingRefused``) unless ``ticket`` is the last ticket finished at
+    ``counter``, its visit is not rated yet, and ``at`` is within the hall's
+    ``rating_window_min`` of the finish.
+    """
+
+    counter: CounterNo
+    ticket: TicketId
+    score: int
+    """1 (very unhappy) to 5 (very satisfied)."""
+    at: datetime
+    reasons: tuple[RatingReason, ...] = ()
+    source: RatingSource = RatingSource.COUNTER
+
+
 Command = (
     OpenDay
     | CloseDay
+    | KeepDay
     | IssueTicket
     | CancelTicket
     | OpenCounter
@@ -152,4 +196,5 @@ Command = (
     | MarkNoShow
     | Transfer
     | Park
+    | RateVisit
 )

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections import deque
-from collections.abc import Callable, Mapping
-from datetime import date, datetime, time
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
-from . import _state
-from ._state import COUNTER_TRANSITIONS, HOLDING
-from .commands import (
-    CallNext,
-    CallTicket,
-    CancelTicket,
-    CloseCounter,
-    CloseDay,
-    Command,
-    FinishService,
-    IssueTicket,
-    MarkNoShow,
-    OpenCounter,
-    OpenDay,
-    Park,
-    PauseCounter,
-    Recall,
-    ResumeCounter,
-    StartService,
-    Transfer,
-)
-from .estimate import Estimate, Estimator, Learner, LiveState, queue_length_estimate
-from .events import (
+from wire import states
+from wire.events import (
     CounterClosed,
     CounterOpened,
     CounterPaused,
@@ -46,14 +26,55 @@ from .events import (
     TicketParked,
     TicketRecalled,
     TicketTransferred,
+    VisitRated,
 )
+from wire.states import COUNTER_TRANSITIONS, HOLDING, IllegalTransition
+from wire.types import (
+    FINAL_STATES,
+    CounterNo,
+    CounterState,
+    Priority,
+    RatingReason,
+    ServiceCode,
+    TicketId,
+    TicketState,
+)
+
+from .commands import (
+    CallNext,
+    CallTicket,
+    CancelTicket,
+    CloseCounter,
+    CloseDay,
+    Command,
+    FinishService,
+    IssueTicket,
+    KeepDay,
+    MarkNoShow,
+    OpenCounter,
+    OpenDay,
+    Park,
+    PauseCounter,
+    RateVisit,
+    Recall,
+    ResumeCounter,
+    StartService,
+    Transfer,
+)
+from .estimate import Estimate, Estimator, Learner, LiveState, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
+    CounterTaken,
     DayNotOpen,
+    InconsistentEvent,
     InvalidTransition,
     NoCurrentTicket,
+    NoOpenCounter,
     NothingToCall,
+    OperatorElsewhere,
+    RatingRefused,
+    ReplayError,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -64,16 +85,30 @@ from .records import (
     CounterRecord,
     CounterStatus,
     CountersView,
+    LastVisit,
     QueueStat,
     Ticket,
     TicketRecord,
     TicketsView,
 )
 from .routing import Lane, Router, ServiceQueue, service_order
-from .types import FINAL_STATES, CounterNo, CounterState, Priority, ServiceCode, TicketId, TicketState
 
-MAX_NUMBER = 999
-"""Display numbers have three digits; the 1000th ticket of a prefix is refused."""
+NUMBER_DIGITS = 3
+"""A display number has at least three digits (A001); past 999 it simply grows (A1000),
+so a large hall never refuses a citizen for lack of numbers. See docs/configuration.md."""
+
+OPEN_AHEAD = timedelta(hours=1)
+"""``KeepDay`` opens a working day this long before opening time: operators log in and
+citizens at the door get their tickets before the doors open."""
+
+AUTO_CLOSE_AFTER = timedelta(hours=2)
+"""``KeepDay`` closes the day this long after closing time: citizens in the hall at closing
+are still served; whoever still waits then ends as "not served, center closed"."""
+
+
+def display_number(prefix: str, number: int) -> str:
+    """The number a citizen reads: ``("A", 15)`` -> ``"A015"``, ``("A", 1000)`` -> ``"A1000"``."""
+    return f"{prefix}{number:0{NUMBER_DIGITS}d}"
 
 
 class QueueEngine:
@@ -83,7 +118,8 @@ class QueueEngine:
     applied. The engine never reads the clock, the network, the database or a
     device: commands carry their timestamp, and the caller persists and
     broadcasts the events. To restart, build a new engine with the same hall and
-    :meth:`apply` the logged events in order.
+    :meth:`apply` the logged events in order. The passing of time is a command too:
+    ``KeepDay(at)`` opens and closes the service day by the hall's hours.
 
     Args:
         hall: Services, counters, hours and rules. Not changed while the engine lives.
@@ -91,10 +127,18 @@ class QueueEngine:
 
     Raises:
         UnknownService: If a counter of ``hall`` lists a service the hall doesn't define.
+        ValueError: If a service's ticket prefix isn't Latin capitals (the number that
+            follows it would not be told apart from a digit of the prefix).
 
     """
 
     def __init__(self, hall: Hall, *, estimator: Estimator = queue_length_estimate) -> None:
+        for service in hall.services.values():
+            if not (service.prefix.isascii() and service.prefix.isalpha() and service.prefix.isupper()):
+                raise ValueError(
+                    f"service {service.code} has ticket prefix {service.prefix!r}: "
+                    "a prefix must be Latin capitals (A-Z)"
+                )
         for counter in hall.counters.values():
             for code in counter.services:
                 if code not in hall.services:
@@ -116,6 +160,8 @@ class QueueEngine:
         self._queues = {code: ServiceQueue() for code in hall.services}
         self._named: dict[CounterNo, Lane] = {no: deque() for no in hall.counters}
         self._counters = {no: CounterRecord(no) for no in hall.counters}
+        self._last_visit: dict[CounterNo, LastVisit] = {}
+        """Counter -> the visit it finished last today, for its rating terminal."""
         self._routers = {no: Router(c, self._queues, self._named[no]) for no, c in hall.counters.items()}
         self._serving: dict[ServiceCode, tuple[CounterNo, ...]] = {
             code: tuple(no for no, c in hall.counters.items() if code in c.services) for code in hall.services
@@ -145,6 +191,7 @@ class QueueEngine:
         self._handlers: dict[type[Any], Callable[[Any], list[Event]]] = {
             OpenDay: self._open_day,
             CloseDay: self._close_day,
+            KeepDay: self._keep_day,
             IssueTicket: self._issue,
             CancelTicket: self._cancel,
             OpenCounter: self._open_counter,
@@ -159,6 +206,7 @@ class QueueEngine:
             MarkNoShow: self._no_show,
             Transfer: self._transfer,
             Park: self._park,
+            RateVisit: self._rate,
         }
         self._appliers: dict[type[Any], Callable[[Any], None]] = {
             DayOpened: self._apply_day_opened,
@@ -176,6 +224,7 @@ class QueueEngine:
             CounterPaused: self._apply_counter_paused,
             CounterResumed: self._apply_counter_resumed,
             CounterClosed: self._apply_counter_closed,
+            VisitRated: self._apply_rated,
         }
 
     # --- the two entry points ---------------------------------------------------------
@@ -221,9 +270,40 @@ class QueueEngine:
     def apply(self, event: Event) -> None:
         """Update the state from one event (returned by :meth:`handle`, or read from the log).
 
-        The event is trusted: a replayed log that doesn't fit the state trips an assert.
+        The event is trusted, and checked where that is cheap: one that cannot follow
+        the state (a ticket never issued, a counter holding another ticket, a move the
+        state tables forbid) raises. Replay a log with :func:`replay`, which names the
+        event's seq.
+
+        Raises:
+            InconsistentEvent: The event cannot follow the state: the log is broken. The
+                engine may be half-changed: discard it.
+            TypeError: ``event`` is not a queue event.
         """
-        self._appliers[type(event)](event)
+        applier = self._appliers.get(type(event))
+        if applier is None:
+            raise TypeError(f"not a queue event: {event!r}")
+        try:
+            applier(event)
+        except IllegalTransition as exc:
+            raise InconsistentEvent(event, f"{_about(event)}: {exc}") from None
+        except KeyError as exc:
+            # A code the hall doesn't define (center.toml changed under the log?).
+            raise InconsistentEvent(event, f"{_about(event)}: unknown {exc.args[0]!r}") from None
+
+    def clone(self) -> QueueEngine:
+        """Return an independent copy of this engine, in the same state.
+
+        For a server that keeps a ``committed`` engine (what the log holds) beside its
+        ``live`` one (which also holds decisions not yet committed): when a commit
+        fails, ``live = committed.clone()`` drops those decisions without reading the
+        log again. The hall is shared (it never changes); everything else is copied.
+        Takes time in proportion to the day's tickets (milliseconds for a large
+        center's day), not to its events; see docs/store.md.
+        """
+        # The hall is immutable and may be large: share it rather than copy it.
+        memo: dict[int, Any] = {id(self._hall): self._hall}
+        return copy.deepcopy(self, memo)
 
     # --- read-only views ----------------------------------------------------------------
 
@@ -337,6 +417,27 @@ class QueueEngine:
         unserved = tuple(t.id for t in self._tickets.values() if t.state not in FINAL_STATES)
         return [DayClosed(at=cmd.at, unserved=unserved)]
 
+    def _keep_day(self, cmd: KeepDay) -> list[Event]:
+        # Rule D-1: a working day opens by itself OPEN_AHEAD before opening time and every
+        # day closes by itself AUTO_CLOSE_AFTER after closing time, or when the date changed.
+        at = cmd.at
+        today = at.date()
+        hall = self._hall
+        opens = datetime.combine(today, hall.opens, at.tzinfo) - OPEN_AHEAD
+        closes = datetime.combine(today, hall.closes, at.tzinfo) + AUTO_CLOSE_AFTER
+        events: list[Event] = []
+        if self._open:
+            if self._day == today and at < closes:
+                return events
+            events += self._close_day(CloseDay(at=at))
+        if (
+            today.weekday() in hall.days
+            and opens <= at < closes
+            and (self._day is None or self._day < today)  # days only go forward
+        ):
+            events.append(DayOpened(day=today, at=at))
+        return events
+
     def _issue(self, cmd: IssueTicket) -> list[Event]:
         self._require_day("issue a ticket")
         code = cmd.service
@@ -359,12 +460,6 @@ class QueueEngine:
             )
         prefix = service.prefix
         number = self._last_number.get(prefix, 0) + 1
-        if number > MAX_NUMBER:
-            raise ServiceUnavailable(
-                f"can't issue a ticket for {code}: all {MAX_NUMBER} numbers of {prefix} are used today",
-                reason="full",
-                service=code,
-            )
         est = self._estimator(self, code, cmd.priority, cmd.at)
         cutoff = self._closes_min - self._hall.last_ticket_margin_min
         if now_min + est.est_min > cutoff:
@@ -374,7 +469,7 @@ class QueueEngine:
                 reason="full",
                 service=code,
             )
-        display = f"{prefix}{number:03d}"
+        display = display_number(prefix, number)
         return [
             TicketIssued(
                 ticket=self._id_prefix + display,
@@ -396,7 +491,7 @@ class QueueEngine:
     def _cancel(self, cmd: CancelTicket) -> list[Event]:
         self._require_day("cancel a ticket")
         t = self._ticket(cmd.ticket, "cancel")
-        if not _state.allows(t.state, TicketCancelled):
+        if not states.allows(t.state, TicketCancelled):
             where = f" at counter {t.counter}" if t.state in HOLDING else ""
             raise InvalidTransition(
                 f"can't cancel ticket {t.number}: it is {t.state.value}{where}, not waiting",
@@ -407,8 +502,28 @@ class QueueEngine:
 
     def _open_counter(self, cmd: OpenCounter) -> list[Event]:
         self._require_day("open a counter")
-        self._counter(cmd.counter, "open a counter")
-        return [CounterOpened(counter=cmd.counter, at=cmd.at, operator=cmd.operator)]
+        c = self._counter(cmd.counter, "open a counter")
+        if cmd.operator is None:
+            # The supervisor's "open": whoever is logged in stays; a paused counter resumes.
+            if c.state is CounterState.OPEN:
+                return []  # already so: nothing to record
+            return [CounterOpened(counter=c.number, at=cmd.at, operator=c.operator)]
+        # An operator's login. Rule C-1: one operator per counter, one counter per operator.
+        if c.operator == cmd.operator:
+            return []  # logged in already (an app that reconnected): a break stays a break
+        action = f"log {cmd.operator} in at counter {c.number}"
+        if c.operator is not None:
+            raise CounterTaken(
+                f"can't {action}: {c.operator} works there", counter=c.number, operator=c.operator
+            )
+        for other in self._counters.values():
+            if other.operator == cmd.operator:
+                raise OperatorElsewhere(
+                    f"can't {action}: {cmd.operator} works at counter {other.number}",
+                    counter=other.number,
+                    operator=cmd.operator,
+                )
+        return [CounterOpened(counter=c.number, at=cmd.at, operator=cmd.operator)]
 
     def _pause_counter(self, cmd: PauseCounter) -> list[Event]:
         self._require_day("pause a counter")
@@ -426,6 +541,8 @@ class QueueEngine:
     def _close_counter(self, cmd: CloseCounter) -> list[Event]:
         self._require_day("close a counter")
         c = self._counter(cmd.counter, "close a counter")
+        if c.state is CounterState.CLOSED:
+            return []  # already so: nothing to record
         self._check_counter(c, CounterClosed, "close")
         self._require_empty(c, "close")
         return [CounterClosed(counter=cmd.counter, at=cmd.at)]
@@ -438,7 +555,7 @@ class QueueEngine:
             raise NothingToCall(
                 f"can't call next at counter {c.number}: nobody is waiting for it", counter=c.number
             )
-        return [TicketCalled(ticket=t.id, number=t.number, service=t.service, counter=c.number, at=cmd.at)]
+        return [self._called(t, c.number, cmd.at)]
 
     def _call_ticket(self, cmd: CallTicket) -> list[Event]:
         self._require_day("call a ticket")
@@ -463,7 +580,14 @@ class QueueEngine:
             raise InvalidTransition(
                 f"can't {action}: it is {t.state.value}, not waiting or parked", ticket=t.id, state=t.state
             )
-        return [TicketCalled(ticket=t.id, number=t.number, service=t.service, counter=c.number, at=cmd.at)]
+        return [self._called(t, c.number, cmd.at)]
+
+    @staticmethod
+    def _called(t: TicketRecord, counter: CounterNo, at: datetime) -> TicketCalled:
+        # The ticket's language goes with the call: the displays say the call in it too.
+        return TicketCalled(
+            ticket=t.id, number=t.number, service=t.service, counter=counter, at=at, lang=t.lang
+        )
 
     def _recall(self, cmd: Recall) -> list[Event]:
         c, t = self._held(cmd.counter, "recall", TicketRecalled)
@@ -471,7 +595,9 @@ class QueueEngine:
             # Rule R-3: past the limit a recall ends the call instead of chiming again.
             return [TicketNoShow(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         return [
-            TicketRecalled(ticket=t.id, number=t.number, counter=c.number, recalls=t.recalls + 1, at=cmd.at)
+            TicketRecalled(
+                ticket=t.id, number=t.number, counter=c.number, recalls=t.recalls + 1, at=cmd.at, lang=t.lang
+            )
         ]
 
     def _start(self, cmd: StartService) -> list[Event]:
@@ -482,14 +608,20 @@ class QueueEngine:
         c, t = self._held(cmd.counter, "finish service", TicketFinished)
         events: list[Event] = [TicketFinished(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         if t.return_to is not None:
-            assert t.return_service is not None, f"ticket {t.number} returns to no service"
+            if t.return_service is None:
+                raise RuntimeError(f"engine bug: ticket {t.number} returns to {t.return_to}, no service")
+            # Rule R-7: a citizen whose counter closed meanwhile goes back to the queue of
+            # their service instead, where any counter serving it calls them.
+            back_to: CounterNo | None = t.return_to
+            if self._counters[t.return_to].state is CounterState.CLOSED:
+                back_to = None
             events.append(
                 TicketTransferred(
                     ticket=t.id,
                     number=t.number,
                     from_counter=c.number,
                     to_service=t.return_service,
-                    to_counter=t.return_to,
+                    to_counter=back_to,
                     at=cmd.at,
                 )
             )
@@ -527,13 +659,21 @@ class QueueEngine:
                     service=to_service,
                     counter=cmd.to_counter,
                 )
-        assert to_service is not None
-        if cmd.to_counter is None and not self._serving[to_service]:
-            raise ServiceUnavailable(
-                f"can't {action}: no counter in this hall serves {to_service}",
-                reason="closed",
-                service=to_service,
-            )
+        if to_service is None:  # both None was refused above; this is for the type checker
+            raise InvalidTransition(f"can't {action}: name a service", ticket=t.id, state=t.state)
+        # Rule R-6: a transfer goes only where an open (or paused) counter will call the
+        # citizen; otherwise they would wait until the day closes. The return trip of a
+        # return_to_me transfer goes to this counter, open as it asks.
+        if cmd.to_counter is not None:
+            if self._counters[cmd.to_counter].state is CounterState.CLOSED:
+                raise NoOpenCounter(
+                    f"can't {action} to counter {cmd.to_counter}: it is closed",
+                    service=to_service,
+                    counter=cmd.to_counter,
+                )
+        elif not self._staffed[to_service]:
+            why = "is open" if self._serving[to_service] else "exists in this hall"
+            raise NoOpenCounter(f"can't {action}: no counter serving {to_service} {why}", service=to_service)
         # A pending return survives further transfers; a new return_to_me replaces it.
         return_to = c.number if cmd.return_to_me else t.return_to
         return [
@@ -545,6 +685,68 @@ class QueueEngine:
                 at=cmd.at,
                 to_counter=cmd.to_counter,
                 return_to=return_to,
+            )
+        ]
+
+    def _rate(self, cmd: RateVisit) -> list[Event]:
+        c = self._counter(cmd.counter, "rate a visit")
+        action = f"rate ticket {cmd.ticket} at counter {c.number}"
+        if isinstance(cmd.score, bool) or not (isinstance(cmd.score, int) and 1 <= cmd.score <= 5):
+            raise RatingRefused(
+                f"can't {action}: the score must be 1 to 5, not {cmd.score!r}", reason="score"
+            )
+        try:
+            # One of each, in the order given: a double tap on a reason counts once.
+            reasons = tuple(dict.fromkeys(RatingReason(r) for r in cmd.reasons))
+        except ValueError:
+            known = ", ".join(r.value for r in RatingReason)
+            raise RatingRefused(f"can't {action}: reasons are {known}", reason="score") from None
+        # Rule V-1: a terminal rates only the visit its counter finished last, once,
+        # within the hall's window: nobody rates a counter for someone else's visit.
+        visit = self._last_visit.get(c.number)
+        if visit is None:
+            raise RatingRefused(
+                f"can't {action}: the counter has finished no visit today",
+                reason="no_visit",
+                counter=c.number,
+            )
+        if visit.ticket != cmd.ticket:
+            raise RatingRefused(
+                f"can't {action}: the last visit finished there is ticket {visit.number}",
+                reason="not_last",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        if visit.rated_at is not None:
+            raise RatingRefused(
+                f"can't {action}: the visit was rated at {visit.rated_at:%H:%M:%S}",
+                reason="already_rated",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        window = self._hall.rating_window_min
+        after_min = (cmd.at - visit.finished_at).total_seconds() / 60
+        if not 0 <= after_min <= window:
+            raise RatingRefused(
+                f"can't {action}: the visit finished at {visit.finished_at:%H:%M:%S}, "
+                f"and a rating is taken within {window:g} min after the finish",
+                reason="expired",
+                counter=c.number,
+                ticket=visit.ticket,
+            )
+        return [
+            VisitRated(
+                ticket=visit.ticket,
+                number=visit.number,
+                counter=c.number,
+                service=visit.service,
+                agency=visit.agency,
+                score=cmd.score,
+                finished_at=visit.finished_at,
+                at=cmd.at,
+                operator=visit.operator,
+                reasons=reasons,
+                source=cmd.source,
             )
         ]
 
@@ -618,8 +820,8 @@ class QueueEngine:
             raise NoCurrentTicket(
                 f"can't {action} at counter {c.number}: it holds no ticket", counter=c.number
             )
-        if not _state.allows(t.state, event):
-            expected = " or ".join(s.value for s in _state.states_allowing(event))
+        if not states.allows(t.state, event):
+            expected = " or ".join(s.value for s in states.states_allowing(event))
             raise InvalidTransition(
                 f"can't {action} at counter {c.number}: ticket {t.number} is {t.state.value}, not {expected}",
                 counter=c.number,
@@ -631,13 +833,16 @@ class QueueEngine:
     # --- applying: one method per event; trusted, cheap ------------------------------
 
     def _apply_day_opened(self, e: DayOpened) -> None:
-        assert not self._open, "a day is open already"
-        assert all(not q for q in self._queues.values()), "queues left over from the last day"
+        if self._open:
+            raise InconsistentEvent(e, f"day {self._day} is open already")
+        if any(self._queues.values()):
+            raise InconsistentEvent(e, "tickets of the last day still wait")
         self._day = e.day
         self._id_prefix = f"{e.day:%Y%m%d}-"
         self._open = True
         self._tickets.clear()
         self._last_number.clear()
+        self._last_visit.clear()
         self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.reset(e.at)
@@ -645,14 +850,15 @@ class QueueEngine:
             self._learner.day_opened(e.at)
 
     def _apply_day_closed(self, e: DayClosed) -> None:
-        assert self._open, "no day is open"
-        tickets = self._tickets
+        self._require_open(e)
         for ticket_id in e.unserved:
-            t = tickets[ticket_id]
-            t.state = _state.next_state(t.state, DayClosed)
+            t = self._logged_ticket(e, ticket_id)
+            t.state = states.next_state(t.state, DayClosed)
             t.history.append((e.at, TicketState.CLOSED_UNSERVED, t.counter))
             t.snap = None
-        assert all(t.state in FINAL_STATES for t in tickets.values()), "a ticket outlives its day"
+        alive = [t.number for t in self._tickets.values() if t.state not in FINAL_STATES]
+        if alive:
+            raise InconsistentEvent(e, f"ticket {', '.join(alive[:5])} outlives the day, not listed unserved")
         for q in self._queues.values():
             q.prio.clear()
             q.normal.clear()
@@ -669,7 +875,7 @@ class QueueEngine:
         self._open = False
 
     def _apply_issued(self, e: TicketIssued) -> None:
-        assert self._open, "no day is open"
+        self._require_open(e)
         self._seq += 1
         t = TicketRecord(
             id=e.ticket,
@@ -683,30 +889,34 @@ class QueueEngine:
             at=e.at,
             seq=self._seq,
         )
-        assert e.ticket not in self._tickets, f"ticket {e.ticket} issued twice"
+        if e.ticket in self._tickets:
+            raise InconsistentEvent(e, f"ticket {e.ticket} was issued already")
         self._tickets[e.ticket] = t
         self._queues[e.service].lane(t).append(t)
         if self._learner is not None:
             self._learner.queued(t, e.at)
-        prefix, number = e.number[:-3], int(e.number[-3:])
+        # Prefixes are letters only (server/center/model.py): the trailing digits are the number.
+        prefix = e.number.rstrip("0123456789")
+        number = int(e.number[len(prefix) :])
         if number > self._last_number.get(prefix, 0):
             self._last_number[prefix] = number
 
     def _apply_cancelled(self, e: TicketCancelled) -> None:
-        t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, TicketCancelled)
+        t = self._logged_ticket(e, e.ticket)
+        t.state = states.next_state(t.state, TicketCancelled)
         self._dequeue(t)
         t.history.append((e.at, t.state, None))
         t.snap = None
 
     def _apply_called(self, e: TicketCalled) -> None:
-        t = self._tickets[e.ticket]
-        c = self._counters[e.counter]
-        assert c.current is None, f"counter {e.counter} holds {c.current and c.current.number} already"
+        t = self._logged_ticket(e, e.ticket)
+        c = self._logged_counter(e, e.counter)
+        if c.current is not None:
+            raise InconsistentEvent(e, f"counter {e.counter} holds {c.current.number} already")
         if t.state is TicketState.WAITING:
             self._dequeue(t)
             t.target_counter = None
-        t.state = _state.next_state(t.state, TicketCalled)
+        t.state = states.next_state(t.state, TicketCalled)
         t.counter = e.counter
         t.called_at = e.at
         t.recalls = 0
@@ -718,50 +928,58 @@ class QueueEngine:
             self._learner.called(t, e.at)
 
     def _apply_recalled(self, e: TicketRecalled) -> None:
-        t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, TicketRecalled)
+        t = self._logged_ticket(e, e.ticket)
+        t.state = states.next_state(t.state, TicketRecalled)
         t.recalls = e.recalls
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_started(self, e: ServiceStarted) -> None:
-        t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, ServiceStarted)
+        t = self._logged_ticket(e, e.ticket)
+        t.state = states.next_state(t.state, ServiceStarted)
         t.started_at = e.at
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_finished(self, e: TicketFinished) -> None:
-        t = self._tickets[e.ticket]
-        c = self._release(t, e.counter, e.at)
-        t.state = _state.next_state(t.state, TicketFinished)
+        t = self._logged_ticket(e, e.ticket)
+        c = self._release(e, t, e.counter)
+        t.state = states.next_state(t.state, TicketFinished)
         t.finished_at = e.at
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
         c.served += 1
         if t.started_at is not None:
             c.service_seconds += (e.at - t.started_at).total_seconds()
+        self._last_visit[e.counter] = LastVisit(
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            agency=t.agency,
+            operator=c.operator,
+            finished_at=e.at,
+        )
 
     def _apply_no_show(self, e: TicketNoShow) -> None:
-        t = self._tickets[e.ticket]
-        c = self._release(t, e.counter, e.at)
-        t.state = _state.next_state(t.state, TicketNoShow)
+        t = self._logged_ticket(e, e.ticket)
+        c = self._release(e, t, e.counter)
+        t.state = states.next_state(t.state, TicketNoShow)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
         c.no_shows += 1
 
     def _apply_parked(self, e: TicketParked) -> None:
-        t = self._tickets[e.ticket]
-        self._release(t, e.counter, e.at)
-        t.state = _state.next_state(t.state, TicketParked)
+        t = self._logged_ticket(e, e.ticket)
+        self._release(e, t, e.counter)
+        t.state = states.next_state(t.state, TicketParked)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_transferred(self, e: TicketTransferred) -> None:
-        t = self._tickets[e.ticket]
+        t = self._logged_ticket(e, e.ticket)
         if t.state in HOLDING:
-            self._release(t, e.from_counter, e.at).transferred += 1
-        t.state = _state.next_state(t.state, TicketTransferred)
+            self._release(e, t, e.from_counter).transferred += 1
+        t.state = states.next_state(t.state, TicketTransferred)
         t.history.append((e.at, TicketState.TRANSFERRED, e.from_counter))
         t.history.append((e.at, TicketState.WAITING, e.to_counter))
         if e.return_to is None:
@@ -789,21 +1007,32 @@ class QueueEngine:
             self._learner.queued(t, e.at)
 
     def _apply_counter_opened(self, e: CounterOpened) -> None:
-        c = self._counters[e.counter]
+        c = self._logged_counter(e, e.counter)
         self._move_counter(c, e)
         c.operator = e.operator
 
     def _apply_counter_paused(self, e: CounterPaused) -> None:
-        self._move_counter(self._counters[e.counter], e)
+        self._move_counter(self._logged_counter(e, e.counter), e)
 
     def _apply_counter_resumed(self, e: CounterResumed) -> None:
-        self._move_counter(self._counters[e.counter], e)
+        self._move_counter(self._logged_counter(e, e.counter), e)
 
     def _apply_counter_closed(self, e: CounterClosed) -> None:
-        c = self._counters[e.counter]
-        assert c.current is None, f"counter {c.number} closes holding {c.current and c.current.number}"
+        c = self._logged_counter(e, e.counter)
+        if c.current is not None:
+            raise InconsistentEvent(e, f"counter {c.number} closes holding ticket {c.current.number}")
         self._move_counter(c, e)
         c.operator = None
+
+    def _apply_rated(self, e: VisitRated) -> None:
+        visit = self._last_visit.get(e.counter)
+        if visit is None:
+            raise InconsistentEvent(e, f"counter {e.counter} finished no visit to rate")
+        if visit.ticket != e.ticket:
+            raise InconsistentEvent(e, f"counter {e.counter} finished {visit.number} last, not {e.number}")
+        if visit.rated_at is not None:
+            raise InconsistentEvent(e, f"the visit of {e.number} at counter {e.counter} is rated twice")
+        visit.rated_at = e.at
 
     # --- helpers of the appliers -----------------------------------------------------------
 
@@ -812,7 +1041,8 @@ class QueueEngine:
     ) -> None:
         old = c.state
         new = COUNTER_TRANSITIONS[old].get(type(e))
-        assert new is not None, f"{type(e).__name__} is illegal for a {old.value} counter"
+        if new is None:
+            raise InconsistentEvent(e, f"{type(e).__name__} is illegal for a {old.value} counter {c.number}")
         if new is not old:
             if self._learner is not None:
                 self._learner.counter_moved(c, new, e.at)
@@ -824,12 +1054,31 @@ class QueueEngine:
             c.since = e.at
         c.snap = None
 
-    def _release(self, t: TicketRecord, counter: CounterNo, at: datetime) -> CounterRecord:
+    def _require_open(self, e: Event) -> None:
+        if not self._open:
+            why = "no day was opened" if self._day is None else f"day {self._day} is closed"
+            raise InconsistentEvent(e, why)
+
+    def _logged_ticket(self, e: Event, ticket: TicketId) -> TicketRecord:
+        try:
+            return self._tickets[ticket]
+        except KeyError:
+            raise InconsistentEvent(e, f"no ticket {ticket} was issued today") from None
+
+    def _logged_counter(self, e: Event, counter: CounterNo) -> CounterRecord:
+        try:
+            return self._counters[counter]
+        except KeyError:
+            raise InconsistentEvent(e, f"the hall has no counter {counter}") from None
+
+    def _release(self, e: Event, t: TicketRecord, counter: CounterNo) -> CounterRecord:
         """Take ``t`` off ``counter``, which must hold it (since its call: the learner is told)."""
-        c = self._counters[counter]
-        assert c.current is t, f"counter {counter} doesn't hold ticket {t.number}"
+        c = self._logged_counter(e, counter)
+        if c.current is not t:
+            holds = "no ticket" if c.current is None else f"ticket {c.current.number}"
+            raise InconsistentEvent(e, f"counter {counter} holds {holds}, not {t.number}")
         if self._learner is not None:
-            self._learner.released(t, at)
+            self._learner.released(t, e.at)
         c.current = None
         c.snap = None
         return c
@@ -845,6 +1094,44 @@ class QueueEngine:
             lane.popleft()
         else:
             lane.remove(t)
+
+
+class Logged(Protocol):
+    """An event with its place in the log (``server.store.StoredEvent`` is one)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def event(self) -> Event: ...
+
+
+def replay(logged: Iterable[Logged], *engines: QueueEngine) -> int:
+    """Apply logged events, in order, to each of ``engines``; return how many there were.
+
+    Raises:
+        ReplayError: An event cannot follow the ones before it (the log is broken); it
+            names the event's seq. The engines may be half-changed: discard them.
+    """
+    count = 0
+    for item in logged:
+        event = item.event
+        try:
+            for engine in engines:
+                engine.apply(event)
+        except InconsistentEvent as exc:
+            raise ReplayError(item.seq, event, exc.problem) from None
+        count += 1
+    return count
+
+
+def _about(event: Event) -> str:
+    """What an event is about, for an error message: ``ticket A015 at counter 12``."""
+    number = getattr(event, "number", None)
+    counter = getattr(event, "counter", None)
+    if number is not None:
+        return f"ticket {number}" + (f" at counter {counter}" if counter is not None else "")
+    return f"counter {counter}" if counter is not None else "the hall"
 
 
 def _minutes(clock: time | datetime) -> float:

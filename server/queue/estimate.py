@@ -30,10 +30,11 @@ from datetime import datetime
 from statistics import NormalDist
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from wire.types import CounterNo, CounterState, Priority, PriorityMode, ServiceCode, TicketState
+
 from .hall import Hall
 from .records import CounterRecord, TicketRecord
 from .routing import Lane, ServiceQueue
-from .types import CounterNo, CounterState, Priority, PriorityMode, ServiceCode, TicketState
 
 LOW_FACTOR = 0.7
 HIGH_FACTOR = 1.3

@@ -10,6 +10,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from server.center import ConfigError
+from server.store import StoreError
+from wire import cli
 
 from .compare import compare, markdown
 from .day import Behaviour
@@ -18,6 +20,7 @@ from .policies import DEFAULT, POLICIES
 from .predict import format_prediction, measure
 from .report import all_tickets, format_table, summarize, write_csv
 from .run import ESTIMATORS, center_setup, read_center, run_days
+from .store import StoreNotEmpty, open_store_dir, run_days_to_store
 from .workload import Surge, WorkloadError
 
 
@@ -108,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--plots", type=Path, help="write PNG plots into this folder")
     p.add_argument("--predictions", action="store_true", help="also report the wait predictions' accuracy")
     p.add_argument(
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="also write the days as an event log, DIR/novbe.db with DIR/center.toml, for novbe report",
+    )
+    p.add_argument(
         "--compare",
         action="store_true",
         help="compare every routing policy on the same days instead (a Markdown table)",
@@ -115,11 +124,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@cli.command("novbe simulate")
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.days < 1:
         _err("--days must be at least 1")
         return 2
+    if args.plots is not None and args.plots.exists() and not args.plots.is_dir():
+        raise cli.UsageError(
+            f"--plots {args.plots} is a file", "give --plots a folder (it is created if missing)"
+        )
+    if args.csv is not None and args.csv.is_dir():
+        raise cli.UsageError(f"--csv {args.csv} is a folder", "give --csv the name of the CSV file to write")
     named = [pair for group in args.counters_closed for pair in group]
     closed = frozenset(n for n, minute in named if minute is None)
     closing = {n: minute for n, minute in named if minute is not None and n not in closed}
@@ -136,6 +152,16 @@ def main(argv: list[str]) -> int:
     except (ConfigError, WorkloadError, OSError, ValueError) as exc:
         _err(str(exc))
         return 2
+    if args.compare and args.store:
+        _err("--store writes the days of one policy: leave out --compare")
+        return 2
+    store = None
+    if args.store:
+        try:
+            store = open_store_dir(args.store, center)
+        except (StoreNotEmpty, StoreError, OSError) as exc:
+            _err(str(exc))
+            return 2
     if args.compare:
         with tqdm(total=args.days * len(POLICIES), unit="day", file=sys.stderr) as bar:
             rows = compare(
@@ -145,7 +171,13 @@ def main(argv: list[str]) -> int:
         return 0
     began = time.perf_counter()
     with tqdm(total=args.days, unit="day", disable=args.days < 5, file=sys.stderr) as bar:
-        days = run_days(setup, args.days, args.seed, progress=bar.update)
+        if store is None:
+            days = run_days(setup, args.days, args.seed, progress=bar.update)
+        else:
+            with store:
+                days = run_days_to_store(setup, args.days, args.seed, store, progress=bar.update).days
+                written = f"wrote {store.last_seq()} events to {args.store / 'novbe.db'}"
+                _say(f"{written} (novbe report --dir {args.store})")
     took = time.perf_counter() - began
     stats = summarize(days, by_service=args.by_service)
     tickets = sum(len(d.tickets) for d in days)

@@ -31,7 +31,7 @@ def read_center(path: Path) -> Center:
         ConfigError: The file can't be read or breaks a rule.
     """
     if path.suffix.lower() == ".json":
-        return center_from_reference(json.loads(path.read_text(encoding="utf-8")))
+        return center_from_reference(json.loads(path.read_text(encoding="utf-8")), str(path))
     return load_center(path)
 
 

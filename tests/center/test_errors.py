@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from server.center import Center, ConfigError, load_center
+from server.center import Center, ConfigError, format_center_data, load_center
+
+from .conftest import EXAMPLE, ROOT
 
 Refuse = Callable[[dict[str, Any]], list[str]]
 
@@ -46,6 +48,17 @@ def test_center_refuses_service_prefix_of_another_agency(example_raw: dict[str, 
     example_raw["agencies"][1]["services"][0]["prefix"] = "P"
     assert refuse(example_raw) == [
         'agencies[1] (code "EDL"): ticket prefix "P" is already used by agency "DIN"'
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["K2", "a", "ABCD", "Ə"])
+def test_center_refuses_a_prefix_other_than_latin_capitals(
+    example_raw: dict[str, Any], refuse: Refuse, prefix: str
+) -> None:
+    """Digits would make K21000 both K2's 1000th ticket and K's 21000th."""
+    example_raw["agencies"][1]["prefix"] = prefix
+    assert refuse(example_raw) == [
+        f'agencies[1].prefix: "{prefix}" is not a ticket prefix (one to three Latin capitals A-Z, no digits)'
     ]
 
 
@@ -103,6 +116,122 @@ def test_center_refuses_bad_printer_scheme(example_raw: dict[str, Any], refuse: 
     ]
 
 
+def test_center_refuses_an_unknown_printer_profile(example_raw: dict[str, Any], refuse: Refuse) -> None:
+    example_raw["kiosks"][0]["printer"] = "serial:///dev/ttyUSB0?profile=TM-T88"
+    [problem] = refuse(example_raw)
+    assert problem.startswith(
+        "kiosks[0].printer: printer URL 'serial:///dev/ttyUSB0?profile=TM-T88': profile='TM-T88': "
+        'unknown printer profile; did you mean "TM-T88V"? python-escpos knows AF-240, '
+    )
+
+
+def _line(example_raw: dict[str, Any], code: str, url: str) -> None:
+    example_raw.setdefault("board_lines", []).append({"code": code, "url": url})
+
+
+def test_center_refuses_a_board_on_a_line_that_does_not_exist(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["counters"][1]["board_line"] = "hall-board"
+    assert refuse(example_raw) == [
+        'counters[1] (number 2): board line "hall-board" is not defined (did you mean "hall-boards"?)'
+    ]
+
+
+def test_center_refuses_a_board_both_on_its_own_port_and_on_a_line(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["counters"][1]["board"] = "serial:///dev/ttyUSB1"
+    assert refuse(example_raw) == [
+        "counters[1] (number 2): has both board and board_line: a board is on its own port or on a line"
+    ]
+
+
+def test_center_refuses_two_lines_on_one_port(example_raw: dict[str, Any], refuse: Refuse) -> None:
+    _line(example_raw, "upstairs", "serial:///dev/novbe-boards?baudrate=19200")
+    assert refuse(example_raw) == [
+        'board_lines[1] (code "upstairs"): port /dev/novbe-boards is already the line of board_lines[0]: '
+        "one process must own a port, so put all its boards on one line (give each USB adapter a "
+        "stable name, docs/hardware.md)"
+    ]
+
+
+def test_center_refuses_a_counter_opening_the_port_of_a_line(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["counters"][0]["board"] = "serial:///dev/novbe-boards?baudrate=9600&ack=06"
+    assert refuse(example_raw) == [
+        "counters[0] (number 1): board port /dev/novbe-boards is the line of "
+        'board_lines[0] (code "hall-boards"): '
+        'write board_line = "hall-boards" instead of board, so that only the line\'s process opens the port'
+    ]
+
+
+def test_center_refuses_two_counters_on_one_network_port(example_raw: dict[str, Any], refuse: Refuse) -> None:
+    """A serial-over-Ethernet converter is one line whichever PC connects to it."""
+    example_raw["counters"][0]["board"] = "socket://10.0.0.21:4001?ack=06"
+    example_raw["counters"][3]["board"] = "socket://10.0.0.21:4001"
+    assert refuse(example_raw) == [
+        "counters[3] (number 4): board port socket://10.0.0.21:4001 is already used by counters[0]: "
+        "boards sharing a line go on a [[board_lines]] line, driven by one process"
+    ]
+
+
+def test_center_lets_each_counter_pc_have_its_own_board_port(
+    example_raw: dict[str, Any], tmp_path: Path
+) -> None:
+    """/dev/ttyUSB0 on two counters' PCs is two adapters, not one line."""
+    example_raw["counters"][0]["board"] = "serial:///dev/ttyUSB0"
+    example_raw["counters"][3]["board"] = "serial:///dev/ttyUSB0"
+    path = tmp_path / "center.toml"
+    path.write_text(format_center_data(example_raw), encoding="utf-8")
+    assert [c.board for c in load_center(path).counters] == [
+        "serial:///dev/ttyUSB0",
+        None,
+        None,
+        "serial:///dev/ttyUSB0",
+    ]
+
+
+def test_center_refuses_two_boards_at_one_address_of_a_line(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["counters"][3]["board_line"] = "hall-boards"
+    example_raw["counters"][3]["board_address"] = 2
+    assert refuse(example_raw) == [
+        'counters[3] (number 4): board address 2 on line "hall-boards" is already used by '
+        "counters[1] (number 2)"
+    ]
+
+
+def test_center_refuses_a_binary_board_address_that_is_a_frame_marker(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    """With address=byte, board 2 would be sent as 0x02, the frame start."""
+    example_raw["board_lines"][0]["url"] = "serial:///dev/novbe-boards?address=byte&ack=06"
+    assert refuse(example_raw) == [
+        "counters[1] (number 2): board address 2 is sent as byte 0x02, which marks the start of a frame; "
+        "set the board to another address "
+        "(the default board address is the counter number: set board_address)"
+    ]
+
+
+def test_center_refuses_board_line_options_the_driver_rejects(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["board_lines"][0]["url"] = "serial:///dev/novbe-boards?checksum=crc99"
+    [problem] = refuse(example_raw)
+    assert problem.startswith("board_lines[0].url: board URL 'serial:///dev/novbe-boards?checksum=crc99': ")
+    assert "checksum must be one of xor, sum8, lrc, none" in problem
+
+
+def test_center_refuses_a_token_for_a_board_line_that_does_not_exist(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["devices"].append({"role": "boards", "code": "floor-2", "token_sha256": "a" * 64})
+    assert refuse(example_raw) == ['devices[1] (boards "floor-2"): board line code "floor-2" is not defined']
+
+
 def test_center_refuses_bad_paper_width(example_raw: dict[str, Any], refuse: Refuse) -> None:
     example_raw["kiosks"][0]["paper_mm"] = 60
     assert refuse(example_raw) == ["kiosks[0].paper_mm: Input should be 80 or 58, got 60"]
@@ -125,6 +254,24 @@ def test_center_refuses_bad_policy_and_volume(example_raw: dict[str, Any], refus
         "counters[3].policy.priority_mode: Input should be 'strict', 'head_start' or 'none', got \"vip\"",
         "displays[0].volume: Input should be less than or equal to 100, got 101",
     ]
+
+
+def test_center_refuses_a_wait_standard_or_rating_window_of_nothing(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["rules"] = {"wait_standard_min": 0, "rating_window_min": -1}
+    assert refuse(example_raw) == [
+        "rules.wait_standard_min: Input should be greater than 0, got 0",
+        "rules.rating_window_min: Input should be greater than 0, got -1",
+    ]
+
+
+def test_center_without_the_new_rules_gets_their_defaults(example_raw: dict[str, Any]) -> None:
+    """A center.toml written before the wait standard and the rating window still loads."""
+    example_raw.pop("rules", None)
+    center = Center.model_validate(example_raw)
+    assert (center.rules.wait_standard_min, center.rules.rating_window_min) == (15.0, 5.0)
+    assert center.to_hall().rating_window_min == 5.0
 
 
 def test_center_refuses_unknown_field(example_raw: dict[str, Any], refuse: Refuse) -> None:
@@ -166,9 +313,7 @@ def test_center_reports_all_problems_together(example_raw: dict[str, Any], refus
 
 def test_center_error_gives_line_numbers(tmp_path: Path) -> None:
     """In a hand-written file, each problem also names its line."""
-    text = (Path(__file__).resolve().parents[2] / "examples" / "center-example.toml").read_text(
-        encoding="utf-8"
-    )
+    text = EXAMPLE.read_text(encoding="utf-8")
     text = text.replace('services = ["EDL-COPY"]', 'services = ["EDL-COPY", "EDL-XYZ"]')
     text = text.replace('close = "19:00"', 'close = "7pm"')
     path = tmp_path / "center.toml"
@@ -211,3 +356,17 @@ def test_center_built_directly_checks_references(example_raw: dict[str, Any]) ->
     example_raw["counters"][0]["zone"] = "cellar"
     with pytest.raises(ValueError, match=r'counters\[0\]: zone "cellar" is not defined'):
         Center.model_validate(example_raw)
+
+
+def test_center_example_in_the_docs_is_the_example_file() -> None:
+    """docs/configuration.md shows the example center, which the tests load and init starts from."""
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    shown = doc.split("## A full example", 1)[1].split("```toml\n", 1)[1].split("```\n", 1)[0]
+    assert shown == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_the_example_in_examples_is_a_link_to_the_shipped_one() -> None:
+    """examples/center-example.toml cannot drift from the file novbe installs: it links to it."""
+    linked = ROOT / "examples" / "center-example.toml"
+    assert linked.is_symlink()
+    assert linked.resolve() == EXAMPLE.resolve() == (ROOT / "server" / "centers" / "example.toml").resolve()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import main as novbe
+from novbe.cli import main as novbe
 
 
 def test_missing_device_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -22,4 +22,4 @@ def test_a_kiosk_file_is_not_a_counters(tmp_path: Path, capsys: pytest.CaptureFi
         encoding="utf-8",
     )
     assert novbe(["counter", "--device", str(path)]) == 2
-    assert "not a counter's" in capsys.readouterr().err
+    assert "the file of a kiosk, not of a counter" in capsys.readouterr().err

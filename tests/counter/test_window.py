@@ -136,9 +136,47 @@ def test_transfer_to_the_bank_and_back(qtbot: QtBot, server: ServerProcess) -> N
             )
         )
         din.press("finish")
-        din.wait(lambda: din.vm.current is None and din.vm.figures.served == 1)
+        # The event comes before the reply: wait for both, or "call" is still greyed.
+        din.wait(lambda: din.vm.current is None and din.vm.figures.served == 1 and din.vm.pending is None)
         din.press("call")
         din.wait(lambda: din.vm.current is not None and din.vm.current.number == "A002")
+
+
+def test_transfer_dialog_greys_out_the_closed_bank_and_the_server_says_why(
+    qtbot: QtBot, server: ServerProcess
+) -> None:
+    """The bank's counters (77-79) are closed: the dialog shows BANK-FEE greyed out; chosen
+    anyway, the transfer is refused with the reason and the citizen stays at counter 12."""
+    from PySide6.QtGui import QStandardItemModel
+
+    issue(server, "DIN-ID")
+    with open_desk(qtbot, server, 12, lang="az") as din:
+        din.login("op12")
+        # The queue figures follow within a second: counter 12 is open now, the bank is not.
+        din.wait(lambda: din.vm.open_counters("DIN-ID") == 1 and din.vm.open_counters("BANK-FEE") == 0)
+        din.press("call")
+        din.wait(lambda: din.vm.current is not None and din.vm.pending is None)
+
+        din.press("transfer")
+        dialog = din.window.transfer_dialog
+        assert dialog is not None
+        model = dialog.service_box.model()
+        assert isinstance(model, QStandardItemModel)
+        bank = dialog.service_codes.index("BANK-FEE")
+        assert not model.item(bank).isEnabled()
+        assert model.item(bank).text().endswith("(açıq masa yoxdur)")
+        assert model.item(dialog.service_codes.index("DIN-ID")).isEnabled()
+        assert dialog.service_box.currentIndex() != bank
+        counters = dialog.counter_box.model()
+        assert isinstance(counters, QStandardItemModel)
+        assert not counters.item(dialog.counter_numbers.index(77)).isEnabled()
+
+        dialog.choose_service("BANK-FEE")
+        dialog.ok_button.click()
+        din.wait(lambda: din.vm.pending is None and din.vm.error is not None)
+        assert din.window.message.text().startswith("Hazırda «Dövlət rüsumunun ödənilməsi» xidmətinin")
+        assert din.vm.current is not None
+        assert din.window.number.text() == "A001"
 
 
 def test_no_show_after_recalls_and_confirmed_no_show(qtbot: QtBot, server: ServerProcess) -> None:
@@ -242,3 +280,29 @@ def test_login_refusals_are_clear(qtbot: QtBot, server: ServerProcess) -> None:
         desk.login("op12")
         assert desk.vm.logged_in
         assert w.pages.currentWidget() is w.main_page
+
+
+def test_a_long_number_is_set_smaller_to_fit_the_ticket_card(qtbot: QtBot) -> None:
+    """ABC10000 on a narrow window: the number shrinks to the card instead of widening it."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from counter.qt_counter import NUMBER_PX, QtCounterWindow
+    from counter.viewmodel import CounterViewModel
+    from tests.counter.test_viewmodel import counter_view, ticket, welcome
+
+    vm = CounterViewModel(12, lang="en")
+    vm.on_message(welcome(counter_view(current=ticket("A015"))))
+    vm.logged_in, vm.operator_login = True, "op12"  # as after a login: the working page
+    window = QtCounterWindow(vm)
+    qtbot.addWidget(window)
+    window.resize(960, 800)
+    window.show()
+    vm.changed.emit()
+    label = window.number
+    qtbot.waitUntil(lambda: label.text() == "A015")
+    assert label.font().pixelSize() == NUMBER_PX
+    vm.on_message(welcome(counter_view(current=ticket("ABC10000"))))
+    qtbot.waitUntil(lambda: label.text() == "ABC10000")
+    qtbot.waitUntil(lambda: label.font().pixelSize() < NUMBER_PX)
+    assert QFontMetricsF(label.font()).horizontalAdvance("ABC10000") <= label.contentsRect().width()
+    assert window.width() == 960

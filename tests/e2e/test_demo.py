@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.proc import finish
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
@@ -26,7 +28,7 @@ def test_headless_demo_serves_citizens_and_writes_screenshots(tmp_path: Path) ->
         [
             sys.executable,
             "-m",
-            "server.cli",
+            "novbe",
             "demo",
             "--headless",
             "--minutes",
@@ -74,7 +76,7 @@ def _children(pid: int) -> list[int]:
 def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
     env = {**_env(), "DISPLAY": ":99"}  # Qt draws offscreen; the demo believes it has a screen
     demo = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "demo", "--dir", str(tmp_path / "hall")],
+        [sys.executable, "-m", "novbe", "demo", "--dir", str(tmp_path / "hall")],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -86,14 +88,14 @@ def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
     while time.monotonic() < deadline:
         line = demo.stdout.readline()
         lines.append(line)
-        if "windows" in line:
+        if "windows" in line or not line:
             break
     children = _children(demo.pid)
     assert len(children) == 5, (children, lines)  # the server, a kiosk, two counters, a display
     time.sleep(3)
     assert all(Path(f"/proc/{pid}").exists() for pid in children)
     demo.send_signal(signal.SIGINT)
-    rest, _ = demo.communicate(timeout=60)
+    rest, _ = finish(demo, timeout=60)  # not communicate(): it misses what readline() buffered
     assert demo.returncode == 0
     assert "stopped every process it started" in rest
     for pid in children:

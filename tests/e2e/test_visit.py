@@ -7,97 +7,24 @@ The kiosk prints on a pty whose far end is read and decoded as a printer would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 
 from counter.viewmodel import Action
 from display.app import DisplayApp
 from display.viewmodel import RowState
 from kiosk.app import KioskApp
-from kiosk.viewmodel import PrintState, Screen, Timings
-from tests.counter.helpers import Desk, open_desk
+from tests.counter.helpers import open_desk
+from tests.e2e.helpers import WAIT, press, rows, take_ticket
 from tests.hardware.conftest import PtyPrinter
 from tests.hardware.escpos_decode import decode
-from tests.server.harness import TIMEOUT, Home, ServerProcess, supervisor
-from wire.client import ClientOptions
-from wire.device import DeviceConfig, load_device
+from tests.server.harness import Home, ServerProcess, supervisor
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
-WAIT = int(TIMEOUT * 1000)
-FAST = ClientOptions(backoff_min=0.05, backoff_max=0.3)
 BANK_COUNTER = 77
-
-
-@pytest.fixture
-def kiosk(qtbot: Any, home: Home, server: ServerProcess, printer: PtyPrinter) -> Iterator[KioskApp]:
-    config = load_device(home.path / "devices" / "kiosk-kiosk-1.toml").model_copy(
-        update={
-            "server_url": server.url,
-            "fullscreen": False,
-            "printer": f"serial://{printer.path}?baudrate=115200",
-        }
-    )
-    app = KioskApp(
-        config,
-        size=QSize(1080, 1920),
-        timings=Timings(tap_guard=0.05, ticket_tap_guard=0.3, offline_grace=0.3),
-        client_options=FAST,
-    )
-    qtbot.addWidget(app.window)
-    app.start(fullscreen=False)
-    qtbot.waitUntil(lambda: app.model.can_issue, timeout=WAIT)
-    yield app
-    app.stop()
-
-
-@pytest.fixture
-def display(qtbot: Any, home: Home, server: ServerProcess, tmp_path: Path) -> Iterator[DisplayApp]:
-    config: DeviceConfig = load_device(home.path / "devices" / "display-lobby.toml")
-    app = DisplayApp(config, server_url=server.url, voice_dir=tmp_path / "voices")
-    qtbot.addWidget(app.window)
-    app.window.resize(1280, 720)
-    app.window.show()
-    app.start()
-    qtbot.waitUntil(lambda: app.model.online, timeout=WAIT)
-    yield app
-    app.stop()
-
-
-def tap(qtbot: Any, widget: Any) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-    qtbot.wait(80)  # a person's next tap comes after the kiosk's tap guard
-
-
-def take_ticket(qtbot: Any, kiosk: KioskApp, service: str, lang: str = "az") -> str:
-    """A citizen's three taps; returns the number on the kiosk's screen."""
-    window = kiosk.window
-    if kiosk.model.screen is not Screen.START:
-        qtbot.wait(350)
-        tap(qtbot, window.done_button)
-    tap(qtbot, window.lang_buttons[lang])
-    tap(qtbot, window.agency_tiles[service.split("-")[0]])
-    qtbot.mouseClick(window.service_tiles[service], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: kiosk.model.print_state is PrintState.PRINTED, timeout=WAIT)
-    ticket = kiosk.model.ticket
-    assert ticket is not None
-    return ticket.number
-
-
-def rows(display: DisplayApp) -> list[str]:
-    return [row.text for row in display.model.rows if row.state is not RowState.LEAVING]
-
-
-def press(desk: Desk, action: Action, key: Qt.Key) -> None:
-    """The operator presses the action's key, and the server's answer arrives."""
-    desk.wait(lambda: desk.vm.can(action))
-    desk.focus()
-    desk.qtbot.keyClick(desk.window, key)
-    desk.settle()
 
 
 def test_whole_visit_across_every_part(

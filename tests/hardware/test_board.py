@@ -12,9 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from hardware.board import CounterBoard, open_board_line, parse_board_url
+from hardware.board import (
+    BLANK,
+    CounterBoard,
+    LineDriver,
+    Picture,
+    board_text,
+    open_board_line,
+    parse_board_url,
+)
 from hardware.exceptions import BoardUnavailable
 from hardware.serial_frames import BoardCommand, FrameFormat, FrameReader, encode_frame
+
+from .rs485_bus import Rs485Bus, Seen
 
 
 class PtyBoards:
@@ -209,3 +219,114 @@ def test_board_addresses_are_checked(boards: list[PtyBoards]) -> None:
     with pytest.raises(ValueError, match="outside"):
         line.show(150, "A1")
     line.close()
+
+
+# -- one driver for a shared line ------------------------------------------------------
+
+Reports = list[tuple[int, str, str | None]]
+
+
+@pytest.fixture
+def bus_of_20() -> Iterator[Rs485Bus]:
+    bus = Rs485Bus(range(1, 21))
+    yield bus
+    bus.close()
+
+
+def test_line_driver_drives_twenty_acknowledging_boards_without_a_false_failure(bus_of_20: Rs485Bus) -> None:
+    """10,000 frames to 20 boards that answer ACK on one line: every frame taken, none failed."""
+    reports: Reports = []
+    # A generous acknowledgement timeout: a loaded test machine must not pass for a lost ACK.
+    driver = LineDriver(f"serial://{bus_of_20.path}?ack=06&timeout=2", lambda *r: reports.append(r))
+    expected: dict[int, list[Seen]] = {a: [] for a in range(1, 21)}
+    try:
+        for round_no in range(500):
+            for address in range(1, 21):
+                number = f"{chr(64 + address)}{round_no:03d}"
+                blink = round_no % 3 == 0
+                driver.show(address, Picture(number, blink=blink))
+                expected[address].append(Seen(address, "blink" if blink else "show", number))
+            assert driver.flush(30.0)
+    finally:
+        driver.close()
+    assert driver.frames == 10_000
+    assert bus_of_20.frames == 10_000
+    assert bus_of_20.rejected == 0
+    assert dict(bus_of_20.seen) == expected
+    assert sorted(reports) == [(a, "ok", None) for a in range(1, 21)]
+
+
+def test_line_driver_keeps_driving_the_others_when_one_board_is_dead() -> None:
+    """A board that never answers is reported once and retried later; the rest carry on."""
+    bus = Rs485Bus(range(1, 6), dead=frozenset({3}))
+    reports: Reports = []
+    driver = LineDriver(f"serial://{bus.path}?ack=06&timeout=0.3", lambda *r: reports.append(r), retry=0.5)
+    try:
+        for round_no in range(3):
+            for address in range(1, 6):
+                driver.show(address, Picture(f"A{round_no:03d}"))
+            assert driver.flush(10.0)
+        assert [bus.shown(a) for a in (1, 2, 4, 5)] == [Seen(a, "show", "A002") for a in (1, 2, 4, 5)]
+        assert driver.status(3) == "offline"
+        assert [r[:2] for r in reports if r[0] == 3] == [(3, "offline")]
+        # The same picture is tried again after the retry time; the board is back by then.
+        bus.dead = frozenset()
+        assert bus.wait(lambda: driver.status(3) == "ok", timeout=5.0)
+        assert bus.shown(3) == Seen(3, "show", "A002")
+        assert [r[:2] for r in reports if r[0] == 3] == [(3, "offline"), (3, "ok")]
+    finally:
+        driver.close()
+        bus.close()
+
+
+def test_line_driver_writes_only_the_latest_picture_of_a_board(bus_of_20: Rs485Bus) -> None:
+    """Pictures asked for faster than the line takes them collapse into the newest."""
+    driver = LineDriver(f"serial://{bus_of_20.path}?ack=06&timeout=2", lambda *r: None)
+    try:
+        for n in range(200):
+            driver.show(7, Picture(f"B{n:03d}"))
+        driver.show(7, BLANK)
+        assert driver.flush(10.0)
+    finally:
+        driver.close()
+    frames = bus_of_20.seen[7]
+    assert frames[-1] == Seen(7, "clear", "")
+    assert len(frames) < 201
+
+
+def test_board_shows_a_number_past_999(boards: list[PtyBoards]) -> None:
+    """A1000 fills a 5-character board exactly; a longer number keeps its digits."""
+    fake = plug(boards)
+    with open_board_line(f"serial://{fake.path}") as line:
+        board = CounterBoard(line, 12)
+        board.show_ticket("A1000", blink=True)
+        board.show_ticket("DN1000")
+        board.show_ticket("A10000")
+    expected = (
+        encode_frame(12, BoardCommand.BLINK, "A1000")
+        + encode_frame(12, BoardCommand.SHOW, "1000")
+        + encode_frame(12, BoardCommand.SHOW, "10000")
+    )
+    assert fake.wait_bytes(len(expected)) == expected
+    assert expected[: 2 + 2 + 5] == b"\x0212BA1000"
+
+
+@pytest.mark.parametrize(
+    ("number", "width", "shown"),
+    [("A015", 5, "A015"), ("A1000", 5, "A1000"), ("A1000", 4, "1000"), ("DN1000", 5, "1000"),
+     ("DN1000", 6, "DN1000"), ("ABC015", 5, "015"), ("A015", 3, "015")],
+)  # fmt: skip
+def test_board_text_drops_the_prefix_only_when_the_number_is_too_long(
+    number: str, width: int, shown: str
+) -> None:
+    assert board_text(number, width) == shown
+
+
+def test_board_refuses_digits_longer_than_itself(boards: list[PtyBoards]) -> None:
+    fake = plug(boards, fmt=FrameFormat(width=4))
+    with (
+        open_board_line(f"serial://{fake.path}?width=4") as line,
+        pytest.raises(ValueError, match="longer than the board's 4 characters"),
+    ):
+        CounterBoard(line, 12).show_ticket("A10000")
+    assert fake.received == b""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from hardware.exceptions import CoverOpen, PaperOut, PrinterTimeout, PrinterUnavailable
 from hardware.printer import PrinterStatus, decode_status, open_printer, parse_printer_url
@@ -43,6 +44,50 @@ def test_printer_prints_over_serial(
     assert len(out.cuts) == 1
     assert any(r.ink > 100 for r in out.rasters)
     assert len(fake.answerer.job_bytes()) == result.bytes_sent
+
+
+@pytest.mark.parametrize(("profile", "dots", "columns"), [("TM-T88V", 512, 42), ("TM-T20II", 576, 48)])
+def test_printer_draws_the_ticket_at_the_profile_width(
+    pty_printer: Callable[..., PtyPrinter],
+    din_view: Callable[..., TicketView],
+    profile: str,
+    dots: int,
+    columns: int,
+) -> None:
+    """An 80 mm layout on a 512-dot TM-T88V sends no image wider than 512 dots."""
+    fake = pty_printer(READY)
+    with open_printer(serial_url(fake, f"{FAST}&profile={profile}"), paper_mm=80) as printer:
+        assert (printer.layout.dots, printer.layout.columns) == (dots, columns)
+        printer.print_ticket(din_view("az"))
+    out = decode(fake.wait_for(lambda data: data.count(b"\x10\x04") >= 4))
+    assert out.rasters
+    assert max(r.width for r in out.rasters) == dots  # full-width rules, at the printer's width
+    assert all(len(line.text) * line.width <= columns for line in out.lines)
+
+
+def test_printer_profile_narrows_a_layout_but_never_widens_it() -> None:
+    assert open_printer("file:///dev/null?profile=TM-T88V", paper_mm=58).layout.dots == 384
+    assert open_printer("file:///dev/null?profile=TM-T88V", paper_mm=80).layout.dots == 512
+    assert open_printer("file:///dev/null", paper_mm=80).layout.dots == 576  # default profile: no width
+
+
+def test_printer_virtual_renders_at_the_profile_width(
+    tmp_path: Path, din_view: Callable[..., TicketView]
+) -> None:
+    narrow = open_printer(f"virtual://{tmp_path}/512?profile=TM-T88V").print_ticket(din_view("az"))
+    wide = open_printer(f"virtual://{tmp_path}/576").print_ticket(din_view("az"))
+    assert narrow.png_path is not None
+    assert wide.png_path is not None
+    with Image.open(narrow.png_path) as a, Image.open(wide.png_path) as b:
+        assert a.width == b.width == 640  # 80 mm of paper
+        assert _inked_width(a) <= 512 < _inked_width(b) <= 576
+
+
+def _inked_width(image: Image.Image) -> int:
+    """Width of the printed part of a rendered ticket (the frame's grey outline excluded)."""
+    box = image.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert box is not None
+    return box[2] - box[0]
 
 
 def test_printer_reports_paper_low_but_prints(
@@ -271,6 +316,7 @@ def test_printer_urls_parse() -> None:
         "serial:///dev/ttyS0?baudrate=fast",
         "serial:///dev/ttyS0?colour=red",
         "file://",
+        "serial:///dev/ttyS0?profile=TM-T88",
     ],
 )
 def test_printer_urls_reject_nonsense(url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,8 @@ from escpos.printer import Dummy
 from hardware.layout import load_layout
 from hardware.receipts import print_ticket
 from hardware.ticket import TicketView
+from wire.i18n import wait_words
+from wire.types import WaitRange
 
 from .conftest import agency_view
 from .escpos_decode import Cut, QRCode, Raster, TextLine, decode
@@ -39,7 +42,7 @@ def test_receipt_prints_russian_in_cp866_and_azerbaijani_as_images(
     assert ministry.bold
     assert russian["Выдача удостоверения личности"].codepages == ("cp866",)
     assert "Перед вами: 7 чел." in russian
-    assert "Ожидание: 10-20 мин." in russian
+    assert "Ожидание: примерно 10-20 мин" in russian
     # The Azerbaijani names hold ə: no code page has it, so they are images.
     item = out.items.index(ministry)
     assert isinstance(out.items[item + 1], Raster)
@@ -67,6 +70,49 @@ def test_receipt_prints_the_big_number_bold_and_large(din_view: Callable[..., Ti
     out58, _ = printed(din_view("az"), paper_mm=58)
     number58 = next(line for line in out58.lines if line.text == "A015")
     assert (number58.width, number58.height) == (5, 5)
+
+
+@pytest.mark.parametrize(
+    ("paper_mm", "number", "size"),
+    [
+        (80, "A1000", (6, 6)),
+        (80, "ABC10000", (6, 6)),
+        (58, "A1000", (5, 5)),
+        (58, "DN1000", (5, 5)),
+        (58, "ABC1000", (4, 4)),  # 7 x 5 columns would not fit 32: a size smaller, on one line
+        (58, "ABC10000", (4, 4)),
+    ],
+)
+def test_receipt_prints_a_number_past_999_whole_on_one_line(
+    din_view: Callable[..., TicketView], paper_mm: int, number: str, size: tuple[int, int]
+) -> None:
+    out, _ = printed(din_view("az", number=number, ticket_id=f"20261130-{number}"), paper_mm=paper_mm)
+    (line,) = [line for line in out.lines if line.text == number]
+    assert ((line.width, line.height), line.bold) == (size, True)
+    assert len(number) * line.width <= load_layout(paper_mm=paper_mm).columns
+    assert not [
+        line for line in out.lines if line.text and line.text != number and number.startswith(line.text)
+    ]
+    assert any(f"20261130-{number}" in line.text for line in out.lines)
+
+
+@pytest.mark.parametrize("paper_mm", [80, 58])
+def test_receipt_draws_a_long_number_image_within_the_paper(
+    din_view: Callable[..., TicketView], paper_mm: int
+) -> None:
+    """With ``image = true`` the number is drawn with the font; a long one is drawn smaller."""
+    layout = load_layout(paper_mm=paper_mm)
+    blocks = tuple(
+        dataclasses.replace(b, image=True, image_px=200) if b.type == "number" else b for b in layout.blocks
+    )
+    printer = Dummy()
+    print_ticket(printer, din_view("az", number="ABC10000"), dataclasses.replace(layout, blocks=blocks))
+    out = decode(printer.output)
+    tallest = max(out.rasters, key=lambda r: r.height)
+    assert tallest.width <= layout.dots
+    assert_not_blank(tallest)
+    assert tallest.height < 200  # made smaller than asked, to fit
+    assert "ABC10000" not in [line.text for line in out.lines]
 
 
 def test_receipt_carries_the_qr_and_cuts(din_view: Callable[..., TicketView]) -> None:
@@ -97,6 +143,24 @@ def test_receipt_says_no_one_is_ahead(din_view: Callable[..., TicketView]) -> No
     out, _ = printed(din_view("en", ahead=0))
     assert "No one is ahead of you" in out.texts
     assert not any(text.startswith("People ahead") for text in out.texts)
+
+
+@pytest.mark.parametrize(
+    ("wait", "words"),
+    [
+        (WaitRange(10, 20), "Estimated wait: 10-20 min"),
+        (WaitRange(0, 1), "Estimated wait: under a minute"),
+        (WaitRange(0, 0), "No wait"),
+    ],
+)
+def test_receipt_says_the_wait_as_the_screens_do(
+    din_view: Callable[..., TicketView], wait: WaitRange, words: str
+) -> None:
+    """The promised wait, in the words of wire.i18n.wait_words: never "0-0 min" or "0-1 min"."""
+    out, _ = printed(din_view("en", wait=wait))
+    assert words == wait_words(wait, "en")
+    assert out.lines[[line.text for line in out.lines].index(words)].codepages == ("cp437",)
+    assert not any(" 0-" in text for text in out.texts)
 
 
 def test_receipt_never_prints_question_marks(center: dict[str, Any]) -> None:

@@ -118,6 +118,22 @@ def test_frame_refuses_what_a_board_cannot_show(address: int, text: str, message
         encode_frame(address, BoardCommand.SHOW, text)
 
 
+@pytest.mark.parametrize(
+    ("address", "marker"), [(2, "0x02, which marks the start"), (3, "0x03, which marks the end")]
+)
+def test_frame_refuses_a_binary_address_that_is_a_frame_marker(address: int, marker: str) -> None:
+    """With address=byte, board 2 would go out as STX: refused, never sent."""
+    fmt = FrameFormat(address="byte")
+    assert fmt.address_problem(address) == (
+        f"board address {address} is sent as byte {marker} of a frame; set the board to another address"
+    )
+    with pytest.raises(ValueError, match="marks the"):
+        encode_frame(address, BoardCommand.SHOW, "A1", fmt)
+    assert fmt.address_problem(4) is None
+    assert FrameFormat(address="byte", start=b"\xaa", end=b"\x55").address_problem(0x55) is not None
+    assert FrameFormat().address_problem(2) is None  # "02" in ASCII digits
+
+
 def test_frame_format_rejects_bad_options() -> None:
     with pytest.raises(ValueError, match="checksum"):
         FrameFormat(checksum="crc99")  # type: ignore[arg-type]

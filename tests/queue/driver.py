@@ -20,6 +20,8 @@ from server.queue import (
     PauseCounter,
     Priority,
     QueueEngine,
+    RateVisit,
+    RatingReason,
     Recall,
     ResumeCounter,
     StartService,
@@ -52,8 +54,9 @@ def random_command(rng: random.Random, engine: QueueEngine, minute: float, close
             "resume",
             "close",
             "closeday",
+            "rate",
         ],
-        weights=[30, 25, 20, 20, 4, 2, 2, 4, 4, 2, 4, 1, 1, 1, close_day],
+        weights=[30, 25, 20, 20, 4, 2, 2, 4, 4, 2, 4, 1, 1, 1, close_day, 6],
     )[0]
     if kind == "issue":
         return IssueTicket(
@@ -94,4 +97,14 @@ def random_command(rng: random.Random, engine: QueueEngine, minute: float, close
         return ResumeCounter(counter=counter, at=when)
     if kind == "close":
         return CloseCounter(counter=counter, at=when)
+    if kind == "rate":
+        # Mostly the counter's last finished ticket, so that ratings are often legal.
+        last = engine._last_visit.get(counter)
+        return RateVisit(
+            counter=counter,
+            ticket=last.ticket if last is not None and rng.random() < 0.8 else ticket,
+            score=rng.randint(0, 5),
+            reasons=tuple(rng.sample(list(RatingReason), rng.randint(0, 2))),
+            at=when,
+        )
     return CloseDay(at=when)

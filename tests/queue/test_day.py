@@ -14,11 +14,14 @@ from server.queue import (
     CloseDay,
     CounterDef,
     CounterState,
+    DayClosed,
+    DayOpened,
     Estimate,
     FinishService,
     Hall,
     InvalidTransition,
     IssueTicket,
+    KeepDay,
     OpenCounter,
     OpenDay,
     PauseCounter,
@@ -34,10 +37,10 @@ from server.queue import (
     TicketState,
     Transfer,
     UnknownService,
+    display_number,
 )
-from server.queue.engine import MAX_NUMBER
 
-from .builders import BAKU, DAY, SERVICES, at, issue, make_hall, open_engine, refused
+from .builders import BAKU, DAY, SERVICES, at, fingerprint, issue, make_hall, open_engine, refused, replay
 
 ELDERLY = Priority.ELDERLY
 
@@ -94,6 +97,92 @@ def test_next_day_starts_afresh() -> None:
     assert issue(engine, "ID", 1441) == "20261124-A001"
 
 
+# --- the day's clock: KeepDay ---------------------------------------------------------
+
+WEEKDAYS = frozenset(range(5))
+"""Monday to Friday; DAY (2026-11-23) is a Monday."""
+
+
+def clock(day: date, hour: int, minute: int = 0) -> KeepDay:
+    return KeepDay(at=datetime(day.year, day.month, day.day, hour, minute, tzinfo=BAKU))
+
+
+def hours_engine() -> QueueEngine:
+    """Open 09:00-19:00, Monday to Friday; no day opened yet."""
+    return QueueEngine(make_hall(days=WEEKDAYS))
+
+
+def test_the_day_opens_by_itself_an_hour_before_opening_time() -> None:
+    engine = hours_engine()
+    assert engine.handle(clock(DAY, 7, 59)) == []
+    assert engine.handle(clock(DAY, 8)) == [DayOpened(day=DAY, at=clock(DAY, 8).at)]
+    assert (engine.day, engine.is_open) == (DAY, True)
+    assert engine.handle(clock(DAY, 12)) == []
+
+
+def test_the_day_closes_by_itself_two_hours_after_closing_time() -> None:
+    """Whoever still waits then ends as "not served, center closed"; the day is not opened again."""
+    engine = hours_engine()
+    engine.handle(clock(DAY, 8))
+    waiting = issue(engine, "TAX", 60)
+    assert engine.handle(clock(DAY, 20, 59)) == []
+    assert engine.handle(clock(DAY, 21)) == [DayClosed(at=clock(DAY, 21).at, unserved=(waiting,))]
+    assert engine.tickets[waiting].state is TicketState.CLOSED_UNSERVED
+    assert engine.handle(clock(DAY, 21, 30)) == []
+    assert engine.handle(clock(DAY, 23, 59)) == []
+    assert not engine.is_open
+
+
+def test_no_day_opens_by_itself_on_a_day_off() -> None:
+    engine = hours_engine()
+    saturday = DAY + timedelta(days=5)
+    assert engine.handle(clock(saturday, 10)) == []
+    assert not engine.is_open
+    monday = DAY + timedelta(days=7)
+    assert engine.handle(clock(monday, 8, 30)) == [DayOpened(day=monday, at=clock(monday, 8, 30).at)]
+
+
+def test_a_day_left_open_overnight_is_closed_and_the_new_one_opened() -> None:
+    """The server was down at night: the next morning's tick closes yesterday and opens today."""
+    engine = hours_engine()
+    log = engine.handle(clock(DAY, 8))
+    log += engine.handle(OpenCounter(counter=1, at=clock(DAY, 8).at, operator="op1"))
+    tomorrow = DAY + timedelta(days=1)
+    events = engine.handle(clock(tomorrow, 9))
+    assert events == [DayClosed(at=clock(tomorrow, 9).at), DayOpened(day=tomorrow, at=clock(tomorrow, 9).at)]
+    assert (engine.day, engine.is_open, engine.counters[1].operator) == (tomorrow, True, None)
+    assert fingerprint(replay(engine.hall, log + events)) == fingerprint(engine)
+
+
+def test_a_day_still_open_after_midnight_closes_before_the_next_opening() -> None:
+    engine = hours_engine()
+    engine.handle(clock(DAY, 8))
+    tomorrow = DAY + timedelta(days=1)
+    assert engine.handle(clock(tomorrow, 3)) == [DayClosed(at=clock(tomorrow, 3).at)]
+    assert engine.handle(clock(tomorrow, 7)) == []
+    assert engine.handle(clock(tomorrow, 8))[0] == DayOpened(day=tomorrow, at=clock(tomorrow, 8).at)
+
+
+def test_a_day_opened_by_hand_on_a_day_off_closes_by_the_hours() -> None:
+    engine = hours_engine()
+    sunday = DAY - timedelta(days=1)
+    engine.handle(OpenDay(day=sunday, at=clock(sunday, 10).at))
+    assert engine.handle(clock(sunday, 12)) == []
+    assert engine.handle(clock(sunday, 21)) == [DayClosed(at=clock(sunday, 21).at)]
+    assert engine.handle(clock(sunday, 22)) == []
+
+
+def test_the_clock_never_opens_a_day_again_or_goes_back() -> None:
+    """A day closed by hand stays closed; a clock set back opens no earlier day."""
+    engine = hours_engine()
+    engine.handle(clock(DAY, 8))
+    engine.handle(CloseDay(at=clock(DAY, 15).at))
+    assert engine.handle(clock(DAY, 16)) == []
+    yesterday = DAY - timedelta(days=1)
+    assert engine.handle(clock(yesterday - timedelta(days=3), 10)) == []
+    assert (engine.day, engine.is_open) == (DAY, False)
+
+
 # --- numbering ------------------------------------------------------------------------
 
 
@@ -111,15 +200,37 @@ def test_numbers_are_never_reused_within_a_day() -> None:
     assert issue(engine, "ID", 2) == "20261123-A002"
 
 
-def test_the_thousandth_ticket_of_a_prefix_is_refused() -> None:
+def test_numbers_continue_past_999_with_more_digits() -> None:
+    """A large hall never refuses a citizen for lack of numbers: B999 is followed by B1000."""
     engine = QueueEngine(make_hall(), estimator=no_wait)
     engine.handle(OpenDay(day=DAY, at=at(0)))
-    for _ in range(MAX_NUMBER):
-        engine.handle(IssueTicket(service="BANK", at=at(0)))
-    assert engine.tickets["20261123-B999"].number == "B999"
-    error = refused(engine, IssueTicket(service="BANK", at=at(1)), ServiceUnavailable, "all 999 numbers of B")
-    assert error.details == {"reason": "full", "service": "BANK"}
+    events = [e for _ in range(10_001) for e in engine.handle(IssueTicket(service="BANK", at=at(0)))]
+    numbers = [e.number for e in events if isinstance(e, TicketIssued)]
+    assert numbers[:2] == ["B001", "B002"]
+    assert numbers[998:1001] == ["B999", "B1000", "B1001"]
+    assert numbers[9998:] == ["B9999", "B10000", "B10001"]
+    assert engine.tickets["20261123-B1000"].number == "B1000"
+    assert len(set(numbers)) == len(numbers)
     assert issue(engine, "ID", 1) == "20261123-A001"
+    # A replayed log carries on from the largest number, past 999 too.
+    again = QueueEngine(engine.hall, estimator=no_wait)
+    for event in [DayOpened(day=DAY, at=at(0)), *events]:
+        again.apply(event)
+    assert again.handle(IssueTicket(service="BANK", at=at(2)))[0].number == "B10002"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "number", "shown"), [("A", 1, "A001"), ("DN", 999, "DN999"), ("A", 1000, "A1000")]
+)
+def test_display_number_has_at_least_three_digits(prefix: str, number: int, shown: str) -> None:
+    assert display_number(prefix, number) == shown
+
+
+@pytest.mark.parametrize("prefix", ["K2", "a", "Ə", ""])
+def test_a_prefix_other_than_latin_capitals_is_refused(prefix: str) -> None:
+    services = {**SERVICES, "BANK": ServiceDef("BANK", "BANK", prefix, 3.0)}
+    with pytest.raises(ValueError, match="must be Latin capitals"):
+        QueueEngine(dataclasses.replace(make_hall(), services=services))
 
 
 # --- refusing tickets -----------------------------------------------------------------

@@ -25,6 +25,7 @@ from server.queue import (
     PauseCounter,
     Priority,
     QueueEngine,
+    ResumeCounter,
     ServiceDef,
     StartService,
     Transfer,
@@ -291,7 +292,7 @@ def test_breaks_are_learned() -> None:
     e = engine(hall(("A",), ("A",)))
     for no, start in ((1, 0.0), (2, 20.0)):
         e.handle(PauseCounter(counter=no, at=at(start)))
-        e.handle(OpenCounter(counter=no, at=at(start + 15.0), operator=f"op{no}"))
+        e.handle(ResumeCounter(counter=no, at=at(start + 15.0)))
     assert bound(e).breaks().mean == pytest.approx((5 * 30.0 + 2 * 15.0) / 7)
 
 

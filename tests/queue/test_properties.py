@@ -16,11 +16,13 @@ from server.queue import (
     CloseDay,
     Command,
     CounterDef,
+    CounterState,
     DayOpened,
     Event,
     FinishService,
     Hall,
     IssueTicket,
+    KeepDay,
     MarkNoShow,
     OpenCounter,
     OpenDay,
@@ -39,6 +41,7 @@ from server.queue import (
     TicketCalled,
     TicketIssued,
     TicketState,
+    TicketTransferred,
     Transfer,
 )
 
@@ -109,6 +112,9 @@ class Hall1(RuleBasedStateMachine):
             assert fingerprint(self.engine) == before, f"refused {command} changed the engine"
             return []
         self.log += events
+        for event in events:
+            if isinstance(event, TicketTransferred):
+                self.check_someone_will_call(event, returning=isinstance(command, FinishService))
         return events
 
     def ticket(self, i: int) -> str:
@@ -166,6 +172,18 @@ class Hall1(RuleBasedStateMachine):
     def supervisor_acts(self, counter: int, kind: type[OpenCounter]) -> None:
         self.do(kind(counter=counter, at=self.now))
 
+    @rule()
+    def clock_ticks(self) -> None:
+        """The day opens and closes by the hall's hours; yesterday's stays closed."""
+        day_before = self.engine.day
+        for event in self.do(KeepDay(at=self.now)):
+            if isinstance(event, DayOpened):
+                assert day_before is None or event.day > day_before
+
+    @rule(counter=COUNTERS, operator=st.sampled_from(["leyla", "rashad"]))
+    def operator_logs_in(self, counter: int, operator: str) -> None:
+        self.do(OpenCounter(counter=counter, at=self.now, operator=operator))
+
     @precondition(lambda self: self.minute > 60)
     @rule()
     def day_ends(self) -> None:
@@ -175,6 +193,14 @@ class Hall1(RuleBasedStateMachine):
         self.do(OpenDay(day=DAY + timedelta(days=self.days), at=self.now))
 
     # --- invariants ------------------------------------------------------------------
+
+    def check_someone_will_call(self, event: TicketTransferred, *, returning: bool) -> None:
+        """A transfer goes where a counter that isn't closed calls it. The return trip after
+        a finish can't be refused: it goes to the service's queue if its counter closed."""
+        if event.to_counter is not None:
+            assert self.engine.counters[event.to_counter].state is not CounterState.CLOSED, event
+        elif not returning:
+            assert self.engine.staffed(event.to_service) > 0, event
 
     def check_fifo(self, called: str) -> None:
         """Within one service and priority class, untransferred tickets are called in order."""
@@ -209,6 +235,11 @@ class Hall1(RuleBasedStateMachine):
             if t.state is TicketState.PARKED:
                 assert t.counter is not None
                 assert t.id not in held
+
+    @invariant()
+    def an_operator_works_at_one_counter(self) -> None:
+        operators = [c.operator for c in self.engine.counters.values() if c.operator is not None]
+        assert len(operators) == len(set(operators)), operators
 
     @invariant()
     def numbering_is_unique_and_counts_add_up(self) -> None:

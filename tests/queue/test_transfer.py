@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from server.queue import (
     CallNext,
     CallTicket,
+    CloseCounter,
     CounterDef,
     FinishService,
     InvalidTransition,
+    NoOpenCounter,
     NothingToCall,
+    OpenCounter,
+    PauseCounter,
+    ResumeCounter,
     ServiceDef,
-    ServiceUnavailable,
     StartService,
     TicketFinished,
     TicketState,
@@ -174,8 +180,94 @@ def test_transfer_to_a_service_nobody_serves_is_refused() -> None:
     engine = open_engine(hall)
     issue(engine, "ID", 0)
     engine.handle(CallNext(counter=1, at=at(1)))
-    error = refused(engine, Transfer(counter=1, at=at(5), to_service="GUN"), ServiceUnavailable)
-    assert error.details["reason"] == "closed"
+    error = refused(
+        engine,
+        Transfer(counter=1, at=at(5), to_service="GUN"),
+        NoOpenCounter,
+        "no counter serving GUN exists in this hall",
+    )
+    assert error.details == {"service": "GUN"}
+
+
+def test_transfer_to_a_service_whose_counters_are_all_closed_is_refused() -> None:
+    """The bank's only counter is closed: a fee payer sent there would never be called."""
+    engine = open_engine(counters=(1, 2, 4))
+    issue(engine, "ID", 0)
+    engine.handle(CallNext(counter=1, at=at(1)))
+    engine.handle(StartService(counter=1, at=at(2)))
+    for back in (False, True):
+        error = refused(
+            engine,
+            Transfer(counter=1, at=at(5), to_service="BANK", return_to_me=back),
+            NoOpenCounter,
+            "can't transfer ticket A001 from counter 1: no counter serving BANK is open",
+        )
+        assert (error.code, error.details) == ("no_open_counter", {"service": "BANK"})
+    assert engine.counters[1].current is not None
+    assert engine.tickets[engine.counters[1].current].state is TicketState.SERVING
+
+
+def test_transfer_to_a_service_with_a_paused_counter_is_accepted() -> None:
+    """A counter on a break comes back: its service still takes transfers."""
+    engine, tid = at_counter_1()
+    engine.handle(PauseCounter(counter=3, at=at(3)))
+    engine.handle(Transfer(counter=1, at=at(5), to_service="BANK"))
+    engine.handle(ResumeCounter(counter=3, at=at(20)))
+    (called,) = engine.handle(CallNext(counter=3, at=at(21)))
+    assert called.ticket == tid  # type: ignore[union-attr]
+
+
+def test_transfer_to_a_closed_counter_is_refused() -> None:
+    engine, _ = at_counter_1()
+    engine.handle(CloseCounter(counter=2, at=at(3)))
+    error = refused(
+        engine,
+        Transfer(counter=1, at=at(5), to_counter=2),
+        NoOpenCounter,
+        "can't transfer ticket A001 from counter 1 to counter 2: it is closed",
+    )
+    assert error.details == {"service": "ID", "counter": 2}
+    engine.handle(OpenCounter(counter=2, at=at(6)))
+    engine.handle(Transfer(counter=1, at=at(7), to_counter=2))
+
+
+def test_a_service_closing_its_last_counter_stops_taking_transfers() -> None:
+    engine, _ = at_counter_1()
+    engine.handle(Transfer(counter=1, at=at(5), to_service="BANK"))
+    engine.handle(CallNext(counter=3, at=at(6)))
+    engine.handle(StartService(counter=3, at=at(6)))
+    engine.handle(FinishService(counter=3, at=at(7)))
+    engine.handle(CloseCounter(counter=3, at=at(8)))
+    tid = issue(engine, "ID", 9)
+    engine.handle(CallNext(counter=1, at=at(10)))
+    refused(engine, Transfer(counter=1, at=at(11), to_service="BANK"), NoOpenCounter)
+    assert engine.tickets[tid].state is TicketState.CALLED
+
+
+@pytest.mark.parametrize(("leaves", "back_to"), [(CloseCounter, None), (PauseCounter, 1)])
+def test_return_trip_goes_to_the_counter_unless_it_closed_meanwhile(
+    leaves: type[CloseCounter | PauseCounter], back_to: int | None
+) -> None:
+    """Rule R-7: counter 1 sent the citizen to pay, then took a break (it still waits for them)
+    or closed (they go to the queue of ID, where counter 2 calls them)."""
+    engine, tid = at_counter_1()
+    engine.handle(Transfer(counter=1, at=at(5), to_service="BANK", return_to_me=True))
+    engine.handle(leaves(counter=1, at=at(6)))
+    engine.handle(CallNext(counter=3, at=at(7)))
+    engine.handle(StartService(counter=3, at=at(7)))
+    assert engine.handle(FinishService(counter=3, at=at(9))) == [
+        TicketFinished(ticket=tid, number="A001", counter=3, at=at(9)),
+        TicketTransferred(
+            ticket=tid, number="A001", from_counter=3, to_service="ID", to_counter=back_to, at=at(9)
+        ),
+    ]
+    ticket = engine.tickets[tid]
+    assert (ticket.state, ticket.service, ticket.target_counter, ticket.return_to) == (W, "ID", back_to, None)
+    if back_to is None:
+        (called,) = engine.handle(CallNext(counter=2, at=at(10)))
+        assert called.ticket == tid  # type: ignore[union-attr]
+    else:
+        refused(engine, CallNext(counter=2, at=at(10)), NothingToCall)
 
 
 def test_ticket_waiting_for_a_named_counter_cannot_be_called_elsewhere_by_id() -> None:

@@ -6,11 +6,13 @@ import json
 import subprocess
 import sys
 import threading
+import typing
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from server.hub import health_change
 from tests.server.harness import (
     DEMO_PASSWORD,
     Home,
@@ -22,6 +24,7 @@ from tests.server.harness import (
     make_home,
     supervisor,
 )
+from wire import protocol as p
 
 
 def test_health_answers_plain_http(server: ServerProcess) -> None:
@@ -43,7 +46,9 @@ def test_whole_visit_reaches_counter_and_display(server: ServerProcess) -> None:
     ticket = issued["result"]["ticket"]
     assert ticket["number"] == "A001"
     assert ticket["state"] == "waiting"
-    assert issued["result"]["ticket"]["wait_high_min"] >= issued["result"]["ticket"]["wait_low_min"]
+    wait = issued["result"]["ticket"]["wait"]
+    assert isinstance(wait["high_min"], int)
+    assert wait["high_min"] >= wait["low_min"] >= 0
 
     called = desk.request("call_next")
     assert called["result"]["ticket"]["number"] == "A001"
@@ -96,6 +101,24 @@ def test_error_messages_follow_client_language(server: ServerProcess) -> None:
     assert reply["message"] == "Такой услуги нет."
 
 
+def test_transfer_where_no_counter_is_open_is_refused_with_the_reason(server: ServerProcess) -> None:
+    """The bank's counters (77-79) are closed: a fee payer is not sent there to wait for good."""
+    kiosk(server).request("issue", service="DIN-ID")
+    desk = counter(server, 1, lang="ru")
+    desk.request("call_next")
+    refused = desk.request("transfer", to_service="BANK-FEE", return_to_me=True)
+    assert (refused["type"], refused["code"]) == ("error", "no_open_counter")
+    assert refused["message"].startswith("Сейчас нет открытого окна, которое его примет")
+    assert refused["details"]["service"] == "BANK-FEE"
+    assert "no counter serving BANK-FEE is open" in refused["details"]["detail"]
+    named = desk.request("transfer", to_counter=78)
+    assert (named["code"], named["details"]["counter"]) == ("no_open_counter", 78)
+    assert desk.request("recall")["result"]["ticket"]["state"] == "called"  # still at counter 1
+    counter(server, 77)
+    moved = desk.request("transfer", to_service="BANK-FEE", return_to_me=True)
+    assert moved["result"]["ticket"]["service"] == "BANK-FEE", moved
+
+
 def test_repeated_request_takes_effect_once(server: ServerProcess) -> None:
     """A request sent again with the same id returns the first answer; one ticket."""
     k = kiosk(server)
@@ -116,6 +139,27 @@ def test_operator_login_errors(server: ServerProcess) -> None:
     other = counter(server, 3, login=False)
     taken = other.request("login", login="op3", password=DEMO_PASSWORD)
     assert taken["code"] == "counter_taken"
+
+
+def test_login_refusals_name_who_works_where(server: ServerProcess) -> None:
+    """The engine refuses a counter taken and an operator working elsewhere; the counter
+    app gets who and where in the details, and in the text in its language."""
+    counter(server, 24)  # op24
+    assert counter(server, 25, login=False).request("login", login="supervisor", password=DEMO_PASSWORD)["ok"]
+    taken = counter(server, 24, login=False, lang="en").request(
+        "login", login="supervisor", password=DEMO_PASSWORD
+    )
+    assert (taken["code"], taken["details"]["operator"], taken["details"]["counter"]) == (
+        "counter_taken",
+        "op24",
+        24,
+    )
+    assert taken["message"] == "Another operator is already working at this counter: op24."
+    elsewhere = counter(server, 26, login=False, lang="ru").request(
+        "login", login="supervisor", password=DEMO_PASSWORD
+    )
+    assert (elsewhere["code"], elsewhere["details"]["counter"]) == ("operator_elsewhere", 25)
+    assert elsewhere["message"] == "Этот оператор уже работает за окном 25."
 
 
 def test_display_sees_only_its_zones(server: ServerProcess) -> None:
@@ -196,6 +240,57 @@ def test_supervisor_sees_device_failure(server: ServerProcess) -> None:
     assert snap["devices"]["kiosk:kiosk-2/printer"]["status"]["status"] == "paper_out"
 
 
+def test_supervisor_is_alerted_at_each_step_of_a_roll_ending(server: ServerProcess) -> None:
+    """ok -> paper_low -> paper_out alerts twice; a new roll is reported as recovered."""
+    boss = supervisor(server)
+    k = kiosk(server, code="kiosk-2")
+    for status in ("ok", "paper_low", "paper_low", "paper_out", "ok"):
+        assert k.request("report_health", component="printer", status=status)["type"] == "reply"
+    # A sync's welcome comes after everything sent before it on this connection.
+    boss.send({"type": "sync", "id": "end"})
+    boss.recv_until(lambda m: m.get("type") == "welcome" and m.get("id") == "end")
+    reports = [m["status"]["status"] for m in boss.seen if m["type"] == "device_status"]
+    assert reports == ["ok", "paper_low", "paper_low", "paper_out", "ok"]
+    notices = [
+        (m["type"], m["was"], m["status"]["status"]) for m in boss.seen if m["type"] in ("alert", "recovered")
+    ]
+    assert notices == [
+        ("alert", "ok", "paper_low"),
+        ("alert", "paper_low", "paper_out"),
+        ("recovered", "paper_out", "ok"),
+    ]
+
+
+def test_supervisor_is_alerted_when_an_offline_printer_comes_back_without_paper(
+    server: ServerProcess,
+) -> None:
+    """offline -> paper_out is another failure: a second alert, not silence."""
+    boss = supervisor(server)
+    k = kiosk(server, code="kiosk-2")
+    k.request("report_health", component="printer", status="offline", detail="no answer")
+    first = boss.recv_until(lambda m: m.get("type") == "alert")
+    assert (first["was"], first["status"]["status"]) == ("ok", "offline")
+    k.request("report_health", component="printer", status="paper_out", detail="no paper")
+    second = boss.recv_until(lambda m: m.get("type") == "alert")
+    assert (second["was"], second["status"]["status"]) == ("offline", "paper_out")
+
+
+def test_health_changes_follow_the_severity_order() -> None:
+    """Every change into a worse state alerts, every change into a better one recovers."""
+    assert set(p.HEALTH_SEVERITY) == set(typing.get_args(p.HealthStatus))
+    assert health_change("ok", "ok") is None
+    assert health_change("paper_out", "paper_out") is None
+    assert health_change("ok", "paper_low") == "alert"
+    assert health_change("paper_low", "paper_out") == "alert"
+    assert health_change("offline", "paper_out") == "alert"
+    assert health_change("paper_out", "cover_open") == "alert"
+    assert health_change("paper_out", "paper_low") == "recovered"
+    assert health_change("offline", "ok") == "recovered"
+    assert health_change("paper_low", "ok") == "recovered"
+    assert health_change("jammed", "offline") == "alert"  # unknown old status: the worst
+    assert health_change("jammed", "ok") == "recovered"
+
+
 def test_sigterm_stops_cleanly(server: ServerProcess) -> None:
     """SIGTERM: the server finishes, closes the store and exits 0."""
     kiosk(server).request("issue", service="DIN-ID")
@@ -235,7 +330,7 @@ def test_kill_during_burst_loses_no_answered_ticket(home: Home) -> None:
     assert tickets[: len(answered)] == answered
     restarted.stop()
     audit = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
+        [sys.executable, "-m", "novbe", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
         capture_output=True,
         text=True,
         timeout=60,
@@ -330,7 +425,7 @@ def test_audit_names_the_first_broken_link(home: Home) -> None:
     db.commit()
     db.close()
     audit = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
+        [sys.executable, "-m", "novbe", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
         capture_output=True,
         text=True,
         timeout=60,
@@ -347,8 +442,8 @@ def test_start_up_replays_only_the_current_day(home: Home) -> None:
     today's DayOpened: the state is today's, and a client from yesterday gets a snapshot."""
     from datetime import datetime, timedelta
 
-    from server.queue import events as ev
     from server.store import Commit, EventStore
+    from wire import events as ev
 
     store = EventStore(home.db_url)
     store.migrate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from server.queue.events import EVENT_TYPES, Event, TicketIssued, event_from_dict
+from wire.events import EVENT_TYPES, Event, TicketIssued, event_from_dict
 
 BAKU = timezone(timedelta(hours=4))
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=BAKU)
@@ -72,6 +72,20 @@ EVENT_DICTS: list[dict[str, Any]] = [
     },
     {"type": "TicketParked", "ticket": "20261122-A015", "number": "A015", "counter": 30, "at": at(8)},
     {"type": "TicketFinished", "ticket": "20261122-A015", "number": "A015", "counter": 30, "at": at(9)},
+    {
+        "type": "VisitRated",
+        "ticket": "20261122-A015",
+        "number": "A015",
+        "counter": 30,
+        "service": "tax",
+        "agency": "VN",
+        "score": 2,
+        "finished_at": at(9),
+        "at": at(9.5),
+        "operator": "Şəbnəm Əliyeva",
+        "reasons": ["waited_too_long", "needed_documents"],
+        "source": "phone",
+    },
     {"type": "TicketNoShow", "ticket": "20261122-C002", "number": "C002", "counter": 12, "at": at(10)},
     {"type": "CounterPaused", "counter": 12, "at": at(11)},
     {"type": "CounterResumed", "counter": 12, "at": at(12)},

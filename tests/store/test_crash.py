@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from server.store import EventStore
+from tests.proc import finish
 
 from .crash_child import batch_size
 
@@ -45,7 +46,8 @@ def test_store_survives_a_killed_writer(store_url: str) -> None:
     finally:
         # The child is in the middle of its next append, or about to start it.
         child.send_signal(signal.SIGKILL)
-        rest, errors = child.communicate(timeout=10)
+        # Not communicate(): it would miss the lines readline() has already buffered.
+        rest, errors = finish(child, timeout=10)
     assert child.returncode == -signal.SIGKILL, errors
     # Lines the child flushed before dying were reported too.
     reported += [(int(n), int(seq)) for n, seq in (line.split() for line in rest.splitlines() if line)]

@@ -1,0 +1,208 @@
+"""The HTML report: one self-contained file (styles inline, plots as inline SVG, no script,
+nothing fetched), readable in any browser and printable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from .build import Report
+from .figures import REASONS, Row
+from .plots import agencies_plot, heatmap, hours_plot
+from .tables import INDEX_COLUMNS, Column, columns
+from .text import DASH, Words
+
+_STYLE = """
+body { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; margin: 20px 16px; color: #1a202c; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 28px 0 8px; border-bottom: 2px solid #2b6cb0; padding-bottom: 3px; }
+.period { font-size: 18px; color: #2b6cb0; margin: 0; }
+.sub { color: #4a5568; margin: 4px 0 0; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 16px; }
+.card { border: 1px solid #cbd5e0; border-radius: 6px; padding: 10px 14px; min-width: 150px; }
+.card .v { font-size: 24px; font-weight: bold; color: #2b6cb0; }
+.card .l { font-size: 13px; color: #4a5568; }
+.wrap { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 11.5px; margin: 6px 0; }
+th, td { border: 1px solid #e2e8f0; padding: 3px 4px; }
+th { background: #edf2f7; vertical-align: bottom; text-align: left; font-size: 11px; }
+td.name { min-width: 150px; max-width: 240px; }
+td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: bold; background: #f7fafc; }
+.up { color: #2f855a; } .down { color: #c53030; }
+svg { max-width: 100%; height: auto; }
+.note { color: #4a5568; font-size: 13px; }
+footer { margin-top: 32px; color: #718096; font-size: 12px; }
+"""
+
+
+def _cell(value: float | int | None, column: Column, w: Words) -> str:
+    if value is None:
+        return DASH
+    if column.kind == "share":
+        return w.pct(float(value))
+    if column.kind == "min":
+        return w.num(float(value), 1)
+    if column.kind == "score":
+        return w.num(float(value), 2)
+    return w.count(int(value))
+
+
+def _tables(level: str, rows: list[Row], w: Words, total: Row | None = None) -> str:
+    """The level's table in two halves: the queue, then service, satisfaction and the promise."""
+    return _table(level, "queue", rows, w, total) + _table(level, "service", rows, w, total)
+
+
+def _table(level: str, part: str, rows: list[Row], w: Words, total: Row | None = None) -> str:
+    cols = columns(level, part)
+    standard = w.standard()
+    key_title = {"agency": "col.code", "service": "col.code", "counter": "col.counter",
+                 "operator": "col.operator", "day": "col.day"}[level]  # fmt: skip
+    head = [w(key_title)] + ([w("col.name")] if level not in ("operator", "day") else [])
+    head += [w(c.title, standard=standard) for c in cols]
+    out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(h)}</th>" for h in head), "</tr>"]
+
+    def line(row: Row, css: str = "", key: str | None = None) -> None:
+        shown = w.name(level, row.key) if level in ("operator", "day") else row.key
+        cells = [escape(key if key is not None else shown)]
+        if level not in ("operator", "day"):
+            cells.append(escape(w.name(level, row.key)) if key is None else "")
+        out.append(f'<tr class="{css}">' if css else "<tr>")
+        out.append(f"<td>{cells[0]}</td>")
+        out.extend(f'<td class="name">{c}</td>' for c in cells[1:])
+        out.extend(f'<td class="n">{escape(_cell(c.get(row), c, w))}</td>' for c in cols)
+        out.append("</tr>")
+
+    for row in rows:
+        line(row)
+    if total is not None:
+        line(total, "total", w("level.center"))
+    out.append("</table></div>")
+    return "".join(out)
+
+
+def _index_table(report: Report, w: Words) -> str:
+    out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(w(h))}</th>" for h in INDEX_COLUMNS), "</tr>"]
+    for i in report.index:
+        # Rounded first, so that a change too small to show reads 0,0 and not -0,0.
+        shown = None if i.change is None else round(i.change, 1) + 0.0
+        change = DASH if shown is None else ("+" if shown > 0 else "") + w.num(shown, 1)
+        css = "" if not shown else ("up" if shown > 0 else "down")
+        cells = [
+            (str(i.rank), "n"),
+            (i.agency, ""),
+            (w.agency(i.agency), ""),
+            (w.num(i.index, 1), "n"),
+            (w.pct(i.delivery), "n"),
+            (w.pct(i.satisfaction), "n"),
+            (w.count(i.ratings), "n"),
+            (DASH if i.previous is None else w.num(i.previous, 1), "n"),
+            (DASH if i.previous_rank is None else str(i.previous_rank), "n"),
+            (change, f"n {css}".strip()),
+        ]
+        out.append("<tr>" + "".join(f'<td class="{c}">{escape(v)}</td>' for v, c in cells) + "</tr>")
+    out.append("</table></div>")
+    return "".join(out)
+
+
+def _reasons_table(report: Report, w: Words) -> str:
+    center = report.figures.center
+    total = sum(center.reasons.values())
+    head = [w("col.reason"), w("col.count"), w("col.share")]
+    out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(h)}</th>" for h in head), "</tr>"]
+    for reason in REASONS:
+        n = center.reasons[reason]
+        out.append(
+            f'<tr><td>{escape(w(f"reason.{reason}"))}</td><td class="n">{escape(w.count(n))}</td>'
+            f'<td class="n">{escape(w.pct(n / total if total else None))}</td></tr>'
+        )
+    out.append("</table></div>")
+    return "".join(out)
+
+
+LEVEL_SECTIONS = (
+    ("service", "section.services"),
+    ("counter", "section.counters"),
+    ("operator", "section.operators"),
+    ("day", "section.days"),
+)
+
+
+def _section(title: str, body: str) -> str:
+    return f"<section><h2>{escape(title)}</h2>{body}</section>"
+
+
+def notes(report: Report, w: Words) -> list[str]:
+    """What the reader must know to trust the figures: days not closed, events skipped."""
+    fig = report.figures
+    out = []
+    if not fig.center.tickets:
+        out.append(w("note.no_tickets"))
+    for day, n in fig.not_closed:
+        out.append(w("note.not_closed", day=w.date(day), n=n))
+    if fig.no_range:
+        out.append(w("note.no_range", n=w.count(fig.no_range)))
+    if not fig.center.ratings:
+        out.append(w("note.no_ratings"))
+    if not report.before.days:
+        out.append(w("note.no_previous", period=w.period(report.previous)))
+    if report.skipped:
+        types = ", ".join(f"{name} ({n})" for name, n in sorted(report.skipped.items()))
+        out.append(w("note.skipped", n=w.count(sum(report.skipped.values())), types=types))
+    if report.unreadable:
+        out.append(w("note.unreadable", n=w.count(report.unreadable)))
+    return out
+
+
+def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
+    """The whole HTML document."""
+    fig = report.figures
+    c = fig.center
+    standard = w.standard()
+    title = w("report.title", center=report.center.name.get(w.lang))
+    period = w.period(report.period)
+    wait = DASH if c.wait_mean is None else f"{w.num(c.wait_mean, 1)} {w('unit.min')}"
+    cards = [
+        (w.count(c.tickets), w("card.tickets")),
+        (w.count(c.served), w("card.served")),
+        (wait, w("card.wait_mean")),
+        (w.pct(c.within_share), w("card.within", standard=standard)),
+        (w.pct(c.satisfied_share), f"{w('card.satisfied')} · {w('card.ratings', n=w.count(c.ratings))}"),
+        (w.pct(c.promise_inside), w("card.promise")),
+    ]
+    card_html = "".join(
+        f'<div class="card"><div class="v">{escape(v)}</div><div class="l">{escape(label)}</div></div>'
+        for v, label in cards
+    )
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{w.lang}"><head><meta charset="utf-8">',
+        f"<title>{escape(title)} · {escape(period)}</title><style>{_STYLE}</style></head><body>",
+        f'<header><h1>{escape(title)}</h1><p class="period">{escape(period)}</p>',
+        f'<p class="sub">{escape(w("report.subtitle", days=len(fig.days), standard=standard))}</p></header>',
+        _section(w("section.summary"), f'<div class="cards">{card_html}</div>'),
+        _section(
+            w("section.index"), f'{_index_table(report, w)}<p class="note">{escape(w("note.index"))}</p>'
+        ),
+        _section(w("section.hours"), hours_plot(report, w)),
+        _section(
+            w("section.agencies"), agencies_plot(report, w) + _tables("agency", fig.rows["agency"], w, c)
+        ),
+    ]
+    several = len(fig.days) > 1
+    if several:
+        parts.append(_section(w("section.heatmap"), heatmap(report, w)))
+    for level, heading in LEVEL_SECTIONS:
+        if level != "day" or several:
+            parts.append(_section(w(heading), _tables(level, fig.rows[level], w)))
+    parts.append(_section(w("section.ratings"), _reasons_table(report, w)))
+    found = notes(report, w)
+    if found:
+        parts.append(
+            _section(w("section.notes"), "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in found) + "</ul>")
+        )
+    made = (made_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    parts.append(
+        f"<footer><p>{escape(w('report.generated', events=w.count(report.events), when=made))}</p>"
+        f"<p>{escape(w('report.docs'))}</p></footer></body></html>\n"
+    )
+    return "".join(parts)
