@@ -553,10 +553,14 @@ def simulate_day(
             if t.stage == _AT_BANK and len(events) > 1:
                 back = events[1]
                 assert isinstance(back, TicketTransferred)
-                assert back.to_counter is not None
                 t.stage = _BACK
-                owner = desks[back.to_counter]
-                if owner.idle and not closing:
+                if closing:
+                    pass
+                elif back.to_counter is None:
+                    # Their counter closed meanwhile: back in their service's queue (rule R-7),
+                    # where any counter serving it finishes the visit.
+                    wake(back.to_service, now)
+                elif (owner := desks[back.to_counter]).idle:
                     call(owner, now)
         elif kind == _RECALL:
             events = run(Recall(counter=desk.no, at=at(now)))

@@ -15,6 +15,7 @@ from server.simulate.compare import worst_service
 from server.simulate.day import Behaviour, DayResult, Visit, simulate_day
 from server.simulate.report import format_table, summarize, write_csv
 from server.simulate.workload import Workload, draw_citizens
+from wire.types import TicketState
 
 ZONE = timezone(timedelta(hours=4))
 DAY = date(2026, 11, 23)
@@ -133,3 +134,33 @@ def test_worst_service_counts_the_stranded_up_to_closing() -> None:
         Visit("B", "AG", None, 18 * 60.0),  # waited an hour before the close
     ]
     assert worst_service([day]) == ("B", pytest.approx(30.5), pytest.approx(60.0))
+
+
+def slow_bank() -> tuple[Hall, float]:
+    """:func:`small_hall` whose bank takes 8 minutes a payment, and that mean."""
+    hall = small_hall()
+    fee = replace(hall.services["FEE"], mean_service_min=8.0)
+    return replace(hall, services={**hall.services, "FEE": fee}), fee.mean_service_min
+
+
+def test_fee_payers_whose_counter_closed_come_back_to_the_service_queue() -> None:
+    """Counter 1 closes at 11:00 while some of its citizens pay the fee: the engine sends them
+    back to their service's queue (rule R-7), and counter 2 finishes their visits."""
+    hall, fee_min = slow_bank()
+    engine = QueueEngine(hall)
+    w = replace(workload(fee_share=0.5, per_day=70.0), mean_min={"A": 5.0, "FEE": fee_min})
+    citizens = draw_citizens(w, random.Random(4))
+    result = simulate_day(
+        engine, citizens, DAY, ZONE, Behaviour(breaks=False, closing={1: 11 * 60.0}), fee_service="FEE"
+    )
+    rerouted = [
+        t
+        for t in engine.tickets.values()
+        if any(
+            step[1] is TicketState.TRANSFERRED and step[2] == 3 and then[2] is None
+            for step, then in zip(t.history, t.history[1:], strict=False)
+        )
+    ]
+    assert len(rerouted) >= 2
+    assert all(t.state is TicketState.DONE and t.history[-1][2] == 2 for t in rerouted)
+    assert sum(result.unserved.values()) == 0
