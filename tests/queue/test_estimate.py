@@ -132,6 +132,30 @@ def test_the_rest_of_a_variable_service_grows_with_its_age() -> None:
     assert exponential.rest(0.0) == exponential.rest(30.0) == pytest.approx(8.0)
 
 
+@pytest.mark.parametrize(("cv", "longer"), [(1.0, 1.0), (0.6, 0.85), (1.5, 1.1)])
+def test_counters_that_have_served_long_are_free_later_when_services_vary_much(
+    cv: float, longer: float
+) -> None:
+    """Ten counters busy, ten citizens waiting: the same queue with every service 12 minutes
+    old against just begun. Exponential (cv 1): no difference. cv 0.6: the old ones end
+    sooner. cv 1.5: later, by more than the 10 % the former residual term missed."""
+
+    def wait(age: float) -> float:
+        e = engine(hall(*[("A",)] * 10), cv=cv, spread_weight=1e9)
+        for no in range(1, 11):
+            serve(e, no, "A", minute=20.0 - age)
+        wait_in_line(e, "A", 10, minute=20.0)
+        return e.estimate("A", Priority.NONE, at(20.0)).est_min
+
+    aged, fresh = wait(12.0), wait(0.0)
+    if longer == 1.0:
+        assert aged == pytest.approx(fresh, rel=0.01)
+    elif longer > 1.0:
+        assert aged > longer * fresh
+    else:
+        assert aged < longer * fresh
+
+
 def test_an_idle_counter_means_no_wait() -> None:
     e = engine(hall(("A",), ("A",)))
     serve(e, 1, "A", minute=0.0)
@@ -239,6 +263,62 @@ def test_a_service_only_some_counters_serve_delays_those_counters_only() -> None
     # Pooled, the B citizens' 50 minutes would be shared by both counters.
     assert est.est_min <= d.rest(2.0) * 1.15
     assert est.ahead == 5  # they are called first at counter 2
+
+
+def test_citizens_of_a_service_only_some_counters_serve_keep_those_counters_busy() -> None:
+    """Counter 2 also serves B, and five B citizens came before the A ticket: counter 2 will
+    be busy with them, so two A citizens ahead are for counter 1 alone, nearly as if
+    counter 2 were closed."""
+
+    def wait(b_first: int, closed: bool = False) -> float:
+        e = engine(hall(("A",), ("A", "B")), cv=0.6)
+        serve(e, 1, "A", minute=0.0)
+        if closed:
+            e.handle(CloseCounter(counter=2, at=at(0.0)))
+        else:
+            serve(e, 2, "A", minute=0.0)
+        wait_in_line(e, "B", b_first, minute=0.5)
+        wait_in_line(e, "A", 2, minute=1.0)
+        return e.estimate("A", Priority.NONE, at(2.0)).est_min
+
+    free, busy, alone = wait(0), wait(5), wait(0, closed=True)
+    assert busy > 1.4 * free
+    assert busy == pytest.approx(alone, rel=0.15)
+
+
+SHARED = hall(("A", "B"), ("A", "B"), ("B",), ("B",))
+"""Counters 1 and 2 serve A and B; counters 3 and 4 serve B only."""
+
+
+def shared_pool(b_calls_at: tuple[int, ...]) -> QueueEngine:
+    """:data:`SHARED` after twenty B citizens were called (none if empty), in turn, at the counters
+    ``b_calls_at`` (5 minutes each); then counters 1 to 4 are busy and eight B citizens wait."""
+    e = engine(SHARED)
+    minute = -55.0
+    for _ in range(20 // len(b_calls_at) if b_calls_at else 0):
+        for no in b_calls_at:
+            serve(e, no, "B", minute=minute)
+        minute += 5.0
+        for no in b_calls_at:
+            e.handle(FinishService(counter=no, at=at(minute)))
+    for no, code in ((1, "A"), (2, "A"), (3, "B"), (4, "B")):
+        serve(e, no, code, minute=0.0)
+    wait_in_line(e, "B", 8, minute=1.0)
+    return e
+
+
+def test_the_citizens_of_a_shared_service_count_with_the_share_these_counters_call() -> None:
+    """Eight B citizens wait; counters 1 and 2 (A's) are half of B's counters, so an A ticket
+    counts four of them ahead (the configured share), not eight; a day on which B's citizens
+    were all called at counters 3 and 4 lowers that share, one on which 1 and 2 called them
+    all raises it."""
+    e = shared_pool(b_calls_at=())
+    assert e.estimate("A", Priority.NONE, at(2.0)).ahead == 4
+    elsewhere = shared_pool(b_calls_at=(3, 4)).estimate("A", Priority.NONE, at(2.0))
+    here = shared_pool(b_calls_at=(1, 2)).estimate("A", Priority.NONE, at(2.0))
+    # The share after 20 calls with the prior counting as 20: (20 x 0.5 + hits) / 40.
+    assert (elsewhere.ahead, here.ahead) == (2, 6)
+    assert elsewhere.est_min < 0.7 * here.est_min
 
 
 # --- learning from the day ---------------------------------------------------------------------
