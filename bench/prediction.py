@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 
 from server.simulate.matrix import CASES, GAIN_CASES, GOAL_GAIN, CaseRow, markdown, measure_case
@@ -24,8 +25,17 @@ def _run(index: int) -> tuple[int, list[CaseRow], float]:
 
 
 def main() -> None:
+    results: list[tuple[int, list[CaseRow], float]] = []
     with multiprocessing.Pool(2) as pool:
-        results = sorted(pool.imap_unordered(_run, range(len(CASES))))
+        for index, case_rows, cpu in pool.imap_unordered(_run, range(len(CASES))):
+            # Each case as it ends, so a long run shows its progress.
+            print(
+                f"   {CASES[index].name}: RASE {case_rows[0].rase:.3f} ({cpu:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+            results.append((index, case_rows, cpu))
+    results.sort()
     rows = [row for _, case_rows, _ in results for row in case_rows]
     print(f"   {len(CASES)} cases, seed {SEED}, {sum(cpu for *_, cpu in results):.0f} s of CPU\n")
     print(markdown(rows))
