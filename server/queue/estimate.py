@@ -577,7 +577,8 @@ class _BoundPool:
         plan = self._plans[service]
         now_s = at.timestamp()
         now = now_s / 60.0
-        # The work ahead: everyone this ticket will be called after, at these counters;
+        # The work ahead: everyone this ticket will be called after, at these counters (the
+        # booked citizens checked in among them: their slots are at most a few minutes away);
         # ``second`` sums their second moments (what a counter still has in hand at a random
         # moment of serving them is E[S^2] / 2 E[S]). Work per minute that will still go
         # ahead of it: citizens coming back (``coming_back``) and, for a ticket without a
@@ -587,7 +588,7 @@ class _BoundPool:
         if priority is not Priority.NONE and plan.mode is _HEAD_START:
             cutoff = now_s - plan.head_start_s
             for queue, d, share in plan.lanes:
-                k = len(queue.prio)
+                k = len(queue.prio) + len(queue.booked)
                 for t in queue.normal:
                     if t.queued_ts >= cutoff:
                         break
@@ -598,13 +599,13 @@ class _BoundPool:
                 ahead += w
         elif priority is not Priority.NONE and plan.mode is not PriorityMode.NONE:
             for queue, d, share in plan.lanes:
-                w = len(queue.prio) * share.value
+                w = (len(queue.prio) + len(queue.booked)) * share.value
                 work += w * d.mean
                 second += w * d.m2
                 ahead += w
         else:
             for queue, d, share in plan.lanes:
-                w = (len(queue.prio) + len(queue.normal)) * share.value
+                w = len(queue) * share.value
                 work += w * d.mean
                 second += w * d.m2
                 ahead += w
@@ -619,7 +620,8 @@ class _BoundPool:
             aside = [0.0] * len(plan.desks)
             rights_only = priority is not Priority.NONE and plan.mode is not PriorityMode.NONE
             for queue, d, share, at_desks in plan.partial:
-                w = (len(queue.prio) if rights_only else len(queue)) * share.value
+                k = len(queue.prio) + len(queue.booked) if rights_only else len(queue)
+                w = k * share.value
                 called_first += w
                 called_second += w * d.m2
                 each = w * d.mean / len(at_desks)

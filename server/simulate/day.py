@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from server.queue import (
     CallNext,
+    CheckInRefused,
     CloseCounter,
     CloseDay,
     Command,
@@ -90,6 +91,9 @@ class Behaviour:
     """Spacing of the queue-length samples."""
     history: int = 10
     """Recent waits the rolling-average baseline predictor averages."""
+    booked_lane: bool = True
+    """Booked citizens check in with their slot (the appointment lane). False: they take
+    a ticket as anyone, to measure what the lane costs walk-ins."""
 
 
 @dataclass(slots=True)
@@ -117,6 +121,12 @@ class TicketOutcome:
     """Issued while every counter serving it that had not closed for the day was on a break."""
     ahead: int = 0
     """Citizens the engine expected to be called first, at issue."""
+
+    slot: float | None = None
+    """A booked citizen's slot (minutes after midnight); None for walk-ins."""
+    in_lane: bool = False
+    """Checked in with the slot: in the appointment lane. A booked citizen outside the
+    check-in window (or with the lane off) took a walk-in ticket."""
 
 
 class Visit(NamedTuple):
@@ -407,7 +417,7 @@ def simulate_day(
     def call(desk: _Desk, now: float) -> bool:
         """Call next at ``desk``; return whether someone was called."""
         # Look before calling: a refused call costs the engine an exception and a message.
-        if not desk.named and not any(q.prio or q.normal for q in desk.queues):
+        if not desk.named and not any(desk.queues):
             return False
         try:
             events = run(CallNext(counter=desk.no, at=at(now)))
@@ -479,16 +489,22 @@ def simulate_day(
     def issue(c: Citizen, now: float) -> None:
         pool_id = pools[c.service]
         pool = pool_state[pool_id]
+        slot = c.slot_min if behaviour.booked_lane else None
+        command = IssueTicket(
+            service=c.service,
+            at=at(now),
+            priority=c.priority,
+            source=Source.APPOINTMENT if c.appointment else Source.KIOSK,
+            appointment=c.appointment,
+            slot_at=None if slot is None else at(slot),
+        )
         try:
-            events = run(
-                IssueTicket(
-                    service=c.service,
-                    at=at(now),
-                    priority=c.priority,
-                    source=Source.APPOINTMENT if c.appointment else Source.KIOSK,
-                    appointment=c.appointment,
-                )
-            )
+            try:
+                events = run(command)
+            except CheckInRefused:
+                # Outside the window: a walk-in ticket, as a center offers by default.
+                slot = None
+                events = run(IssueTicket(service=c.service, at=at(now), priority=c.priority))
         except ServiceUnavailable:
             result.refused[c.service] += 1
             return
@@ -514,6 +530,8 @@ def simulate_day(
             no_show=c.no_show,
             staff_away=away,
             ahead=e.ahead,
+            slot=c.slot_min,
+            in_lane=slot is not None,
         )
         t = _Ticket(c, outcome, pool_id, now)
         tickets[e.ticket] = t
