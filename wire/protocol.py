@@ -46,6 +46,8 @@ class Role(StrEnum):
     BOARDS = "boards"
     """The process that owns a shared line of counters' number boards (``novbe boards``)."""
     SUPERVISOR = "supervisor"
+    WEB = "web"
+    """The citizens' web pages (``novbe web``): sees every event of the hall, changes nothing."""
 
 
 class ErrorCode(StrEnum):
@@ -102,7 +104,8 @@ class Hello(_Msg):
     id: RequestId | None = None
     role: Role
     device: Code | None = None
-    """Kiosk, display or board line code, or the counter number ("12"). Not used by supervisors."""
+    """Kiosk, display, board line or web process code, or the counter number ("12"). Not used
+    by supervisors."""
     token: Annotated[str, Field(max_length=256)] | None = None
     login: Annotated[str, Field(max_length=64)] | None = None
     password: Annotated[str, Field(max_length=256)] | None = None
@@ -257,6 +260,7 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),
+    Role.WEB: frozenset({"sync"}),
     Role.SUPERVISOR: frozenset(
         {
             "open_counter",

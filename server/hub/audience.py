@@ -1,8 +1,9 @@
 """Who is told what: the audience of each event and of each notice.
 
-Supervisors see everything. The opening and closing of the day go to everyone. An event of
-a counter (a call, a finish, a counter opening, ...) goes to that counter's app and to the
-displays and board lines watching that counter; a transfer to both counters it joins.
+Supervisors and the web process (the citizens' pages) see every event. The opening and
+closing of the day go to everyone. An event of a counter (a call, a finish, a counter
+opening, ...) goes to that counter's app and to the displays and board lines watching that
+counter; a transfer to both counters it joins.
 Kiosks see only the day's opening and closing, and the queue figures, like everyone.
 """
 
@@ -12,7 +13,7 @@ from wire.events import DayClosed, DayOpened, Event, TicketTransferred
 from wire.protocol import Role
 from wire.types import CounterNo
 
-from .clients import WATCHERS, Client, Clients
+from .clients import SEE_ALL, WATCHERS, Client, Clients
 
 
 def counters_of(event: Event) -> tuple[CounterNo, ...]:
@@ -27,7 +28,7 @@ def counters_of(event: Event) -> tuple[CounterNo, ...]:
 
 def of_event(clients: Clients, event: Event) -> set[Client]:
     """The connections that get ``event`` (the rule of :func:`may_see`, read off the indexes)."""
-    audience = set(clients.by_role[Role.SUPERVISOR])
+    audience = clients.by_role[Role.SUPERVISOR] | clients.by_role[Role.WEB]
     if isinstance(event, DayOpened | DayClosed):
         return audience | clients.everyone
     for number in counters_of(event):
@@ -38,7 +39,7 @@ def of_event(clients: Clients, event: Event) -> set[Client]:
 
 def may_see(client: Client, event: Event) -> bool:
     """Whether ``client`` gets ``event``: what a resuming client is sent again."""
-    if client.role is Role.SUPERVISOR or isinstance(event, DayOpened | DayClosed):
+    if client.role in SEE_ALL or isinstance(event, DayOpened | DayClosed):
         return True
     for number in counters_of(event):
         if client.counter == number:
