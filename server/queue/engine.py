@@ -552,7 +552,7 @@ class QueueEngine:
             raise NothingToCall(
                 f"can't call next at counter {c.number}: nobody is waiting for it", counter=c.number
             )
-        return [TicketCalled(ticket=t.id, number=t.number, service=t.service, counter=c.number, at=cmd.at)]
+        return [self._called(t, c.number, cmd.at)]
 
     def _call_ticket(self, cmd: CallTicket) -> list[Event]:
         self._require_day("call a ticket")
@@ -577,7 +577,14 @@ class QueueEngine:
             raise InvalidTransition(
                 f"can't {action}: it is {t.state.value}, not waiting or parked", ticket=t.id, state=t.state
             )
-        return [TicketCalled(ticket=t.id, number=t.number, service=t.service, counter=c.number, at=cmd.at)]
+        return [self._called(t, c.number, cmd.at)]
+
+    @staticmethod
+    def _called(t: TicketRecord, counter: CounterNo, at: datetime) -> TicketCalled:
+        # The ticket's language goes with the call: the displays say the call in it too.
+        return TicketCalled(
+            ticket=t.id, number=t.number, service=t.service, counter=counter, at=at, lang=t.lang
+        )
 
     def _recall(self, cmd: Recall) -> list[Event]:
         c, t = self._held(cmd.counter, "recall", TicketRecalled)
@@ -585,7 +592,9 @@ class QueueEngine:
             # Rule R-3: past the limit a recall ends the call instead of chiming again.
             return [TicketNoShow(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         return [
-            TicketRecalled(ticket=t.id, number=t.number, counter=c.number, recalls=t.recalls + 1, at=cmd.at)
+            TicketRecalled(
+                ticket=t.id, number=t.number, counter=c.number, recalls=t.recalls + 1, at=cmd.at, lang=t.lang
+            )
         ]
 
     def _start(self, cmd: StartService) -> list[Event]:
