@@ -50,6 +50,7 @@ FIELDS = frozenset(
         "ticket_id",
         "priority",
         "footer",
+        "link",
     }
 )
 """Placeholders a template may use, and fields ``when``/``unless`` may test."""

@@ -620,7 +620,8 @@ class KioskWindow(QWidget):
             self._qr_for = ticket.qr_data
             side = round(min(self.width(), self.height()) * (0.36 if self.portrait else 0.4))
             self.ticket_qr.setPixmap(qr_pixmap(ticket.qr_data, side))
-        self.ticket_qr_caption.setText(tr("ticket.qr"))
+        caption = tr("ticket.qr")
+        self.ticket_qr_caption.setText(f"{caption}\n{ticket.link}" if ticket.link else caption)
         state = model.print_state
         if state in (PrintState.FAILED, PrintState.NO_PRINTER):
             self.ticket_print.setText(
