@@ -77,7 +77,9 @@ class ServerProcess:
                 self.port = int(found.group(2))
                 return self
         self.proc.kill()
-        raise RuntimeError(f"the {self.NAME} did not listen within {self.timeout:.0f} s: {self.logs()[-3000:]}")
+        raise RuntimeError(
+            f"the {self.NAME} did not listen within {self.timeout:.0f} s: {self.logs()[-3000:]}"
+        )
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Signal the server (SIGTERM: a clean stop) and wait for it; returns its exit code."""

@@ -39,9 +39,10 @@ html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-se
 body{margin:0;background:#f3f5f7;color:#111;font-size:20px;line-height:1.35}
 .bar{display:flex;justify-content:space-between;align-items:center;padding:8px 12px;
 background:#0b4f8a;color:#fff}
-.bar b{font-size:18px}
-.langs a{color:#fff;text-decoration:none;padding:10px 9px;font-size:17px;font-weight:600;
-display:inline-block;min-width:44px;text-align:center}
+.bar b{font-size:17px;min-width:0}
+.langs{display:flex;flex-shrink:0;margin-left:8px}
+.langs a{color:#fff;text-decoration:none;padding:10px 6px;font-size:17px;font-weight:600;
+min-width:44px;text-align:center}
 .langs a[aria-current]{background:#fff;color:#0b4f8a;border-radius:8px}
 main{padding:16px 14px;max-width:560px;margin:0 auto}
 .num{font-size:64px;font-weight:800;letter-spacing:2px;text-align:center;margin:4px 0}
@@ -77,7 +78,7 @@ SCRIPT = """
 var b=document.body,m=document.getElementById('page'),c=document.getElementById('conn'),
 s=document.getElementById('snd'),ctx=null,tries=0,state=b.getAttribute('data-state'),ws=null;
 if(!m||!window.WebSocket)return;
-if(s){s.hidden=false;s.onclick=function(){
+if(s&&'waiting called parked'.indexOf(state)>=0){s.hidden=false;s.onclick=function(){
  try{ctx=ctx||new (window.AudioContext||window.webkitAudioContext)();ctx.resume();}catch(e){}
  s.setAttribute('aria-pressed','true');beep();};}
 function beep(){if(!ctx||ctx.state!=='running')return;
@@ -235,7 +236,7 @@ def ticket_page(page: TicketPage, lang: str, center_name: str, hall_href: str, a
     footer = (
         f'<p id="conn" data-live="{escape(live)}" data-offline="{escape(offline)}">'
         f"{_t('refreshes', lang)} · {_t('updated', lang, time=at.strftime('%H:%M:%S'))}</p>"
-        f'<button id="snd" type="button" aria-pressed="false" hidden>&#128276; {_t("sound", lang)}</button>'
+        f'<button id="snd" type="button" aria-pressed="false" hidden>{_t("sound", lang)}</button>'
         f'<br><a href="{escape(hall_href)}?lang={lang}">{_t("hall_link", lang)}</a>'
     )
     return _document(
