@@ -51,6 +51,8 @@ FIELDS = frozenset(
         "priority",
         "footer",
         "link",
+        "link_site",
+        "link_token",
     }
 )
 """Placeholders a template may use, and fields ``when``/``unless`` may test."""

@@ -28,7 +28,7 @@ from escpos.escpos import Escpos
 from PIL import Image, ImageDraw
 
 from wire.i18n import wait_words
-from wire.links import short_link
+from wire.links import short_link, split_link
 
 from .escpos_device import EscposDevice
 from .exceptions import LayoutError
@@ -100,6 +100,8 @@ def ticket_values(view: TicketView, layout: Layout, lang: str) -> dict[str, str]
         "priority": priority,
         "footer": localized(view.footer, lang) if view.footer else "",
         "link": short_link(view.qr_data),
+        "link_site": split_link(view.qr_data)[0],
+        "link_token": split_link(view.qr_data)[1],
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["short_link"]
+__all__ = ["short_link", "split_link"]
 
 _TOKEN = re.compile(r"^[a-z2-7]{26}$")
 """A ticket's page token (``server.security.ticket_token``): 26 base32 characters."""
@@ -24,3 +24,11 @@ def short_link(url: str) -> str:
         last = "-".join(last[i : i + 4] for i in range(0, len(last), 4))
     short = f"{parts.netloc}{head}/{last}"
     return short if parts.scheme == "https" else f"http://{short}"
+
+
+def split_link(url: str) -> tuple[str, str]:
+    """:func:`short_link` in two parts for paper, where it is too long for one line: the
+    site and folder (``novbe.example.az/t/``) and the token (``k7qm-d2xw-…``)."""
+    short = short_link(url)
+    head, _, last = short.rpartition("/")
+    return (f"{head}/", last) if head else (short, "")
