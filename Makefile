@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages some parts need (socat for linked ptys, espeak-ng for the default voice
-# pack, chromium and its driver for the citizens' pages' browser tests, libpulse0 for QtMultimedia, libusb for USB printers, the xcb libraries Qt's X11 windows
+# pack, chromium and its driver for the browser tests of the citizens' pages, libpulse0 for
+# QtMultimedia, libusb for USB printers, the xcb libraries Qt's X11 windows
 # need). Installed only when missing and only when we are root.
 system-deps:
 	@missing=""; \

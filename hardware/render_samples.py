@@ -11,6 +11,9 @@ agency and language instead, named ``<prefix>-<lang>.png``.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import shutil
 import sys
@@ -21,6 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from wire.types import WaitRange
+
+SAMPLE_SECRET = b"sample tickets only"
+
+
+def sample_url(ticket_id: str) -> str:
+    """A page address as a center's would be: a 130-bit HMAC token of the ticket's id
+    (``server.security.ticket_token``, made here alike: hardware does not import the server)."""
+    digest = hmac.new(SAMPLE_SECRET, ticket_id.encode(), hashlib.sha256).digest()
+    return "https://novbe.example.az/t/" + base64.b32encode(digest).decode().lower()[:26]
 
 from .printer import open_printer
 from .ticket import TicketView
@@ -64,7 +76,7 @@ def sample_view(lang: str, number: str = "A015") -> TicketView:
         wait=WaitRange(10, 20),
         zone_name=_SAMPLE["zone"],
         ticket_id=ticket_id,
-        qr_data=f"https://novbe.example/t/{ticket_id}",
+        qr_data=sample_url(ticket_id),
     )
 
 
@@ -85,7 +97,7 @@ def center_views(center: Mapping[str, Any], lang: str) -> Iterator[TicketView]:
             wait=WaitRange(5 + index, 15 + 2 * index),
             zone_name=zones[agency["zone"]],
             ticket_id=ticket_id,
-            qr_data=f"https://novbe.example/t/{ticket_id}",
+            qr_data=sample_url(ticket_id),
         )
 
 

@@ -136,7 +136,9 @@ def walk_states(hall: Hall) -> dict[str, dict[str, Any]]:
         name: hall.issue(kiosk) for name in ("called", "serving", "done", "no_show", "parked", "transferred")
     }
     t["cancelled"] = hall.issue(kiosk, "DIN-PASS")
-    t["waiting"] = hall.issue(kiosk, "DIN-PASS", "ru")
+    for _ in range(3):
+        hall.issue(kiosk, "DIN-PASS")
+    t["waiting"] = hall.issue(kiosk, "DIN-PASS", "ru")  # three ahead
     c1, c2, c3, c4, c5, c6 = (hall.counter(n) for n in range(1, 7))
     hall.ask(c1, "call_ticket", ticket=t["called"]["id"])
     hall.ask(c2, "call_ticket", ticket=t["serving"]["id"])

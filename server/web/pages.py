@@ -90,14 +90,14 @@ function connect(){
  var u=(location.protocol==='https:'?'wss://':'ws://')+location.host+
   location.pathname.replace(/\\/$/,'')+'/live'+location.search;
  ws=new WebSocket(u);
- ws.onopen=function(){tries=0;};
+ ws.onopen=function(){tries=0;b.setAttribute('data-live','1');};
  ws.onmessage=function(e){var d;try{d=JSON.parse(e.data);}catch(x){return;}
   if(d.html!==undefined){m.innerHTML=d.html;}
   if(d.title)document.title=d.title;
   if(d.state&&d.state!==state){b.className='s-'+d.state;
    if(d.state==='called')alarm();state=d.state;b.setAttribute('data-state',state);}
   c.textContent=d.status||c.getAttribute('data-live');};
- ws.onclose=function(e){ws=null;if(e.code===4404){location.reload();return;}
+ ws.onclose=function(e){ws=null;b.removeAttribute('data-live');if(e.code===4404){location.reload();return;}
   c.textContent=c.getAttribute('data-offline');
   tries++;setTimeout(connect,Math.min(10000,500*Math.pow(2,Math.min(tries,5))));};
 }
