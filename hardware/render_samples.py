@@ -25,6 +25,11 @@ from typing import Any
 
 from wire.types import WaitRange
 
+from .printer import open_printer
+from .ticket import TicketView
+
+__all__ = ["center_views", "main", "sample_url", "sample_view"]
+
 SAMPLE_SECRET = b"sample tickets only"
 
 
@@ -34,10 +39,6 @@ def sample_url(ticket_id: str) -> str:
     digest = hmac.new(SAMPLE_SECRET, ticket_id.encode(), hashlib.sha256).digest()
     return "https://novbe.example.az/t/" + base64.b32encode(digest).decode().lower()[:26]
 
-from .printer import open_printer
-from .ticket import TicketView
-
-__all__ = ["center_views", "main", "sample_view"]
 
 LANGS = ("az", "ru", "en")
 ISSUED = datetime(2026, 11, 23, 10, 42)
