@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,19 @@ class WebProcess(ServerProcess):
 
     BANNER: ClassVar[str] = r"serving (https?://[\d.]+:(\d+))"
     NAME: ClassVar[str] = "web"
+
+    def wait_ready(self) -> Self:
+        """Return once its ``/health`` says it has the day's events from the hall server."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=5) as answer:
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"the web process did not get the hall's events in time: {self.logs()[-3000:]}")
 
     def _args(self) -> list[str]:
         args = [sys.executable, "-m", "novbe", "web", "--dir", str(self.directory), "--port", str(self.port)]

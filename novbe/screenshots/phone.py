@@ -169,7 +169,7 @@ def shoot(out: Path, langs: tuple[str, ...] = ("az", "ru", "en")) -> list[Path]:
         home = Path(tmp) / "center"
         init_center(home, reference=reference_center(), demo=True, always_open=True)
         server = ServerProcess(home).start()
-        web = WebProcess(home, server_url=server.url).start()
+        web = WebProcess(home, server_url=server.url).start().wait_ready()
         hall = Hall(server, home)
         try:
             tickets = walk_states(hall)

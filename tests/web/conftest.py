@@ -16,7 +16,7 @@ from tests.server.harness import TIMEOUT, Home, ServerProcess
 @pytest.fixture
 def web(home: Home, server: ServerProcess) -> Iterator[WebProcess]:
     """``novbe web`` on a free loopback port, following the test's server."""
-    proc = WebProcess(home.path, server_url=server.url, timeout=3 * TIMEOUT).start()
+    proc = WebProcess(home.path, server_url=server.url, timeout=3 * TIMEOUT).start().wait_ready()
     yield proc
     if proc.running:
         proc.stop()

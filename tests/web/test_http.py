@@ -87,7 +87,8 @@ def test_unknown_or_bad_addresses_get_a_friendly_page(hall: Hall, web: WebProces
 def test_a_flood_from_one_address_is_limited(home: Home, server: ServerProcess) -> None:
     # A slow refill, so that how fast this machine answers doesn't matter.
     limits = ["--burst", "20", "--per-second", "0.1"]
-    web = WebProcess(home.path, server_url=server.url, extra_args=limits, timeout=3 * TIMEOUT).start()
+    web = WebProcess(home.path, server_url=server.url, extra_args=limits, timeout=3 * TIMEOUT)
+    web.start().wait_ready()  # /health is not counted
     try:
         statuses = [get(f"{web.url}/api/queues")[0] for _ in range(60)]
         assert statuses[:20] == [200] * 20, "the burst goes through"
