@@ -122,6 +122,7 @@ _WHO: dict[str, str] = {
     "boards": "a board line",
     "supervisor": "a supervisor's desk",
     "web": "the citizens' pages (novbe web)",
+    "rating": "a rating terminal",
 }
 
 

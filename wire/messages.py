@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,10 +30,11 @@ from pydantic import (
     ValidationError,
 )
 
-from .events import Event, event_from_dict, event_to_dict
+from .events import Event, VisitRated, event_from_dict, event_to_dict
 from .protocol import PROTOCOL_VERSION
 from .types import (
     LANGS,
+    WEEKDAYS,
     CounterNo,
     CounterState,
     Lang,
@@ -41,6 +42,7 @@ from .types import (
     Source,
     TicketState,
     WaitRange,
+    Weekday,
 )
 
 Names = dict[str, str]
@@ -81,6 +83,9 @@ class ServiceInfo(_In):
     name: Names
     prefix: str
     mean_service_min: float
+    share: float = 0.0
+    """The share of the day's tickets the center expects for this service (0 when not
+    configured): the kiosk offers the most requested services first."""
 
 
 class CounterInfo(_In):
@@ -109,6 +114,8 @@ class CenterInfo(_In):
     languages: tuple[Lang, ...] = LANGS
     opens: time
     closes: time
+    days: tuple[Weekday, ...] = Field(default=WEEKDAYS, min_length=1)
+    """The days of the week the center opens (from ``opens`` to ``closes``)."""
     zones: tuple[ZoneInfo, ...] = ()
     agencies: tuple[AgencyInfo, ...] = ()
     services: tuple[ServiceInfo, ...] = ()
@@ -134,6 +141,22 @@ class CenterInfo(_In):
 
     def services_of(self, agency: str) -> tuple[ServiceInfo, ...]:
         return tuple(s for s in self.services if s.agency == agency)
+
+    def opens_on(self, day: date) -> bool:
+        """Whether ``day`` is one of the center's working days."""
+        return WEEKDAYS[day.weekday()] in self.days
+
+    def next_opening(self, after: datetime) -> datetime:
+        """When the center opens next after ``after`` (aware): today's opening time if it is
+        still to come on a working day, else that of the next working day. In the center's
+        time zone."""
+        local = after.astimezone(self.tz)
+        for ahead in range(8):
+            day = local.date() + timedelta(days=ahead)
+            start = datetime.combine(day, self.opens, self.tz)
+            if self.opens_on(day) and start > local:
+                return start
+        raise AssertionError(f"a center with working days {self.days} never opens")
 
 
 # --- the hall's state ----------------------------------------------------------------
@@ -304,6 +327,40 @@ class RecoveredNotice(_In):
     at: datetime
 
 
+class OperatorInfo(_In):
+    login: str
+    name: str
+
+
+class VisitView(_In):
+    """The visit a counter finished last: the one its rating terminal may have rated."""
+
+    ticket: str
+    number: str
+    service: str
+    lang: Lang
+    """The citizen's language (the ticket's): the rating is asked in it."""
+    operator: OperatorInfo | None = None
+    """Who served it (they may have left the counter since)."""
+    finished_at: datetime
+    rate_until: datetime
+    """A rating is taken until then (the hall's ``rating_window_min`` after the finish)."""
+    rated_at: datetime | None = None
+    """When it was rated; None while it is not."""
+
+
+class CounterNotice(_In):
+    """What a rating terminal shows of its counter: sent to the counter's terminal after its
+    welcome and after every change at the counter."""
+
+    type: Literal["counter"] = "counter"
+    counter: CounterView
+    operator: OperatorInfo | None = None
+    """Who works at the counter now (its ``counter.operator``), with their name."""
+    visit: VisitView | None = None
+    """The visit the counter finished last today; None before the first."""
+
+
 ServerMessage = Annotated[
     Welcome
     | Reply
@@ -313,7 +370,8 @@ ServerMessage = Annotated[
     | MessageNotice
     | DeviceStatusNotice
     | AlertNotice
-    | RecoveredNotice,
+    | RecoveredNotice
+    | CounterNotice,
     Field(discriminator="type"),
 ]
 
@@ -334,11 +392,6 @@ def parse_server_message(text: str | bytes | dict[str, Any]) -> ServerMessage:
 
 
 # --- request results -----------------------------------------------------------------
-
-
-class OperatorInfo(_In):
-    login: str
-    name: str
 
 
 class IssueResult(_In):
@@ -362,6 +415,25 @@ class EventsResult(_In):
     """The answer to a supervisor's request: the events it caused."""
 
     events: tuple[EventValue, ...] = ()
+
+
+def _visit_rated(value: object) -> VisitRated:
+    try:
+        event = event_from_dict(value) if isinstance(value, dict) else value
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not an event: {exc}") from None
+    if not isinstance(event, VisitRated):
+        raise ValueError(f"a rating is a VisitRated event, not {type(event).__name__}")
+    return event
+
+
+RatedValue = Annotated[VisitRated, PlainValidator(_visit_rated), PlainSerializer(event_to_dict)]
+
+
+class RatingResult(_In):
+    """The answer to a ``rate``: the event that recorded the rating."""
+
+    rating: RatedValue
 
 
 class MessageResult(_In):
@@ -399,6 +471,7 @@ RESULTS: dict[str, type[_In]] = {
     "open_day": EventsResult,
     "close_day": EventsResult,
     "cancel": EventsResult,
+    "rate": RatingResult,
     "set_message": MessageResult,
     "report_health": HealthResult,
     "sync": SyncResult,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from pydantic_core import PydanticCustomError
 
 # The counter's requests, by name (defined with the hall's plain values, re-exported here).
-from .types import CounterActionType as CounterActionType
+from .types import CounterActionType as CounterActionType, RatingReason
 
 PROTOCOL_VERSION: Final = 1
 
@@ -48,6 +48,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     WEB = "web"
     """The citizens' web pages (``novbe web``): sees every event of the hall, changes nothing."""
+    RATING = "rating"
+    """The citizen-facing rating terminal beside a counter (``novbe rating``)."""
 
 
 class ErrorCode(StrEnum):
@@ -82,6 +84,7 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     NO_OPEN_COUNTER = "no_open_counter"
     RATING_REFUSED = "rating_refused"
+    CHECK_IN_REFUSED = "check_in_refused"
 
 
 class _Msg(BaseModel):
@@ -104,8 +107,8 @@ class Hello(_Msg):
     id: RequestId | None = None
     role: Role
     device: Code | None = None
-    """Kiosk, display, board line or web process code, or the counter number ("12"). Not used
-    by supervisors."""
+    """Kiosk, display, board line or web process code, or the counter number ("12") for a
+    counter or its rating terminal. Not used by supervisors."""
     token: Annotated[str, Field(max_length=256)] | None = None
     login: Annotated[str, Field(max_length=64)] | None = None
     password: Annotated[str, Field(max_length=256)] | None = None
@@ -221,6 +224,19 @@ class ReportHealth(_Request):
     detail: Annotated[str, Field(max_length=500)] | None = None
 
 
+class Rate(_Request):
+    """A citizen's rating of a finished visit: from the rating terminal beside the counter
+    (and, with the same fields, from the phone page of the ticket). The server knows who
+    sends it and when; the message says only which ticket, the score and the reasons."""
+
+    type: Literal["rate"]
+    ticket: Annotated[str, Field(min_length=1, max_length=32)]
+    score: Annotated[int, Field(strict=True, ge=1, le=5)]
+    """1 (very unhappy) to 5 (very satisfied)."""
+    reasons: Annotated[tuple[RatingReason, ...], Field(max_length=len(RatingReason))] = ()
+    """What went wrong, from the fixed set (none: nothing said)."""
+
+
 class Sync(_Request):
     """Ask again for what was missed (``resume_from``) or for a fresh snapshot."""
 
@@ -240,6 +256,7 @@ ClientRequest = (
     | Cancel
     | SetMessage
     | ReportHealth
+    | Rate
     | Sync
 )
 """Every message after ``hello``: each has a request ``id``."""
@@ -261,6 +278,7 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),
     Role.WEB: frozenset({"sync"}),
+    Role.RATING: frozenset({"rate", "report_health", "sync"}),
     Role.SUPERVISOR: frozenset(
         {
             "open_counter",

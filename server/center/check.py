@@ -254,6 +254,20 @@ def cross_check(data: Mapping[str, Any]) -> list[Found]:
 
     lines = _check_boards(data, unique("board_lines", "code"), problems)
 
+    # Bookings: of services that exist.
+    appointments = data.get("appointments")
+    if isinstance(appointments, Mapping):
+        for i, hours in _items(appointments, "services"):
+            s_code = hours.get("service")
+            if isinstance(s_code, str) and s_code not in services:
+                problems.append(
+                    Found(
+                        ("appointments", "services", i),
+                        f'service "{s_code}" is not defined{_suggest(s_code, services)}',
+                        "service",
+                    )
+                )
+
     # Displays and kiosks.
     displays = unique("displays", "code")
     for i, display in _items(data, "displays"):
@@ -280,6 +294,7 @@ def cross_check(data: Mapping[str, Any]) -> list[Found]:
         "kiosk": {str(k) for k in kiosks},
         "display": {str(d) for d in displays},
         "counter": {str(n) for n in numbers},
+        "rating": {str(n) for n in numbers},
         "boards": {str(b) for b in lines},
     }
     for i, device in _items(data, "devices"):
@@ -295,7 +310,9 @@ def cross_check(data: Mapping[str, Any]) -> list[Found]:
         else:
             seen_devices[role, code] = i
         if isinstance(role, str) and role in targets and isinstance(code, str) and code not in targets[role]:
-            what = {"counter": "counter number", "boards": "board line code"}.get(role, f"{role} code")
+            what = {"counter": "counter number", "rating": "counter number", "boards": "board line code"}.get(
+                role, f"{role} code"
+            )
             problems.append(Found(("devices", i), f'{what} "{code}" is not defined', "code"))
         token = device.get("token_sha256")
         if isinstance(token, str):

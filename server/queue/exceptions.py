@@ -87,6 +87,15 @@ class ServiceUnavailable(QueueError):
     code = "service_unavailable"
 
 
+class CheckInRefused(QueueError):
+    """A booked citizen checking in outside the hall's window around the slot.
+
+    ``details["reason"]`` is ``"early"`` (with ``details["opens_at"]``, the ISO time the
+    window opens) or ``"late"`` (the window closed at ``details["closed_at"]``)."""
+
+    code = "check_in_refused"
+
+
 class NoOpenCounter(QueueError):
     """A transfer refused because nobody could take the citizen there: no counter serving
     ``details["service"]`` is open or paused, or the named ``details["counter"]`` is closed.
@@ -102,7 +111,9 @@ class RatingRefused(QueueError):
     * ``"no_visit"``: the counter has finished no visit today;
     * ``"not_last"``: the ticket is not the last one finished at that counter;
     * ``"already_rated"``: that visit has its rating;
-    * ``"expired"``: the rating comes more than the hall's ``rating_window_min`` after the finish.
+    * ``"expired"``: the rating comes more than the hall's ``rating_window_min`` after the finish;
+    * ``"other_counter"``: the ticket was not finished at the rating terminal's counter (the hub
+      checks this before the engine, which knows nothing of terminals).
     """
 
     code = "rating_refused"
