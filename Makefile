@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages some parts need (socat for linked ptys, espeak-ng for the default voice
-# pack, libpulse0 for QtMultimedia, libusb for USB printers, the xcb libraries Qt's X11 windows
+# pack, chromium and its driver for the browser tests of the citizens' pages, libpulse0 for
+# QtMultimedia, libusb for USB printers, the xcb libraries Qt's X11 windows
 # need). Installed only when missing and only when we are root.
 system-deps:
 	@missing=""; \
@@ -26,6 +27,8 @@ system-deps:
 	dpkg -s libpulse0 >/dev/null 2>&1 || missing="$$missing libpulse0"; \
 	dpkg -s libusb-1.0-0 >/dev/null 2>&1 || missing="$$missing libusb-1.0-0"; \
 	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	for lib in libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0; do \
 	  dpkg -s $$lib >/dev/null 2>&1 || missing="$$missing $$lib"; done; \
 	if [ -n "$$missing" ]; then \

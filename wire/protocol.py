@@ -46,6 +46,8 @@ class Role(StrEnum):
     BOARDS = "boards"
     """The process that owns a shared line of counters' number boards (``novbe boards``)."""
     SUPERVISOR = "supervisor"
+    WEB = "web"
+    """The citizens' web pages (``novbe web``): sees every event of the hall, changes nothing."""
     RATING = "rating"
     """The citizen-facing rating terminal beside a counter (``novbe rating``)."""
 
@@ -106,8 +108,8 @@ class Hello(_Msg):
     id: RequestId | None = None
     role: Role
     device: Code | None = None
-    """Kiosk, display or board line code, or the counter number ("12") for a counter or its
-    rating terminal. Not used by supervisors."""
+    """Kiosk, display, board line or web process code, or the counter number ("12") for a
+    counter or its rating terminal. Not used by supervisors."""
     token: Annotated[str, Field(max_length=256)] | None = None
     login: Annotated[str, Field(max_length=64)] | None = None
     password: Annotated[str, Field(max_length=256)] | None = None
@@ -276,6 +278,7 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),
+    Role.WEB: frozenset({"sync"}),
     Role.RATING: frozenset({"rate", "report_health", "sync"}),
     Role.SUPERVISOR: frozenset(
         {

@@ -89,6 +89,8 @@ class Auth:
             return None
         if role is p.Role.KIOSK:
             return Client(ws, role, f"kiosk:{device.code}", hello.lang)
+        if role is p.Role.WEB:
+            return Client(ws, role, f"web:{device.code}", hello.lang)
         if role is p.Role.DISPLAY:
             zones = self.center.display(device.code).zones
             shown: frozenset[CounterNo] = frozenset().union(

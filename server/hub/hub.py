@@ -96,6 +96,9 @@ class Hub:
         self.live = self._new_engine()
         self.committed = self._new_engine()
         self.seq = 0
+        self.day_start = 0
+        """The seq of the current service day's ``DayOpened`` (0: none yet): where the web
+        process's replay starts."""
         self.info = views.center_info(center)
         self.auth = Auth(center)
         self.gate = gate or Gate()
@@ -141,6 +144,7 @@ class Hub:
             self.ring.append((stored.seq, stored.event, None))
             count += 1
         self.live, self.committed, self.seq = live, committed, self.store.last_seq()
+        self.day_start = start or 0
         now, replies = self.now(), Replies()
         answers = self.store.replies_since(now - replies.keep_for)
         replies.load(((device, rid, m.dumps(reply)) for device, rid, reply in answers), now)
@@ -311,6 +315,9 @@ class Hub:
                 self._forget(old)
                 with contextlib.suppress(Exception):
                     await old.ws.close(4000, "replaced by a new connection")
+        if client.role is p.Role.WEB:
+            await self._web_welcome(client, hello.id, hello.resume_from)
+            return client
         self.clients.add(client)
         try:
             self._welcome(client, hello.id, hello.resume_from)
@@ -358,6 +365,52 @@ class Hub:
         for frame in frames:
             broadcast([client.ws], frame)
 
+    async def _web_welcome(self, client: Client, rid: str | None, resume_from: int | None) -> None:
+        """The web process's welcome: never a snapshot, always events, so that it can keep a
+        replica of the day's engine (docs/protocol.md, "The web process").
+
+        ``resumed`` true: the events after ``resume_from`` follow. False: the events of the
+        current service day follow, from its ``DayOpened``: the web starts from nothing. Read
+        from the log when the ring of recent events no longer holds them (a whole day may be
+        more than the ring), then registered for fan-out without an ``await`` between the
+        replay's end and the registration, as :meth:`_welcome`.
+        """
+        day_from = max(self.day_start - 1, 0)
+        resumed = resume_from is not None and day_from <= resume_from <= self.seq
+        start = resume_from if resumed and resume_from is not None else day_from
+        replay = self._missed(client, start)
+        while replay is None:
+            stored = await asyncio.to_thread(self._stored_events, start)
+            # Committed but not yet published events are left to the fan-out.
+            stored = [(seq, event) for seq, event in stored if seq <= self.seq]
+            last = stored[-1][0] if stored else start
+            if last < self.seq and (not self.ring or self.ring[0][0] > last + 1):
+                continue  # the ring moved on while the log was read: read again
+            replay = [m.event_frame(seq, event) for seq, event in stored]
+            replay += [
+                frame if frame is not None else m.event_frame(seq, event)
+                for seq, event, frame in self.ring
+                if seq > last
+            ]
+        self.clients.add(client)
+        welcome = m.Welcome(
+            id=rid,
+            role=str(client.role),
+            device=client.device,
+            seq=self.seq,
+            server_time=self.now(),
+            center=self.info,
+            resumed=resumed,
+            snapshot=None,
+        )
+        frames = [m.dumps(welcome), *replay]
+        frames.append(m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now()))))
+        for frame in frames:
+            broadcast([client.ws], frame)
+
+    def _stored_events(self, after: int) -> list[tuple[int, ev.Event]]:
+        return [(stored.seq, stored.event) for stored in self.store.load(after_seq=after)]
+
     def _missed(self, client: Client, resume_from: int | None) -> list[str] | None:
         """Frames of the events after ``resume_from`` this client may see, or None if it
         needs a fresh snapshot (too old, from another log, or nothing to resume)."""
@@ -404,7 +457,12 @@ class Hub:
             raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"a {client.role} may not send {kind}", rid)
         key = (client.identity, rid)
         if isinstance(msg, p.Sync):
-            self._welcome(client, rid, msg.resume_from)
+            if client.role is p.Role.WEB:
+                # Off the fan-out while its replay is read: the replay holds what it misses.
+                self._forget(client)
+                await self._web_welcome(client, rid, msg.resume_from)
+            else:
+                self._welcome(client, rid, msg.resume_from)
             return "ok"
         known = await self._known_reply(key)
         if known is not None:
@@ -504,7 +562,8 @@ class Hub:
         engine = self.live
         if client.role is p.Role.KIOSK:
             issued = next(e for e in events if isinstance(e, ev.TicketIssued))
-            return m.IssueResult(ticket=views.issued_ticket(engine, issued))
+            url = self.center.ticket_url(issued.ticket)
+            return m.IssueResult(ticket=views.issued_ticket(engine, issued, url))
         if client.role is p.Role.RATING:
             return m.RatingResult(rating=next(e for e in events if isinstance(e, ev.VisitRated)))
         if client.counter is not None:
@@ -635,6 +694,8 @@ class Hub:
         for event, seq in zip(events, seqs, strict=True):
             self.committed.apply(event)
             self.seq = seq
+            if isinstance(event, ev.DayOpened):
+                self.day_start = seq
             frame = m.event_frame(seq, event)
             self.ring.append((seq, event, frame))
             started = time.perf_counter()

@@ -234,6 +234,9 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     assert shown["snapshot"] is not None
     boss = WsClient(server.url)
     walk.send(boss, "hello supervisor")
+    # The citizens' pages: events from the day's opening, never a snapshot.
+    web = walk.send(WsClient(server.url), "hello web")
+    assert (web["role"], web["resumed"], web["snapshot"]) == ("web", False, None)
 
     desk = counter(server, 1, login=False)
     issued = walk.send(kiosk_1, "issue k1-0001")["result"]["ticket"]
