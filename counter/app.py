@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from hardware.scanner import ScannerReader
 from shell.bridge import gui_post
 from wire.client import ClientOptions
 from wire.device import DeviceConfig
@@ -48,9 +49,11 @@ class CounterApp:
         self.model.attach(self.session)
         self.window = QtCounterWindow(self.model)
         self.board: BoardDriver | None = None
+        self.scanner: ScannerReader | None = None
 
     def start(self) -> None:
-        """Connect, and drive the number board if the device file names one."""
+        """Connect, drive the number board and read the serial scanner if the device file
+        names them."""
         config = self.config
         assert config.counter is not None
         self.session.start()
@@ -58,6 +61,20 @@ class CounterApp:
             address = config.board_address if config.board_address is not None else config.counter
             self.board = BoardDriver(config.board, address, self._report_board)
             self.board.follow(self.model)
+        if config.scanner:
+            self.scanner = ScannerReader(config.scanner, self._scanned, self._report_scanner)
+            self.scanner.start()
+
+    def _scanned(self, code: str) -> None:
+        # From the scanner's thread: a code is a call, as if typed in the number field.
+        def call() -> None:
+            self.model.call_code(code)
+
+        self.post(call)
+
+    def _report_scanner(self, status: str, detail: str | None) -> None:
+        self.session.report_health("scanner", status, detail)
+        self.post(lambda: self.model.set_scanner_status(status))
 
     def _report_board(self, status: str, detail: str | None) -> None:
         # From the board's worker thread: the session is thread-safe, the model is not.
@@ -65,6 +82,9 @@ class CounterApp:
         self.post(lambda: self.model.set_board_status(status))
 
     def stop(self) -> None:
+        """Stop everything; the number board is left blank (``BoardDriver.close``)."""
+        if self.scanner is not None:
+            self.scanner.close()
         if self.board is not None:
             self.board.close()
         self.session.stop()

@@ -68,11 +68,17 @@ class BoardDriver:
         self.url = url
         self.address = address
         self._driver = LineDriver(url, lambda _address, status, detail: report(status, detail))
+        self._following: CounterViewModel | None = None
 
     def follow(self, vm: CounterViewModel) -> None:
         """Show ``vm``'s ticket now and after every change."""
-        vm.changed.connect(lambda: self.show(picture_of(vm)))
+        self._following = vm
+        vm.changed.connect(self._on_changed)
         self.show(picture_of(vm))
+
+    def _on_changed(self) -> None:
+        if self._following is not None:
+            self.show(picture_of(self._following))
 
     def show(self, picture: Picture) -> None:
         """Ask for ``picture``; returns at once."""
@@ -86,5 +92,15 @@ class BoardDriver:
         """Wait until the wanted picture was written (or failed); for tests and shutdown."""
         return self._driver.flush(timeout)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 2.0) -> None:
+        """Blank the board, wait up to ``timeout`` seconds for that to be written, and stop.
+
+        The board is left blank, not showing the last ticket: a number lit over a counter
+        whose app has closed would call a citizen to nobody.
+        """
+        if self._following is not None:
+            self._following.changed.disconnect(self._on_changed)
+            self._following = None
+        self.show(BLANK)
+        self.flush(timeout)
         self._driver.close()

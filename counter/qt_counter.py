@@ -9,14 +9,17 @@ not hold up messages from the server.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
     QCloseEvent,
+    QColor,
     QFont,
     QFontMetricsF,
+    QKeyEvent,
     QKeySequence,
     QResizeEvent,
     QShortcut,
@@ -49,7 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from wire.client import ConnState
-from wire.types import CounterState
+from wire.types import CounterState, Priority
 
 from . import FONT_FAMILY
 from .viewmodel import Action, CounterViewModel, format_duration
@@ -60,47 +63,86 @@ LANG_NAMES = {"az": "Azərbaycanca", "ru": "Русский", "en": "English"}
 NUMBER_PX = 120
 """The ticket number's size at the counter; smaller only when the number doesn't fit."""
 
-STYLE = """
-QWidget { font-family: "DejaVu Sans"; font-size: 15px; color: #1d2733; }
+_STYLE = """
+QWidget { font-family: "DejaVu Sans"; font-size: {15}px; color: #1d2733; }
 QWidget#root { background: #eef1f5; }
 QFrame#card { background: white; border: 1px solid #d5dbe3; border-radius: 10px; }
-QLabel#banner { background: #b3261e; color: white; font-size: 20px; font-weight: bold; padding: 10px; }
-QLabel#message[kind="error"] { background: #fde7e5; color: #8c1d18; border: 1px solid #f2b8b3;
-    border-radius: 6px; padding: 8px; font-size: 17px; }
+QLabel#banner { background: #b3261e; color: white; font-size: {20}px; font-weight: bold; padding: 10px; }
+QLabel#message[kind="error"] { background: #fff1f0; color: #6b0f0a; border: 2px solid #b3261e;
+    border-left: 10px solid #b3261e; border-radius: 6px; padding: 10px 14px; font-size: {20}px;
+    font-weight: bold; }
 QLabel#message[kind="notice"] { background: #e3f0ff; color: #0b3d91; border: 1px solid #b6d3fb;
-    border-radius: 6px; padding: 8px; font-size: 17px; }
-QLabel#number { font-size: NUMBER_PXpx; font-weight: bold; color: #0b3d91; }
+    border-left: 10px solid #0b5cd5; border-radius: 6px; padding: 10px 14px; font-size: {19}px; }
+QLabel#number { font-size: {NUMBER}px; font-weight: bold; color: #0b3d91; }
 QLabel#number[idle="true"] { color: #a7b1bd; }
-QLabel#service { font-size: 22px; }
-QLabel#ticketState { font-size: 20px; font-weight: bold; }
-QLabel#timer { font-size: 22px; }
-QLabel#header { font-size: 20px; font-weight: bold; }
-QLabel#counterState { font-size: 18px; font-weight: bold; padding: 4px 12px; border-radius: 6px;
+QLabel#service { font-size: {22}px; }
+QLabel#ticketState { font-size: {20}px; font-weight: bold; }
+QLabel#timer { font-size: {21}px; }
+QLabel#priority { background: #ffb020; color: #3d2600; font-size: {21}px; font-weight: bold;
+    border-radius: 8px; padding: 6px 14px; }
+QLabel#citizenLang { background: #e3f0ff; color: #0b3d91; font-size: {19}px; font-weight: bold;
+    border: 2px solid #0b5cd5; border-radius: 8px; padding: 4px 12px; }
+QLabel#header { font-size: {20}px; font-weight: bold; }
+QLabel#counterState { font-size: {18}px; font-weight: bold; padding: 4px 12px; border-radius: 6px;
     background: #dff3e4; color: #1e6b34; }
 QLabel#counterState[state="paused"] { background: #fff1d6; color: #8a5a00; }
 QLabel#counterState[state="closed"] { background: #e4e7eb; color: #4a5562; }
 QLabel#board { color: #8c1d18; font-weight: bold; }
-QLabel#figures { font-size: 17px; }
-QLabel#section { font-size: 16px; font-weight: bold; color: #4a5562; }
-QPushButton { font-size: 17px; padding: 8px; border-radius: 8px; border: 1px solid #b8c2cf;
-    background: #f8fafc; min-height: 64px; }
+QLabel#figures { font-size: {16}px; color: #4a5562; }
+QLabel#section { font-size: {17}px; font-weight: bold; color: #4a5562; }
+QPushButton { font-size: {17}px; padding: 6px; border-radius: 8px; border: 1px solid #b8c2cf;
+    background: #f8fafc; min-height: {58}px; }
 QPushButton:disabled { color: #a7b1bd; background: #eceff3; border-color: #d5dbe3; }
 QPushButton#primary:enabled { background: #0b5cd5; color: white; border-color: #0b5cd5; font-weight: bold; }
 QPushButton#danger:enabled { color: #8c1d18; border-color: #e0a39e; }
-QPushButton#lang { min-height: 40px; font-size: 16px; }
+QPushButton#lang { min-height: 40px; font-size: {16}px; }
 QPushButton#lang:checked { background: #0b5cd5; color: white; border-color: #0b5cd5; }
-QLineEdit { font-size: 20px; padding: 8px; border: 1px solid #b8c2cf; border-radius: 6px; background: white; }
-QLabel#loginTitle { font-size: 26px; font-weight: bold; }
-QLabel#loginCounter { font-size: 40px; font-weight: bold; color: #0b3d91; }
-QLabel#loginError { color: #8c1d18; font-size: 17px; }
-QTableWidget { font-size: 16px; background: white; border: none; }
-QHeaderView::section { font-size: 14px; font-weight: bold; background: #f1f4f8; border: none; padding: 6px; }
-""".replace("NUMBER_PX", str(NUMBER_PX))
+QPushButton#small { min-height: {34}px; padding: 4px 14px; }
+QLineEdit { font-size: {20}px; padding: 6px; border: 1px solid #b8c2cf; border-radius: 6px;
+    background: white; }
+QLabel#loginTitle { font-size: {26}px; font-weight: bold; }
+QLabel#loginCounter { font-size: {40}px; font-weight: bold; color: #0b3d91; }
+QLabel#loginError { color: #8c1d18; font-size: {17}px; }
+QTableWidget { font-size: {16}px; background: white; border: none; }
+QTableWidget::item:selected { background: #cfe0fb; color: #1d2733; }
+QHeaderView::section { font-size: {14}px; font-weight: bold; background: #f1f4f8; border: none;
+    padding: 6px; }
+"""
 
+NUMBER_PX = 120
+"""The ticket number's size at the counter at the reference size (1280x800); it grows and
+shrinks with the window, and is smaller only when a long number doesn't fit."""
+
+REFERENCE_SIZE = (1280, 800)
+"""The window size the style's sizes are written for."""
+
+
+def scale_of(width: int, height: int) -> float:
+    """How much larger than at :data:`REFERENCE_SIZE` the text is drawn in a window of this size:
+    0.8 at 1024x768, 1.35 at 1920x1080, in steps of 0.05 (the style is rebuilt only per step)."""
+    ratio = min(width / REFERENCE_SIZE[0], height / REFERENCE_SIZE[1])
+    return round(max(0.8, min(1.6, ratio)) * 20) / 20
+
+
+def style(scale: float = 1.0) -> str:
+    """The window's style sheet with every size multiplied by ``scale``."""
+    sizes = {"NUMBER": NUMBER_PX}
+    return re.sub(r"\{(\w+)\}", lambda m: str(round(int(sizes.get(m[1], m[1])) * scale)), _STYLE)
+
+
+STYLE = style()
+
+PRIORITY_ROW = "#ffe7b8"
+"""The background of a waiting citizen with a priority right (the ticket card's badge, paler)."""
+
+
+DEFAULT_BUTTON = "QPushButton:default { border: 3px solid #0b5cd5; font-weight: bold; }"
+"""The button Enter presses, marked: the operator sees what Enter will do."""
 
 DIALOG_STYLE = (
     STYLE
     + "QDialog { background: white; } QPushButton { min-height: 30px; min-width: 140px; font-size: 16px; }"
+    + DEFAULT_BUTTON
 )
 
 
@@ -127,6 +169,32 @@ BUTTONS: tuple[ButtonSpec, ...] = (
 )
 
 
+def _make_rows(
+    table: QTableWidget, count: int, columns: int, centered: tuple[int, ...]
+) -> list[list[QTableWidgetItem]]:
+    """Give ``table`` ``count`` rows of fresh items, ``centered`` columns centered, and return them.
+
+    The items are kept by the caller rather than asked back with ``QTableWidget.item()``,
+    which returns None for an empty cell without a reference (see :func:`_set_prop`).
+    """
+    table.setRowCount(count)
+    rows = []
+    for row in range(count):
+        items = [QTableWidgetItem() for _ in range(columns)]
+        for column, item in enumerate(items):
+            if column in centered:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            table.setItem(row, column, item)
+        rows.append(items)
+    return rows
+
+
+def _fill(items: list[QTableWidgetItem], values: tuple[str, ...]) -> None:
+    for item, value in zip(items, values, strict=True):
+        if item.text() != value:
+            item.setText(value)
+
+
 def _set_prop(widget: QWidget, name: str, value: str) -> None:
     """Set a style property and repolish, so the style sheet's selectors apply.
 
@@ -140,12 +208,44 @@ def _set_prop(widget: QWidget, name: str, value: str) -> None:
         widget.setProperty(name, value)
         widget.style().unpolish(widget)
         widget.style().polish(widget)
+        # The new rule's padding and border change the size the layout must give it.
+        widget.updateGeometry()
 
 
 def _card() -> QFrame:
     frame = QFrame()
     frame.setObjectName("card")
     return frame
+
+
+def _section(card: QFrame) -> tuple[QVBoxLayout, QLabel]:
+    """The layout of a side card and its heading."""
+    box = QVBoxLayout(card)
+    box.setContentsMargins(12, 10, 12, 10)
+    title = QLabel()
+    title.setObjectName("section")
+    box.addWidget(title)
+    return box, title
+
+
+def _table(columns: int, stretch: int) -> QTableWidget:
+    """A read-only table whose long texts wrap instead of ending in "…": operators read them.
+    Column ``stretch`` takes the room the others, as wide as their contents, leave."""
+    table = QTableWidget(0, columns)
+    head = table.horizontalHeader()
+    for column in range(columns):
+        mode = (
+            QHeaderView.ResizeMode.Stretch if column == stretch else QHeaderView.ResizeMode.ResizeToContents
+        )
+        head.setSectionResizeMode(column, mode)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.setShowGrid(False)
+    table.setWordWrap(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideNone)
+    return table
 
 
 class QtCounterWindow(QWidget):
@@ -160,6 +260,8 @@ class QtCounterWindow(QWidget):
         self.confirm_box: QMessageBox | None = None
         self.transfer_dialog: TransferDialog | None = None
         self.parked_dialog: ParkedDialog | None = None
+        self.outcome_dialog: OutcomeDialog | None = None
+        self._scale = 1.0
 
         self.banner = QLabel()
         self.banner.setObjectName("banner")
@@ -190,11 +292,25 @@ class QtCounterWindow(QWidget):
             shortcut.activated.connect(self._handler(spec.name))
             self.shortcuts[spec.name] = shortcut
 
+        # Rows grow when a narrower column wraps a service name onto more lines, and shrink
+        # back when it widens: measured once the layout has settled (the new style's fonts,
+        # the columns' new widths), once for a burst of changes.
+        self._fit_soon = QTimer(self)
+        self._fit_soon.setSingleShot(True)
+        self._fit_soon.setInterval(0)
+        self._fit_soon.timeout.connect(self._fit_tables)
+        for table in (self.queue_table, self.waiting_table):
+            table.horizontalHeader().sectionResized.connect(lambda *_: self._fit_soon.start())
+
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._render_times)
         self._clock.start()
         model.changed.connect(self.refresh)
+        # The window's own minimum: else the layout's, computed with the text sizes of the
+        # current scale, would stop a window drawn large from shrinking to a smaller screen
+        # (the text shrinks once it has).
+        self.setMinimumSize(960, 640)
         self.resize(1280, 800)
         self.refresh()
 
@@ -266,92 +382,39 @@ class QtCounterWindow(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
+        layout.setSpacing(10)
 
         header = QHBoxLayout()
         self.header = QLabel()
         self.header.setObjectName("header")
+        self.figures = QLabel()
+        self.figures.setObjectName("figures")
+        # The figures give way (wrapping) to the header and the marks on a narrow screen.
+        self.figures.setWordWrap(True)
+        self.figures.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.board_mark = QLabel()
         self.board_mark.setObjectName("board")
+        self.scanner_mark = QLabel()
+        self.scanner_mark.setObjectName("board")
         self.counter_state = QLabel()
         self.counter_state.setObjectName("counterState")
-        header.addWidget(self.header, 1)
+        header.addWidget(self.header)
+        header.addSpacing(16)
+        header.addWidget(self.figures, 1)
         header.addWidget(self.board_mark)
+        header.addWidget(self.scanner_mark)
         header.addSpacing(12)
         header.addWidget(self.counter_state)
         layout.addLayout(header)
 
         middle = QHBoxLayout()
         middle.setSpacing(12)
-        ticket = _card()
-        ticket_layout = QVBoxLayout(ticket)
-        ticket_layout.setContentsMargins(24, 16, 24, 16)
-        self.ticket_state = QLabel()
-        self.ticket_state.setObjectName("ticketState")
-        self.number = QLabel()
-        self.number.setObjectName("number")
-        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # The card's width decides the number's size, not the other way round: a long
-        # number (ABC10000) is drawn smaller instead of widening the window.
-        self.number.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._number_px = NUMBER_PX
-        self.service = QLabel()
-        self.service.setObjectName("service")
-        self.service.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.service.setWordWrap(True)
-        self.waited = QLabel()
-        self.waited.setObjectName("timer")
-        self.serving = QLabel()
-        self.serving.setObjectName("timer")
-        times = QHBoxLayout()
-        times.addWidget(self.waited)
-        times.addStretch(1)
-        times.addWidget(self.serving)
-        ticket_layout.addWidget(self.ticket_state)
-        ticket_layout.addStretch(1)
-        ticket_layout.addWidget(self.number)
-        ticket_layout.addWidget(self.service)
-        ticket_layout.addStretch(1)
-        ticket_layout.addLayout(times)
-        middle.addWidget(ticket, 1)
-
+        middle.addWidget(self._build_ticket_card(), 5)
         side = QVBoxLayout()
-        side.setSpacing(12)
-        queues = _card()
-        queues_layout = QVBoxLayout(queues)
-        queues_layout.setContentsMargins(12, 10, 12, 10)
-        self.queues_title = QLabel()
-        self.queues_title.setObjectName("section")
-        self.queue_table = QTableWidget(0, 3)
-        self._queue_items: list[list[QTableWidgetItem]] = []
-        self.queue_table.verticalHeader().setVisible(False)
-        self.queue_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.queue_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.queue_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.queue_table.setShowGrid(False)
-        # Long service names wrap instead of ending in "…": operators read them.
-        self.queue_table.setWordWrap(True)
-        self.queue_table.setTextElideMode(Qt.TextElideMode.ElideNone)
-        head = self.queue_table.horizontalHeader()
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        queues_layout.addWidget(self.queues_title)
-        queues_layout.addWidget(self.queue_table)
-        side.addWidget(queues, 3)
-        today = _card()
-        today_layout = QVBoxLayout(today)
-        today_layout.setContentsMargins(12, 10, 12, 10)
-        self.today_title = QLabel()
-        self.today_title.setObjectName("section")
-        self.figures = QLabel()
-        self.figures.setObjectName("figures")
-        self.figures.setWordWrap(True)
-        today_layout.addWidget(self.today_title)
-        today_layout.addWidget(self.figures)
-        today_layout.addStretch(1)
-        side.addWidget(today, 1)
-        middle.addLayout(side, 1)
+        side.setSpacing(10)
+        side.addWidget(self._build_waiting_card(), 1)
+        side.addWidget(self._build_queues_card())
+        middle.addLayout(side, 4)
         layout.addLayout(middle, 1)
 
         grid = QGridLayout()
@@ -368,6 +431,83 @@ class QtCounterWindow(QWidget):
         layout.addLayout(grid)
         return page
 
+    def _build_ticket_card(self) -> QFrame:
+        ticket = _card()
+        ticket_layout = QVBoxLayout(ticket)
+        ticket_layout.setContentsMargins(24, 16, 24, 16)
+        ticket_layout.setSpacing(8)
+        self.ticket_state = QLabel()
+        self.ticket_state.setObjectName("ticketState")
+        self.ticket_state.setWordWrap(True)
+        self.number = QLabel()
+        self.number.setObjectName("number")
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # The card's width decides the number's size, not the other way round: a long
+        # number (ABC10000) is drawn smaller instead of widening the window.
+        self.number.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._number_px = NUMBER_PX
+        # The citizen's priority right and language: what the operator must check and speak.
+        self.priority = QLabel()
+        self.priority.setObjectName("priority")
+        self.citizen_lang = QLabel()
+        self.citizen_lang.setObjectName("citizenLang")
+        marks = QVBoxLayout()
+        marks.setSpacing(8)
+        marks.addWidget(self.priority, 0, Qt.AlignmentFlag.AlignHCenter)
+        marks.addWidget(self.citizen_lang, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.service = QLabel()
+        self.service.setObjectName("service")
+        self.service.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.service.setWordWrap(True)
+        # One timer per line: side by side they ran together in a narrow card.
+        self.waited = QLabel()
+        self.waited.setObjectName("timer")
+        self.serving = QLabel()
+        self.serving.setObjectName("timer")
+        ticket_layout.addWidget(self.ticket_state)
+        ticket_layout.addStretch(1)
+        ticket_layout.addWidget(self.number)
+        ticket_layout.addLayout(marks)
+        ticket_layout.addWidget(self.service)
+        ticket_layout.addStretch(1)
+        ticket_layout.addWidget(self.waited)
+        ticket_layout.addWidget(self.serving)
+        return ticket
+
+    def _build_waiting_card(self) -> QFrame:
+        card = _card()
+        box, self.waiting_title = _section(card)
+        # A keyboard-wedge scanner types the QR code here, followed by Enter; an operator
+        # types a number ("A7"). The field keeps the focus on the working screen.
+        self.code = QLineEdit()
+        self.code.returnPressed.connect(self._call_code)
+        self.code_button = QPushButton()
+        self.code_button.setObjectName("small")
+        self.code_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.code_button.clicked.connect(self._call_code)
+        row = QHBoxLayout()
+        row.addWidget(self.code, 1)
+        row.addWidget(self.code_button)
+        self.waiting_table = _table(4, stretch=1)
+        self.waiting_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.waiting_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.waiting_table.itemDoubleClicked.connect(lambda _item: self._call_selected())
+        self._waiting_items: list[list[QTableWidgetItem]] = []
+        self._waiting_ids: list[str] = []
+        self.waiting_more = QLabel()
+        box.addLayout(row)
+        box.addWidget(self.waiting_table, 1)
+        box.addWidget(self.waiting_more)
+        return card
+
+    def _build_queues_card(self) -> QFrame:
+        queues = _card()
+        box, self.queues_title = _section(queues)
+        self.queue_table = _table(3, stretch=0)
+        self._queue_items: list[list[QTableWidgetItem]] = []
+        box.addWidget(self.queue_table)
+        return queues
+
     # --- painting -------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -377,7 +517,9 @@ class QtCounterWindow(QWidget):
         self._render_banner()
         self._render_message()
         if vm.logged_in:
-            self.pages.setCurrentWidget(self.main_page)
+            if self.pages.currentWidget() is not self.main_page:
+                self.pages.setCurrentWidget(self.main_page)
+                self.code.setFocus()
             self._render_main()
         else:
             self.pages.setCurrentWidget(self.login_page)
@@ -433,6 +575,7 @@ class QtCounterWindow(QWidget):
         self.counter_state.setText(vm.tr(f"counter.{vm.state}"))
         _set_prop(self.counter_state, "state", vm.state.value)
         self.board_mark.setText("" if vm.board_status == "ok" else vm.tr("board.offline"))
+        self.scanner_mark.setText("" if vm.scanner_status == "ok" else vm.tr("scanner.offline"))
         t = vm.current
         if t is None:
             self.number.setText("—")
@@ -442,29 +585,35 @@ class QtCounterWindow(QWidget):
             else:
                 self.ticket_state.setText(vm.tr("ticket.none"))
             self.service.setText(vm.tr("ticket.waiting_total", count=vm.waiting_total))
+            self.priority.hide()
+            self.citizen_lang.hide()
         else:
             self.number.setText(t.number)
             _set_prop(self.number, "idle", "false")
             self.ticket_state.setText(vm.tr(f"ticket.{t.state}"))
             self.service.setText(vm.service_name(t.service))
+            right = vm.priority_name(t.priority)
+            self.priority.setText(vm.tr("ticket.priority", right=right) if right else "")
+            self.priority.setVisible(bool(right))
+            lang = vm.lang_name(t.lang)
+            self.citizen_lang.setText(vm.tr("ticket.lang", lang=lang) if lang else "")
+            self.citizen_lang.setVisible(bool(lang))
         self._fit_number()
         self._render_times()
+        self._render_waiting()
         self.queues_title.setText(vm.tr("queues.title"))
         self.queue_table.setHorizontalHeaderLabels(
             [vm.tr("queues.service"), vm.tr("queues.waiting"), vm.tr("queues.oldest")]
         )
         if len(self._queue_items) != len(vm.queues):
-            self._make_queue_rows(len(vm.queues))
+            self._queue_items = _make_rows(self.queue_table, len(vm.queues), 3, (1, 2))
         renamed = False
         for items, q in zip(self._queue_items, vm.queues, strict=True):
             values = (q.name, str(q.waiting), format_duration(q.oldest_wait_min * 60) if q.waiting else "–")
             renamed |= items[0].text() != q.name
-            for item, value in zip(items, values, strict=True):
-                if item.text() != value:
-                    item.setText(value)
+            _fill(items, values)
         if renamed:
-            self.queue_table.resizeRowsToContents()
-        self.today_title.setText(vm.tr("today.title"))
+            self._fit_queues()
         f = vm.figures
         self.figures.setText(
             vm.tr(
@@ -482,28 +631,57 @@ class QtCounterWindow(QWidget):
                 enabled = vm.can(Action.RESUME if paused else Action.PAUSE)
             elif spec.name == "parked":
                 label = vm.tr("button.parked", count=len(vm.parked))
-                enabled = vm.can(Action.CALL_TICKET)
+                enabled = vm.can_call_parked()
             else:
                 label = vm.tr(f"button.{spec.name}")
                 enabled = spec.action is not None and vm.can(spec.action)
             button.setText(f"{label}\n{spec.key}")
             button.setEnabled(enabled)
 
-    def _make_queue_rows(self, count: int) -> None:
-        # The items are kept here rather than asked back with QTableWidget.item(), which
-        # returns None for an empty cell without a reference (see _set_prop).
-        self.queue_table.setRowCount(count)
-        self._queue_items = []
-        for row in range(count):
-            items = [QTableWidgetItem() for _ in range(3)]
-            for column, item in enumerate(items):
-                if column:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.queue_table.setItem(row, column, item)
-            self._queue_items.append(items)
+    def _render_waiting(self) -> None:
+        vm = self.model
+        self.waiting_title.setText(vm.tr("waiting.title", count=len(vm.waiting) + vm.waiting_more))
+        self.code.setPlaceholderText(vm.tr("waiting.code"))
+        self.code_button.setText(vm.tr("waiting.call"))
+        can_call = vm.can(Action.CALL_TICKET)
+        self.code_button.setEnabled(can_call)
+        self.waiting_table.setHorizontalHeaderLabels(
+            [vm.tr("waiting.number"), vm.tr("queues.service"), vm.tr("waiting.since"), vm.tr("waiting.marks")]
+        )
+        ids = [t.id for t in vm.waiting]
+        if ids != self._waiting_ids:
+            selected = self.selected_waiting()
+            if len(self._waiting_items) != len(ids):
+                self._waiting_items = _make_rows(self.waiting_table, len(ids), 4, (2, 3))
+            self._waiting_ids = ids
+            for items, t in zip(self._waiting_items, vm.waiting, strict=True):
+                marks = [vm.tr("waiting.mine")] if t.mine else []
+                if t.priority is not Priority.NONE:
+                    marks.append(vm.tr("waiting.priority"))
+                marks.append(t.lang.upper())
+                _fill(items, (t.number, vm.service_name(t.service), "", " · ".join(marks)))
+                for item in items:
+                    item.setBackground(QColor(PRIORITY_ROW if t.priority is not Priority.NONE else "white"))
+                font = items[0].font()
+                font.setBold(True)
+                items[0].setFont(font)
+            self.waiting_table.resizeRowsToContents()
+            if selected in ids:
+                self.waiting_table.selectRow(ids.index(selected))
+        self._render_waiting_times()
+        self.waiting_more.setText(vm.tr("waiting.more", count=vm.waiting_more) if vm.waiting_more else "")
+        self.waiting_more.setVisible(bool(vm.waiting_more))
+
+    def selected_waiting(self) -> str | None:
+        """The id of the waiting ticket selected in the list, if any."""
+        rows = {index.row() for index in self.waiting_table.selectionModel().selectedRows()}
+        row = min(rows) if rows else -1
+        return self._waiting_ids[row] if 0 <= row < len(self._waiting_ids) else None
 
     def _render_times(self) -> None:
         vm = self.model
+        if vm.logged_in:
+            self._render_waiting_times()
         if not vm.logged_in or vm.current is None:
             self.waited.setText("")
             self.serving.setText("")
@@ -517,6 +695,16 @@ class QtCounterWindow(QWidget):
             recalls = vm.current.recalls
             key = "ticket.called_for_recalls" if recalls else "ticket.called_for"
             self.serving.setText(vm.tr(key, time=format_duration(called), recalls=recalls))
+
+    def _render_waiting_times(self) -> None:
+        waiting = self.model.waiting
+        if [t.id for t in waiting] != self._waiting_ids:
+            return  # the list changed: _render_waiting rebuilds the rows first
+        now = self.model.now()
+        for items, t in zip(self._waiting_items, waiting, strict=True):
+            since = format_duration((now - t.queued_at).total_seconds())
+            if items[2].text() != since:
+                items[2].setText(since)
 
     # --- input ----------------------------------------------------------------------------
 
@@ -534,8 +722,12 @@ class QtCounterWindow(QWidget):
             vm.recall()
         elif name == "start":
             vm.start()
-        elif name == "finish":
-            vm.finish()
+        elif name == "finish" and vm.can(Action.FINISH) and vm.current is not None:
+            if vm.outcomes:
+                self.outcome_dialog = OutcomeDialog(vm, self)
+                self.outcome_dialog.open()
+            else:
+                vm.finish()
         elif name == "park":
             vm.park()
         elif name == "pause":
@@ -547,53 +739,119 @@ class QtCounterWindow(QWidget):
         elif name == "transfer" and vm.can(Action.TRANSFER):
             self.transfer_dialog = TransferDialog(vm, self)
             self.transfer_dialog.open()
-        elif name == "parked" and vm.can(Action.CALL_TICKET):
+        elif name == "parked" and vm.can_call_parked():
             self.parked_dialog = ParkedDialog(vm, self)
             self.parked_dialog.open()
+
+    def _call_code(self) -> None:
+        """Enter in the number field (typed, or a keyboard-wedge scanner's code), or its button:
+        call what it names; with the field empty, the ticket selected in the list."""
+        text = self.code.text().strip()
+        if not text:
+            self._call_selected()
+            return
+        if self.model.call_code(text):
+            self.code.clear()
+        else:
+            self.code.selectAll()  # the next scan or number replaces it
+
+    def _call_selected(self) -> None:
+        selected = self.selected_waiting()
+        if selected is not None:
+            self.model.call_waiting(selected)
 
     def _dialog_open(self) -> bool:
         return any(
             d is not None and d.isVisible()
-            for d in (self.confirm_box, self.transfer_dialog, self.parked_dialog)
+            for d in (self.confirm_box, self.transfer_dialog, self.parked_dialog, self.outcome_dialog)
         )
 
     def _confirm(self, text: str, then: Callable[[], object]) -> None:
         vm = self.model
         box = QMessageBox(QMessageBox.Icon.Question, vm.tr("confirm.title"), text, parent=self)
         yes = box.addButton(vm.tr("confirm.yes"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(vm.tr("confirm.no"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(yes)
-        box.setStyleSheet("QPushButton { min-height: 40px; min-width: 120px; }")
+        no = box.addButton(vm.tr("confirm.no"), QMessageBox.ButtonRole.RejectRole)
+        # "No" is the default: an Enter pressed out of habit destroys nothing.
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        box.setStyleSheet(
+            "QLabel { font-size: 18px; } QPushButton { min-height: 40px; min-width: 120px; font-size: 16px; }"
+            + DEFAULT_BUTTON
+        )
         yes.clicked.connect(lambda _=False: then())
         self.confirm_box = box
         self.confirm_yes = yes
+        self.confirm_no = no
         box.open()
 
     def _login(self) -> None:
         self.model.login(self.login_name.text(), self.login_password.text())
         self.login_password.clear()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.model.dismiss()
+            self.code.clear()
+            return
+        super().keyPressEvent(event)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        scale = scale_of(self.width(), self.height())
+        if scale != self._scale:
+            self._scale = scale
+            self.setStyleSheet(style(scale))
+            self._number_px = 0  # set again for the new size
         self._fit_number()
+        self._fit_soon.start()
+
+    def _fit_tables(self) -> None:
+        self._fit_queues()
+        self.waiting_table.resizeRowsToContents()
+
+    def _fit_queues(self) -> None:
+        """Show every service of the counter without scrolling (the waiting list gives way),
+        up to half the window's height."""
+        table = self.queue_table
+        table.resizeRowsToContents()
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        height = table.horizontalHeader().sizeHint().height() + rows + 2 * table.frameWidth() + 2
+        table.setFixedHeight(min(height, self.height() // 2))
 
     def _fit_number(self) -> None:
+        full = round(NUMBER_PX * self._scale)
         font = QFont(FONT_FAMILY)
-        font.setPixelSize(NUMBER_PX)
+        font.setPixelSize(full)
         font.setBold(True)
         wide = QFontMetricsF(font).horizontalAdvance(self.number.text())
         room = self.number.contentsRect().width()
-        px = NUMBER_PX if wide <= room or room <= 0 else max(24, int(NUMBER_PX * room / wide))
+        px = full if wide <= room or room <= 0 else max(24, int(full * room / wide))
         if px != self._number_px:
             self._number_px = px
             # A widget's own style sheet wins over the window's "QLabel#number" rule.
-            self.number.setStyleSheet("" if px == NUMBER_PX else f"font-size: {px}px;")
+            self.number.setStyleSheet("" if px == full else f"font-size: {px}px;")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing the window is not logging out: the server keeps the operator at the
         # counter, so a restarted app (or a crash) loses nothing. Ctrl+Q closes the counter.
         self._clock.stop()
         super().closeEvent(event)
+
+
+def _ticket_dialog(dialog: QDialog, vm: CounterViewModel, what: str, width: int, style: str) -> QVBoxLayout:
+    """Set up a dialog about the ticket at the counter: its title and heading (the catalog's
+    ``<what>.title`` and ``<what>.heading``, naming the ticket); returns its layout."""
+    number = vm.current.number if vm.current is not None else ""
+    dialog.setWindowTitle(vm.tr(f"{what}.title", number=number))
+    dialog.setStyleSheet(style)
+    dialog.setMinimumWidth(width)
+    layout = QVBoxLayout(dialog)
+    layout.setSpacing(10)
+    heading = QLabel(vm.tr(f"{what}.heading", number=number))
+    heading.setObjectName("header")
+    heading.setWordWrap(True)
+    layout.addWidget(heading)
+    return layout
 
 
 class TransferDialog(QDialog):
@@ -603,16 +861,7 @@ class TransferDialog(QDialog):
         super().__init__(parent)
         self.model = model
         vm = model
-        number = vm.current.number if vm.current is not None else ""
-        self.setWindowTitle(vm.tr("transfer.title", number=number))
-        self.setStyleSheet(DIALOG_STYLE)
-        self.setMinimumWidth(620)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        title = QLabel(vm.tr("transfer.heading", number=number))
-        title.setObjectName("header")
-        title.setWordWrap(True)
-        layout.addWidget(title)
+        layout = _ticket_dialog(self, vm, "transfer", 620, DIALOG_STYLE)
         self.to_service = QRadioButton(vm.tr("transfer.to_service"))
         self.service_box = QComboBox()
         # The choices are kept in Python lists: QComboBox.currentData() of an empty box
@@ -723,3 +972,42 @@ class ParkedDialog(QDialog):
         row = self.list.currentRow()
         if 0 <= row < len(self.ticket_ids):
             self.model.call_parked(self.ticket_ids[row])
+
+
+class OutcomeDialog(QDialog):
+    """How did the visit end? One button per outcome of the center, each with its digit key;
+    Enter takes the first (the usual one), Escape finishes nothing."""
+
+    def __init__(self, model: CounterViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        vm = model
+        style = DIALOG_STYLE + "QPushButton { text-align: left; padding: 8px 16px; }" + DEFAULT_BUTTON
+        layout = _ticket_dialog(self, vm, "outcome", 460, style)
+        self.codes = [outcome.code for outcome in vm.outcomes]
+        self.choices: list[QPushButton] = []
+        for index, code in enumerate(self.codes, start=1):
+            button = QPushButton(f"{index}   {vm.outcome_name(code)}")
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, c=code: self.choose(c))
+            layout.addWidget(button)
+            self.choices.append(button)
+        if self.choices:
+            self.choices[0].setDefault(True)
+            self.choices[0].setFocus()
+        cancel = QPushButton(vm.tr("confirm.cancel"))
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(cancel)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The digit keys choose: 1 is the first outcome.
+        index = event.key() - Qt.Key.Key_1.value
+        if 0 <= index < len(self.codes):
+            self.choose(self.codes[index])
+            return
+        super().keyPressEvent(event)
+
+    def choose(self, code: str) -> None:
+        self.accept()
+        self.model.finish(code)

@@ -36,19 +36,34 @@ from wire.messages import (
     CounterResult,
     CounterView,
     EventMessage,
+    OutcomeInfo,
     QueueFigures,
     QueuesNotice,
     ServerMessage,
     ServiceInfo,
     Snapshot,
     TicketView,
+    WaitingNotice,
+    WaitingTicket,
     Welcome,
     pick,
 )
 from wire.protocol import CounterActionType
 from wire.session import Post, Requester
 from wire.states import counter_allows
-from wire.types import LANGS, CounterNo, CounterState, Lang, ServiceCode, TicketId, TicketState
+from wire.types import (
+    LANGS,
+    CounterNo,
+    CounterState,
+    Lang,
+    OutcomeCode,
+    Priority,
+    ServiceCode,
+    TicketId,
+    TicketState,
+)
+
+from .scan import TicketId as ScannedId, TicketNumber, readings
 
 Action = CounterActionType
 """The counter's actions (``wire.protocol.CounterActionType``), by the view-model's name for them."""
@@ -113,6 +128,10 @@ class TicketInfo:
     called_at: datetime | None = None
     started_at: datetime | None = None
     recalls: int = 0
+    lang: Lang | None = None
+    """The language the citizen took the ticket in; None while unknown."""
+    priority: Priority = Priority.NONE
+    """The citizen's priority right, to be checked against their document."""
 
     @classmethod
     def of(cls, view: TicketView) -> TicketInfo:
@@ -203,11 +222,18 @@ class CounterViewModel:
         self.current: TicketInfo | None = None
         self.parked: list[TicketInfo] = []
         self.queues: list[QueueRow] = []
+        self.waiting: tuple[WaitingTicket, ...] = ()
+        """Who waits for this counter, in about the order it would call them (the server's list)."""
+        self.waiting_more = 0
+        """Further waiting tickets the server's list left out."""
+        self.outcomes: tuple[OutcomeInfo, ...] = ()
         self.figures = Figures()
         self.pending: Action | None = None
         self.error: CounterError | None = None
         self.notice: Notice | None = None
         self.board_status = "ok"
+        self.scanner_status = "ok"
+        """``offline`` while the serial scanner of the device file does not answer."""
         self._queue_figures: dict[ServiceCode, QueueFigures] = {}
 
     # --- wiring ---------------------------------------------------------------------------
@@ -233,6 +259,18 @@ class CounterViewModel:
     def service_name(self, code: str) -> str:
         info = self.services.get(code)
         return (pick(info.name, self.lang) if info is not None else "") or code
+
+    def outcome_name(self, code: str) -> str:
+        info = next((o for o in self.outcomes if o.code == code), None)
+        return (pick(info.name, self.lang) if info is not None else "") or code
+
+    def priority_name(self, priority: Priority) -> str:
+        """The right's name as the glossary words it ("yaşlı vətəndaş"); "" for none."""
+        return "" if priority is Priority.NONE else self.tr(f"priority.{priority}")
+
+    def lang_name(self, lang: Lang | None) -> str:
+        """A citizen's language in the operator's ("rus dili"); "" when unknown."""
+        return self.tr(f"lang.{lang}") if lang is not None else ""
 
     def agency_name(self, code: str | None) -> str:
         agency = self.center.agency(code) if self.center is not None and code else None
@@ -299,7 +337,7 @@ class CounterViewModel:
             return not self.logged_in
         if not self.logged_in:
             return False
-        if action is Action.CALL_TICKET and not self.parked:
+        if action is Action.CALL_TICKET and not self.parked and not self.waiting:
             return False
         held = self.current.state if self.current is not None else None
         return counter_allows(self.state, held, action)
@@ -327,8 +365,14 @@ class CounterViewModel:
     def start(self) -> bool:
         return self._send(Action.START)
 
-    def finish(self) -> bool:
-        return self._send(Action.FINISH)
+    def can_call_parked(self) -> bool:
+        return bool(self.parked) and self.can(Action.CALL_TICKET)
+
+    def finish(self, outcome: OutcomeCode | None = None) -> bool:
+        """Finish the visit; ``outcome`` is one of the center's (:attr:`outcomes`)."""
+        if outcome is None:
+            return self._send(Action.FINISH)
+        return self._send(Action.FINISH, outcome=outcome)
 
     def no_show(self) -> bool:
         return self._send(Action.NO_SHOW)
@@ -350,6 +394,43 @@ class CounterViewModel:
             return False
         return self._send(Action.CALL_TICKET, ticket=ticket_id)
 
+    def call_waiting(self, ticket_id: str) -> bool:
+        """Call a ticket of the waiting list out of turn (the citizen is at the counter)."""
+        if all(t.id != ticket_id for t in self.waiting):
+            return False
+        return self._send(Action.CALL_TICKET, ticket=ticket_id)
+
+    def find(self, text: str) -> TicketId | None:
+        """The ticket ``text`` names (a number typed, a QR code scanned) if it waits for this
+        counter or was parked here."""
+        known = [(t.id, t.number) for t in self.parked] + [(t.id, t.number) for t in self.waiting]
+        center = self.center.code.upper() if self.center is not None else ""
+        for reading in readings(text):
+            for ticket_id, number in known:
+                if isinstance(reading, ScannedId) and reading.id == ticket_id and reading.center == center:
+                    return ticket_id
+                if isinstance(reading, TicketNumber) and reading.matches(number):
+                    return ticket_id
+        return None
+
+    def call_code(self, text: str) -> bool:
+        """Call the ticket typed or scanned (:mod:`counter.scan`), if this counter may call it;
+        otherwise say why, naming what was read."""
+        text = text.strip()
+        if not text or not self.can(Action.CALL_TICKET):
+            return False
+        ticket_id = self.find(text)
+        if ticket_id is None:
+            found = readings(text)
+            center = self.center.code.upper() if self.center is not None else ""
+            if found and all(isinstance(r, ScannedId) and r.center != center for r in found):
+                key = "other_center"
+            else:
+                key = "not_waiting" if found else "not_a_ticket"
+            self._fail(ActionRefused(key, self.tr(f"error.{key}", text=text), Action.CALL_TICKET))
+            return False
+        return self._send(Action.CALL_TICKET, ticket=ticket_id)
+
     def transfer(
         self, *, to_service: str | None = None, to_counter: int | None = None, return_to_me: bool = False
     ) -> bool:
@@ -365,6 +446,11 @@ class CounterViewModel:
     def set_board_status(self, status: str) -> None:
         if status != self.board_status:
             self.board_status = status
+            self.changed.emit()
+
+    def set_scanner_status(self, status: str) -> None:
+        if status != self.scanner_status:
+            self.scanner_status = status
             self.changed.emit()
 
     def dismiss(self) -> None:
@@ -445,6 +531,8 @@ class CounterViewModel:
             case QueuesNotice(services=services):
                 self._queue_figures = dict(services)
                 self._rebuild_queues()
+            case WaitingNotice(tickets=tickets, more=more):
+                self.waiting, self.waiting_more = tickets, more
             case _:
                 return
         self.changed.emit()
@@ -463,6 +551,7 @@ class CounterViewModel:
         self.center = center
         self.services = {s.code: s for s in center.services}
         self.counters = {c.number: c for c in center.counters}
+        self.outcomes = center.outcomes
         mine = self.counters.get(self.counter)
         self.my_services = mine.services if mine is not None else ()
 
@@ -561,11 +650,25 @@ class CounterViewModel:
                 self.server_operator = None
                 if self.pending is not Action.LOGOUT:
                     self._logged_out("notice.logged_out_by_server")
-            case ev.TicketCalled(counter=self.counter, ticket=ticket, number=number, service=service, at=at):
+            case ev.TicketCalled(
+                counter=self.counter, ticket=ticket, number=number, service=service, at=at, lang=lang
+            ):
                 known = next((t for t in self.parked if t.id == ticket), None)
                 self.parked = [t for t in self.parked if t.id != ticket]
-                base = known or TicketInfo(
-                    id=ticket, number=number, service=service, state=TicketState.CALLED
+                listed = next((t for t in self.waiting if t.id == ticket), None)
+                # The reply to the call may come first: what it said (the arrival times, the
+                # priority right) is kept.
+                base = (
+                    known
+                    or self._held(ticket)
+                    or TicketInfo(
+                        id=ticket,
+                        number=number,
+                        service=service,
+                        state=TicketState.CALLED,
+                        lang=lang or (listed.lang if listed is not None else None),
+                        priority=listed.priority if listed is not None else Priority.NONE,
+                    )
                 )
                 # The event says who and when; the reply that follows adds the arrival times.
                 self.current = replace(

@@ -14,7 +14,9 @@ Definitions (docs/reports.md explains them for the reader of a report):
   (*unserved*). A transfer to a named counter, and the return of a citizen sent to pay a fee
   (``return_to_me``), is no new visit: that citizen goes to one counter, ahead of the queue.
 * An **outcome** is a ticket leaving a service: *served* (``TicketFinished``, with its
-  *service time*: call to release, over every stay at a counter for that service), *no-show*,
+  *service time*: call to release, over every stay at a counter for that service, and how
+  the visit ended as the operator said at the finish: ``served``, ``documents_missing``, ...
+  of the center's outcomes, or none in a log from before finishes carried it), *no-show*,
   *transfer* (sent on by a counter; the return of a fee payer is not one), *cancelled*, or
   *unserved* (still in the hall when the day closed). A ticket the day did not close on is
   none of these (*open*).
@@ -119,6 +121,9 @@ class Facts:
     o_operator: list[str] = field(default_factory=list)
     o_minutes: list[float] = field(default_factory=list)
     """Service time of a served outcome; NaN for the others."""
+    o_visit: list[str] = field(default_factory=list)
+    """How a served visit ended (``TicketFinished.outcome``); "" when none was named, and
+    for the other outcomes."""
 
     # Ratings.
     r_day: list[int] = field(default_factory=list)
@@ -200,8 +205,9 @@ class _Reader:
         f.v_operator.append("")
         return len(f.v_day) - 1
 
-    def outcome(self, kind: str, t: _Ticket, counter: int = 0, minutes: float = NAN) -> None:
+    def outcome(self, kind: str, t: _Ticket, counter: int = 0, minutes: float = NAN, visit: str = "") -> None:
         f = self.f
+        f.o_visit.append(visit)
         f.o_kind.append(kind)
         f.o_day.append(self.day)
         f.o_service.append(t.service)
@@ -294,7 +300,7 @@ class _Reader:
     def finished(self, e: dict[str, Any]) -> None:
         t = self.tickets[e["ticket"]]
         counter = self.release(t, e["at"])
-        self.outcome(SERVED, t, counter, t.spent.pop(t.service, 0.0))
+        self.outcome(SERVED, t, counter, t.spent.pop(t.service, 0.0), e.get("outcome") or "")
         t.done = True
 
     def no_show(self, e: dict[str, Any]) -> None:

@@ -70,6 +70,8 @@ class Row:
     satisfied: int
     satisfied_share: float | None
     reasons: dict[str, int]
+    outcomes: dict[str, int]
+    """Served visits by how they ended (the center's outcome codes; "" for none named)."""
     promised: int | None
     """Tickets with a printed wait range whose wait is known (called, or unserved)."""
     promise_inside: float | None
@@ -108,6 +110,13 @@ class Figures:
     @property
     def center(self) -> Row:
         return self.rows["center"][0]
+
+
+def outcome_codes(outcomes: Sequence[str], found: dict[str, int]) -> list[str]:
+    """The columns of the outcomes: the center's ``outcomes`` in order, then codes the log has
+    that the center no longer lists, then "" (none named) if the log has any."""
+    extra = sorted(code for code in found if code and code not in outcomes)
+    return [*outcomes, *extra, *([""] if found.get("") else [])]
 
 
 def _mean(values: FloatArray) -> float | None:
@@ -172,6 +181,7 @@ class Columns:
 
         self.o_day, self.o_counter, self.o_minutes = ints(f.o_day), ints(f.o_counter), floats(f.o_minutes)
         self.o_kind = np.asarray(f.o_kind, dtype=object)
+        self.o_visit = np.asarray(f.o_visit, dtype=object)
         self.o_service, self.o_agency, self.o_operator = (
             code(f.o_service),
             code(f.o_agency),
@@ -262,6 +272,7 @@ def _row(
         satisfied=satisfied,
         satisfied_share=_share(satisfied, len(r)),
         reasons={reason: reasons[reason] for reason in REASONS},
+        outcomes=dict(Counter(c.o_visit[served])),
         promised=promised,
         promise_inside=_share(int(c.t_inside[t].sum()), promised or 0) if t is not None else None,
         promise_later=_share(int(c.t_later[t].sum()), promised or 0) if t is not None else None,

@@ -9,7 +9,7 @@ from html import escape
 from .build import Report
 from .figures import REASONS, Row
 from .plots import agencies_plot, heatmap, hours_plot
-from .tables import INDEX_COLUMNS, Column, columns
+from .tables import INDEX_COLUMNS, Column, columns, report_outcomes
 from .text import DASH, Words
 
 _STYLE = """
@@ -120,6 +120,27 @@ def _reasons_table(report: Report, w: Words) -> str:
     return "".join(out)
 
 
+def _outcomes_table(report: Report, w: Words) -> str:
+    """How the visits ended, for the center and each service that served someone: the
+    count and the share of each outcome the operators chose at the finish."""
+    codes = report_outcomes(report)
+    head = [w("col.name"), w("col.served"), *(w.outcome(code) for code in codes)]
+    out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(h)}</th>" for h in head), "</tr>"]
+    rows = [report.figures.center, *(r for r in report.figures.rows["service"] if r.served)]
+    for row in rows:
+        cells = [
+            f"<td>{escape(w.name(row.level, row.key))}</td>",
+            f'<td class="n">{escape(w.count(row.served))}</td>',
+        ]
+        for code in codes:
+            n = row.outcomes.get(code, 0)
+            share = w.pct(n / row.served if row.served else None, 0)
+            cells.append(f'<td class="n">{escape(w.count(n))} · {escape(share)}</td>')
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table></div>")
+    return "".join(out)
+
+
 LEVEL_SECTIONS = (
     ("service", "section.services"),
     ("counter", "section.counters"),
@@ -194,6 +215,7 @@ def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
     for level, heading in LEVEL_SECTIONS:
         if level != "day" or several:
             parts.append(_section(w(heading), _tables(level, fig.rows[level], w)))
+    parts.append(_section(w("section.outcomes"), _outcomes_table(report, w)))
     parts.append(_section(w("section.ratings"), _reasons_table(report, w)))
     found = notes(report, w)
     if found:

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .build import Report
-from .figures import LEVELS, REASONS, Row
+from .figures import LEVELS, REASONS, Row, outcome_codes
 from .text import Words
 
 
@@ -89,6 +89,11 @@ def columns(level: str, part: str | None = None) -> list[Column]:
     return [c for c in shown if (c.key in SERVICE_COLUMNS) == (part == "service")]
 
 
+def report_outcomes(report: Report) -> list[str]:
+    """The outcome codes a report's tables show, in order (see ``figures.outcome_codes``)."""
+    return outcome_codes([o.code for o in report.center.outcomes], report.figures.center.outcomes)
+
+
 def _csv_value(value: float | int | None) -> str:
     if value is None:
         return ""
@@ -101,8 +106,10 @@ def write_csv(report: Report, w: Words, path: Path) -> None:
     """One row per center, agency, service, counter, operator and day (the ``level``
     column), then the index in its own columns on the agency rows."""
     index = {i.agency: i for i in report.index}
+    codes = report_outcomes(report)
     header = ["level", "key", "name", *(c.key for c in COLUMNS)]
     header += [f"reason_{reason}" for reason in REASONS]
+    header += [f"outcome_{code or 'none'}" for code in codes]
     header += [
         "index",
         "index_rank",
@@ -119,6 +126,7 @@ def write_csv(report: Report, w: Words, path: Path) -> None:
                 line = [level, row.key, w.name(level, row.key)]
                 line += [_csv_value(c.get(row)) for c in COLUMNS]
                 line += [str(row.reasons[reason]) for reason in REASONS]
+                line += [str(row.outcomes.get(code, 0)) for code in codes]
                 i = index.get(row.key) if level == "agency" else None
                 if i is None:
                     line += [""] * 6
@@ -217,15 +225,24 @@ def write_xlsx(report: Report, w: Words, path: Path) -> None:
         "operator": w("col.operator"),
         "day": w("col.day"),
     }
+    codes = report_outcomes(report)
     for level in LEVELS:
         cols = columns(level)
         header = [key_title[level], w("col.name"), *(w(c.title, standard=standard) for c in cols)]
         header += [w(f"reason.{reason}") for reason in REASONS]
+        header += [w.outcome(code) for code in codes]
         rows = [
-            [row.key, w.name(level, row.key), *(c.get(row) for c in cols), *(row.reasons[r] for r in REASONS)]
+            [
+                row.key,
+                w.name(level, row.key),
+                *(c.get(row) for c in cols),
+                *(row.reasons[r] for r in REASONS),
+                *(row.outcomes.get(code, 0) for code in codes),
+            ]
             for row in report.figures.rows[level]
         ]
-        formats: list[str | None] = [None, None, *(_FORMATS[c.kind] for c in cols), *["#,##0"] * len(REASONS)]
+        counts = len(REASONS) + len(codes)
+        formats: list[str | None] = [None, None, *(_FORMATS[c.kind] for c in cols), *["#,##0"] * counts]
         sheet(titles[level], header, rows, formats)
         if level == "center":
             index_rows = [

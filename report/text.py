@@ -80,7 +80,16 @@ class Words:
         if not login:
             return self("nobody")
         operator = self._operators.get(login)
-        return f"{login} ({operator.full_name})" if operator is not None else login
+        if operator is None or operator.full_name == login:
+            return login
+        return f"{login} ({operator.full_name})"
+
+    def outcome(self, code: str) -> str:
+        """How a visit ended, in this language: the center's name for it."""
+        if not code:
+            return self("outcome.none")
+        found = next((o for o in self.center.outcomes if o.code == code), None)
+        return found.name.get(self.lang) if found is not None else code
 
     def counter_agency(self, number: str) -> str:
         """The agency staffing counter ``number``, by name; empty if the configuration doesn't say."""

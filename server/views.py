@@ -6,11 +6,13 @@ Pure functions of a (committed) engine and the center configuration.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from wire.events import TicketIssued
 from wire.messages import (
+    WAITING_LIMIT,
     AgencyInfo,
     CenterInfo,
     CounterInfo,
@@ -22,14 +24,17 @@ from wire.messages import (
     KioskInfo,
     Names,
     OperatorInfo,
+    OutcomeInfo,
     QueueFigures,
     ServiceInfo,
     Snapshot,
     TicketView,
     VisitView,
+    WaitingNotice,
+    WaitingTicket,
     ZoneInfo,
 )
-from wire.types import FINAL_STATES, CounterNo, TicketState, WaitRange
+from wire.types import FINAL_STATES, CounterNo, Priority, ServiceCode, TicketState, WaitRange
 
 from .queue.commands import IssueTicket
 from .queue.exceptions import QueueError, ServiceUnavailable
@@ -165,6 +170,7 @@ def center_info(center: Center) -> CenterInfo:
         ),
         displays=tuple(DisplayInfo(code=d.code, zones=tuple(d.zones)) for d in center.displays),
         kiosks=tuple(KioskInfo(code=k.code, zone=k.zone) for k in center.kiosks),
+        outcomes=tuple(OutcomeInfo(code=o.code, name=dict(o.name)) for o in center.outcomes),
     )
 
 
@@ -259,3 +265,38 @@ def snapshot(
         tickets=tuple(tickets),
         devices=devices if role == "supervisor" and devices else {},
     )
+
+
+def waiting_lists(engine: QueueEngine, counters: Iterable[CounterNo]) -> dict[CounterNo, WaitingNotice]:
+    """Who waits for each of ``counters``: the ``waiting`` notice of each counter app.
+
+    A counter's list is the waiting tickets of its services that it may call (not those
+    sent by name to another counter), its own lane first, then priority rights, then by
+    the time they joined the queue. Each service's queue is read once for all counters.
+    """
+    queues: dict[ServiceCode, list[Ticket]] = {}
+    out: dict[CounterNo, WaitingNotice] = {}
+    for number in counters:
+        mine: list[Ticket] = []
+        for service in engine.hall.counters[number].services:
+            if service not in queues:
+                queues[service] = engine.waiting(service)
+            mine.extend(t for t in queues[service] if t.target_counter in (None, number))
+        # A stable sort: ties keep the order of their service's queue.
+        mine.sort(key=lambda t: (t.target_counter != number, t.priority is Priority.NONE, t.queued_at))
+        out[number] = WaitingNotice(
+            tickets=tuple(
+                WaitingTicket(
+                    id=t.id,
+                    number=t.number,
+                    service=t.service,
+                    priority=t.priority,
+                    lang=t.lang,
+                    queued_at=t.queued_at,
+                    mine=t.target_counter == number,
+                )
+                for t in mine[:WAITING_LIMIT]
+            ),
+            more=max(0, len(mine) - WAITING_LIMIT),
+        )
+    return out

@@ -256,6 +256,10 @@ class DeviceConfig(BaseModel):
     """Address of this counter's board on its line."""
     boards: dict[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=0, le=255)]] | None = None
     """Board line: counter number -> address of its board on the line."""
+    scanner: str | None = None
+    """Counter: serial URL of a QR and barcode scanner that sends one code per line
+    (``serial:///dev/ttyACM0?baudrate=9600``). None: no scanner, or a keyboard-wedge one, which
+    types into the counter's number field and needs no setting."""
 
     # Display
     languages: Languages = Field(default_factory=spoken_languages)
@@ -290,6 +294,12 @@ class DeviceConfig(BaseModel):
     @classmethod
     def _check_board(cls, value: str | None) -> str | None:
         return None if value is None else check_url_scheme(value, BOARD_SCHEMES, "number board")
+
+    @field_validator("scanner")
+    @classmethod
+    def _check_scanner(cls, value: str | None) -> str | None:
+        # The same pyserial URLs as a number board's (hardware.scanner).
+        return None if value is None else check_url_scheme(value, BOARD_SCHEMES, "scanner")
 
     @model_validator(mode="after")
     def _role_needs(self) -> DeviceConfig:

@@ -18,6 +18,7 @@ from .types import (
     CounterNo,
     Lang,
     OperatorLogin,
+    OutcomeCode,
     Priority,
     RatingReason,
     RatingSource,
@@ -108,6 +109,10 @@ class TicketFinished:
     number: str
     counter: CounterNo
     at: datetime
+    outcome: OutcomeCode | None = None
+    """How the visit ended, one of the center's outcomes (``served``, ``documents_missing``,
+    ...). None when the operator's app named none, and in events logged before finishes
+    carried it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -105,6 +105,13 @@ class KioskInfo(_In):
     zone: str
 
 
+class OutcomeInfo(_In):
+    """One way a visit can end (the center file's ``outcomes``)."""
+
+    code: str
+    name: Names
+
+
 class CenterInfo(_In):
     """The center's static description, part of every ``welcome``."""
 
@@ -122,6 +129,8 @@ class CenterInfo(_In):
     counters: tuple[CounterInfo, ...] = ()
     displays: tuple[DisplayInfo, ...] = ()
     kiosks: tuple[KioskInfo, ...] = ()
+    outcomes: tuple[OutcomeInfo, ...] = ()
+    """How a visit can end, in the order the counter offers them; the first is the default."""
 
     @property
     def tz(self) -> tzinfo:
@@ -216,6 +225,21 @@ class QueueFigures(_In):
     """What a ticket taken now would be promised; None when none can be taken."""
 
 
+class WaitingTicket(_In):
+    """A ticket waiting for a counter, as the ``waiting`` notice lists it."""
+
+    id: str
+    number: str
+    service: str
+    priority: Priority = Priority.NONE
+    lang: Lang = "az"
+    queued_at: datetime
+    """When it joined this queue (the wait shown counts from here)."""
+    mine: bool = False
+    """Sent to this very counter by name (a returning citizen, or a transfer to it): only
+    this counter calls it."""
+
+
 class HealthStatus(_In):
     component: str
     status: str
@@ -290,6 +314,20 @@ class EventMessage(_In):
 class QueuesNotice(_In):
     type: Literal["queues"] = "queues"
     services: dict[str, QueueFigures]
+
+
+class WaitingNotice(_In):
+    """To a counter app: who waits for it now, in about the order it would call them (its
+    own lane, then priority rights, then the longest wait), at most ``WAITING_LIMIT``;
+    ``more`` counts the rest."""
+
+    type: Literal["waiting"] = "waiting"
+    tickets: tuple[WaitingTicket, ...] = ()
+    more: int = 0
+
+
+WAITING_LIMIT = 200
+"""The longest list a ``waiting`` notice carries."""
 
 
 class MessageNotice(_In):
@@ -367,6 +405,7 @@ ServerMessage = Annotated[
     | ErrorMessage
     | EventMessage
     | QueuesNotice
+    | WaitingNotice
     | MessageNotice
     | DeviceStatusNotice
     | AlertNotice

@@ -85,6 +85,7 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     NO_OPEN_COUNTER = "no_open_counter"
     RATING_REFUSED = "rating_refused"
+    UNKNOWN_OUTCOME = "unknown_outcome"
     CHECK_IN_REFUSED = "check_in_refused"
 
 
@@ -152,19 +153,26 @@ class Logout(_Request):
 
 class CounterAction(_Request):
     """The counter's own actions on its current ticket or on itself that carry nothing but
-    their type. Every counter request's ``type`` (these, ``login``, ``logout``,
+    their type. Every counter request's ``type`` (these, ``login``, ``logout``, ``finish``,
     ``call_ticket``, ``transfer``) is a :class:`CounterActionType`."""
 
     type: Literal[
         CounterActionType.CALL_NEXT,
         CounterActionType.RECALL,
         CounterActionType.START,
-        CounterActionType.FINISH,
         CounterActionType.NO_SHOW,
         CounterActionType.PARK,
         CounterActionType.PAUSE,
         CounterActionType.RESUME,
     ]
+
+
+class Finish(_Request):
+    """Finish the visit at the counter, saying how it ended."""
+
+    type: Literal[CounterActionType.FINISH]
+    outcome: Code | None = None
+    """One of the center's outcomes (``CenterInfo.outcomes``); None records none."""
 
 
 class CallTicket(_Request):
@@ -220,7 +228,7 @@ class ReportHealth(_Request):
     """A device's own health: its printer, its number board."""
 
     type: Literal["report_health"]
-    component: Literal["printer", "board", "audio", "app"]
+    component: Literal["printer", "board", "audio", "app", "scanner"]
     status: HealthStatus
     detail: Annotated[str, Field(max_length=500)] | None = None
 
@@ -250,6 +258,7 @@ ClientRequest = (
     | Login
     | Logout
     | CounterAction
+    | Finish
     | CallTicket
     | Transfer
     | SupervisorCounter

@@ -20,6 +20,8 @@ ServiceCode = str
 AgencyCode = str
 ZoneCode = str
 OperatorLogin = str
+OutcomeCode = str
+"""How a visit ended, one of the center's outcomes (``served``, ``documents_missing``, ...)."""
 
 Lang = Literal["az", "ru", "en"]
 LANGS: tuple[Lang, ...] = ("az", "ru", "en")

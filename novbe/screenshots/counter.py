@@ -1,9 +1,19 @@
 """``python -m novbe.screenshots.counter OUT_DIR``: the counter's screens in az, ru and en.
 
 Runs the real thing offscreen: a new demo center (``novbe init --demo``), a server
-process, a kiosk issuing a few tickets, and one counter window per language that logs
-in, calls and starts a ticket, opens the transfer dialog and loses its server. Writes
-``counter-{login,serving,transfer,offline}-{az,ru,en}.png``.
+process, a kiosk issuing a few tickets (some with a priority right, in several languages), and
+one counter window per language that logs in, calls a citizen with a priority right, starts,
+finishes, meets a wrong number, opens the transfer dialog and loses its server. The working
+screens are taken at the smallest and the largest screen a counter has (1024x768 and
+1920x1080). Writes, for each of az, ru, en:
+
+* ``counter-login-{lang}.png`` (1024x768);
+* ``counter-called-{lang}-{1024x768,1920x1080}.png``: the citizen's priority right and language
+  on the called ticket, and who waits;
+* ``counter-serving-{lang}-1024x768.png``, ``counter-error-{lang}-{1024x768,1920x1080}.png``
+  (a number that is not waiting), ``counter-offline-{lang}-1920x1080.png``;
+* the dialogs: ``counter-outcome-{lang}.png`` (how the visit ended), ``counter-confirm-{lang}.png``
+  (no-show, "No" the default), ``counter-transfer-{lang}.png``.
 """
 
 from __future__ import annotations
@@ -26,6 +36,18 @@ REFERENCE = reference_center()
 DEMO_PASSWORD = "novbe-demo"
 COUNTERS = {"az": 12, "ru": 13, "en": 14}
 """A counter per language (all of the Ministry of Internal Affairs in the reference center)."""
+SMALL, LARGE = (1024, 768), (1920, 1080)
+"""The smallest and the largest counter screens."""
+CITIZENS = (
+    ("DIN-PASS", "ru", "elderly"),
+    ("DIN-ID", "az", "none"),
+    ("DIN-DRV", "en", "none"),
+    ("DIN-ID", "az", "disabled"),
+    ("DIN-CRIM", "ru", "none"),
+    ("DIN-VEH", "az", "none"),
+    ("DIN-ID", "az", "none"),
+)
+"""Who takes a ticket before each counter opens: service, language, priority right."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,11 +83,11 @@ def _shoot(home: Path, url: str, out: Path) -> None:
     app = QApplication(sys.argv[:1])
     app.setFont(QFont(FONT_FAMILY, 11))
 
-    def wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    def wait(condition: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
-                raise TimeoutError("the screen did not get there")
+                raise TimeoutError(f"the screen did not get there {what}".strip())
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
     def save(widget: QWidget, name: str) -> None:
@@ -74,11 +96,17 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         widget.grab().save(str(path), "PNG")
         print(f"wrote {path}")  # noqa: T201 (the tool's output)
 
+    def size(widget: QWidget, wh: tuple[int, int]) -> str:
+        widget.resize(*wh)
+        app.processEvents()
+        wait(lambda: widget.width() == wh[0], what=f"{widget.width()}x{widget.height()} -> {wh}")
+        return f"{wh[0]}x{wh[1]}"
+
     def one(lang: str, number: int) -> None:
         device = load_device(home / "devices" / f"counter-{number}.toml")
         desk = CounterApp(device.model_copy(update={"board": None}), app, lang=lang, server_url=url)
         vm, window = desk.model, desk.window
-        window.resize(1280, 800)
+        size(window, SMALL)
         window.show()
         desk.start()
         wait(lambda: vm.online and bool(vm.queues))
@@ -86,17 +114,30 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         window.login_password.setText(DEMO_PASSWORD)
         save(window, f"counter-login-{lang}.png")
         vm.login(f"op{number}", DEMO_PASSWORD)
-        wait(lambda: vm.logged_in)
+        wait(lambda: vm.logged_in and len(vm.waiting) >= len(CITIZENS))
         # The queue figures that count this counter open (sent each second): the transfer
         # dialog greys out what they show closed.
         wait(lambda: (vm.open_counters(vm.my_services[0]) or 0) > 0)
-        vm.call_next()
-        wait(lambda: vm.current is not None and vm.pending is None)
+        vm.call_next()  # the citizen with a priority right, in Russian, comes first
+        wait(
+            lambda: (
+                vm.current is not None
+                and vm.pending is None
+                and vm.current.id not in {t.id for t in vm.waiting}
+            )
+        )
+        for wh in (SMALL, LARGE):
+            save(window, f"counter-called-{lang}-{size(window, wh)}.png")
+        size(window, SMALL)
+        window.trigger("no_show")
+        assert window.confirm_box is not None
+        save(window.confirm_box, f"counter-confirm-{lang}.png")
+        window.confirm_box.reject()
         vm.start()
         wait(
             lambda: vm.current is not None and vm.current.state is TicketState.SERVING and vm.pending is None
         )
-        save(window, f"counter-serving-{lang}.png")
+        save(window, f"counter-serving-{lang}-{size(window, SMALL)}.png")
         window.trigger("transfer")
         dialog = window.transfer_dialog
         assert dialog is not None
@@ -104,9 +145,21 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         dialog.come_back.setChecked(True)
         save(dialog, f"counter-transfer-{lang}.png")
         dialog.reject()
+        window.trigger("finish")
+        assert window.outcome_dialog is not None
+        save(window.outcome_dialog, f"counter-outcome-{lang}.png")
+        window.outcome_dialog.choose("served")
+        wait(lambda: vm.current is None and vm.pending is None)
+        window.code.setText("A999")
+        window.code.returnPressed.emit()
+        wait(lambda: vm.error is not None)
+        for wh in (SMALL, LARGE):
+            save(window, f"counter-error-{lang}-{size(window, wh)}.png")
+        vm.dismiss()
+        window.code.clear()
         desk.session.stop()
         wait(lambda: window.banner.isVisible())
-        save(window, f"counter-offline-{lang}.png")
+        save(window, f"counter-offline-{lang}-{size(window, LARGE)}.png")
         desk.stop()
 
     kiosk_device = load_device(home / "devices" / "kiosk-kiosk-1.toml")
@@ -115,8 +168,8 @@ def _shoot(home: Path, url: str, out: Path) -> None:
     try:
         assert kiosk.wait_online(10)
         for lang, number in COUNTERS.items():
-            for service in ("DIN-ID", "DIN-PASS", "DIN-ID", "DIN-DRV", "DIN-ID", "DIN-CRIM"):
-                kiosk.call("issue", service=service, lang=lang)
+            for service, citizen_lang, priority in CITIZENS:
+                kiosk.call("issue", service=service, lang=citizen_lang, priority=priority)
             one(lang, number)
     finally:
         kiosk.stop()

@@ -121,6 +121,25 @@ class Hours(_Frozen):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
+class Outcome(_Frozen):
+    """One way a visit can end, as the operator chooses it at the finish and reports count it."""
+
+    code: Code
+    name: Names
+
+
+def _default_outcomes() -> list[Outcome]:
+    def outcome(code: str, az: str, ru: str, en: str) -> Outcome:
+        return Outcome(code=code, name=Names(az=az, ru=ru, en=en))
+
+    return [
+        outcome("served", "Xidmət göstərildi", "Обслужен", "Served"),
+        outcome("documents_missing", "Sənəd çatışmır", "Не хватает документов", "Documents missing"),
+        outcome("redirected", "Başqa yerə yönləndirildi", "Направлен в другое место", "Redirected elsewhere"),
+        outcome("other", "Digər", "Другое", "Other"),
+    ]
+
+
 class Rules(_Frozen):
     """Queue rules that hold for the whole hall."""
 
@@ -296,6 +315,9 @@ class Counter(_Frozen):
     """The shared board line (``[[board_lines]]``) the counter's board is on, instead of ``board``."""
     board_address: int | None = Field(default=None, ge=0, le=255)
     """The board's address on its line; by default the counter's number."""
+    scanner: str | None = None
+    """Serial URL of the counter's QR scanner (one code per line); none for a keyboard-wedge
+    scanner, which needs no setting."""
     reserved: list[QuietPeriod] = Field(default_factory=list)
     """Periods (``"HH:MM-HH:MM"``) when the counter is reserved for booked citizens: it calls
     them first, and walk-ins only when no booked citizen waits."""
@@ -309,6 +331,11 @@ class Counter(_Frozen):
     @classmethod
     def _board_url(cls, value: str | None) -> str | None:
         return None if value is None else _board_line_url(value, "number board")
+
+    @field_validator("scanner")
+    @classmethod
+    def _scanner_url(cls, value: str | None) -> str | None:
+        return None if value is None else _board_line_url(value, "scanner")
 
 
 class BoardLine(_Frozen):
@@ -457,6 +484,9 @@ class Center(_Frozen):
     hours: Hours = Hours()
     rules: Rules = Rules()
     routing: Routing = Routing()
+    outcomes: list[Outcome] = Field(default_factory=_default_outcomes, min_length=1, max_length=9)
+    """How a visit can end, in the order the counter offers them (the first is the default,
+    and each has a digit key: at most nine)."""
     public: Public | None = None
     """The citizens' pages (``novbe web``); None: tickets carry no page address."""
     appointments: Appointments = Appointments()
@@ -470,6 +500,15 @@ class Center(_Frozen):
     devices: list[Device] = Field(default_factory=list)
     workload: dict[str, Any] | None = None
     """The reference's day of work, kept verbatim for the simulator."""
+
+    @field_validator("outcomes")
+    @classmethod
+    def _unique_outcomes(cls, value: list[Outcome]) -> list[Outcome]:
+        codes = [o.code for o in value]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"outcome listed twice: {', '.join(repeated)}")
+        return value
 
     @field_validator("server_url")
     @classmethod
@@ -613,6 +652,7 @@ class Center(_Frozen):
             recall_limit=self.rules.recall_limit,
             last_ticket_margin_min=self.rules.last_ticket_margin_min,
             rating_window_min=self.rules.rating_window_min,
+            outcomes=tuple(o.code for o in self.outcomes),
             bookings=self.appointments.to_rules(),
         )
 

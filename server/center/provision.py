@@ -104,6 +104,7 @@ def device_config(center: Center, role: DeviceRole, code: str, token: str, serve
             "counter": counter.number,
             "board": counter.board,
             "board_address": counter.board_address if counter.board else None,
+            "scanner": counter.scanner,
         }
     elif role == "rating":
         extra = {"counter": center.counter(int(code)).number}
@@ -175,7 +176,7 @@ def _example() -> dict[str, Any]:
     for kiosk in data["kiosks"]:
         kiosk.pop("printer", None)
     for counter in data["counters"]:
-        for key in ("board", "board_line", "board_address"):
+        for key in ("board", "board_line", "board_address", "scanner"):
             counter.pop(key, None)
     return data
 
@@ -232,6 +233,21 @@ def _old_credentials(path: Path, hashes: Mapping[str, str]) -> dict[str, str]:
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
         ok = pool.map(lambda item: security.verify_password(hashes[item[0]], item[1]), found.items())
         return {login: password for (login, password), good in zip(found.items(), ok, strict=True) if good}
+
+
+_FIRST_NAMES = ("Aysel", "Rəşad", "Nigar", "Elvin", "Günel", "Tural", "Səbinə", "Orxan", "Leyla", "Kamran")
+_INITIALS = ("M", "Ə", "H", "Q", "N", "S", "İ", "R", "C")
+
+
+def demo_name(number: int) -> str:
+    """The name a new center gives the operator of counter ``number`` until the administrator
+    writes the real one: a person's name ("Aysel M."), the same in every language, where a
+    made-up "Operator 12" would stand in English on the Azerbaijani and Russian screens.
+    Different for the first 90 counters."""
+    index = number - 1
+    return (
+        f"{_FIRST_NAMES[index % len(_FIRST_NAMES)]} {_INITIALS[index // len(_FIRST_NAMES) % len(_INITIALS)]}."
+    )
 
 
 def init_center(
@@ -309,7 +325,7 @@ def init_center(
     numbers: list[int] = [c["number"] for c in base["counters"]]
     operators: list[dict[str, Any]] = [
         {"login": "supervisor", "full_name": "Hall supervisor", "counters": [], "supervisor": True},
-        *({"login": f"op{n}", "full_name": f"Operator {n}", "counters": [n]} for n in numbers),
+        *({"login": f"op{n}", "full_name": demo_name(n), "counters": [n]} for n in numbers),
     ]
     wanted: list[tuple[DeviceRole, str]] = [
         *(("kiosk", str(k["code"])) for k in base.get("kiosks", [])),

@@ -69,6 +69,7 @@ def _emit(lines: list[str], header: str, item: Mapping[str, Any], nested: str | 
 
 
 _SECTION_NOTES = {
+    "outcomes": "Outcomes: how a visit can end, chosen at the counter's finish (the first is the default).",
     "zones": "Zones: parts of the hall (floors). Every counter, display and kiosk is in one.",
     "agencies": "Agencies and their services. Services share the agency's ticket prefix unless they set one.",
     "counters": "Counters: services = list (weight 1 each) or { code = weight }; policy overrides [routing].",
@@ -109,7 +110,17 @@ def format_center_data(data: Mapping[str, Any]) -> str:
             lines.append("")
             _emit(lines, f"[{key}]", data[key])
             done.add(key)
-    for key in ("zones", "agencies", "counters", "board_lines", "displays", "kiosks", "operators", "devices"):
+    for key in (
+        "outcomes",
+        "zones",
+        "agencies",
+        "counters",
+        "board_lines",
+        "displays",
+        "kiosks",
+        "operators",
+        "devices",
+    ):
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             continue

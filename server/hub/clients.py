@@ -34,6 +34,8 @@ class Client:
     """For a display: the counters of its zones (None: all); for a board line: the counters
     whose boards are on it."""
     login: str | None = None
+    waiting_sent: str = ""
+    """For a counter app: the last ``waiting`` notice sent to it (unchanged ones are not resent)."""
     terminal_of: CounterNo | None = None
     """For a rating terminal: the counter it stands at."""
 

@@ -31,7 +31,6 @@ COUNTER_ACTIONS: dict[CounterActionType, _CounterCommand] = {
     CounterActionType.CALL_NEXT: c.CallNext,
     CounterActionType.RECALL: c.Recall,
     CounterActionType.START: c.StartService,
-    CounterActionType.FINISH: c.FinishService,
     CounterActionType.NO_SHOW: c.MarkNoShow,
     CounterActionType.PARK: c.Park,
     CounterActionType.PAUSE: c.PauseCounter,
@@ -70,6 +69,10 @@ def _logout(msg: p.Logout, at: datetime, counter: CounterNo | None) -> c.Command
 
 def _counter_action(msg: p.CounterAction, at: datetime, counter: CounterNo | None) -> c.Command:
     return COUNTER_ACTIONS[CounterActionType(msg.type)](counter=_desk(counter), at=at)
+
+
+def _finish(msg: p.Finish, at: datetime, counter: CounterNo | None) -> c.Command:
+    return c.FinishService(counter=_desk(counter), outcome=msg.outcome, at=at)
 
 
 def _call_ticket(msg: p.CallTicket, at: datetime, counter: CounterNo | None) -> c.Command:
@@ -117,6 +120,7 @@ COMMANDS: dict[type[p.ClientRequest], Callable[[Any, datetime, CounterNo | None]
     p.Login: _login,
     p.Logout: _logout,
     p.CounterAction: _counter_action,
+    p.Finish: _finish,
     p.CallTicket: _call_ticket,
     p.Transfer: _transfer,
     p.SupervisorCounter: _supervisor_counter,

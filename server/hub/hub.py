@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -122,6 +122,8 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
         self._last_queues = ""
+        self._waiting_seq = -1
+        """The log position of the last ``waiting`` notices: they change only with the log."""
         self._state_changed = asyncio.Event()
         """Set by each commit: the queue figures are due."""
 
@@ -356,6 +358,10 @@ class Hub:
             frames.append(m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now()))))
             if audience.sees_hall_message(client):
                 frames.append(m.dumps(m.MessageNotice(text=self.message)))
+        if client.counter is not None:
+            # Who waits for this counter now; later changes come with the queue figures.
+            client.waiting_sent = ""
+            frames.extend(self._waiting_frames([client]).values())
         if client.terminal_of is not None:
             # What a rating terminal shows (the operator's name, the visit to rate) is in no
             # snapshot and no event: it is told now, and after every change at its counter.
@@ -735,6 +741,23 @@ class Hub:
         if text != self._last_queues:
             self._last_queues = text
             broadcast(sockets(self.clients.everyone), text)
+        if self._waiting_seq != self.seq:
+            self._waiting_seq = self.seq
+            for client, frame in self._waiting_frames(self.clients.by_role[p.Role.COUNTER]).items():
+                broadcast([client.ws], frame)
+
+    def _waiting_frames(self, clients: Iterable[Client]) -> dict[Client, str]:
+        """The ``waiting`` notice of each counter app in ``clients`` whose list changed since
+        it was last sent one (and marks it sent)."""
+        desks = [client for client in clients if client.counter is not None]
+        lists = views.waiting_lists(self.committed, {client.counter for client in desks if client.counter})
+        frames: dict[Client, str] = {}
+        for client in desks:
+            assert client.counter is not None
+            text = m.dumps(lists[client.counter])
+            if text != client.waiting_sent:
+                client.waiting_sent = frames[client] = text
+        return frames
 
     async def _clock(self) -> None:
         """Tell the engine the time every little while: it opens and closes the day."""

@@ -90,6 +90,7 @@ from .exceptions import (
     ReplayError,
     ServiceUnavailable,
     UnknownCounter,
+    UnknownOutcome,
     UnknownService,
     UnknownTicket,
 )
@@ -183,6 +184,7 @@ __all__ = [
     "TicketTransferred",
     "Transfer",
     "UnknownCounter",
+    "UnknownOutcome",
     "UnknownService",
     "UnknownTicket",
     "VisitRated",

@@ -13,6 +13,7 @@ from wire.types import (
     CounterNo,
     Lang,
     OperatorLogin,
+    OutcomeCode,
     Priority,
     RatingReason,
     RatingSource,
@@ -132,6 +133,8 @@ class StartService:
 class FinishService:
     counter: CounterNo
     at: datetime
+    outcome: OutcomeCode | None = None
+    """How the visit ended: one of ``hall.outcomes``, or None to record none."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -79,6 +79,7 @@ from .exceptions import (
     ReplayError,
     ServiceUnavailable,
     UnknownCounter,
+    UnknownOutcome,
     UnknownService,
     UnknownTicket,
 )
@@ -659,7 +660,15 @@ class QueueEngine:
 
     def _finish(self, cmd: FinishService) -> list[Event]:
         c, t = self._held(cmd.counter, "finish service", TicketFinished)
-        events: list[Event] = [TicketFinished(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
+        if cmd.outcome is not None and cmd.outcome not in self._hall.outcomes:
+            known = ", ".join(self._hall.outcomes) or "none"
+            raise UnknownOutcome(
+                f"can't finish {t.number} as {cmd.outcome!r}: the center's outcomes are {known}",
+                outcome=cmd.outcome,
+            )
+        events: list[Event] = [
+            TicketFinished(ticket=t.id, number=t.number, counter=c.number, at=cmd.at, outcome=cmd.outcome)
+        ]
         if t.return_to is not None:
             if t.return_service is None:
                 raise RuntimeError(f"engine bug: ticket {t.number} returns to {t.return_to}, no service")

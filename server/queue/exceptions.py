@@ -15,6 +15,7 @@ Every error means "nothing changed": the engine checks before it acts.
     * ServiceUnavailable    # new tickets refused: closed for today, or full
     * NoOpenCounter         # a transfer to where no open counter would take the citizen
     * RatingRefused         # a rating the rules don't allow (details["reason"] says which)
+    * UnknownOutcome        # a finish naming an outcome the center does not have
     * CounterTaken          # a login at a counter where another operator works
     * OperatorElsewhere     # a login of an operator who works at another counter
 
@@ -117,6 +118,12 @@ class RatingRefused(QueueError):
     """
 
     code = "rating_refused"
+
+
+class UnknownOutcome(QueueError):
+    """A finish naming an outcome the center does not list (``details["outcome"]``)."""
+
+    code = "unknown_outcome"
 
 
 class CounterTaken(QueueError):

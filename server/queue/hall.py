@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time
 
-from wire.types import AgencyCode, CounterNo, PriorityMode, Selection, ServiceCode, ZoneCode
+from wire.types import AgencyCode, CounterNo, OutcomeCode, PriorityMode, Selection, ServiceCode, ZoneCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +99,7 @@ class Hall:
     """Refuse a ticket when its estimated wait would end later than closing minus this."""
     rating_window_min: float = 5.0
     """A visit can be rated this long after its finish, and no longer."""
+    outcomes: tuple[OutcomeCode, ...] = ()
+    """How a visit may end (``served``, ``documents_missing``, ...): a finish names one of
+    these or none."""
     bookings: Bookings = field(default_factory=Bookings)

@@ -59,6 +59,23 @@ class Desk:
         assert button.isEnabled(), f"{name} is disabled"
         button.click()
 
+    def outcome(self, code: str | None = None) -> None:
+        """Answer the open outcome dialog: Enter (the first outcome, "served") or ``code``'s button."""
+        from PySide6.QtCore import Qt
+
+        dialog = self.window.outcome_dialog
+        self.wait(lambda: dialog is not None and dialog.isVisible())
+        if code is None:
+            self.qtbot.keyClick(dialog, Qt.Key.Key_Return)
+        else:
+            dialog.choices[dialog.codes.index(code)].click()
+        self.settle()
+
+    def finish(self, code: str | None = None) -> None:
+        """Click Finish and say how the visit ended (see :meth:`outcome`)."""
+        self.press("finish")
+        self.outcome(code)
+
     def focus(self) -> None:
         """Make the window the active one: its F-key shortcuts only work then."""
         from PySide6.QtWidgets import QApplication

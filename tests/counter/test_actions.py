@@ -21,7 +21,7 @@ ME = 1
 
 def test_every_counter_request_is_one_of_the_actions() -> None:
     """The request schemas, the counter role's rights and the replies all come from the one list."""
-    counter_requests = (p.Login, p.Logout, p.CounterAction, p.CallTicket, p.Transfer)
+    counter_requests = (p.Login, p.Logout, p.CounterAction, p.Finish, p.CallTicket, p.Transfer)
     kinds = {
         kind for model in counter_requests for kind in typing.get_args(model.model_fields["type"].annotation)
     }

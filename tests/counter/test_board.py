@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from counter.board import BoardDriver
 from hardware.serial_frames import BoardCommand, BoardFrame, FrameReader
-from tests.counter.helpers import issue, queued_vms
+from tests.counter.helpers import FAST, WAIT_MS, device, issue, queued_vms
 from tests.server.harness import DEMO_PASSWORD, ServerProcess, supervisor
 from wire.session import CallQueue
 
@@ -116,3 +117,32 @@ def test_a_dead_board_is_reported_and_never_stops_the_counter(server: ServerProc
         assert devices["counter:12/board"]["status"]["status"] == "offline"
     finally:
         boss.close()
+
+
+def test_the_board_goes_blank_when_the_app_closes(
+    qtbot: QtBot, server: ServerProcess, board_end: FakeBoardEnd
+) -> None:
+    """A number left lit over a counter whose app has closed would call a citizen to nobody."""
+    from PySide6.QtWidgets import QWidget
+
+    from counter.app import CounterApp
+
+    issue(server, "DIN-ID")
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    config = device(server, 12).model_copy(update={"board": f"serial://{board_end.path}"})
+    app = CounterApp(config, holder, options=FAST)
+    qtbot.addWidget(app.window)
+    app.start()
+    none = CallQueue()  # the app's callbacks run in Qt's loop, which qtbot turns
+    try:
+        qtbot.waitUntil(lambda: app.model.online, timeout=WAIT_MS)
+        app.model.login("op12", DEMO_PASSWORD)
+        qtbot.waitUntil(lambda: app.model.logged_in, timeout=WAIT_MS)
+        app.model.call_next()
+        qtbot.waitUntil(lambda: app.model.current is not None, timeout=WAIT_MS)
+        board_end.read_until(lambda f: f.text.strip() == "A001", none)
+    finally:
+        app.stop()
+    board_end.read_until(lambda f: f.command is BoardCommand.CLEAR and board_end.frames[-1] is f, none)
+    assert board_end.frames[-2].text.strip() == "A001"

@@ -33,8 +33,11 @@ from wire.messages import (
     ServiceInfo,
     Snapshot,
     TicketView,
+    WaitingNotice,
+    WaitingTicket,
     Welcome,
 )
+from wire.types import Priority
 
 SERVER_NOW = datetime.fromisoformat("2026-03-02T10:00:00+04:00")
 
@@ -490,3 +493,93 @@ def test_pause_and_resume(vm: CounterViewModel, transport: FakeTransport) -> Non
     assert vm.can(Action.RESUME)
     assert vm.toggle_pause()
     assert transport.kinds()[-1] == "resume"
+
+
+# --- calling by number or QR code; the outcome -------------------------------------
+
+
+def waiting(*numbers: str, priority: Priority = Priority.NONE) -> WaitingNotice:
+    return WaitingNotice(
+        tickets=tuple(
+            WaitingTicket(
+                id=f"20260302-{n}",
+                number=n,
+                service="DIN-ID",
+                priority=priority,
+                lang="ru",
+                queued_at=SERVER_NOW - timedelta(minutes=5),
+            )
+            for n in numbers
+        )
+    )
+
+
+def test_a_typed_number_calls_that_waiting_ticket(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    vm.on_message(waiting("A003", "A004", priority=Priority.DISABLED))
+    assert vm.can(Action.CALL_TICKET)
+    assert not vm.can_call_parked()
+    assert vm.call_code("a4")
+    assert transport.sent[-1][:2] == ("call_ticket", {"ticket": "20260302-A004"})
+    vm.on_message(
+        EventMessage(
+            seq=11,
+            event=TicketCalled(
+                ticket="20260302-A004", number="A004", service="DIN-ID", counter=12, at=SERVER_NOW
+            ),
+        )
+    )
+    assert vm.current is not None
+    assert (vm.current.priority, vm.current.lang) == (Priority.DISABLED, "ru")  # from the list
+    assert vm.priority_name(vm.current.priority) == "person with a disability"
+    transport.answer(
+        CounterResult(counter=counter_view(current=ticket("A004", lang="ru", priority="disabled")))
+    )
+    assert vm.current.priority is Priority.DISABLED
+
+
+def test_a_qr_code_of_this_center_calls_and_of_another_is_refused(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    logged_in(vm, transport)
+    vm.on_message(waiting("A003"))
+    sent = len(transport.sent)
+    assert not vm.call_code("NOVBE:OTHER:20260302-A003")
+    assert vm.error is not None
+    assert vm.error.code == "other_center"
+    assert not vm.call_code("A9")
+    assert vm.error.code == "not_waiting"
+    assert vm.error.message == "“A9”: no such ticket is waiting for this counter."
+    assert not vm.call_code("hello")
+    assert vm.error.code == "not_a_ticket"
+    assert len(transport.sent) == sent  # nothing was asked of the server
+    assert vm.call_code("NOVBE:baku-1:20260302-A003")
+    assert transport.sent[-1][:2] == ("call_ticket", {"ticket": "20260302-A003"})
+
+
+def test_finish_names_the_outcome(vm: CounterViewModel, transport: FakeTransport) -> None:
+    logged_in(vm, transport)
+    vm.on_message(welcome(counter_view(current=ticket("A001", state="serving"))))
+    assert [o.code for o in vm.outcomes] == []  # this center lists none: F4 finishes at once
+    assert vm.finish("documents_missing")
+    assert transport.sent[-1][:2] == ("finish", {"outcome": "documents_missing"})
+
+
+def test_a_call_answered_before_its_event_keeps_the_arrival_times(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    """The reply's ticket view has the times and the priority right; the event that follows
+    says only who and when."""
+    logged_in(vm, transport)
+    assert vm.call_next()
+    called = ticket("A001", priority="veteran", lang="en")
+    transport.answer(CounterResult(counter=counter_view(current=called), ticket=called))
+    assert vm.current is not None
+    assert vm.current.issued_at is not None
+    event = TicketCalled(
+        ticket=called.id, number="A001", service="DIN-ID", counter=12, at=SERVER_NOW, lang="en"
+    )
+    vm.on_message(EventMessage(seq=12, event=event))
+    assert vm.current.issued_at == called.issued_at
+    assert vm.current.priority is Priority.VETERAN
+    assert vm.waited_seconds() is not None

@@ -51,6 +51,7 @@ def test_whole_visit_across_every_part(
 
         press(desk, Action.START, Qt.Key.Key_F3)
         press(desk, Action.FINISH, Qt.Key.Key_F4)
+        desk.outcome()  # Enter: served
         assert desk.vm.current is None
         assert desk.vm.figures.served == 1
         qtbot.waitUntil(lambda: display.model.rows[0].state is RowState.LEAVING, timeout=WAIT)
@@ -84,7 +85,7 @@ def test_bank_fee_visit_comes_back_to_the_same_counter(
         qtbot.waitUntil(lambda: f"{first} → {BANK_COUNTER}" in rows(display), timeout=WAIT)
         bank.press("start")
         bank.settle()
-        bank.press("finish")
+        bank.finish()
         bank.settle()
 
         desk.press("call")

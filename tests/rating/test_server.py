@@ -88,13 +88,13 @@ def test_a_finished_visit_is_rated_at_its_counter(
     app = terminal(home, server)
     window, model = app.window, app.model
     desk, boss = counter(server, 1), supervisor(server)
-    qtbot.waitUntil(lambda: model.operator_name == "Operator 1", timeout=WAIT_MS)
-    assert window.idle_operator.text() == "Sizə xidmət edir: Operator 1"
+    qtbot.waitUntil(lambda: model.operator_name == "Aysel M.", timeout=WAIT_MS)
+    assert window.idle_operator.text() == "Sizə xidmət edir: Aysel M."
 
     ticket = serve_one(kiosk(server), desk)
     qtbot.waitUntil(lambda: model.screen is Screen.FACES, timeout=WAIT_MS)
     assert model.lang == "ru", "asked in the citizen's language"
-    assert window.faces_visit.text() == f"Талон {ticket['number']} · Окно 1 · Operator 1"
+    assert window.faces_visit.text() == f"Талон {ticket['number']} · Окно 1 · Aysel M."
     qtbot.wait(100)
     qtbot.mouseClick(window.face_buttons[4], Qt.MouseButton.LeftButton)
     assert model.screen is Screen.REASONS
@@ -146,12 +146,12 @@ def test_the_terminal_is_told_its_counter_and_the_visit_to_rate(home: Home, serv
     assert (first["counter"]["number"], first["operator"], first["visit"]) == (1, None, None)
     desk = counter(server, 1)
     opened = terminal_1.recv_until(lambda m: m.get("type") == "counter")
-    assert opened["operator"] == {"login": "op1", "name": "Operator 1"}
+    assert opened["operator"] == {"login": "op1", "name": "Aysel M."}
     ticket = serve_one(kiosk(server), desk)
     finished = terminal_1.recv_until(lambda m: m.get("type") == "counter" and m["visit"] is not None)
     visit = finished["visit"]
     assert (visit["ticket"], visit["lang"], visit["rated_at"]) == (ticket["id"], "ru", None)
-    assert visit["operator"] == {"login": "op1", "name": "Operator 1"}
+    assert visit["operator"] == {"login": "op1", "name": "Aysel M."}
     # The events of its counter, as a one-counter display sees them.
     kinds = [m["event"]["type"] for m in terminal_1.seen if m.get("type") == "event"]
     assert kinds[-4:] == ["CounterOpened", "TicketCalled", "ServiceStarted", "TicketFinished"]

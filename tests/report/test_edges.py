@@ -231,3 +231,43 @@ def test_wait_standard_comes_from_the_center(tmp_path: Path) -> None:
         usual = Hall.report_of(store, small_center())
     assert usual.figures.center.within_share == 1.0
     assert "≤ 5 dəq" in render(strict, Words("az", strict.center))
+
+
+def test_outcomes_of_the_visits_are_counted_by_service_counter_and_operator(
+    hall: Hall, tmp_path: Path
+) -> None:
+    """Each finish's outcome, as the operator chose it, in the tables, the CSV and the HTML;
+    a finish that named none is "not recorded"."""
+    hall.open_day(MONDAY)
+    for minute, (service, outcome) in enumerate(
+        [("ID", "served"), ("ID", "documents_missing"), ("PASS", "documents_missing"), ("ID", None)]
+    ):
+        hall(IssueTicket(service=service, at=hall.at(minute)))
+        hall(CallNext(counter=1, at=hall.at(10 + 3 * minute)))
+        hall(StartService(counter=1, at=hall.at(10.5 + 3 * minute)))
+        hall(FinishService(counter=1, at=hall.at(12 + 3 * minute), outcome=outcome))
+    hall(CloseDay(at=hall.at(600)))
+    report = hall.report(day(MONDAY))
+    assert report.figures.center.outcomes == {"served": 1, "documents_missing": 2, "": 1}
+    assert row(report, "service", "ID").outcomes == {"served": 1, "documents_missing": 1, "": 1}
+    assert row(report, "service", "PASS").outcomes == {"documents_missing": 1}
+    assert row(report, "operator", "op1").outcomes == report.figures.center.outcomes
+
+    path = tmp_path / "report.csv"
+    write_csv(report, Words("en", hall.center), path)
+    header, *lines = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+    columns = [
+        "outcome_served",
+        "outcome_documents_missing",
+        "outcome_redirected",
+        "outcome_other",
+        "outcome_none",
+    ]
+    at_ = [header.index(name) for name in columns]
+    center = next(line for line in lines if line[0] == "center")
+    assert [center[i] for i in at_] == ["1", "2", "0", "0", "1"]
+
+    html = render(report, Words("ru", hall.center))
+    assert "Чем закончились обращения" in html
+    assert "Не хватает документов" in html
+    assert "не отмечено" in html

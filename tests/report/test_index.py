@@ -17,7 +17,7 @@ def make(
         within=0 if within is None else round(100 * within), within_share=within, service_mean=1.0,
         service_p90=1.0, ratings=ratings, rating_mean=None, satisfied=satisfied,
         satisfied_share=satisfied / ratings if ratings else None, reasons=dict.fromkeys(REASONS, 0),
-        promised=0, promise_inside=None, promise_later=None,
+        outcomes={}, promised=0, promise_inside=None, promise_later=None,
     )  # fmt: skip
 
 

@@ -79,6 +79,8 @@ def figures(group: Group, standard: float, per_ticket: bool) -> dict[str, Any]:
         "satisfied": satisfied,
         "satisfied_share": satisfied / len(scores) if scores else None,
         "reasons": {r: sum(1 for x in group.ratings if r in x.reasons) for r in REASONS},
+        # The simulator's operators name no outcome at the finish.
+        "outcomes": {"": len(served)} if served else {},
     }
     if per_ticket:
         inside = later = 0

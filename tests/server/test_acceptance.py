@@ -504,6 +504,18 @@ def _no_open_counter(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
     return desk, desk.request("transfer", to_counter=closed)
 
 
+def _unknown_outcome(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
+    """A finish naming an outcome the center does not list: the citizen is still served."""
+    desk, service = logged_in(hall, "EHSMN")
+    assert kiosk(hall.server).request("issue", service=service)["type"] == "reply"
+    assert desk.request("call_next")["type"] == "reply"
+    assert desk.request("start")["type"] == "reply"
+    answer = desk.request("finish", outcome="teleported")
+    finished = desk.request("finish", outcome="served")  # it was still being served
+    assert finished["result"]["ticket"]["state"] == "done", finished
+    return desk, answer
+
+
 def _service_unavailable(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
     """Tickets for an agency whose counters are all closed: once the promised wait would
     end after closing time, the next one is refused as "full"."""
@@ -640,6 +652,7 @@ ERRORS: dict[str, Scenario] = {
     "day_not_open": _day_not_open,
     "service_unavailable": _service_unavailable,
     "no_open_counter": _no_open_counter,
+    "unknown_outcome": _unknown_outcome,
     "rating_refused": _rating_refused,
 }
 NOT_FROM_OUTSIDE = {
