@@ -26,12 +26,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from wire import cli
 from wire.cli import UsageError
 from wire.device import DeviceConfigError, dump_device, load_device, server_url_for
 
-from .process import ServerProcess
+from .process import ServerProcess, WebProcess
 
 KIOSK, COUNTERS, DISPLAY = "kiosk-1", (1, 2), "lobby"
 RATED = COUNTERS[0]
@@ -123,6 +124,47 @@ def start_server(hall: DemoHall, port: int) -> ServerProcess:
     return server
 
 
+def start_web(hall: DemoHall, server: ServerProcess) -> WebProcess | None:
+    """``novbe web`` beside the server, at the address the tickets' QR codes hold (the demo
+    center's ``[public] base_url``). The hall works without it: a port already taken gets a
+    note, not a stop."""
+    from server.center import load_center
+
+    center = load_center(hall.home / "center.toml")
+    base = center.public.base_url if center.public is not None else None
+    port = urlsplit(base).port if base else None
+    if port is None:
+        print("novbe demo: this center has no public pages ([public] in center.toml)", flush=True)
+        return None
+    try:
+        web = WebProcess(hall.home, port=port, server_url=server.url).start().wait_ready()
+    except RuntimeError as exc:
+        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+        print(
+            f"novbe demo: the citizens' pages did not start on port {port} ({last[:200]});"
+            " the hall runs without them",
+            flush=True,
+        )
+        return None
+    print(f"novbe demo: citizens' pages at {web.url} (a ticket's QR code opens its page)", flush=True)
+    return web
+
+
+def _save_page(url: str | None, target: Path) -> None:
+    """The last ticket's page as a phone gets it, beside the screenshots."""
+    import urllib.request
+
+    if url is None or not url.startswith("http"):
+        return
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            target.write_bytes(answer.read())
+    except OSError as exc:
+        print(f"novbe demo: the last ticket's page could not be read at {url}: {exc}", flush=True)
+        return
+    print(f"novbe demo: the last ticket's page, as a phone gets it: {target}", flush=True)
+
+
 def _stop(procs: list[subprocess.Popen[str]]) -> None:
     for proc in reversed(procs):
         if proc.poll() is None:
@@ -139,6 +181,9 @@ def run_windows(hall: DemoHall, port: int) -> int:
     server = start_server(hall, port)
     assert server.proc is not None
     procs = [server.proc]
+    web = start_web(hall, server)
+    if web is not None and web.proc is not None:
+        procs.append(web.proc)
     # Tiled for a 1920x1080 screen or larger: the kiosk on the left, the display beside it,
     # the two counters over its lower part, where the newest call stays in sight (each is 1280x800).
     apps = [
@@ -236,6 +281,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
 
     rng = random.Random(seed)
     server = start_server(hall, port)
+    web = start_web(hall, server)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     kiosk = KioskApp(load_device(hall.devices["kiosk"]), size=QSize(1080, 1920))
     counters = [CounterApp(load_device(hall.devices[f"counter-{n}"]), app) for n in COUNTERS]
@@ -252,6 +298,8 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     terminal.start()
     rated = 0
     issued: set[str] = set()
+    pages: list[str] = []
+    """What the tickets' QR codes hold: their pages' addresses."""
     """The tickets the kiosk was given (a tap on a service may get none, e.g. a refusal)."""
     services = ["DIN-ID", "DIN-PASS", "DIN-DRV", "DIN-CRIM"]
     langs = ["az", "az", "az", "ru", "en"]
@@ -337,6 +385,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         rater(now)
         if kiosk.model.ticket is not None:
             issued.add(kiosk.model.ticket.id)
+            pages.append(kiosk.model.ticket.qr_data)
         # A citizen who tapped just before the end gets their ticket printed before the
         # summary counts them (within reason: a stuck printer doesn't hold the demo).
         busy = kiosk.model.pending is not None or kiosk.model.print_state is PrintState.PRINTING
@@ -363,6 +412,9 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
             desk.stop()
         display.stop()
         terminal.stop()
+        if web is not None:
+            _save_page(pages[-1] if pages else None, out / "ticket-page.html")
+            web.stop()
         server.stop()
     tickets = out / "tickets"
     tickets.mkdir(exist_ok=True)

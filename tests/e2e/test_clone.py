@@ -43,6 +43,7 @@ def _file_of(code: str, folder: Path, env: dict[str, str]) -> Path:
     return Path(_run([sys.executable, "-c", code], folder, env).strip())
 
 
+@pytest.mark.xdist_group("demo")  # one demo at a time: the citizens' pages take port 8080
 def test_a_clone_runs_the_demo_with_nothing_beside_it(clone: Path, tmp_path: Path) -> None:
     env = {
         **os.environ,
