@@ -20,6 +20,7 @@ from wire.messages import (
     IssuedTicket,
     KioskInfo,
     Names,
+    QueueAlert,
     QueueFigures,
     ServiceInfo,
     Snapshot,
@@ -31,6 +32,7 @@ from wire.types import FINAL_STATES, CounterNo, Priority, TicketState, WaitRange
 from .queue.commands import IssueTicket
 from .queue.exceptions import QueueError, ServiceUnavailable
 from .queue.records import Ticket
+from .watch import breach_in_min, stranded
 
 if TYPE_CHECKING:
     from .center import Center
@@ -81,6 +83,8 @@ def counter_view(engine: QueueEngine, number: CounterNo) -> CounterView:
         served=status.served,
         service_seconds=round(status.service_seconds, 1),
         no_shows=status.no_shows,
+        since=status.since,
+        services=tuple(engine.hall.counters[number].services),
     )
 
 
@@ -93,6 +97,7 @@ def center_info(center: Center) -> CenterInfo:
         languages=tuple(center.languages),
         opens=center.hours.open,
         closes=center.hours.close,
+        wait_standard_min=center.rules.wait_standard_min,
         zones=tuple(ZoneInfo(code=z.code, name=dict(z.name)) for z in center.zones),
         agencies=tuple(
             AgencyInfo(code=a.code, name=dict(a.name), prefix=a.prefix, zone=a.zone) for a in center.agencies
@@ -138,7 +143,9 @@ def availability(
 
 def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
     """Per service: how many wait, the oldest wait, open counters, and whether a kiosk
-    may issue a ticket for it now (with the reason when not, and the promise when so)."""
+    may issue a ticket for it now (with the reason when not, and the promise when so);
+    for the supervisors, when a wait is expected to pass the standard and who is stranded
+    (``server.watch``)."""
     out: dict[str, QueueFigures] = {}
     stats = engine.queue_stats()
     for code in engine.hall.services:
@@ -147,6 +154,7 @@ def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
         oldest = stat.oldest_issued_at if stat is not None else None
         available, reason = availability(engine, code, at)
         est = engine.estimate(code, Priority.NONE, at) if available else None
+        queue = engine.waiting(code) if waiting else []
         out[code] = QueueFigures(
             waiting=waiting,
             oldest_wait_min=round((at - oldest).total_seconds() / 60, 1) if oldest else 0.0,
@@ -154,6 +162,8 @@ def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
             available=available,
             reason=reason,
             wait=WaitRange.promise(est.low_min, est.high_min) if est else None,
+            breach_in_min=breach_in_min(engine, code, queue, at) if queue else None,
+            stranded=stranded(engine, code, queue),
         )
     return out
 
@@ -167,6 +177,7 @@ def snapshot(
     at: datetime,
     message: Names | None = None,
     devices: dict[str, DeviceHealth] | None = None,
+    queue_alerts: tuple[QueueAlert, ...] = (),
 ) -> Snapshot:
     """The state a client starts from, limited to what its role may see.
 
@@ -175,6 +186,7 @@ def snapshot(
         counter: the counter a counter app acts as.
         message: the displays' scrolling line.
         devices: every device's last health report (supervisors only).
+        queue_alerts: the queues that need the supervisors now (supervisors only).
     """
     day, is_open, queues = engine.day, engine.is_open, queue_stats(engine, at)
     if role == "kiosk":
@@ -207,4 +219,5 @@ def snapshot(
         counters={n: counter_view(engine, n) for n in visible},
         tickets=tuple(tickets),
         devices=devices if role == "supervisor" and devices else {},
+        queue_alerts=queue_alerts if role == "supervisor" else (),
     )

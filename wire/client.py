@@ -34,6 +34,7 @@ from .messages import (
     ErrorMessage,
     EventMessage,
     EventsResult,
+    FiguresResult,
     HealthResult,
     IssueResult,
     MessageResult,
@@ -46,7 +47,9 @@ from .messages import (
 
 log = logging.getLogger("novbe.client")
 
-Result = IssueResult | CounterResult | EventsResult | MessageResult | HealthResult | SyncResult
+Result = (
+    IssueResult | CounterResult | EventsResult | MessageResult | HealthResult | SyncResult | FiguresResult
+)
 """What a request's future resolves to: the model of its ``result`` (``messages.RESULTS``)."""
 
 

@@ -460,6 +460,7 @@ class Center(_Frozen):
             recall_limit=self.rules.recall_limit,
             last_ticket_margin_min=self.rules.last_ticket_margin_min,
             rating_window_min=self.rules.rating_window_min,
+            wait_standard_min=self.rules.wait_standard_min,
         )
 
 

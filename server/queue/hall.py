@@ -69,3 +69,6 @@ class Hall:
     """Refuse a ticket when its estimated wait would end later than closing minus this."""
     rating_window_min: float = 5.0
     """A visit can be rated this long after its finish, and no longer."""
+    wait_standard_min: float = 15.0
+    """The center's standard: a citizen should be called within this many minutes (what
+    the supervisors are warned about, and the reports measure)."""
