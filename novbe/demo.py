@@ -213,7 +213,8 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     display.window.resize(1920, 1080)
     kiosk.start(fullscreen=False)
     for desk in counters:
-        desk.start(fullscreen=False)
+        desk.window.show()
+        desk.start()
     display.start()
     display.window.show()
     issued = 0

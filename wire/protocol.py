@@ -17,6 +17,9 @@ from typing import Annotated, Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+# The counter's requests, by name (defined with the hall's plain values, re-exported here).
+from .types import CounterActionType as CounterActionType
+
 PROTOCOL_VERSION: Final = 1
 
 MAX_MESSAGE_BYTES = 16 * 1024
@@ -131,28 +134,39 @@ class Issue(_Request):
 
 
 class Login(_Request):
-    type: Literal["login"]
+    type: Literal[CounterActionType.LOGIN]
     login: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(max_length=256)]
 
 
 class Logout(_Request):
-    type: Literal["logout"]
+    type: Literal[CounterActionType.LOGOUT]
 
 
 class CounterAction(_Request):
-    """The counter's own actions on its current ticket or on itself."""
+    """The counter's own actions on its current ticket or on itself that carry nothing but
+    their type. Every counter request's ``type`` (these, ``login``, ``logout``,
+    ``call_ticket``, ``transfer``) is a :class:`CounterActionType`."""
 
-    type: Literal["call_next", "recall", "start", "finish", "no_show", "park", "pause", "resume"]
+    type: Literal[
+        CounterActionType.CALL_NEXT,
+        CounterActionType.RECALL,
+        CounterActionType.START,
+        CounterActionType.FINISH,
+        CounterActionType.NO_SHOW,
+        CounterActionType.PARK,
+        CounterActionType.PAUSE,
+        CounterActionType.RESUME,
+    ]
 
 
 class CallTicket(_Request):
-    type: Literal["call_ticket"]
+    type: Literal[CounterActionType.CALL_TICKET]
     ticket: Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class Transfer(_Request):
-    type: Literal["transfer"]
+    type: Literal[CounterActionType.TRANSFER]
     to_service: Code | None = None
     to_counter: Annotated[int, Field(ge=1, le=9999)] | None = None
     return_to_me: bool = False
@@ -264,24 +278,7 @@ CLIENT_TYPES: frozenset[str] = frozenset(
 
 ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.KIOSK: frozenset({"issue", "report_health", "sync"}),
-    Role.COUNTER: frozenset(
-        {
-            "login",
-            "logout",
-            "call_next",
-            "recall",
-            "start",
-            "finish",
-            "no_show",
-            "park",
-            "pause",
-            "resume",
-            "call_ticket",
-            "transfer",
-            "report_health",
-            "sync",
-        }
-    ),
+    Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),
     Role.SUPERVISOR: frozenset(

@@ -10,6 +10,9 @@ Rule 2: this file doesn't know who sent a command (kiosk, counter, supervisor):
 Rule 3: the engine checks a change against these tables before it emits the
         event (an illegal command raises and changes nothing) and asserts it
         again when it applies the event (a broken log is our bug, not a client's).
+Rule 4: what a counter may ask for in each state (:data:`COUNTER_ACTIONS`, the
+        one table here that knows who asks) is derived from the tables above,
+        so that the counter app offers exactly what the engine would take.
 
 Theory of operation
 ===================
@@ -109,7 +112,7 @@ from .events import (
     TicketRecalled,
     TicketTransferred,
 )
-from .types import CounterState, TicketState
+from .types import CounterActionType, CounterState, TicketState
 
 WAITING = TicketState.WAITING
 CALLED = TicketState.CALLED
@@ -189,3 +192,62 @@ def next_state(state: TicketState, event: type[Event]) -> TicketState:
 def states_allowing(event: type[Event]) -> list[TicketState]:
     """Return the states from which ``event`` is legal (for error messages)."""
     return [s for s, moves in TRANSITIONS.items() if event in moves and s is not DONE]
+
+
+# --- what a counter may ask for ------------------------------------------------------
+
+HELD_TICKET_ACTIONS: dict[CounterActionType, type[Event]] = {
+    CounterActionType.RECALL: TicketRecalled,
+    CounterActionType.START: ServiceStarted,
+    CounterActionType.FINISH: TicketFinished,
+    CounterActionType.NO_SHOW: TicketNoShow,
+    CounterActionType.PARK: TicketParked,
+    CounterActionType.TRANSFER: TicketTransferred,
+}
+"""The actions on the ticket the counter holds, by the event each causes (a recall past the
+limit ends the call as a no-show instead: still a recall the engine takes). ``allows``
+decides from the ticket's state."""
+
+COUNTER_STATE_ACTIONS: dict[CounterActionType, type[Event]] = {
+    CounterActionType.PAUSE: CounterPaused,
+    CounterActionType.RESUME: CounterResumed,
+    CounterActionType.LOGOUT: CounterClosed,
+}
+"""The actions on the counter itself, by the event each causes; ``COUNTER_TRANSITIONS``
+decides from the counter's state."""
+
+CALL_ACTIONS = frozenset({CounterActionType.CALL_NEXT, CounterActionType.CALL_TICKET})
+"""The actions that call a ticket (``TicketCalled``): a waiting one, or one the counter parked."""
+
+NEED_EMPTY = frozenset({*CALL_ACTIONS, CounterActionType.PAUSE, CounterActionType.LOGOUT})
+"""Calling, pausing and closing need a counter that holds no ticket (the engine checks it)."""
+
+
+def _allowed(counter: CounterState, ticket: TicketState | None) -> frozenset[CounterActionType]:
+    actions: set[CounterActionType] = set()
+    if ticket is not None:
+        actions |= {a for a, event in HELD_TICKET_ACTIONS.items() if allows(ticket, event)}
+    actions |= {a for a, event in COUNTER_STATE_ACTIONS.items() if event in COUNTER_TRANSITIONS[counter]}
+    if counter is CounterState.OPEN:
+        actions |= CALL_ACTIONS  # only an open counter calls (the engine's "ready counter")
+    if ticket is not None:
+        actions -= NEED_EMPTY
+    return frozenset(actions)
+
+
+COUNTER_ACTIONS: dict[tuple[CounterState, TicketState | None], frozenset[CounterActionType]] = {
+    **{(counter, None): _allowed(counter, None) for counter in CounterState},
+    **{(CounterState.OPEN, held): _allowed(CounterState.OPEN, held) for held in sorted(HOLDING)},
+}
+"""(The counter's state, the state of the ticket it holds or None) -> what its operator may
+ask for. These are all the pairs there are: a counter holds a ticket only while it is open
+(calling needs an open counter; pausing and closing an empty one), and only a CALLED or
+SERVING one. ``login`` is not here: any state takes it, and who may log in where is the
+hub's to decide. Calling a parked ticket also needs one to be parked there, which the
+counter app knows from its list."""
+
+
+def counter_allows(counter: CounterState, ticket: TicketState | None, action: CounterActionType) -> bool:
+    """Return whether a counter in ``counter`` state, holding a ticket in ``ticket`` state
+    (None: no ticket), may ask for ``action`` (any but ``login``)."""
+    return action in COUNTER_ACTIONS.get((counter, ticket), frozenset())

@@ -96,6 +96,31 @@ class CounterState(enum.StrEnum):
     PAUSED = "paused"
 
 
+class CounterActionType(enum.StrEnum):
+    """What a counter asks the server for: each value is the ``type`` of a request.
+
+    The one list of the counter's actions. ``wire.protocol`` builds the requests' schemas
+    and the counter role's rights from it, ``wire.states`` says in which states each is
+    allowed, and the counter app and the hub key their tables by it. It lives here, with
+    the other plain values, because ``wire.states`` must stay free of pydantic.
+    """
+
+    LOGIN = "login"
+    LOGOUT = "logout"
+    """Closes the counter and logs the operator out."""
+    CALL_NEXT = "call_next"
+    RECALL = "recall"
+    START = "start"
+    FINISH = "finish"
+    NO_SHOW = "no_show"
+    PARK = "park"
+    CALL_TICKET = "call_ticket"
+    """Calls a named ticket: one this counter parked (or one waiting for it)."""
+    TRANSFER = "transfer"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
 class PriorityMode(enum.StrEnum):
     """How a counter treats priority rights when it calls next."""
 

@@ -1,4 +1,4 @@
-"""``python -m counter.screenshots OUT_DIR``: the counter's screens in az, ru and en.
+"""``python -m novbe.screenshots.counter OUT_DIR``: the counter's screens in az, ru and en.
 
 Runs the real thing offscreen: a new demo center (``novbe init --demo``), a server
 process, a kiosk issuing a few tickets, and one counter window per language that logs
@@ -29,7 +29,7 @@ COUNTERS = {"az": 12, "ru": 13, "en": 14}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m counter.screenshots")
+    parser = argparse.ArgumentParser(prog="python -m novbe.screenshots.counter")
     parser.add_argument("out", type=Path, help="folder for the PNG files")
     parser.add_argument("--reference", type=Path, default=REFERENCE, help="reference center JSON")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -54,9 +54,9 @@ def _shoot(home: Path, url: str, out: Path) -> None:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from .connection import Endpoint, connect_qt, qt_poster
-    from .qt_counter import FONT_FAMILY, QtCounterWindow
-    from .viewmodel import CounterViewModel
+    from counter import FONT_FAMILY
+    from counter.app import CounterApp
+    from wire.types import TicketState
 
     app = QApplication(sys.argv[:1])
     app.setFont(QFont(FONT_FAMILY, 11))
@@ -76,23 +76,26 @@ def _shoot(home: Path, url: str, out: Path) -> None:
 
     def one(lang: str, number: int) -> None:
         device = load_device(home / "devices" / f"counter-{number}.toml")
-        holder = QWidget()
-        post, _bridge = qt_poster(holder)
-        vm = CounterViewModel(number, post=post, lang=lang)
-        window = QtCounterWindow(vm)
+        desk = CounterApp(device.model_copy(update={"board": None}), app, lang=lang, server_url=url)
+        vm, window = desk.model, desk.window
         window.resize(1280, 800)
         window.show()
-        client = connect_qt(Endpoint(url, number, device.token), vm, holder)
+        desk.start()
         wait(lambda: vm.online and bool(vm.queues))
         window.login_name.setText(f"op{number}")
         window.login_password.setText(DEMO_PASSWORD)
         save(window, f"counter-login-{lang}.png")
         vm.login(f"op{number}", DEMO_PASSWORD)
         wait(lambda: vm.logged_in)
+        # The queue figures that count this counter open (sent each second): the transfer
+        # dialog greys out what they show closed.
+        wait(lambda: (vm.open_counters(vm.my_services[0]) or 0) > 0)
         vm.call_next()
         wait(lambda: vm.current is not None and vm.pending is None)
         vm.start()
-        wait(lambda: vm.current is not None and vm.current.state == "serving" and vm.pending is None)
+        wait(
+            lambda: vm.current is not None and vm.current.state is TicketState.SERVING and vm.pending is None
+        )
         save(window, f"counter-serving-{lang}.png")
         window.trigger("transfer")
         dialog = window.transfer_dialog
@@ -101,10 +104,10 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         dialog.come_back.setChecked(True)
         save(dialog, f"counter-transfer-{lang}.png")
         dialog.reject()
-        client.stop()
+        desk.session.stop()
         wait(lambda: window.banner.isVisible())
         save(window, f"counter-offline-{lang}.png")
-        window.close()
+        desk.stop()
 
     kiosk_device = load_device(home / "devices" / "kiosk-kiosk-1.toml")
     kiosk = HallClient(url, {"role": "kiosk", "device": kiosk_device.code, "token": kiosk_device.token})
