@@ -130,6 +130,8 @@ class HallClient:
         self.state = ConnState.STOPPED
         self.last_seq: int | None = None
         self.welcome: Welcome | None = None
+        self.refusal: ErrorMessage | None = None
+        """The server's answer to our last refused ``hello`` (None since a welcome)."""
         self.clock_offset = timedelta(0)
         """The server's clock minus ours, as of the last welcome."""
         self._pending: dict[str, _Pending] = {}
@@ -271,8 +273,10 @@ class HallClient:
         first = _read(await ws.recv())
         if not isinstance(first, Welcome):
             log.warning("server refused the hello: %s", getattr(first, "message", first))
+            self.refusal = first if isinstance(first, ErrorMessage) else None
             self._set_state(ConnState.REFUSED)
             return True
+        self.refusal = None
         self._ws = ws
         self._connection_no += 1
         self._dispatch(first)

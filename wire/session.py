@@ -133,6 +133,15 @@ class Session:
     def start(self) -> None:
         self.client.start()
 
+    def sign_in(self, login: str, password: str) -> None:
+        """A supervisor's desk: the operator's login and password, sent in the ``hello`` of
+        this connection and of every reconnection (nobody is asked twice). Connects now,
+        or again at once if the server refused the last ones (``client.refusal``)."""
+        self.client.hello.update(login=login, password=password)
+        if self.client.state is not ConnState.STOPPED:
+            self.client.stop()
+        self.client.start()
+
     def stop(self) -> None:
         self.client.stop()
 
