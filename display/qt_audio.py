@@ -27,11 +27,11 @@ from display.announce import (
     AudioPolicy,
     Call,
     Composer,
-    Lang,
     VoicePack,
     ensure_default_packs,
     load_packs,
 )
+from wire.types import Lang
 
 log = logging.getLogger("novbe.display.audio")
 

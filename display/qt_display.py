@@ -20,9 +20,8 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
+from display import FONT_FAMILY
 from display.viewmodel import CallRow, DisplayViewModel, RowState
-
-FONT_FAMILY = "DejaVu Sans"
 
 BACKGROUND = QColor("#061428")
 BAND = QColor("#0c2c57")

@@ -10,11 +10,25 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 from display.viewmodel import Clock, DisplayViewModel
+from wire.events import TicketCalled
+from wire.messages import (
+    AgencyInfo,
+    CenterInfo,
+    CounterInfo,
+    DisplayInfo,
+    EventMessage,
+    QueueFigures,
+    ServiceInfo,
+    Snapshot,
+    TicketView,
+    Welcome,
+    ZoneInfo,
+)
+from wire.types import TicketState
 
 SAMPLE_TIME = datetime(2026, 3, 2, 6, 42, 10, tzinfo=UTC)
 """10:42 in Baku, a Monday."""
@@ -37,31 +51,35 @@ SAMPLE_MESSAGE = {
 }
 
 
-def sample_center() -> dict[str, Any]:
-    """Center information shaped as the server's ``welcome.center``."""
-    counters = [
-        {"number": n, "zone": "floor-1", "agency": code, "services": [f"{code}-1"]}
-        for code, _, _, _, numbers in _AGENCIES
-        for n in numbers
-    ]
-    return {
-        "code": "BAKU1",
-        "name": {
+def sample_center() -> CenterInfo:
+    """The center as the server's ``welcome`` describes it."""
+    return CenterInfo(
+        code="BAKU1",
+        name={
             "az": "Bakı 1 nömrəli ASAN xidmət mərkəzi",
             "ru": "Центр ASAN xidmət № 1 г. Баку",
             "en": "Baku ASAN service center No. 1",
         },
-        "timezone": "Asia/Baku",
-        "languages": ["az", "ru", "en"],
-        "zones": [{"code": "floor-1", "name": {"az": "1-ci mərtəbə"}}],
-        "agencies": [
-            {"code": code, "prefix": prefix, "zone": "floor-1", "name": {"az": az, "ru": ru}}
+        timezone="Asia/Baku",
+        languages=("az", "ru", "en"),
+        opens=time(9),
+        closes=time(18),
+        zones=(ZoneInfo(code="floor-1", name={"az": "1-ci mərtəbə"}),),
+        agencies=tuple(
+            AgencyInfo(code=code, prefix=prefix, zone="floor-1", name={"az": az, "ru": ru})
             for code, prefix, az, ru, _ in _AGENCIES
-        ],
-        "services": [{"code": f"{code}-1", "agency": code, "prefix": p} for code, p, _, _, _ in _AGENCIES],
-        "counters": counters,
-        "displays": [{"code": "lobby", "zones": ["floor-1"]}],
-    }
+        ),
+        services=tuple(
+            ServiceInfo(code=f"{code}-1", agency=code, prefix=prefix, name={"az": az}, mean_service_min=8.0)
+            for code, prefix, az, _, _ in _AGENCIES
+        ),
+        counters=tuple(
+            CounterInfo(number=n, zone="floor-1", agency=code, services=(f"{code}-1",))
+            for code, _, _, _, numbers in _AGENCIES
+            for n in numbers
+        ),
+        displays=(DisplayInfo(code="lobby", zones=("floor-1",)),),
+    )
 
 
 def sample_model(
@@ -70,55 +88,44 @@ def sample_model(
     """A lobby display a few minutes into a busy morning, the newest call just made at ``now``."""
     model = DisplayViewModel("lobby", "az", clock=clock or (lambda: now))
     calls = [
-        ("D008", 40, 300, "serving"),
-        ("L003", 9, 240, "serving"),
-        ("A109", 12, 180, "serving"),
-        ("K015", 4, 120, "called"),
-        ("B023", 21, 60, "called"),
-        ("A112", 7, 40, "called"),
+        ("D008", 40, 300, TicketState.SERVING),
+        ("L003", 9, 240, TicketState.SERVING),
+        ("A109", 12, 180, TicketState.SERVING),
+        ("K015", 4, 120, TicketState.CALLED),
+        ("B023", 21, 60, TicketState.CALLED),
+        ("A112", 7, 40, TicketState.CALLED),
     ]
-    tickets = [
-        {
-            "id": f"20260302-{number}",
-            "number": number,
-            "counter": counter,
-            "state": state,
-            "called_at": (now - timedelta(seconds=ago)).isoformat(),
-            "recalls": 0,
-        }
+    center = sample_center()
+    agency_of = {c.number: c.agency or "" for c in center.counters}
+    tickets = tuple(
+        TicketView(
+            id=f"20260302-{number}",
+            number=number,
+            service=f"{agency_of[counter]}-1",
+            agency=agency_of[counter],
+            state=state,
+            counter=counter,
+            issued_at=now - timedelta(minutes=20),
+            called_at=now - timedelta(seconds=ago),
+        )
         for number, counter, ago, state in calls
-    ]
+    )
     waiting = {"DIN": 23, "EDL": 11, "DMX": 7, "EMDX": 4, "EHSMN": 2, "KOM": 9, "BANK": 0, "MED": 3}
-    model.apply(
-        {
-            "type": "welcome",
-            "device": "lobby",
-            "seq": 100,
-            "server_time": now.isoformat(),
-            "center": sample_center(),
-            "resumed": False,
-            "snapshot": {
-                "open": True,
-                "tickets": tickets,
-                "queues": {f"{code}-1": {"waiting": n} for code, n in waiting.items()},
-                "message": SAMPLE_MESSAGE if message else None,
-            },
-        }
+    snapshot = Snapshot(
+        day=now.date(),
+        open=True,
+        tickets=tickets,
+        queues={
+            f"{code}-1": QueueFigures(waiting=n, oldest_wait_min=0.0, open_counters=1, available=True)
+            for code, n in waiting.items()
+        },
+        message=SAMPLE_MESSAGE if message else None,
     )
-    model.apply(
-        {
-            "type": "event",
-            "seq": 101,
-            "event": {
-                "type": "TicketCalled",
-                "ticket": "20260302-C047",
-                "number": "C047",
-                "service": "DMX-1",
-                "counter": 31,
-                "at": now.isoformat(),
-            },
-        }
+    model.on_message(
+        Welcome(role="display", device="lobby", seq=100, server_time=now, center=center, snapshot=snapshot)
     )
+    called = TicketCalled(ticket="20260302-C047", number="C047", service="DMX-1", counter=31, at=now)
+    model.on_message(EventMessage(seq=101, event=called))
     return model
 
 

@@ -1,9 +1,9 @@
 """State of one hall display, with no Qt: the calls, the waiting figures, the header and the ticker.
 
 The window (display/qt_display.py) only paints what this model holds and repaints when one of its
-signals fires. Everything here is driven by server messages (``apply``), the connection state
-(``set_online``) and the passing of time (``tick``), with the clock injected, so the rules can be
-tested without a screen and without waiting.
+signals fires. Everything here is driven by server messages (``on_message``, typed:
+``wire.messages``), the connection state (``on_connection``) and the passing of time (``tick``),
+with the server's clock injected, so the rules can be tested without a screen and without waiting.
 
 Rules:
 
@@ -15,8 +15,9 @@ Rules:
 - A finished, no-show, parked or transferred ticket leaves ``linger`` after that happened.
 - Only calls younger than ``fresh_for`` (by the server's time of the call) blink and are
   announced; older ones, typically caught up after the display was offline, update the rows
-  silently. Ages are measured on the server's clock (the offset is taken from ``welcome``), so a
-  display whose own clock is wrong neither announces everything nor nothing.
+  silently. Ages are measured on the server's clock (the session's ``now()``, which takes its
+  offset from ``welcome``), so a display whose own clock is wrong neither announces everything
+  nor nothing.
 - Memory stays flat: at most ``max_rows`` rows, and nothing else grows with the number of calls.
 
 Signals are sent with psygnal's ``emit_fast``: it skips psygnal's locks and
@@ -29,19 +30,35 @@ import enum
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, TypeGuard
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from psygnal import Signal
 
 from display.announce import Call
+from wire import events as ev
+from wire.client import ConnState
 from wire.i18n import catalog
+from wire.messages import (
+    AgencyInfo,
+    CenterInfo,
+    EventMessage,
+    MessageNotice,
+    Names,
+    QueueFigures,
+    QueuesNotice,
+    ServerMessage,
+    Snapshot,
+    Welcome,
+    pick,
+)
+from wire.types import LANGS, CounterNo, Lang, TicketId, TicketState
 
 log = logging.getLogger("novbe.display")
 
 Clock = Callable[[], datetime]
-"""Returns the current time, timezone-aware."""
+"""Returns the current time on the server's clock, timezone-aware (``Session.now``)."""
 
 BLINK_FOR = timedelta(seconds=8)
 FRESH_FOR = timedelta(seconds=30)
@@ -62,9 +79,9 @@ class RowState(enum.StrEnum):
 class CallRow:
     """One "A015 -> 12" line."""
 
-    ticket: str
+    ticket: TicketId
     number: str
-    counter: int
+    counter: CounterNo
     called_at: datetime
     """Server time of the call or of the last recall."""
     state: RowState = RowState.CALLED
@@ -97,30 +114,13 @@ class DisplaySettings:
     max_rows: int = MAX_ROWS
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    # Server times are aware; a naive one would not compare with them, so read it as UTC.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _pick(names: Mapping[str, str] | None, lang: str) -> str:
-    if not names:
-        return ""
-    return names.get(lang) or names.get("az") or next(iter(names.values()), "")
-
-
 class DisplayViewModel:
     """State of one hall display screen.
 
     Args:
         code: the display's code in the center's configuration ("lobby").
         lang: the language of the screen's own words (headings, date).
-        clock: the current time, aware; tests pass a fake one.
+        clock: the server's clock, aware (the session's ``now``); tests pass a fake one.
     """
 
     rows_changed = Signal()
@@ -135,35 +135,33 @@ class DisplayViewModel:
     def __init__(
         self,
         code: str,
-        lang: str = "az",
+        lang: Lang = "az",
         *,
-        clock: Clock | None = None,
+        clock: Clock,
         settings: DisplaySettings | None = None,
     ) -> None:
         self.code = code
-        self.lang = lang
+        self.lang: Lang = lang
         self.settings = settings or DisplaySettings()
-        self._clock: Clock = clock or (lambda: datetime.now(UTC))
-        self._offset = timedelta(0)
+        self._clock = clock
         self._tz: tzinfo | None = None
         self._texts = catalog("display")
 
         self.rows: list[CallRow] = []
         self.waiting: list[AgencyWaiting] = []
         self.center_name = ""
-        self.center_names: dict[str, str] = {}
         self.message: str | None = None
         self.online = False
         self.ever_online = False
         self.day_open = True
         self.zones: frozenset[str] | None = None
-        self.counters: frozenset[int] | None = None
+        self.counters: frozenset[CounterNo] | None = None
         """Counters of this display's zones; None until the center is known (then all are shown)."""
 
         self._service_agency: dict[str, str] = {}
-        self._agencies: list[tuple[str, str, dict[str, str]]] = []
-        self._center_langs: list[str] = ["az", "ru", "en"]
-        self._message_text: dict[str, str] | None = None
+        self._agencies: list[AgencyInfo] = []
+        self._center_langs: tuple[Lang, ...] = LANGS
+        self._message_text: Names | None = None
         self._last_seq: int | None = None
         self._blink_phase = False
         self._header_minute = ""
@@ -175,8 +173,8 @@ class DisplayViewModel:
     # --- time -----------------------------------------------------------------------------
 
     def server_now(self) -> datetime:
-        """The server's time now, as estimated from this machine's clock and ``welcome``."""
-        return self._clock() + self._offset
+        """The server's time now (the session's clock)."""
+        return self._clock()
 
     def local_now(self) -> datetime:
         """Wall-clock time in the center's timezone (for the header and for quiet hours)."""
@@ -243,172 +241,141 @@ class DisplayViewModel:
 
     # --- the connection -------------------------------------------------------------------
 
+    def on_connection(self, state: ConnState) -> None:
+        """The session's connection changed."""
+        self.set_online(state is ConnState.ONLINE)
+
     def set_online(self, online: bool) -> None:
         if online != self.online:
             self.online = online
             self.ever_online = self.ever_online or online
             self.header_changed.emit_fast()
 
-    def apply(self, message: Mapping[str, Any]) -> None:
+    def on_message(self, message: ServerMessage) -> None:
         """Take one server message (``welcome``, ``event``, ``queues``, ``message``); others are ignored."""
-        kind = message.get("type")
-        if kind == "welcome":
-            self._welcome(message)
-        elif kind == "event":
-            seq = message.get("seq")
-            if isinstance(seq, int):
+        match message:
+            case Welcome():
+                self._welcome(message)
+            case EventMessage(seq=seq, event=event):
                 if self._last_seq is not None and seq <= self._last_seq:
                     # Already applied (a resume that overlaps): applying twice would re-announce.
                     self.stats["duplicates"] += 1
                     return
                 self._last_seq = seq
-            event = message.get("event")
-            if isinstance(event, Mapping):
                 self.apply_event(event)
-        elif kind == "queues":
-            services = message.get("services")
-            if isinstance(services, Mapping):
+            case QueuesNotice(services=services):
                 self._set_queues(services)
-        elif kind == "message":
-            text = message.get("text")
-            self._set_message(text if isinstance(text, Mapping) else None)
+            case MessageNotice(text=text):
+                self._set_message(text)
 
-    def _welcome(self, welcome: Mapping[str, Any]) -> None:
-        server_time = _parse_time(welcome.get("server_time"))
-        if server_time is not None:
-            self._offset = server_time - self._clock()
-        center = welcome.get("center")
-        if isinstance(center, Mapping):
-            self._set_center(center, str(welcome.get("device") or self.code))
-        seq = welcome.get("seq")
-        snapshot = welcome.get("snapshot")
-        if isinstance(snapshot, Mapping):
-            self._last_seq = seq if isinstance(seq, int) else None
-            self._set_snapshot(snapshot)
-        elif not welcome.get("resumed") and isinstance(seq, int):
-            self._last_seq = seq
+    def _welcome(self, welcome: Welcome) -> None:
+        self._set_center(welcome.center, welcome.device or self.code)
+        if welcome.snapshot is not None:
+            self._last_seq = welcome.seq
+            self._set_snapshot(welcome.snapshot)
+        elif not welcome.resumed:
+            self._last_seq = welcome.seq
         self.set_online(True)
         self.header_changed.emit_fast()
 
-    def _set_center(self, center: Mapping[str, Any], device: str) -> None:
-        self.center_names = {str(k): str(v) for k, v in (center.get("name") or {}).items()}
-        self.center_name = _pick(self.center_names, self.lang)
-        langs = center.get("languages")
-        if isinstance(langs, list) and langs:
-            self._center_langs = [str(x) for x in langs]
-        timezone = center.get("timezone")
-        if isinstance(timezone, str):
-            try:
-                self._tz = ZoneInfo(timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                log.warning("unknown timezone %r; showing the machine's local time", timezone)
-        zones: frozenset[str] | None = None
-        for entry in center.get("displays") or []:
-            if isinstance(entry, Mapping) and entry.get("code") == device:
-                zones = frozenset(str(z) for z in entry.get("zones") or [])
-        counters = [c for c in center.get("counters") or [] if isinstance(c, Mapping)]
+    def _set_center(self, center: CenterInfo, device: str) -> None:
+        self.center_name = pick(center.name, self.lang)
+        self._center_langs = center.languages or LANGS
+        try:
+            self._tz = center.tz
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("unknown timezone %r; showing the machine's local time", center.timezone)
+        zones = next((frozenset(d.zones) for d in center.displays if d.code == device), None)
         self.zones = zones
         if zones is not None:
-            self.counters = frozenset(int(c["number"]) for c in counters if c.get("zone") in zones)
+            self.counters = frozenset(c.number for c in center.counters if c.zone in zones)
         else:
             self.counters = None
-        shown_agencies = {str(c.get("agency")) for c in counters if zones is None or c.get("zone") in zones}
+        shown_agencies = {c.agency for c in center.counters if zones is None or c.zone in zones}
         self._agencies = [
-            (str(a["code"]), str(a.get("prefix") or ""), dict(a.get("name") or {}))
-            for a in center.get("agencies") or []
-            if isinstance(a, Mapping)
-            and (zones is None or a.get("zone") in zones or a.get("code") in shown_agencies)
+            a for a in center.agencies if zones is None or a.zone in zones or a.code in shown_agencies
         ]
-        self._service_agency = {
-            str(s["code"]): str(s.get("agency"))
-            for s in center.get("services") or []
-            if isinstance(s, Mapping) and "code" in s
-        }
+        self._service_agency = {s.code: s.agency for s in center.services}
         self._set_queues({})
         # A message already set before the center was known is re-joined in its languages' order.
         self._set_message(self._message_text, force=True)
 
-    def _set_snapshot(self, snapshot: Mapping[str, Any]) -> None:
-        self.day_open = bool(snapshot.get("open", True))
+    def _set_snapshot(self, snapshot: Snapshot) -> None:
+        self.day_open = snapshot.open
         now = self.server_now()
         before = {(r.ticket, r.counter) for r in self.rows}
         rows: list[CallRow] = []
-        for t in snapshot.get("tickets") or []:
-            if not isinstance(t, Mapping) or not self._shows(t.get("counter")):
+        for t in snapshot.tickets:
+            if t.counter is None or not self._shows(t.counter):
                 continue
-            called_at = _parse_time(t.get("called_at")) or now
             row = CallRow(
-                ticket=str(t.get("id")),
-                number=str(t.get("number")),
-                counter=t["counter"],
-                called_at=called_at,
-                state=RowState.SERVING if t.get("state") == "serving" else RowState.CALLED,
-                recalls=int(t.get("recalls") or 0),
+                ticket=t.id,
+                number=t.number,
+                counter=t.counter,
+                called_at=t.called_at or now,
+                state=RowState.SERVING if t.state is TicketState.SERVING else RowState.CALLED,
+                recalls=t.recalls,
             )
             # A call the screen has not shown yet and that is still fresh (made while the display
             # was starting or reconnecting) is treated as new; anything older is shown silently.
             if (
                 row.state is RowState.CALLED
                 and (row.ticket, row.counter) not in before
-                and now - called_at <= self.settings.fresh_for
+                and now - row.called_at <= self.settings.fresh_for
             ):
                 self._greet(row, now, recall=False)
             rows.append(row)
         rows.sort(key=lambda r: r.called_at, reverse=True)
         self.rows = rows[: self.settings.max_rows]
         self.rows_changed.emit_fast()
-        queues = snapshot.get("queues")
-        if isinstance(queues, Mapping):
-            self._set_queues(queues)
-        text = snapshot.get("message")
-        self._set_message(text if isinstance(text, Mapping) else None)
+        self._set_queues(snapshot.queues)
+        self._set_message(snapshot.message)
 
     # --- events ---------------------------------------------------------------------------
 
-    def _shows(self, counter: object) -> TypeGuard[int]:
-        if not isinstance(counter, int) or isinstance(counter, bool):
-            return False
+    def _shows(self, counter: CounterNo) -> bool:
         return self.counters is None or counter in self.counters
 
-    def apply_event(self, event: Mapping[str, Any]) -> None:
-        """Apply one queue event (the ``event`` field of an ``event`` message)."""
-        self.stats["events"] += 1
-        kind = event.get("type")
-        at = _parse_time(event.get("at")) or self.server_now()
-        if kind in ("DayOpened", "DayClosed"):
-            self.day_open = kind == "DayOpened"
-            self.rows = []
-            self.rows_changed.emit_fast()
-            return
-        counter = event.get("from_counter") if kind == "TicketTransferred" else event.get("counter")
-        if kind == "TicketCancelled":
-            self._leave(lambda r: r.ticket == event.get("ticket"), at)
-            return
-        if not self._shows(counter):
-            self.stats["ignored"] += 1
-            return
-        ticket = str(event.get("ticket"))
-        number = str(event.get("number"))
-        if kind == "TicketCalled":
-            self._call(ticket, number, counter, at, recalls=0, recall=False)
-        elif kind == "TicketRecalled":
-            self._call(ticket, number, counter, at, recalls=int(event.get("recalls") or 1), recall=True)
-        elif kind == "ServiceStarted":
-            row = self._row(ticket)
-            if row is None:
-                self._insert(CallRow(ticket, number, counter, at, RowState.SERVING))
-            else:
-                row.state = RowState.SERVING
-                row.blink_until = None
-            self.rows_changed.emit_fast()
-        elif kind in ("TicketFinished", "TicketNoShow", "TicketParked", "TicketTransferred"):
-            self._leave(lambda r: r.ticket == ticket, at)
-        elif kind == "CounterClosed":
-            self._leave(lambda r: r.counter == counter, at)
-        else:
-            self.stats["ignored"] += 1
+    def apply_event(self, event: ev.Event) -> None:
+        """Apply one queue event (the ``event`` of an ``event`` message).
 
-    def _row(self, ticket: str) -> CallRow | None:
+        Events at counters outside this display's zones, and events that change nothing on
+        the screen, are counted as ignored.
+        """
+        self.stats["events"] += 1
+        match event:
+            case ev.DayOpened() | ev.DayClosed():
+                self.day_open = isinstance(event, ev.DayOpened)
+                self.rows = []
+                self.rows_changed.emit_fast()
+            case ev.TicketCancelled(ticket=ticket, at=at):
+                self._leave(lambda r: r.ticket == ticket, at)
+            case ev.TicketCalled() as call if self._shows(call.counter):
+                self._call(call.ticket, call.number, call.counter, call.at, recalls=0, recall=False)
+            case ev.TicketRecalled() as call if self._shows(call.counter):
+                self._call(call.ticket, call.number, call.counter, call.at, recalls=call.recalls, recall=True)
+            case ev.ServiceStarted() as start if self._shows(start.counter):
+                row = self._row(start.ticket)
+                if row is None:
+                    row = CallRow(start.ticket, start.number, start.counter, start.at, RowState.SERVING)
+                    self._insert(row)
+                else:
+                    row.state = RowState.SERVING
+                    row.blink_until = None
+                self.rows_changed.emit_fast()
+            case (
+                ev.TicketFinished(ticket=ticket, counter=counter, at=at)
+                | ev.TicketNoShow(ticket=ticket, counter=counter, at=at)
+                | ev.TicketParked(ticket=ticket, counter=counter, at=at)
+                | ev.TicketTransferred(ticket=ticket, from_counter=counter, at=at)
+            ) if self._shows(counter):
+                self._leave(lambda r: r.ticket == ticket, at)
+            case ev.CounterClosed(counter=counter, at=at) if self._shows(counter):
+                self._leave(lambda r: r.counter == counter, at)
+            case _:
+                self.stats["ignored"] += 1
+
+    def _row(self, ticket: TicketId) -> CallRow | None:
         return next((r for r in self.rows if r.ticket == ticket), None)
 
     def _insert(self, row: CallRow) -> None:
@@ -419,7 +386,7 @@ class DisplayViewModel:
         del self.rows[self.settings.max_rows :]
 
     def _call(
-        self, ticket: str, number: str, counter: int, at: datetime, *, recalls: int, recall: bool
+        self, ticket: TicketId, number: str, counter: CounterNo, at: datetime, *, recalls: int, recall: bool
     ) -> None:
         self.stats["calls"] += 1
         now = self.server_now()
@@ -455,35 +422,32 @@ class DisplayViewModel:
 
     # --- waiting figures and the ticker ---------------------------------------------------
 
-    def _set_queues(self, services: Mapping[str, Any]) -> None:
+    def _set_queues(self, services: Mapping[str, QueueFigures]) -> None:
         totals: dict[str, int] = {}
         for code, figures in services.items():
-            agency = self._service_agency.get(str(code))
-            if agency is None or not isinstance(figures, Mapping):
-                continue
-            waiting = figures.get("waiting")
-            if isinstance(waiting, int):
-                totals[agency] = totals.get(agency, 0) + waiting
+            agency = self._service_agency.get(code)
+            if agency is not None:
+                totals[agency] = totals.get(agency, 0) + figures.waiting
         if not services and self.waiting:
             # A center update without figures keeps the last known figures of the same agencies.
             totals = {w.code: w.waiting for w in self.waiting}
         waiting = [
-            AgencyWaiting(code, prefix, _pick(names, self.lang), totals.get(code, 0))
-            for code, prefix, names in self._agencies
+            AgencyWaiting(a.code, a.prefix, pick(a.name, self.lang), totals.get(a.code, 0))
+            for a in self._agencies
         ]
         if waiting != self.waiting:
             self.waiting = waiting
             self.waiting_changed.emit_fast()
 
-    def _set_message(self, text: Mapping[str, Any] | None, *, force: bool = False) -> None:
-        clean = {str(k): str(v).strip() for k, v in (text or {}).items() if str(v).strip()} or None
+    def _set_message(self, text: Names | None, *, force: bool = False) -> None:
+        clean = {lang: line.strip() for lang, line in (text or {}).items() if line.strip()} or None
         if clean == self._message_text and not force:
             return
         self._message_text = clean
         if clean is None:
             joined = None
         else:
-            order = [lang for lang in self._center_langs if lang in clean]
+            order: list[str] = [lang for lang in self._center_langs if lang in clean]
             order += [lang for lang in clean if lang not in order]
             joined = "     \u2022     ".join(clean[lang] for lang in order)
         if joined != self.message:

@@ -12,8 +12,9 @@ import numpy as np
 
 from display.announce.audio import DEFAULT_RATE, Samples, to_pcm16, wav_bytes
 from display.announce.chime import chime as generated_chime, load_chime
-from display.announce.numerals import Lang, call_parts
+from display.announce.numerals import call_parts
 from display.announce.pack import VoicePack
+from wire.types import Lang
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import functools
 import re
 import string
-from typing import Literal
 
-Lang = Literal["az", "ru", "en"]
-LANGS: tuple[Lang, ...] = ("az", "ru", "en")
+from wire.types import Lang
 
 MAX_NUMBER = 999_999
 """The largest number spoken. Ticket numbers grow past 999 (A1000) on a busy day."""

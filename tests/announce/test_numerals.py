@@ -5,7 +5,8 @@ import tomllib
 import pytest
 
 from display.announce import VoicePack, all_keys, call_words, parse_ticket, words
-from display.announce.numerals import LANGS, LETTERS, call_parts
+from display.announce.numerals import LETTERS, call_parts
+from wire.types import LANGS
 
 # Written by hand, not derived from the code under test.
 EXPECTED = {

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
 
+from display.announce import Call
 from display.app import DisplayApp
 from display.viewmodel import DisplaySettings, RowState
+from tests.display.fakes import welcome
 from tests.proc import finish
 from tests.server.harness import Home, ServerProcess, counter, kiosk, supervisor
 from wire.device import load_device
+from wire.events import TicketCalled
+from wire.messages import dumps, event_frame
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -104,7 +112,7 @@ def test_offline_then_catch_up_without_replaying_stale_calls(qtbot, home, server
         desks[0].request("call_next")
         qtbot.waitUntil(lambda: texts(app) == ["A001 → 1"], timeout=5_000)
 
-        app.client.stop()
+        app.session.stop()
         qtbot.waitUntil(lambda: not app.model.online, timeout=5_000)
         assert app.model.offline_text
         assert texts(app) == ["A001 → 1"], "the last state stays on the screen"
@@ -113,7 +121,7 @@ def test_offline_then_catch_up_without_replaying_stale_calls(qtbot, home, server
         time.sleep(1.5)  # those calls are now older than fresh_for
         pushed = app.announcer.queue.stats["pushed"]
 
-        app.client.start()
+        app.session.start()
         qtbot.waitUntil(lambda: len(app.model.rows) == 3, timeout=10_000)
         assert app.model.online
         assert texts(app) == ["A003 → 3", "A002 → 2", "A001 → 1"]
@@ -142,6 +150,46 @@ def test_server_restart_marks_offline_and_reconnects(qtbot, home, server, voices
             again.stop()
     finally:
         app.stop()
+
+
+def test_ages_are_measured_on_the_servers_clock(qtbot, home, voices) -> None:
+    """A server whose clock is an hour ahead of the display's machine: the display's clock is the
+    server's (its session's), so a call made a second ago on that clock is announced and one made
+    ten minutes before is shown without a sound."""
+    ahead = timedelta(hours=1)
+
+    def hall(ws: ServerConnection) -> None:
+        ws.recv()  # the hello
+        now = datetime.now(UTC) + ahead
+        ws.send(dumps(welcome(seq=1, server_time=now)))
+        fresh = TicketCalled(ticket="t-A001", number="A001", service="DIN-ID", counter=1, at=now)
+        stale = TicketCalled(
+            ticket="t-A002", number="A002", service="DIN-ID", counter=2, at=now - timedelta(minutes=10)
+        )
+        ws.send(event_frame(2, fresh))
+        ws.send(event_frame(3, stale))
+        with contextlib.suppress(ConnectionClosed):
+            for _ in ws:  # until the display leaves
+                pass
+
+    with serve(hall, "127.0.0.1", 0) as hub:
+        threading.Thread(target=hub.serve_forever, daemon=True).start()
+        config = load_device(home.path / "devices" / "display-lobby.toml")
+        url = f"ws://127.0.0.1:{hub.socket.getsockname()[1]}"
+        app = DisplayApp(config, server_url=url, multimedia=False, voice_dir=voices)
+        heard: list[Call] = []
+        app.model.announce.connect(lambda call, at: heard.append(call))
+        qtbot.addWidget(app.window)
+        app.start()
+        try:
+            qtbot.waitUntil(lambda: len(app.model.rows) == 2, timeout=10_000)
+            assert heard == [Call("A001", 1)]
+            assert [app.model.blinking(r) for r in app.model.rows] == [True, False]
+            assert abs(app.model.server_now() - (datetime.now(UTC) + ahead)) < timedelta(seconds=5)
+            assert app.model.local_now().utcoffset() == timedelta(hours=4)  # Baku
+        finally:
+            app.stop()
+            hub.shutdown()
 
 
 def test_screenshots(qapp, tmp_path) -> None:
