@@ -34,6 +34,7 @@ DELEGATES = {
     "counter": ("counter.__main__", "the operator's counter app"),
     "display": ("display.__main__", "the hall display"),
     "boards": ("boards.__main__", "drive the number boards of a shared serial line"),
+    "supervisor": ("supervisor.__main__", "the supervisor's desk: the hall, queues, alerts, actions"),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
     "report": ("report.cli", "figures of a day, week or month from the event log (HTML, CSV, XLSX)"),
     "demo": ("novbe.demo", "the whole hall on this machine"),
