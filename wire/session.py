@@ -154,7 +154,9 @@ class Session:
             # The server may have restarted since it last heard: it hears every part again.
             self._sent_health.clear()
             self._flush_health()
-        if state is ConnState.REFUSED:
+        if state is ConnState.REFUSED and "login" in self.client.hello:
+            log.warning("the server refused the login of %s", self.client.hello["login"])
+        elif state is ConnState.REFUSED:
             log.error(
                 "the server refused this device (%s %s): check its device file's token",
                 self.config.role,

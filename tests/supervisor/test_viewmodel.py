@@ -127,7 +127,9 @@ def test_every_action_goes_through_the_wire_and_into_the_log(home: Home, server:
         text = {"az": "Xoş gəlmisiniz", "ru": "Добро пожаловать", "en": "Welcome"}
         assert answered(vm.set_message(text)) == "The displays show the new message."
         desk.until(lambda: vm.message == text)
-        assert answered(vm.set_message({"az": " ", "ru": "", "en": ""})) == "The displays' message is removed."
+        assert (
+            answered(vm.set_message({"az": " ", "ru": "", "en": ""})) == "The displays' message is removed."
+        )
         desk.until(lambda: vm.message is None)
         assert answered(vm.close_counter(5)) == "Counter 5 is closed."
         assert answered(vm.close_day()) == "The service day is closed."
@@ -172,7 +174,10 @@ def test_queues_are_sorted_by_urgency_and_stranded_citizens_raise_an_alert(
         assert (din.waiting, din.open, din.total) == (3, 1, 18)
         desk.until(lambda: AlertKind.STRANDED in raised)
         alert = next(a for a in vm.alerts if a.kind is AlertKind.STRANDED)
-        assert vm.alert_text(alert) == "1 waiting for MAI-ARCH (Archive certificate) whom no open counter would call"
+        assert (
+            vm.alert_text(alert)
+            == "1 waiting for MAI-ARCH (Archive certificate) whom no open counter would call"
+        )
         # Opening a counter of the archive ends it (two minutes later on the server), and the
         # supervisor acknowledges it meanwhile.
         assert vm.unacknowledged >= 1
@@ -231,7 +236,9 @@ def test_todays_figures_come_from_the_reports_code(home: Home, server: ServerPro
         desk_1.request("call_next")
         desk_1.request("no_show")
         vm.ask_figures()
-        desk.until(lambda: vm.figures is not None and vm.figures.center is not None and vm.figures.center.served == 1)
+        desk.until(
+            lambda: vm.figures is not None and vm.figures.center is not None and vm.figures.center.served == 1
+        )
         figures = vm.figures
         assert figures is not None and figures.center is not None
         assert (figures.center.served, figures.center.no_shows, figures.center.waited) == (1, 1, 2)
