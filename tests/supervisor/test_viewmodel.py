@@ -21,7 +21,8 @@ def test_supervisor_signs_in_and_sees_the_hall(home: Home, server: ServerProcess
         vm = desk.vm
         assert not vm.signed_in
         desk.sign_in()
-        assert vm.signed_in and vm.login == "supervisor"
+        assert vm.signed_in
+        assert vm.login == "supervisor"
         # The hall as the center file lays it out: three floors, 81 counters.
         layout = vm.layout()
         assert [zone for zone, _ in layout] == ["floor-1", "floor-2", "floor-3"]
@@ -216,7 +217,8 @@ def test_a_wait_over_the_standard_raises_an_alert(home: Home) -> None:
             kiosk(server).request("issue", service="DSMF-PENS")
             desk.until(lambda: any(a.kind is AlertKind.OVER_STANDARD for a in vm.alerts))
             (row,) = [r for r in vm.queue_rows() if r.service == "DSMF-PENS"]
-            assert row.over and row.breach_in_min == 0
+            assert row.over
+            assert row.breach_in_min == 0
     finally:
         server.stop()
 
@@ -240,7 +242,8 @@ def test_todays_figures_come_from_the_reports_code(home: Home, server: ServerPro
             lambda: vm.figures is not None and vm.figures.center is not None and vm.figures.center.served == 1
         )
         figures = vm.figures
-        assert figures is not None and figures.center is not None
+        assert figures is not None
+        assert figures.center is not None
         assert (figures.center.served, figures.center.no_shows, figures.center.waited) == (1, 1, 2)
         assert figures.center.within_share == 1.0
         (din,) = [r for r in figures.agencies if r.key == "DIN"]
