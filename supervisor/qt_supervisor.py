@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -165,10 +166,10 @@ class QtTile(QFrame):
         self.number = number
         self._on_click = on_click
         self.setObjectName("tile")
-        self.setFixedSize(132, 88)
+        self.setFixedSize(132, 76)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(8, 2, 8, 3)
         layout.setSpacing(0)
         top = QHBoxLayout()
         self.number_label = QLabel(str(number))
@@ -478,13 +479,12 @@ class QtSupervisorWindow(QWidget):
         self.close_day_button = QPushButton()
         self.close_day_button.setObjectName("danger")
         self.close_day_button.clicked.connect(lambda: self.ask("close_day", self.model.close_day))
-        header.addWidget(self.title)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        header.addWidget(self.title, 1)
         header.addSpacing(12)
         header.addWidget(self.day_label)
-        header.addStretch(1)
-        header.addWidget(self.clock)
         header.addSpacing(12)
-        header.addWidget(self.who)
+        header.addWidget(self.clock)
         header.addSpacing(12)
         header.addLayout(langs)
         header.addSpacing(12)
@@ -492,9 +492,12 @@ class QtSupervisorWindow(QWidget):
         header.addWidget(self.open_day_button)
         header.addWidget(self.close_day_button)
         layout.addLayout(header)
+        second = QHBoxLayout()
         self.message_line = QLabel()
-        self.message_line.setWordWrap(True)
-        layout.addWidget(self.message_line)
+        self.message_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        second.addWidget(self.message_line, 1)
+        second.addWidget(self.who)
+        layout.addLayout(second)
 
         middle = QHBoxLayout()
         middle.setSpacing(10)
@@ -541,7 +544,13 @@ class QtSupervisorWindow(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 8, 8, 8)
+        self.queues_note = QLabel()
+        layout.addWidget(self.queues_note)
         self.queue_table = _table(9)
+        header = self.queue_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.queue_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.queue_table.itemSelectionChanged.connect(self._render_waiting)
         layout.addWidget(self.queue_table, 3)
         self.waiting_title = QLabel()
@@ -611,6 +620,7 @@ class QtSupervisorWindow(QWidget):
         self.alert_list = QListWidget()
         self.alert_list.setObjectName("alerts")
         self.alert_list.setWordWrap(True)
+        self.alert_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.alert_list.itemDoubleClicked.connect(self._acknowledge_item)
         self.alert_list.itemSelectionChanged.connect(self._render_ack_button)
         layout.addWidget(self.alert_list, 1)
@@ -737,11 +747,9 @@ class QtSupervisorWindow(QWidget):
         self._render_breaks()
 
     def _state_text(self, tile: Tile) -> str:
-        if tile.ticket is not None and tile.look in (Look.CALLING, Look.SERVING, Look.OFFLINE):
+        if tile.ticket is not None:
             return tile.ticket
-        if tile.look is Look.OFFLINE:
-            return self.model.tr("look.offline")
-        return self.model.tr(f"look.{tile.look.value}")
+        return self.model.tr(f"tile.{tile.activity.value}")
 
     def _who_text(self, tile: Tile) -> str:
         marks = []
@@ -789,17 +797,18 @@ class QtSupervisorWindow(QWidget):
     def _render_queues(self) -> None:
         model = self.model
         tr = model.tr
+        self.queues_note.setText(tr("queues.note", standard=f"{model.standard_min:g}"))
         self.queue_table.setHorizontalHeaderLabels(
             [
-                tr("queues.agency"),
                 tr("queues.service"),
+                tr("queues.name"),
+                tr("queues.agency"),
                 tr("queues.waiting"),
-                tr("queues.oldest", standard=f"{model.standard_min:g}"),
+                tr("queues.oldest"),
                 tr("queues.counters"),
                 tr("queues.promise"),
                 tr("queues.forecast"),
                 tr("queues.stranded"),
-                tr("queues.name"),
             ]
         )
         rows = model.queue_rows()
@@ -815,8 +824,9 @@ class QtSupervisorWindow(QWidget):
                 forecast = tr("queues.breach_in", minutes=r.breach_in_min)
             texts.append(
                 [
-                    r.agency,
                     r.service,
+                    model.service_name(r.service),
+                    r.agency,
                     str(r.waiting),
                     f"{r.oldest_wait_min:.0f}" if r.waiting else "–",
                     tr("queues.counters_value", open=r.open, paused=r.paused, total=r.total),
@@ -825,7 +835,6 @@ class QtSupervisorWindow(QWidget):
                     else tr("queues.no_tickets"),
                     forecast,
                     str(r.stranded) if r.stranded else "",
-                    model.service_name(r.service),
                 ]
             )
             colours.append(

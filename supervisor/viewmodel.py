@@ -104,6 +104,8 @@ class Tile:
     zone: str
     agency: str
     look: Look
+    activity: Look
+    """What it is doing, its app or board offline or not (never ``OFFLINE``)."""
     state: CounterState
     operator: str | None
     ticket: str | None
@@ -598,6 +600,7 @@ class SupervisorViewModel:
             look, since = Look.CALLING, current.called_at
         else:
             look, since = Look.IDLE, self.idle_since.get(number, view.since)
+        activity = look
         if view.state is not CounterState.CLOSED and (board or app):
             look = Look.OFFLINE
         return Tile(
@@ -605,6 +608,7 @@ class SupervisorViewModel:
             zone=info.zone if info is not None else "",
             agency=(info.agency or "") if info is not None else "",
             look=look,
+            activity=activity,
             state=view.state,
             operator=view.operator,
             ticket=current.number if current is not None else None,
