@@ -923,24 +923,33 @@ class QtSupervisorWindow(QWidget):
         tr = model.tr
         new = model.unacknowledged
         self.alerts_title.setText(tr("alerts.title", new=new) if new else tr("alerts.title_none"))
-        self.tabs.setTabText(0, tr("tab.hall"))
-        keep = self._selected_alert()
-        self.alert_list.setUpdatesEnabled(False)
-        self.alert_list.clear()
-        for alert in model.alerts:
-            item = QListWidgetItem(self._alert_line(alert))
-            item.setData(Qt.ItemDataRole.UserRole, alert.id)
+        ids = [alert.id for alert in model.alerts]
+        listed = self.alert_list
+        if [listed.item(i).data(Qt.ItemDataRole.UserRole) for i in range(listed.count())] != ids:
+            # New alerts came: list them again (the selection stays on its alert).
+            keep = self._selected_alert()
+            listed.clear()
+            for alert in model.alerts:
+                item = QListWidgetItem()
+                item.setData(Qt.ItemDataRole.UserRole, alert.id)
+                listed.addItem(item)
+                item.setSelected(alert.id == keep)
+        # Otherwise only their words and looks change, in place: the list doesn't jump.
+        for i, alert in enumerate(model.alerts):
+            item = listed.item(i)
+            text = self._alert_line(alert)
+            if item.text() != text:
+                item.setText(text)
             font = item.font()
-            font.setBold(not alert.acknowledged)
-            item.setFont(font)
+            if font.bold() != (not alert.acknowledged):
+                font.setBold(not alert.acknowledged)
+                item.setFont(font)
             if not alert.acknowledged:
                 item.setBackground(QColor("#fde7e5" if alert.active else "#fff1d6"))
-            elif not alert.active:
-                item.setForeground(QColor("#7a8594"))
-            self.alert_list.addItem(item)
-            if alert.id == keep:
-                item.setSelected(True)
-        self.alert_list.setUpdatesEnabled(True)
+                item.setForeground(QColor("#1d2733"))
+            else:
+                item.setBackground(QColor("white"))
+                item.setForeground(QColor("#1d2733" if alert.active else "#7a8594"))
         self.ack_all_button.setEnabled(new > 0)
         self._render_ack_button()
 
