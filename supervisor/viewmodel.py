@@ -374,11 +374,12 @@ class SupervisorViewModel:
                 self._queue_alerts(alerts)
             case DeviceStatusNotice(device=device, role=role, status=status, at=at):
                 self.devices[device] = DeviceHealth(role=role, status=status, at=at)
-                self._device_changed(device)
-            case AlertNotice(device=device, status=status, at=at):
-                self._device_alert(device, status, at)
-            case RecoveredNotice(device=device):
-                self._device_recovered(device)
+                self._device_state(device, status, at)
+            case (
+                AlertNotice(device=device, status=status, at=at)
+                | RecoveredNotice(device=device, status=status, at=at)
+            ):
+                self._device_state(device, status, at)
             case MessageNotice(text=text):
                 self.message = text
                 self.state_changed.emit()
@@ -407,11 +408,7 @@ class SupervisorViewModel:
         self.devices = dict(snapshot.devices)
         # Devices failing now: an alert each, unless the list has it already.
         for name, health in self.devices.items():
-            if _level(health.status.status) >= 1 and self._active_device_alert(name) is None:
-                self._raise(AlertKind.DEVICE, name, health.at, health.status.status, health.status.detail)
-        for name in list(self.devices):
-            if _level(self.devices[name].status.status) == 0:
-                self._device_recovered(name, quiet=True)
+            self._device_state(name, health.status, health.at)
         self._queue_alerts(snapshot.queue_alerts)
 
     # --- events -------------------------------------------------------------------------
@@ -770,24 +767,20 @@ class SupervisorViewModel:
             (a for a in self.alerts if a.kind is AlertKind.DEVICE and a.subject == device and a.active), None
         )
 
-    def _device_alert(self, device: str, status: HealthStatus, at: datetime) -> None:
-        # A worse state of the same part is a new alert; the older one is history.
+    def _device_state(self, device: str, status: HealthStatus, at: datetime) -> None:
+        """A device part is now ``status`` (a report, an alert, a recovery, or a snapshot's
+        or a resumption's account): one active alert while it isn't working, for its latest
+        state; none once it works. Told twice (a status, then its alert), it alerts once."""
         old = self._active_device_alert(device)
+        if old is not None and old.status == status.status:
+            return
         if old is not None:
-            old.active = False
-        self._raise(AlertKind.DEVICE, device, at, status.status, status.detail)
-        self._device_changed(device)
-
-    def _device_recovered(self, device: str, *, quiet: bool = False) -> None:
-        touched = False
-        for alert in self.alerts:
-            if alert.kind is AlertKind.DEVICE and alert.subject == device and alert.active:
-                alert.active = False
-                touched = True
-        if touched:
+            old.active = False  # the older state is history; a new one is its own alert
+        if _level(status.status) >= 1:
+            self._raise(AlertKind.DEVICE, device, at, status.status, status.detail)
+        elif old is not None:
             self.alerts_changed.emit()
-        if not quiet:
-            self._device_changed(device)
+        self._device_changed(device)
 
     def _device_changed(self, device: str) -> None:
         role, code, _ = device_parts(device)
