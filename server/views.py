@@ -27,7 +27,7 @@ from wire.messages import (
     TicketView,
     ZoneInfo,
 )
-from wire.types import FINAL_STATES, CounterNo, Priority, TicketState, WaitRange
+from wire.types import FINAL_STATES, CounterNo, TicketState, WaitRange
 
 from .queue.commands import IssueTicket
 from .queue.exceptions import QueueError, ServiceUnavailable
@@ -67,9 +67,15 @@ def issued_ticket(engine: QueueEngine, issued: TicketIssued) -> IssuedTicket:
     return IssuedTicket(
         **dict(view),
         ahead=issued.ahead,
-        wait=WaitRange.promise(issued.wait_low_min, issued.wait_high_min),
+        wait=promised_wait(issued),
         zone=engine.hall.services[issued.service].zone,
     )
+
+
+def promised_wait(issued: TicketIssued) -> WaitRange:
+    """The wait a ticket promises, from the estimate its issue recorded: the one place the
+    server turns an estimate into the minutes a citizen reads (the ticket and the figures)."""
+    return WaitRange.promise(issued.wait_low_min, issued.wait_high_min)
 
 
 def counter_view(engine: QueueEngine, number: CounterNo) -> CounterView:
@@ -127,18 +133,24 @@ def center_info(center: Center) -> CenterInfo:
     )
 
 
-def availability(
+def offer(
     engine: QueueEngine, service: str, at: datetime
-) -> tuple[bool, Literal["closed", "full"] | None]:
-    """Whether a kiosk may issue a ticket for ``service`` now, and if not why
-    (``closed`` or ``full``), asked of the engine's own issuing rules."""
+) -> tuple[WaitRange | None, Literal["closed", "full"] | None]:
+    """What a kiosk asking for a ticket for ``service`` at ``at`` would get: the wait the
+    ticket would promise, or None and why not (``closed`` or ``full``).
+
+    Asked of the engine's own issuing rules, through the very decision that issues (for a
+    ticket without a priority right), so the figure a kiosk shows and the ticket it prints
+    next cannot disagree unless something happened between them.
+    """
     try:
-        engine.decide(IssueTicket(service=service, at=at))
+        (issued, *_) = engine.decide(IssueTicket(service=service, at=at))
     except ServiceUnavailable as exc:
-        return False, "full" if exc.details.get("reason") == "full" else "closed"
+        return None, "full" if exc.details.get("reason") == "full" else "closed"
     except QueueError:
-        return False, "closed"
-    return True, None
+        return None, "closed"
+    assert isinstance(issued, TicketIssued), f"an issue decided {issued!r}"
+    return promised_wait(issued), None
 
 
 def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
@@ -152,16 +164,15 @@ def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
         stat = stats.get(code)
         waiting = stat.waiting if stat is not None else 0
         oldest = stat.oldest_issued_at if stat is not None else None
-        available, reason = availability(engine, code, at)
-        est = engine.estimate(code, Priority.NONE, at) if available else None
+        wait, reason = offer(engine, code, at)
         queue = engine.waiting(code) if waiting else []
         out[code] = QueueFigures(
             waiting=waiting,
             oldest_wait_min=round((at - oldest).total_seconds() / 60, 1) if oldest else 0.0,
             open_counters=engine.staffed(code),
-            available=available,
+            available=wait is not None,
             reason=reason,
-            wait=WaitRange.promise(est.low_min, est.high_min) if est else None,
+            wait=wait,
             breach_in_min=breach_in_min(engine, code, queue, at) if queue else None,
             stranded=stranded(engine, code, queue),
         )

@@ -247,9 +247,8 @@ class Sync(_Request):
     resume_from: Annotated[int, Field(ge=0)] | None = None
 
 
-ClientMessage = Annotated[
-    Hello
-    | Issue
+ClientRequest = (
+    Issue
     | Login
     | Logout
     | CounterAction
@@ -263,15 +262,17 @@ ClientMessage = Annotated[
     | Figures
     | SetMessage
     | ReportHealth
-    | Sync,
-    Field(discriminator="type"),
-]
+    | Sync
+)
+"""Every message after ``hello``: each has a request ``id``."""
 
-_client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+ClientMessage = Annotated[Hello | ClientRequest, Field(discriminator="type")]
+
+_client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 CLIENT_TYPES: frozenset[str] = frozenset(
     kind
-    for model in typing.get_args(typing.get_args(ClientMessage)[0])
+    for model in typing.get_args(Hello | ClientRequest)
     for kind in typing.get_args(model.model_fields["type"].annotation)
 )
 """Every ``type`` a client may send, read off the schemas above."""
@@ -380,8 +381,11 @@ def _bad_string(data: object) -> str | None:
     return None
 
 
-def parse_client_message(text: str | bytes) -> BaseModel:
+def parse_client_message(text: str | bytes) -> ClientMessage:
     """Validate one client frame: a text frame (``str``) holding one JSON object.
+
+    Returns:
+        The message as its own model (``Hello``, ``Issue``, ...): match on the class.
 
     Raises:
         ProtocolError: with ``too_large``, ``bad_json``, ``unknown_type`` or
@@ -421,7 +425,7 @@ def parse_client_message(text: str | bytes) -> BaseModel:
     if kind not in CLIENT_TYPES:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}", rid)
     try:
-        message: BaseModel = _client_adapter.validate_python(data)
+        message = _client_adapter.validate_python(data)
     except ValidationError as exc:
         problems = "; ".join(_problem(err["loc"][1:], err["msg"]) for err in exc.errors())
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, problems, rid) from None

@@ -77,11 +77,13 @@ within ``hall.rating_window_min`` (Rule V-1, in ``engine._rate``). A rating chan
 state in these tables.
 
 Counters are CLOSED, OPEN or PAUSED. ``OpenCounter`` opens or re-opens one from
-any state (at an open counter it only changes the operator; at a paused one it
-also resumes); naming no operator keeps the one logged in. Pausing, resuming and
-closing need the states listed below, and pausing and closing also need an empty
-counter (the engine checks that, not the table). ``OpenDay`` and ``CloseDay``
-leave every counter CLOSED.
+any state (at a paused one it also resumes); naming no operator keeps the one
+logged in. Naming one is that operator's login (Rule C-1): refused while another
+operator works at the counter or this one works at another, and nothing to record
+when they are logged in there already. Pausing, resuming and closing need the
+states listed below, and pausing and closing also need an empty counter (the
+engine checks these, not the table). ``OpenDay`` and ``CloseDay`` leave every
+counter CLOSED.
 
 A supervisor may change which services a counter serves for the rest of the day
 (``SetCounterServices`` -> ``CounterServicesSet``; the next ``DayOpened`` goes back to

@@ -4,7 +4,8 @@ Runs the real thing offscreen: a new demo center (``novbe init --demo``), a serv
 hall in mid-morning made by plain clients (counters open, calling, serving, on a break, one
 whose number board is down; citizens waiting, a queue heading over the standard, a citizen
 whom no open counter would call, a kiosk out of paper, a few citizens served), and one desk
-per language. Writes ``supervisor-{login,hall,queues,figures,services,message,confirm,offline}-{az,ru,en}.png``.
+per language. Writes ``supervisor-SCREEN-LANG.png`` for the screens login, hall, queues,
+figures, services, message, confirm and offline in az, ru and en.
 """
 
 from __future__ import annotations

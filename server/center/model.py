@@ -457,6 +457,7 @@ class Center(_Frozen):
             counters=counters,
             opens=self.hours.open,
             closes=self.hours.close,
+            days=frozenset(DAYS.index(day) for day in self.hours.days),
             recall_limit=self.rules.recall_limit,
             last_ticket_margin_min=self.rules.last_ticket_margin_min,
             rating_window_min=self.rules.rating_window_min,

@@ -63,6 +63,7 @@ from .commands import (
     Command,
     FinishService,
     IssueTicket,
+    KeepDay,
     MarkNoShow,
     MoveTicket,
     OpenCounter,
@@ -77,16 +78,18 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .engine import QueueEngine, display_number
+from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, QueueEngine, display_number
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
+    CounterTaken,
     DayNotOpen,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
     NothingToCall,
+    OperatorElsewhere,
     QueueError,
     RatingRefused,
     ServiceUnavailable,
@@ -98,10 +101,12 @@ from .hall import CounterDef, Hall, RoutingPolicy, ServiceDef
 from .records import CounterStatus, HistoryEntry, QueueStat, Ticket
 
 __all__ = [
+    "AUTO_CLOSE_AFTER",
     "COUNTER_TRANSITIONS",
     "EVENT_TYPES",
     "FINAL_STATES",
     "LANGS",
+    "OPEN_AHEAD",
     "TRANSITIONS",
     "AgencyCode",
     "CallNext",
@@ -121,6 +126,7 @@ __all__ = [
     "CounterServicesSet",
     "CounterState",
     "CounterStatus",
+    "CounterTaken",
     "DayClosed",
     "DayNotOpen",
     "DayOpened",
@@ -133,6 +139,7 @@ __all__ = [
     "HistoryEntry",
     "InvalidTransition",
     "IssueTicket",
+    "KeepDay",
     "Lang",
     "MarkNoShow",
     "MoveTicket",
@@ -141,6 +148,7 @@ __all__ = [
     "NothingToCall",
     "OpenCounter",
     "OpenDay",
+    "OperatorElsewhere",
     "OperatorLogin",
     "Park",
     "PauseCounter",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from wire import states
@@ -52,6 +52,7 @@ from .commands import (
     Command,
     FinishService,
     IssueTicket,
+    KeepDay,
     MarkNoShow,
     MoveTicket,
     OpenCounter,
@@ -70,11 +71,13 @@ from .estimate import Estimate, Estimator, LiveState, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
+    CounterTaken,
     DayNotOpen,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
     NothingToCall,
+    OperatorElsewhere,
     RatingRefused,
     ServiceUnavailable,
     UnknownCounter,
@@ -98,6 +101,14 @@ NUMBER_DIGITS = 3
 """A display number has at least three digits (A001); past 999 it simply grows (A1000),
 so a large hall never refuses a citizen for lack of numbers. See docs/configuration.md."""
 
+OPEN_AHEAD = timedelta(hours=1)
+"""``KeepDay`` opens a working day this long before opening time: operators log in and
+citizens at the door get their tickets before the doors open."""
+
+AUTO_CLOSE_AFTER = timedelta(hours=2)
+"""``KeepDay`` closes the day this long after closing time: citizens in the hall at closing
+are still served; whoever still waits then ends as "not served, center closed"."""
+
 
 def display_number(prefix: str, number: int) -> str:
     """The number a citizen reads: ``("A", 15)`` -> ``"A015"``, ``("A", 1000)`` -> ``"A1000"``."""
@@ -111,7 +122,8 @@ class QueueEngine:
     applied. The engine never reads the clock, the network, the database or a
     device: commands carry their timestamp, and the caller persists and
     broadcasts the events. To restart, build a new engine with the same hall and
-    :meth:`apply` the logged events in order.
+    :meth:`apply` the logged events in order. The passing of time is a command too:
+    ``KeepDay(at)`` opens and closes the service day by the hall's hours.
 
     Args:
         hall: Services, counters, hours and rules, as configured. A supervisor may change
@@ -176,6 +188,7 @@ class QueueEngine:
         self._handlers: dict[type[Any], Callable[[Any], list[Event]]] = {
             OpenDay: self._open_day,
             CloseDay: self._close_day,
+            KeepDay: self._keep_day,
             IssueTicket: self._issue,
             CancelTicket: self._cancel,
             OpenCounter: self._open_counter,
@@ -420,6 +433,27 @@ class QueueEngine:
         unserved = tuple(t.id for t in self._tickets.values() if t.state not in FINAL_STATES)
         return [DayClosed(at=cmd.at, unserved=unserved, by=cmd.by)]
 
+    def _keep_day(self, cmd: KeepDay) -> list[Event]:
+        # Rule D-1: a working day opens by itself OPEN_AHEAD before opening time and every
+        # day closes by itself AUTO_CLOSE_AFTER after closing time, or when the date changed.
+        at = cmd.at
+        today = at.date()
+        hall = self._hall
+        opens = datetime.combine(today, hall.opens, at.tzinfo) - OPEN_AHEAD
+        closes = datetime.combine(today, hall.closes, at.tzinfo) + AUTO_CLOSE_AFTER
+        events: list[Event] = []
+        if self._open:
+            if self._day == today and at < closes:
+                return events
+            events += self._close_day(CloseDay(at=at))
+        if (
+            today.weekday() in hall.days
+            and opens <= at < closes
+            and (self._day is None or self._day < today)  # days only go forward
+        ):
+            events.append(DayOpened(day=today, at=at))
+        return events
+
     def _issue(self, cmd: IssueTicket) -> list[Event]:
         self._require_day("issue a ticket")
         code = cmd.service
@@ -512,11 +546,27 @@ class QueueEngine:
     def _open_counter(self, cmd: OpenCounter) -> list[Event]:
         self._require_day("open a counter")
         c = self._counter(cmd.counter, "open a counter")
-        # Naming no operator (the supervisor's "open") keeps the one logged in.
-        operator = c.operator if cmd.operator is None else cmd.operator
-        if c.state is CounterState.OPEN and c.operator == operator:
-            return []  # already so: nothing to record
-        return [CounterOpened(counter=cmd.counter, at=cmd.at, operator=operator, by=cmd.by)]
+        if cmd.operator is None:
+            # The supervisor's "open": whoever is logged in stays; a paused counter resumes.
+            if c.state is CounterState.OPEN:
+                return []  # already so: nothing to record
+            return [CounterOpened(counter=c.number, at=cmd.at, operator=c.operator, by=cmd.by)]
+        # An operator's login. Rule C-1: one operator per counter, one counter per operator.
+        if c.operator == cmd.operator:
+            return []  # logged in already (an app that reconnected): a break stays a break
+        action = f"log {cmd.operator} in at counter {c.number}"
+        if c.operator is not None:
+            raise CounterTaken(
+                f"can't {action}: {c.operator} works there", counter=c.number, operator=c.operator
+            )
+        for other in self._counters.values():
+            if other.operator == cmd.operator:
+                raise OperatorElsewhere(
+                    f"can't {action}: {cmd.operator} works at counter {other.number}",
+                    counter=other.number,
+                    operator=cmd.operator,
+                )
+        return [CounterOpened(counter=c.number, at=cmd.at, operator=cmd.operator, by=cmd.by)]
 
     def _pause_counter(self, cmd: PauseCounter) -> list[Event]:
         self._require_day("pause a counter")

@@ -15,6 +15,8 @@ Every error means "nothing changed": the engine checks before it acts.
     * ServiceUnavailable    # new tickets refused: closed for today, or full
     * NoOpenCounter         # a transfer to where no open counter would take the citizen
     * RatingRefused         # a rating the rules don't allow (details["reason"] says which)
+    * CounterTaken          # a login at a counter where another operator works
+    * OperatorElsewhere     # a login of an operator who works at another counter
 """
 
 from __future__ import annotations
@@ -97,3 +99,17 @@ class RatingRefused(QueueError):
     """
 
     code = "rating_refused"
+
+
+class CounterTaken(QueueError):
+    """A login refused: ``details["operator"]`` works at ``details["counter"]`` already.
+    One counter has one operator; the other logs out first."""
+
+    code = "counter_taken"
+
+
+class OperatorElsewhere(QueueError):
+    """A login refused: ``details["operator"]`` works at ``details["counter"]``, another
+    counter. One operator works at one counter; they log out there first."""
+
+    code = "operator_elsewhere"

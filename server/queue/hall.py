@@ -62,6 +62,10 @@ class Hall:
     counters: dict[CounterNo, CounterDef]
     opens: time = time(9, 0)
     closes: time = time(19, 0)
+    """Opening and closing time, in the time zone of the commands' ``at``."""
+    days: frozenset[int] = frozenset(range(7))
+    """The working days, as ``date.weekday()`` numbers (0 is Monday): the days whose service
+    day ``KeepDay`` opens by itself."""
     recall_limit: int = 3
     """A ticket recalled this many times without showing up may be marked no-show
     by a further recall (the engine does it by itself)."""

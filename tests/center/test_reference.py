@@ -75,6 +75,7 @@ def test_reference_gives_hall_of_all_services_and_counters(
         assert got_counter.policy.priority_mode is PriorityMode.STRICT
         assert got_counter.policy.selection is Selection.OLDEST_FIRST
     assert (hall.opens, hall.closes, hall.recall_limit) == (time(9, 0), time(19, 0), 3)
+    assert hall.days == frozenset(range(6))  # Monday to Saturday, as date.weekday() counts
 
 
 def test_reference_counters_per_agency_match_sizing(reference_data: dict[str, Any]) -> None:

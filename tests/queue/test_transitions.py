@@ -21,6 +21,7 @@ from server.queue import (
     CounterNotOpen,
     CounterOpened,
     CounterState,
+    CounterTaken,
     DayClosed,
     DayNotOpen,
     FinishService,
@@ -32,6 +33,7 @@ from server.queue import (
     NothingToCall,
     OpenCounter,
     OpenDay,
+    OperatorElsewhere,
     Park,
     PauseCounter,
     QueueEngine,
@@ -309,16 +311,40 @@ def test_supervisor_opens_counter_with_operator() -> None:
     assert (status.state, status.operator, status.since) == (CounterState.OPEN, "leyla", at(0))
 
 
-def test_opening_an_open_counter_changes_only_the_operator() -> None:
-    engine, tid = called()
-    engine.handle(OpenCounter(counter=1, at=at(5), operator="rashad"))
-    status = engine.counters[1]
-    assert (status.state, status.operator, status.current, status.since) == (
-        CounterState.OPEN,
-        "rashad",
-        tid,
-        at(-60),
+def test_a_login_where_another_operator_works_is_refused() -> None:
+    """Rule C-1: one operator per counter; the details name who works there."""
+    engine, _ = called()
+    error = refused(
+        engine, OpenCounter(counter=1, at=at(5), operator="rashad"), CounterTaken, "op1 works there"
     )
+    assert error.details == {"counter": 1, "operator": "op1"}
+    engine.handle(PauseCounter(counter=2, at=at(5)))
+    refused(engine, OpenCounter(counter=2, at=at(6), operator="rashad"), CounterTaken, "op2 works there")
+
+
+def test_a_login_of_an_operator_working_elsewhere_is_refused() -> None:
+    """Rule C-1: one counter per operator; the details name where they work."""
+    engine = open_engine(counters=(1,))
+    error = refused(
+        engine, OpenCounter(counter=2, at=at(5), operator="op1"), OperatorElsewhere, "op1 works at counter 1"
+    )
+    assert error.details == {"counter": 1, "operator": "op1"}
+    engine.handle(CloseCounter(counter=1, at=at(6)))
+    assert engine.handle(OpenCounter(counter=2, at=at(7), operator="op1")) == [
+        CounterOpened(counter=2, at=at(7), operator="op1")
+    ]
+    assert engine.handle(OpenCounter(counter=1, at=at(8), operator="rashad")) == [
+        CounterOpened(counter=1, at=at(8), operator="rashad")
+    ]
+
+
+def test_a_login_again_at_a_paused_counter_changes_nothing() -> None:
+    """An app that reconnects and logs in again doesn't end its operator's break."""
+    engine = open_engine(counters=(1,))
+    engine.handle(PauseCounter(counter=1, at=at(1)))
+    before = fingerprint(engine)
+    assert engine.handle(OpenCounter(counter=1, at=at(2), operator="op1")) == []
+    assert fingerprint(engine) == before
 
 
 def test_opening_an_open_counter_for_its_own_operator_records_nothing() -> None:

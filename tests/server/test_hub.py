@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from server.app import health_change
+from server.hub import health_change
 from tests.server.harness import (
     DEMO_PASSWORD,
     Home,
@@ -139,6 +139,27 @@ def test_operator_login_errors(server: ServerProcess) -> None:
     other = counter(server, 3, login=False)
     taken = other.request("login", login="op3", password=DEMO_PASSWORD)
     assert taken["code"] == "counter_taken"
+
+
+def test_login_refusals_name_who_works_where(server: ServerProcess) -> None:
+    """The engine refuses a counter taken and an operator working elsewhere; the counter
+    app gets who and where in the details, and in the text in its language."""
+    counter(server, 24)  # op24
+    assert counter(server, 25, login=False).request("login", login="supervisor", password=DEMO_PASSWORD)["ok"]
+    taken = counter(server, 24, login=False, lang="en").request(
+        "login", login="supervisor", password=DEMO_PASSWORD
+    )
+    assert (taken["code"], taken["details"]["operator"], taken["details"]["counter"]) == (
+        "counter_taken",
+        "op24",
+        24,
+    )
+    assert taken["message"] == "Another operator is already working at this counter: op24."
+    elsewhere = counter(server, 26, login=False, lang="ru").request(
+        "login", login="supervisor", password=DEMO_PASSWORD
+    )
+    assert (elsewhere["code"], elsewhere["details"]["counter"]) == ("operator_elsewhere", 25)
+    assert elsewhere["message"] == "Этот оператор уже работает за окном 25."
 
 
 def test_display_sees_only_its_zones(server: ServerProcess) -> None:

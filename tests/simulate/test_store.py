@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from novbe.cli import main as novbe
-from server.app import Hub
 from server.center import load_center
+from server.hub import Hub
 from server.queue import DayClosed, DayOpened, QueueEngine, VisitRated
 from server.simulate.cli import main
 from server.store import EventStore
