@@ -99,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--key", type=Path, help="TLS private key (PEM)")
     server.add_argument("--ping-interval", type=float, default=20.0, help="seconds between keep-alive pings")
     server.add_argument(
+        "--offline-after",
+        type=float,
+        default=60.0,
+        help="seconds a device may be gone before the supervisors are told it is offline",
+    )
+    server.add_argument(
         "--log-level", default="INFO", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
 
@@ -339,7 +345,12 @@ def _server(args: argparse.Namespace) -> int:
     if port is None:
         port = (urlsplit(center.server_url).port if center.server_url else None) or DEFAULT_PORT
     options = ServerOptions(
-        host=args.host, port=port, certfile=args.cert, keyfile=args.key, ping_interval=args.ping_interval
+        host=args.host,
+        port=port,
+        certfile=args.cert,
+        keyfile=args.key,
+        ping_interval=args.ping_interval,
+        offline_after=args.offline_after,
     )
     tls_context(options)  # a wrong --cert or --key is refused before the log is read
     setup_logging(args.log_level)

@@ -12,6 +12,7 @@ import ssl
 import sys
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from websockets.asyncio.server import Server, serve
@@ -39,6 +40,9 @@ class ServerOptions:
     ping_interval: float = 20.0
     """Seconds between pings; a connection that doesn't answer one within as long again
     is closed, so that dead devices don't pile up."""
+    offline_after: float = 60.0
+    """Seconds a device's connection may be gone before the supervisors are told it is
+    offline (docs/protocol.md, "device_status, alert, recovered")."""
 
 
 class JsonLines(logging.Formatter):
@@ -152,7 +156,7 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
     started = time.perf_counter()
     context = tls_context(options)
     check_can_listen(options.host, options.port)
-    hub = Hub(center, store)
+    hub = Hub(center, store, offline_after=timedelta(seconds=options.offline_after))
     replayed = await asyncio.to_thread(hub.load)
     await hub.start()
     stop = asyncio.Event()

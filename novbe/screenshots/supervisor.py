@@ -18,7 +18,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from novbe.process import ServerProcess
 from server.reference import reference_center
@@ -122,10 +121,9 @@ def _shoot(home: Path, server: ServerProcess, out: Path) -> None:
         print(f"wrote {path}")  # noqa: T201 (the tool's output)
 
     config = load_device(home / "devices" / "supervisor-1.toml")
-    desks: list[Any] = []
-    for lang in LANGS:
+
+    def one(lang: str) -> SupervisorApp:
         desk = SupervisorApp(config, app, lang=lang, server_url=server.url, sound=False)
-        desks.append(desk)
         window, vm = desk.window, desk.model
         window.resize(1920, 1080)
         window.show()
@@ -133,8 +131,8 @@ def _shoot(home: Path, server: ServerProcess, out: Path) -> None:
         window.login_password.setText("••••••••••")
         save(window, f"supervisor-login-{lang}.png")
         vm.sign_in("supervisor", DEMO_PASSWORD)
-        wait(lambda vm=vm, window=window: vm.online and len(window.tiles) == 81 and bool(vm.queues))
-        wait(lambda vm=vm: vm.figures is not None)
+        wait(lambda: vm.online and len(window.tiles) == 81 and bool(vm.queues))
+        wait(lambda: vm.figures is not None)
         settle(2.5)  # the queue alerts of the first seconds
         window.tabs.setCurrentIndex(0)
         save(window, f"supervisor-hall-{lang}.png")
@@ -159,9 +157,13 @@ def _shoot(home: Path, server: ServerProcess, out: Path) -> None:
         assert isinstance(window.dialog, ConfirmDialog)
         save(window.dialog, f"supervisor-confirm-{lang}.png")
         window.dialog.reject()
+        return desk
+
+    desks = [one(lang) for lang in LANGS]
     server.kill()
     for lang, desk in zip(LANGS, desks, strict=True):
-        wait(lambda desk=desk: desk.window.banner.isVisible())
+        banner = desk.window.banner
+        wait(banner.isVisible)
         save(desk.window, f"supervisor-offline-{lang}.png")
     for desk in desks:
         desk.stop()

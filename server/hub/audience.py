@@ -2,17 +2,22 @@
 
 Supervisors see everything. The opening and closing of the day go to everyone. An event of
 a counter (a call, a finish, a counter opening, ...) goes to that counter's app and to the
-displays and board lines watching that counter; a transfer to both counters it joins.
-Kiosks see only the day's opening and closing, and the queue figures, like everyone.
+displays and board lines watching that counter (a change of its services only to its app);
+a transfer to both counters it joins. Kiosks see only the day's opening and closing, and
+the queue figures, like everyone.
 """
 
 from __future__ import annotations
 
-from wire.events import DayClosed, DayOpened, Event, TicketTransferred
+from wire.events import CounterServicesSet, DayClosed, DayOpened, Event, TicketTransferred
 from wire.protocol import Role
 from wire.types import CounterNo
 
 from .clients import WATCHERS, Client, Clients
+
+_UNWATCHED = (CounterServicesSet,)
+"""Events of a counter that its app and the supervisors get, but not the displays and board
+lines watching it (nothing they show changes)."""
 
 
 def counters_of(event: Event) -> tuple[CounterNo, ...]:
@@ -30,9 +35,11 @@ def of_event(clients: Clients, event: Event) -> set[Client]:
     audience = set(clients.by_role[Role.SUPERVISOR])
     if isinstance(event, DayOpened | DayClosed):
         return audience | clients.everyone
+    watched = not isinstance(event, _UNWATCHED)
     for number in counters_of(event):
         audience |= clients.at_counter.get(number, set())
-        audience |= clients.watching.get(number, set())
+        if watched:
+            audience |= clients.watching.get(number, set())
     return audience
 
 
@@ -40,10 +47,11 @@ def may_see(client: Client, event: Event) -> bool:
     """Whether ``client`` gets ``event``: what a resuming client is sent again."""
     if client.role is Role.SUPERVISOR or isinstance(event, DayOpened | DayClosed):
         return True
+    watched = not isinstance(event, _UNWATCHED)
     for number in counters_of(event):
         if client.counter == number:
             return True
-        if client.role in WATCHERS and (client.counters is None or number in client.counters):
+        if watched and client.role in WATCHERS and (client.counters is None or number in client.counters):
             return True
     return False
 

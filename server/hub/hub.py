@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from websockets.http11 import Request, Response
 
 from wire import events as ev, messages as m, protocol as p
 from wire.i18n import tr
-from wire.types import Lang
+from wire.types import CounterState, Lang
 
 from .. import views
 from ..center import Center
@@ -39,9 +39,11 @@ from ..queue import QueueEngine, commands as c
 from ..queue.estimate import PoolEstimator
 from ..queue.exceptions import QueueError, ServiceUnavailable
 from ..store import EventStore
+from ..watch import QueueWatch
 from . import audience, dispatch, health
 from .auth import Auth
 from .clients import Client, Clients, sockets
+from .presence import COMPONENT as APP, DEFAULT_GRACE, Presence
 from .writer import StoreUnavailable, Writer
 
 log = logging.getLogger("novbe.server")
@@ -70,7 +72,12 @@ class Hub:
     """Owns the engines, the store, the connections and the writer."""
 
     def __init__(
-        self, center: Center, store: EventStore, *, now: Callable[[], datetime] | None = None
+        self,
+        center: Center,
+        store: EventStore,
+        *,
+        now: Callable[[], datetime] | None = None,
+        offline_after: timedelta = DEFAULT_GRACE,
     ) -> None:
         self.center = center
         self.store = store
@@ -101,6 +108,15 @@ class Hub:
         self._last_queues = ""
         self._state_changed = asyncio.Event()
         """Set by each commit: the queue figures are due."""
+        self.watch = QueueWatch()
+        """The queues the supervisors must look at (``server/watch.py``)."""
+        self._last_alerts: tuple[m.QueueAlert, ...] = ()
+        self._watched_day: date | None = None
+        self.presence = Presence(grace=offline_after)
+        """Which devices are connected; one gone too long is reported ``offline``."""
+        self._today: m.FiguresResult | None = None
+        """Today's figures as last computed (for the log up to their ``seq``)."""
+        self._service_agency = {s.code: a.code for a in center.agencies for s in a.services}
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -124,6 +140,11 @@ class Hub:
         since = self.now() - REPLY_MEMORY
         self.replies = {(client, rid): reply for client, rid, reply in self.store.replies_since(since)}
         self.devices = self.store.device_statuses()
+        # A device seen before (it has a health record) is expected back: away until it connects.
+        started = self.now()
+        for name, (role, _status, _at) in self.devices.items():
+            if role != p.Role.SUPERVISOR:
+                self.presence.known(name.split("/", 1)[0], role, started)
         text = self.store.settings().get(HALL_MESSAGE, {}).get("text")
         self.message = text if isinstance(text, dict) else None
         return count
@@ -248,10 +269,23 @@ class Hub:
         except Exception:
             self._forget(client)  # the connection stays, unauthenticated
             raise
+        await self._arrived(client)
         return client
 
     def _forget(self, client: Client) -> None:
         self.clients.discard(client)
+        if client.role is not p.Role.SUPERVISOR:
+            again = any(other.identity == client.identity for other in self.clients)
+            self.presence.disconnected(client.identity, str(client.role), self.now(), still_here=again)
+
+    async def _arrived(self, client: Client) -> None:
+        """A device connected: it is here; if it was reported offline, it has recovered."""
+        if client.role is p.Role.SUPERVISOR:
+            return
+        self.presence.connected(client.identity)
+        known = self.devices.get(f"{client.identity}/{APP}")
+        if known is not None and known[1].get("status") != "ok":
+            await self._record_health(client.identity, str(client.role), APP, "ok", None, self.now())
 
     def _welcome(self, client: Client, rid: str | None, resume_from: int | None) -> None:
         """Send ``welcome``: a snapshot, or the events missed since ``resume_from`` followed
@@ -280,6 +314,18 @@ class Hub:
             frames.append(m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now()))))
             if audience.sees_hall_message(client):
                 frames.append(m.dumps(m.MessageNotice(text=self.message)))
+            if client.role is p.Role.SUPERVISOR:
+                # What a supervisor's snapshot holds besides the events: the queue alerts and
+                # every device's health now (a failure while away is no event).
+                frames.append(m.dumps(m.QueueAlertsNotice(alerts=self.watch.alerts())))
+                frames.extend(
+                    m.dumps(
+                        m.DeviceStatusNotice(
+                            device=name, role=health.role, status=health.status, at=health.at
+                        )
+                    )
+                    for name, health in self._device_healths().items()
+                )
         # Written in one go, without yielding to the event loop: a live event published
         # meanwhile would otherwise reach this client between the replayed ones.
         for frame in frames:
@@ -300,13 +346,14 @@ class Hub:
             if seq > resume_from and audience.may_see(client, event)
         ]
 
+    def _device_healths(self) -> dict[str, m.DeviceHealth]:
+        return {
+            name: m.DeviceHealth(role=role, status=m.HealthStatus.model_validate(status), at=at)
+            for name, (role, status, at) in self.devices.items()
+        }
+
     def _snapshot(self, client: Client) -> m.Snapshot:
-        devices = None
-        if client.role is p.Role.SUPERVISOR:
-            devices = {
-                name: m.DeviceHealth(role=role, status=m.HealthStatus.model_validate(status), at=at)
-                for name, (role, status, at) in self.devices.items()
-            }
+        supervisor = client.role is p.Role.SUPERVISOR
         return views.snapshot(
             self.committed,
             role=str(client.role),
@@ -314,7 +361,8 @@ class Hub:
             counter=client.counter,
             at=self.now(),
             message=self.message,
-            devices=devices,
+            devices=self._device_healths() if supervisor else None,
+            queue_alerts=self.watch.alerts() if supervisor else (),
         )
 
     # --- requests -----------------------------------------------------------------------
@@ -390,8 +438,8 @@ class Hub:
         rid = key[1]
         if isinstance(msg, p.ReportHealth):
             return await self._report_health(client, msg, at)
-        if isinstance(msg, p.SetMessage):
-            return await self._set_message(msg, at)
+        if isinstance(msg, p.Figures):
+            return m.reply(rid, await self._today_figures())
         desk = client.counter
         operator: m.OperatorInfo | None = None
         if desk is not None:
@@ -400,13 +448,20 @@ class Hub:
                 operator = m.OperatorInfo(login=found.login, name=found.full_name)
             elif not self.live.counters[desk].operator:
                 raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
-        cmd = dispatch.command(msg, at, desk)
+        cmd = dispatch.command(msg, at, desk, client.login)
         if cmd is None:
             raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"{msg.type} changes no queue", rid)
         before = self.live.counters[desk].current if desk is not None else None
         events = self.live.handle(cmd)
-        answer = m.reply(rid, self._result(client, events, before, operator))
+        if isinstance(msg, p.SetMessage):
+            (line,) = events
+            assert isinstance(line, ev.HallMessageSet), f"set_message decided {line!r}"
+            answer = m.reply(rid, m.MessageResult(text=line.text))
+        else:
+            answer = m.reply(rid, self._result(client, events, before, operator))
         await self.writer.commit(events, key, answer)
+        if isinstance(msg, p.SetMessage):
+            await self._show_message(events, at)
         return answer
 
     def _result(
@@ -426,33 +481,87 @@ class Hub:
             return m.CounterResult(counter=counter, ticket=ticket)
         return m.EventsResult(events=tuple(events))
 
-    async def _set_message(self, msg: p.SetMessage, at: datetime) -> Answer:
-        self.message = {str(k): v for k, v in msg.text.items()} if msg.text else None
+    async def _show_message(self, events: list[ev.Event], at: datetime) -> None:
+        """The displays' line, once its ``HallMessageSet`` is in the log: kept in the
+        settings across restarts and days, and sent to the displays and supervisors."""
+        (event,) = events
+        assert isinstance(event, ev.HallMessageSet), f"set_message decided {event!r}"
+        self.message = event.text
         await asyncio.to_thread(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
         frame = m.dumps(m.MessageNotice(text=self.message))
         broadcast(sockets(audience.of_hall_message(self.clients)), frame)
-        return m.reply(msg.id, m.MessageResult(text=self.message))
+
+    async def _today_figures(self) -> m.FiguresResult:
+        """Today's figures, by the report's own code over today's log (a tenth of a second
+        for a reference day, off the event loop); the same log gets the same figures."""
+        from .. import tally  # numpy and the report's code: loaded when first asked
+
+        known = self._today
+        if known is not None and known.seq == self.seq and known.day == self.committed.day:
+            return known
+        self._today = await asyncio.to_thread(
+            tally.today,
+            self.store,
+            self.committed.day,
+            tz=self.tz,
+            standard_min=self.center.rules.wait_standard_min,
+            service_agency=self._service_agency,
+            seq=self.seq,
+        )
+        return self._today
 
     async def _report_health(self, client: Client, msg: p.ReportHealth, at: datetime) -> Answer:
-        status = {"component": msg.component, "status": msg.status, "detail": msg.detail}
-        name = f"{client.identity}/{msg.component}"
+        await self._record_health(
+            client.identity, str(client.role), msg.component, msg.status, msg.detail, at
+        )
+        return m.reply(msg.id, m.HealthResult(recorded=True))
+
+    async def _record_health(
+        self, identity: str, role: str, component: str, status: str, detail: str | None, at: datetime
+    ) -> None:
+        """Keep a device part's health and tell the supervisors: its status, and an alert
+        or a recovery when it got worse or better (``health.health_change``)."""
+        report = {"component": component, "status": status, "detail": detail}
+        name = f"{identity}/{component}"
         previous = self.devices.get(name)
-        await asyncio.to_thread(self.store.record_device_status, name, str(client.role), status, at)
-        self.devices[name] = (str(client.role), status, at)
-        report = m.HealthStatus(component=msg.component, status=msg.status, detail=msg.detail)
-        frames = [m.dumps(m.DeviceStatusNotice(device=name, role=str(client.role), status=report, at=at))]
+        await asyncio.to_thread(self.store.record_device_status, name, role, report, at)
+        self.devices[name] = (role, report, at)
+        shown = m.HealthStatus(component=component, status=status, detail=detail)
+        frames = [m.dumps(m.DeviceStatusNotice(device=name, role=role, status=shown, at=at))]
         was = str(previous[1].get("status")) if previous is not None else "ok"
-        change = health.health_change(was, msg.status)
+        change = health.health_change(was, status)
         if change is not None:
             notice = m.AlertNotice if change == "alert" else m.RecoveredNotice
-            frames.append(m.dumps(notice(device=name, status=report, was=was, at=at)))
+            frames.append(m.dumps(notice(device=name, status=shown, was=was, at=at)))
             what = "device failed" if change == "alert" else "device recovered"
-            line = json.dumps({"msg": what, "device": name, "was": was} | status, ensure_ascii=False)
+            line = json.dumps({"msg": what, "device": name, "was": was} | report, ensure_ascii=False)
             log.log(logging.WARNING if change == "alert" else logging.INFO, line)
         supervisors = sockets(audience.of_device_health(self.clients))
         for frame in frames:
             broadcast(supervisors, frame)
-        return m.reply(msg.id, m.HealthResult(recorded=True))
+
+    async def _check_presence(self) -> None:
+        """Report ``offline`` the devices gone longer than the grace, while it matters."""
+        now = self.now()
+        for identity, role in self.presence.overdue(now):
+            known = self.devices.get(f"{identity}/{APP}")
+            if known is not None and known[1].get("status") == "offline":
+                continue
+            if self._absence_matters(identity, role):
+                detail = "no connection to the server"
+                await self._record_health(identity, role, APP, "offline", detail, now)
+
+    def _absence_matters(self, identity: str, role: str) -> bool:
+        """A device is missed while the day is open; a counter app, while its counter is
+        open or paused (nobody works at a closed counter)."""
+        engine = self.committed
+        if not engine.is_open:
+            return False
+        if role == p.Role.COUNTER:
+            code = identity.split(":", 1)[1]
+            status = engine.counters.get(int(code)) if code.isdigit() else None
+            return status is not None and status.state is not CounterState.CLOSED
+        return True
 
     # --- error replies ------------------------------------------------------------------
 
@@ -512,13 +621,26 @@ class Hub:
             try:
                 if not self.writer.broken:
                     self._send_queues()
+                    await self._check_presence()
             except Exception:
                 log.exception("queue figures failed")
 
     def _send_queues(self) -> None:
+        """The ``queues`` notice to everyone and the ``queue_alerts`` to the supervisors,
+        each when it changed. The alerts are kept whoever listens: their ``since`` holds."""
+        now = self.now()
+        figures = views.queue_stats(self.committed, now)
+        if self.committed.day != self._watched_day:
+            self._watched_day = self.committed.day
+            self.watch.clear()  # yesterday's queues are no one's concern
+        alerts = self.watch.update(figures, now)
+        if alerts != self._last_alerts:
+            self._last_alerts = alerts
+            frame = m.dumps(m.QueueAlertsNotice(alerts=alerts))
+            broadcast(sockets(audience.of_device_health(self.clients)), frame)
         if not self.clients:
             return
-        text = m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now())))
+        text = m.dumps(m.QueuesNotice(services=figures))
         if text != self._last_queues:
             self._last_queues = text
             broadcast(sockets(self.clients.everyone), text)

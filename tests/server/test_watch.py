@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server import views
-from server.presence import Presence
+from server.hub.presence import Presence
 from server.queue import (
     CallNext,
     CloseCounter,
