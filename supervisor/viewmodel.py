@@ -349,6 +349,7 @@ class SupervisorViewModel:
             self.ever_online = True
             self.signing_in = False
             self.offline_since = None
+            self.ask_figures()  # the welcome came just before: today's figures of the moment
         elif self.ever_online and self.offline_since is None:
             self.offline_since = self.now()
         if state is ConnState.REFUSED:
@@ -392,7 +393,6 @@ class SupervisorViewModel:
         if snapshot is not None:
             self._snapshot(snapshot)
         self._figures_asked_at = None
-        self.ask_figures()
         self.state_changed.emit()
         self.counters_changed.emit(None)
         self.queues_changed.emit()

@@ -634,16 +634,15 @@ class Hub:
             self._watched_day = self.committed.day
             self.watch.clear()  # yesterday's queues are no one's concern
         alerts = self.watch.update(figures, now)
+        text = m.dumps(m.QueuesNotice(services=figures))
+        if text != self._last_queues and self.clients:
+            self._last_queues = text
+            broadcast(sockets(self.clients.everyone), text)
+        # After the figures: an alert comes with the figures it speaks of.
         if alerts != self._last_alerts:
             self._last_alerts = alerts
             frame = m.dumps(m.QueueAlertsNotice(alerts=alerts))
             broadcast(sockets(audience.of_device_health(self.clients)), frame)
-        if not self.clients:
-            return
-        text = m.dumps(m.QueuesNotice(services=figures))
-        if text != self._last_queues:
-            self._last_queues = text
-            broadcast(sockets(self.clients.everyone), text)
 
     async def _clock(self) -> None:
         """Tell the engine the time every little while: it opens and closes the day."""
