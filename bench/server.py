@@ -4,7 +4,7 @@
 2. Call-to-display latency: a counter's "call next" sent -> every one of 1,000 display
    connections has the event (p50, p99).
 3. Memory per idle connection with 10,000 connections held.
-4. Start-up time with 100,000 events in the log.
+4. Start-up time with 100,000 events in the log (and the first start on a log without marker).
 
 The clients run in this process (asyncio) on the same two cores as the server, so the
 figures include the clients' own cost. The server's own CPU time per ticket and per call
@@ -239,9 +239,11 @@ async def idle_memory(server: ServerProcess, home: Home, count: int) -> tuple[in
     return held, (after - before) / held
 
 
-def startup_time(events: int, *, per_day: int) -> float:
+def startup_time(events: int, *, per_day: int) -> tuple[float, float]:
     """Seconds from starting the server process to its listening line, with ``events`` in
-    the log, ``per_day`` of them a day (the last day ending yesterday)."""
+    the log, ``per_day`` of them a day (the last day ending yesterday): the first start,
+    which adopts the log (it has no marker yet: its whole chain is checked), and the next,
+    which checks only what came after the marker."""
     with tempfile.TemporaryDirectory() as tmp:
         home = make_home(Path(tmp))
         store = EventStore(home.db_url)
@@ -270,12 +272,14 @@ def startup_time(events: int, *, per_day: int) -> float:
             written += len(batch) + 1
         count = store.last_seq()
         store.close()
-        started = time.perf_counter()
-        server = ServerProcess(home).start()
-        wall = time.perf_counter() - started
-        server.stop()
+        walls = []
+        for _ in range(2):
+            started = time.perf_counter()
+            server = ServerProcess(home).start()
+            walls.append(time.perf_counter() - started)
+            server.stop()
         assert count >= events - days, count
-        return wall
+        return walls[0], walls[1]
 
 
 @contextlib.contextmanager
@@ -313,8 +317,11 @@ def main() -> None:
         held, per = asyncio.run(idle_memory(server, home, count=int(10_000 * SCALE)))
         print(f"idle connections held: {held:,}; server memory per connection: {per:.1f} KiB")
     for per_day, what in ((3_000, "over 34 days of 3,000"), (100_000, "all in one day")):
-        wall = startup_time(100_000, per_day=per_day)
-        print(f"start-up, 100,000 events in the log {what}: {wall:.2f} s (process start to listening)")
+        first, again = startup_time(100_000, per_day=per_day)
+        print(
+            f"start-up, 100,000 events in the log {what}: {again:.2f} s (process start to listening);"
+            f" the first start, which checks the whole chain of a log without marker: {first:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -39,6 +39,12 @@ def _build(config: DeviceConfig, args: argparse.Namespace, qapp: QApplication) -
             "give voice_pack the folder of recorded clips (docs/announcements.md),"
             " or remove it for the built-in voice",
         )
+    if config.idle_images is not None and not config.idle_images.is_dir():
+        raise cli.UsageError(
+            f"{args.device}: idle_images {config.idle_images} is not a folder",
+            "give idle_images the folder of pictures to show between calls (docs/display.md),"
+            " or remove it for the queues' figures",
+        )
     from display.app import DisplayApp
 
     return DisplayApp(config, server_url=args.server, lang=args.lang, multimedia=not args.silent)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QObject
 
 from display.qt_audio import QtAnnouncer, policy_of
 from display.qt_display import DisplayWindow
-from display.viewmodel import DisplaySettings, DisplayViewModel
+from display.viewmodel import DisplaySettings, DisplayViewModel, ScreenLanguages, idle_pictures
 from shell.bridge import gui_post
 from wire.client import ClientOptions
 from wire.device import DeviceConfig
@@ -47,7 +47,12 @@ class DisplayApp(QObject):
         super().__init__(parent)
         self.config = config
         self.model = DisplayViewModel(
-            config.code, lang or config.lang, clock=self._server_now, settings=settings
+            config.code,
+            clock=self._server_now,
+            settings=settings,
+            screen=screen_of(config, lang),
+            timezone=config.timezone,
+            pictures=idle_pictures(config.idle_images),
         )
         self.window = DisplayWindow(self.model)
         self.session = Session(
@@ -63,7 +68,10 @@ class DisplayApp(QObject):
             parent=self,
         )
         self.model.announce.connect(self.announcer.push)
+        self.model.arrived.connect(self.announcer.arrived)
+        self.announcer.dropped.connect(self.model.call_unannounced)
         self.announcer.status_changed.connect(self._report_audio)
+        self.model.unannounced_changed.connect(self._report_audio)
 
     def start(self) -> None:
         self.announcer.start()
@@ -77,6 +85,21 @@ class DisplayApp(QObject):
     def _server_now(self) -> datetime:
         return self.session.now()
 
-    def _report_audio(self, status: str, detail: str) -> None:
+    def _report_audio(self) -> None:
+        status, detail = self.announcer.status
+        count = self.model.unannounced
+        if count:
+            # The supervisor learns that the hall missed calls (each one is in the display's log).
+            missed = f"{count} calls today not announced (too late, or the counter moved on)"
+            detail = f"{detail}; {missed}" if detail else missed
         log.info("audio: %s %s", status, detail)
         self.session.report_health("audio", status, detail or None)
+
+
+def screen_of(config: DeviceConfig, lang: Lang | None) -> ScreenLanguages:
+    """The screen's languages from the display's file; ``--lang`` shows that language alone."""
+    if lang is not None:
+        return ScreenLanguages((lang,))
+    return ScreenLanguages(
+        tuple(config.screen_languages), config.screen_mode, timedelta(seconds=config.screen_every_s)
+    )

@@ -27,7 +27,7 @@ from wire.device import DEFAULT_HOST, DEFAULT_PORT, server_url_for
 
 if TYPE_CHECKING:
     from server.center import Center
-    from server.store import EventStore
+    from server.store import EventStore, OpenedLog
 
 DELEGATES = {
     "kiosk": ("kiosk.__main__", "the touchscreen kiosk"),
@@ -42,6 +42,9 @@ DELEGATES = {
 
 DATABASE_UNAVAILABLE = 3
 """Exit status when the database cannot be opened (the server may be down)."""
+
+LOG_DAMAGED = 4
+"""Exit status when the event log is damaged: its chain is broken, or it does not replay."""
 
 ROLES = ("kiosk", "counter", "display", "boards", "supervisor")
 
@@ -209,16 +212,68 @@ def _shown(url: str) -> str:
 
 def _sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL (None for another database or an in-memory one)."""
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    from server.store.db import sqlite_file
+
     try:
-        parsed = make_url(url)
+        return sqlite_file(url)
     except ArgumentError:  # _store reports it
         return None
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database or "")
+
+
+def _damaged(prog: str, exc: Exception) -> int:
+    """One line for a log that is damaged (LogCorrupt) or does not replay (InconsistentEvent)."""
+    from server.queue import InconsistentEvent
+    from server.store.exceptions import RESTORE
+
+    if isinstance(exc, InconsistentEvent):
+        message = (
+            f"the event log does not replay: {exc}; if center.toml changed today (a counter or service"
+            f" removed), put it back until the day is closed; otherwise {RESTORE}, or run novbe audit verify"
+        )
+    else:
+        message = str(exc)
+    sys.stderr.write(f"{prog}: {message}\n")
+    return LOG_DAMAGED
+
+
+def _opening(store: EventStore, home: Path, center: Center) -> OpenedLog:
+    """Open the center's log for its server (see EventStore.open_log).
+
+    Raises:
+        UsageError: The log's files can't be written, or the database is not this center's
+            log (missing, empty, another, shorter).
+    """
+    from server.store import MARKER_NAME, DatabaseFilesError, LogMismatch
+
+    try:
+        return store.open_log(home / MARKER_NAME, center.code)
+    except (DatabaseFilesError, LogMismatch) as exc:
+        store.close()
+        raise UsageError(str(exc)) from None
+
+
+def _log_opened(opened: OpenedLog, home: Path) -> None:
+    """The server's log lines about the log it opened."""
+    import logging
+
+    log = logging.getLogger("novbe.server")
+    fields = {
+        "msg": "log opened",
+        "log_id": opened.log_id,
+        "seq": opened.events.seq,
+        "replies": opened.replies.seq,
+        "checked": opened.checked,
+        "replies_checked": opened.replies_checked,
+    }
+    log.info(json.dumps(fields))
+    if opened.adopted:
+        note = "log adopted: it had no marker, its whole chain was checked and the marker written"
+        log.warning(json.dumps({"msg": note, "dir": str(home)}))
+    if opened.private:
+        note = "log files were readable by others: now 0600"
+        log.warning(json.dumps({"msg": note, "files": [str(p) for p in opened.private]}))
 
 
 def _unavailable(prog: str, url: str, exc: Exception) -> int:
@@ -236,7 +291,7 @@ def _unavailable(prog: str, url: str, exc: Exception) -> int:
 def _init(args: argparse.Namespace) -> int:
     from server.center import CenterExists, ConfigError
     from server.center.provision import database_url, init_center
-    from server.store import StoreError
+    from server.store import MARKER_NAME, LogCorrupt, StoreError
 
     home: Path = args.dir
     if args.new_secrets and not args.force:
@@ -294,13 +349,15 @@ def _init(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot write in {home}: {exc.strerror or exc}", "give --dir a folder you may write in"
         ) from None
+    center = result.center
     try:
-        store.migrate()
+        opened = _opening(store, home, center)
+    except LogCorrupt as exc:
+        return _damaged("novbe init", exc)
     except StoreError as exc:
         return _unavailable("novbe init", db, exc)
     finally:
         store.close()
-    center = result.center
     devices_dir = result.center_path.parent / "devices"
     say = sys.stdout.write
     say(f"novbe init: wrote {result.center_path}\n")
@@ -308,6 +365,10 @@ def _init(args: argparse.Namespace) -> int:
     say(f"  server URL:  {center.server_url} (in center.toml and every device file)\n")
     say(f"  credentials: {result.credentials_path}\n")
     say(f"  database:    {_shown(db)}\n")
+    if not opened.created:
+        say(f"  log:         {opened.events.seq} events kept, chain checked (marker {home / MARKER_NAME})\n")
+    for path in opened.private:
+        say(f"  note: {path} was readable by others; it is now the owner's alone (0600)\n")
     if result.kept_passwords or result.kept_tokens:
         say(
             f"  kept:        {len(result.kept_passwords)} passwords and {len(result.kept_tokens)}"
@@ -337,8 +398,9 @@ def _init(args: argparse.Namespace) -> int:
 
 def _server(args: argparse.Namespace) -> int:
     from server.center.provision import database_url
-    from server.run import ServerOptions, serve_hall, setup_logging, tls_context
-    from server.store import StoreError
+    from server.queue import InconsistentEvent
+    from server.run import ServerOptions, check_can_listen, serve_hall, setup_logging, tls_context
+    from server.store import LogCorrupt, StoreError
 
     center = _center(args.center or args.dir / "center.toml", args.dir, given=args.center is not None)
     port = args.port
@@ -356,11 +418,20 @@ def _server(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     db = database_url(args.dir, args.db)
     store = _store(db)
+    # A port already taken is said before the log is opened and checked.
+    check_can_listen(options.host, options.port)
     try:
-        store.migrate()
+        opened = _opening(store, args.dir, center)
+    except LogCorrupt as exc:
+        return _damaged("novbe server", exc)
     except StoreError as exc:
         return _unavailable("novbe server", db, exc)
-    asyncio.run(serve_hall(center, store, options))
+    _log_opened(opened, args.dir)
+    try:
+        asyncio.run(serve_hall(center, store, options))
+    except (LogCorrupt, InconsistentEvent) as exc:
+        # Found replaying today's events: named by seq (LogCorrupt) or by the event.
+        return _damaged("novbe server", exc)
     return 0
 
 
@@ -432,12 +503,22 @@ def _audit(args: argparse.Namespace) -> int:
                 "checked": report.checked,
                 "first_bad_seq": report.first_bad_seq,
                 "problem": report.problem,
+                "replies": report.replies,
+                "first_bad_reply": report.first_bad_reply,
             },
             ensure_ascii=False,
         )
     )
     if report.ok:
-        print(f"novbe audit: chain intact, {report.checked} events checked", file=sys.stderr)
+        print(
+            f"novbe audit: chain intact, {report.checked} events and {report.replies} stored replies checked",
+            file=sys.stderr,
+        )
         return 0
-    print(f"novbe audit: BROKEN at event {report.first_bad_seq}: {report.problem}", file=sys.stderr)
+    where = (
+        f"event {report.first_bad_seq}"
+        if report.first_bad_seq is not None
+        else f"reply {report.first_bad_reply}"
+    )
+    print(f"novbe audit: BROKEN at {where}: {report.problem}", file=sys.stderr)
     return 1

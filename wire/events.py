@@ -99,6 +99,9 @@ class TicketCalled:
     service: ServiceCode
     counter: CounterNo
     at: datetime
+    lang: Lang | None = None
+    """The language the citizen chose for the ticket (the displays say the call in it too).
+    None in events logged before the calls carried it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +111,8 @@ class TicketRecalled:
     counter: CounterNo
     recalls: int
     at: datetime
+    lang: Lang | None = None
+    """As in :class:`TicketCalled`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

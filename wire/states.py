@@ -8,8 +8,9 @@ Rule 2: this file doesn't know who sent a command (kiosk, counter, supervisor):
         the tables are keyed by the *event* that records the change, because
         events are what the engine applies, live and when it replays its log.
 Rule 3: the engine checks a change against these tables before it emits the
-        event (an illegal command raises and changes nothing) and asserts it
-        again when it applies the event (a broken log is our bug, not a client's).
+        event (an illegal command raises and changes nothing) and checks it
+        again when it applies the event: an event the tables don't allow raises
+        :class:`IllegalTransition` (a broken log, or our bug; never a client's).
 Rule 4: what a counter may ask for in each state (:data:`COUNTER_ACTIONS`, the
         one table here that knows who asks) is derived from the tables above,
         so that the counter app offers exactly what the engine would take.
@@ -184,10 +185,25 @@ def allows(state: TicketState, event: type[Event]) -> bool:
     return event in TRANSITIONS[state]
 
 
+class IllegalTransition(ValueError):
+    """An event the tables don't allow in the state it is applied to.
+
+    Raised when events are applied, never for a command (the engine refuses those
+    before it emits anything): the events contradict each other, so the log they
+    come from is broken. A real check, not an ``assert``, so that ``python -O``
+    keeps it.
+    """
+
+
 def next_state(state: TicketState, event: type[Event]) -> TicketState:
-    """Return the state after ``event``; assert that the change is legal."""
+    """Return the state after ``event``.
+
+    Raises:
+        IllegalTransition: The tables don't allow ``event`` for a ``state`` ticket.
+    """
     new = TRANSITIONS[state].get(event)
-    assert new is not None, f"{event.__name__} is illegal for a {state.value} ticket"
+    if new is None:
+        raise IllegalTransition(f"{event.__name__} is illegal for a {state.value} ticket")
     return new
 
 

@@ -37,10 +37,14 @@ from wire.device import (
     PRINTER_SCHEMES,
     ClockTime,
     DeviceRole,
+    Languages,
     QuietPeriod,
+    ScreenMode,
+    TimeZoneName,
     check_server_url,
     check_url_scheme,
     format_loc,
+    screen_languages,
     spoken_languages,
 )
 from wire.types import LANGS, Lang, PriorityMode, Selection
@@ -91,16 +95,7 @@ class Hours(_Frozen):
     open: ClockTime = time(9, 0)
     close: ClockTime = time(19, 0)
     days: list[Day] = Field(default_factory=_weekdays, min_length=1)
-    timezone: str = "Asia/Baku"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f'unknown time zone "{value}" (an IANA name such as "Asia/Baku")') from None
-        return value
+    timezone: TimeZoneName = "Asia/Baku"
 
     @field_validator("days")
     @classmethod
@@ -251,11 +246,17 @@ class Display(_Frozen):
     code: Code
     zones: list[Code] = Field(min_length=1)
     """Zones whose calls the display shows (a lobby display lists every zone)."""
-    languages: list[Lang] = Field(default_factory=spoken_languages, min_length=1)
-    """Languages in which calls are spoken, in order."""
+    languages: Languages = Field(default_factory=spoken_languages)
+    """Languages calls are spoken in: the first for every call, each other one for a call
+    whose ticket was taken in it."""
     volume: int = Field(default=80, ge=0, le=100)
     quiet_hours: list[QuietPeriod] = Field(default_factory=list)
     """Periods when calls are shown but not spoken."""
+    screen_languages: Languages = Field(default_factory=screen_languages)
+    """Languages of the screen's own words, in order."""
+    screen_mode: ScreenMode = "alternate"
+    """``alternate``: one language at a time, the next every ``screen_every_s``; ``pair``: all together."""
+    screen_every_s: int = Field(default=10, ge=3, le=600)
 
 
 class Kiosk(_Frozen):

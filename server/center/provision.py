@@ -105,7 +105,15 @@ def device_config(center: Center, role: DeviceRole, code: str, token: str, serve
         extra = {"board": center.board_line(code).url, "boards": center.boards_on_line(code)}
     elif role == "display":
         display = center.display(code)
-        extra = {"languages": display.languages, "volume": display.volume, "quiet_hours": display.quiet_hours}
+        extra = {
+            "languages": display.languages,
+            "volume": display.volume,
+            "quiet_hours": display.quiet_hours,
+            "screen_languages": display.screen_languages,
+            "screen_mode": display.screen_mode,
+            "screen_every_s": display.screen_every_s,
+            "timezone": center.hours.timezone,
+        }
     return DeviceConfig(
         role=role, code=code, server_url=server_url, token=token, lang=center.languages[0], **extra
     )

@@ -73,7 +73,7 @@ _SECTION_NOTES = {
     "agencies": "Agencies and their services. Services share the agency's ticket prefix unless they set one.",
     "counters": "Counters: services = list (weight 1 each) or { code = weight }; policy overrides [routing].",
     "board_lines": "Board lines: serial lines shared by counters' number boards; novbe boards drives each.",
-    "displays": "Displays: zones shown, spoken languages, volume 0-100, quiet hours (no speech).",
+    "displays": "Displays: zones, spoken languages, volume 0-100, quiet hours (no speech), screen languages.",
     "kiosks": "Kiosks: printer URL (serial://, usb://, tcp://, file://; virtual:// in demos); paper 80/58.",
     "operators": "Operators: argon2 password hashes; counters = [] means any counter.",
     "devices": "Devices: SHA-256 of each device's token; the token itself is in the device's own file.",

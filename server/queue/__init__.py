@@ -1,9 +1,8 @@
 """The queue engine: a sans-I/O state machine for the queues of one hall.
 
 Build a :class:`QueueEngine` from a :class:`Hall`, pass it commands, persist and
-broadcast the events it returns; replay them with :meth:`QueueEngine.apply` to
-restart. See ``wire/states.py`` for the life of a ticket and ``routing.py`` for who
-is called next.
+broadcast the events it returns; replay them (:func:`replay`) to restart. See
+``wire/states.py`` for the life of a ticket and ``routing.py`` for who is called next.
 """
 
 from __future__ import annotations
@@ -78,13 +77,14 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, QueueEngine, display_number
+from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, Logged, QueueEngine, display_number, replay
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
     CounterTaken,
     DayNotOpen,
+    InconsistentEvent,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
@@ -92,6 +92,7 @@ from .exceptions import (
     OperatorElsewhere,
     QueueError,
     RatingRefused,
+    ReplayError,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -137,10 +138,12 @@ __all__ = [
     "Hall",
     "HallMessageSet",
     "HistoryEntry",
+    "InconsistentEvent",
     "InvalidTransition",
     "IssueTicket",
     "KeepDay",
     "Lang",
+    "Logged",
     "MarkNoShow",
     "MoveTicket",
     "NoCurrentTicket",
@@ -163,6 +166,7 @@ __all__ = [
     "RatingRefused",
     "RatingSource",
     "Recall",
+    "ReplayError",
     "ResumeCounter",
     "RoutingPolicy",
     "Selection",
@@ -196,4 +200,5 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "queue_length_estimate",
+    "replay",
 ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from wire import states
 from wire.events import (
@@ -31,7 +32,7 @@ from wire.events import (
     TicketTransferred,
     VisitRated,
 )
-from wire.states import COUNTER_TRANSITIONS, HOLDING
+from wire.states import COUNTER_TRANSITIONS, HOLDING, IllegalTransition
 from wire.types import (
     FINAL_STATES,
     CounterNo,
@@ -73,12 +74,14 @@ from .exceptions import (
     CounterNotOpen,
     CounterTaken,
     DayNotOpen,
+    InconsistentEvent,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
     NothingToCall,
     OperatorElsewhere,
     RatingRefused,
+    ReplayError,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -273,9 +276,41 @@ class QueueEngine:
     def apply(self, event: Event) -> None:
         """Update the state from one event (returned by :meth:`handle`, or read from the log).
 
-        The event is trusted: a replayed log that doesn't fit the state trips an assert.
+        The event is trusted, and checked where that is cheap: one that cannot follow
+        the state (a ticket never issued, a counter holding another ticket, a move the
+        state tables forbid) raises. Replay a log with :func:`replay`, which names the
+        event's seq.
+
+        Raises:
+            InconsistentEvent: The event cannot follow the state: the log is broken. The
+                engine may be half-changed: discard it.
+            TypeError: ``event`` is not a queue event.
         """
-        self._appliers[type(event)](event)
+        applier = self._appliers.get(type(event))
+        if applier is None:
+            raise TypeError(f"not a queue event: {event!r}")
+        try:
+            applier(event)
+        except IllegalTransition as exc:
+            raise InconsistentEvent(event, f"{_about(event)}: {exc}") from None
+        except KeyError as exc:
+            # A code the hall doesn't define (center.toml changed under the log?).
+            raise InconsistentEvent(event, f"{_about(event)}: unknown {exc.args[0]!r}") from None
+
+    def clone(self) -> QueueEngine:
+        """Return an independent copy of this engine, in the same state.
+
+        For a server that keeps a ``committed`` engine (what the log holds) beside its
+        ``live`` one (which also holds decisions not yet committed): when a commit
+        fails, ``live = committed.clone()`` drops those decisions without reading the
+        log again. The halls are shared (immutable: a change of services makes a new
+        one); everything else is copied.
+        Takes time in proportion to the day's tickets (milliseconds for a large
+        center's day), not to its events; see docs/store.md.
+        """
+        # Halls are immutable and may be large: share them rather than copy them.
+        memo: dict[int, Any] = {id(self._hall): self._hall, id(self._configured): self._configured}
+        return copy.deepcopy(self, memo)
 
     # --- read-only views ----------------------------------------------------------------
 
@@ -615,7 +650,7 @@ class QueueEngine:
             raise NothingToCall(
                 f"can't call next at counter {c.number}: nobody is waiting for it", counter=c.number
             )
-        return [TicketCalled(ticket=t.id, number=t.number, service=t.service, counter=c.number, at=cmd.at)]
+        return [self._called(t, c.number, cmd.at)]
 
     def _call_ticket(self, cmd: CallTicket) -> list[Event]:
         self._require_day("call a ticket")
@@ -640,7 +675,14 @@ class QueueEngine:
             raise InvalidTransition(
                 f"can't {action}: it is {t.state.value}, not waiting or parked", ticket=t.id, state=t.state
             )
-        return [TicketCalled(ticket=t.id, number=t.number, service=t.service, counter=c.number, at=cmd.at)]
+        return [self._called(t, c.number, cmd.at)]
+
+    @staticmethod
+    def _called(t: TicketRecord, counter: CounterNo, at: datetime) -> TicketCalled:
+        # The ticket's language goes with the call: the displays say the call in it too.
+        return TicketCalled(
+            ticket=t.id, number=t.number, service=t.service, counter=counter, at=at, lang=t.lang
+        )
 
     def _recall(self, cmd: Recall) -> list[Event]:
         c, t = self._held(cmd.counter, "recall", TicketRecalled)
@@ -648,7 +690,9 @@ class QueueEngine:
             # Rule R-3: past the limit a recall ends the call instead of chiming again.
             return [TicketNoShow(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         return [
-            TicketRecalled(ticket=t.id, number=t.number, counter=c.number, recalls=t.recalls + 1, at=cmd.at)
+            TicketRecalled(
+                ticket=t.id, number=t.number, counter=c.number, recalls=t.recalls + 1, at=cmd.at, lang=t.lang
+            )
         ]
 
     def _start(self, cmd: StartService) -> list[Event]:
@@ -659,7 +703,8 @@ class QueueEngine:
         c, t = self._held(cmd.counter, "finish service", TicketFinished)
         events: list[Event] = [TicketFinished(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         if t.return_to is not None:
-            assert t.return_service is not None, f"ticket {t.number} returns to no service"
+            if t.return_service is None:
+                raise RuntimeError(f"engine bug: ticket {t.number} returns to {t.return_to}, no service")
             # Rule R-7: a citizen whose counter closed meanwhile goes back to the queue of
             # their service instead, where any counter serving it calls them.
             back_to: CounterNo | None = t.return_to
@@ -709,7 +754,8 @@ class QueueEngine:
                     service=to_service,
                     counter=cmd.to_counter,
                 )
-        assert to_service is not None
+        if to_service is None:  # both None was refused above; this is for the type checker
+            raise InvalidTransition(f"can't {action}: name a service", ticket=t.id, state=t.state)
         # Rule R-6: a transfer goes only where an open (or paused) counter will call the
         # citizen; otherwise they would wait until the day closes. The return trip of a
         # return_to_me transfer goes to this counter, open as it asks.
@@ -882,8 +928,10 @@ class QueueEngine:
     # --- applying: one method per event; trusted, cheap ------------------------------
 
     def _apply_day_opened(self, e: DayOpened) -> None:
-        assert not self._open, "a day is open already"
-        assert all(not q for q in self._queues.values()), "queues left over from the last day"
+        if self._open:
+            raise InconsistentEvent(e, f"day {self._day} is open already")
+        if any(self._queues.values()):
+            raise InconsistentEvent(e, "tickets of the last day still wait")
         self._day = e.day
         self._id_prefix = f"{e.day:%Y%m%d}-"
         self._open = True
@@ -897,14 +945,15 @@ class QueueEngine:
             self._use_hall(self._configured)  # yesterday's changes of services end with it
 
     def _apply_day_closed(self, e: DayClosed) -> None:
-        assert self._open, "no day is open"
-        tickets = self._tickets
+        self._require_open(e)
         for ticket_id in e.unserved:
-            t = tickets[ticket_id]
+            t = self._logged_ticket(e, ticket_id)
             t.state = states.next_state(t.state, DayClosed)
             t.history.append((e.at, TicketState.CLOSED_UNSERVED, t.counter))
             t.snap = None
-        assert all(t.state in FINAL_STATES for t in tickets.values()), "a ticket outlives its day"
+        alive = [t.number for t in self._tickets.values() if t.state not in FINAL_STATES]
+        if alive:
+            raise InconsistentEvent(e, f"ticket {', '.join(alive[:5])} outlives the day, not listed unserved")
         for q in self._queues.values():
             q.prio.clear()
             q.normal.clear()
@@ -921,7 +970,7 @@ class QueueEngine:
         self._open = False
 
     def _apply_issued(self, e: TicketIssued) -> None:
-        assert self._open, "no day is open"
+        self._require_open(e)
         self._seq += 1
         t = TicketRecord(
             id=e.ticket,
@@ -935,7 +984,8 @@ class QueueEngine:
             at=e.at,
             seq=self._seq,
         )
-        assert e.ticket not in self._tickets, f"ticket {e.ticket} issued twice"
+        if e.ticket in self._tickets:
+            raise InconsistentEvent(e, f"ticket {e.ticket} was issued already")
         self._tickets[e.ticket] = t
         self._queues[e.service].lane(t).append(t)
         # Prefixes are letters only (server/center/model.py): the trailing digits are the number.
@@ -945,14 +995,14 @@ class QueueEngine:
             self._last_number[prefix] = number
 
     def _apply_cancelled(self, e: TicketCancelled) -> None:
-        t = self._tickets[e.ticket]
+        t = self._logged_ticket(e, e.ticket)
         t.state = states.next_state(t.state, TicketCancelled)
         self._dequeue(t)
         t.history.append((e.at, t.state, None))
         t.snap = None
 
     def _apply_moved(self, e: TicketMoved) -> None:
-        t = self._tickets[e.ticket]
+        t = self._logged_ticket(e, e.ticket)
         t.state = states.next_state(t.state, TicketMoved)
         self._dequeue(t)
         t.target_counter = None
@@ -967,9 +1017,10 @@ class QueueEngine:
         lane.insert(i, t)
 
     def _apply_called(self, e: TicketCalled) -> None:
-        t = self._tickets[e.ticket]
-        c = self._counters[e.counter]
-        assert c.current is None, f"counter {e.counter} holds {c.current and c.current.number} already"
+        t = self._logged_ticket(e, e.ticket)
+        c = self._logged_counter(e, e.counter)
+        if c.current is not None:
+            raise InconsistentEvent(e, f"counter {e.counter} holds {c.current.number} already")
         if t.state is TicketState.WAITING:
             self._dequeue(t)
             t.target_counter = None
@@ -983,22 +1034,22 @@ class QueueEngine:
         c.snap = None
 
     def _apply_recalled(self, e: TicketRecalled) -> None:
-        t = self._tickets[e.ticket]
+        t = self._logged_ticket(e, e.ticket)
         t.state = states.next_state(t.state, TicketRecalled)
         t.recalls = e.recalls
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_started(self, e: ServiceStarted) -> None:
-        t = self._tickets[e.ticket]
+        t = self._logged_ticket(e, e.ticket)
         t.state = states.next_state(t.state, ServiceStarted)
         t.started_at = e.at
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_finished(self, e: TicketFinished) -> None:
-        t = self._tickets[e.ticket]
-        c = self._release(t, e.counter)
+        t = self._logged_ticket(e, e.ticket)
+        c = self._release(e, t, e.counter)
         t.state = states.next_state(t.state, TicketFinished)
         t.finished_at = e.at
         t.history.append((e.at, t.state, e.counter))
@@ -1016,24 +1067,24 @@ class QueueEngine:
         )
 
     def _apply_no_show(self, e: TicketNoShow) -> None:
-        t = self._tickets[e.ticket]
-        c = self._release(t, e.counter)
+        t = self._logged_ticket(e, e.ticket)
+        c = self._release(e, t, e.counter)
         t.state = states.next_state(t.state, TicketNoShow)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
         c.no_shows += 1
 
     def _apply_parked(self, e: TicketParked) -> None:
-        t = self._tickets[e.ticket]
-        self._release(t, e.counter)
+        t = self._logged_ticket(e, e.ticket)
+        self._release(e, t, e.counter)
         t.state = states.next_state(t.state, TicketParked)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_transferred(self, e: TicketTransferred) -> None:
-        t = self._tickets[e.ticket]
+        t = self._logged_ticket(e, e.ticket)
         if t.state in HOLDING:
-            self._release(t, e.from_counter).transferred += 1
+            self._release(e, t, e.from_counter).transferred += 1
         t.state = states.next_state(t.state, TicketTransferred)
         t.history.append((e.at, TicketState.TRANSFERRED, e.from_counter))
         t.history.append((e.at, TicketState.WAITING, e.to_counter))
@@ -1060,23 +1111,25 @@ class QueueEngine:
             self._named_waiting[e.to_service] += 1
 
     def _apply_counter_opened(self, e: CounterOpened) -> None:
-        c = self._counters[e.counter]
+        c = self._logged_counter(e, e.counter)
         self._move_counter(c, e)
         c.operator = e.operator
 
     def _apply_counter_paused(self, e: CounterPaused) -> None:
-        self._move_counter(self._counters[e.counter], e)
+        self._move_counter(self._logged_counter(e, e.counter), e)
 
     def _apply_counter_resumed(self, e: CounterResumed) -> None:
-        self._move_counter(self._counters[e.counter], e)
+        self._move_counter(self._logged_counter(e, e.counter), e)
 
     def _apply_counter_closed(self, e: CounterClosed) -> None:
-        c = self._counters[e.counter]
-        assert c.current is None, f"counter {c.number} closes holding {c.current and c.current.number}"
+        c = self._logged_counter(e, e.counter)
+        if c.current is not None:
+            raise InconsistentEvent(e, f"counter {c.number} closes holding ticket {c.current.number}")
         self._move_counter(c, e)
         c.operator = None
 
     def _apply_services_set(self, e: CounterServicesSet) -> None:
+        self._logged_counter(e, e.counter)
         current = self._hall.counters[e.counter]
         configured = self._configured.counters[e.counter].services
         # A service keeps its weight at this counter, or the configured one, else 1.
@@ -1090,9 +1143,12 @@ class QueueEngine:
 
     def _apply_rated(self, e: VisitRated) -> None:
         visit = self._last_visit.get(e.counter)
-        assert visit is not None, f"counter {e.counter} finished no visit to rate"
-        assert visit.ticket == e.ticket, f"counter {e.counter} didn't finish {e.number} last"
-        assert visit.rated_at is None, f"the visit of {e.number} at counter {e.counter} is rated twice"
+        if visit is None:
+            raise InconsistentEvent(e, f"counter {e.counter} finished no visit to rate")
+        if visit.ticket != e.ticket:
+            raise InconsistentEvent(e, f"counter {e.counter} finished {visit.number} last, not {e.number}")
+        if visit.rated_at is not None:
+            raise InconsistentEvent(e, f"the visit of {e.number} at counter {e.counter} is rated twice")
         visit.rated_at = e.at
 
     # --- helpers of the appliers -----------------------------------------------------------
@@ -1102,7 +1158,8 @@ class QueueEngine:
     ) -> None:
         old = c.state
         new = COUNTER_TRANSITIONS[old].get(type(e))
-        assert new is not None, f"{type(e).__name__} is illegal for a {old.value} counter"
+        if new is None:
+            raise InconsistentEvent(e, f"{type(e).__name__} is illegal for a {old.value} counter {c.number}")
         if new is not old:
             if CounterState.CLOSED in (old, new):
                 step = 1 if old is CounterState.CLOSED else -1
@@ -1112,10 +1169,29 @@ class QueueEngine:
             c.since = e.at
         c.snap = None
 
-    def _release(self, t: TicketRecord, counter: CounterNo) -> CounterRecord:
+    def _require_open(self, e: Event) -> None:
+        if not self._open:
+            why = "no day was opened" if self._day is None else f"day {self._day} is closed"
+            raise InconsistentEvent(e, why)
+
+    def _logged_ticket(self, e: Event, ticket: TicketId) -> TicketRecord:
+        try:
+            return self._tickets[ticket]
+        except KeyError:
+            raise InconsistentEvent(e, f"no ticket {ticket} was issued today") from None
+
+    def _logged_counter(self, e: Event, counter: CounterNo) -> CounterRecord:
+        try:
+            return self._counters[counter]
+        except KeyError:
+            raise InconsistentEvent(e, f"the hall has no counter {counter}") from None
+
+    def _release(self, e: Event, t: TicketRecord, counter: CounterNo) -> CounterRecord:
         """Take ``t`` off ``counter``, which must hold it."""
-        c = self._counters[counter]
-        assert c.current is t, f"counter {counter} doesn't hold ticket {t.number}"
+        c = self._logged_counter(e, counter)
+        if c.current is not t:
+            holds = "no ticket" if c.current is None else f"ticket {c.current.number}"
+            raise InconsistentEvent(e, f"counter {counter} holds {holds}, not {t.number}")
         c.current = None
         c.snap = None
         return c
@@ -1131,6 +1207,44 @@ class QueueEngine:
             lane.popleft()
         else:
             lane.remove(t)
+
+
+class Logged(Protocol):
+    """An event with its place in the log (``server.store.StoredEvent`` is one)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def event(self) -> Event: ...
+
+
+def replay(logged: Iterable[Logged], *engines: QueueEngine) -> int:
+    """Apply logged events, in order, to each of ``engines``; return how many there were.
+
+    Raises:
+        ReplayError: An event cannot follow the ones before it (the log is broken); it
+            names the event's seq. The engines may be half-changed: discard them.
+    """
+    count = 0
+    for item in logged:
+        event = item.event
+        try:
+            for engine in engines:
+                engine.apply(event)
+        except InconsistentEvent as exc:
+            raise ReplayError(item.seq, event, exc.problem) from None
+        count += 1
+    return count
+
+
+def _about(event: Event) -> str:
+    """What an event is about, for an error message: ``ticket A015 at counter 12``."""
+    number = getattr(event, "number", None)
+    counter = getattr(event, "counter", None)
+    if number is not None:
+        return f"ticket {number}" + (f" at counter {counter}" if counter is not None else "")
+    return f"counter {counter}" if counter is not None else "the hall"
 
 
 def _minutes(clock: time | datetime) -> float:

@@ -5,15 +5,25 @@ source of truth and audit trail (see docs/store.md).
 from __future__ import annotations
 
 from .chain import GENESIS_HASH, canonical_json, chain_hash
-from .exceptions import StoreError
-from .store import AuditReport, Commit, EventStore, StoredEvent, verify_log
+from .exceptions import DatabaseFilesError, DatabaseVanished, LogCorrupt, LogMismatch, StoreError
+from .health import StoreHealth
+from .identity import MARKER_NAME, Head
+from .store import AuditReport, Commit, EventStore, OpenedLog, StoredEvent, verify_log
 
 __all__ = [
     "GENESIS_HASH",
+    "MARKER_NAME",
     "AuditReport",
     "Commit",
+    "DatabaseFilesError",
+    "DatabaseVanished",
     "EventStore",
+    "Head",
+    "LogCorrupt",
+    "LogMismatch",
+    "OpenedLog",
     "StoreError",
+    "StoreHealth",
     "StoredEvent",
     "canonical_json",
     "chain_hash",

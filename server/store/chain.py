@@ -5,6 +5,9 @@
 ``payload`` is :func:`canonical_json` of the event's dict. The store keeps the
 payload text exactly as hashed, so an auditor needs only ``hashlib`` and the
 ``events`` table (see docs/store.md).
+
+Stored replies form a second chain of the same shape, in the order of their ``pos``,
+over :func:`reply_payload`.
 """
 
 from __future__ import annotations
@@ -32,3 +35,18 @@ def event_payload(event: Event) -> str:
 def chain_hash(prev_hash: str, payload: str) -> str:
     """The hash of an event whose canonical JSON is ``payload``."""
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def reply_payload(
+    client: str, request_id: str, first_seq: int | None, last_seq: int | None, reply: str
+) -> str:
+    """The text hashed for a stored reply: its key, its events' seqs and the reply's JSON text."""
+    return canonical_json(
+        {
+            "client": client,
+            "first_seq": first_seq,
+            "last_seq": last_seq,
+            "reply": reply,
+            "request_id": request_id,
+        }
+    )

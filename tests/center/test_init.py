@@ -98,7 +98,15 @@ def test_init_writes_one_loadable_file_per_device(example_init: InitResult) -> N
     counter = load_device(paths["counter", "3"])
     assert (counter.role, counter.code, counter.counter) == ("counter", "3", 3)
     display = load_device(paths["display", "hall"])
-    assert (display.languages, display.volume) == (["az", "ru"], 80)
+    assert (display.languages, display.volume) == (["az", "ru", "en"], 80)
+    # The screen's settings, and the center's time zone for the clock before the first answer.
+    assert (display.screen_languages, display.screen_mode, display.screen_every_s) == (
+        ["az", "ru"],
+        "alternate",
+        10,
+    )
+    assert display.timezone == "Asia/Baku"
+    assert kiosk.timezone is None
     assert paths["counter", "3"].name == "counter-3.toml"
 
 

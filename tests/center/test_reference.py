@@ -43,7 +43,9 @@ def test_reference_keeps_devices_of_the_hall(reference_data: dict[str, Any], tmp
         (d["code"], d["zones"]) for d in reference_data["displays"]
     ]
     assert center.display("lobby").zones == ["floor-1", "floor-2", "floor-3"]
-    assert center.display("lobby").languages == ["az", "ru"]
+    lobby = center.display("lobby")
+    assert lobby.languages == ["az", "ru", "en"]
+    assert (lobby.screen_languages, lobby.screen_mode) == (["az", "ru"], "alternate")
     assert [(k.code, k.zone) for k in center.kiosks] == [
         (k["code"], k["zone"]) for k in reference_data["kiosks"]
     ]

@@ -22,7 +22,7 @@ from wire.messages import (
     Welcome,
     ZoneInfo,
 )
-from wire.types import CounterNo, TicketState
+from wire.types import CounterNo, Lang, TicketState, WaitRange
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 12:00 in Baku, a Monday
 
@@ -94,7 +94,11 @@ def center(display_zones: dict[str, list[str]] | None = None) -> CenterInfo:
 
 
 def ticket(
-    number: str, counter: CounterNo, called_at: datetime, state: TicketState = TicketState.CALLED
+    number: str,
+    counter: CounterNo,
+    called_at: datetime,
+    state: TicketState = TicketState.CALLED,
+    lang: Lang = "az",
 ) -> TicketView:
     return TicketView(
         id=f"20260302-{number}",
@@ -103,14 +107,15 @@ def ticket(
         agency="DIN",
         state=state,
         counter=counter,
+        lang=lang,
         issued_at=called_at - timedelta(minutes=10),
         called_at=called_at,
         recalls=0,
     )
 
 
-def figures(waiting: int) -> QueueFigures:
-    return QueueFigures(waiting=waiting, oldest_wait_min=0.0, open_counters=1, available=True)
+def figures(waiting: int, wait: WaitRange | None = None) -> QueueFigures:
+    return QueueFigures(waiting=waiting, oldest_wait_min=0.0, open_counters=1, available=True, wait=wait)
 
 
 def welcome(
@@ -158,17 +163,24 @@ class Events:
         self.seq += 1
         return EventMessage(seq=self.seq, event=event)
 
-    def called(self, number: str, counter: CounterNo, at: datetime) -> EventMessage:
+    def called(self, number: str, counter: CounterNo, at: datetime, lang: Lang | None = None) -> EventMessage:
         return self._message(
             ev.TicketCalled(
-                ticket=f"20260302-{number}", number=number, service="DIN-ID", counter=counter, at=at
+                ticket=f"20260302-{number}",
+                number=number,
+                service="DIN-ID",
+                counter=counter,
+                at=at,
+                lang=lang,
             )
         )
 
-    def recalled(self, number: str, counter: CounterNo, at: datetime, recalls: int = 1) -> EventMessage:
+    def recalled(
+        self, number: str, counter: CounterNo, at: datetime, recalls: int = 1, lang: Lang | None = None
+    ) -> EventMessage:
         return self._message(
             ev.TicketRecalled(
-                ticket=f"20260302-{number}", number=number, counter=counter, recalls=recalls, at=at
+                ticket=f"20260302-{number}", number=number, counter=counter, recalls=recalls, at=at, lang=lang
             )
         )
 
@@ -187,6 +199,9 @@ class Events:
 
     def day_closed(self, at: datetime) -> EventMessage:
         return self._message(ev.DayClosed(at=at))
+
+    def day_opened(self, at: datetime) -> EventMessage:
+        return self._message(ev.DayOpened(day=at.date(), at=at))
 
 
 def queues(**waiting: int) -> QueuesNotice:

@@ -9,10 +9,12 @@ from datetime import timedelta
 import pytest
 
 from display.announce import Call
-from display.viewmodel import DisplaySettings, DisplayViewModel, RowState
-from tests.display.fakes import T0, Events, FakeClock, message, queues, ticket, welcome
+from display.viewmodel import DisplaySettings, DisplayViewModel, RowState, ScreenLanguages, idle_pictures
+from tests.display.fakes import T0, Events, FakeClock, figures, message, queues, ticket, welcome
+from wire.client import ConnState
 from wire.events import ServiceStarted, TicketFinished, TicketNoShow, TicketParked, TicketTransferred
-from wire.types import TicketState
+from wire.messages import QueueFigures, QueuesNotice
+from wire.types import TicketState, WaitRange
 
 
 @pytest.fixture
@@ -154,7 +156,7 @@ def test_zone_filtering(clock: FakeClock) -> None:
     assert [c.counter for c, _ in heard] == [2]
     assert vm.stats["ignored"] == 1
     vm.on_message(queues(DIN_ID=3, DIN_PASS=2, EDL_POA=9, KOM_GAS=1))
-    assert [(w.prefix, w.name, w.waiting) for w in vm.waiting] == [
+    assert [(w.prefix, w.names["az"], w.waiting) for w in vm.waiting] == [
         ("A", "Daxili İşlər Nazirliyi", 5),
         ("K", "ASAN Kommunal", 1),
     ]
@@ -194,8 +196,8 @@ def test_snapshot_call_made_a_moment_ago_is_announced(clock: FakeClock) -> None:
     vm = DisplayViewModel("lobby", clock=clock)
     heard: list[Call] = []
     vm.announce.connect(lambda call, at: heard.append(call))
-    vm.on_message(welcome(tickets=[ticket("A003", 3, T0 - timedelta(seconds=2))]))
-    assert heard == [Call("A003", 3)]
+    vm.on_message(welcome(tickets=[ticket("A003", 3, T0 - timedelta(seconds=2), lang="ru")]))
+    assert heard == [Call("A003", 3, lang="ru")]
     assert vm.blinking(vm.rows[0])
 
 
@@ -315,3 +317,135 @@ def test_ten_thousand_calls_keep_memory_flat(clock: FakeClock) -> None:
     assert grown < 500, f"{grown} more memory blocks after 10,000 calls"
     assert len(vm.rows) <= 4
     assert heard_count[0] == 11_000
+
+
+def test_a_call_is_announced_with_the_tickets_language(clock: FakeClock) -> None:
+    vm, heard = make_vm(clock)
+    ev = Events(10)
+    vm.on_message(ev.called("A015", 12, clock.now, lang="ru"))
+    vm.on_message(ev.recalled("A015", 12, clock.now, lang="ru"))
+    vm.on_message(ev.called("A016", 1, clock.now))  # logged before calls carried it
+    assert [c for c, _ in heard] == [
+        Call("A015", 12, lang="ru"),
+        Call("A015", 12, recall=True, lang="ru"),
+        Call("A016", 1, lang=None),
+    ]
+
+
+def test_the_screen_takes_turns_in_its_languages(clock: FakeClock) -> None:
+    screen = ScreenLanguages(("az", "ru"), "alternate", timedelta(seconds=10))
+    vm = DisplayViewModel("lobby", clock=clock, screen=screen)
+    vm.on_message(welcome(seq=10))
+    repainted: list[str] = []
+    vm.rows_changed.connect(lambda: repainted.append("rows"))
+    vm.waiting_changed.connect(lambda: repainted.append("waiting"))
+    seen = []
+    for _ in range(4):
+        vm.tick()
+        seen.append((vm.langs, vm.trs("heading.counter"), vm.center_name, vm.date_text))
+        clock.advance(10)
+    # T0 is on a whole ten seconds: its turn is the first language's.
+    assert seen[0] == (("az",), ["Masa"], "Bakı 1 nömrəli ASAN xidmət mərkəzi", "2 mart, bazar ertəsi")
+    assert seen[1] == (("ru",), ["Окно"], "Центр ASAN xidmət № 1", "2 марта, понедельник")
+    assert seen[2][0] == ("az",)
+    assert seen[3][0] == ("ru",)
+    assert "rows" in repainted
+    assert "waiting" in repainted
+
+
+def test_a_paired_screen_shows_both_languages_at_once(clock: FakeClock) -> None:
+    vm = DisplayViewModel("lobby", clock=clock, screen=ScreenLanguages(("az", "ru"), "pair"))
+    vm.on_message(welcome(seq=10))
+    vm.tick()
+    assert vm.langs == ("az", "ru")
+    assert vm.trs("heading.ticket") == ["Talon", "Талон"]
+    assert vm.center_names == ["Bakı 1 nömrəli ASAN xidmət mərkəzi", "Центр ASAN xidmət № 1"]
+    assert vm.date_texts == ["2 mart, bazar ertəsi", "2 марта, понедельник"]
+    # A name without a Russian form is shown once, not twice.
+    assert vm.names({"az": "1-ci mərtəbə"}) == ["1-ci mərtəbə"]
+    clock.advance(60)
+    vm.tick()
+    assert vm.langs == ("az", "ru")
+
+
+def test_offline_after_having_shown_the_hall_is_plain_and_says_since_when(clock: FakeClock) -> None:
+    vm = DisplayViewModel("lobby", clock=clock)
+    assert not vm.offline, "before the first connection the screen says it is connecting instead"
+    vm.on_message(welcome(seq=10))
+    assert (vm.online, vm.offline) == (True, False)
+    vm.on_connection(ConnState.OFFLINE)
+    assert vm.offline
+    assert vm.offline_since == T0
+    assert vm.offline_details == ["Ekrandakı çağırışlar yenilənmir. Son yeniləmə: 12:00"]
+    clock.advance(90)
+    vm.on_connection(ConnState.CONNECTING)
+    assert vm.offline_since == T0, "still offline since then"
+    vm.on_connection(ConnState.ONLINE)
+    assert (vm.offline, vm.offline_since, vm.offline_details) == (False, None, [])
+
+
+def test_before_the_first_connection_the_clock_is_the_centers(clock: FakeClock) -> None:
+    """The machine's clock runs in UTC; the display's file names the center's zone."""
+    vm = DisplayViewModel("lobby", clock=clock, timezone="Asia/Baku")
+    assert vm.clock_text == "12:00"
+    assert vm.date_text == "2 mart, bazar ertəsi"
+
+
+def test_the_idle_screen_shows_the_queues_a_page_at_a_time(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock, page_for=timedelta(seconds=10))
+    closed = QueueFigures(waiting=0, oldest_wait_min=0.0, open_counters=0, available=False, reason="closed")
+    full = QueueFigures(waiting=2, oldest_wait_min=9.0, open_counters=1, available=False, reason="full")
+    vm.on_message(
+        QueuesNotice(
+            services={
+                "DIN-ID": figures(4, WaitRange(5, 11)),
+                "DIN-PASS": figures(0, WaitRange(0, 0)),
+                "EDL-POA": full,
+                "KOM-GAS": closed,
+            }
+        )
+    )
+    assert vm.idle
+    # Closed with nobody waiting: left out. Full: shown with why no ticket can be taken.
+    assert [(q.code, q.waiting) for q in vm.services] == [("DIN-ID", 4), ("DIN-PASS", 0), ("EDL-POA", 2)]
+    assert [vm.wait_texts(q) for q in vm.services] == [
+        ["~5-11 dəq"],
+        ["gözləmə yoxdur"],
+        ["Bu gün üçün talon qalmayıb"],
+    ]
+    first = vm.idle_page(2)
+    assert (first.number, first.pages, [q.code for q in first.services]) == (1, 2, ["DIN-ID", "DIN-PASS"])
+    turned: list[int] = []
+    vm.idle_changed.connect(lambda: turned.append(1))
+    clock.advance(10)
+    vm.tick()
+    second = vm.idle_page(2)
+    assert (second.number, [q.code for q in second.services]) == (2, ["EDL-POA"])
+    assert turned
+    vm.on_message(Events(10).called("A015", 1, clock.now))
+    assert not vm.idle
+
+
+def test_idle_pictures_take_turns_and_a_broken_one_is_left_out(clock: FakeClock, tmp_path) -> None:
+    for name in ("b.png", "a.jpg", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    pictures = idle_pictures(tmp_path)
+    assert [p.name for p in pictures] == ["a.jpg", "b.png"]
+    assert idle_pictures(tmp_path / "missing") == ()
+    vm = DisplayViewModel("lobby", clock=clock, pictures=pictures, settings=DisplaySettings())
+    assert vm.idle_picture() == pictures[0]
+    clock.advance(10)
+    assert vm.idle_picture() == pictures[1]
+    vm.drop_picture(pictures[1])
+    assert vm.idle_picture() == pictures[0]
+    vm.drop_picture(pictures[0])
+    assert vm.idle_picture() is None
+
+
+def test_calls_never_heard_are_counted_for_the_day(clock: FakeClock) -> None:
+    vm, _ = make_vm(clock)
+    vm.call_unannounced(Call("A015", 12), "stale")
+    vm.call_unannounced(Call("A016", 12), "superseded")
+    assert vm.unannounced == 2
+    vm.on_message(Events(10).day_opened(clock.now))
+    assert vm.unannounced == 0

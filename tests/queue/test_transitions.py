@@ -55,7 +55,7 @@ from server.queue import (
     UnknownService,
     UnknownTicket,
 )
-from wire.states import next_state
+from wire.states import IllegalTransition, next_state
 
 from .builders import DAY, SERVICES, at, fingerprint, issue, make_hall, open_engine, refused
 
@@ -89,8 +89,8 @@ def test_table_covers_every_state() -> None:
 
 
 def test_table_refuses_an_unlisted_move() -> None:
-    """Applying an event the table doesn't list for the state is our bug: it asserts."""
-    with pytest.raises(AssertionError, match="illegal"):
+    """Applying an event the table doesn't list for the state raises (a broken log)."""
+    with pytest.raises(IllegalTransition, match="TicketFinished is illegal for a done ticket"):
         next_state(TicketState.DONE, TicketFinished)
 
 
@@ -143,11 +143,23 @@ def test_counter_calls_next_waiting_ticket() -> None:
     engine = open_engine()
     tid = issue(engine, "ID", 0)
     assert engine.handle(CallNext(counter=1, at=at(1))) == [
-        TicketCalled(ticket=tid, number="A001", service="ID", counter=1, at=at(1))
+        TicketCalled(ticket=tid, number="A001", service="ID", counter=1, at=at(1), lang="az")
     ]
     ticket = engine.tickets[tid]
     assert (ticket.state, ticket.counter, ticket.called_at) == (C, 1, at(1))
     assert engine.counters[1].current == tid
+
+
+def test_calls_and_recalls_carry_the_tickets_language() -> None:
+    """The displays say a call in the citizen's language too: it comes with the call."""
+    engine = open_engine()
+    (issued,) = engine.handle(IssueTicket(service="ID", at=at(0), lang="ru"))
+    assert isinstance(issued, TicketIssued)
+    (called,) = engine.handle(CallTicket(counter=1, ticket=issued.ticket, at=at(1)))
+    (recalled,) = engine.handle(Recall(counter=1, at=at(2)))
+    assert isinstance(called, TicketCalled)
+    assert isinstance(recalled, TicketRecalled)
+    assert (called.lang, recalled.lang) == ("ru", "ru")
 
 
 def test_counter_calls_a_waiting_ticket_by_id() -> None:
@@ -164,7 +176,7 @@ def test_recall_counts_up_then_ends_as_no_show() -> None:
     limit = engine.hall.recall_limit
     for n in range(1, limit + 1):
         assert engine.handle(Recall(counter=1, at=at(1 + n))) == [
-            TicketRecalled(ticket=tid, number="A001", counter=1, recalls=n, at=at(1 + n))
+            TicketRecalled(ticket=tid, number="A001", counter=1, recalls=n, at=at(1 + n), lang="az")
         ]
         assert (engine.tickets[tid].state, engine.tickets[tid].recalls) == (C, n)
     assert engine.handle(Recall(counter=1, at=at(9))) == [

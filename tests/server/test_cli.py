@@ -20,6 +20,7 @@ import pytest
 
 from novbe.cli import main as novbe
 from server.center.provision import init_center
+from tests.server.harness import run_novbe
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -43,18 +44,6 @@ def refused(capsys: pytest.CaptureFixture[str], argv: list[str], *expected: str)
     for text in expected:
         assert text in lines[0], lines[0]
     return lines[0]
-
-
-def run_novbe(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "novbe", *args],
-        cwd=CHECKOUT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 @pytest.fixture
