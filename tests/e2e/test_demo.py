@@ -48,7 +48,7 @@ def test_headless_demo_serves_citizens_and_writes_screenshots(tmp_path: Path) ->
     summary = done.stdout
     assert "citizens took a ticket" in summary
     shots = {p.name for p in (out / "screenshots").glob("*.png")}
-    assert {"kiosk.png", "display.png", "counter-1.png", "counter-2.png"} <= shots
+    assert {"kiosk.png", "display.png", "counter-1.png", "counter-2.png", "supervisor-hall.png"} <= shots
     for name in shots:
         with Image.open(out / "screenshots" / name) as image:
             assert image.width >= 800
@@ -58,6 +58,9 @@ def test_headless_demo_serves_citizens_and_writes_screenshots(tmp_path: Path) ->
     assert tickets, "no ticket was printed"
     printed = int(summary.split("tickets printed")[0].split(",")[-1])
     assert printed == len(tickets)
+    # The desk followed the hall by its events: it counted what the counters served.
+    served = int(summary.split(" served at counters")[0].split(",")[-1])
+    assert f"the supervisor's desk counted {served} served" in summary
 
 
 def _children(pid: int) -> list[int]:
@@ -91,7 +94,8 @@ def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
         if "windows" in line or not line:
             break
     children = _children(demo.pid)
-    assert len(children) == 5, (children, lines)  # the server, a kiosk, two counters, a display
+    # The server, a kiosk, two counters, a display and the supervisor's desk.
+    assert len(children) == 6, (children, lines)
     time.sleep(3)
     assert all(Path(f"/proc/{pid}").exists() for pid in children)
     demo.send_signal(signal.SIGINT)
