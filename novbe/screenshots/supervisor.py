@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m novbe.screenshots.supervisor")
     parser.add_argument("out", type=Path, help="folder for the PNG files")
     parser.add_argument("--reference", type=Path, default=REFERENCE, help="reference center JSON")
+    parser.add_argument("--size", type=_size, default=(1920, 1080), help="the window's WxH (1920x1080)")
+    parser.add_argument("--suffix", default="", help="added to each file's name before the language")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -45,13 +47,20 @@ def main(argv: list[str] | None = None) -> int:
         server = ServerProcess(home).start()
         try:
             hall = _morning(home, server.url)
-            _shoot(home, server, args.out)
+            _shoot(home, server, args.out, args.size, args.suffix)
             for client in hall:
                 client.stop()
         finally:
             if server.proc is not None and server.proc.poll() is None:
                 server.stop()
     return 0
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.partition("x")
+    if not (sep and width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is no size; write it WxH, e.g. 1366x768")
+    return int(width), int(height)
 
 
 def _device(home: Path, url: str, role: str, code: str) -> HallClient:
@@ -90,7 +99,7 @@ def _morning(home: Path, url: str) -> list[HallClient]:
     return [booth, other, *desks.values()]
 
 
-def _shoot(home: Path, server: ServerProcess, out: Path) -> None:
+def _shoot(home: Path, server: ServerProcess, out: Path, size: tuple[int, int], suffix: str) -> None:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication, QWidget
@@ -116,7 +125,8 @@ def _shoot(home: Path, server: ServerProcess, out: Path) -> None:
 
     def save(widget: QWidget, name: str) -> None:
         settle()
-        path = out / name
+        screen, _, lang = name.removesuffix(".png").rpartition("-")
+        path = out / f"{screen}{suffix}-{lang}.png"
         widget.grab().save(str(path), "PNG")
         print(f"wrote {path}")  # noqa: T201 (the tool's output)
 
@@ -125,7 +135,7 @@ def _shoot(home: Path, server: ServerProcess, out: Path) -> None:
     def one(lang: str) -> SupervisorApp:
         desk = SupervisorApp(config, app, lang=lang, server_url=server.url, sound=False)
         window, vm = desk.window, desk.model
-        window.resize(1920, 1080)
+        window.resize(*size)
         window.show()
         window.login_name.setText("supervisor")
         window.login_password.setText("••••••••••")
