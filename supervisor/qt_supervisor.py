@@ -10,10 +10,11 @@ client runs in its own thread, and a dialog left open must not hold up the serve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QMouseEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -50,8 +51,16 @@ from .viewmodel import Alert, AlertKind, Look, SupervisorViewModel, Tile, minute
 
 LANG_NAMES = {"az": "Azərbaycanca", "ru": "Русский", "en": "English"}
 
-TILE_COLUMNS = 10
-"""Counter tiles per row in a zone."""
+TILE_MAX = (150, 84)
+"""The largest a counter's tile grows (width, height), on a large screen."""
+TILE_MIN = (78, 40)
+"""The smallest: below it the hall scrolls rather than shrink the tiles further."""
+TILE_FULL_HEIGHT = 64
+"""From this height a tile has room for its operator on a line of their own."""
+TILE_SPACING = 6
+ZONE_SPACING = 4
+ALERTS_WIDTH = (320, 440)
+"""The alerts' column: on a laptop's screen (under 1600 px wide), and wider."""
 
 TOAST_MS = 8000
 """How long the answer to an action stays on screen."""
@@ -88,6 +97,8 @@ QFrame#tile { border-radius: 8px; border: 1px solid #b8c2cf; }
 QFrame#tile QLabel { background: transparent; }
 QLabel#tileNumber { font-size: 22px; font-weight: bold; }
 QLabel#tileLine { font-size: 12px; }
+QFrame#tile[fit="compact"] QLabel#tileNumber { font-size: 16px; }
+QFrame#tile[fit="compact"] QLabel#tileLine { font-size: 10px; }
 QPushButton { padding: 6px 12px; border-radius: 6px; border: 1px solid #b8c2cf; background: #f8fafc;
     min-height: 28px; }
 QPushButton:disabled { color: #a7b1bd; background: #eceff3; border-color: #d5dbe3; }
@@ -115,6 +126,21 @@ QTabBar::tab:selected { font-weight: bold; }
 DIALOG_STYLE = STYLE + "QDialog { background: white; } QPushButton { min-width: 110px; }"
 
 
+class ElidedLabel(QLabel):
+    """One line that ends in "…" where there is no room for all of it (a long center's name
+    on a laptop's screen), rather than stopping mid-word."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(self.alignment()), text)
+
+
 def _card() -> QFrame:
     frame = QFrame()
     frame.setObjectName("card")
@@ -130,6 +156,19 @@ def _table(columns: int) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def _headers(table: QTableWidget, labels: list[str]) -> None:
+    """Column titles, a long one on two lines (broken at the space nearest its middle), so
+    that every column fits a laptop's screen."""
+    lines = []
+    for label in labels:
+        spaces = [i for i, ch in enumerate(label) if ch == " "]
+        if len(label) > 12 and spaces:
+            cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+            label = f"{label[:cut]}\n{label[cut + 1 :]}"
+        lines.append(label)
+    table.setHorizontalHeaderLabels(lines)
 
 
 def _fill(table: QTableWidget, rows: list[list[str]], colours: list[QColor | None] | None = None) -> None:
@@ -158,45 +197,88 @@ def _min(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def _clipped_label() -> QLabel:
+    """A tile's line: cut at the tile's edge rather than widen the tile."""
+    label = QLabel()
+    label.setObjectName("tileLine")
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
 class QtTile(QFrame):
-    """One counter in the hall: number, agency, operator, ticket and how long."""
+    """One counter in the hall: number, agency, operator, ticket and how long.
+
+    Full size, the operator has a line of their own; compact (a laptop's screen), the
+    operator follows the number and the tile has two lines."""
 
     def __init__(self, number: CounterNo, on_click: Callable[[CounterNo, QPoint], None]) -> None:
         super().__init__()
         self.number = number
         self._on_click = on_click
         self.setObjectName("tile")
-        self.setFixedSize(132, 76)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 2, 8, 3)
-        layout.setSpacing(0)
-        top = QHBoxLayout()
+        self._layout = QVBoxLayout(self)
+        self._layout.setSpacing(0)
+        top = self._top = QHBoxLayout()
         self.number_label = QLabel(str(number))
         self.number_label.setObjectName("tileNumber")
+        self.who_inline = _clipped_label()
+        self.who_inline.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.agency_label = QLabel()
         self.agency_label.setObjectName("tileLine")
         self.agency_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.number_label)
-        top.addWidget(self.agency_label, 1)
-        self.who = QLabel()
-        self.who.setObjectName("tileLine")
-        self.what = QLabel()
-        self.what.setObjectName("tileLine")
-        layout.addLayout(top)
-        layout.addWidget(self.who)
-        layout.addWidget(self.what)
+        top.addWidget(self.who_inline, 1)
+        top.addWidget(self.agency_label)
+        self.who = _clipped_label()
+        self.what = _clipped_label()
+        self._layout.addLayout(top)
+        self._layout.addWidget(self.who)
+        self._layout.addWidget(self.what)
         self.tile: Tile | None = None
         self.state_text = ""
+        self.compact = True
+        self.fit(*TILE_MAX)
 
-    def show_tile(self, tile: Tile, state_text: str, who: str) -> None:
+    def fit(self, width: int, height: int) -> None:
+        """Take ``width`` x ``height`` pixels; compact below :data:`TILE_FULL_HEIGHT`."""
+        compact = height < TILE_FULL_HEIGHT
+        if compact != self.compact:
+            self.compact = compact
+            self._restyle("fit", "compact" if compact else "full")
+            if compact:
+                self._layout.setContentsMargins(4, 1, 4, 2)
+                self._top.setSpacing(2)
+            else:
+                self._layout.setContentsMargins(8, 2, 8, 3)
+                self._top.setSpacing(4)
+            self.who.setVisible(not compact)
+            self.who_inline.setVisible(compact)
+        if self.size() != QSize(width, height):
+            self.setFixedSize(width, height)
+
+    def show_tile(self, tile: Tile, state_text: str, who: str, who_short: str) -> None:
+        """``who``: the operator, or what is offline; ``who_short`` the same in fewer letters."""
         self.tile = tile
         self.state_text = state_text
-        set_style_property(self, "look", tile.look.value)
+        self._restyle("look", tile.look.value)
         if self.agency_label.text() != tile.agency:
             self.agency_label.setText(tile.agency)
         if self.who.text() != who:
             self.who.setText(who)
+        if self.who_inline.text() != who_short:
+            self.who_inline.setText(who_short)
+
+    def _restyle(self, name: str, value: str) -> None:
+        """Set a property the style sheet selects on; the lines (``QFrame#tile[...] QLabel``)
+        are polished again too, or they would keep the colour and size they had."""
+        if getattr(self, f"_shown_{name}", None) == value:
+            return
+        set_style_property(self, name, value)
+        style = self.style()
+        for label in self.findChildren(QLabel):
+            style.unpolish(label)
+            style.polish(label)
 
     def show_time(self, text: str) -> None:
         shown = f"{self.state_text} {text}".strip()
@@ -464,7 +546,7 @@ class QtSupervisorWindow(QWidget):
         layout.setSpacing(8)
 
         header = QHBoxLayout()
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("title")
         self.day_label = QLabel()
         self.day_label.setObjectName("day")
@@ -479,7 +561,6 @@ class QtSupervisorWindow(QWidget):
         self.close_day_button = QPushButton()
         self.close_day_button.setObjectName("danger")
         self.close_day_button.clicked.connect(lambda: self.ask("close_day", self.model.close_day))
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header.addWidget(self.title, 1)
         header.addSpacing(12)
         header.addWidget(self.day_label)
@@ -531,6 +612,10 @@ class QtSupervisorWindow(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The tiles take the width there is (_fit_tiles); only a hall too tall scrolls.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.viewport().installEventFilter(self)
+        self.hall_scroll = scroll
         self.hall = QWidget()
         self.hall_layout = QVBoxLayout(self.hall)
         self.hall_layout.setContentsMargins(0, 0, 0, 0)
@@ -538,6 +623,8 @@ class QtSupervisorWindow(QWidget):
         scroll.setWidget(self.hall)
         layout.addWidget(scroll, 1)
         self.zone_labels: dict[str, QLabel] = {}
+        self._zone_grids: list[tuple[QGridLayout, list[CounterNo]]] = []
+        self.tile_columns = 0
         return page
 
     def _build_queues(self) -> QWidget:
@@ -550,11 +637,13 @@ class QtSupervisorWindow(QWidget):
         header = self.queue_table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.queue_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The services' names give way first; on a screen too narrow even so, it scrolls.
+        header.setMinimumSectionSize(40)
         self.queue_table.itemSelectionChanged.connect(self._render_waiting)
         layout.addWidget(self.queue_table, 3)
         self.waiting_title = QLabel()
         self.waiting_title.setObjectName("section")
+        self.waiting_title.setWordWrap(True)
         layout.addWidget(self.waiting_title)
         self.waiting_table = _table(5)
         layout.addWidget(self.waiting_table, 2)
@@ -564,7 +653,9 @@ class QtSupervisorWindow(QWidget):
         self.cancel_button.clicked.connect(self.ask_cancel)
         self.move_label = QLabel()
         self.move_to = QComboBox()
-        self.move_to.setMinimumWidth(380)
+        # Long services' names are cut in the box (the list shows them whole): the row fits.
+        self.move_to.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.move_to.setMinimumContentsLength(16)
         self.move_button = QPushButton()
         self.move_button.clicked.connect(self.ask_move)
         actions.addWidget(self.cancel_button)
@@ -595,6 +686,12 @@ class QtSupervisorWindow(QWidget):
         self.operator_title = QLabel()
         self.operator_title.setObjectName("section")
         self.operator_table = _table(8)
+        for table in (self.agency_table, self.operator_table):
+            # The names give way (cut with "…") before a figure does.
+            header = table.horizontalHeader()
+            header.setStretchLastSection(False)
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            header.setMinimumSectionSize(40)
         layout.addWidget(self.agency_title)
         layout.addWidget(self.agency_table, 1)
         layout.addWidget(self.operator_title)
@@ -603,7 +700,8 @@ class QtSupervisorWindow(QWidget):
 
     def _build_alerts(self) -> QWidget:
         card = _card()
-        card.setFixedWidth(440)
+        card.setFixedWidth(ALERTS_WIDTH[1])
+        self.alerts_card = card
         layout = QVBoxLayout(card)
         layout.setContentsMargins(10, 10, 10, 10)
         self.alerts_title = QLabel()
@@ -620,6 +718,8 @@ class QtSupervisorWindow(QWidget):
         self.alert_list = QListWidget()
         self.alert_list.setObjectName("alerts")
         self.alert_list.setWordWrap(True)
+        # Lines wrap again when the list's width changes: no alert is cut short.
+        self.alert_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.alert_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.alert_list.itemDoubleClicked.connect(self._acknowledge_item)
         self.alert_list.itemSelectionChanged.connect(self._render_ack_button)
@@ -640,6 +740,8 @@ class QtSupervisorWindow(QWidget):
                 widget.deleteLater()
         self.tiles = {}
         self.zone_labels = {}
+        self._zone_grids = []
+        self.tile_columns = 0
         for zone, agencies in model.layout():
             label = QLabel()
             label.setObjectName("zone")
@@ -650,14 +752,66 @@ class QtSupervisorWindow(QWidget):
             grid.setContentsMargins(0, 0, 0, 0)
             grid.setHorizontalSpacing(6)
             grid.setVerticalSpacing(6)
+            grid.setHorizontalSpacing(TILE_SPACING)
+            grid.setVerticalSpacing(TILE_SPACING)
+            grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             numbers = [n for _, ns in agencies for n in ns]
-            for i, number in enumerate(numbers):
-                tile = QtTile(number, self._on_tile_clicked)
-                grid.addWidget(tile, i // TILE_COLUMNS, i % TILE_COLUMNS)
-                self.tiles[number] = tile
-            grid.setColumnStretch(TILE_COLUMNS, 1)
+            for number in numbers:
+                self.tiles[number] = QtTile(number, self._on_tile_clicked)
+            self._zone_grids.append((grid, numbers))
             self.hall_layout.addWidget(grid_box)
         self.hall_layout.addStretch(1)
+        self._fit_tiles()
+
+    def _fit_tiles(self) -> None:
+        """Size the tiles so that the whole hall is in sight: the number of columns that
+        gives the largest tiles fitting the hall's width and height, none larger than
+        :data:`TILE_MAX`; if even :data:`TILE_MIN` doesn't fit, the hall scrolls."""
+        if not self._zone_grids:
+            return
+        viewport = self.hall_scroll.viewport()
+        width, height = viewport.width(), self.hall_scroll.height()
+        zones = len(self._zone_grids)
+        label = next(iter(self.zone_labels.values())).sizeHint().height() if self.zone_labels else 0
+        # Each zone: its label and its grid, with the layout's spacing after each.
+        free_height = height - zones * (label + 2 * ZONE_SPACING) - 2
+        counts = [len(numbers) for _, numbers in self._zone_grids]
+        best: tuple[float, int, int, int] | None = None
+        for columns in range(4, 25):
+            rows = sum(math.ceil(n / columns) for n in counts)
+            tile_w = min(TILE_MAX[0], (width - (columns - 1) * TILE_SPACING) // columns)
+            tile_h = min(TILE_MAX[1], (free_height - (rows - zones) * TILE_SPACING) // rows)
+            if tile_w < TILE_MIN[0] or tile_h < TILE_MIN[1]:
+                continue
+            # Tiles keep their shape: the scale is the smaller of width's and height's.
+            scale = min(tile_w / TILE_MAX[0], tile_h / TILE_MAX[1])
+            if best is None or scale > best[0] + 1e-9:
+                best = (scale, columns, tile_w, tile_h)
+        if best is None:  # too small a window: the smallest tiles, scrolling down
+            columns = max(1, (width + TILE_SPACING) // (TILE_MIN[0] + TILE_SPACING))
+            tile_w = max(TILE_MIN[0], min(TILE_MAX[0], (width - (columns - 1) * TILE_SPACING) // columns))
+            tile_h = TILE_MIN[1]
+        else:
+            _, columns, tile_w, tile_h = best
+        for tile in self.tiles.values():
+            tile.fit(tile_w, tile_h)
+        if columns != self.tile_columns:
+            self.tile_columns = columns
+            for grid, numbers in self._zone_grids:
+                for number in numbers:
+                    grid.removeWidget(self.tiles[number])
+                for i, number in enumerate(numbers):
+                    grid.addWidget(self.tiles[number], i // columns, i % columns)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() is QEvent.Type.Resize and watched is self.hall_scroll.viewport():
+            self._fit_tiles()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        narrow = event.size().width() < 1600
+        self.alerts_card.setFixedWidth(ALERTS_WIDTH[0] if narrow else ALERTS_WIDTH[1])
+        super().resizeEvent(event)
 
     # --- painting ---------------------------------------------------------------------
 
@@ -692,6 +846,7 @@ class QtSupervisorWindow(QWidget):
             self.banner.hide()
         # The desk's header.
         self.title.setText(tr("title", center=model.center_name()))
+        self.title.setToolTip(self.title.text())
         if model.day is None:
             day_text = tr("day.none")
         else:
@@ -741,7 +896,9 @@ class QtSupervisorWindow(QWidget):
             if widget is None:
                 continue
             tile = model.tile(number)
-            widget.show_tile(tile, self._state_text(tile), self._who_text(tile))
+            widget.show_tile(
+                tile, self._state_text(tile), self._who_text(tile), self._who_text(tile, short=True)
+            )
             widget.show_time(minutes_text(model.seconds_since(tile.since)))
             widget.setToolTip(self._tile_tip(tile))
         self._render_breaks()
@@ -751,12 +908,13 @@ class QtSupervisorWindow(QWidget):
             return tile.ticket
         return self.model.tr(f"tile.{tile.activity.value}")
 
-    def _who_text(self, tile: Tile) -> str:
+    def _who_text(self, tile: Tile, *, short: bool = False) -> str:
+        end = "_short" if short else ""
         marks = []
         if tile.app_offline:
-            marks.append(self.model.tr("tile.app_offline"))
+            marks.append(self.model.tr(f"tile.app_offline{end}"))
         if tile.board_offline:
-            marks.append(self.model.tr("tile.board_offline"))
+            marks.append(self.model.tr(f"tile.board_offline{end}"))
         return " · ".join(marks) if marks else (tile.operator or "")
 
     def _tile_tip(self, tile: Tile) -> str:
@@ -798,7 +956,8 @@ class QtSupervisorWindow(QWidget):
         model = self.model
         tr = model.tr
         self.queues_note.setText(tr("queues.note", standard=f"{model.standard_min:g}"))
-        self.queue_table.setHorizontalHeaderLabels(
+        _headers(
+            self.queue_table,
             [
                 tr("queues.service"),
                 tr("queues.name"),
@@ -809,7 +968,7 @@ class QtSupervisorWindow(QWidget):
                 tr("queues.promise"),
                 tr("queues.forecast"),
                 tr("queues.stranded"),
-            ]
+            ],
         )
         rows = model.queue_rows()
         selected = self._selected_service()
@@ -864,14 +1023,15 @@ class QtSupervisorWindow(QWidget):
         model = self.model
         tr = model.tr
         service = self._selected_service()
-        self.waiting_table.setHorizontalHeaderLabels(
+        _headers(
+            self.waiting_table,
             [
                 tr("waiting.number"),
                 tr("waiting.waited"),
                 tr("waiting.priority"),
                 tr("waiting.for"),
                 tr("waiting.service"),
-            ]
+            ],
         )
         tickets = model.waiting_tickets(service) if service is not None else []
         selected = self._selected_ticket()
@@ -935,11 +1095,13 @@ class QtSupervisorWindow(QWidget):
                 listed.addItem(item)
                 item.setSelected(alert.id == keep)
         # Otherwise only their words and looks change, in place: the list doesn't jump.
+        reworded = False
         for i, alert in enumerate(model.alerts):
             item = listed.item(i)
             text = self._alert_line(alert)
             if item.text() != text:
                 item.setText(text)
+                reworded = True
             font = item.font()
             if font.bold() != (not alert.acknowledged):
                 font.setBold(not alert.acknowledged)
@@ -950,6 +1112,8 @@ class QtSupervisorWindow(QWidget):
             else:
                 item.setBackground(QColor("white"))
                 item.setForeground(QColor("#1d2733" if alert.active else "#7a8594"))
+        if reworded:
+            listed.doItemsLayout()  # a line may need another row now: none is cut short
         self.ack_all_button.setEnabled(new > 0)
         self._render_ack_button()
 
@@ -986,8 +1150,8 @@ class QtSupervisorWindow(QWidget):
             tr("figures.within", standard=f"{model.standard_min:g}"),
             tr("figures.service_mean"),
         ]
-        self.agency_table.setHorizontalHeaderLabels([tr("figures.agency"), *headers])
-        self.operator_table.setHorizontalHeaderLabels([tr("figures.operator"), *headers])
+        _headers(self.agency_table, [tr("figures.agency"), *headers])
+        _headers(self.operator_table, [tr("figures.operator"), *headers])
         figures = model.figures
         if figures is None:
             self.figures_note.setText(tr("figures.none"))

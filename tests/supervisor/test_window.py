@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from kiosk.app import KioskApp
-from kiosk.viewmodel import PrintState, Screen, Timings
+from kiosk.viewmodel import PrintState, Timings
 from supervisor.app import SupervisorApp
 from supervisor.qt_supervisor import ConfirmDialog, MessageDialog, ServicesDialog
 from supervisor.viewmodel import AlertKind, Look
@@ -260,7 +260,7 @@ def test_a_kiosk_printer_out_of_paper_reaches_the_desk(
         assert alert.acknowledged
         printer.answers = READY
         qtbot.waitUntil(lambda: not alert.active, timeout=WAIT_MS)
-        assert booth.model.screen is Screen.TICKET or booth.model.screen is not None
+        qtbot.waitUntil(lambda: "[over, seen " in window.alert_list.item(0).text(), timeout=WAIT_MS)
     finally:
         booth.stop()
 
@@ -275,3 +275,60 @@ def test_tile_click_opens_the_counters_menu(qtbot: Any, app: SupervisorApp) -> N
     assert window.menu.actions()[0].text().startswith("Counter 3 · ")
     window.menu.close()
     assert app.model.tile(3).look is Look.CLOSED
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_whole_hall_is_in_sight(
+    qtbot: Any, app: SupervisorApp, server: ServerProcess, size: tuple[int, int]
+) -> None:
+    """On a laptop's screen as on a large one, in every language: the window fits the
+    screen on every tab, all 81 counters are in sight without scrolling, no tile's line is
+    cut, and every column of the queues is in sight."""
+    window = app.window
+    window.resize(*size)
+    for lang in ("az", "ru", "en"):  # the login page, and the desk before it knows the hall
+        app.model.set_lang(lang)
+        qtbot.wait(50)
+        assert window.minimumSizeHint().width() <= size[0], lang
+        assert window.width() == size[0], lang
+    sign_in(qtbot, app)
+    counter(server, 45)  # EMDX: the longest agency's code beside an operator
+    booth = kiosk(server)
+    booth.request("issue", service="EMDX-REG")
+    booth.request("issue", service="MAI-ARCH")  # nobody would call them: every column has words
+    qtbot.waitUntil(lambda: look(app, 45) == "idle", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "MAI-ARCH" in window._queue_codes, timeout=WAIT_MS)
+    window.select_service("EMDX-REG")
+    app.model.ask_figures()  # with the two tickets: a line for MAI and one for EMDX
+    qtbot.waitUntil(lambda: window.agency_table.rowCount() > 1, timeout=WAIT_MS)
+    for lang in ("az", "ru", "en"):
+        app.model.set_lang(lang)
+        for index in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(index)
+            qtbot.wait(50)
+            hint = window.minimumSizeHint()
+            assert hint.width() <= size[0], (lang, index, hint)
+            assert hint.height() <= size[1], (lang, index, hint)
+            assert window.width() == size[0], (lang, index)
+        window.tabs.setCurrentIndex(1)
+        qtbot.wait(50)
+        table = window.queue_table
+        assert table.horizontalHeader().length() <= table.viewport().width(), lang
+        window.tabs.setCurrentIndex(2)
+        qtbot.wait(50)
+        for table in (window.agency_table, window.operator_table):
+            assert table.horizontalHeader().length() <= table.viewport().width(), lang
+        window.tabs.setCurrentIndex(0)
+        qtbot.wait(50)
+        scroll = window.hall_scroll
+        assert scroll.verticalScrollBar().maximum() == 0, lang
+        viewport = scroll.viewport().rect()
+        for number, tile in window.tiles.items():
+            corner = tile.mapTo(scroll.viewport(), QPoint(tile.width() - 1, tile.height() - 1))
+            assert viewport.contains(corner), (lang, number, corner)
+            lines = [tile.number_label, tile.agency_label, tile.what]
+            lines += [tile.who_inline] if tile.compact else [tile.who]
+            for line in lines:
+                needed = line.fontMetrics().horizontalAdvance(line.text())
+                assert needed <= line.width(), (lang, number, line.text(), needed, line.width())
+    assert window.tiles[1].compact is (size[0] < 1600)
