@@ -111,8 +111,8 @@ QLabel#loginTitle { font-size: 24px; font-weight: bold; }
 QLabel#loginError { color: #8c1d18; font-size: 16px; font-weight: bold; }
 QTableWidget { background: white; border: none; gridline-color: #e4e7eb; }
 QHeaderView::section { font-weight: bold; background: #f1f4f8; border: none; padding: 5px; }
-QListWidget#alerts { background: white; border: none; font-size: 13px; }
-QListWidget#alerts::item { border-bottom: 1px solid #e4e7eb; padding: 6px; }
+QListWidget#alerts { background: white; border: none; font-size: 13px; padding: 0px 6px; }
+QListWidget#alerts::item { border-bottom: 1px solid #e4e7eb; padding: 6px 0px; }
 QTabWidget::pane { border: 1px solid #d5dbe3; background: white; border-radius: 6px; }
 QTabBar::tab { padding: 8px 18px; font-size: 15px; }
 QTabBar::tab:selected { font-weight: bold; }
@@ -656,12 +656,13 @@ class QtSupervisorWindow(QWidget):
         # Long services' names are cut in the box (the list shows them whole): the row fits.
         self.move_to.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.move_to.setMinimumContentsLength(16)
+        self.move_to.setMaximumWidth(520)
         self.move_button = QPushButton()
         self.move_button.clicked.connect(self.ask_move)
         actions.addWidget(self.cancel_button)
         actions.addStretch(1)
         actions.addWidget(self.move_label)
-        actions.addWidget(self.move_to)
+        actions.addWidget(self.move_to, 1)
         actions.addWidget(self.move_button)
         layout.addLayout(actions)
         self._queue_codes: list[str] = []
@@ -1098,14 +1099,15 @@ class QtSupervisorWindow(QWidget):
         reworded = False
         for i, alert in enumerate(model.alerts):
             item = listed.item(i)
-            text = self._alert_line(alert)
-            if item.text() != text:
-                item.setText(text)
-                reworded = True
             font = item.font()
             if font.bold() != (not alert.acknowledged):
                 font.setBold(not alert.acknowledged)
                 item.setFont(font)
+                reworded = True
+            text = self._alert_line(alert)
+            if item.text() != text:
+                item.setText(text)
+                reworded = True
             if not alert.acknowledged:
                 item.setBackground(QColor("#fde7e5" if alert.active else "#fff1d6"))
                 item.setForeground(QColor("#1d2733"))
@@ -1113,7 +1115,7 @@ class QtSupervisorWindow(QWidget):
                 item.setBackground(QColor("white"))
                 item.setForeground(QColor("#1d2733" if alert.active else "#7a8594"))
         if reworded:
-            listed.doItemsLayout()  # a line may need another row now: none is cut short
+            listed.doItemsLayout()  # a line may need another row now (or bold): none is cut short
         self.ack_all_button.setEnabled(new > 0)
         self._render_ack_button()
 
