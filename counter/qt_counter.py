@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shell.qt_style import set_style_property
 from wire.client import ConnState
 from wire.types import CounterState
 
@@ -125,21 +126,6 @@ BUTTONS: tuple[ButtonSpec, ...] = (
     ButtonSpec("pause", "F9", None),
     ButtonSpec("close", "Ctrl+Q", Action.LOGOUT, "danger"),
 )
-
-
-def _set_prop(widget: QWidget, name: str, value: str) -> None:
-    """Set a style property and repolish, so the style sheet's selectors apply.
-
-    The value last set is remembered on the Python side: reading an unset property back
-    with ``QObject.property`` returns None without taking a reference to it (PySide6
-    6.12), and doing that once a second eventually frees None and aborts the process.
-    """
-    attribute = f"_shown_{name}"
-    if getattr(widget, attribute, None) != value:
-        setattr(widget, attribute, value)
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 def _card() -> QFrame:
@@ -403,11 +389,11 @@ class QtCounterWindow(QWidget):
         vm = self.model
         if vm.error is not None and vm.error.action is not Action.LOGIN:
             self.message.setText(vm.error.message)
-            _set_prop(self.message, "kind", "error")
+            set_style_property(self.message, "kind", "error")
             self.message.show()
         elif vm.notice is not None:
             self.message.setText(vm.tr(vm.notice.key, **vm.notice.values))
-            _set_prop(self.message, "kind", "notice")
+            set_style_property(self.message, "kind", "notice")
             self.message.show()
         else:
             self.message.hide()
@@ -431,12 +417,12 @@ class QtCounterWindow(QWidget):
         operator = vm.operator_name or vm.operator_login or ""
         self.header.setText(vm.tr("main.header", counter=vm.counter, operator=operator))
         self.counter_state.setText(vm.tr(f"counter.{vm.state}"))
-        _set_prop(self.counter_state, "state", vm.state.value)
+        set_style_property(self.counter_state, "state", vm.state.value)
         self.board_mark.setText("" if vm.board_status == "ok" else vm.tr("board.offline"))
         t = vm.current
         if t is None:
             self.number.setText("—")
-            _set_prop(self.number, "idle", "true")
+            set_style_property(self.number, "idle", "true")
             if vm.state is CounterState.PAUSED:
                 self.ticket_state.setText(vm.tr("ticket.paused"))
             else:
@@ -444,7 +430,7 @@ class QtCounterWindow(QWidget):
             self.service.setText(vm.tr("ticket.waiting_total", count=vm.waiting_total))
         else:
             self.number.setText(t.number)
-            _set_prop(self.number, "idle", "false")
+            set_style_property(self.number, "idle", "false")
             self.ticket_state.setText(vm.tr(f"ticket.{t.state}"))
             self.service.setText(vm.service_name(t.service))
         self._fit_number()
@@ -491,7 +477,7 @@ class QtCounterWindow(QWidget):
 
     def _make_queue_rows(self, count: int) -> None:
         # The items are kept here rather than asked back with QTableWidget.item(), which
-        # returns None for an empty cell without a reference (see _set_prop).
+        # returns None for an empty cell without a reference (see shell.qt_style.set_style_property).
         self.queue_table.setRowCount(count)
         self._queue_items = []
         for row in range(count):
@@ -616,7 +602,7 @@ class TransferDialog(QDialog):
         self.to_service = QRadioButton(vm.tr("transfer.to_service"))
         self.service_box = QComboBox()
         # The choices are kept in Python lists: QComboBox.currentData() of an empty box
-        # returns None without a reference (see _set_prop).
+        # returns None without a reference (see shell.qt_style.set_style_property).
         self.service_codes = [info.code for info in vm.services.values()]
         closed = f" ({vm.tr('transfer.closed')})"
         # Choices the server would refuse (no open counter would take the citizen) are
