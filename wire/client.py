@@ -38,6 +38,7 @@ from .messages import (
     HealthResult,
     IssueResult,
     MessageResult,
+    RatingResult,
     Reply,
     ServerMessage,
     SyncResult,
@@ -48,7 +49,14 @@ from .messages import (
 log = logging.getLogger("novbe.client")
 
 Result = (
-    IssueResult | CounterResult | EventsResult | MessageResult | HealthResult | SyncResult | FiguresResult
+    IssueResult
+    | CounterResult
+    | EventsResult
+    | MessageResult
+    | HealthResult
+    | SyncResult
+    | FiguresResult
+    | RatingResult
 )
 """What a request's future resolves to: the model of its ``result`` (``messages.RESULTS``)."""
 

@@ -1,23 +1,29 @@
 """Who is told what: the audience of each event and of each notice.
 
 Supervisors see everything. The opening and closing of the day go to everyone. An event of
-a counter (a call, a finish, a counter opening, ...) goes to that counter's app and to the
-displays and board lines watching that counter (a change of its services only to its app);
-a transfer to both counters it joins. Kiosks see only the day's opening and closing, and
-the queue figures, like everyone.
+a counter (a call, a finish, a counter opening, ...) goes to that counter's app, its rating
+terminal and the displays and board lines watching that counter (a change of its services only
+to its app and terminal); a transfer to both counters it joins. A citizen's rating goes to that
+counter's app and terminal only: the hall's screens show nothing of it, and it has no business
+on machines in the public hall. Kiosks see only the day's opening and closing, and the queue
+figures, like everyone. After the events of a request, each rating terminal of a counter they
+happened at (every terminal, for the day's opening and closing) is told its counter again.
 """
 
 from __future__ import annotations
 
-from wire.events import CounterServicesSet, DayClosed, DayOpened, Event, TicketTransferred
+from collections.abc import Iterable
+
+from wire.events import CounterServicesSet, DayClosed, DayOpened, Event, TicketTransferred, VisitRated
 from wire.protocol import Role
 from wire.types import CounterNo
 
 from .clients import WATCHERS, Client, Clients
 
-_UNWATCHED = (CounterServicesSet,)
-"""Events of a counter that its app and the supervisors get, but not the displays and board
-lines watching it (nothing they show changes)."""
+_UNWATCHED = (CounterServicesSet, VisitRated)
+"""Events of a counter that its app, its terminal and the supervisors get, but not the displays
+and board lines watching it: nothing they show changes, and a citizen's rating is not for the
+public hall."""
 
 
 def counters_of(event: Event) -> tuple[CounterNo, ...]:
@@ -38,6 +44,7 @@ def of_event(clients: Clients, event: Event) -> set[Client]:
     watched = not isinstance(event, _UNWATCHED)
     for number in counters_of(event):
         audience |= clients.at_counter.get(number, set())
+        audience |= clients.terminals.get(number, set())
         if watched:
             audience |= clients.watching.get(number, set())
     return audience
@@ -49,11 +56,22 @@ def may_see(client: Client, event: Event) -> bool:
         return True
     watched = not isinstance(event, _UNWATCHED)
     for number in counters_of(event):
-        if client.counter == number:
+        if number in (client.counter, client.terminal_of):
             return True
         if watched and client.role in WATCHERS and (client.counters is None or number in client.counters):
             return True
     return False
+
+
+def terminals_told(clients: Clients, events: Iterable[Event]) -> dict[CounterNo, set[Client]]:
+    """The rating terminals to tell their counter again after ``events``, by counter."""
+    touched: set[CounterNo] = set()
+    for event in events:
+        if isinstance(event, DayOpened | DayClosed):
+            touched = set(clients.terminals)
+            break
+        touched.update(counters_of(event))
+    return {n: clients.terminals[n] for n in touched if clients.terminals.get(n)}
 
 
 def of_hall_message(clients: Clients) -> set[Client]:

@@ -2,8 +2,9 @@
 class, in the engine's own style (``QueueEngine`` keys its deciders by the command's class).
 
 Requests that change no queue (``sync``, ``report_health``, ``figures``) are not here: the
-hub answers them itself. A supervisor's command carries ``by``, the supervisor's login, which
-its events record.
+hub answers them itself. ``counter`` is the counter the asking device is at: a counter app's
+own, or the one a rating terminal stands beside. A supervisor's command carries ``by``, the
+supervisor's login, which its events record.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from wire import protocol as p
-from wire.types import CounterActionType, CounterNo, Priority, Source
+from wire.types import CounterActionType, CounterNo, Priority, RatingSource, Source
 
 from ..queue import commands as c
 
@@ -122,8 +123,20 @@ def _set_message(msg: p.SetMessage, at: datetime, counter: CounterNo | None, by:
     return c.SetHallMessage(text={str(k): v for k, v in msg.text.items()} if msg.text else None, at=at, by=by)
 
 
+def _rate(msg: p.Rate, at: datetime, counter: CounterNo | None, by: str | None) -> c.Command:
+    # From the terminal beside the counter; the phone page's role will say RatingSource.PHONE.
+    return c.RateVisit(
+        counter=_desk(counter),
+        ticket=msg.ticket,
+        score=msg.score,
+        reasons=msg.reasons,
+        source=RatingSource.COUNTER,
+        at=at,
+    )
+
+
 Build = Callable[[Any, datetime, CounterNo | None, str | None], c.Command]
-"""``(request, at, the counter app's counter, the supervisor's login) -> command``."""
+"""``(request, at, the asking device's counter, the supervisor's login) -> command``."""
 
 COMMANDS: dict[type[p.ClientRequest], Build] = {
     p.Issue: _issue,
@@ -138,6 +151,7 @@ COMMANDS: dict[type[p.ClientRequest], Build] = {
     p.SetCounterServices: _set_counter_services,
     p.MoveTicket: _move_ticket,
     p.SetMessage: _set_message,
+    p.Rate: _rate,
 }
 """Request class -> the function building its engine command."""
 
@@ -145,8 +159,8 @@ COMMANDS: dict[type[p.ClientRequest], Build] = {
 def command(
     msg: p.ClientRequest, at: datetime, counter: CounterNo | None = None, by: str | None = None
 ) -> c.Command | None:
-    """The engine command ``msg`` asks for at ``at``, from the counter app of ``counter``
-    (None for the other roles) or the supervisor ``by``, or None for a request the engine
-    has no part in."""
+    """The engine command ``msg`` asks for at ``at``, from the device at ``counter`` (the
+    counter app, or the rating terminal, of that counter; None for the other roles) or the
+    supervisor ``by``, or None for a request the engine has no part in."""
     build = COMMANDS.get(type(msg))
     return build(msg, at, counter, by) if build is not None else None
