@@ -139,6 +139,7 @@ def center_info(center: Center) -> CenterInfo:
         languages=tuple(center.languages),
         opens=center.hours.open,
         closes=center.hours.close,
+        days=tuple(center.hours.days),
         wait_standard_min=center.rules.wait_standard_min,
         zones=tuple(ZoneInfo(code=z.code, name=dict(z.name)) for z in center.zones),
         agencies=tuple(
@@ -151,6 +152,7 @@ def center_info(center: Center) -> CenterInfo:
                 name=dict(s.name),
                 prefix=s.prefix or a.prefix,
                 mean_service_min=s.mean_service_min,
+                share=s.share,
             )
             for a in center.agencies
             for s in a.services
