@@ -66,6 +66,7 @@ def test_whole_visit_with_keyboard(qtbot: QtBot, server: ServerProcess) -> None:
         desk.press("start")
         desk.wait(lambda: vm.current is not None and vm.current.state == "serving" and vm.pending is None)
         desk.press("finish")
+        # The figures may follow the event before the reply ends the request: wait for both.
         desk.wait(lambda: vm.current is None and vm.figures.served == 2 and vm.pending is None)
 
         # Close the counter: asks once.
