@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shell.qt_style import set_style_property
 from wire.client import ConnState
 from wire.types import CounterState, Priority
 
@@ -175,7 +176,7 @@ def _make_rows(
     """Give ``table`` ``count`` rows of fresh items, ``centered`` columns centered, and return them.
 
     The items are kept by the caller rather than asked back with ``QTableWidget.item()``,
-    which returns None for an empty cell without a reference (see :func:`_set_prop`).
+    which returns None for an empty cell without a reference (see shell.qt_style.set_style_property).
     """
     table.setRowCount(count)
     rows = []
@@ -194,22 +195,6 @@ def _fill(items: list[QTableWidgetItem], values: tuple[str, ...]) -> None:
         if item.text() != value:
             item.setText(value)
 
-
-def _set_prop(widget: QWidget, name: str, value: str) -> None:
-    """Set a style property and repolish, so the style sheet's selectors apply.
-
-    The value last set is remembered on the Python side: reading an unset property back
-    with ``QObject.property`` returns None without taking a reference to it (PySide6
-    6.12), and doing that once a second eventually frees None and aborts the process.
-    """
-    attribute = f"_shown_{name}"
-    if getattr(widget, attribute, None) != value:
-        setattr(widget, attribute, value)
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
-        # The new rule's padding and border change the size the layout must give it.
-        widget.updateGeometry()
 
 
 def _card() -> QFrame:
@@ -545,11 +530,11 @@ class QtCounterWindow(QWidget):
         vm = self.model
         if vm.error is not None and vm.error.action is not Action.LOGIN:
             self.message.setText(vm.error.message)
-            _set_prop(self.message, "kind", "error")
+            set_style_property(self.message, "kind", "error")
             self.message.show()
         elif vm.notice is not None:
             self.message.setText(vm.tr(vm.notice.key, **vm.notice.values))
-            _set_prop(self.message, "kind", "notice")
+            set_style_property(self.message, "kind", "notice")
             self.message.show()
         else:
             self.message.hide()
@@ -573,13 +558,13 @@ class QtCounterWindow(QWidget):
         operator = vm.operator_name or vm.operator_login or ""
         self.header.setText(vm.tr("main.header", counter=vm.counter, operator=operator))
         self.counter_state.setText(vm.tr(f"counter.{vm.state}"))
-        _set_prop(self.counter_state, "state", vm.state.value)
+        set_style_property(self.counter_state, "state", vm.state.value)
         self.board_mark.setText("" if vm.board_status == "ok" else vm.tr("board.offline"))
         self.scanner_mark.setText("" if vm.scanner_status == "ok" else vm.tr("scanner.offline"))
         t = vm.current
         if t is None:
             self.number.setText("—")
-            _set_prop(self.number, "idle", "true")
+            set_style_property(self.number, "idle", "true")
             if vm.state is CounterState.PAUSED:
                 self.ticket_state.setText(vm.tr("ticket.paused"))
             else:
@@ -589,7 +574,7 @@ class QtCounterWindow(QWidget):
             self.citizen_lang.hide()
         else:
             self.number.setText(t.number)
-            _set_prop(self.number, "idle", "false")
+            set_style_property(self.number, "idle", "false")
             self.ticket_state.setText(vm.tr(f"ticket.{t.state}"))
             self.service.setText(vm.service_name(t.service))
             right = vm.priority_name(t.priority)
@@ -677,6 +662,7 @@ class QtCounterWindow(QWidget):
         rows = {index.row() for index in self.waiting_table.selectionModel().selectedRows()}
         row = min(rows) if rows else -1
         return self._waiting_ids[row] if 0 <= row < len(self._waiting_ids) else None
+
 
     def _render_times(self) -> None:
         vm = self.model
@@ -865,7 +851,7 @@ class TransferDialog(QDialog):
         self.to_service = QRadioButton(vm.tr("transfer.to_service"))
         self.service_box = QComboBox()
         # The choices are kept in Python lists: QComboBox.currentData() of an empty box
-        # returns None without a reference (see _set_prop).
+        # returns None without a reference (see shell.qt_style.set_style_property).
         self.service_codes = [info.code for info in vm.services.values()]
         closed = f" ({vm.tr('transfer.closed')})"
         # Choices the server would refuse (no open counter would take the citizen) are

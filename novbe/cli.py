@@ -38,6 +38,7 @@ DELEGATES = {
         "server.web.run",
         "the citizens' pages: each ticket's live page (its QR code), the hall's queues",
     ),
+    "supervisor": ("supervisor.__main__", "the supervisor's desk: the hall, queues, alerts, actions"),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
     "report": ("report.cli", "figures of a day, week or month from the event log (HTML, CSV, XLSX)"),
     "demo": ("novbe.demo", "the whole hall on this machine"),
@@ -115,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
         type=cli.seconds,
         default=10.0,
         help="seconds a connection has to introduce itself before it is closed (default 10)",
+    )
+    server.add_argument(
+        "--offline-after",
+        type=float,
+        default=60.0,
+        help="seconds a device may be gone before the supervisors are told it is offline",
     )
     server.add_argument(
         "--log-level", default="INFO", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR")
@@ -438,6 +445,7 @@ def _server(args: argparse.Namespace) -> int:
         keyfile=args.key,
         ping_interval=args.ping_interval,
         hello_timeout=args.hello_timeout,
+        offline_after=args.offline_after,
     )
     tls_context(options)  # a wrong --cert or --key is refused before the log is read
     setup_logging(args.log_level)

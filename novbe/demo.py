@@ -1,14 +1,14 @@
 """``novbe demo``: the whole reference hall on this machine.
 
-With a screen: the server, one kiosk, two counters, the rating terminal of the first and
-one hall display as real windows, each its own process, the kiosk printing to the virtual
-printer (every ticket saved as a PNG). Closing any window, or Ctrl+C, stops every process
-the demo started.
+With a screen: the server, one kiosk, two counters, the rating terminal of the first, one hall
+display and the supervisor's desk as real windows, each its own process, the kiosk printing to
+the virtual printer (every ticket saved as a PNG). Closing any window, or Ctrl+C, stops every
+process the demo started.
 
 ``--headless --minutes N``: the same hall without a screen. Simulated citizens tap the
 kiosk, operators call and serve at the two counters, citizens rate their visits at the first
-counter's terminal, the display follows; at the end the demo writes screenshots of every app
-and the printed tickets to ``--out`` and prints a summary.
+counter's terminal, the display and the supervisor's desk follow; at the end the demo writes
+screenshots of every app and the printed tickets to ``--out`` and prints a summary.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from wire.device import DeviceConfigError, dump_device, load_device, server_url_
 
 from .process import ServerProcess, WebProcess
 
-KIOSK, COUNTERS, DISPLAY = "kiosk-1", (1, 2), "lobby"
+KIOSK, COUNTERS, DISPLAY, DESK = "kiosk-1", (1, 2), "lobby", "1"
+DEMO_PASSWORD = "novbe-demo"
 RATED = COUNTERS[0]
 """The counter whose rating terminal the demo shows."""
 
@@ -85,6 +86,7 @@ def prepare(home: Path, port: int) -> DemoHall:
         "kiosk": home / "devices" / f"kiosk-{KIOSK}.toml",
         "display": home / "devices" / f"display-{DISPLAY}.toml",
         **{f"counter-{n}": home / "devices" / f"counter-{n}.toml" for n in COUNTERS},
+        "supervisor": home / "devices" / f"supervisor-{DESK}.toml",
     }
     for name, source in wanted.items():
         try:
@@ -185,7 +187,8 @@ def run_windows(hall: DemoHall, port: int) -> int:
     if web is not None and web.proc is not None:
         procs.append(web.proc)
     # Tiled for a 1920x1080 screen or larger: the kiosk on the left, the display beside it,
-    # the two counters over its lower part, where the newest call stays in sight (each is 1280x800).
+    # the supervisor's desk under the display's lower part, the two counters over it, where
+    # the newest call stays in sight (each is 1280x800).
     apps = [
         [
             "kiosk",
@@ -206,6 +209,16 @@ def run_windows(hall: DemoHall, port: int) -> int:
             "1280x720",
             "--position",
             "560,0",
+        ],
+        [
+            "supervisor",
+            "--device",
+            str(hall.devices["supervisor"]),
+            "--windowed",
+            "--size",
+            "1366x768",
+            "--position",
+            "554,312",
         ],
         *[
             [
@@ -236,7 +249,10 @@ def run_windows(hall: DemoHall, port: int) -> int:
         if app[0] in ("counter", "rating"):
             time.sleep(2.0)  # opened last, the operators' and the citizen's windows come up on top
         procs.append(subprocess.Popen([sys.executable, "-m", "novbe", *app], text=True))
-    print(f"novbe demo: {len(apps)} windows; operators log in as op1 / op2 with password novbe-demo.")
+    print(
+        f"novbe demo: {len(apps)} windows; operators log in as op1 / op2, the supervisor's desk "
+        f"as supervisor, with password {DEMO_PASSWORD}."
+    )
     print(f"novbe demo: when counter {RATED} finishes a visit, its rating terminal asks for a rating.")
     print(
         f"novbe demo: printed tickets are saved in {hall.tickets}. Close any window or press Ctrl+C to stop."
@@ -278,6 +294,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     from kiosk.viewmodel import PrintState
     from rating.app import RatingApp
     from rating.viewmodel import REASONS, Screen as RatingScreen
+    from supervisor.app import SupervisorApp
 
     rng = random.Random(seed)
     server = start_server(hall, port)
@@ -288,6 +305,10 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     display = DisplayApp(load_device(hall.devices["display"]), multimedia=False)
     display.window.resize(1920, 1080)
     terminal = RatingApp(load_device(hall.devices["rating"]), size=QSize(800, 480))
+    manager = SupervisorApp(load_device(hall.devices["supervisor"]), app, sound=False)
+    manager.window.resize(1920, 1080)
+    manager.window.show()
+    manager.model.sign_in("supervisor", DEMO_PASSWORD)
     kiosk.start(fullscreen=False)
     for desk in counters:
         desk.window.show()
@@ -359,7 +380,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         number = desk.config.counter or 0
         if not vm.logged_in:
             if vm.can(Action.LOGIN):
-                vm.login(f"op{number}", "novbe-demo")
+                vm.login(f"op{number}", DEMO_PASSWORD)
             return
         if now < busy_until.get(number, 0.0):
             return
@@ -389,8 +410,13 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         # A citizen who tapped just before the end gets their ticket printed before the
         # summary counts them (within reason: a stuck printer doesn't hold the demo).
         busy = kiosk.model.pending is not None or kiosk.model.print_state is PrintState.PRINTING
+        # And the desk has heard of the last citizens served.
+        busy = busy or sum(c.served for c in manager.model.counters.values()) != served_at_counters()
         if now >= ends and (not busy or now >= ends + 15.0):
             finish()
+
+    def served_at_counters() -> int:
+        return sum(d.model.figures.served for d in counters)
 
     def finish() -> None:
         timer.stop()
@@ -399,6 +425,10 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
             desk.window.grab().save(str(shots / f"counter-{desk.config.counter}.png"))
         display.window.grab().save(str(shots / "display.png"))
         terminal.window.grab().save(str(shots / f"rating-{RATED}.png"))
+        for tab, name in enumerate(("hall", "queues", "figures")):
+            manager.window.tabs.setCurrentIndex(tab)
+            app.processEvents()
+            manager.window.grab().save(str(shots / f"supervisor-{name}.png"))
         app.quit()
 
     timer = QTimer()
@@ -412,6 +442,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
             desk.stop()
         display.stop()
         terminal.stop()
+        manager.stop()
         if web is not None:
             _save_page(pages[-1] if pages else None, out / "ticket-page.html")
             web.stop()
@@ -421,13 +452,16 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     printed = sorted(hall.tickets.glob("*.png"))
     for png in printed:
         shutil.copy2(png, tickets / png.name)
-    served = sum(desk.model.figures.served for desk in counters)
+    served = served_at_counters()
     desks = ", ".join(str(n) for n in COUNTERS)
     print(
         f"novbe demo: {minutes:g} min: {len(issued)} citizens took a ticket, "
         f"{len(printed)} tickets printed, {served} served at counters {desks}, "
         f"{rated} rated at counter {RATED}'s terminal"
     )
+    seen = sum(c.served for c in manager.model.counters.values())
+    alerts = len(manager.model.alerts)
+    print(f"novbe demo: the supervisor's desk counted {seen} served and raised {alerts} alerts")
     print(f"novbe demo: screenshots in {shots}, printed tickets in {tickets}")
     return 0
 

@@ -1,7 +1,8 @@
 """``novbe report``: the figures of a center for a period, from its event log alone.
 
-:func:`build_report` reads the log once (:mod:`report.facts`), computes the figures of the
-period and of the one before (:mod:`report.figures`) and ranks the agencies
+:func:`build_report` reads the log once (:mod:`server.tally.facts`), computes the figures of
+the period and of the one before (:mod:`server.tally.figures`, the code the supervisor's
+desk gets today's figures from) and ranks the agencies
 (:mod:`report.index`); :mod:`report.html` and :mod:`report.tables` write them out, in the
 language of a :class:`Words`. docs/reports.md explains every figure.
 """

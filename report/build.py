@@ -10,9 +10,9 @@ from datetime import date
 
 from server.center import Center
 from server.store import EventStore
+from server.tally.facts import day_starts, read_facts
+from server.tally.figures import Columns, Figures, compute
 
-from .facts import day_starts, read_facts
-from .figures import Columns, Figures, compute
 from .index import IndexRow, agency_index
 from .periods import Period
 

@@ -12,10 +12,10 @@ from tqdm import tqdm
 
 from server.center import Center, ConfigError, load_center
 from server.store import EventStore, StoreError
+from server.tally.facts import day_starts
 from wire import cli
 
 from .build import NoDays, Report, build_report, events_in
-from .facts import day_starts
 from .html import render
 from .periods import Period, PeriodError, day, parse_date, parse_month, parse_week, span
 from .tables import write_csv, write_hours_csv, write_xlsx

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from server.tally.figures import REASONS, Row
+
 from .build import Report
-from .figures import REASONS, Row
 from .plots import agencies_plot, heatmap, hours_plot
 from .tables import INDEX_COLUMNS, Column, columns, report_outcomes
 from .text import DASH, Words

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .figures import Row
+from server.tally.figures import Row
 
 DELIVERY_WEIGHT = 0.5
 PRIOR_RATINGS = 20.0

@@ -13,8 +13,9 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from server.tally.figures import Row
+
 from .build import Report
-from .figures import Row
 from .text import Words
 
 matplotlib.rcParams["svg.hashsalt"] = "novbe-report"  # the same report gives the same file

@@ -17,8 +17,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from server.tally.figures import LEVELS, REASONS, Row, outcome_codes
+
 from .build import Report
-from .figures import LEVELS, REASONS, Row, outcome_codes
 from .text import Words
 
 

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from websockets.asyncio.server import Server, serve
@@ -52,6 +53,9 @@ class ServerOptions:
     unacknowledged for twice as long is dropped too (see server/hub/gate.py)."""
     hello_timeout: float = HELLO_TIMEOUT_S
     """Seconds a connection has to introduce itself (``hello``) before it is closed."""
+    offline_after: float = 60.0
+    """Seconds a device's connection may be gone before the supervisors are told it is
+    offline (docs/protocol.md, "device_status, alert, recovered")."""
 
 
 class JsonLines(logging.Formatter):
@@ -166,7 +170,7 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
     context = tls_context(options)
     check_can_listen(options.host, options.port)
     gate = Gate(hello_timeout=options.hello_timeout, write_timeout=2 * options.ping_interval)
-    hub = Hub(center, store, gate=gate)
+    hub = Hub(center, store, gate=gate, offline_after=timedelta(seconds=options.offline_after))
     replayed = await asyncio.to_thread(hub.load)
     await hub.start()
     stop = asyncio.Event()

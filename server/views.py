@@ -25,6 +25,7 @@ from wire.messages import (
     Names,
     OperatorInfo,
     OutcomeInfo,
+    QueueAlert,
     QueueFigures,
     ServiceInfo,
     Snapshot,
@@ -39,6 +40,7 @@ from wire.types import FINAL_STATES, CounterNo, Priority, ServiceCode, TicketSta
 from .queue.commands import IssueTicket
 from .queue.exceptions import QueueError, ServiceUnavailable
 from .queue.records import Ticket
+from .watch import breach_in_min, stranded
 
 if TYPE_CHECKING:
     from .center import Center
@@ -97,6 +99,8 @@ def counter_view(engine: QueueEngine, number: CounterNo) -> CounterView:
         served=status.served,
         service_seconds=round(status.service_seconds, 1),
         no_shows=status.no_shows,
+        since=status.since,
+        services=tuple(engine.hall.counters[number].services),
     )
 
 
@@ -143,6 +147,7 @@ def center_info(center: Center) -> CenterInfo:
         opens=center.hours.open,
         closes=center.hours.close,
         days=tuple(center.hours.days),
+        wait_standard_min=center.rules.wait_standard_min,
         zones=tuple(ZoneInfo(code=z.code, name=dict(z.name)) for z in center.zones),
         agencies=tuple(
             AgencyInfo(code=a.code, name=dict(a.name), prefix=a.prefix, zone=a.zone) for a in center.agencies
@@ -196,7 +201,9 @@ def offer(
 
 def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
     """Per service: how many wait, the oldest wait, open counters, and whether a kiosk
-    may issue a ticket for it now (with the reason when not, and the promise when so)."""
+    may issue a ticket for it now (with the reason when not, and the promise when so);
+    for the supervisors, when a wait is expected to pass the standard and who is stranded
+    (``server.watch``)."""
     out: dict[str, QueueFigures] = {}
     stats = engine.queue_stats()
     for code in engine.hall.services:
@@ -204,6 +211,7 @@ def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
         waiting = stat.waiting if stat is not None else 0
         oldest = stat.oldest_issued_at if stat is not None else None
         wait, reason = offer(engine, code, at)
+        queue = engine.waiting(code) if waiting else []
         out[code] = QueueFigures(
             waiting=waiting,
             oldest_wait_min=round((at - oldest).total_seconds() / 60, 1) if oldest else 0.0,
@@ -211,6 +219,8 @@ def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
             available=wait is not None,
             reason=reason,
             wait=wait,
+            breach_in_min=breach_in_min(engine, code, queue, at) if queue else None,
+            stranded=stranded(engine, code, queue),
         )
     return out
 
@@ -224,6 +234,7 @@ def snapshot(
     at: datetime,
     message: Names | None = None,
     devices: dict[str, DeviceHealth] | None = None,
+    queue_alerts: tuple[QueueAlert, ...] = (),
 ) -> Snapshot:
     """The state a client starts from, limited to what its role may see.
 
@@ -232,6 +243,7 @@ def snapshot(
         counter: the counter a counter app acts as, or a rating terminal stands at.
         message: the displays' scrolling line.
         devices: every device's last health report (supervisors only).
+        queue_alerts: the queues that need the supervisors now (supervisors only).
     """
     day, is_open, queues = engine.day, engine.is_open, queue_stats(engine, at)
     if role == "kiosk":
@@ -264,6 +276,7 @@ def snapshot(
         counters={n: counter_view(engine, n) for n in visible},
         tickets=tuple(tickets),
         devices=devices if role == "supervisor" and devices else {},
+        queue_alerts=queue_alerts if role == "supervisor" else (),
     )
 
 

@@ -34,6 +34,7 @@ from .messages import (
     ErrorMessage,
     EventMessage,
     EventsResult,
+    FiguresResult,
     HealthResult,
     IssueResult,
     MessageResult,
@@ -47,7 +48,16 @@ from .messages import (
 
 log = logging.getLogger("novbe.client")
 
-Result = IssueResult | CounterResult | EventsResult | MessageResult | HealthResult | SyncResult | RatingResult
+Result = (
+    IssueResult
+    | CounterResult
+    | EventsResult
+    | MessageResult
+    | HealthResult
+    | SyncResult
+    | FiguresResult
+    | RatingResult
+)
 """What a request's future resolves to: the model of its ``result`` (``messages.RESULTS``)."""
 
 
@@ -128,6 +138,8 @@ class HallClient:
         self.state = ConnState.STOPPED
         self.last_seq: int | None = None
         self.welcome: Welcome | None = None
+        self.refusal: ErrorMessage | None = None
+        """The server's answer to our last refused ``hello`` (None since a welcome)."""
         self.clock_offset = timedelta(0)
         """The server's clock minus ours, as of the last welcome."""
         self._pending: dict[str, _Pending] = {}
@@ -269,8 +281,10 @@ class HallClient:
         first = _read(await ws.recv())
         if not isinstance(first, Welcome):
             log.warning("server refused the hello: %s", getattr(first, "message", first))
+            self.refusal = first if isinstance(first, ErrorMessage) else None
             self._set_state(ConnState.REFUSED)
             return True
+        self.refusal = None
         self._ws = ws
         self._connection_no += 1
         self._dispatch(first)

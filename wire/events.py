@@ -30,10 +30,15 @@ from .types import (
 # Spelled out on each class (not aliased) so that type checkers see the dataclasses.
 
 
+# ``by`` names the supervisor who asked for a change (their login); None when the counter's
+# own operator or the server's clock did it. Every who-did-what is in the log.
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DayOpened:
     day: date
     at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +46,7 @@ class DayClosed:
     at: datetime
     unserved: tuple[TicketId, ...] = ()
     """Tickets that ended CLOSED_UNSERVED."""
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +76,23 @@ class TicketCancelled:
     ticket: TicketId
     number: str
     at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketMoved:
+    """A supervisor moved a waiting ticket to another service's queue.
+
+    It keeps its place by the time it joined its queue (it has been waiting all along);
+    a ticket that waited for a named counter now waits for any counter of ``to_service``.
+    """
+
+    ticket: TicketId
+    number: str
+    from_service: ServiceCode
+    to_service: ServiceCode
+    at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,24 +176,48 @@ class CounterOpened:
     counter: CounterNo
     at: datetime
     operator: OperatorLogin | None = None
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CounterPaused:
     counter: CounterNo
     at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CounterResumed:
     counter: CounterNo
     at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CounterClosed:
     counter: CounterNo
     at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CounterServicesSet:
+    """The services ``counter`` serves from now until the day closes, in order (the order
+    counts for ``selection = "strict_order"``). The next day starts from the center file."""
+
+    counter: CounterNo
+    services: tuple[ServiceCode, ...]
+    at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HallMessageSet:
+    """A supervisor set the displays' scrolling line (None: removed). No queue changes."""
+
+    text: dict[str, str] | None
+    at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,6 +246,7 @@ Event = (
     | DayClosed
     | TicketIssued
     | TicketCancelled
+    | TicketMoved
     | TicketCalled
     | TicketRecalled
     | ServiceStarted
@@ -210,6 +258,8 @@ Event = (
     | CounterPaused
     | CounterResumed
     | CounterClosed
+    | CounterServicesSet
+    | HallMessageSet
     | VisitRated
 )
 

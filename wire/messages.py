@@ -123,6 +123,8 @@ class CenterInfo(_In):
     closes: time
     days: tuple[Weekday, ...] = Field(default=WEEKDAYS, min_length=1)
     """The days of the week the center opens (from ``opens`` to ``closes``)."""
+    wait_standard_min: float = 15.0
+    """The center's standard: a citizen should be called within this many minutes."""
     zones: tuple[ZoneInfo, ...] = ()
     agencies: tuple[AgencyInfo, ...] = ()
     services: tuple[ServiceInfo, ...] = ()
@@ -211,6 +213,10 @@ class CounterView(_In):
     served: int = 0
     service_seconds: float = 0.0
     no_shows: int = 0
+    since: datetime | None = None
+    """When the counter entered ``state``."""
+    services: tuple[str, ...] = ()
+    """The services it serves today, in order (a supervisor may have changed them)."""
 
 
 class QueueFigures(_In):
@@ -223,6 +229,23 @@ class QueueFigures(_In):
     reason: Literal["closed", "full"] | None = None
     wait: WaitRange | None = None
     """What a ticket taken now would be promised; None when none can be taken."""
+    breach_in_min: int | None = None
+    """At this rate, in about this many minutes a citizen's wait here passes the center's
+    standard (from the engine's own estimator); 0: one's wait has passed it; None: nobody's
+    is expected to."""
+    stranded: int = 0
+    """Citizens waiting here whom no open or paused counter would call."""
+
+
+class QueueAlert(_In):
+    """A queue that needs the supervisor, decided on the server for every supervisor."""
+
+    service: str
+    kind: Literal["over_standard", "forecast", "stranded"]
+    """``over_standard``: someone has waited longer than the standard; ``forecast``: at this
+    rate someone will (``breach_in_min`` of the queue figures); ``stranded``: citizens wait
+    whom no open or paused counter would call."""
+    since: datetime
 
 
 class WaitingTicket(_In):
@@ -262,6 +285,8 @@ class Snapshot(_In):
     counters: dict[CounterNo, CounterView] = Field(default_factory=dict)
     tickets: tuple[TicketView, ...] = ()
     devices: dict[str, DeviceHealth] = Field(default_factory=dict)
+    queue_alerts: tuple[QueueAlert, ...] = ()
+    """Supervisors only: the queues that need them now."""
 
 
 # --- messages ------------------------------------------------------------------------
@@ -337,6 +362,13 @@ class MessageNotice(_In):
     text: Names | None = None
 
 
+class QueueAlertsNotice(_In):
+    """Supervisors only: the queues that need them now, whenever the list changes."""
+
+    type: Literal["queue_alerts"] = "queue_alerts"
+    alerts: tuple[QueueAlert, ...] = ()
+
+
 class DeviceStatusNotice(_In):
     type: Literal["device_status"] = "device_status"
     device: str
@@ -407,6 +439,7 @@ ServerMessage = Annotated[
     | QueuesNotice
     | WaitingNotice
     | MessageNotice
+    | QueueAlertsNotice
     | DeviceStatusNotice
     | AlertNotice
     | RecoveredNotice
@@ -483,6 +516,35 @@ class HealthResult(_In):
     recorded: bool
 
 
+class FigureRow(_In):
+    """Today's figures of the center, an agency or an operator (``key``: the agency's code,
+    the operator's login; empty for the center and for work done with nobody logged in).
+    Waits and service times in minutes; a figure with nothing to compute it from is None."""
+
+    key: str
+    served: int
+    no_shows: int
+    waited: int
+    """Citizens called (the waits are theirs)."""
+    wait_mean: float | None = None
+    wait_p90: float | None = None
+    within_share: float | None = None
+    """Share called within the center's standard."""
+    service_mean: float | None = None
+
+
+class FiguresResult(_In):
+    """Today's figures, computed from the event log by the code of ``novbe report``."""
+
+    day: date | None = None
+    standard_min: float
+    seq: int
+    """The last event counted."""
+    center: FigureRow | None = None
+    agencies: tuple[FigureRow, ...] = ()
+    operators: tuple[FigureRow, ...] = ()
+
+
 class SyncResult(_In):
     """A ``sync`` is answered by a ``welcome``: this wraps it."""
 
@@ -510,8 +572,11 @@ RESULTS: dict[str, type[_In]] = {
     "open_day": EventsResult,
     "close_day": EventsResult,
     "cancel": EventsResult,
+    "set_counter_services": EventsResult,
+    "move_ticket": EventsResult,
     "rate": RatingResult,
     "set_message": MessageResult,
+    "figures": FiguresResult,
     "report_health": HealthResult,
     "sync": SyncResult,
 }

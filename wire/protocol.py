@@ -201,6 +201,28 @@ class Cancel(_Request):
     ticket: Annotated[str, Field(min_length=1, max_length=32)]
 
 
+class SetCounterServices(_Request):
+    """The services a counter serves until the day closes, in order of preference."""
+
+    type: Literal["set_counter_services"]
+    counter: Annotated[int, Field(ge=1, le=9999)]
+    services: Annotated[list[Code], Field(min_length=1, max_length=64)]
+
+
+class MoveTicket(_Request):
+    """Move a waiting ticket to another service's queue; it keeps its place by arrival."""
+
+    type: Literal["move_ticket"]
+    ticket: Annotated[str, Field(min_length=1, max_length=32)]
+    to_service: Code
+
+
+class Figures(_Request):
+    """Today's figures per agency and operator, computed as the reports compute them."""
+
+    type: Literal["figures"]
+
+
 class SetMessage(_Request):
     """The scrolling message line of the hall displays; ``null`` removes it."""
 
@@ -264,6 +286,9 @@ ClientRequest = (
     | SupervisorCounter
     | DayAction
     | Cancel
+    | SetCounterServices
+    | MoveTicket
+    | Figures
     | SetMessage
     | ReportHealth
     | Rate
@@ -298,7 +323,10 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
             "open_day",
             "close_day",
             "cancel",
+            "set_counter_services",
+            "move_ticket",
             "set_message",
+            "figures",
             "sync",
         }
     ),

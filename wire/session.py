@@ -133,6 +133,15 @@ class Session:
     def start(self) -> None:
         self.client.start()
 
+    def sign_in(self, login: str, password: str) -> None:
+        """A supervisor's desk: the operator's login and password, sent in the ``hello`` of
+        this connection and of every reconnection (nobody is asked twice). Connects now,
+        or again at once if the server refused the last ones (``client.refusal``)."""
+        self.client.hello.update(login=login, password=password)
+        if self.client.state is not ConnState.STOPPED:
+            self.client.stop()
+        self.client.start()
+
     def stop(self) -> None:
         self.client.stop()
 
@@ -145,7 +154,9 @@ class Session:
             # The server may have restarted since it last heard: it hears every part again.
             self._sent_health.clear()
             self._flush_health()
-        if state is ConnState.REFUSED:
+        if state is ConnState.REFUSED and "login" in self.client.hello:
+            log.warning("the server refused the login of %s", self.client.hello["login"])
+        elif state is ConnState.REFUSED:
             log.error(
                 "the server refused this device (%s %s): check its device file's token",
                 self.config.role,

@@ -63,6 +63,12 @@ below for this reason; no command can reach a DONE ticket).
 
 A PARKED ticket is called back (``CallTicket``) by the counter that parked it.
 
+A supervisor may move a WAITING ticket to another service (``MoveTicket`` ->
+``TicketMoved``): it stays WAITING and keeps its place by the time it joined its
+queue, since the citizen has been waiting all along (Rule M-1); a ticket that waited
+for a named counter then waits for any counter of the new service. Like a transfer it
+goes only where an open or paused counter will call it (Rule R-6).
+
 ``CloseDay`` ends every ticket that is not final as CLOSED_UNSERVED, serving ones
 included: the close of the day is the hard stop, and all counters close with it.
 
@@ -79,6 +85,11 @@ when they are logged in there already. Pausing, resuming and closing need the
 states listed below, and pausing and closing also need an empty counter (the
 engine checks these, not the table). ``OpenDay`` and ``CloseDay`` leave every
 counter CLOSED.
+
+A supervisor may change which services a counter serves for the rest of the day
+(``SetCounterServices`` -> ``CounterServicesSet``; the next ``DayOpened`` goes back to
+the center file). No state changes: the counter's queue is what changes. Tickets already
+sent to that counter by name stay its to call.
 
 A command that asks for what already is (opening an open counter for the same
 operator, closing a closed one) is no error and emits no event: a request that
@@ -98,6 +109,7 @@ from .events import (
     TicketCalled,
     TicketCancelled,
     TicketFinished,
+    TicketMoved,
     TicketNoShow,
     TicketParked,
     TicketRecalled,
@@ -118,6 +130,7 @@ CLOSED_UNSERVED = TicketState.CLOSED_UNSERVED
 TRANSITIONS: dict[TicketState, dict[type[Event], TicketState]] = {
     WAITING: {
         TicketCalled: CALLED,
+        TicketMoved: WAITING,
         TicketCancelled: CANCELLED,
         DayClosed: CLOSED_UNSERVED,
     },

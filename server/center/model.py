@@ -653,6 +653,7 @@ class Center(_Frozen):
             last_ticket_margin_min=self.rules.last_ticket_margin_min,
             rating_window_min=self.rules.rating_window_min,
             outcomes=tuple(o.code for o in self.outcomes),
+            wait_standard_min=self.rules.wait_standard_min,
             bookings=self.appointments.to_rules(),
         )
 

@@ -3,23 +3,28 @@
 Supervisors and the web process (the citizens' pages, a process of the center's own that
 shows no rating) see every event. The opening and closing of the day go to everyone. An event of
 a counter (a call, a finish, a counter opening, ...) goes to that counter's app, its rating
-terminal and the displays and board lines watching that counter; a transfer to both counters
-it joins. A citizen's rating goes to that counter's app and terminal only: the hall's screens
-show nothing of it, and it has no business on machines in the public hall. Kiosks see only
-the day's opening and closing, and the queue figures, like everyone. After the events of a
-request, each rating terminal of a counter they happened at (every terminal, for the day's
-opening and closing) is told its counter again.
+terminal and the displays and board lines watching that counter (a change of its services only
+to its app and terminal); a transfer to both counters it joins. A citizen's rating goes to that
+counter's app and terminal only: the hall's screens show nothing of it, and it has no business
+on machines in the public hall. Kiosks see only the day's opening and closing, and the queue
+figures, like everyone. After the events of a request, each rating terminal of a counter they
+happened at (every terminal, for the day's opening and closing) is told its counter again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wire.events import DayClosed, DayOpened, Event, TicketTransferred, VisitRated
+from wire.events import CounterServicesSet, DayClosed, DayOpened, Event, TicketTransferred, VisitRated
 from wire.protocol import Role
 from wire.types import CounterNo
 
 from .clients import SEE_ALL, WATCHERS, Client, Clients
+
+_UNWATCHED = (CounterServicesSet, VisitRated)
+"""Events of a counter that its app, its terminal and the supervisors get, but not the displays
+and board lines watching it: nothing they show changes, and a citizen's rating is not for the
+public hall."""
 
 
 def counters_of(event: Event) -> tuple[CounterNo, ...]:
@@ -37,7 +42,7 @@ def of_event(clients: Clients, event: Event) -> set[Client]:
     audience = clients.by_role[Role.SUPERVISOR] | clients.by_role[Role.WEB]
     if isinstance(event, DayOpened | DayClosed):
         return audience | clients.everyone
-    watched = not isinstance(event, VisitRated)
+    watched = not isinstance(event, _UNWATCHED)
     for number in counters_of(event):
         audience |= clients.at_counter.get(number, set())
         audience |= clients.terminals.get(number, set())
@@ -50,14 +55,11 @@ def may_see(client: Client, event: Event) -> bool:
     """Whether ``client`` gets ``event``: what a resuming client is sent again."""
     if client.role in SEE_ALL or isinstance(event, DayOpened | DayClosed):
         return True
+    watched = not isinstance(event, _UNWATCHED)
     for number in counters_of(event):
         if number in (client.counter, client.terminal_of):
             return True
-        if (
-            client.role in WATCHERS
-            and not isinstance(event, VisitRated)
-            and (client.counters is None or number in client.counters)
-        ):
+        if watched and client.role in WATCHERS and (client.counters is None or number in client.counters):
             return True
     return False
 

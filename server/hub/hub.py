@@ -22,7 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,7 @@ from websockets.http11 import Request, Response
 
 from wire import events as ev, messages as m, protocol as p
 from wire.i18n import tr
-from wire.types import Lang
+from wire.types import CounterState, Lang
 
 from .. import views
 from ..center import Center
@@ -40,10 +40,12 @@ from ..queue import QueueEngine, commands as c
 from ..queue.estimate import PoolEstimator
 from ..queue.exceptions import QueueError, RatingRefused, ServiceUnavailable
 from ..store import EventStore
+from ..watch import QueueWatch
 from . import audience, dispatch, health, rating
 from .auth import Auth, TooManyAttempts
 from .clients import Client, Clients, sockets
 from .gate import Gate, is_local, peer_address
+from .presence import COMPONENT as APP, DEFAULT_GRACE, Presence
 from .replies import Replies
 from .writer import StoreUnavailable, Writer, WriterStopped
 
@@ -83,6 +85,7 @@ class Hub:
         *,
         now: Callable[[], datetime] | None = None,
         gate: Gate | None = None,
+        offline_after: timedelta = DEFAULT_GRACE,
     ) -> None:
         self.center = center
         self.store = store
@@ -126,6 +129,15 @@ class Hub:
         """The log position of the last ``waiting`` notices: they change only with the log."""
         self._state_changed = asyncio.Event()
         """Set by each commit: the queue figures are due."""
+        self.watch = QueueWatch()
+        """The queues the supervisors must look at (``server/watch.py``)."""
+        self._last_alerts: tuple[m.QueueAlert, ...] = ()
+        self._watched_day: date | None = None
+        self.presence = Presence(grace=offline_after)
+        """Which devices are connected; one gone too long is reported ``offline``."""
+        self._today: m.FiguresResult | None = None
+        """Today's figures as last computed (for the log up to their ``seq``)."""
+        self._service_agency = {s.code: a.code for a in center.agencies for s in a.services}
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -152,6 +164,11 @@ class Hub:
         replies.load(((device, rid, m.dumps(reply)) for device, rid, reply in answers), now)
         self.replies = replies
         self.devices = self.store.device_statuses()
+        # A device seen before (it has a health record) is expected back: away until it connects.
+        started = self.now()
+        for name, (role, _status, _at) in self.devices.items():
+            if role != p.Role.SUPERVISOR:
+                self.presence.known(name.split("/", 1)[0], role, started)
         text = self.store.settings().get(HALL_MESSAGE, {}).get("text")
         self.message = text if isinstance(text, dict) else None
         return count
@@ -326,10 +343,23 @@ class Hub:
         except Exception:
             self._forget(client)  # the connection stays, unauthenticated
             raise
+        await self._arrived(client)
         return client
 
     def _forget(self, client: Client) -> None:
         self.clients.discard(client)
+        if client.role is not p.Role.SUPERVISOR:
+            again = any(other.identity == client.identity for other in self.clients)
+            self.presence.disconnected(client.identity, str(client.role), self.now(), still_here=again)
+
+    async def _arrived(self, client: Client) -> None:
+        """A device connected: it is here; if it was reported offline, it has recovered."""
+        if client.role is p.Role.SUPERVISOR:
+            return
+        self.presence.connected(client.identity)
+        known = self.devices.get(f"{client.identity}/{APP}")
+        if known is not None and known[1].get("status") != "ok":
+            await self._record_health(client.identity, str(client.role), APP, "ok", None, self.now())
 
     def _welcome(self, client: Client, rid: str | None, resume_from: int | None) -> None:
         """Send ``welcome``: a snapshot, or the events missed since ``resume_from`` followed
@@ -358,6 +388,18 @@ class Hub:
             frames.append(m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now()))))
             if audience.sees_hall_message(client):
                 frames.append(m.dumps(m.MessageNotice(text=self.message)))
+            if client.role is p.Role.SUPERVISOR:
+                # What a supervisor's snapshot holds besides the events: the queue alerts and
+                # every device's health now (a failure while away is no event).
+                frames.append(m.dumps(m.QueueAlertsNotice(alerts=self.watch.alerts())))
+                frames.extend(
+                    m.dumps(
+                        m.DeviceStatusNotice(
+                            device=name, role=health.role, status=health.status, at=health.at
+                        )
+                    )
+                    for name, health in self._device_healths().items()
+                )
         if client.counter is not None:
             # Who waits for this counter now; later changes come with the queue figures.
             client.waiting_sent = ""
@@ -432,13 +474,14 @@ class Hub:
             if seq > resume_from and audience.may_see(client, event)
         ]
 
+    def _device_healths(self) -> dict[str, m.DeviceHealth]:
+        return {
+            name: m.DeviceHealth(role=role, status=m.HealthStatus.model_validate(status), at=at)
+            for name, (role, status, at) in (self.devices | self.server_health).items()
+        }
+
     def _snapshot(self, client: Client) -> m.Snapshot:
-        devices = None
-        if client.role is p.Role.SUPERVISOR:
-            devices = {
-                name: m.DeviceHealth(role=role, status=m.HealthStatus.model_validate(status), at=at)
-                for name, (role, status, at) in (self.devices | self.server_health).items()
-            }
+        supervisor = client.role is p.Role.SUPERVISOR
         return views.snapshot(
             self.committed,
             role=str(client.role),
@@ -446,7 +489,8 @@ class Hub:
             counter=client.counter if client.counter is not None else client.terminal_of,
             at=self.now(),
             message=self.message,
-            devices=devices,
+            devices=self._device_healths() if supervisor else None,
+            queue_alerts=self.watch.alerts() if supervisor else (),
         )
 
     # --- requests -----------------------------------------------------------------------
@@ -539,8 +583,8 @@ class Hub:
         rid = key[1]
         if isinstance(msg, p.ReportHealth):
             return await self._report_health(client, msg, at)
-        if isinstance(msg, p.SetMessage):
-            return await self._set_message(msg, at)
+        if isinstance(msg, p.Figures):
+            return m.reply(rid, await self._today_figures())
         desk = client.counter
         operator: m.OperatorInfo | None = None
         if desk is not None:
@@ -552,13 +596,20 @@ class Hub:
         if isinstance(msg, p.Rate):
             assert client.terminal_of is not None, "a rate from a connection that is no rating terminal"
             rating.check_terminal(self.live, msg.ticket, client.terminal_of)
-        cmd = dispatch.command(msg, at, desk if desk is not None else client.terminal_of)
+        cmd = dispatch.command(msg, at, desk if desk is not None else client.terminal_of, client.login)
         if cmd is None:
             raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"{msg.type} changes no queue", rid)
         before = self.live.counters[desk].current if desk is not None else None
         events = self.live.handle(cmd)
-        answer = m.reply(rid, self._result(client, events, before, operator))
+        if isinstance(msg, p.SetMessage):
+            (line,) = events
+            assert isinstance(line, ev.HallMessageSet), f"set_message decided {line!r}"
+            answer = m.reply(rid, m.MessageResult(text=line.text))
+        else:
+            answer = m.reply(rid, self._result(client, events, before, operator))
         await self.writer.commit(events, key, answer)
+        if isinstance(msg, p.SetMessage):
+            await self._show_message(events, at)
         return answer
 
     def _result(
@@ -581,33 +632,63 @@ class Hub:
             return m.CounterResult(counter=counter, ticket=ticket)
         return m.EventsResult(events=tuple(events))
 
-    async def _set_message(self, msg: p.SetMessage, at: datetime) -> Answer:
-        text = {str(k): v for k, v in msg.text.items()} if msg.text else None
-        await self.writer.call(self.store.set_setting, HALL_MESSAGE, {"text": text}, at)
-        self.message = text
+    async def _show_message(self, events: list[ev.Event], at: datetime) -> None:
+        """The displays' line, once its ``HallMessageSet`` is in the log: kept in the
+        settings across restarts and days, and sent to the displays and supervisors."""
+        (event,) = events
+        assert isinstance(event, ev.HallMessageSet), f"set_message decided {event!r}"
+        self.message = event.text
+        await self.writer.call(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
         frame = m.dumps(m.MessageNotice(text=self.message))
         broadcast(sockets(audience.of_hall_message(self.clients)), frame)
-        return m.reply(msg.id, m.MessageResult(text=self.message))
+
+    async def _today_figures(self) -> m.FiguresResult:
+        """Today's figures, by the report's own code over today's log (a tenth of a second
+        for a reference day, off the event loop); the same log gets the same figures."""
+        from .. import tally  # numpy and the report's code: loaded when first asked
+
+        known = self._today
+        if known is not None and known.seq == self.seq and known.day == self.committed.day:
+            return known
+        self._today = await asyncio.to_thread(
+            tally.today,
+            self.store,
+            self.committed.day,
+            tz=self.tz,
+            standard_min=self.center.rules.wait_standard_min,
+            service_agency=self._service_agency,
+            seq=self.seq,
+        )
+        return self._today
 
     async def _report_health(self, client: Client, msg: p.ReportHealth, at: datetime) -> Answer:
-        status = {"component": msg.component, "status": msg.status, "detail": msg.detail}
-        name = f"{client.identity}/{msg.component}"
-        previous = self.devices.get(name)
-        await self.writer.call(self.store.record_device_status, name, str(client.role), status, at)
-        self.devices[name] = (str(client.role), status, at)
-        was = str(previous[1].get("status")) if previous is not None else "ok"
-        self._tell_health(name, str(client.role), status, was, at)
+        await self._record_health(
+            client.identity, str(client.role), msg.component, msg.status, msg.detail, at
+        )
         return m.reply(msg.id, m.HealthResult(recorded=True))
+
+    async def _record_health(
+        self, identity: str, role: str, component: str, status: str, detail: str | None, at: datetime
+    ) -> None:
+        """Keep a device part's health and tell the supervisors: its status, and an alert
+        or a recovery when it got worse or better (``health.health_change``)."""
+        report = {"component": component, "status": status, "detail": detail}
+        name = f"{identity}/{component}"
+        previous = self.devices.get(name)
+        await self.writer.call(self.store.record_device_status, name, role, report, at)
+        self.devices[name] = (role, report, at)
+        was = str(previous[1].get("status")) if previous is not None else "ok"
+        self._tell_health(name, role, report, was, at)
 
     def _tell_health(self, name: str, role: str, status: dict[str, Any], was: str, at: datetime) -> None:
         """Tell the supervisors a component's health: ``device_status``, then ``alert`` or
         ``recovered`` if it changed from ``was`` (and log the change)."""
-        report = m.HealthStatus.model_validate(status)
-        frames = [m.dumps(m.DeviceStatusNotice(device=name, role=role, status=report, at=at))]
-        change = health.health_change(was, report.status)
+        shown = m.HealthStatus.model_validate(status)
+        frames = [m.dumps(m.DeviceStatusNotice(device=name, role=role, status=shown, at=at))]
+        change = health.health_change(was, shown.status)
         if change is not None:
             notice = m.AlertNotice if change == "alert" else m.RecoveredNotice
-            frames.append(m.dumps(notice(device=name, status=report, was=was, at=at)))
+            frames.append(m.dumps(notice(device=name, status=shown, was=was, at=at)))
             what = "device failed" if change == "alert" else "device recovered"
             line = json.dumps({"msg": what, "device": name, "was": was} | status, ensure_ascii=False)
             log.log(logging.WARNING if change == "alert" else logging.INFO, line)
@@ -664,6 +745,29 @@ class Hub:
             record: dict[str, Any] = {"component": component, "status": status, "detail": detail}
             self.server_health[name] = ("server", record, at)
             self._tell_health(name, "server", record, was, at)
+
+    async def _check_presence(self) -> None:
+        """Report ``offline`` the devices gone longer than the grace, while it matters."""
+        now = self.now()
+        for identity, role in self.presence.overdue(now):
+            known = self.devices.get(f"{identity}/{APP}")
+            if known is not None and known[1].get("status") == "offline":
+                continue
+            if self._absence_matters(identity, role):
+                detail = "no connection to the server"
+                await self._record_health(identity, role, APP, "offline", detail, now)
+
+    def _absence_matters(self, identity: str, role: str) -> bool:
+        """A device is missed while the day is open; a counter app, while its counter is
+        open or paused (nobody works at a closed counter)."""
+        engine = self.committed
+        if not engine.is_open:
+            return False
+        if role == p.Role.COUNTER:
+            code = identity.split(":", 1)[1]
+            status = engine.counters.get(int(code)) if code.isdigit() else None
+            return status is not None and status.state is not CounterState.CLOSED
+        return True
 
     # --- error replies ------------------------------------------------------------------
 
@@ -731,16 +835,28 @@ class Hub:
             try:
                 if not self.writer.broken:
                     self._send_queues()
+                    await self._check_presence()
             except Exception:
                 log.exception("queue figures failed")
 
     def _send_queues(self) -> None:
-        if not self.clients:
-            return
-        text = m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now())))
-        if text != self._last_queues:
+        """The ``queues`` notice to everyone and the ``queue_alerts`` to the supervisors,
+        each when it changed. The alerts are kept whoever listens: their ``since`` holds."""
+        now = self.now()
+        figures = views.queue_stats(self.committed, now)
+        if self.committed.day != self._watched_day:
+            self._watched_day = self.committed.day
+            self.watch.clear()  # yesterday's queues are no one's concern
+        alerts = self.watch.update(figures, now)
+        text = m.dumps(m.QueuesNotice(services=figures))
+        if text != self._last_queues and self.clients:
             self._last_queues = text
             broadcast(sockets(self.clients.everyone), text)
+        # After the figures: an alert comes with the figures it speaks of.
+        if alerts != self._last_alerts:
+            self._last_alerts = alerts
+            frame = m.dumps(m.QueueAlertsNotice(alerts=alerts))
+            broadcast(sockets(audience.of_device_health(self.clients)), frame)
         if self._waiting_seq != self.seq:
             self._waiting_seq = self.seq
             for client, frame in self._waiting_frames(self.clients.by_role[p.Role.COUNTER]).items():

@@ -1,7 +1,8 @@
 """Commands: what the hall asks the engine to do. Frozen values; don't subclass them.
 
 Every command carries ``at``, the moment it happened (an aware datetime). The engine
-never reads the clock.
+never reads the clock. A supervisor's command carries ``by``, the supervisor's login, which
+its events record (None: the counter's own operator, or the server's clock).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from wire.types import (
 class OpenDay:
     day: date
     at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +38,7 @@ class CloseDay:
     """Tickets still waiting, called or parked end as CLOSED_UNSERVED."""
 
     at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +70,18 @@ class IssueTicket:
 class CancelTicket:
     ticket: TicketId
     at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoveTicket:
+    """Move a waiting ticket to another service's queue (a supervisor's correction: the
+    citizen took the wrong service, or waits where no counter is open)."""
+
+    ticket: TicketId
+    to_service: ServiceCode
+    at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,18 +95,21 @@ class OpenCounter:
     counter: CounterNo
     at: datetime
     operator: OperatorLogin | None = None
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PauseCounter:
     counter: CounterNo
     at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResumeCounter:
     counter: CounterNo
     at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +118,26 @@ class CloseCounter:
 
     counter: CounterNo
     at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetCounterServices:
+    """Set the services a counter serves until the day closes, in order of preference."""
+
+    counter: CounterNo
+    services: tuple[ServiceCode, ...]
+    at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetHallMessage:
+    """Set the displays' scrolling line (None removes it); recorded in the log, no queue changes."""
+
+    text: dict[str, str] | None
+    at: datetime
+    by: OperatorLogin | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,10 +228,13 @@ Command = (
     | KeepDay
     | IssueTicket
     | CancelTicket
+    | MoveTicket
     | OpenCounter
     | PauseCounter
     | ResumeCounter
     | CloseCounter
+    | SetCounterServices
+    | SetHallMessage
     | CallNext
     | CallTicket
     | Recall

@@ -15,14 +15,17 @@ from wire.events import (
     CounterOpened,
     CounterPaused,
     CounterResumed,
+    CounterServicesSet,
     DayClosed,
     DayOpened,
     Event,
+    HallMessageSet,
     ServiceStarted,
     TicketCalled,
     TicketCancelled,
     TicketFinished,
     TicketIssued,
+    TicketMoved,
     TicketNoShow,
     TicketParked,
     TicketRecalled,
@@ -52,6 +55,7 @@ from .commands import (
     IssueTicket,
     KeepDay,
     MarkNoShow,
+    MoveTicket,
     OpenCounter,
     OpenDay,
     Park,
@@ -59,6 +63,8 @@ from .commands import (
     RateVisit,
     Recall,
     ResumeCounter,
+    SetCounterServices,
+    SetHallMessage,
     StartService,
     Transfer,
 )
@@ -125,7 +131,9 @@ class QueueEngine:
     ``KeepDay(at)`` opens and closes the service day by the hall's hours.
 
     Args:
-        hall: Services, counters, hours and rules. Not changed while the engine lives.
+        hall: Services, counters, hours and rules, as configured. A supervisor may change
+            which services a counter serves for the rest of a day (``SetCounterServices``);
+            :attr:`hall` is the hall as it works now, and each day starts from ``hall``.
         estimator: The wait predictor (see :mod:`server.queue.estimate`).
 
     Raises:
@@ -150,7 +158,10 @@ class QueueEngine:
                         service=code,
                         counter=counter.number,
                     )
+        self._configured = hall
         self._hall = hall
+        self._estimator_of_hall = estimator
+        """The estimator as given: bound again (``bind``) whenever the hall changes."""
         self._estimator = estimator
         self._day: date | None = None
         self._open = False
@@ -165,19 +176,12 @@ class QueueEngine:
         self._counters = {no: CounterRecord(no) for no in hall.counters}
         self._last_visit: dict[CounterNo, LastVisit] = {}
         """Counter -> the visit it finished last today, for its rating terminal."""
-        self._routers = {
-            no: Router(c, self._queues, self._named[no], hall.bookings) for no, c in hall.counters.items()
-        }
+        self._routers: dict[CounterNo, Router] = {}
         self._booked_run: dict[CounterNo, int] = dict.fromkeys(hall.counters, 0)
         """Counter -> how many of its last calls in a row were booked citizens (the lane's bound)."""
-        self._serving: dict[ServiceCode, tuple[CounterNo, ...]] = {
-            code: tuple(no for no, c in hall.counters.items() if code in c.services) for code in hall.services
-        }
-        """Service -> the counters configured for it."""
-        self._policy: dict[ServiceCode, RoutingPolicy] = {
-            code: hall.counters[nos[0]].policy if nos else RoutingPolicy()
-            for code, nos in self._serving.items()
-        }
+        self._serving: dict[ServiceCode, tuple[CounterNo, ...]] = {}
+        """Service -> the counters serving it today (open or not)."""
+        self._policy: dict[ServiceCode, RoutingPolicy] = {}
         """Service -> the policy that orders :meth:`waiting` (its first counter's)."""
         # Kept up to date by the appliers so that the estimate at every issue is O(1).
         self._staffed: dict[ServiceCode, int] = dict.fromkeys(hall.services, 0)
@@ -185,14 +189,7 @@ class QueueEngine:
         self._named_waiting: dict[ServiceCode, int] = dict.fromkeys(hall.services, 0)
         """Service -> how many of its tickets wait for a named counter."""
         self._closes_min = _minutes(hall.closes)
-        # An estimator with ``bind`` gets its own instance for this engine, once the
-        # state it may read (live_state) exists.
-        bind = getattr(estimator, "bind", None)
-        if bind is not None:
-            self._estimator = bind(self)
-        # An estimator that learns from the day (service times, breaks) is told as events apply,
-        # so that a replayed engine learns exactly what the live one did.
-        self._learner = self._estimator if isinstance(self._estimator, Learner) else None
+        self._use_hall(hall)
         self._tickets_view = TicketsView(self._tickets)
         self._counters_view = CountersView(self._counters)
         self._handlers: dict[type[Any], Callable[[Any], list[Event]]] = {
@@ -205,6 +202,9 @@ class QueueEngine:
             PauseCounter: self._pause_counter,
             ResumeCounter: self._resume_counter,
             CloseCounter: self._close_counter,
+            SetCounterServices: self._set_services,
+            MoveTicket: self._move,
+            SetHallMessage: self._set_message,
             CallNext: self._call_next,
             CallTicket: self._call_ticket,
             Recall: self._recall,
@@ -231,6 +231,9 @@ class QueueEngine:
             CounterPaused: self._apply_counter_paused,
             CounterResumed: self._apply_counter_resumed,
             CounterClosed: self._apply_counter_closed,
+            CounterServicesSet: self._apply_services_set,
+            TicketMoved: self._apply_moved,
+            HallMessageSet: self._apply_message_set,
             VisitRated: self._apply_rated,
         }
 
@@ -304,19 +307,27 @@ class QueueEngine:
         For a server that keeps a ``committed`` engine (what the log holds) beside its
         ``live`` one (which also holds decisions not yet committed): when a commit
         fails, ``live = committed.clone()`` drops those decisions without reading the
-        log again. The hall is shared (it never changes); everything else is copied.
+        log again. The halls are shared (immutable: a change of services makes a new
+        one); everything else is copied.
         Takes time in proportion to the day's tickets (milliseconds for a large
         center's day), not to its events; see docs/store.md.
         """
-        # The hall is immutable and may be large: share it rather than copy it.
-        memo: dict[int, Any] = {id(self._hall): self._hall}
+        # Halls are immutable and may be large: share them rather than copy them.
+        memo: dict[int, Any] = {id(self._hall): self._hall, id(self._configured): self._configured}
         return copy.deepcopy(self, memo)
 
     # --- read-only views ----------------------------------------------------------------
 
     @property
     def hall(self) -> Hall:
+        """The hall as it works now: the configured one, with the services a supervisor
+        gave counters today (``CounterServicesSet``)."""
         return self._hall
+
+    @property
+    def configured_hall(self) -> Hall:
+        """The hall as configured: what every day starts from."""
+        return self._configured
 
     @property
     def day(self) -> date | None:
@@ -356,31 +367,36 @@ class QueueEngine:
 
         """
         queue = self._queue(service, "list the waiting tickets")
+        # Every counter's lane: one that stopped serving the service still calls those sent to it.
         named = sorted(
-            (t for no in self._serving[service] for t in self._named[no] if t.service == service),
+            (t for lane in self._named.values() for t in lane if t.service == service),
             key=lambda t: t.seq,
         )
         return [t.snapshot() for t in service_order(self._policy[service], queue, named)]
 
     def queue_stats(self) -> dict[ServiceCode, QueueStat]:
         """Return the length and the oldest original arrival of every service's queue."""
-        stats: dict[ServiceCode, QueueStat] = {}
-        for code, queue in self._queues.items():
-            oldest: datetime | None = None
-            count = 0
-            for lane in (
-                queue.prio,
-                queue.normal,
-                queue.booked,
-                *(self._named[no] for no in self._serving[code]),
-            ):
+        counts: dict[ServiceCode, int] = {}
+        oldest: dict[ServiceCode, datetime] = {}
+
+        def count(t: TicketRecord) -> None:
+            code = t.service
+            counts[code] = counts.get(code, 0) + 1
+            first = oldest.get(code)
+            if first is None or t.issued_at < first:
+                oldest[code] = t.issued_at
+
+        for queue in self._queues.values():
+            for lane in (queue.prio, queue.normal, queue.booked):
                 for t in lane:
-                    if t.service == code:
-                        count += 1
-                        if oldest is None or t.issued_at < oldest:
-                            oldest = t.issued_at
-            stats[code] = QueueStat(waiting=count, oldest_issued_at=oldest)
-        return stats
+                    count(t)
+        for lane in self._named.values():
+            for t in lane:
+                count(t)
+        return {
+            code: QueueStat(waiting=counts.get(code, 0), oldest_issued_at=oldest.get(code))
+            for code in self._queues
+        }
 
     def estimate(self, service: ServiceCode, priority: Priority, at: datetime) -> Estimate:
         """Return the wait a ticket issued now for ``service`` would be told.
@@ -416,6 +432,39 @@ class QueueEngine:
         """Return how many open or paused counters serve ``service``."""
         return self._staffed[service]
 
+    def serving(self, service: ServiceCode) -> tuple[CounterNo, ...]:
+        """Return the counters that serve ``service`` today, open or not."""
+        return self._serving[service]
+
+    # --- the hall as it works today -------------------------------------------------
+
+    def _use_hall(self, hall: Hall) -> None:
+        """Work with ``hall`` from now on: the routers, the services' counters and the
+        estimator follow it. Costs a few milliseconds; a hall changes a few times a day."""
+        self._hall = hall
+        self._routers = {
+            no: Router(c, self._queues, self._named[no], hall.bookings) for no, c in hall.counters.items()
+        }
+        self._serving = {
+            code: tuple(no for no, c in hall.counters.items() if code in c.services) for code in hall.services
+        }
+        self._policy = {
+            code: hall.counters[nos[0]].policy if nos else RoutingPolicy()
+            for code, nos in self._serving.items()
+        }
+        self._staffed = {
+            code: sum(1 for no in nos if self._counters[no].state is not CounterState.CLOSED)
+            for code, nos in self._serving.items()
+        }
+        # An estimator with ``bind`` gets its own instance for this engine and this hall,
+        # once the state it may read (live_state) exists.
+        bind = getattr(self._estimator_of_hall, "bind", None)
+        self._estimator = bind(self) if bind is not None else self._estimator_of_hall
+        # An estimator that learns from the day (service times, breaks) is told as events apply,
+        # so that a replayed engine learns exactly what the live one did. (A hall changed
+        # mid-day binds a new one, which learns again from there.)
+        self._learner = self._estimator if isinstance(self._estimator, Learner) else None
+
     # --- deciding: one method per command; they raise or return events ---------------
 
     def _open_day(self, cmd: OpenDay) -> list[Event]:
@@ -429,12 +478,12 @@ class QueueEngine:
                 f"can't open day {cmd.day}: day {self._day} was opened already and days only go forward",
                 day=cmd.day,
             )
-        return [DayOpened(day=cmd.day, at=cmd.at)]
+        return [DayOpened(day=cmd.day, at=cmd.at, by=cmd.by)]
 
     def _close_day(self, cmd: CloseDay) -> list[Event]:
         self._require_day("close the day")
         unserved = tuple(t.id for t in self._tickets.values() if t.state not in FINAL_STATES)
-        return [DayClosed(at=cmd.at, unserved=unserved)]
+        return [DayClosed(at=cmd.at, unserved=unserved, by=cmd.by)]
 
     def _keep_day(self, cmd: KeepDay) -> list[Event]:
         # Rule D-1: a working day opens by itself OPEN_AHEAD before opening time and every
@@ -550,7 +599,34 @@ class QueueEngine:
                 ticket=t.id,
                 state=t.state,
             )
-        return [TicketCancelled(ticket=t.id, number=t.number, at=cmd.at)]
+        return [TicketCancelled(ticket=t.id, number=t.number, at=cmd.at, by=cmd.by)]
+
+    def _move(self, cmd: MoveTicket) -> list[Event]:
+        self._require_day("move a ticket")
+        t = self._ticket(cmd.ticket, "move")
+        action = f"move ticket {t.number} to {cmd.to_service}"
+        if not states.allows(t.state, TicketMoved):
+            where = f" at counter {t.counter}" if t.state in HOLDING else ""
+            raise InvalidTransition(
+                f"can't {action}: it is {t.state.value}{where}, not waiting", ticket=t.id, state=t.state
+            )
+        if cmd.to_service not in self._hall.services:
+            raise UnknownService(f"can't {action}: no service {cmd.to_service}", service=cmd.to_service)
+        if cmd.to_service == t.service and t.target_counter is None:
+            return []  # already so: nothing to record
+        # Rule R-6, as for a transfer: only where an open or paused counter will call it.
+        if not self._staffed[cmd.to_service]:
+            raise NoOpenCounter(f"can't {action}: no counter serving it is open", service=cmd.to_service)
+        return [
+            TicketMoved(
+                ticket=t.id,
+                number=t.number,
+                from_service=t.service,
+                to_service=cmd.to_service,
+                at=cmd.at,
+                by=cmd.by,
+            )
+        ]
 
     def _open_counter(self, cmd: OpenCounter) -> list[Event]:
         self._require_day("open a counter")
@@ -559,7 +635,7 @@ class QueueEngine:
             # The supervisor's "open": whoever is logged in stays; a paused counter resumes.
             if c.state is CounterState.OPEN:
                 return []  # already so: nothing to record
-            return [CounterOpened(counter=c.number, at=cmd.at, operator=c.operator)]
+            return [CounterOpened(counter=c.number, at=cmd.at, operator=c.operator, by=cmd.by)]
         # An operator's login. Rule C-1: one operator per counter, one counter per operator.
         if c.operator == cmd.operator:
             return []  # logged in already (an app that reconnected): a break stays a break
@@ -575,20 +651,20 @@ class QueueEngine:
                     counter=other.number,
                     operator=cmd.operator,
                 )
-        return [CounterOpened(counter=c.number, at=cmd.at, operator=cmd.operator)]
+        return [CounterOpened(counter=c.number, at=cmd.at, operator=cmd.operator, by=cmd.by)]
 
     def _pause_counter(self, cmd: PauseCounter) -> list[Event]:
         self._require_day("pause a counter")
         c = self._counter(cmd.counter, "pause a counter")
         self._check_counter(c, CounterPaused, "pause")
         self._require_empty(c, "pause")
-        return [CounterPaused(counter=cmd.counter, at=cmd.at)]
+        return [CounterPaused(counter=cmd.counter, at=cmd.at, by=cmd.by)]
 
     def _resume_counter(self, cmd: ResumeCounter) -> list[Event]:
         self._require_day("resume a counter")
         c = self._counter(cmd.counter, "resume a counter")
         self._check_counter(c, CounterResumed, "resume")
-        return [CounterResumed(counter=cmd.counter, at=cmd.at)]
+        return [CounterResumed(counter=cmd.counter, at=cmd.at, by=cmd.by)]
 
     def _close_counter(self, cmd: CloseCounter) -> list[Event]:
         self._require_day("close a counter")
@@ -597,7 +673,24 @@ class QueueEngine:
             return []  # already so: nothing to record
         self._check_counter(c, CounterClosed, "close")
         self._require_empty(c, "close")
-        return [CounterClosed(counter=cmd.counter, at=cmd.at)]
+        return [CounterClosed(counter=cmd.counter, at=cmd.at, by=cmd.by)]
+
+    def _set_services(self, cmd: SetCounterServices) -> list[Event]:
+        self._require_day("set the services of a counter")
+        c = self._counter(cmd.counter, "set the services of a counter")
+        action = f"set the services of counter {c.number}"
+        codes = tuple(dict.fromkeys(cmd.services))  # a service named twice counts once
+        if not codes:
+            raise InvalidTransition(f"can't {action}: name at least one service", counter=c.number)
+        for code in codes:
+            if code not in self._hall.services:
+                raise UnknownService(f"can't {action}: no service {code}", service=code, counter=c.number)
+        if codes == tuple(self._hall.counters[c.number].services):
+            return []  # already so: nothing to record
+        return [CounterServicesSet(counter=c.number, services=codes, at=cmd.at, by=cmd.by)]
+
+    def _set_message(self, cmd: SetHallMessage) -> list[Event]:
+        return [HallMessageSet(text=cmd.text, at=cmd.at, by=cmd.by)]
 
     def _call_next(self, cmd: CallNext) -> list[Event]:
         self._require_day("call next")
@@ -908,6 +1001,8 @@ class QueueEngine:
         self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.reset(e.at)
+        if self._hall is not self._configured:
+            self._use_hall(self._configured)  # yesterday's changes of services end with it
         if self._learner is not None:
             self._learner.day_opened(e.at)
 
@@ -972,6 +1067,25 @@ class QueueEngine:
         self._dequeue(t)
         t.history.append((e.at, t.state, None))
         t.snap = None
+
+    def _apply_moved(self, e: TicketMoved) -> None:
+        t = self._logged_ticket(e, e.ticket)
+        t.state = states.next_state(t.state, TicketMoved)
+        self._dequeue(t)
+        t.target_counter = None
+        t.service = e.to_service
+        t.agency = self._hall.services[e.to_service].agency
+        t.snap = None
+        queue = self._queues[e.to_service]
+        if t.slot_key is not None:  # a booked citizen keeps their slot in the appointment lane
+            queue.add(t)
+            return
+        # Rule M-1: the citizen keeps their place by the time they joined their queue.
+        lane = queue.lane(t)
+        i = len(lane)
+        while i and lane[i - 1].key > t.key:
+            i -= 1
+        lane.insert(i, t)
 
     def _apply_called(self, e: TicketCalled) -> None:
         t = self._logged_ticket(e, e.ticket)
@@ -1092,6 +1206,19 @@ class QueueEngine:
             raise InconsistentEvent(e, f"counter {c.number} closes holding ticket {c.current.number}")
         self._move_counter(c, e)
         c.operator = None
+
+    def _apply_services_set(self, e: CounterServicesSet) -> None:
+        self._logged_counter(e, e.counter)
+        current = self._hall.counters[e.counter]
+        configured = self._configured.counters[e.counter].services
+        # A service keeps its weight at this counter, or the configured one, else 1.
+        services = {code: current.services.get(code, configured.get(code, 1.0)) for code in e.services}
+        counters = dict(self._hall.counters)
+        counters[e.counter] = dataclasses.replace(current, services=services)
+        self._use_hall(dataclasses.replace(self._hall, counters=counters))
+
+    def _apply_message_set(self, e: HallMessageSet) -> None:
+        """The hall's message is no queue state: the log keeps who set it and when."""
 
     def _apply_rated(self, e: VisitRated) -> None:
         visit = self._last_visit.get(e.counter)

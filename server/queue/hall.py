@@ -102,4 +102,7 @@ class Hall:
     outcomes: tuple[OutcomeCode, ...] = ()
     """How a visit may end (``served``, ``documents_missing``, ...): a finish names one of
     these or none."""
+    wait_standard_min: float = 15.0
+    """The center's standard: a citizen should be called within this many minutes (what
+    the supervisors are warned about, and the reports measure)."""
     bookings: Bookings = field(default_factory=Bookings)

@@ -235,7 +235,9 @@ class Router:
                 cands.append((normal[0], rank, weight))
         if named:
             head = named[0]
-            rank, weight = self.rank[head.service]
+            # A ticket sent here by name stays this counter's to call, also for a service
+            # it no longer serves (a supervisor changed its services): it ranks last.
+            rank, weight = self.rank.get(head.service, (len(self.lanes), 1.0))
             cands.append((head, rank, weight))
         if len(cands) <= 1:
             return cands[0][0] if cands else None

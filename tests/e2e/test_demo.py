@@ -49,7 +49,14 @@ def test_headless_demo_serves_citizens_and_writes_screenshots(tmp_path: Path) ->
     summary = done.stdout
     assert "citizens took a ticket" in summary
     shots = {p.name for p in (out / "screenshots").glob("*.png")}
-    assert {"kiosk.png", "display.png", "counter-1.png", "counter-2.png", "rating-1.png"} <= shots
+    assert {
+        "kiosk.png",
+        "display.png",
+        "counter-1.png",
+        "counter-2.png",
+        "rating-1.png",
+        "supervisor-hall.png",
+    } <= shots
     assert "rated at counter 1's terminal" in summary
     # The last ticket's QR code opened its page on the demo's citizens' pages (unless
     # something else on this machine holds their port: then the demo says so and goes on).
@@ -67,6 +74,9 @@ def test_headless_demo_serves_citizens_and_writes_screenshots(tmp_path: Path) ->
     assert tickets, "no ticket was printed"
     printed = int(summary.split("tickets printed")[0].split(",")[-1])
     assert printed == len(tickets)
+    # The desk followed the hall by its events: it counted what the counters served.
+    served = int(summary.split(" served at counters")[0].split(",")[-1])
+    assert f"the supervisor's desk counted {served} served" in summary
 
 
 def _children(pid: int) -> list[int]:
@@ -101,10 +111,10 @@ def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
         if "windows" in line or not line:
             break
     children = _children(demo.pid)
-    # The server, the citizens' pages, a kiosk, two counters, a display and counter 1's
-    # rating terminal (the pages only if their port 8080 was free).
+    # The server, the citizens' pages, a kiosk, two counters, a display, counter 1's rating
+    # terminal and the supervisor's desk (the pages only if their port 8080 was free).
     web = any("citizens' pages at http://127.0.0.1:8080" in line for line in lines)
-    assert len(children) == (7 if web else 6), (children, lines)
+    assert len(children) == (8 if web else 7), (children, lines)
     time.sleep(3)
     assert all(Path(f"/proc/{pid}").exists() for pid in children)
     demo.send_signal(signal.SIGINT)

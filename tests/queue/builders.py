@@ -96,6 +96,7 @@ def fingerprint(engine: QueueEngine) -> tuple[Any, ...]:
         {no: [t.id for t in lane] for no, lane in engine._named.items()},
         {code: [t.id for t in engine.waiting(code)] for code in engine.hall.services},
         dict(engine._last_visit),
+        {no: tuple(c.services.items()) for no, c in engine.hall.counters.items()},
         dict(engine._booked_run),
     )
 

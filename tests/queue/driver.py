@@ -15,6 +15,7 @@ from server.queue import (
     FinishService,
     IssueTicket,
     MarkNoShow,
+    MoveTicket,
     OpenCounter,
     Park,
     PauseCounter,
@@ -24,6 +25,7 @@ from server.queue import (
     RatingReason,
     Recall,
     ResumeCounter,
+    SetCounterServices,
     StartService,
     Transfer,
 )
@@ -55,8 +57,10 @@ def random_command(rng: random.Random, engine: QueueEngine, minute: float, close
             "close",
             "closeday",
             "rate",
+            "move",
+            "services",
         ],
-        weights=[30, 25, 20, 20, 4, 2, 2, 4, 4, 2, 4, 1, 1, 1, close_day, 6],
+        weights=[30, 25, 20, 20, 4, 2, 2, 4, 4, 2, 4, 1, 1, 1, close_day, 6, 2, 1],
     )[0]
     if kind == "issue":
         return IssueTicket(
@@ -107,4 +111,9 @@ def random_command(rng: random.Random, engine: QueueEngine, minute: float, close
             reasons=tuple(rng.sample(list(RatingReason), rng.randint(0, 2))),
             at=when,
         )
+    if kind == "move":
+        return MoveTicket(ticket=ticket, to_service=rng.choice(list(hall.services)), at=when, by="boss")
+    if kind == "services":
+        chosen = rng.sample(list(hall.services), rng.randint(1, 3))
+        return SetCounterServices(counter=counter, services=tuple(chosen), at=when, by="boss")
     return CloseDay(at=when)

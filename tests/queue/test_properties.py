@@ -24,6 +24,7 @@ from server.queue import (
     IssueTicket,
     KeepDay,
     MarkNoShow,
+    MoveTicket,
     OpenCounter,
     OpenDay,
     Park,
@@ -36,10 +37,12 @@ from server.queue import (
     ResumeCounter,
     RoutingPolicy,
     Selection,
+    SetCounterServices,
     StartService,
     Ticket,
     TicketCalled,
     TicketIssued,
+    TicketMoved,
     TicketState,
     TicketTransferred,
     Transfer,
@@ -95,6 +98,8 @@ class Hall1(RuleBasedStateMachine):
         self.log: list[Event] = []
         self.minute = 0.0
         self.days = 0
+        self.moved: set[str] = set()
+        """Tickets a supervisor moved: their numbers no longer tell their place in line."""
 
     @initialize()
     def open_the_day(self) -> None:
@@ -113,6 +118,9 @@ class Hall1(RuleBasedStateMachine):
             return []
         self.log += events
         for event in events:
+            if isinstance(event, TicketMoved):
+                self.moved.add(event.ticket)
+                assert self.engine.staffed(event.to_service) > 0, event
             if isinstance(event, TicketTransferred):
                 self.check_someone_will_call(event, returning=isinstance(command, FinishService))
         return events
@@ -172,6 +180,14 @@ class Hall1(RuleBasedStateMachine):
     def supervisor_acts(self, counter: int, kind: type[OpenCounter]) -> None:
         self.do(kind(counter=counter, at=self.now))
 
+    @rule(i=ANY, service=SERVICE_CODES)
+    def supervisor_moves_a_ticket(self, i: int, service: str) -> None:
+        self.do(MoveTicket(ticket=self.ticket(i), to_service=service, at=self.now, by="boss"))
+
+    @rule(counter=COUNTERS, services=st.lists(SERVICE_CODES, min_size=1, max_size=3))
+    def supervisor_sets_services(self, counter: int, services: list[str]) -> None:
+        self.do(SetCounterServices(counter=counter, services=tuple(services), at=self.now, by="boss"))
+
     @rule()
     def clock_ticks(self) -> None:
         """The day opens and closes by the hall's hours; yesterday's stays closed."""
@@ -205,7 +221,7 @@ class Hall1(RuleBasedStateMachine):
     def check_fifo(self, called: str) -> None:
         """Within one service and priority class, untransferred tickets are called in order."""
         t = self.engine.tickets[called]
-        if transferred(t):
+        if transferred(t) or called in self.moved:
             return
         for other in self.engine.tickets.values():
             if (
@@ -213,6 +229,7 @@ class Hall1(RuleBasedStateMachine):
                 and other.service == t.service
                 and (other.priority is Priority.NONE) == (t.priority is Priority.NONE)
                 and not transferred(other)
+                and other.id not in self.moved
                 and int(other.number[1:]) < int(t.number[1:])
             ):
                 raise AssertionError(f"{t.number} called before {other.number} of the same lane")

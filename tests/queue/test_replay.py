@@ -62,14 +62,14 @@ def test_replayed_log_rebuilds_the_same_state(seed: int) -> None:
     engine, log = random_days(seed)
     assert len(log) > 1000
     # Through the store's codec, as the server does on restart.
-    replayed = replay(engine.hall, [event_from_dict(event_to_dict(e)) for e in log])
+    replayed = replay(engine.configured_hall, [event_from_dict(event_to_dict(e)) for e in log])
     assert fingerprint(replayed) == fingerprint(engine)
 
 
 def test_replay_of_a_prefix_matches_the_engine_at_that_point() -> None:
     engine, log = random_days(7, days=1, steps=400)
     half = len(log) // 2
-    partial = replay(engine.hall, log[:half])
+    partial = replay(engine.configured_hall, log[:half])
     for event in log[half:]:
         partial.apply(event)
     assert fingerprint(partial) == fingerprint(engine)

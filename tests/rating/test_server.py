@@ -14,10 +14,10 @@ from PySide6.QtCore import QSize, Qt
 from rating.app import RatingApp
 from rating.viewmodel import Screen, Timings
 from report.build import build_report
-from report.facts import day_starts
 from report.periods import day
 from server.center import load_center
 from server.store import EventStore
+from server.tally.facts import day_starts
 from tests.server.harness import (
     TIMEOUT,
     Home,

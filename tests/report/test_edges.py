@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from report.build import Report
-from report.facts import KNOWN_TYPES
 from report.html import render
 from report.periods import day, span
 from report.tables import write_csv
@@ -29,6 +28,7 @@ from server.queue import (
     Transfer,
 )
 from server.store import EventStore
+from server.tally.facts import KNOWN_TYPES
 from wire.events import Event
 
 from .helpers import MONDAY, Hall, append_raw, at, small_center

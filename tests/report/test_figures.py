@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from report.build import Report, build_report
-from report.figures import Row
 from report.periods import Period, span
 from server.simulate.report import summarize
 from server.simulate.run import FIRST_DAY, center_setup, run_days
+from server.tally.figures import Row
 
 from .conftest import DAYS, SEED, Simulated
 from .truth import Truth, index, truth

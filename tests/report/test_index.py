@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from report.figures import REASONS, Row
 from report.index import agency_index
+from server.tally.figures import REASONS, Row
 
 
 def make(

@@ -275,7 +275,20 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     for number in range(3, 8):
         assert kiosk_1.request("issue", service="DIN-ID")["result"]["ticket"]["number"] == f"A00{number}"
     cancelled = walk.send(boss, "cancel s-4")["result"]["events"]
-    assert [(e["type"], e["number"]) for e in cancelled] == [("TicketCancelled", "A007")]
+    assert [(e["type"], e["number"], e["by"]) for e in cancelled] == [
+        ("TicketCancelled", "A007", "supervisor")
+    ]
+    services = walk.send(boss, "set_counter_services s-7")["result"]["events"]
+    assert [(e["type"], e["counter"], e["services"]) for e in services] == [
+        ("CounterServicesSet", 5, ["DIN-ID", "DIN-PASS"])
+    ]
+    moved = walk.send(boss, "move_ticket s-8")["result"]["events"]
+    assert [(e["type"], e["number"], e["to_service"]) for e in moved] == [("TicketMoved", "A006", "DIN-PASS")]
+    figures = walk.send(boss, "figures s-9")["result"]
+    assert (figures["day"], figures["center"]["served"]) == (
+        f"{walk.day[:4]}-{walk.day[4:6]}-{walk.day[6:]}",
+        1,
+    )
 
     text = walk.send(boss, "set_message s-3")["result"]["text"]
     assert lobby.recv_until(lambda m: m.get("type") == "message")["text"] == text

@@ -117,9 +117,9 @@ def test_a_counter_action_is_the_engine_command_for_that_counter(action: Counter
 
 
 def test_every_request_is_a_command_or_answered_by_the_hub() -> None:
-    """Only sync, report_health and set_message change no queue."""
+    """Only sync, report_health and figures go to no engine command."""
     requests = set(typing.get_args(p.ClientRequest))
-    assert requests - set(dispatch.COMMANDS) == {p.Sync, p.ReportHealth, p.SetMessage}
+    assert requests - set(dispatch.COMMANDS) == {p.Sync, p.ReportHealth, p.Figures}
     assert dispatch.command(p.Sync(type="sync", id="s"), AT) is None
 
 
@@ -192,3 +192,35 @@ def test_the_answers_kept_for_repeats_are_bounded_by_the_devices_not_the_day() -
     assert replies.get(("kiosk:kiosk-1", "k-99999"), late) == '{"id": "k-99999"}'
     assert replies.get(("kiosk:kiosk-1", "k-0"), late) is None, "the oldest went first"
     assert replies.get(("counter:1", "c-1"), at + timedelta(hours=25)) is None, "none older than a day"
+
+
+SUPERVISED: list[tuple[str, c.Command]] = [
+    ('{"type": "open_counter", "id": "s", "counter": 3}', c.OpenCounter(counter=3, at=AT, by="boss")),
+    ('{"type": "pause_counter", "id": "s", "counter": 3}', c.PauseCounter(counter=3, at=AT, by="boss")),
+    ('{"type": "close_day", "id": "s"}', c.CloseDay(at=AT, by="boss")),
+    (
+        '{"type": "cancel", "id": "s", "ticket": "20261123-A001"}',
+        c.CancelTicket(ticket="20261123-A001", at=AT, by="boss"),
+    ),
+    (
+        '{"type": "set_counter_services", "id": "s", "counter": 3, "services": ["BANK", "TAX"]}',
+        c.SetCounterServices(counter=3, services=("BANK", "TAX"), at=AT, by="boss"),
+    ),
+    (
+        '{"type": "move_ticket", "id": "s", "ticket": "20261123-A001", "to_service": "TAX"}',
+        c.MoveTicket(ticket="20261123-A001", to_service="TAX", at=AT, by="boss"),
+    ),
+    (
+        '{"type": "set_message", "id": "s", "text": {"az": "Salam"}}',
+        c.SetHallMessage(text={"az": "Salam"}, at=AT, by="boss"),
+    ),
+    ('{"type": "set_message", "id": "s", "text": null}', c.SetHallMessage(text=None, at=AT, by="boss")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SUPERVISED, ids=[r[0][9:40] for r in SUPERVISED])
+def test_a_supervisors_request_names_the_supervisor(text: str, expected: c.Command) -> None:
+    """Who did what is in the log: the supervisor's login goes into the command (``by``)."""
+    msg = p.parse_client_message(text)
+    assert not isinstance(msg, p.Hello)
+    assert dispatch.command(msg, AT, None, "boss") == expected

@@ -13,6 +13,9 @@ Definitions (docs/reports.md explains them for the reader of a report):
   ends at the first call (its *wait*), with a cancellation, or at the close of the day
   (*unserved*). A transfer to a named counter, and the return of a citizen sent to pay a fee
   (``return_to_me``), is no new visit: that citizen goes to one counter, ahead of the queue.
+  A supervisor moving a waiting ticket to another service (``TicketMoved``) continues its
+  visit there (the citizen has been waiting all along), or starts one if it waited for a
+  named counter.
 * An **outcome** is a ticket leaving a service: *served* (``TicketFinished``, with its
   *service time*: call to release, over every stay at a counter for that service, and how
   the visit ended as the operator said at the finish: ``served``, ``documents_missing``, ...
@@ -49,6 +52,7 @@ READ_TYPES = frozenset(
         "TicketFinished",
         "TicketNoShow",
         "TicketTransferred",
+        "TicketMoved",
         "TicketParked",
         "CounterOpened",
         "CounterClosed",
@@ -57,7 +61,14 @@ READ_TYPES = frozenset(
 )
 """The event types the report reads (it decodes no other)."""
 
-KNOWN_TYPES = READ_TYPES | {"TicketRecalled", "ServiceStarted", "CounterPaused", "CounterResumed"}
+KNOWN_TYPES = READ_TYPES | {
+    "TicketRecalled",
+    "ServiceStarted",
+    "CounterPaused",
+    "CounterResumed",
+    "CounterServicesSet",
+    "HallMessageSet",
+}
 """Types this version knows, read or not. Anything else in the log is counted in
 :attr:`Facts.skipped` (a log written by a newer version)."""
 
@@ -183,6 +194,7 @@ class _Reader:
             "TicketFinished": self.finished,
             "TicketNoShow": self.no_show,
             "TicketTransferred": self.transferred,
+            "TicketMoved": self.moved,
             "TicketParked": self.parked,
             "CounterOpened": self.counter_opened,
             "CounterClosed": self.counter_closed,
@@ -325,6 +337,17 @@ class _Reader:
         t.service = service
         t.agency = self.f.agency_of.get(service) or self.service_agency.get(service, "")
         if e.get("to_counter") is None:
+            t.visit = self.visit(service, t.agency, e["at"])
+
+    def moved(self, e: dict[str, Any]) -> None:
+        t = self.tickets[e["ticket"]]
+        service = e["to_service"]
+        t.service = service
+        t.agency = self.f.agency_of.get(service) or self.service_agency.get(service, "")
+        if t.visit >= 0:
+            self.f.v_service[t.visit] = service
+            self.f.v_agency[t.visit] = t.agency
+        else:
             t.visit = self.visit(service, t.agency, e["at"])
 
     def counter_opened(self, e: dict[str, Any]) -> None:

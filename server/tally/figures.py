@@ -1,4 +1,4 @@
-"""Figures of a period, from :class:`~report.facts.Facts`: per center, agency, service,
+"""Figures of a period, from :class:`~server.tally.facts.Facts`: per center, agency, service,
 counter, operator and day; by hour; by day and hour.
 
 Waits and service times are in minutes. Shares are in [0, 1]. A figure that has nothing to
