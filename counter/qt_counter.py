@@ -196,7 +196,6 @@ def _fill(items: list[QTableWidgetItem], values: tuple[str, ...]) -> None:
             item.setText(value)
 
 
-
 def _card() -> QFrame:
     frame = QFrame()
     frame.setObjectName("card")
@@ -662,7 +661,6 @@ class QtCounterWindow(QWidget):
         rows = {index.row() for index in self.waiting_table.selectionModel().selectedRows()}
         row = min(rows) if rows else -1
         return self._waiting_ids[row] if 0 <= row < len(self._waiting_ids) else None
-
 
     def _render_times(self) -> None:
         vm = self.model

@@ -638,9 +638,14 @@ class Hub:
         (event,) = events
         assert isinstance(event, ev.HallMessageSet), f"set_message decided {event!r}"
         self.message = event.text
-        await self.writer.call(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
         frame = m.dumps(m.MessageNotice(text=self.message))
         broadcast(sockets(audience.of_hall_message(self.clients)), frame)
+        try:
+            await self.writer.call(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
+        except StoreUnavailable as exc:
+            # The line is in the log and on the screens: the request succeeded. Only the copy
+            # a restart starts from is missing until the next change of the line.
+            log.error("the displays' line is in the log but not kept for a restart: %s", exc)
 
     async def _today_figures(self) -> m.FiguresResult:
         """Today's figures, by the report's own code over today's log (a tenth of a second
