@@ -4,18 +4,21 @@ source of truth and audit trail (see docs/store.md).
 
 from __future__ import annotations
 
-from .chain import GENESIS_HASH, canonical_json, chain_hash
+from .chain import GENESIS_HASH, AuditReport, ChainRow, canonical_json, chain_hash, verify_rows
 from .exceptions import StoreError
-from .store import AuditReport, Commit, EventStore, StoredEvent, verify_log
+from .store import Commit, EventStore, LogRow, StoredEvent, verify_log
 
 __all__ = [
     "GENESIS_HASH",
     "AuditReport",
+    "ChainRow",
     "Commit",
     "EventStore",
+    "LogRow",
     "StoreError",
     "StoredEvent",
     "canonical_json",
     "chain_hash",
     "verify_log",
+    "verify_rows",
 ]

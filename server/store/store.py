@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.queue.events import Event, event_from_dict, event_to_dict
 
-from .chain import GENESIS_HASH, canonical_json, chain_hash
+from .chain import GENESIS_HASH, AuditReport, canonical_json, chain_hash, verify_rows
 from .db import WRITE, SqliteSync, make_engine
 from .exceptions import StoreError
 from .models import Base
@@ -58,6 +58,18 @@ class Commit:
 
 
 @dataclass(frozen=True, slots=True)
+class LogRow:
+    """One row of the ``events`` table as stored: the payload is the text that was hashed."""
+
+    seq: int
+    type: str
+    payload: str
+    prev_hash: str
+    hash: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StoredEvent:
     """An event as read back from the log."""
 
@@ -66,20 +78,6 @@ class StoredEvent:
     hash: str
     prev_hash: str
     recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    """The result of :meth:`EventStore.verify`.
-
-    ``checked`` counts the events found intact before the first problem (all of
-    them when ``ok``). ``first_bad_seq`` is the first broken or missing event.
-    """
-
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    problem: str | None = None
 
 
 class EventStore:
@@ -296,6 +294,27 @@ class EventStore:
         for rows in self._batches(query, after_seq, upto_seq, batch):
             yield from rows
 
+    def rows(self, after_seq: int = 0, limit: int = 1000) -> list[LogRow]:
+        """At most ``limit`` rows after ``after_seq``, in seq order, exactly as stored (the
+        payload as hashed, both hashes): what ``novbe ship`` copies to the central record.
+
+        One short query: a reader that calls this in a loop holds no transaction open
+        between calls, so the server's appends never wait on it.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        query = _ROW_QUERY.where(_events.c.seq > after_seq).order_by(_events.c.seq).limit(limit)
+        try:
+            with self._engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"reading events after {after_seq} failed: {exc}") from exc
+        recorded = _RecordedAt()
+        return [
+            LogRow(seq, kind, payload, prev, digest, recorded(at))
+            for seq, kind, payload, prev, digest, at in rows
+        ]
+
     def events_between(self, after_seq: int, upto_seq: int | None = None) -> list[StoredEvent]:
         """The events with ``after_seq < seq <= upto_seq`` (to the end if ``upto_seq`` is None)."""
         recorded = _RecordedAt()
@@ -354,39 +373,20 @@ class EventStore:
 
         Checks, in seq order: no seq is missing, each ``prev_hash`` is the hash
         of the event before, each hash matches its payload, and each payload is
-        a well-formed event of the type in its row.
+        a well-formed event of the type in its row (:func:`~server.store.chain.verify_rows`).
         """
         query = select(_events.c.seq, _events.c.type, _events.c.payload, _events.c.prev_hash, _events.c.hash)
-        checked = 0
-        prev = GENESIS_HASH
-        for rows in self._batches(query, 0, None, 5000):
-            for seq, type_name, payload, prev_hash, digest in rows:
-                expected = checked + 1
-                if seq != expected:
-                    where = f"log starts at {seq}" if expected == 1 else f"log jumps from {checked} to {seq}"
-                    return AuditReport(False, checked, expected, f"event {expected} missing: {where}")
-                if prev_hash != prev:
-                    return AuditReport(False, checked, seq, f"event {seq}: previous-hash link broken")
-                if chain_hash(prev_hash, payload) != digest:
-                    return AuditReport(False, checked, seq, f"event {seq}: hash does not match its content")
-                try:
-                    content_type = type(event_from_dict(json.loads(payload))).__name__
-                except (KeyError, ValueError, TypeError) as exc:
-                    return AuditReport(
-                        False, checked, seq, f"event {seq}: content is not a valid event ({exc})"
-                    )
-                if content_type != type_name:
-                    problem = f"event {seq}: type column says {type_name}, content is {content_type}"
-                    return AuditReport(False, checked, seq, problem)
-                prev = digest
-                checked += 1
+        report = verify_rows(row for rows in self._batches(query, 0, None, 5000) for row in rows)
+        if not report.ok:
+            return report
+        checked = report.checked
         # Tail truncation leaves a valid chain; we can only catch it against what
         # this process itself wrote (docs/store.md: anchor the head externally).
         head = self._head
         if head is not None and head[0] > checked:
             problem = f"event {checked + 1} missing: log ends at {checked}, but {head[0]} were written"
             return AuditReport(False, checked, checked + 1, problem)
-        return AuditReport(True, checked)
+        return report
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -450,6 +450,15 @@ _STORED_EVENT_QUERY = select(
     _events.c.hash,
     _events.c.prev_hash,
     # Raw column: converted by _RecordedAt, much faster than the per-row type processor.
+    type_coerce(_events.c.recorded_at, String).label("recorded_at"),
+)
+
+_ROW_QUERY = select(
+    _events.c.seq,
+    _events.c.type,
+    _events.c.payload,
+    _events.c.prev_hash,
+    _events.c.hash,
     type_coerce(_events.c.recorded_at, String).label("recorded_at"),
 )
 
