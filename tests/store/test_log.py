@@ -70,6 +70,25 @@ def test_store_loads_after_seq_in_batches(store: EventStore) -> None:
     assert list(store.load(after_seq=10)) == []
 
 
+def test_store_reads_rows_as_stored_a_page_at_a_time(store: EventStore) -> None:
+    """rows() gives the table's own text and hashes, after a seq, at most ``limit``: what a
+    shipper copies, and what re-hashes to the same chain."""
+    store.append([Commit(ALL_EVENTS), Commit([issued(n) for n in range(1, 11)])])
+    rows = store.rows(0, 1000)
+    assert [r.seq for r in rows] == list(range(1, len(ALL_EVENTS) + 11))
+    assert [r.type for r in rows[: len(ALL_EVENTS)]] == [type(e).__name__ for e in ALL_EVENTS]
+    prev = GENESIS_HASH
+    for row, event in zip(rows, ALL_EVENTS, strict=False):
+        assert row.payload == event_payload(event)
+        assert (row.prev_hash, row.hash) == (prev, chain_hash(prev, row.payload))
+        assert row.recorded_at.tzinfo is UTC
+        prev = row.hash
+    assert store.rows(5, 3) == rows[5:8]
+    assert store.rows(len(rows), 10) == []
+    with pytest.raises(ValueError, match="limit must be positive"):
+        store.rows(0, 0)
+
+
 def test_store_returns_events_between_seqs(store: EventStore) -> None:
     """events_between() is after < seq <= upto, or to the end."""
     store.append([Commit([issued(n) for n in range(1, 8)])])
