@@ -29,12 +29,31 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
-from server.store import EventStore
+
+class EventLog(Protocol):
+    """What a report reads a log through: a hall's :class:`~server.store.EventStore`, or one
+    center's log in the central record (:class:`central.CenterLog`)."""
+
+    def payloads(
+        self,
+        after_seq: int = 0,
+        upto_seq: int | None = None,
+        *,
+        types: Collection[str] | None = None,
+        batch: int = 10_000,
+    ) -> Iterator[tuple[int, str, str]]:
+        """``(seq, type, payload)`` after ``after_seq`` up to ``upto_seq``, in seq order."""
+        ...
+
+    def last_seq(self) -> int:
+        """The seq of the last event, 0 for an empty log."""
+        ...
+
 
 READ_TYPES = frozenset(
     {
@@ -344,7 +363,7 @@ class _Reader:
         f.r_reasons.append(tuple(e.get("reasons", ())))
 
 
-def day_starts(store: EventStore) -> list[tuple[int, date]]:
+def day_starts(store: EventLog) -> list[tuple[int, date]]:
     """``(seq, day)`` of every ``DayOpened`` of the log, in order (days only go forward)."""
     return [
         (seq, date.fromisoformat(json.loads(payload)["day"]))
@@ -353,7 +372,7 @@ def day_starts(store: EventStore) -> list[tuple[int, date]]:
 
 
 def read_facts(
-    store: EventStore,
+    store: EventLog,
     first: date,
     last: date,
     tz: tzinfo,

@@ -129,7 +129,9 @@ class Columns:
     grouping numbers is what keeps a month's tables quick.
     """
 
-    def __init__(self, facts: Facts, standard: float) -> None:
+    def __init__(self, facts: Facts, standard: float, visit_standard: Sequence[float] | None = None) -> None:
+        """``standard`` is the wait standard in minutes; ``visit_standard``, if given, one per
+        visit instead (facts of several centers, each with its own standard)."""
         self.facts = facts
         self.standard = standard
         self.names: list[str] = []
@@ -156,7 +158,8 @@ class Columns:
         self.v_wait, self.v_end = floats(f.v_wait), ints(f.v_end)
         self.v_called = self.v_end == CALLED
         self.v_counted = self.v_called | (self.v_end == UNSERVED)
-        self.v_within = self.v_called & (self.v_wait <= standard)
+        limit = floats(visit_standard) if visit_standard is not None else standard
+        self.v_within = self.v_called & (self.v_wait <= limit)
 
         # The promise: the first visit's wait against the range printed on the ticket.
         first = ints(f.t_visit)

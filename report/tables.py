@@ -19,6 +19,8 @@ from openpyxl.utils import get_column_letter
 
 from .build import Report
 from .figures import LEVELS, REASONS, Row
+from .index import IndexRow
+from .national import NationalReport
 from .text import Words
 
 
@@ -258,3 +260,63 @@ def write_xlsx(report: Report, w: Words, path: Path) -> None:
     ]
     sheet(w("section.heatmap"), [w("col.day"), *(f"{h:02d}" for h in range(24))], grid, [None, *["0.0"] * 24])
     book.save(path)
+
+
+NATIONAL_LEVELS = ("center", "agency", "service", "day")
+"""The tables of the national report, after its total (level ``nation``)."""
+
+
+def _index_cells(i: IndexRow | None) -> list[str]:
+    if i is None:
+        return [""] * 6
+    return [
+        _csv_value(i.index),
+        str(i.rank),
+        _csv_value(i.delivery),
+        _csv_value(i.satisfaction),
+        _csv_value(i.previous),
+        _csv_value(i.change),
+    ]
+
+
+def write_national_csv(report: NationalReport, w: Words, path: Path) -> None:
+    """The national report's rows: ``nation`` (every center pooled), then one per ``center``
+    (with its standing in the index columns), ``agency`` (with the national index),
+    ``service`` and ``day``; the columns of :func:`write_csv`."""
+    index = {i.agency: i for i in report.index}
+    standing = {i.agency: i for i in report.standing}
+    header = ["level", "key", "name", *(c.key for c in COLUMNS)]
+    header += [f"reason_{reason}" for reason in REASONS]
+    header += [
+        "index",
+        "index_rank",
+        "index_delivery",
+        "index_satisfaction",
+        "index_previous",
+        "index_change",
+    ]
+    rows: list[tuple[str, Row]] = [("nation", report.figures.center)]
+    rows += [("center", row) for row in report.center_rows()]
+    rows += [(level, row) for level in NATIONAL_LEVELS[1:] for row in report.figures.rows[level]]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(header)
+        for level, row in rows:
+            line = [level, row.key, w.name("center" if level == "nation" else level, row.key)]
+            line += [_csv_value(c.get(row)) for c in COLUMNS]
+            line += [str(row.reasons[reason]) for reason in REASONS]
+            ranked = {"agency": index, "center": standing}.get(level, {})
+            line += _index_cells(ranked.get(row.key))
+            out.writerow(line)
+
+
+def write_matrix_csv(report: NationalReport, path: Path) -> None:
+    """Each agency at each center: ``agency``, ``center``, and the agency's ``index``,
+    ``index_rank``, ``index_delivery``, ``index_satisfaction`` at that center (its own
+    report's), for the agencies with visits there."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["agency", "center", "index", "index_rank", "index_delivery", "index_satisfaction"])
+        for agency, centers in sorted(report.index_at().items()):
+            for code, i in sorted(centers.items()):
+                out.writerow([agency, code, *_index_cells(i)[:4]])
