@@ -158,7 +158,7 @@ def main(argv: list[str]) -> int:
 
 def _central(args: argparse.Namespace, home: Path, formats: list[str]) -> int:
     from central import CentralError, CentralRecord
-    from central.reports import all_day_starts, center_of, read_centers
+    from central.reports import all_day_starts, read_centers
 
     from .national import national_report
     from .text import NationalWords
@@ -172,7 +172,16 @@ def _central(args: argparse.Namespace, home: Path, formats: list[str]) -> int:
     try:
         with record:
             if args.code:
-                center = load_center(args.center) if args.center else center_of(record, args.code)
+                if args.code not in {c.code for c in record.centers()}:
+                    return _err(
+                        f"no center {args.code} in the central record (novbe central status lists them)"
+                    )
+                center = load_center(args.center) if args.center else record.config(args.code)
+                if center is None:
+                    return _err(
+                        f"the central record has no configuration of {args.code} yet (its shipper sends it):"
+                        " give --center its center.toml"
+                    )
                 log = record.log(args.code)
                 starts = day_starts(log)
                 if not starts:
@@ -206,7 +215,11 @@ def _central(args: argparse.Namespace, home: Path, formats: list[str]) -> int:
         return _err(str(exc))
     except NoDays:
         who = args.code or "no center"
-        return _err(f"{who} shipped no service day in {period.slug}" if args.code else f"{who} shipped a service day in {period.slug}")
+        return _err(
+            f"{who} shipped no service day in {period.slug}"
+            if args.code
+            else f"{who} shipped a service day in {period.slug}"
+        )
     except CentralError as exc:
         sys.stderr.write(f"novbe report: cannot read the central record: {exc}\n")
         return 3

@@ -1,0 +1,176 @@
+"""``novbe central`` and ``novbe report --central`` as an administrator runs them."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from central import CentralRecord
+from central.ship import ConfigWatch, Shipper
+from server.center import dump_center
+from server.reference import reference_center
+from server.simulate.run import FIRST_DAY, center_setup, read_center
+from server.simulate.store import open_store_dir, run_days_to_store
+from server.store import EventStore
+from tests import pg
+
+pytestmark = pytest.mark.postgres
+
+
+@dataclass(frozen=True)
+class Shipped:
+    url: str
+    folders: dict[str, Path]
+
+
+@pytest.fixture(scope="module")
+def shipped(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shipped]:
+    """Two centers, a simulated day each, shipped to a central record of their own."""
+    url = pg.create_database(pg_url, prefix="central")
+    folders = {}
+    with CentralRecord(url) as record:
+        record.migrate()
+        for code, seed in (("BAKU1", 3), ("GANJA1", 4)):
+            center = read_center(reference_center()).model_copy(update={"code": code})
+            folder = tmp_path_factory.mktemp(code)
+            store = open_store_dir(folder, center)
+            run_days_to_store(center_setup(center), 1, seed, store)
+            record.add_center(code)
+            Shipper(store, record, code, config=ConfigWatch(folder / "center.toml")).ship_pending()
+            store.close()
+            folders[code] = folder
+    yield Shipped(url, folders)
+    pg.drop_database(pg_url, url)
+
+
+def novbe(*args: str, central: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NOVBE_CENTRAL", "NOVBE_DB")}
+    if central is not None:
+        env["NOVBE_CENTRAL"] = central
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args], capture_output=True, text=True, check=False, env=env
+    )
+
+
+def test_central_commands_set_up_register_and_tell_how_shipping_goes(central_url: str) -> None:
+    done = novbe("central", "init", central=central_url)
+    assert (done.returncode, "already at schema revision 0001" in done.stdout) == (0, True)
+    done = novbe("central", "add", "BUS07", central=central_url)
+    assert (done.returncode, "BUS07 registered" in done.stdout) == (0, True)
+    assert "registered already" in novbe("central", "add", "BUS07", central=central_url).stdout
+    status = novbe("central", "status", central=central_url)
+    assert status.returncode == 0
+    assert status.stdout.splitlines()[1].split()[:2] == ["BUS07", "0"]
+    alerts = novbe("central", "alerts", central=central_url)
+    assert (alerts.returncode, alerts.stdout, alerts.stderr) == (0, "", "novbe central: 0 alert(s)\n")
+
+
+def test_central_verify_finds_a_row_changed_behind_the_record_s_back(shipped: Shipped) -> None:
+    """Even someone who may switch the append-only trigger off cannot change an event unseen."""
+    done = novbe("central", "verify", central=shipped.url)
+    assert done.returncode == 0
+    assert "BAKU1: chain intact" in done.stdout
+    engine = sa.create_engine(shipped.url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE events DISABLE TRIGGER events_append_only"))
+        conn.execute(
+            sa.text("UPDATE events SET payload = payload || ' ' WHERE center = 'GANJA1' AND seq = 100")
+        )
+    try:
+        done = novbe("central", "verify", "--code", "GANJA1", central=shipped.url)
+        assert done.returncode == 1
+        assert done.stdout == "GANJA1: BROKEN at event 100: event 100: hash does not match its content\n"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE events SET payload = rtrim(payload) WHERE center = 'GANJA1' AND seq = 100")
+            )
+            conn.execute(sa.text("ALTER TABLE events ENABLE TRIGGER events_append_only"))
+        engine.dispose()
+
+
+def test_central_queues_in_each_language(shipped: Shipped, tmp_path: Path) -> None:
+    page = tmp_path / "queues.html"
+    done = novbe("central", "queues", "--lang", "ru", "--html", str(page), central=shipped.url)
+    assert done.returncode == 0, done.stderr
+    assert "Очереди всех центров" in done.stdout
+    assert "Центр ASAN xidmət № 1 г. Баку" in done.stdout
+    assert "Все центры" in done.stdout
+    assert "Очереди всех центров" in page.read_text(encoding="utf-8")
+    done = novbe("central", "queues", "--agencies", central=shipped.url)
+    assert "Bütün mərkəzlərin növbələri" in done.stdout
+
+
+def test_report_of_a_center_from_the_central_record_is_its_own(shipped: Shipped, tmp_path: Path) -> None:
+    """The same CSV, byte for byte, from the hall's log and from the central record."""
+    day = FIRST_DAY.isoformat()
+    own = novbe("report", "--dir", str(shipped.folders["GANJA1"]), "--day", day, "--format", "csv",
+                "--out", str(tmp_path / "own"))  # fmt: skip
+    assert own.returncode == 0, own.stderr
+    central = novbe("report", "--central", shipped.url, "--code", "GANJA1", "--day", day, "--format", "csv",
+                    "--out", str(tmp_path / "central"))  # fmt: skip
+    assert central.returncode == 0, central.stderr
+    name = f"report-{day}-az.csv"
+    assert (tmp_path / "central" / "GANJA1" / name).read_bytes() == (tmp_path / "own" / name).read_bytes()
+
+
+def test_national_report_from_the_command_line(shipped: Shipped, tmp_path: Path) -> None:
+    done = novbe("report", "--central", shipped.url, "--day", FIRST_DAY.isoformat(), "--lang", "en",
+                 "--out", str(tmp_path))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    stem = f"report-national-{FIRST_DAY.isoformat()}-en"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{stem}-matrix.csv", f"{stem}.csv", f"{stem}.html"]
+    rows = list(csv.DictReader((tmp_path / f"{stem}.csv").open(encoding="utf-8")))
+    centers = [r for r in rows if r["level"] == "center"]
+    assert [r["key"] for r in centers] == ["BAKU1", "GANJA1"]
+    assert int(rows[0]["tickets"]) == sum(int(r["tickets"]) for r in centers)
+    assert "All centers: report" in (tmp_path / f"{stem}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["central", "status"], "novbe central: no central database given; give --central"),
+        (["central", "add", "no such code!", "--central", "postgresql://x@h/db"], "is not a center code"),
+        (
+            ["central", "queues", "--watch", "0", "--central", "postgresql://x@h/db"],
+            "--watch must be positive",
+        ),
+        (["report", "--code", "BAKU1"], "--code names a center of the central record"),
+    ],
+)
+def test_central_commands_answer_a_mistake_in_one_line(args: list[str], problem: str) -> None:
+    done = novbe(*args)
+    assert done.returncode == 2
+    assert problem in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_report_names_a_center_the_record_does_not_have(shipped: Shipped) -> None:
+    done = novbe("report", "--central", shipped.url, "--code", "NOPE1")
+    assert (done.returncode, done.stderr.count("\n")) == (2, 1)
+    assert "no center NOPE1 in the central record" in done.stderr
+
+
+def test_central_commands_say_when_the_database_is_not_there() -> None:
+    done = novbe("central", "status", central="postgresql://nobody@127.0.0.1:1/central")
+    assert (done.returncode, done.stderr.count("\n")) == (3, 1)
+    assert "unreachable" in done.stderr
+
+
+def test_the_bus_center_file_is_a_center_file(tmp_path: Path) -> None:
+    """A mobile unit is a center of its own code: novbe simulate --store and ship take it."""
+    bus = read_center(reference_center()).model_copy(update={"code": "BUS07"})
+    path = tmp_path / "center.toml"
+    path.write_text(dump_center(bus), encoding="utf-8")
+    with EventStore(f"sqlite:///{tmp_path / 'novbe.db'}") as store:
+        store.migrate()
+    assert ConfigWatch(path)() is not None
