@@ -142,7 +142,7 @@ def test_national_report_from_the_command_line(shipped: Shipped, tmp_path: Path)
         (["central", "add", "no such code!", "--central", "postgresql://x@h/db"], "is not a center code"),
         (
             ["central", "queues", "--watch", "0", "--central", "postgresql://x@h/db"],
-            "--watch must be positive",
+            "--watch must be a positive number of seconds",
         ),
         (["report", "--code", "BAKU1"], "--code names a center of the central record"),
     ],
