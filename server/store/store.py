@@ -9,10 +9,11 @@ primary key, so its stale head makes its insert fail and the append raises
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import json
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -199,6 +200,48 @@ class EventStore:
                 raise
             self._head = (seq, prev)
             return result
+
+    def restore(self, rows: Iterable[LogRow], *, batch: int = 5000) -> int:
+        """Fill this empty log with ``rows`` copied from another, verbatim, in seq order (a
+        hall's log brought back from the central record's copy); return how many.
+
+        One transaction: the chain is checked as the rows go in (:func:`verify_rows`), and a
+        copy that does not verify leaves the log empty.
+
+        Raises:
+            StoreError: The log is not empty, the copy does not verify, or the database
+                failed.
+        """
+        count = 0
+        with self._lock:
+            try:
+                if self._read_head()[0]:
+                    raise StoreError(f"{self._safe_url()} already holds events: restore into an empty log")
+                with self._engine.connect() as conn:
+                    conn.execution_options(**{WRITE: True})
+                    with conn.begin():
+                        pending: list[dict[str, Any]] = []
+
+                        def chain() -> Iterator[tuple[int, str, str, str, str]]:
+                            nonlocal count
+                            for row in rows:
+                                pending.append(dataclasses.asdict(row))
+                                if len(pending) >= batch:
+                                    conn.execute(insert(_events), pending)
+                                    pending.clear()
+                                count += 1
+                                yield row.seq, row.type, row.payload, row.prev_hash, row.hash
+
+                        report = verify_rows(chain())
+                        if not report.ok:
+                            raise StoreError(f"the copy does not verify: {report.problem}")
+                        if pending:
+                            conn.execute(insert(_events), pending)
+            except SQLAlchemyError as exc:
+                raise StoreError(f"restoring the log failed: {exc}") from exc
+            finally:
+                self._head = None
+        return count
 
     def _upsert(self, table: Table, key: str, values: dict[str, Any]) -> None:
         dialect = self._engine.dialect.name

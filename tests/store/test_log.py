@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -87,6 +88,25 @@ def test_store_reads_rows_as_stored_a_page_at_a_time(store: EventStore) -> None:
     assert store.rows(len(rows), 10) == []
     with pytest.raises(ValueError, match="limit must be positive"):
         store.rows(0, 0)
+
+
+def test_store_restores_a_copy_verbatim_and_only_a_valid_one(store: EventStore, tmp_path: Path) -> None:
+    """restore() fills an empty log with another's rows as they were; a copy whose chain is
+    broken, or a log not empty, is refused and nothing is written."""
+    store.append([Commit(ALL_EVENTS), Commit([issued(n) for n in range(1, 11)])])
+    rows = store.rows(0, 1000)
+    with EventStore(f"sqlite:///{tmp_path / 'copy.db'}") as copy:
+        copy.migrate()
+        broken = [*rows[:5], dataclasses.replace(rows[5], payload=rows[5].payload + " "), *rows[6:]]
+        with pytest.raises(StoreError, match="the copy does not verify: event 6: hash does not match"):
+            copy.restore(broken, batch=2)
+        assert copy.last_seq() == 0
+        assert copy.restore(rows, batch=4) == len(rows)
+        assert copy.rows(0, 1000) == rows
+        assert copy.verify().ok
+        assert copy.append([Commit([issued(99)])]) == [[len(rows) + 1]]
+        with pytest.raises(StoreError, match="already holds events"):
+            copy.restore(rows)
 
 
 def test_store_returns_events_between_seqs(store: EventStore) -> None:
