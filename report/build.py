@@ -92,6 +92,13 @@ def report_of(
     facts: Facts, center: Center, period: Period, *, log_days: tuple[date, date] | None = None
 ) -> Report:
     """The report of ``period`` from the facts :func:`read_period` read."""
+    return report_and_columns(facts, center, period, log_days=log_days)[0]
+
+
+def report_and_columns(
+    facts: Facts, center: Center, period: Period, *, log_days: tuple[date, date] | None = None
+) -> tuple[Report, Columns]:
+    """:func:`report_of`, and the columns it was computed from (to pool with other centers')."""
     previous = period.previous()
     columns = Columns(facts, center.rules.wait_standard_min)
     now = compute(columns, [d for d in facts.days if d in period])
@@ -102,7 +109,7 @@ def report_of(
         before.rows["agency"],
         before.center if before.days else None,
     )
-    return Report(
+    report = Report(
         center=center,
         period=period,
         previous=previous,
@@ -114,3 +121,4 @@ def report_of(
         unreadable=facts.unreadable,
         log_days=log_days,
     )
+    return report, columns

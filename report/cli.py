@@ -14,7 +14,7 @@ from server.center import Center, ConfigError, load_center
 from server.store import EventStore, StoreError
 from wire import cli
 
-from .build import NoDays, Report, build_report, events_in
+from .build import NoDays, Report, build_report, events_in, report_of
 from .facts import day_starts
 from .html import render, render_national
 from .national import NationalReport
@@ -158,7 +158,7 @@ def main(argv: list[str]) -> int:
 
 def _central(args: argparse.Namespace, home: Path, formats: list[str]) -> int:
     from central import CentralError, CentralRecord
-    from central.reports import all_day_starts, read_centers
+    from central.reports import all_day_starts, read_centers, read_days
 
     from .national import national_report
     from .text import NationalWords
@@ -182,12 +182,16 @@ def _central(args: argparse.Namespace, home: Path, formats: list[str]) -> int:
                         f"the central record has no configuration of {args.code} yet (its shipper sends it):"
                         " give --center its center.toml"
                     )
-                log = record.log(args.code)
-                starts = day_starts(log)
+                starts = day_starts(record.log(args.code))
                 if not starts:
                     return _err(f"{args.code} has shipped no service day yet")
                 period = _period(args, starts)
-                report = build_report(log, center, period, starts=starts)
+                if not any(day in period for _, day in starts):
+                    raise NoDays(period)
+                facts, _ = read_days(
+                    record, args.code, center, period.previous().first, period.last, starts=starts
+                )
+                report = report_of(facts, center, period, log_days=(starts[0][1], starts[-1][1]))
                 w = Words(args.lang or center.languages[0], center)
                 for path in write_files(report, w, out / args.code, formats):
                     sys.stdout.write(f"wrote {path}\n")
@@ -208,7 +212,9 @@ def _central(args: argparse.Namespace, home: Path, formats: list[str]) -> int:
             url = record.url.render_as_string(hide_password=False)
             with tqdm(total=len(codes), unit="center", disable=len(codes) < 2, file=sys.stderr) as bar:
                 parts = read_centers(url, codes, period, done=lambda _: bar.update(1))
-            national = national_report(parts, period)
+            national = national_report([part for part, _ in parts], period)
+            digested = sum(how.digested for _, how in parts)
+            read = sum(how.read for _, how in parts)
     except ConfigError as exc:
         return _err(f"{exc.source}: {exc.problems[0]} (give --center a center.toml)")
     except PeriodError as exc:
@@ -231,8 +237,8 @@ def _central(args: argparse.Namespace, home: Path, formats: list[str]) -> int:
     fig = national.figures
     sys.stdout.write(
         f"all centers {period.slug}: {len(national.codes)} center(s), {len(fig.days)} day(s),"
-        f" {fig.center.tickets} tickets, {national.events} events read"
-        f" in {time.perf_counter() - began:.1f} s\n"
+        f" {fig.center.tickets} tickets, {national.events} events; center-days: {digested} from their"
+        f" digests, {read} read from the events; {time.perf_counter() - began:.1f} s\n"
     )
     return 0
 

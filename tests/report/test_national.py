@@ -4,18 +4,20 @@ theirs, the agency index over the pool, each center's standing."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from report.build import build_report, read_period
-from report.facts import Facts, day_starts
+from report.facts import Facts, concat_days, day_starts, pack_facts, read_facts, unpack_facts
 from report.figures import Columns, compute
 from report.html import render_national
 from report.index import DELIVERY_WEIGHT, PRIOR_RATINGS
-from report.national import CenterFacts, NationalReport, merge_facts, national_report
-from report.periods import span
+from report.national import CenterPart, NationalReport, national_report
+from report.periods import Period, span
 from report.tables import write_matrix_csv, write_national_csv
 from report.text import NationalWords
 from server.center import Center
@@ -49,16 +51,16 @@ def ganja(tmp_path_factory: pytest.TempPathFactory, reference: Center) -> Simula
     return Simulated(folder, center, run)
 
 
-def facts_of(sim: Simulated) -> CenterFacts:
+def part_of(sim: Simulated, period: Period = PERIOD) -> CenterPart:
     with EventStore(sim.url) as store:
         starts = day_starts(store)
-        facts = read_period(store, sim.center, PERIOD, starts=starts)
-    return CenterFacts(sim.center.code, sim.center, facts, (starts[0][1], starts[-1][1]))
+        facts = read_period(store, sim.center, period, starts=starts)
+    return CenterPart.of(sim.center.code, facts, sim.center, period, (starts[0][1], starts[-1][1]))
 
 
 @pytest.fixture(scope="module")
 def national(simulated: Simulated, ganja: Simulated) -> NationalReport:
-    return national_report([facts_of(ganja), facts_of(simulated)], PERIOD)
+    return national_report([part_of(ganja), part_of(simulated)], PERIOD)
 
 
 def test_national_report_holds_each_center_s_own_report(
@@ -121,27 +123,46 @@ def _facts(code: str, day: date, counter: int, operator: str, wait: float) -> tu
     return code, f
 
 
-def test_merged_facts_keep_each_center_s_counters_and_operators_apart() -> None:
-    """Counter 1 and operator op1 of one center are not those of another."""
+def test_pooled_columns_keep_each_center_s_counters_and_operators_apart() -> None:
+    """Counter 1 and operator op1 of one center are not those of another; each visit is
+    judged by its own center's standard."""
     day = FIRST_DAY
-    merged = merge_facts(
-        [_facts("BAKU1", day, 1, "op1", 3.0), _facts("GANJA1", day + timedelta(days=1), 1, "op1", 20.0)]
+    parts = [_facts("BAKU1", day, 1, "op1", 3.0), _facts("GANJA1", day + timedelta(days=1), 1, "op1", 12.0)]
+    pooled = Columns.pooled(
+        [(code, Columns(f, standard).slim()) for (code, f), standard in zip(parts, (15.0, 10.0), strict=True)]
     )
-    assert merged.days == [day, day + timedelta(days=1)]
-    assert merged.v_day == [0, 1]
-    assert merged.t_visit == [0, 1]
-    fig = compute(Columns(merged, 15.0), merged.days)
+    assert pooled.facts.days == [day, day + timedelta(days=1)]
+    fig = compute(pooled, pooled.facts.days)
     assert [r.key for r in fig.rows["operator"]] == ["BAKU1/op1", "GANJA1/op1"]
     assert len(fig.rows["counter"]) == 2
     assert [r.served for r in fig.rows["counter"]] == [1, 1]
-    assert fig.center.within == 1
-    assert fig.center.wait_mean == pytest.approx(11.5)
-    assert merged.events == 10
+    assert [r.key for r in fig.rows["agency"]] == ["DIN"]
+    assert fig.center.within == 1, "12 minutes is over GANJA1's 10"
+    assert fig.center.wait_mean == pytest.approx(7.5)
+    assert pooled.facts.events == 10
+
+
+def test_days_read_one_at_a_time_are_the_period_read_at_once(simulated: Simulated) -> None:
+    """What the central record's day digests rely on; packed and unpacked on the way."""
+    with EventStore(simulated.url) as store:
+        starts = day_starts(store)
+        whole = read_facts(store, starts[0][1], starts[-1][1], simulated.center.hours.tz, starts=starts)
+        days = [
+            unpack_facts(pack_facts(read_facts(store, d, d, simulated.center.hours.tz, starts=starts)))
+            for _, d in starts
+        ]
+    joined = concat_days(days)
+    for field in dataclasses.fields(Facts):
+        got, want = getattr(joined, field.name), getattr(whole, field.name)
+        if field.name in ("v_wait", "o_minutes", "t_low", "t_high"):  # NaN is not NaN
+            assert np.array_equal(np.asarray(got), np.asarray(want), equal_nan=True), field.name
+        else:
+            assert got == want, field.name
 
 
 def test_a_center_without_a_day_in_the_period_is_named(simulated: Simulated, ganja: Simulated) -> None:
     period = span(FIRST_DAY, FIRST_DAY)
-    report = national_report([facts_of(simulated), facts_of(ganja)], period)
+    report = national_report([part_of(simulated, period), part_of(ganja, period)], period)
     assert (report.codes, report.missing) == (["BAKU1"], ["GANJA1"])
 
 
