@@ -2,7 +2,8 @@
 
 ``init`` creates or upgrades its schema, ``add`` registers a center or a mobile unit,
 ``status`` and ``alerts`` say how shipping goes, ``verify`` checks every chain as stored
-centrally, and ``queues`` shows every center's queues now. Reports are ``novbe report
+centrally, ``digest`` reads each complete day once for quick reports, and ``queues`` shows
+every center's queues now. Reports are ``novbe report
 --central`` (docs/reports.md).
 """
 
@@ -52,6 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("status", parents=[common], help="every center: how far it has shipped, alerts")
     alerts = sub.add_parser("alerts", parents=[common], help="the refusals recorded, newest first")
     alerts.add_argument("--code", help="one center's only")
+    digest = sub.add_parser(
+        "digest", parents=[common], help="read every complete day not read yet, for quick reports (nightly)"
+    )
+    digest.add_argument("--code", help="one center's only")
+    export = sub.add_parser(
+        "export",
+        parents=[common],
+        help="write a center's log, as shipped, into an empty hall log (a restore)",
+    )
+    export.add_argument("code", help="the center")
+    export.add_argument(
+        "--db", required=True, help="the hall's database URL, e.g. sqlite:////var/lib/novbe/center/novbe.db"
+    )
     verify = sub.add_parser("verify", parents=[common], help="check every center's chain as stored here")
     verify.add_argument("--code", help="one center's only")
     queues = sub.add_parser("queues", parents=[common], help="every center's queues now")
@@ -148,6 +162,35 @@ def _alerts(record: CentralRecord, args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(record: CentralRecord, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import ArgumentError
+
+    from server.store import EventStore, StoreError
+
+    _need_schema(record)
+    if args.code not in {c.code for c in record.centers()}:
+        raise UsageError(f"no center {args.code} in the central record", "novbe central status lists them")
+    try:
+        store = EventStore(args.db)
+    except (ArgumentError, ValueError) as exc:
+        raise UsageError(
+            f"--db {args.db!r} is not a database novbe can use ({exc})",
+            "give a sqlite:/// or postgresql+psycopg:// URL",
+        ) from None
+    try:
+        store.migrate()
+        count = store.restore(record.log(args.code).rows())
+    except StoreError as exc:
+        sys.stderr.write(f"novbe central: {exc}\n")
+        return 1
+    finally:
+        store.close()
+    sys.stdout.write(
+        f"novbe central: {count} events of {args.code} written to {store!r}; the chain verifies\n"
+    )
+    return 0
+
+
 def _verify(record: CentralRecord, args: argparse.Namespace) -> int:
     _need_schema(record)
     codes = [args.code] if args.code else [c.code for c in record.centers()]
@@ -160,6 +203,22 @@ def _verify(record: CentralRecord, args: argparse.Namespace) -> int:
             broken += 1
             sys.stdout.write(f"{code}: BROKEN at event {report.first_bad_seq}: {report.problem}\n")
     return 1 if broken else 0
+
+
+def _digest(record: CentralRecord, args: argparse.Namespace) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .reports import digest_center
+
+    _need_schema(record)
+    codes = [args.code] if args.code else [c.code for c in record.centers() if c.config_at is not None]
+    url = record.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(max(1, min(len(codes), os.cpu_count() or 1))) as pool:
+        for code, how in zip(codes, pool.map(digest_center, [url] * len(codes), codes), strict=True):
+            sys.stdout.write(
+                f"{code}: {how.read} day(s) read, {how.kept} digested, {how.digested} digested before\n"
+            )
+    return 0
 
 
 # --- the national view of the queues --------------------------------------------------------
@@ -306,6 +365,8 @@ _ACTIONS = {
     "status": _status,
     "alerts": _alerts,
     "verify": _verify,
+    "export": _export,
+    "digest": _digest,
     "queues": _queues,
 }
 

@@ -12,9 +12,21 @@ checks the chain first; a trigger refuses any UPDATE, DELETE or TRUNCATE of them
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 GENESIS = "0" * 64
@@ -95,3 +107,24 @@ class AlertRecord(Base):
     times: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
     __table_args__ = (UniqueConstraint("center", "kind", "seq", name="uq_alerts"),)
+
+
+class DayDigest(Base):
+    """One complete service day of one center, read once into the facts of ``novbe report``
+    (:func:`report.facts.pack_facts`). Derived data: used only while the day's events end
+    with the same event (``last_seq``, ``last_hash``), were read with the same configuration
+    (``config_key``) and by the same reading (``format``); made again otherwise."""
+
+    __tablename__ = "day_digests"
+
+    center: Mapped[str] = mapped_column(String(40), primary_key=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    """The day's ``DayOpened``."""
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    """The event before the next day's ``DayOpened``: only complete days are digested."""
+    day: Mapped[date] = mapped_column(Date)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    config_key: Mapped[str] = mapped_column(String(64))
+    format: Mapped[int] = mapped_column(Integer)
+    facts: Mapped[bytes] = mapped_column(LargeBinary)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

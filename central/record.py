@@ -9,16 +9,18 @@ the central side), and reading a center's log back (:meth:`~CentralRecord.log`),
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Select, func, insert, inspect, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from server.center import Center
 from server.store import AuditReport, LogRow, verify_rows
@@ -33,6 +35,7 @@ SCHEMA_REVISION = "0001"
 _centers = Base.metadata.tables["centers"]
 _events = Base.metadata.tables["events"]
 _alerts = Base.metadata.tables["alerts"]
+_digests = Base.metadata.tables["day_digests"]
 
 _SHIP = text("SELECT head_seq, head_hash, accepted, problem FROM novbe_ship(:center, CAST(:rows AS jsonb))")
 _PUBLISH = text("SELECT novbe_publish(:center, :config)")
@@ -66,6 +69,19 @@ class CenterStatus:
     last_shipped_at: datetime | None
     config_at: datetime | None
     alerts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A day's facts kept centrally (:class:`~central.models.DayDigest`)."""
+
+    first_seq: int
+    last_seq: int
+    day: date
+    last_hash: str
+    config_key: str
+    format: int
+    facts: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +286,44 @@ class CentralRecord:
         log = self.log(center)
         return verify_rows(row for rows in log.chain_batches() for row in rows)
 
+    def hashes(self, center: str, seqs: Collection[int]) -> dict[int, str]:
+        """The hashes of ``center``'s events ``seqs``."""
+        if not seqs:
+            return {}
+        e = _events.c
+        query = select(e.seq, e.hash).where(e.center == center, e.seq.in_(sorted(seqs)))
+        return dict(self._all(query, f"reading hashes of {center}"))
+
+    def digests(self, center: str, first_seqs: Collection[int]) -> dict[int, Digest]:
+        """The day digests kept of ``center``'s days that start at ``first_seqs``."""
+        if not first_seqs:
+            return {}
+        d = _digests.c
+        query = select(d.first_seq, d.last_seq, d.day, d.last_hash, d.config_key, d.format, d.facts).where(
+            d.center == center, d.first_seq.in_(sorted(first_seqs))
+        )
+        return {row[0]: Digest(*row) for row in self._all(query, f"reading the day digests of {center}")}
+
+    def keep_digest(self, center: str, digest: Digest) -> bool:
+        """Keep a day's digest (replacing an outdated one). False when this database role may
+        not write digests (a read-only reporting role): the report is made all the same."""
+        values = {"center": center, "made_at": datetime.now(UTC), **dataclasses.asdict(digest)}
+        stmt = postgresql.insert(_digests).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_digests.c.center, _digests.c.first_seq],
+            set_={k: stmt.excluded[k] for k in values if k not in ("center", "first_seq")},
+        )
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(stmt)
+        except ProgrammingError as exc:
+            if "permission denied" in str(exc):
+                return False
+            raise _unavailable(f"keeping a day digest of {center}", shown(self.url), exc) from exc
+        except SQLAlchemyError as exc:
+            raise _unavailable(f"keeping a day digest of {center}", shown(self.url), exc) from exc
+        return True
+
     def last_events(self, center: str) -> datetime | None:
         """When ``center`` recorded the last event the central record has (its clock)."""
         query = select(_centers.c.last_recorded_at).where(_centers.c.code == center)
@@ -341,6 +395,14 @@ class CenterLog:
             query = query.where(_events.c.type.in_(sorted(types)))
         for rows in self._pages(query, after_seq, upto_seq, batch):
             yield from rows
+
+    def rows(self, batch: int = 5000) -> Iterator[LogRow]:
+        """The whole log as the center stored it (to restore a hall's log from it)."""
+        e = _events.c
+        query = select(e.seq, e.type, e.payload, e.prev_hash, e.hash, e.recorded_at)
+        for rows in self._pages(query, 0, None, batch):
+            for seq, kind, payload, prev, digest, recorded in rows:
+                yield LogRow(seq, kind, payload, prev, digest, recorded.astimezone(UTC))
 
     def chain_batches(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
         """``(seq, type, payload, prev_hash, hash)`` of the whole log, page by page."""

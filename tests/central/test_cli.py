@@ -97,6 +97,22 @@ def test_central_verify_finds_a_row_changed_behind_the_record_s_back(shipped: Sh
         engine.dispose()
 
 
+def test_a_hall_log_is_restored_from_the_central_copy(shipped: Shipped, tmp_path: Path) -> None:
+    """The hall's own rows come back, byte for byte; the chain verifies; the hall goes on."""
+    target = f"sqlite:///{tmp_path / 'novbe.db'}"
+    done = novbe("central", "export", "GANJA1", "--db", target, central=shipped.url)
+    assert done.returncode == 0, done.stderr
+    assert "the chain verifies" in done.stdout
+    with (
+        EventStore(target) as restored,
+        EventStore(f"sqlite:///{shipped.folders['GANJA1'] / 'novbe.db'}") as own,
+    ):
+        assert restored.rows(0, 10**6) == own.rows(0, 10**6)
+    assert novbe("audit", "verify", "--db", target).returncode == 0
+    again = novbe("central", "export", "GANJA1", "--db", target, central=shipped.url)
+    assert (again.returncode, "already holds events" in again.stderr) == (1, True)
+
+
 def test_central_queues_in_each_language(shipped: Shipped, tmp_path: Path) -> None:
     page = tmp_path / "queues.html"
     done = novbe("central", "queues", "--lang", "ru", "--html", str(page), central=shipped.url)

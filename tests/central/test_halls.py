@@ -174,7 +174,9 @@ def test_halls_ship_through_outages_and_kills_and_the_central_figures_add_up(
         days = sorted({d for h in every for _, d in day_starts(record.log(h.code))})
         period = span(days[0], days[-1])
         codes = [h.code for h in every]
-        national = national_report(read_centers(central_url, codes, period, workers=2), period)
+        national = national_report(
+            [p for p, _ in read_centers(central_url, codes, period, workers=2)], period
+        )
         own = []
         for hall in sorted(every, key=lambda h: h.code):
             center = load_center(hall.home.path / "center.toml")

@@ -261,6 +261,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_alerts"),
         sa.UniqueConstraint("center", "kind", "seq", name="uq_alerts"),
     )
+    # Derived data, not part of the record: each complete day's facts for novbe report, made
+    # once (central.reports) and used while the day's events are what they were.
+    op.create_table(
+        "day_digests",
+        sa.Column("center", sa.String(length=40), nullable=False),
+        sa.Column("first_seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("last_hash", sa.String(length=64), nullable=False),
+        sa.Column("config_key", sa.String(length=64), nullable=False),
+        sa.Column("format", sa.Integer(), nullable=False),
+        sa.Column("facts", sa.LargeBinary(), nullable=False),
+        sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("center", "first_seq", name="pk_day_digests"),
+    )
     for sql in (CHECK, NOT_JSON, SHIP.replace("{schema}", schema), PUBLISH.replace("{schema}", schema)):
         op.execute(sa.text(sql))
     op.execute(sa.text(APPEND_ONLY))
@@ -292,6 +307,7 @@ def downgrade() -> None:
         "novbe_check(jsonb, bigint, text, bigint)",
     ):
         op.execute(sa.text(f"DROP FUNCTION {signature}"))
+    op.drop_table("day_digests")
     op.drop_table("alerts")
     op.drop_index("ix_events_day_starts", table_name="events")
     op.drop_table("events")
