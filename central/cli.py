@@ -245,9 +245,6 @@ COLUMNS = ("col.code", "col.center", "col.day", "col.state", "col.waiting", "col
 def queue_rows(centers: list[CenterQueues], lang: str, now: datetime) -> list[list[str]]:
     """The table of the national view: one row per center, then the total, as text."""
 
-    def minutes(value: float | None) -> str:
-        return "-" if value is None else _t("minutes", lang, n=round(value))
-
     rows = []
     for c in centers:
         tz = c.center.hours.tz if c.center is not None else None
@@ -259,7 +256,8 @@ def queue_rows(centers: list[CenterQueues], lang: str, now: datetime) -> list[li
         day = _t("date", lang, d=c.day.day, m=c.day.month, y=c.day.year) if c.day else "-"
         rows.append(
             [
-                c.code, name, day, state, str(c.waiting), minutes(c.oldest_wait_min), str(c.in_service),
+                c.code, name, day, state, str(c.waiting), _minutes(c.oldest_wait_min, lang),
+                str(c.in_service),
                 f"{c.counters_open + c.counters_paused}/{c.counters}", str(c.issued), str(c.served),
                 _local(c.as_of, tz, lang, now), str(c.alerts),
             ]
@@ -268,7 +266,7 @@ def queue_rows(centers: list[CenterQueues], lang: str, now: datetime) -> list[li
     rows.append(
         [
             "", _t("total", lang), "", "", str(sum(c.waiting for c in centers)),
-            minutes(max(waits) if waits else None),
+            _minutes(max(waits) if waits else None, lang),
             str(sum(c.in_service for c in centers)),
             f"{sum(c.counters_open + c.counters_paused for c in centers)}/{sum(c.counters for c in centers)}",
             str(sum(c.issued for c in centers)), str(sum(c.served for c in centers)), "",
@@ -278,11 +276,9 @@ def queue_rows(centers: list[CenterQueues], lang: str, now: datetime) -> list[li
     return rows
 
 
-def _text(centers: list[CenterQueues], lang: str, agencies: bool, now: datetime) -> str:
-    head = [_t(key, lang) for key in COLUMNS]
-    rows = queue_rows(centers, lang, now)
+def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
+    """Lines of a text table, numbers to the right."""
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    numeric = {4, 5, 6, 7, 8, 9, 11}
 
     def line(cells: list[str]) -> str:
         return "  ".join(
@@ -290,26 +286,39 @@ def _text(centers: list[CenterQueues], lang: str, agencies: bool, now: datetime)
             for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
+    return [line(head), *(line(r) for r in rows)]
+
+
+def _minutes(value: float | None, lang: str) -> str:
+    return "-" if value is None else _t("minutes", lang, n=round(value))
+
+
+def agency_rows(centers: list[CenterQueues], lang: str) -> list[list[str]]:
+    """Each agency of each center with citizens waiting or a counter open."""
+    rows = []
+    for c in centers:
+        names = {a.code: a.name.get(lang) for a in c.center.agencies} if c.center is not None else {}
+        for a in c.agencies:
+            if a.waiting or a.counters_open:
+                rows.append(
+                    [c.code, a.agency, names.get(a.agency, a.agency), str(a.waiting),
+                     _minutes(a.oldest_wait_min, lang), str(a.counters_open)]
+                )  # fmt: skip
+    return rows
+
+
+AGENCY_COLUMNS = ("col.code", "col.agency", "col.name", "col.waiting", "col.oldest", "col.counters")
+
+
+def _text(centers: list[CenterQueues], lang: str, agencies: bool, now: datetime) -> str:
     out = [
         f"{_t('queues.title', lang)} · {_t('queues.updated', lang, when=_local(now, None, lang, now))}",
         "",
     ]
-    out += [line(head), *(line(r) for r in rows)]
+    out += _table([_t(k, lang) for k in COLUMNS], queue_rows(centers, lang, now), {4, 5, 6, 7, 8, 9, 11})
     if agencies:
-        out += ["", _t("queues.agencies", lang)]
-        for c in centers:
-            for a in c.agencies:
-                if a.waiting or a.counters_open:
-                    name = (
-                        next((x.name.get(lang) for x in c.center.agencies if x.code == a.agency), a.agency)
-                        if c.center
-                        else a.agency
-                    )
-                    oldest = (
-                        "-" if a.oldest_wait_min is None else _t("minutes", lang, n=round(a.oldest_wait_min))
-                    )
-                    out.append(f"  {c.code:<8} {a.agency:<8} {name[:40]:<40} {a.waiting:>5}  {oldest:>8}")
-                    out[-1] += f"  {a.counters_open:>3}"
+        out += ["", _t("queues.agencies", lang), ""]
+        out += _table([_t(k, lang) for k in AGENCY_COLUMNS], agency_rows(centers, lang), {3, 4, 5})
     out += [""] + [_t("queues.problem", lang, code=c.code, problem=c.problem) for c in centers if c.problem]
     out.append(_t("queues.as_of_note", lang))
     return "\n".join(out) + "\n"

@@ -28,7 +28,7 @@ from server.center import dump_center, load_center
 from server.reference import reference_center
 from server.simulate.run import read_center
 from server.store import verify_log
-from tests.server.harness import make_home
+from tests.server.harness import Home
 
 from .figures import assert_national_is_the_sum, assert_same_figures
 from .halls import Hall, make_center
@@ -88,18 +88,15 @@ def test_halls_ship_through_outages_and_kills_and_the_central_figures_add_up(
     assert simulated.returncode == 0, simulated.stderr
     bus_link = Proxy(proxy.target[1])
     bus_link.cut()
-    bus_home = make_home(tmp_path / "bus-home")  # only for its Home shape: the bus's folder is BUS07
-    bus = Hall(bus_home, via(bus_link, central_url))
-    bus.home.path = tmp_path / "BUS07"
-    bus.home.db_url = f"sqlite:///{tmp_path / 'BUS07' / 'novbe.db'}"
-    bus.code = "BUS07"
+    bus = Hall(
+        Home(tmp_path / "BUS07", f"sqlite:///{tmp_path / 'BUS07' / 'novbe.db'}"), via(bus_link, central_url)
+    )
 
     central = via(proxy, central_url)
     halls = [Hall(make_center(tmp_path, code), central) for code in ("BAKU1", "GANJA1")]
     services = _services()
     every = [bus, *halls]
     try:
-        bus.shipper_log = tmp_path / "bus-ship.log"
         bus.start_shipper()
         for hall in halls:
             hall.start_server()

@@ -27,6 +27,7 @@ from server.queue import (
 from server.reference import reference_center
 from server.simulate.run import read_center
 from server.store import Commit, EventStore
+from wire.i18n import catalog
 
 pytestmark = pytest.mark.postgres
 
@@ -100,3 +101,7 @@ def test_a_center_without_its_configuration_is_shown_without_figures(central_url
         record.add_center("BUS07")
         (bus,) = NationalQueues(record).refresh()
         assert (bus.code, bus.center, bus.problem) == ("BUS07", None, "no configuration shipped yet")
+
+
+def test_the_views_words_are_in_every_language() -> None:
+    assert catalog("central").check() == []
