@@ -140,14 +140,11 @@ def _section(title: str, body: str) -> str:
     return f"<section><h2>{escape(title)}</h2>{body}</section>"
 
 
-def notes(report: Report, w: Words) -> list[str]:
-    """What the reader must know to trust the figures: days not closed, events skipped."""
+def _read_notes(report: Report | NationalReport, w: Words) -> list[str]:
+    """Notes on what the figures were made from: no printed range, no rating, no previous
+    period, events skipped or damaged."""
     fig = report.figures
     out = []
-    if not fig.center.tickets:
-        out.append(w("note.no_tickets"))
-    for day, n in fig.not_closed:
-        out.append(w("note.not_closed", day=w.date(day), n=n))
     if fig.no_range:
         out.append(w("note.no_range", n=w.count(fig.no_range)))
     if not fig.center.ratings:
@@ -160,6 +157,17 @@ def notes(report: Report, w: Words) -> list[str]:
     if report.unreadable:
         out.append(w("note.unreadable", n=w.count(report.unreadable)))
     return out
+
+
+def notes(report: Report, w: Words) -> list[str]:
+    """What the reader must know to trust the figures: days not closed, events skipped."""
+    fig = report.figures
+    out = []
+    if not fig.center.tickets:
+        out.append(w("note.no_tickets"))
+    for day, n in fig.not_closed:
+        out.append(w("note.not_closed", day=w.date(day), n=n))
+    return out + _read_notes(report, w)
 
 
 def _cards(c: Row, w: Words) -> str:
@@ -243,7 +251,6 @@ def _matrix(report: NationalReport, w: NationalWords) -> str:
 
 def national_notes(report: NationalReport, w: NationalWords) -> list[str]:
     """What the reader must know: centers without data, days not closed, events skipped."""
-    fig = report.figures
     out = []
     if report.missing:
         names = ", ".join(f"{code} ({w.center_name(code)})" for code in report.missing)
@@ -251,18 +258,7 @@ def national_notes(report: NationalReport, w: NationalWords) -> list[str]:
     for code, center in zip(report.codes, report.centers, strict=True):
         for day, n in center.figures.not_closed:
             out.append(f"{code}: {w('note.not_closed', day=w.date(day), n=n)}")
-    if fig.no_range:
-        out.append(w("note.no_range", n=w.count(fig.no_range)))
-    if not fig.center.ratings:
-        out.append(w("note.no_ratings"))
-    if not report.before.days:
-        out.append(w("note.no_previous", period=w.period(report.previous)))
-    if report.skipped:
-        types = ", ".join(f"{name} ({n})" for name, n in sorted(report.skipped.items()))
-        out.append(w("note.skipped", n=w.count(sum(report.skipped.values())), types=types))
-    if report.unreadable:
-        out.append(w("note.unreadable", n=w.count(report.unreadable)))
-    return out
+    return out + _read_notes(report, w)
 
 
 def render_national(report: NationalReport, w: NationalWords, *, made_at: datetime | None = None) -> str:

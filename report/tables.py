@@ -91,6 +91,22 @@ def columns(level: str, part: str | None = None) -> list[Column]:
     return [c for c in shown if (c.key in SERVICE_COLUMNS) == (part == "service")]
 
 
+CSV_HEADER = [
+    "level",
+    "key",
+    "name",
+    *(c.key for c in COLUMNS),
+    *(f"reason_{reason}" for reason in REASONS),
+    "index",
+    "index_rank",
+    "index_delivery",
+    "index_satisfaction",
+    "index_previous",
+    "index_change",
+]
+"""The columns of a report's CSV (docs/reports.md), a center's or the nation's."""
+
+
 def _csv_value(value: float | int | None) -> str:
     if value is None:
         return ""
@@ -103,36 +119,15 @@ def write_csv(report: Report, w: Words, path: Path) -> None:
     """One row per center, agency, service, counter, operator and day (the ``level``
     column), then the index in its own columns on the agency rows."""
     index = {i.agency: i for i in report.index}
-    header = ["level", "key", "name", *(c.key for c in COLUMNS)]
-    header += [f"reason_{reason}" for reason in REASONS]
-    header += [
-        "index",
-        "index_rank",
-        "index_delivery",
-        "index_satisfaction",
-        "index_previous",
-        "index_change",
-    ]
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(header)
+        out.writerow(CSV_HEADER)
         for level in LEVELS:
             for row in report.figures.rows[level]:
                 line = [level, row.key, w.name(level, row.key)]
                 line += [_csv_value(c.get(row)) for c in COLUMNS]
                 line += [str(row.reasons[reason]) for reason in REASONS]
-                i = index.get(row.key) if level == "agency" else None
-                if i is None:
-                    line += [""] * 6
-                else:
-                    line += [
-                        _csv_value(i.index),
-                        str(i.rank),
-                        _csv_value(i.delivery),
-                        _csv_value(i.satisfaction),
-                        _csv_value(i.previous),
-                        _csv_value(i.change),
-                    ]
+                line += _index_cells(index.get(row.key) if level == "agency" else None)
                 out.writerow(line)
 
 
@@ -285,22 +280,12 @@ def write_national_csv(report: NationalReport, w: Words, path: Path) -> None:
     ``service`` and ``day``; the columns of :func:`write_csv`."""
     index = {i.agency: i for i in report.index}
     standing = {i.agency: i for i in report.standing}
-    header = ["level", "key", "name", *(c.key for c in COLUMNS)]
-    header += [f"reason_{reason}" for reason in REASONS]
-    header += [
-        "index",
-        "index_rank",
-        "index_delivery",
-        "index_satisfaction",
-        "index_previous",
-        "index_change",
-    ]
     rows: list[tuple[str, Row]] = [("nation", report.figures.center)]
     rows += [("center", row) for row in report.center_rows()]
     rows += [(level, row) for level in NATIONAL_LEVELS[1:] for row in report.figures.rows[level]]
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(header)
+        out.writerow(CSV_HEADER)
         for level, row in rows:
             line = [level, row.key, w.name("center" if level == "nation" else level, row.key)]
             line += [_csv_value(c.get(row)) for c in COLUMNS]

@@ -7,11 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from central import CentralRecord
 from server.store import Commit, EventStore
 from tests import pg
 from tests.store.helpers import ALL_EVENTS, issued
+
+from .proxy import Proxy
 
 pytestmark = pytest.mark.postgres
 
@@ -50,3 +53,13 @@ def hall(tmp_path: Path) -> Iterator[EventStore]:
     store = hall_log(tmp_path / "hall.db")
     yield store
     store.close()
+
+
+@pytest.fixture
+def proxy(pg_url: str) -> Iterator[Proxy]:
+    """A TCP proxy to the test PostgreSQL server, for cutting the link."""
+    port = sa.engine.make_url(pg_url).port
+    assert port is not None
+    link = Proxy(port)
+    yield link
+    link.close()

@@ -3,7 +3,6 @@ standby is promoted, and the shippers go on against it without a change of confi
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from tests import pg
 
 from .conftest import hall_log
 from .test_record import central_rows, local_rows
-from .test_ship import Writer, wait_for
+from .test_ship import Writer, shipping, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -62,30 +61,22 @@ def test_shipping_goes_on_against_a_standby_promoted_mid_stream(
         "?target_session_attrs=read-write"
     )
     hall: EventStore = hall_log(tmp_path / "hall.db")
-    shipper = Shipper(hall, CentralRecord(both), "BAKU1", batch=40, poll=0.05)
-    stop = threading.Event()
-    running = threading.Thread(target=shipper.run, args=(stop,), daemon=True)
-    running.start()
-    writer = Writer(hall)
-    try:
-        with CentralRecord(primary.url()) as old:
-            wait_for(lambda: old.head("BAKU1").seq > 500, what="shipping to the primary")
-        primary.kill()
-        standby.promote()
-        with CentralRecord(standby.url()) as new:
-            promoted_at = new.head("BAKU1").seq
-            wait_for(
-                lambda: new.head("BAKU1").seq > promoted_at + 500, what="shipping to the promoted standby"
-            )
-    finally:
-        writer.close()
+    with shipping(Shipper(hall, CentralRecord(both), "BAKU1", batch=40, poll=0.05)):
+        writer = Writer(hall)
+        try:
+            with CentralRecord(primary.url()) as old:
+                wait_for(lambda: old.head("BAKU1").seq > 500, what="shipping to the primary")
+            primary.kill()
+            standby.promote()
+            with CentralRecord(standby.url()) as new:
+                promoted_at = new.head("BAKU1").seq
+                wait_for(lambda: new.head("BAKU1").seq > promoted_at + 500, what="shipping to the standby")
+        finally:
+            writer.close()
         with CentralRecord(standby.url()) as new:
             last = hall.last_seq()
             wait_for(lambda: new.head("BAKU1").seq == last, what="catching up")
             assert new.verify("BAKU1").ok
-        stop.set()
-        running.join(10)
-        shipper.record.close()
     assert not _read_only(standby.url())
     assert central_rows(standby.url()) == local_rows(hall)
     hall.close()

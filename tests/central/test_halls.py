@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,15 +39,6 @@ pytestmark = pytest.mark.postgres
 
 OUTAGE_S = float(os.environ.get("NOVBE_TEST_OUTAGE_S", "120"))
 """How long the halls' link is down (two minutes; shorten it while working on the test)."""
-
-
-@pytest.fixture
-def proxy(pg_url: str) -> Iterator[Proxy]:
-    port = sa.engine.make_url(pg_url).port
-    assert port is not None
-    link = Proxy(port)
-    yield link
-    link.close()
 
 
 def _services() -> list[str]:

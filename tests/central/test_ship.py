@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,13 +66,18 @@ class Writer:
         self.thread.join(10)
 
 
-@pytest.fixture
-def proxy(pg_url: str) -> Iterator[Proxy]:
-    port = sa.engine.make_url(pg_url).port
-    assert port is not None
-    link = Proxy(port)
-    yield link
-    link.close()
+@contextmanager
+def shipping(shipper: Shipper) -> Iterator[None]:
+    """``shipper`` running in a thread of its own meanwhile."""
+    stop = threading.Event()
+    running = threading.Thread(target=shipper.run, args=(stop,), daemon=True)
+    running.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        running.join(10)
+        shipper.record.close()
 
 
 def test_shipper_ships_everything_once_and_resumes_where_the_central_side_stopped(
@@ -107,27 +113,21 @@ def test_shipper_waits_out_a_cut_link_and_the_hall_goes_on(
     """The link goes down while the hall writes: the hall never waits, and once the link is
     back the shipper catches up; nothing lost, nothing twice."""
     caplog.set_level(logging.WARNING, logger="novbe.ship")
-    shipper = Shipper(hall, CentralRecord(via(proxy, central_url)), "BAKU1", batch=50, poll=0.05)
-    stop = threading.Event()
-    running = threading.Thread(target=shipper.run, args=(stop,), daemon=True)
-    running.start()
-    writer = Writer(hall)
-    try:
-        wait_for(lambda: record.head("BAKU1").seq > 300, what="shipping before the cut")
-        proxy.cut()
-        cut_at = hall.last_seq()
-        time.sleep(3)
-        assert hall.last_seq() > cut_at + 300, "the hall kept writing while the link was down"
-        during = record.head("BAKU1").seq
-        proxy.restore()
-        wait_for(lambda: record.head("BAKU1").seq > during + 300, what="shipping after the cut")
-    finally:
-        writer.close()
+    with shipping(Shipper(hall, CentralRecord(via(proxy, central_url)), "BAKU1", batch=50, poll=0.05)):
+        writer = Writer(hall)
+        try:
+            wait_for(lambda: record.head("BAKU1").seq > 300, what="shipping before the cut")
+            proxy.cut()
+            cut_at = hall.last_seq()
+            time.sleep(3)
+            assert hall.last_seq() > cut_at + 300, "the hall kept writing while the link was down"
+            during = record.head("BAKU1").seq
+            proxy.restore()
+            wait_for(lambda: record.head("BAKU1").seq > during + 300, what="shipping after the cut")
+        finally:
+            writer.close()
         last = hall.last_seq()
         wait_for(lambda: record.head("BAKU1").seq == last, what="catching up")
-        stop.set()
-        running.join(10)
-        shipper.record.close()
     assert central_rows(central_url) == local_rows(hall)
     assert record.verify("BAKU1").ok
     assert any("unreachable" in r.getMessage() for r in caplog.records)
@@ -139,26 +139,20 @@ def test_shipper_gives_up_on_a_link_that_died_silently(
 ) -> None:
     """A link that swallows everything (no reset, no answer): the shipper stops waiting on
     its own (TCP keepalives, tcp_user_timeout) and resumes once the link is back."""
-    shipper = Shipper(hall, CentralRecord(via(proxy, central_url)), "BAKU1", batch=50, poll=0.05)
-    stop = threading.Event()
-    running = threading.Thread(target=shipper.run, args=(stop,), daemon=True)
-    running.start()
-    writer = Writer(hall)
-    try:
-        wait_for(lambda: record.head("BAKU1").seq > 200, what="shipping before")
-        proxy.blackhole()
-        time.sleep(20)
-        proxy.cut()
-        proxy.restore()
-        stuck = record.head("BAKU1").seq
-        wait_for(lambda: record.head("BAKU1").seq > stuck + 200, timeout=60, what="shipping after")
-    finally:
-        writer.close()
+    with shipping(Shipper(hall, CentralRecord(via(proxy, central_url)), "BAKU1", batch=50, poll=0.05)):
+        writer = Writer(hall)
+        try:
+            wait_for(lambda: record.head("BAKU1").seq > 200, what="shipping before")
+            proxy.blackhole()
+            time.sleep(20)
+            proxy.cut()
+            proxy.restore()
+            stuck = record.head("BAKU1").seq
+            wait_for(lambda: record.head("BAKU1").seq > stuck + 200, timeout=60, what="shipping after")
+        finally:
+            writer.close()
         last = hall.last_seq()
         wait_for(lambda: record.head("BAKU1").seq == last, timeout=60, what="catching up")
-        stop.set()
-        running.join(10)
-        shipper.record.close()
     assert central_rows(central_url) == local_rows(hall)
 
 
