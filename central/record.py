@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 
 from server.center import Center
 from server.store import AuditReport, LogRow, verify_rows
+from server.store.store import seq_pages
 
 from .db import central_url, make_central_engine, shown
 from .exceptions import CentralError, CentralUnavailable, ChainRefused, NotRegistered
@@ -412,16 +413,8 @@ class CenterLog:
     def _pages(
         self, query: Select[Any], after_seq: int, upto_seq: int | None, batch: int
     ) -> Iterator[Sequence[Any]]:
-        seq = _events.c.seq
+        def fetch(page: Select[Any]) -> Sequence[Any]:
+            return self.record._all(page, f"reading the events of {self.center}")
+
         query = query.where(_events.c.center == self.center)
-        last = after_seq
-        while True:
-            page = query.where(seq > last)
-            if upto_seq is not None:
-                page = page.where(seq <= upto_seq)
-            rows = self.record._all(page.order_by(seq).limit(batch), f"reading {self.center} after {last}")
-            if rows:
-                yield rows
-            if len(rows) < batch:
-                return
-            last = rows[-1][0]
+        return seq_pages(fetch, query, _events.c.seq, after_seq, upto_seq, batch)

@@ -188,6 +188,32 @@ def _cards(c: Row, w: Words) -> str:
     return f'<div class="cards">{cells}</div>'
 
 
+def _head(w: Words, title: str, period: str, subtitle: str) -> str:
+    """The document's start, to the end of its header."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{w.lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)} · {escape(period)}</title><style>{_STYLE}</style></head><body>"
+        f'<header><h1>{escape(title)}</h1><p class="period">{escape(period)}</p>'
+        f'<p class="sub">{escape(subtitle)}</p></header>'
+    )
+
+
+def _tail(w: Words, found: list[str], generated: str) -> str:
+    """The notes, if any, and the footer, to the document's end."""
+    out = ""
+    if found:
+        out += _section(
+            w("section.notes"), "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in found) + "</ul>"
+        )
+    return (
+        f"{out}<footer><p>{escape(generated)}</p><p>{escape(w('report.docs'))}</p></footer></body></html>\n"
+    )
+
+
+def _made(made_at: datetime | None) -> str:
+    return (made_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+
+
 def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
     """The whole HTML document."""
     fig = report.figures
@@ -196,10 +222,7 @@ def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
     title = w("report.title", center=report.center.name.get(w.lang))
     period = w.period(report.period)
     parts = [
-        f'<!DOCTYPE html>\n<html lang="{w.lang}"><head><meta charset="utf-8">',
-        f"<title>{escape(title)} · {escape(period)}</title><style>{_STYLE}</style></head><body>",
-        f'<header><h1>{escape(title)}</h1><p class="period">{escape(period)}</p>',
-        f'<p class="sub">{escape(w("report.subtitle", days=len(fig.days), standard=standard))}</p></header>',
+        _head(w, title, period, w("report.subtitle", days=len(fig.days), standard=standard)),
         _section(w("section.summary"), _cards(c, w)),
         _section(
             w("section.index"),
@@ -217,16 +240,8 @@ def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
         if level != "day" or several:
             parts.append(_section(w(heading), _tables(level, fig.rows[level], w)))
     parts.append(_section(w("section.ratings"), _reasons_table(fig, w)))
-    found = notes(report, w)
-    if found:
-        parts.append(
-            _section(w("section.notes"), "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in found) + "</ul>")
-        )
-    made = (made_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
-    parts.append(
-        f"<footer><p>{escape(w('report.generated', events=w.count(report.events), when=made))}</p>"
-        f"<p>{escape(w('report.docs'))}</p></footer></body></html>\n"
-    )
+    generated = w("report.generated", events=w.count(report.events), when=_made(made_at))
+    parts.append(_tail(w, notes(report, w), generated))
     return "".join(parts)
 
 
@@ -270,10 +285,7 @@ def render_national(report: NationalReport, w: NationalWords, *, made_at: dateti
     period = w.period(report.period)
     subtitle = w("national.subtitle", centers=len(report.codes), days=len(fig.days), standard=w.standard())
     parts = [
-        f'<!DOCTYPE html>\n<html lang="{w.lang}"><head><meta charset="utf-8">',
-        f"<title>{escape(title)} · {escape(period)}</title><style>{_STYLE}</style></head><body>",
-        f'<header><h1>{escape(title)}</h1><p class="period">{escape(period)}</p>',
-        f'<p class="sub">{escape(subtitle)}</p></header>',
+        _head(w, title, period, subtitle),
         _section(w("section.summary"), _cards(c, w)),
         _section(
             w("national.index"),
@@ -295,14 +307,6 @@ def render_national(report: NationalReport, w: NationalWords, *, made_at: dateti
     if len(fig.days) > 1:
         parts.append(_section(w("section.days"), _tables("day", fig.rows["day"], w)))
     parts.append(_section(w("section.ratings"), _reasons_table(fig, w)))
-    found = national_notes(report, w)
-    if found:
-        parts.append(
-            _section(w("section.notes"), "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in found) + "</ul>")
-        )
-    made = (made_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
-    parts.append(
-        f"<footer><p>{escape(w('national.generated', events=w.count(report.events), when=made))}</p>"
-        f"<p>{escape(w('report.docs'))}</p></footer></body></html>\n"
-    )
+    generated = w("national.generated", events=w.count(report.events), when=_made(made_at))
+    parts.append(_tail(w, national_notes(report, w), generated))
     return "".join(parts)

@@ -13,13 +13,13 @@ import dataclasses
 import importlib.resources
 import json
 import threading
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Select, String, Table, insert, inspect, select, text, type_coerce
+from sqlalchemy import ColumnElement, Select, String, Table, insert, inspect, select, text, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -466,25 +466,41 @@ class EventStore:
         self, query: Select[Any], after_seq: int, upto_seq: int | None, batch: int
     ) -> Iterator[Sequence[Any]]:
         """Run ``query`` (whose first column is seq) in pages of ``batch`` rows, by seq."""
-        if batch < 1:
-            raise ValueError(f"batch must be positive, not {batch}")
-        seq_col = _events.c.seq
-        last = after_seq
-        while True:
-            page = query.where(seq_col > last)
-            if upto_seq is not None:
-                page = page.where(seq_col <= upto_seq)
-            page = page.order_by(seq_col).limit(batch)
+
+        def fetch(page: Select[Any]) -> Sequence[Any]:
             try:
                 with self._engine.connect() as conn:
-                    rows = conn.execute(page).all()
+                    return conn.execute(page).all()
             except SQLAlchemyError as exc:
-                raise StoreError(f"reading events after {last} failed: {exc}") from exc
-            if rows:
-                yield rows
-            if len(rows) < batch:
-                return
-            last = rows[-1][0]
+                raise StoreError(f"reading events failed: {exc}") from exc
+
+        return seq_pages(fetch, query, _events.c.seq, after_seq, upto_seq, batch)
+
+
+def seq_pages(
+    fetch: Callable[[Select[Any]], Sequence[Any]],
+    query: Select[Any],
+    seq: ColumnElement[int],
+    after_seq: int,
+    upto_seq: int | None,
+    batch: int,
+) -> Iterator[Sequence[Any]]:
+    """Keyset pagination of a log: ``query`` (its first column ``seq``) for ``after_seq < seq
+    <= upto_seq``, ``batch`` rows a page in seq order, each page one call of ``fetch`` (its
+    own short query: nothing stays open while the caller works on a page)."""
+    if batch < 1:
+        raise ValueError(f"batch must be positive, not {batch}")
+    last = after_seq
+    while True:
+        page = query.where(seq > last)
+        if upto_seq is not None:
+            page = page.where(seq <= upto_seq)
+        rows = fetch(page.order_by(seq).limit(batch))
+        if rows:
+            yield rows
+        if len(rows) < batch:
+            return
+        last = rows[-1][0]
 
 
 _STORED_EVENT_QUERY = select(
