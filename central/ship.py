@@ -27,10 +27,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from server.center import ConfigError, load_center
 from server.store import EventStore, StoreError
@@ -67,7 +66,7 @@ class Shipper:
         *,
         batch: int = BATCH,
         poll: float = POLL_S,
-        config: Callable[[], dict[str, Any] | None] | None = None,
+        config: ConfigSource | None = None,
     ) -> None:
         self.store = store
         self.record = record
@@ -75,7 +74,8 @@ class Shipper:
         self.batch = batch
         self.poll = poll
         self.config = config
-        """Returns the center's configuration to publish, or None when it has not changed."""
+        """The center's configuration to publish, when it changes and at every resume (the
+        central side may have lost it with the last commits of a primary that failed)."""
         self.shipped = 0
         """Events the central side accepted from this shipper."""
         self._head: int | None = None
@@ -87,7 +87,7 @@ class Shipper:
         """Ask the central side for the head, and publish the configuration; return the head."""
         head = self.record.head(self.code).seq
         if self.config is not None:
-            document = self.config()
+            document = self.config(again=True)
             if document is not None:
                 self.record.publish_config(self.code, document)
         self._compared = 0
@@ -195,6 +195,13 @@ class Shipper:
                 stop.wait(self.poll)
 
 
+class ConfigSource(Protocol):
+    """Gives the center's configuration to publish, or None when it has not changed since
+    the last time (``again``: whether or not it has)."""
+
+    def __call__(self, *, again: bool = False) -> dict[str, Any] | None: ...
+
+
 class ConfigWatch:
     """The center's configuration, secrets withheld, each time center.toml changes."""
 
@@ -202,12 +209,12 @@ class ConfigWatch:
         self.path = path
         self._seen: float | None = None
 
-    def __call__(self) -> dict[str, Any] | None:
+    def __call__(self, *, again: bool = False) -> dict[str, Any] | None:
         try:
             mtime = self.path.stat().st_mtime
         except OSError:
             return None
-        if mtime == self._seen:
+        if mtime == self._seen and not again:
             return None
         self._seen = mtime
         try:

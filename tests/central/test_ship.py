@@ -104,6 +104,7 @@ def test_shipper_sends_the_configuration_with_its_secrets_withheld(
     assert kept is not None
     assert kept.devices == []
     assert watch() is None, "unchanged: not sent again"
+    assert watch(again=True) is not None, "but given again when the shipper resumes"
     store.close()
 
 
