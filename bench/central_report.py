@@ -112,7 +112,7 @@ def main() -> None:
             record.add_center(code)
         began = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "server.cli", "ship", "--dir", str(folders[0]), "--central", url,
+            [sys.executable, "-m", "novbe", "ship", "--dir", str(folders[0]), "--central", url,
              "--once"],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
@@ -162,7 +162,7 @@ def main() -> None:
         engine.dispose()
         began = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "server.cli", "central", "digest", "--central", url],
+            [sys.executable, "-m", "novbe", "central", "digest", "--central", url],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         print(

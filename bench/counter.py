@@ -27,10 +27,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from counter.connection import CallQueue, Endpoint, connect_queued
 from counter.viewmodel import CounterViewModel
 from tests.server.harness import DEMO_PASSWORD, REFERENCE, ServerProcess, make_home
 from wire.client import ClientOptions, HallClient, RequestFailed
+from wire.device import DeviceConfig, load_device
+from wire.session import CallQueue, Session
 
 ME = 12
 SAMPLES = 120
@@ -144,10 +145,18 @@ def _fill(server: ServerProcess, count: int) -> None:
     kiosk.stop()
 
 
+def _device(server: ServerProcess) -> DeviceConfig:
+    """Counter ME's device file, pointed at the benchmark's server, with no number board."""
+    path = server.home.path / "devices" / f"counter-{ME}.toml"
+    return load_device(path).model_copy(update={"server_url": server.url, "board": None})
+
+
 def _bench_viewmodel(server: ServerProcess, samples: int) -> tuple[list[float], list[float]]:
     calls = CallQueue()
     vm = CounterViewModel(ME, post=calls.post, lang="az")
-    client = connect_queued(Endpoint(server.url, ME, server.home.token("counter", str(ME))), vm, calls)
+    session = Session(_device(server), vm, post=calls.post, lang=vm.lang)
+    vm.attach(session)
+    session.start()
     shown: list[float] = []
     replied: list[float] = []
     try:
@@ -163,7 +172,7 @@ def _bench_viewmodel(server: ServerProcess, samples: int) -> tuple[list[float], 
             replied.append((time.perf_counter() - started) * 1000)
             _serve(vm, calls.run_until)
     finally:
-        client.stop()
+        session.stop()
     return shown, replied
 
 
@@ -177,20 +186,18 @@ def _serve(vm: CounterViewModel, until: Callable[[Callable[[], bool], float], bo
 def _bench_window(server: ServerProcess, samples: int) -> list[float]:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication
 
-    from counter.connection import connect_qt, qt_poster
-    from counter.qt_counter import FONT_FAMILY, QtCounterWindow
+    from counter import FONT_FAMILY
+    from counter.app import CounterApp
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     app.setFont(QFont(FONT_FAMILY, 11))
-    holder = QWidget()
-    post, _bridge = qt_poster(holder)
-    vm = CounterViewModel(ME, post=post, lang="az")
-    window = QtCounterWindow(vm)
+    desk = CounterApp(_device(server), app, lang="az")
+    vm, window = desk.model, desk.window
     window.show()
-    client = connect_qt(Endpoint(server.url, ME, server.home.token("counter", str(ME))), vm, holder)
+    desk.start()
 
     def until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -214,8 +221,7 @@ def _bench_window(server: ServerProcess, samples: int) -> list[float]:
             assert until(lambda: vm.pending is None)
             _serve(vm, until)
     finally:
-        client.stop()
-        window.close()
+        desk.stop()
     return shown
 
 

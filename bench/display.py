@@ -51,6 +51,8 @@ def latency(app: Any, calls: int = CALLS) -> None:
     from display.app import DisplayApp
     from tests.server.harness import ServerProcess, counter, kiosk, make_home
     from wire.device import load_device
+    from wire.events import TicketCalled
+    from wire.messages import EventMessage, ServerMessage
 
     with tempfile.TemporaryDirectory() as tmp:
         home = make_home(Path(tmp) / "home")
@@ -64,15 +66,15 @@ def latency(app: Any, calls: int = CALLS) -> None:
         received: dict[str, float] = {}
         total: list[float] = []
         client_side: list[float] = []
-        on_message = display.client.on_message
+        client = display.session.client
+        on_message = client.on_message
 
-        def spy(message: dict[str, Any]) -> None:
-            event = message.get("event") or {}
-            if event.get("type") == "TicketCalled":
-                received[event["number"]] = time.perf_counter()
+        def spy(message: ServerMessage) -> None:
+            if isinstance(message, EventMessage) and isinstance(message.event, TicketCalled):
+                received[message.event.number] = time.perf_counter()
             on_message(message)
 
-        display.client.on_message = spy
+        client.on_message = spy
 
         def painted() -> None:
             rows = display.model.rows
@@ -158,6 +160,8 @@ def memory(app: Any, cycles: int = MEMORY_CYCLES) -> None:
 
     from display.qt_display import DisplayWindow
     from display.screenshots import SAMPLE_TIME, sample_model
+    from wire.events import Event, ServiceStarted, TicketCalled, TicketFinished
+    from wire.messages import EventMessage, QueueFigures, QueuesNotice
 
     clock = [SAMPLE_TIME]
     model = sample_model(SAMPLE_TIME, clock=lambda: clock[0])
@@ -169,22 +173,22 @@ def memory(app: Any, cycles: int = MEMORY_CYCLES) -> None:
     announced = [0]
     model.announce.connect(lambda call, at: announced.__setitem__(0, announced[0] + 1))
 
-    def event(kind: str, number: str, counter: int, **extra: Any) -> None:
+    def event(event: Event) -> None:
         seq[0] += 1
-        at = clock[0].isoformat()
-        body = {"type": kind, "ticket": f"t-{number}", "number": number, "counter": counter, "at": at}
-        model.apply({"type": "event", "seq": seq[0], "event": body | extra})
+        model.on_message(EventMessage(seq=seq[0], event=event))
 
     def run(n: int, start: int) -> None:
         for i in range(start, start + n):
             number, desk = f"A{i % 999 + 1:03d}", counters[i % len(counters)]
-            event("TicketCalled", number, desk, service="DIN-1")
+            ticket = f"t-{number}"
+            event(TicketCalled(ticket=ticket, number=number, service="DIN-1", counter=desk, at=clock[0]))
             QApplication.processEvents()
             clock[0] += timedelta(seconds=5)
-            event("ServiceStarted", number, desk)
+            event(ServiceStarted(ticket=ticket, number=number, counter=desk, at=clock[0]))
             clock[0] += timedelta(seconds=30)
-            event("TicketFinished", number, desk)
-            model.apply({"type": "queues", "services": {"DIN-1": {"waiting": i % 30}}})
+            event(TicketFinished(ticket=ticket, number=number, counter=desk, at=clock[0]))
+            figures = QueueFigures(waiting=i % 30, oldest_wait_min=0.0, open_counters=1, available=True)
+            model.on_message(QueuesNotice(services={"DIN-1": figures}))
             model.tick()
 
     started = time.perf_counter()

@@ -6,6 +6,9 @@ the Azerbaijani lines underneath), and the Azerbaijani ticket, whose lines with 
 are drawn as raster images.
 Goals: p95 under 20 ms and under 60 ms.
 
+Then a whole ticket through a printer on the far end of a pty (tests/hardware/conftest.py),
+status checked before and after: the transport's own cost, with no baud rate to wait for.
+
 Then a board line: one LineDriver sending 10,000 frames to 20 boards that answer ACK, at
 the far end of a pty (tests/hardware/rs485_bus.py). A pty has no baud rate: this is the
 driver's own cost per frame, which a 9,600-baud line (about 13 ms a frame) dwarfs.
@@ -22,9 +25,11 @@ from escpos.printer import Dummy
 
 from hardware.board import LineDriver, Picture
 from hardware.layout import Layout, load_layout
+from hardware.printer import open_printer
 from hardware.receipts import print_ticket
 from hardware.render_samples import sample_view
 from hardware.ticket import TicketView
+from tests.hardware.conftest import READY, PtyPrinter
 from tests.hardware.rs485_bus import Rs485Bus
 
 RUNS = 400
@@ -69,7 +74,28 @@ def main() -> None:
             f"   ticket encode, {name:<18} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  "
             f"(goal p95 < {goal:.0f} ms: {verdict}; {size} bytes, {RUNS} runs)"
         )
+    printer_over_pty()
     board_line()
+
+
+def printer_over_pty(runs: int = 100) -> None:
+    fake = PtyPrinter(READY)
+    view = sample_view("az")
+    try:
+        with open_printer(f"serial://{fake.path}?baudrate=115200&timeout=2&status_timeout=0.2") as printer:
+            samples, size = [], 0
+            for n in range(WARMUP + runs):
+                started = time.perf_counter()
+                size = printer.print_ticket(view).bytes_sent
+                if n >= WARMUP:
+                    samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        fake.close()
+    p50, p95 = statistics.median(samples), statistics.quantiles(samples, n=100)[94]
+    print(
+        f"   ticket print over a pty, Azerbaijani  p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  "
+        f"(4 status queries, {size} bytes, {runs} runs)"
+    )
 
 
 def board_line(rounds: int = 500, boards: int = 20) -> None:

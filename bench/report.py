@@ -37,7 +37,7 @@ def report(folder: Path, *args: str, runs: int = RUNS) -> tuple[float, float, fl
     best = cpu = float("inf")
     peak = 0.0
     for _ in range(runs):
-        command = [sys.executable, "-m", "server.cli", "report", "--dir", str(folder), *args]
+        command = [sys.executable, "-m", "novbe", "report", "--dir", str(folder), *args]
         began = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # wait4 gives this child's own resource use: ru_maxrss is its peak, in KiB.

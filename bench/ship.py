@@ -141,7 +141,7 @@ def main() -> None:
             record.add_center(code)
             shippers.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "server.cli", "ship", "--dir", str(folder), "--central", url],
+                    [sys.executable, "-m", "novbe", "ship", "--dir", str(folder), "--central", url],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from server.queue.events import Event, ServiceStarted, TicketCalled, TicketFinished, TicketIssued
 from server.store import Commit, EventStore
 from tests import pg
+from wire.events import Event, ServiceStarted, TicketCalled, TicketFinished, TicketIssued
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 GROUPS = (1, 10, 50)

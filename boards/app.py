@@ -1,26 +1,28 @@
-"""Wiring of a running board line: the server connection, the line's model and its driver.
+"""Wiring of a running board line: its session with the server, the line's model and its driver.
 
-Everything runs off any GUI: the hall client's thread hands messages to the model, the
-model asks the driver for pictures, and the driver's worker thread owns the serial port.
+Everything runs off any GUI: the session hands the server's messages to the model in the
+hall client's own thread (the model only asks the driver for pictures, which is
+thread-safe), and the driver's worker thread owns the serial port.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future
-from typing import Any
+from collections.abc import Callable
 
 from hardware.board import RETRY_SECONDS, LineDriver
-from wire.client import ClientOptions, HallClient, Message
+from wire.client import ClientOptions
 from wire.device import DeviceConfig
+from wire.session import Session
 
 from .model import LineModel
 
 log = logging.getLogger("novbe.boards")
 
-HEALTH_TIMEOUT = 60.0
-"""Seconds a health report may wait for the server (it is resent after a reconnection)."""
+
+def _now(fn: Callable[[], None]) -> None:
+    fn()
 
 
 class BoardsApp:
@@ -40,12 +42,7 @@ class BoardsApp:
         self.config = config
         self.driver = LineDriver(config.board, self._on_board_health, retry=retry)
         self.model = LineModel(config.boards, self.driver.show)
-        self.client = HallClient(
-            config.server_url,
-            {"role": "boards", "device": config.code, "token": config.token, "lang": config.lang},
-            on_message=self.model.apply,
-            options=options,
-        )
+        self.session = Session(config, self.model, post=_now, options=options)
         self._counters = {address: number for number, address in config.boards.items()}
         self._health: dict[int, tuple[str, str | None]] = {}
         self._reported: tuple[str, str | None] | None = None
@@ -53,10 +50,10 @@ class BoardsApp:
 
     def start(self) -> None:
         """Connect to the server; the boards follow as soon as the welcome arrives."""
-        self.client.start()
+        self.session.start()
 
     def stop(self) -> None:
-        self.client.stop()
+        self.session.stop()
         self.driver.close()
 
     def line_health(self) -> tuple[str, str | None]:
@@ -79,23 +76,15 @@ class BoardsApp:
         return status, f"boards of counters {counters}: {first}"[:500]
 
     def _on_board_health(self, address: int, status: str, detail: str | None) -> None:
-        # Called from the driver's worker thread, once per change of one board.
+        # Called from the driver's worker thread, once per change of one board. The session
+        # sends the line's summary (again after an outage); under the lock, so in order.
         with self._lock:
             self._health[address] = (status, detail)
             summary = self._summary()
             if summary == self._reported:
                 return
             self._reported = summary
+            self.session.report_health("board", *summary)
         log.info(
             "board line %s: %s%s", self.config.code, summary[0], f" ({summary[1]})" if summary[1] else ""
         )
-        future = self.client.request(
-            "report_health", timeout=HEALTH_TIMEOUT, component="board", status=summary[0], detail=summary[1]
-        )
-        future.add_done_callback(_log_failure)
-
-
-def _log_failure(future: Future[Message]) -> None:
-    exc: Any = future.exception()
-    if exc is not None:
-        log.warning("health report not delivered: %s", exc)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from server.center import Center
 from server.queue import QueueEngine, event_from_dict
-from server.queue.types import CounterState, TicketState
+from wire.types import CounterState, TicketState
 
 from .models import Base
 from .record import CenterStatus, CentralRecord

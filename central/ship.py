@@ -284,7 +284,7 @@ def open_record(url: str | None, *, application: str) -> CentralRecord:
 @cli.command("novbe ship")
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    from server.cli import database_url, default_home
+    from server.center.provision import database_url, default_home
 
     home: Path = args.dir or default_home()
     if args.batch < 1 or args.poll <= 0:

@@ -18,8 +18,11 @@ and each new picture tries again; the first write that works reports ``ok``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from hardware.board import BLANK, LineDriver, Picture
+from wire.states import HOLDING
+from wire.types import TicketState
 
 from .viewmodel import CounterViewModel
 
@@ -27,11 +30,29 @@ Report = Callable[[str, str | None], None]
 """``report(status, detail)``: status ``ok``, ``offline`` or ``error``; called from the worker."""
 
 
-def picture_of(vm: CounterViewModel) -> Picture:
-    t = vm.current
-    if t is None or t.state not in ("called", "serving"):
+class ShownTicket(Protocol):
+    """What a board needs of a ticket: the view-model's, or the server's ``TicketView``."""
+
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def state(self) -> TicketState: ...
+
+    @property
+    def recalls(self) -> int: ...
+
+
+def ticket_picture(ticket: ShownTicket | None) -> Picture:
+    """What the board of a counter shows for the ticket at it: the number blinking while it
+    is called, steady while it is served, nothing otherwise."""
+    if ticket is None or ticket.state not in HOLDING:
         return BLANK
-    return Picture(t.number, blink=t.state == "called", recalls=t.recalls)
+    return Picture(ticket.number, blink=ticket.state is TicketState.CALLED, recalls=ticket.recalls)
+
+
+def picture_of(vm: CounterViewModel) -> Picture:
+    return ticket_picture(vm.current)
 
 
 class BoardDriver:

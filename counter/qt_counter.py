@@ -48,10 +48,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .viewmodel import Action, CounterViewModel, format_duration
+from wire.client import ConnState
+from wire.types import CounterState
 
-FONT_FAMILY = "DejaVu Sans"
-"""Has every Azerbaijani letter (ə ğ ı İ ş ç ö ü) and Cyrillic; installed with the app."""
+from . import FONT_FAMILY
+from .viewmodel import Action, CounterViewModel, format_duration
 
 LANG_NAMES = {"az": "Azərbaycanca", "ru": "Русский", "en": "English"}
 """Each language in itself, so an operator finds their own whatever is selected."""
@@ -120,7 +121,7 @@ BUTTONS: tuple[ButtonSpec, ...] = (
     ButtonSpec("no_show", "F5", Action.NO_SHOW, "danger"),
     ButtonSpec("transfer", "F6", Action.TRANSFER),
     ButtonSpec("park", "F7", Action.PARK),
-    ButtonSpec("parked", "F8", Action.CALL_PARKED),
+    ButtonSpec("parked", "F8", Action.CALL_TICKET),
     ButtonSpec("pause", "F9", None),
     ButtonSpec("close", "Ctrl+Q", Action.LOGOUT, "danger"),
 )
@@ -389,8 +390,7 @@ class QtCounterWindow(QWidget):
         if vm.online:
             self.banner.hide()
             return
-        state = str(vm.connection)
-        if state == "refused":
+        if vm.connection is ConnState.REFUSED:
             text = vm.tr("banner.refused")
         elif vm.ever_online:
             text = vm.tr("banner.offline")
@@ -414,7 +414,7 @@ class QtCounterWindow(QWidget):
 
     def _render_login(self) -> None:
         vm = self.model
-        self.login_title.setText(vm.center_name.get(vm.lang) or vm.tr("login.title"))
+        self.login_title.setText(vm.center_name() or vm.tr("login.title"))
         self.login_counter.setText(vm.tr("login.counter", counter=vm.counter))
         for code, button in self.lang_buttons.items():
             button.setChecked(code == vm.lang)
@@ -431,13 +431,13 @@ class QtCounterWindow(QWidget):
         operator = vm.operator_name or vm.operator_login or ""
         self.header.setText(vm.tr("main.header", counter=vm.counter, operator=operator))
         self.counter_state.setText(vm.tr(f"counter.{vm.state}"))
-        _set_prop(self.counter_state, "state", vm.state)
+        _set_prop(self.counter_state, "state", vm.state.value)
         self.board_mark.setText("" if vm.board_status == "ok" else vm.tr("board.offline"))
         t = vm.current
         if t is None:
             self.number.setText("—")
             _set_prop(self.number, "idle", "true")
-            if vm.state == "paused":
+            if vm.state is CounterState.PAUSED:
                 self.ticket_state.setText(vm.tr("ticket.paused"))
             else:
                 self.ticket_state.setText(vm.tr("ticket.none"))
@@ -477,12 +477,12 @@ class QtCounterWindow(QWidget):
         for spec in BUTTONS:
             button = self.buttons[spec.name]
             if spec.name == "pause":
-                paused = vm.state == "paused"
+                paused = vm.state is CounterState.PAUSED
                 label = vm.tr("button.resume" if paused else "button.pause")
                 enabled = vm.can(Action.RESUME if paused else Action.PAUSE)
             elif spec.name == "parked":
                 label = vm.tr("button.parked", count=len(vm.parked))
-                enabled = vm.can(Action.CALL_PARKED)
+                enabled = vm.can(Action.CALL_TICKET)
             else:
                 label = vm.tr(f"button.{spec.name}")
                 enabled = spec.action is not None and vm.can(spec.action)
@@ -547,7 +547,7 @@ class QtCounterWindow(QWidget):
         elif name == "transfer" and vm.can(Action.TRANSFER):
             self.transfer_dialog = TransferDialog(vm, self)
             self.transfer_dialog.open()
-        elif name == "parked" and vm.can(Action.CALL_PARKED):
+        elif name == "parked" and vm.can(Action.CALL_TICKET):
             self.parked_dialog = ParkedDialog(vm, self)
             self.parked_dialog.open()
 

@@ -6,61 +6,62 @@ queues of the counter's services, today's figures, the connection and the action
 The window (``counter.qt_counter``) only draws it and forwards clicks; tests drive it with
 no screen at all.
 
-Threading: every method runs in one thread (the GUI thread in the app). The hall client
-calls back from its own thread, so whoever wires them together hands messages, state
-changes and request answers over with ``post`` (see ``counter.connection``).
+Threading: every method runs in one thread (the GUI thread in the app). Its session
+(``wire.session.Session``) hands it the server's messages and the connection's changes in
+that thread, and the answers to its requests through ``post``.
 
 What is shown always comes from the server: the welcome snapshot, the replies to our
-requests and the events about this counter. The view-model never guesses the outcome of
-an action; it marks the action pending and waits for the answer.
+requests and the events about this counter, read as the typed messages of
+``wire.messages`` and the engine's own events. The view-model never guesses the outcome of
+an action; it marks the action pending and waits for the answer. Which actions may be asked
+in which state is the engine's table (``wire.states.COUNTER_ACTIONS``), not a copy of it.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from typing import Protocol
 
 from psygnal import Signal
 
-from wire.client import ConnState, RequestFailed
+from wire import events as ev
+from wire.client import ConnState, RequestFailed, Result
 from wire.i18n import catalog, tr as wire_tr
+from wire.messages import (
+    CenterInfo,
+    CounterInfo,
+    CounterResult,
+    CounterView,
+    EventMessage,
+    QueueFigures,
+    QueuesNotice,
+    ServerMessage,
+    ServiceInfo,
+    Snapshot,
+    TicketView,
+    Welcome,
+    pick,
+)
+from wire.protocol import CounterActionType
+from wire.session import Post, Requester
+from wire.states import counter_allows
+from wire.types import LANGS, CounterNo, CounterState, Lang, ServiceCode, TicketId, TicketState
 
-Message = dict[str, Any]
-Clock = Callable[[], datetime]
-Post = Callable[[Callable[[], None]], None]
-
-LANGS: tuple[str, ...] = ("az", "ru", "en")
+Action = CounterActionType
+"""The counter's actions (``wire.protocol.CounterActionType``), by the view-model's name for them."""
 
 REQUEST_TIMEOUT = 15.0
 """Seconds an action may wait for its answer, a short outage included (the client resends
 it with the same id after reconnecting, so it takes effect once)."""
 
 
-class Transport(Protocol):
-    """What the view-model needs of a connection: ``wire.client.HallClient`` fits."""
+class Server(Requester, Protocol):
+    """What the view-model needs of its session: ``wire.session.Session``, or a test's fake."""
 
-    def request(self, kind: str, /, *, timeout: float = ..., **fields: Any) -> Future[Message]: ...
-
-
-class Action(enum.StrEnum):
-    """What the operator can ask for. The value is the wire request type."""
-
-    LOGIN = "login"
-    LOGOUT = "logout"
-    CALL_NEXT = "call_next"
-    RECALL = "recall"
-    START = "start"
-    FINISH = "finish"
-    NO_SHOW = "no_show"
-    TRANSFER = "transfer"
-    PARK = "park"
-    CALL_PARKED = "call_ticket"
-    PAUSE = "pause"
-    RESUME = "resume"
+    def now(self) -> datetime: ...
 
 
 class CounterError(Exception):
@@ -94,45 +95,34 @@ class Notice:
     """Something the operator should read that is not an error (a key of the catalog)."""
 
     key: str
-    values: Mapping[str, Any]
+    values: Mapping[str, object]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketInfo:
-    """A ticket as the counter sees it; times are the server's (timezone-aware)."""
+    """A ticket at this counter (held or parked): the server's view of it, and the events
+    about it since. Times are the server's."""
 
-    id: str
+    id: TicketId
     number: str
-    service: str
-    state: str
+    service: ServiceCode
+    state: TicketState
     issued_at: datetime | None = None
+    """None while only the call is known: the reply to it brings the arrival times."""
     queued_at: datetime | None = None
     called_at: datetime | None = None
     started_at: datetime | None = None
     recalls: int = 0
-    priority: str = "none"
-    return_to: int | None = None
 
     @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> TicketInfo:
-        return cls(
-            id=str(data["id"]),
-            number=str(data["number"]),
-            service=str(data["service"]),
-            state=str(data["state"]),
-            issued_at=_time(data.get("issued_at")),
-            queued_at=_time(data.get("queued_at")),
-            called_at=_time(data.get("called_at")),
-            started_at=_time(data.get("started_at")),
-            recalls=int(data.get("recalls") or 0),
-            priority=str(data.get("priority") or "none"),
-            return_to=data.get("return_to"),
-        )
+    def of(cls, view: TicketView) -> TicketInfo:
+        """The ticket as the server's view of it says (every field here is one of the view's)."""
+        return cls(**{f.name: getattr(view, f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
 class QueueRow:
-    service: str
+    service: ServiceCode
     name: str
     waiting: int
     oldest_wait_min: float
@@ -146,33 +136,13 @@ class Figures:
     service_seconds: float = 0.0
     no_shows: int = 0
 
+    @classmethod
+    def of(cls, view: CounterView) -> Figures:
+        return cls(served=view.served, service_seconds=view.service_seconds, no_shows=view.no_shows)
+
     @property
     def average_service_seconds(self) -> float | None:
         return self.service_seconds / self.served if self.served else None
-
-
-@dataclass(frozen=True)
-class ServiceInfo:
-    code: str
-    agency: str
-    prefix: str
-    names: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class CounterInfo:
-    number: int
-    agency: str | None
-    services: tuple[str, ...]
-
-
-def _time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(str(value))
-    # Server times carry their offset; a naive one (an older server) is taken as UTC so
-    # that subtracting it from an aware clock cannot fail.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -185,8 +155,9 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+def _lang(value: str | None) -> Lang | None:
+    """``value`` if it is one of the apps' languages."""
+    return next((lang for lang in LANGS if lang == value), None)
 
 
 class CounterViewModel:
@@ -196,10 +167,11 @@ class CounterViewModel:
         counter: the counter's number (from the device file).
         post: runs a callable in the view-model's thread; used for answers to requests,
             which complete in the client's thread.
-        clock: the local clock, timezone-aware. Durations are measured against the
-            server's times corrected by the offset seen in the welcome, so a counter PC
-            whose clock is off still shows the right waits.
         lang: the starting language (az, ru or en).
+
+    Call :meth:`attach` with its session before asking for anything. Durations are
+    measured on the server's clock (the session's ``now()``), so a counter PC whose clock
+    is off still shows the right waits.
     """
 
     changed = Signal()
@@ -209,30 +181,25 @@ class CounterViewModel:
     noticed = Signal(object)
     """A :class:`Notice` to show."""
 
-    def __init__(
-        self, counter: int, *, post: Post | None = None, clock: Clock = _utc_now, lang: str = "az"
-    ) -> None:
+    def __init__(self, counter: CounterNo, *, post: Post | None = None, lang: str = "az") -> None:
         self.counter = counter
-        self.lang = lang if lang in LANGS else "az"
+        self.lang: Lang = _lang(lang) or "az"
         self._post: Post = post or (lambda fn: fn())
-        self._clock = clock
-        self._transport: Transport | None = None
+        self._server: Server | None = None
         self._catalog = catalog("counter")
         self.connection = ConnState.STOPPED
         self.ever_online = False
-        self.center_name: Mapping[str, str] = {}
-        self.services: dict[str, ServiceInfo] = {}
-        self.agencies: dict[str, Mapping[str, str]] = {}
-        self.counters: dict[int, CounterInfo] = {}
-        self.my_services: tuple[str, ...] = ()
-        self.server_offset = timedelta(0)
+        self.center: CenterInfo | None = None
+        self.services: dict[ServiceCode, ServiceInfo] = {}
+        self.counters: dict[CounterNo, CounterInfo] = {}
+        self.my_services: tuple[ServiceCode, ...] = ()
         self.day_open = False
         self.logged_in = False
         self.operator_login: str | None = None
         self.operator_name: str | None = None
         self.server_operator: str | None = None
         """Who the server has at this counter, even before we log in."""
-        self.state = "closed"
+        self.state = CounterState.CLOSED
         self.current: TicketInfo | None = None
         self.parked: list[TicketInfo] = []
         self.queues: list[QueueRow] = []
@@ -241,33 +208,35 @@ class CounterViewModel:
         self.error: CounterError | None = None
         self.notice: Notice | None = None
         self.board_status = "ok"
-        self._queue_figures: dict[str, Mapping[str, Any]] = {}
+        self._queue_figures: dict[ServiceCode, QueueFigures] = {}
 
     # --- wiring ---------------------------------------------------------------------------
 
-    def attach(self, transport: Transport) -> None:
-        """Use ``transport`` for requests (a HallClient, or a fake in tests)."""
-        self._transport = transport
+    def attach(self, server: Server) -> None:
+        """Ask ``server`` (the session, or a fake in tests) for everything from now on."""
+        self._server = server
 
-    def tr(self, key: str, /, **values: Any) -> str:
+    def tr(self, key: str, /, **values: object) -> str:
         """A text of the counter's catalog in the current language."""
         return self._catalog.tr(key, self.lang, **values)
 
     def set_lang(self, lang: str) -> None:
-        if lang in LANGS and lang != self.lang:
-            self.lang = lang
+        chosen = _lang(lang)
+        if chosen is not None and chosen != self.lang:
+            self.lang = chosen
             self._rebuild_queues()
             self.changed.emit()
 
+    def center_name(self) -> str:
+        return pick(self.center.name, self.lang) if self.center is not None else ""
+
     def service_name(self, code: str) -> str:
         info = self.services.get(code)
-        if info is None:
-            return code
-        return info.names.get(self.lang) or info.names.get("az") or code
+        return (pick(info.name, self.lang) if info is not None else "") or code
 
     def agency_name(self, code: str | None) -> str:
-        names = self.agencies.get(code or "", {})
-        return names.get(self.lang) or names.get("az") or (code or "")
+        agency = self.center.agency(code) if self.center is not None and code else None
+        return (pick(agency.name, self.lang) if agency is not None else "") or (code or "")
 
     # --- what the window asks -------------------------------------------------------------
 
@@ -276,8 +245,8 @@ class CounterViewModel:
         return self.connection is ConnState.ONLINE
 
     def now(self) -> datetime:
-        """The server's time now, by our clock and the offset measured at the welcome."""
-        return self._clock() + self.server_offset
+        """Now by the server's clock (this PC's before a session is attached)."""
+        return self._server.now() if self._server is not None else datetime.now(UTC)
 
     def waited_seconds(self) -> float | None:
         """How long the current citizen waited in this queue before being called."""
@@ -293,14 +262,14 @@ class CounterViewModel:
     def called_seconds(self) -> float | None:
         """How long ago the current ticket was called (while it is only called)."""
         t = self.current
-        if t is None or t.state != "called" or t.called_at is None:
+        if t is None or t.state is not TicketState.CALLED or t.called_at is None:
             return None
         return (self.now() - t.called_at).total_seconds()
 
     def serving_seconds(self) -> float | None:
         """How long the current ticket has been served."""
         t = self.current
-        if t is None or t.state != "serving" or t.started_at is None:
+        if t is None or t.state is not TicketState.SERVING or t.started_at is None:
             return None
         return (self.now() - t.started_at).total_seconds()
 
@@ -308,8 +277,7 @@ class CounterViewModel:
         """How many counters serving ``service`` are open or paused, by the server's latest
         queue figures; None while the server hasn't said."""
         figures = self._queue_figures.get(service)
-        value = figures.get("open_counters") if isinstance(figures, Mapping) else None
-        return int(value) if isinstance(value, int) else None
+        return figures.open_counters if figures is not None else None
 
     def takes_transfers(self, service: str) -> bool:
         """Whether a transfer to ``service`` would be taken now: some counter serving it is
@@ -325,31 +293,16 @@ class CounterViewModel:
     def can(self, action: Action) -> bool:
         """Whether ``action`` may be asked now. One action at a time: while one is in
         flight nothing else can be asked, so a double click never acts twice."""
-        if self._transport is None or not self.online or self.pending is not None:
+        if self._server is None or not self.online or self.pending is not None:
             return False
         if action is Action.LOGIN:
             return not self.logged_in
         if not self.logged_in:
             return False
-        t = self.current
-        state = t.state if t is not None else None
-        if action is Action.CALL_NEXT:
-            return self.state == "open" and t is None
-        if action is Action.CALL_PARKED:
-            return self.state == "open" and t is None and bool(self.parked)
-        if action in (Action.RECALL, Action.START, Action.NO_SHOW):
-            return state == "called"
-        if action is Action.FINISH:
-            return state == "serving"
-        if action in (Action.TRANSFER, Action.PARK):
-            return state in ("called", "serving")
-        if action is Action.PAUSE:
-            return self.state == "open" and t is None
-        if action is Action.RESUME:
-            return self.state == "paused"
-        if action is Action.LOGOUT:
-            return self.state in ("open", "paused") and t is None
-        return False
+        if action is Action.CALL_TICKET and not self.parked:
+            return False
+        held = self.current.state if self.current is not None else None
+        return counter_allows(self.state, held, action)
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -390,35 +343,24 @@ class CounterViewModel:
         return self._send(Action.RESUME)
 
     def toggle_pause(self) -> bool:
-        return self.resume() if self.state == "paused" else self.pause()
+        return self.resume() if self.state is CounterState.PAUSED else self.pause()
 
     def call_parked(self, ticket_id: str) -> bool:
         if all(t.id != ticket_id for t in self.parked):
             return False
-        return self._send(Action.CALL_PARKED, ticket=ticket_id)
+        return self._send(Action.CALL_TICKET, ticket=ticket_id)
 
     def transfer(
         self, *, to_service: str | None = None, to_counter: int | None = None, return_to_me: bool = False
     ) -> bool:
         if to_service is None and to_counter is None:
             return False
-        fields: dict[str, Any] = {"return_to_me": return_to_me}
+        choice: dict[str, object] = {"return_to_me": return_to_me}
         if to_service is not None:
-            fields["to_service"] = to_service
+            choice["to_service"] = to_service
         if to_counter is not None:
-            fields["to_counter"] = to_counter
-        return self._send(Action.TRANSFER, **fields)
-
-    def report_health(self, component: str, status: str, detail: str | None = None) -> None:
-        """Tell the server about a device of this counter (the number board). Not an
-        operator action: it never blocks one and its answer is not shown. Thread-safe."""
-        if self._transport is None:
-            return
-        fields: dict[str, Any] = {"component": component, "status": status}
-        if detail:
-            fields["detail"] = detail[:500]
-        future = self._transport.request("report_health", timeout=120.0, **fields)
-        future.add_done_callback(_ignore_outcome)
+            choice["to_counter"] = to_counter
+        return self._send(Action.TRANSFER, **choice)
 
     def set_board_status(self, status: str) -> None:
         if status != self.board_status:
@@ -432,19 +374,19 @@ class CounterViewModel:
             self.notice = None
             self.changed.emit()
 
-    def _send(self, action: Action, **fields: Any) -> bool:
+    def _send(self, action: Action, **body: object) -> bool:
         if not self.can(action):
             return False
-        assert self._transport is not None
+        assert self._server is not None
         self.pending = action
         self.error = None
         self.notice = None
-        future = self._transport.request(action.value, timeout=REQUEST_TIMEOUT, **fields)
+        future = self._server.request(action, timeout=REQUEST_TIMEOUT, **body)
         self.changed.emit()
         future.add_done_callback(lambda done: self._post(lambda: self._answered(action, done)))
         return True
 
-    def _answered(self, action: Action, future: Future[Message]) -> None:
+    def _answered(self, action: Action, future: Future[Result]) -> None:
         if self.pending is action:
             self.pending = None
         try:
@@ -455,6 +397,7 @@ class CounterViewModel:
                 kind = NoAnswer
             self._fail(kind(exc.code, self._error_text(exc.code, exc.details, exc.message), action))
             return
+        assert isinstance(result, CounterResult), f"{action} answered with a {type(result).__name__}"
         self._apply_result(action, result)
         self.changed.emit()
 
@@ -463,11 +406,11 @@ class CounterViewModel:
         self.changed.emit()
         self.failed.emit(error)
 
-    def _notify(self, key: str, **values: Any) -> None:
+    def _notify(self, key: str, **values: object) -> None:
         self.notice = Notice(key, values)
         self.noticed.emit(self.notice)
 
-    def _error_text(self, code: str, details: Mapping[str, Any], fallback: str) -> str:
+    def _error_text(self, code: str, details: Mapping[str, object], fallback: str) -> str:
         """The refusal in the operator's language, whatever language the connection has."""
         values = {k: v for k, v in details.items() if k != "detail"}
         if "service" in values:
@@ -485,7 +428,7 @@ class CounterViewModel:
 
     # --- from the server ---------------------------------------------------------------------
 
-    def on_state(self, state: ConnState) -> None:
+    def on_connection(self, state: ConnState) -> None:
         if state is self.connection:
             return
         self.connection = state
@@ -493,91 +436,55 @@ class CounterViewModel:
             self.ever_online = True
         self.changed.emit()
 
-    def on_message(self, message: Message) -> None:
-        kind = message.get("type")
-        if kind == "welcome":
-            self._welcome(message)
-        elif kind == "event":
-            event = message.get("event")
-            if isinstance(event, dict):
+    def on_message(self, message: ServerMessage) -> None:
+        match message:
+            case Welcome():
+                self._welcome(message)
+            case EventMessage(event=event):
                 self._event(event)
-        elif kind == "queues":
-            services = message.get("services")
-            if isinstance(services, dict):
-                self._queue_figures = services
+            case QueuesNotice(services=services):
+                self._queue_figures = dict(services)
                 self._rebuild_queues()
-        else:
-            return
+            case _:
+                return
         self.changed.emit()
 
-    def _welcome(self, message: Message) -> None:
-        server_time = _time(message.get("server_time"))
-        if server_time is not None:
-            self.server_offset = server_time - self._clock()
-        center = message.get("center")
-        if isinstance(center, dict):
-            self._center(center)
-        snapshot = message.get("snapshot")
-        if isinstance(snapshot, dict):
-            self._snapshot(snapshot)
-        elif message.get("resumed") and self._transport is not None:
+    def _welcome(self, welcome: Welcome) -> None:
+        self._center(welcome.center)
+        if welcome.snapshot is not None:
+            self._snapshot(welcome.snapshot)
+        elif welcome.resumed and self._server is not None:
             # The missed events follow this welcome; a fresh snapshot after them makes
             # sure the screen shows what the server holds, whatever happened meanwhile.
-            # The server answers a sync with a welcome, not a reply: the future is left
-            # to time out unheard.
-            self._transport.request("sync", timeout=5.0).add_done_callback(_ignore_outcome)
+            # It comes as another welcome, which reaches on_message like this one.
+            self._server.request("sync", timeout=5.0).add_done_callback(_ignore_outcome)
 
-    def _center(self, center: Mapping[str, Any]) -> None:
-        self.center_name = dict(center.get("name") or {})
-        self.agencies = {str(a["code"]): dict(a.get("name") or {}) for a in center.get("agencies", [])}
-        self.services = {
-            str(s["code"]): ServiceInfo(
-                code=str(s["code"]),
-                agency=str(s.get("agency") or ""),
-                prefix=str(s.get("prefix") or ""),
-                names=dict(s.get("name") or {}),
-            )
-            for s in center.get("services", [])
-        }
-        self.counters = {
-            int(c["number"]): CounterInfo(
-                number=int(c["number"]),
-                agency=c.get("agency"),
-                services=tuple(str(code) for code in c.get("services", [])),
-            )
-            for c in center.get("counters", [])
-        }
+    def _center(self, center: CenterInfo) -> None:
+        self.center = center
+        self.services = {s.code: s for s in center.services}
+        self.counters = {c.number: c for c in center.counters}
         mine = self.counters.get(self.counter)
         self.my_services = mine.services if mine is not None else ()
 
-    def _snapshot(self, snapshot: Mapping[str, Any]) -> None:
-        self.day_open = bool(snapshot.get("open"))
-        counters = snapshot.get("counters") or {}
-        view = counters.get(str(self.counter))
-        if isinstance(view, dict):
+    def _snapshot(self, snapshot: Snapshot) -> None:
+        self.day_open = snapshot.open
+        view = snapshot.counters.get(self.counter)
+        if view is not None:
             self._counter_view(view)
-        parked = []
-        for data in snapshot.get("tickets") or []:
-            if data.get("state") == "parked" and data.get("counter") == self.counter:
-                parked.append(TicketInfo.from_wire(data))
-        self.parked = parked
-        queues = snapshot.get("queues")
-        if isinstance(queues, dict):
-            self._queue_figures = queues
-            self._rebuild_queues()
+        self.parked = [
+            TicketInfo.of(t)
+            for t in snapshot.tickets
+            if t.state is TicketState.PARKED and t.counter == self.counter
+        ]
+        self._queue_figures = dict(snapshot.queues)
+        self._rebuild_queues()
 
-    def _counter_view(self, view: Mapping[str, Any]) -> None:
+    def _counter_view(self, view: CounterView) -> None:
         """Take the server's view of this counter as it is."""
-        self.state = str(view.get("state") or "closed")
-        operator = view.get("operator")
-        self.server_operator = str(operator) if operator else None
-        current = view.get("current")
-        self.current = TicketInfo.from_wire(current) if isinstance(current, dict) else None
-        self.figures = Figures(
-            served=int(view.get("served") or 0),
-            service_seconds=float(view.get("service_seconds") or 0.0),
-            no_shows=int(view.get("no_shows") or 0),
-        )
+        self.state = view.state
+        self.server_operator = view.operator or None
+        self.current = TicketInfo.of(view.current) if view.current is not None else None
+        self.figures = Figures.of(view)
         if self.logged_in and self.server_operator != self.operator_login:
             self._logged_out("notice.logged_out_by_server")
 
@@ -590,132 +497,120 @@ class CounterViewModel:
         if was and notice:
             self._notify(notice)
 
-    def _apply_result(self, action: Action, result: Mapping[str, Any]) -> None:
-        operator = result.get("operator")
-        if action is Action.LOGIN and isinstance(operator, dict):
+    def _apply_result(self, action: Action, result: CounterResult) -> None:
+        if action is Action.LOGIN and result.operator is not None:
             self.logged_in = True
-            self.operator_login = str(operator.get("login"))
-            self.operator_name = str(operator.get("name") or operator.get("login"))
+            self.operator_login = result.operator.login
+            self.operator_name = result.operator.name or result.operator.login
         if action is Action.LOGOUT:
             self._logged_out(None)
-        view = result.get("counter")
-        if isinstance(view, dict):
-            self._counter_view(view)
-        ticket_data = result.get("ticket")
-        if not isinstance(ticket_data, dict):
+        self._counter_view(result.counter)
+        view = result.ticket
+        if view is None:
             return
-        ticket = TicketInfo.from_wire(ticket_data)
-        self.parked = [t for t in self.parked if t.id != ticket.id]
-        if ticket.state == "parked":
-            self.parked.append(ticket)
-        if action is Action.RECALL and ticket.state == "no_show":
-            self._notify("notice.recall_limit", number=ticket.number)
-        elif action is Action.NO_SHOW:
-            self._notify("notice.no_show", number=ticket.number)
-        elif action is Action.TRANSFER and ticket.state == "waiting":
-            where = (
-                self.tr("transfer.counter_n", counter=ticket_data.get("target_counter"))
-                if ticket_data.get("target_counter")
-                else self.service_name(ticket.service)
-            )
-            key = "notice.transferred_back" if ticket.return_to == self.counter else "notice.transferred"
-            self._notify(key, number=ticket.number, to=where)
-        elif action is Action.FINISH and ticket.state == "waiting" and ticket.return_to is None:
-            # Finished here and sent back to the counter that asked for it to return, or to
-            # the queue of its service when that counter has closed meanwhile.
-            back_to = ticket_data.get("target_counter")
-            if back_to is None:
-                self._notify(
-                    "notice.returned_to_queue",
-                    number=ticket.number,
-                    service=self.service_name(ticket.service),
+        self.parked = [t for t in self.parked if t.id != view.id]
+        if view.state is TicketState.PARKED:
+            self.parked.append(TicketInfo.of(view))
+        match action, view.state:
+            case Action.RECALL, TicketState.NO_SHOW:
+                self._notify("notice.recall_limit", number=view.number)
+            case Action.NO_SHOW, _:
+                self._notify("notice.no_show", number=view.number)
+            case Action.TRANSFER, TicketState.WAITING:
+                where = (
+                    self.tr("transfer.counter_n", counter=view.target_counter)
+                    if view.target_counter
+                    else self.service_name(view.service)
                 )
-            else:
-                self._notify("notice.returned", number=ticket.number, counter=back_to)
+                key = "notice.transferred_back" if view.return_to == self.counter else "notice.transferred"
+                self._notify(key, number=view.number, to=where)
+            case Action.FINISH, TicketState.WAITING if view.return_to is None:
+                # Finished here and sent back to the counter that asked for it to return, or
+                # to the queue of its service when that counter has closed meanwhile.
+                if view.target_counter is None:
+                    service = self.service_name(view.service)
+                    self._notify("notice.returned_to_queue", number=view.number, service=service)
+                else:
+                    self._notify("notice.returned", number=view.number, counter=view.target_counter)
 
-    def _event(self, event: Mapping[str, Any]) -> None:
-        kind = event.get("type")
-        at = _time(event.get("at"))
-        if kind in ("DayOpened", "DayClosed"):
-            self.day_open = kind == "DayOpened"
-            self.state = "closed"
-            self.server_operator = None
-            self.current = None
-            self.parked = []
-            if kind == "DayOpened":
-                self.figures = Figures()
-            self._logged_out("notice.day_closed")
-            return
-        if kind == "TicketTransferred":
-            if event.get("from_counter") == self.counter and self._is_current(event):
+    def _event(self, event: ev.Event) -> None:
+        # ``counter=self.counter`` matches the events of this counter only.
+        match event:
+            case ev.DayOpened() | ev.DayClosed():
+                self.day_open = isinstance(event, ev.DayOpened)
+                self.state = CounterState.CLOSED
+                self.server_operator = None
                 self.current = None
-            return
-        if event.get("counter") != self.counter:
-            return
-        if kind == "CounterOpened":
-            self.state = "open"
-            self.server_operator = event.get("operator")
-            if self.logged_in and self.server_operator != self.operator_login:
-                self._logged_out("notice.logged_out_by_server")
-        elif kind == "CounterPaused":
-            self.state = "paused"
-        elif kind == "CounterResumed":
-            self.state = "open"
-        elif kind == "CounterClosed":
-            self.state = "closed"
-            self.server_operator = None
-            if self.pending is not Action.LOGOUT:
-                self._logged_out("notice.logged_out_by_server")
-        elif kind == "TicketCalled":
-            known = next((t for t in self.parked if t.id == event.get("ticket")), None)
-            self.parked = [t for t in self.parked if t.id != event.get("ticket")]
-            base = known or TicketInfo(
-                id=str(event.get("ticket")), number=str(event.get("number")), service="", state="called"
-            )
-            # The event says who and when; the reply that follows adds the arrival times.
-            self.current = replace(
-                base,
-                service=str(event.get("service") or base.service),
-                state="called",
-                called_at=at,
-                started_at=None,
-                recalls=0,
-            )
-        elif not self._is_current(event):
-            return
-        elif kind == "TicketRecalled" and self.current is not None:
-            self.current = replace(self.current, recalls=int(event.get("recalls") or 0))
-        elif kind == "ServiceStarted" and self.current is not None:
-            self.current = replace(self.current, state="serving", started_at=at)
-        elif kind == "TicketFinished" and self.current is not None:
-            started = self.current.started_at
-            seconds = (at - started).total_seconds() if at and started else 0.0
-            self.figures = replace(
-                self.figures,
-                served=self.figures.served + 1,
-                service_seconds=self.figures.service_seconds + seconds,
-            )
-            self.current = None
-        elif kind == "TicketNoShow":
-            self.figures = replace(self.figures, no_shows=self.figures.no_shows + 1)
-            self.current = None
-        elif kind == "TicketParked" and self.current is not None:
-            self.parked = [*self.parked, replace(self.current, state="parked")]
-            self.current = None
+                self.parked = []
+                if self.day_open:
+                    self.figures = Figures()
+                self._logged_out("notice.day_closed")
+            case ev.TicketTransferred(from_counter=self.counter, ticket=ticket) if self._held(ticket):
+                self.current = None
+            case ev.CounterOpened(counter=self.counter, operator=operator):
+                self.state = CounterState.OPEN
+                self.server_operator = operator
+                if self.logged_in and operator != self.operator_login:
+                    self._logged_out("notice.logged_out_by_server")
+            case ev.CounterPaused(counter=self.counter):
+                self.state = CounterState.PAUSED
+            case ev.CounterResumed(counter=self.counter):
+                self.state = CounterState.OPEN
+            case ev.CounterClosed(counter=self.counter):
+                self.state = CounterState.CLOSED
+                self.server_operator = None
+                if self.pending is not Action.LOGOUT:
+                    self._logged_out("notice.logged_out_by_server")
+            case ev.TicketCalled(counter=self.counter, ticket=ticket, number=number, service=service, at=at):
+                known = next((t for t in self.parked if t.id == ticket), None)
+                self.parked = [t for t in self.parked if t.id != ticket]
+                base = known or TicketInfo(
+                    id=ticket, number=number, service=service, state=TicketState.CALLED
+                )
+                # The event says who and when; the reply that follows adds the arrival times.
+                self.current = replace(
+                    base,
+                    service=service or base.service,
+                    state=TicketState.CALLED,
+                    called_at=at,
+                    started_at=None,
+                    recalls=0,
+                )
+            case ev.TicketRecalled(counter=self.counter, ticket=ticket, recalls=recalls) if (
+                held := self._held(ticket)
+            ):
+                self.current = replace(held, recalls=recalls)
+            case ev.ServiceStarted(counter=self.counter, ticket=ticket, at=at) if held := self._held(ticket):
+                self.current = replace(held, state=TicketState.SERVING, started_at=at)
+            case ev.TicketFinished(counter=self.counter, ticket=ticket, at=at) if held := self._held(ticket):
+                seconds = (at - held.started_at).total_seconds() if held.started_at is not None else 0.0
+                self.figures = replace(
+                    self.figures,
+                    served=self.figures.served + 1,
+                    service_seconds=self.figures.service_seconds + seconds,
+                )
+                self.current = None
+            case ev.TicketNoShow(counter=self.counter, ticket=ticket) if self._held(ticket):
+                self.figures = replace(self.figures, no_shows=self.figures.no_shows + 1)
+                self.current = None
+            case ev.TicketParked(counter=self.counter, ticket=ticket) if held := self._held(ticket):
+                self.parked = [*self.parked, replace(held, state=TicketState.PARKED)]
+                self.current = None
 
-    def _is_current(self, event: Mapping[str, Any]) -> bool:
-        return self.current is not None and self.current.id == event.get("ticket")
+    def _held(self, ticket: TicketId) -> TicketInfo | None:
+        """The ticket at the counter, if it is ``ticket``."""
+        return self.current if self.current is not None and self.current.id == ticket else None
 
     def _rebuild_queues(self) -> None:
         rows = []
         for code in self.my_services:
-            figures = self._queue_figures.get(code) or {}
+            figures = self._queue_figures.get(code)
             rows.append(
                 QueueRow(
                     service=code,
                     name=self.service_name(code),
-                    waiting=int(figures.get("waiting") or 0),
-                    oldest_wait_min=float(figures.get("oldest_wait_min") or 0.0),
+                    waiting=figures.waiting if figures is not None else 0,
+                    oldest_wait_min=figures.oldest_wait_min if figures is not None else 0.0,
                 )
             )
         self.queues = rows
@@ -725,8 +620,8 @@ class CounterViewModel:
         return sum(row.waiting for row in self.queues)
 
 
-def _ignore_outcome(future: Future[Message]) -> None:
-    # Health reports and syncs are fire-and-forget; read the exception so that it is
-    # not reported as never retrieved.
+def _ignore_outcome(future: Future[Result]) -> None:
+    # Syncs are fire-and-forget; read the exception so that it is not reported as never
+    # retrieved.
     if not future.cancelled():
         future.exception()

@@ -23,15 +23,16 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 
 from display.announce import (
+    Announcement,
     AnnouncementQueue,
     AudioPolicy,
     Call,
     Composer,
-    Lang,
     VoicePack,
     ensure_default_packs,
     load_packs,
 )
+from wire.types import Lang
 
 log = logging.getLogger("novbe.display.audio")
 
@@ -63,6 +64,10 @@ class QtAnnouncer(QObject):
     status_changed = Signal(str, str)
     """(status, detail): "ok", "offline" (no sound output) or "error" (cannot play at all)."""
     packs_ready = Signal(object)
+    dropped = Signal(object, str)
+    """(Call, why): a call the hall will never hear (``AnnouncementQueue``'s ``on_drop``)."""
+    rendered = Signal(object, object)
+    """(Announcement, Path of its WAV): about to be played."""
     _loaded = Signal(object)
 
     def __init__(
@@ -83,7 +88,7 @@ class QtAnnouncer(QObject):
         self._now = now or (lambda: datetime.now().astimezone())
         self.composer = Composer(packs=[], languages=self.languages, policy=policy, chime=True)
         # The queue composes through self.composer, so the packs can arrive later.
-        self.queue = AnnouncementQueue(lambda call, at: self.composer.compose(call, at))
+        self.queue = AnnouncementQueue(self._compose, on_drop=self._on_drop)
         self.status = ("error", "not started")
         self._dir = tempfile.TemporaryDirectory(prefix="novbe-display-")
         self._file_no = 0
@@ -153,6 +158,12 @@ class QtAnnouncer(QObject):
             self._set_status(self.status[0], "no voice pack: the hall hears the chime only")
         self.packs_ready.emit(packs)
 
+    def _compose(self, call: Call, now: datetime, *, chained: bool, first_only: bool) -> Announcement:
+        return self.composer.compose(call, now, chained=chained, first_only=first_only)
+
+    def _on_drop(self, call: Call, why: str) -> None:
+        self.dropped.emit(call, why)
+
     def push(self, call: Call, at: datetime) -> None:
         """A call to be heard (the view-model's ``announce`` signal)."""
         if not self.available:
@@ -160,6 +171,10 @@ class QtAnnouncer(QObject):
         self.queue.push(call, at)
         if not self._soon.isActive():
             self._soon.start()
+
+    def arrived(self, number: str) -> None:
+        """The citizen of ticket ``number`` is at the counter (the view-model's ``arrived``)."""
+        self.queue.arrived(number)
 
     def play_next(self) -> None:
         if not self.available:
@@ -176,13 +191,18 @@ class QtAnnouncer(QObject):
             log.error("cannot write %s: %s", path, exc)
             self.queue.done()
             return
+        self.rendered.emit(announcement, path)
         self.player.setSource(QUrl.fromLocalFile(str(path)))
         self.player.play()
 
     def _on_media_status(self, status: Any) -> None:
         assert self._mm is not None
         done = self._mm.QMediaPlayer.MediaStatus
-        if status in (done.EndOfMedia, done.InvalidMedia):
+        if status == done.EndOfMedia:
+            # The next call, if it follows at once, goes without the chime.
+            self.queue.done(self._now())
+            self._soon.start()
+        elif status == done.InvalidMedia:
             self.queue.done()
             self._soon.start()
 

@@ -44,6 +44,7 @@ FIELDS = frozenset(
         "date",
         "time",
         "ahead",
+        "wait",
         "wait_low",
         "wait_high",
         "ticket_id",

@@ -27,6 +27,9 @@ from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVE
 from escpos.escpos import Escpos
 from PIL import Image, ImageDraw
 
+from wire.i18n import wait_words
+
+from .escpos_device import EscposDevice
 from .exceptions import LayoutError
 from .layout import Block, Layout, Style, load_layout
 from .text import (
@@ -89,8 +92,9 @@ def ticket_values(view: TicketView, layout: Layout, lang: str) -> dict[str, str]
         "date": view.issued_at.strftime(layout.date_format),
         "time": view.issued_at.strftime(layout.time_format),
         "ahead": str(view.ahead),
-        "wait_low": str(view.wait_low_min),
-        "wait_high": str(view.wait_high_min),
+        "wait": wait_words(view.wait, lang),
+        "wait_low": str(view.wait.low_min),
+        "wait_high": str(view.wait.high_min),
         "ticket_id": view.ticket_id,
         "priority": priority,
         "footer": localized(view.footer, lang) if view.footer else "",
@@ -104,8 +108,10 @@ def _is_set(view: TicketView, name: str) -> bool:
         return _has_priority(view)
     if name == "footer":
         return any(view.footer.values())
+    if name == "wait":
+        return not view.wait.none
     if name in ("wait_low", "wait_high"):
-        return (view.wait_low_min if name == "wait_low" else view.wait_high_min) > 0
+        return (view.wait.low_min if name == "wait_low" else view.wait.high_min) > 0
     return True
 
 
@@ -151,6 +157,7 @@ class _Painter:
 
     def __init__(self, printer: Escpos, layout: Layout) -> None:
         self.printer = printer
+        self.device = EscposDevice(printer)
         self.layout = layout
         slots = printer.profile.get_code_pages()
         self.slots: dict[str, int] = {}
@@ -162,8 +169,7 @@ class _Painter:
         self.stats = TicketStats()
 
     def raw(self, data: bytes) -> None:
-        # _raw is the one method every python-escpos printer class implements.
-        self.printer._raw(data)
+        self.device.send(data)
 
     def style(self, style: Style, align: str | None = None) -> None:
         self.printer.set(

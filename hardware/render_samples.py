@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wire.types import WaitRange
+
 from .printer import open_printer
 from .ticket import TicketView
 
@@ -59,8 +61,7 @@ def sample_view(lang: str, number: str = "A015") -> TicketView:
         issued_at=ISSUED,
         lang=lang,
         ahead=7,
-        wait_low_min=10,
-        wait_high_min=20,
+        wait=WaitRange(10, 20),
         zone_name=_SAMPLE["zone"],
         ticket_id=ticket_id,
         qr_data=f"https://novbe.example/t/{ticket_id}",
@@ -81,8 +82,7 @@ def center_views(center: Mapping[str, Any], lang: str) -> Iterator[TicketView]:
             issued_at=ISSUED,
             lang=lang,
             ahead=index % 9,
-            wait_low_min=5 + index,
-            wait_high_min=15 + 2 * index,
+            wait=WaitRange(5 + index, 15 + 2 * index),
             zone_name=zones[agency["zone"]],
             ticket_id=ticket_id,
             qr_data=f"https://novbe.example/t/{ticket_id}",

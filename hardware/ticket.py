@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wire.types import WaitRange
+
 __all__ = ["FALLBACK_LANG", "TicketView", "localized"]
 
 FALLBACK_LANG = "az"
@@ -48,8 +50,8 @@ class TicketView:
     lang: str
     ahead: int
     """People waiting before this ticket for the same service."""
-    wait_low_min: int
-    wait_high_min: int
+    wait: WaitRange
+    """The wait the server promised, printed as every screen shows it (``wire.i18n.wait_words``)."""
     zone_name: Mapping[str, str]
     ticket_id: str
     qr_data: str
@@ -60,4 +62,3 @@ class TicketView:
 
     def __post_init__(self) -> None:
         assert self.number, "a ticket needs a number"
-        assert self.wait_low_min <= self.wait_high_min, "wait range is inverted"

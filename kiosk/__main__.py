@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wire import cli
+from shell.main import AppSpec, run
+from wire.device import DeviceConfig
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from .app import KioskApp
 
 STARTED = time.perf_counter()
+
+PORTRAIT = (1080, 1920)
+"""The window's size with ``--windowed`` and no ``--size``: a kiosk's screen stands upright."""
 
 
 def _cache_escpos_profiles() -> None:
@@ -32,62 +41,47 @@ def _cache_escpos_profiles() -> None:
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="novbe kiosk", description="The touchscreen ticket kiosk.")
-    parser.add_argument(
-        "--device", type=Path, required=True, help="the kiosk's device file (devices/kiosk-CODE.toml)"
-    )
-    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
-    parser.add_argument(
-        "--size",
-        type=cli.size,
-        help="window size WIDTHxHEIGHT (default: the screen's; 1080x1920 is portrait)",
-    )
-    parser.add_argument("--position", type=cli.position, help="window position X,Y (with --windowed)")
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quit-after-first-screen",
         action="store_true",
         help="print the start-up time once the first screen is drawn, then quit (for benchmarks)",
     )
-    parser.add_argument("--log-level", default="INFO")
-    return parser
 
 
-@cli.command("novbe kiosk")
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    _cache_escpos_profiles()
-    config = cli.device_file(args.device, "kiosk")
-    cli.need_screen()
-
+def _build(config: DeviceConfig, args: argparse.Namespace, qapp: QApplication) -> KioskApp:
     from PySide6.QtCore import QSize, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from .app import KioskApp
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    size = QSize(*args.size) if args.size else (QSize(1080, 1920) if args.windowed else None)
-    kiosk = KioskApp(config, size=size)
+    _cache_escpos_profiles()
+    # The window's layout follows its size, so the size is known before it is built: the
+    # given one, portrait in a window, else the screen's.
+    size = QSize(*args.size) if args.size else (QSize(*PORTRAIT) if args.windowed else None)
+    kiosk = KioskApp(config, size=size, lang=args.lang)
 
     def first_screen() -> None:
         sys.stdout.write(f"novbe kiosk: first screen after {time.perf_counter() - STARTED:.3f} s\n")
         sys.stdout.flush()
         if args.quit_after_first_screen:
             # Let the paint finish before the loop stops.
-            QTimer.singleShot(0, app.quit)
+            QTimer.singleShot(0, qapp.quit)
 
     kiosk.window.first_paint.connect(first_screen)
-    kiosk.start(fullscreen=False if args.windowed else None)
-    if args.position:
-        kiosk.window.move(*args.position)
+    return kiosk
 
-    try:
-        return int(app.exec())
-    finally:
-        kiosk.stop()
+
+SPEC = AppSpec(
+    name="kiosk",
+    description="The touchscreen ticket kiosk.",
+    build=_build,
+    add_arguments=_arguments,
+    window_size=PORTRAIT,
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(SPEC, argv)
 
 
 if __name__ == "__main__":

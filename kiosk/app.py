@@ -1,18 +1,19 @@
-"""Wiring of the running kiosk: server connection, printer, view-model and window."""
+"""Wiring of the running kiosk: the session with the server, the printer, the view-model
+and the window."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QObject, QSize
 
-from wire.client import ClientOptions, ConnState, HallClient, Message
+from shell.bridge import gui_post
+from wire.client import ClientOptions, ConnState
 from wire.device import DeviceConfig
-from wire.qt_bridge import QtClientBridge
+from wire.messages import ServerMessage
+from wire.session import Session
 
 from .printing import PrinterService
 from .qt_kiosk import KioskWindow
@@ -25,6 +26,11 @@ class KioskApp:
     """One kiosk: everything a device file describes, started and stopped together.
 
     Must be created in the GUI thread, after the QApplication.
+
+    Args:
+        config: the kiosk's device file.
+        size: the window's size; None: the screen's.
+        lang: the start screen's language, instead of the device file's.
     """
 
     def __init__(
@@ -32,20 +38,18 @@ class KioskApp:
         config: DeviceConfig,
         *,
         size: QSize | None = None,
+        lang: str | None = None,
         timings: Timings | None = None,
         client_options: ClientOptions | None = None,
     ) -> None:
         if config.role != "kiosk":
             raise ValueError(f"{config.code}: not a kiosk device file")
         self.config = config
-        self.bridge = QtClientBridge(self._on_message, self._on_state)
-        self.client = HallClient(
-            config.server_url,
-            {"role": "kiosk", "device": config.code, "token": config.token, "lang": config.lang},
-            on_message=self.bridge.on_message,
-            on_state=self.bridge.on_state,
-            options=client_options,
-        )
+        self._gui = QObject()
+        post = gui_post(self._gui)
+        # The session hands the server's messages to this object, which passes them on to
+        # the view-model: the model is made after the session, which it asks the server through.
+        self.session = Session(config, self, post=post, lang=lang, options=client_options)
         self.printer = (
             PrinterService(config.printer, paper_mm=config.paper_mm) if config.printer is not None else None
         )
@@ -54,36 +58,40 @@ class KioskApp:
             folder = urlsplit(config.printer).path
             note = f"virtual printer: tickets are saved as pictures in {folder}, nothing is printed on paper"
             log.warning("%s (for the demo and tests only; a real kiosk names its printer)", note)
-        relay = self.bridge.call_in_gui(lambda fn: fn())
-        post: Callable[[Callable[[], None]], None] = relay
         self.model = KioskViewModel(
-            self.client,
+            self.session,
             self.printer,
             printer_note=note,
             device=config.code,
-            default_lang=config.lang,
+            default_lang=lang or config.lang,
             clock=time.monotonic,
             post=post,
             timings=timings,
         )
         self.window = KioskWindow(self.model, size=size)
 
-    def _on_message(self, message: Message) -> None:
+    def on_message(self, message: ServerMessage) -> None:
         self.model.on_message(message)
 
-    def _on_state(self, state: Any) -> None:
-        self.model.on_connection(str(state.value if isinstance(state, ConnState) else state))
+    def on_connection(self, state: ConnState) -> None:
+        self.model.on_connection(state)
 
     def start(self, *, fullscreen: bool | None = None) -> None:
-        self.client.start()
+        """Connect and start the kiosk's clock.
+
+        Args:
+            fullscreen: also show the window, full screen or not; None leaves showing it to
+                the caller (``shell.main`` does it for ``novbe kiosk``).
+        """
+        self.session.start()
         self.window.start_ticking()
-        if fullscreen if fullscreen is not None else self.config.fullscreen:
+        if fullscreen is True:
             self.window.showFullScreen()
-        else:
+        elif fullscreen is False:
             self.window.show()
 
     def stop(self) -> None:
         self.window.close()
-        self.client.stop()
+        self.session.stop()
         if self.printer is not None:
             self.printer.close()

@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wire.i18n import LANGS
+from wire.types import LANGS, Priority
 
-from .viewmodel import PRIORITIES, KioskViewModel, PrintState, Screen
+from .viewmodel import RIGHTS, KioskViewModel, PrintState, Screen
 
 TARGET_MM = 15.0
 """Smallest touch target, in millimetres (fingertips of elderly users, gloves)."""
@@ -399,7 +399,7 @@ class KioskWindow(QWidget):
         grid.setSpacing(m.gap)
         self.priority_tiles: dict[str, Tile] = {}
         columns = 1 if self.portrait else 2
-        for i, right in enumerate(PRIORITIES):
+        for i, right in enumerate(RIGHTS):
             tile = Tile(m, "", primary=False)
             tile.clicked.connect(lambda _=False, right=right: self.model.choose_priority(right))
             self.priority_tiles[right] = tile
@@ -408,7 +408,7 @@ class KioskWindow(QWidget):
         self.no_priority = Tile(m, "")
         self.no_priority.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.no_priority.setFixedHeight(round(m.target * 1.5))
-        self.no_priority.clicked.connect(lambda: self.model.choose_priority("none"))
+        self.no_priority.clicked.connect(lambda: self.model.choose_priority(Priority.NONE))
         layout.addWidget(self.no_priority)
 
     def _build_ticket(self) -> None:
@@ -567,17 +567,10 @@ class KioskWindow(QWidget):
             tile = self.service_tiles.get(service.code)
             if tile is None:
                 continue
-            state = model.availability(service.code)
-            if not state.available:
-                detail = model.tr(f"service.{state.reason or 'closed'}")
-            elif state.wait_high_min is not None and state.wait_high_min > 1:
-                detail = model.tr(
-                    "service.queue", n=state.waiting, low=state.wait_low_min, high=state.wait_high_min
-                )
-            else:
-                detail = model.tr("service.queue_short", n=state.waiting)
-            tile.set_content(model.name(service.name), detail, state.available and model.pending is None)
-        if model.priority == "none":
+            available = model.availability(service.code).available
+            detail = model.service_detail(service.code)
+            tile.set_content(model.name(service.name), detail, available and model.pending is None)
+        if model.priority is Priority.NONE:
             text = model.tr("priority.ask")
         else:
             text = model.tr("priority.chosen", right=model.tr(f"priority.{model.priority}"))
@@ -618,11 +611,8 @@ class KioskWindow(QWidget):
         self.ticket_agency.setText(model.name(agency.name) if agency else "")
         self.ticket_zone.setText(tr("ticket.zone", zone=model.zone_name(ticket.zone)))
         self.ticket_ahead.setText(tr("ticket.ahead", n=ticket.ahead))
-        if ticket.wait_high_min <= 1:
-            self.ticket_wait.setText(tr("ticket.wait_short"))
-        else:
-            self.ticket_wait.setText(tr("ticket.wait", low=ticket.wait_low_min, high=ticket.wait_high_min))
-        has_priority = ticket.priority != "none"
+        self.ticket_wait.setText(model.wait_words(ticket.wait))
+        has_priority = ticket.priority is not Priority.NONE
         self.ticket_priority.setVisible(has_priority)
         if has_priority:
             self.ticket_priority.setText(tr("ticket.priority", right=tr(f"priority.{ticket.priority}")))

@@ -4,10 +4,14 @@ The Qt window (``kiosk.qt_kiosk``) only draws what this model says and forwards 
 it. Everything a citizen can do, and everything that can go wrong (no server, no paper,
 impatient taps), is decided here, so it is tested without a screen.
 
+What the server says arrives typed (``wire.messages``): the center from the
+``Welcome``, the queue figures (with the promised :class:`~wire.types.WaitRange` of each
+service) from its snapshot and every ``QueuesNotice``, the ticket from the ``IssueResult``.
+
 Threads: the model is used from one thread (the GUI thread). Answers from the server and
 the printer arrive on other threads as futures; the model hands their completion to
-``post``, which must run the given function in the model's thread (the Qt app passes a
-relay through the GUI event loop; tests call it directly).
+``post``, which must run the given function in the model's thread (the app's session
+posts through the GUI event loop, ``shell.bridge``; tests call it directly).
 
 Time: the model reads ``clock`` (seconds, monotonic) and is driven by :meth:`tick`, so the
 tests control inactivity and timeouts without sleeping.
@@ -21,21 +25,36 @@ import math
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
 
 from psygnal import Signal
 
 from hardware.exceptions import CoverOpen, DeviceError, PaperOut, PrinterTimeout, PrinterUnavailable
-from hardware.ticket import TicketView, localized
-from wire.client import RequestFailed, RequestTimeout
-from wire.i18n import LANGS, catalog
+from hardware.ticket import TicketView
+from wire.client import ConnState, RequestFailed, RequestTimeout, Result
+from wire.i18n import catalog, wait_words
+from wire.messages import (
+    AgencyInfo,
+    CenterInfo,
+    IssuedTicket,
+    IssueResult,
+    Names,
+    QueueFigures,
+    QueuesNotice,
+    ServerMessage,
+    ServiceInfo,
+    Welcome,
+    pick,
+)
+from wire.session import Requester
+from wire.types import LANGS, Lang, Priority, WaitRange
 
 log = logging.getLogger("novbe.kiosk")
 
-PRIORITIES: tuple[str, ...] = ("elderly", "disabled", "pregnant", "veteran", "martyr_family")
-"""The priority rights a citizen may claim, as the wire protocol names them."""
+RIGHTS: tuple[Priority, ...] = tuple(p for p in Priority if p is not Priority.NONE)
+"""The priority rights a citizen may claim, in the order the priority screen shows them."""
 
 
 class Screen(enum.StrEnum):
@@ -84,15 +103,12 @@ class Timings:
     """Printer status checks while it works: finds an empty roll before a citizen does."""
     printer_poll_failed: float = 3.0
     """Printer status checks while it is out of order: notices quickly that it is back."""
-    health_timeout: float = 60.0
 
 
-class Requester(Protocol):
-    """What the model needs of the server connection (``wire.client.HallClient``)."""
+class Server(Requester, Protocol):
+    """What the model needs of its session with the server (``wire.session.Session``)."""
 
-    def request(
-        self, kind: str, /, *, timeout: float = ..., request_id: str | None = ..., **fields: Any
-    ) -> Future[dict[str, Any]]: ...
+    def report_health(self, component: str, status: str, detail: str | None = None) -> None: ...
 
 
 class PrinterPort(Protocol):
@@ -106,29 +122,8 @@ class PrinterPort(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Agency:
-    code: str
-    name: Mapping[str, str]
-    zone: str
-    services: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Service:
-    code: str
-    agency: str
-    name: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class Availability:
-    available: bool
-    reason: str | None = None
-    """``closed`` or ``full`` when not available."""
-    waiting: int = 0
-    wait_low_min: int | None = None
-    wait_high_min: int | None = None
+CLOSED = QueueFigures(waiting=0, oldest_wait_min=0.0, open_counters=0, available=False, reason="closed")
+"""The figures of a service the server has said nothing about: no ticket for it."""
 
 
 @dataclass(frozen=True)
@@ -141,12 +136,21 @@ class Ticket:
     agency: str
     zone: str
     ahead: int
-    wait_low_min: int
-    wait_high_min: int
+    wait: WaitRange
     issued_at: datetime
-    priority: str
-    lang: str
+    priority: Priority
+    lang: Lang
     qr_data: str
+    """What the QR code holds, on screen and on paper."""
+
+    @classmethod
+    def of(cls, issued: IssuedTicket, center: str) -> Ticket:
+        """The kiosk's ticket for the one the server issued in center ``center``: its
+        fields of the same names, and the QR code's data."""
+        same = {f.name: getattr(issued, f.name) for f in fields(cls) if f.name != "qr_data"}
+        # The ticket's id says everything needed to find it again; with the center code a
+        # photo of the QR code is unambiguous at the counter.
+        return cls(**same, qr_data=f"NOVBE:{center}:{issued.id}")
 
 
 @dataclass(frozen=True)
@@ -161,8 +165,8 @@ class Notice:
 class _Pending:
     request_id: str
     service: str
-    priority: str
-    lang: str
+    priority: Priority
+    lang: Lang
     started: float
 
 
@@ -191,19 +195,12 @@ def health_of_error(exc: BaseException) -> str:
     return "error"
 
 
-def wait_range(low: float | None, high: float | None) -> tuple[int, int]:
-    """Whole minutes for a wait estimate: the low end rounded down, the high end up, so
-    the range shown always holds the estimate."""
-    lo = max(0, math.floor(low or 0.0))
-    hi = max(lo, math.ceil(high if high is not None else lo))
-    return lo, hi
-
-
 class KioskViewModel:
     """Everything the kiosk screen shows and every decision it makes.
 
     Args:
-        requester: the server connection; ``request`` returns a future.
+        server: the session with the server: ``request`` returns a future of the typed
+            result; ``report_health`` tells the supervisors how the printer is.
         printer: the ticket printer, behind a worker thread; None for a kiosk without one,
             which says so on screen and reports its printer ``offline`` to the supervisor.
         printer_note: said to the supervisor with every report of a working printer (the
@@ -219,7 +216,7 @@ class KioskViewModel:
 
     def __init__(
         self,
-        requester: Requester,
+        server: Server,
         printer: PrinterPort | None,
         *,
         printer_note: str | None = None,
@@ -229,23 +226,19 @@ class KioskViewModel:
         post: Callable[[Callable[[], None]], None],
         timings: Timings | None = None,
     ) -> None:
-        self._requester = requester
+        self._server = server
         self._printer = printer
         self.device = device
-        self.default_lang = default_lang if default_lang in LANGS else "az"
+        self.default_lang: Lang = _lang(default_lang) or "az"
         self._clock = clock
         self._post = post
         self.timings = timings or Timings()
         self._catalog = catalog("kiosk")
 
         # What the server told us.
-        self.center_code = ""
-        self.center_name: Mapping[str, str] = {}
-        self.zones: dict[str, Mapping[str, str]] = {}
-        self.agencies: list[Agency] = []
-        self.services: dict[str, Service] = {}
-        self.queues: dict[str, Availability] = {}
-        self.has_center = False
+        self.center: CenterInfo | None = None
+        self.services: dict[str, ServiceInfo] = {}
+        self.queues: dict[str, QueueFigures] = {}
 
         # The connection.
         self.online = False
@@ -256,7 +249,7 @@ class KioskViewModel:
         self.lang = self.default_lang
         self.screen = Screen.START
         self.agency: str | None = None
-        self.priority = "none"
+        self.priority = Priority.NONE
         self.notice: Notice | None = None
         self.pending: _Pending | None = None
         self._retry: _Pending | None = None
@@ -275,6 +268,7 @@ class KioskViewModel:
         """Whether a status check or a print has told us anything yet: until then there is
         nothing true to report."""
         self._reported: tuple[str, str | None] | None = None
+        """What the server was last told, since the connection came up."""
         self._status_future: Future[Any] | None = None
         self._next_poll = now  # check the printer as soon as the kiosk starts
         if printer is None:
@@ -289,8 +283,24 @@ class KioskViewModel:
         """A kiosk text in the current language (or ``lang``)."""
         return self._catalog.tr(key, lang or self.lang, **values)
 
-    def name(self, names: Mapping[str, str], lang: str | None = None) -> str:
-        return localized(names, lang or self.lang)
+    def name(self, names: Names, lang: str | None = None) -> str:
+        return pick(names, lang or self.lang)
+
+    def wait_words(self, wait: WaitRange, *, short: bool = False) -> str:
+        """The promised wait in the current language, as the paper prints it too."""
+        return wait_words(wait, self.lang, short=short)
+
+    @property
+    def has_center(self) -> bool:
+        return self.center is not None
+
+    @property
+    def center_name(self) -> Names:
+        return self.center.name if self.center is not None else {}
+
+    @property
+    def agencies(self) -> tuple[AgencyInfo, ...]:
+        return self.center.agencies if self.center is not None else ()
 
     @property
     def printer_ok(self) -> bool:
@@ -307,23 +317,32 @@ class KioskViewModel:
     def can_issue(self) -> bool:
         return self.online and self.has_center
 
-    def agency_services(self, agency: str | None = None) -> list[Service]:
+    def agency_services(self, agency: str | None = None) -> list[ServiceInfo]:
         code = agency or self.agency
-        for item in self.agencies:
-            if item.code == code:
-                return [self.services[s] for s in item.services if s in self.services]
-        return []
+        if self.center is None or code is None:
+            return []
+        return list(self.center.services_of(code))
 
-    def availability(self, service: str) -> Availability:
+    def availability(self, service: str) -> QueueFigures:
         # The server's figures already say "closed" for every service when the day is not
         # open (it asks its own issuing rules), so they are the one source of truth.
-        return self.queues.get(service, Availability(False, "closed"))
+        return self.queues.get(service, CLOSED)
+
+    def service_detail(self, service: str) -> str:
+        """The second line of a service's tile: why it is closed, or the queue and its wait."""
+        figures = self.availability(service)
+        if not figures.available:
+            return self.tr(f"service.{figures.reason or 'closed'}")
+        if figures.wait is None:
+            return self.tr("service.waiting", n=figures.waiting)
+        return self.tr("service.queue", n=figures.waiting, wait=self.wait_words(figures.wait, short=True))
 
     def agency_available(self, agency: str) -> bool:
         return any(self.availability(s.code).available for s in self.agency_services(agency))
 
     def zone_name(self, zone: str, lang: str | None = None) -> str:
-        return self.name(self.zones.get(zone, {}), lang) or zone
+        found = self.center.zone(zone) if self.center is not None else None
+        return (self.name(found.name, lang) if found is not None else "") or zone
 
     def ticket_seconds_left(self) -> float:
         if self.screen is not Screen.TICKET:
@@ -337,11 +356,12 @@ class KioskViewModel:
         self._last_touch = self._clock()
 
     def choose_language(self, lang: str) -> None:
-        if lang not in LANGS or not self._accept_tap() or self.screen is not Screen.START:
+        chosen = _lang(lang)
+        if chosen is None or not self._accept_tap() or self.screen is not Screen.START:
             return
         if self._offline_shown:
             return  # the screen says no ticket can be had now; don't start a session
-        self.lang = lang
+        self.lang = chosen
         self._show(Screen.AGENCIES)
 
     def choose_agency(self, code: str) -> None:
@@ -360,9 +380,10 @@ class KioskViewModel:
     def choose_priority(self, priority: str) -> None:
         if not self._accept_tap() or self.screen is not Screen.PRIORITY:
             return
-        if priority != "none" and priority not in PRIORITIES:
+        try:
+            self.priority = Priority(priority)
+        except ValueError:
             return
-        self.priority = priority
         self._show(Screen.SERVICES)
 
     def back(self) -> None:
@@ -419,7 +440,7 @@ class KioskViewModel:
         self.pending = _Pending(request_id, code, self.priority, self.lang, self._clock())
         self._retry = None
         self.notice = None
-        future = self._requester.request(
+        future = self._server.request(
             "issue",
             timeout=self.timings.issue_timeout,
             request_id=request_id,
@@ -433,21 +454,21 @@ class KioskViewModel:
 
     # --- the server ---------------------------------------------------------------------
 
-    def on_message(self, message: Mapping[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "welcome":
-            self._load_center(message.get("center") or {})
-            snapshot = message.get("snapshot") or {}
-            if "queues" in snapshot:
-                self._load_queues(snapshot["queues"])
-            self.changed.emit()
-        elif kind == "queues":
-            self._load_queues(message.get("services") or {})
-            self.changed.emit()
+    def on_message(self, message: ServerMessage) -> None:
+        match message:
+            case Welcome(center=center, snapshot=snapshot):
+                self.center = center
+                self.services = {s.code: s for s in center.services}
+                if snapshot is not None:
+                    self.queues = dict(snapshot.queues)
+                self.changed.emit()
+            case QueuesNotice(services=services):
+                self.queues = dict(services)
+                self.changed.emit()
 
-    def on_connection(self, state: str) -> None:
-        """The connection's state (``wire.client.ConnState``)."""
-        online = str(state) == "online"
+    def on_connection(self, state: ConnState) -> None:
+        """The connection's state."""
+        online = state == ConnState.ONLINE
         if online == self.online:
             return
         self.online = online
@@ -513,7 +534,7 @@ class KioskViewModel:
         """Back to the start screen, forgetting the citizen's choices."""
         self.lang = self.default_lang
         self.agency = None
-        self.priority = "none"
+        self.priority = Priority.NONE
         self.ticket = None
         self.print_state = None
         self._retry = None
@@ -527,46 +548,7 @@ class KioskViewModel:
             return math.inf
         return self.timings.ticket
 
-    def _load_center(self, center: Mapping[str, Any]) -> None:
-        if not center:
-            return
-        self.center_code = str(center.get("code", ""))
-        self.center_name = dict(center.get("name") or {})
-        self.zones = {z["code"]: dict(z["name"]) for z in center.get("zones", [])}
-        services = [
-            Service(code=s["code"], agency=s["agency"], name=dict(s["name"]))
-            for s in center.get("services", [])
-        ]
-        self.services = {s.code: s for s in services}
-        self.agencies = [
-            Agency(
-                code=a["code"],
-                name=dict(a["name"]),
-                zone=a.get("zone") or "",
-                services=tuple(s.code for s in services if s.agency == a["code"]),
-            )
-            for a in center.get("agencies", [])
-        ]
-        self.has_center = True
-
-    def _load_queues(self, queues: Mapping[str, Any]) -> None:
-        loaded: dict[str, Availability] = {}
-        for code, stat in queues.items():
-            low, high = (
-                wait_range(stat.get("wait_low_min"), stat.get("wait_high_min"))
-                if stat.get("wait_low_min") is not None
-                else (None, None)
-            )
-            loaded[code] = Availability(
-                available=bool(stat.get("available")),
-                reason=stat.get("reason"),
-                waiting=int(stat.get("waiting") or 0),
-                wait_low_min=low,
-                wait_high_min=high,
-            )
-        self.queues = loaded
-
-    def _issued(self, pending: _Pending, future: Future[dict[str, Any]]) -> None:
+    def _issued(self, pending: _Pending, future: Future[Result]) -> None:
         if self.pending is not pending:
             return
         self.pending = None
@@ -583,7 +565,9 @@ class KioskViewModel:
             self.notice = self._failure_notice(exc)
             self.changed.emit()
             return
-        self.ticket = self._ticket_from(result.get("ticket") or {}, pending)
+        assert isinstance(result, IssueResult), f"an issue answered with {type(result).__name__}"
+        assert self.center is not None, "a ticket was issued before the welcome"
+        self.ticket = Ticket.of(result.ticket, self.center.code)
         self.notice = None
         self._show(Screen.TICKET)
         self._print(self.ticket)
@@ -598,57 +582,25 @@ class KioskViewModel:
             return Notice("error.try_again")
         return Notice("error.not_issued", {"detail": exc.message})
 
-    def _ticket_from(self, data: Mapping[str, Any], pending: _Pending) -> Ticket:
-        low, high = wait_range(data.get("wait_low_min"), data.get("wait_high_min"))
-        issued = data.get("issued_at")
-        try:
-            issued_at = datetime.fromisoformat(issued) if isinstance(issued, str) else datetime.now()
-        except ValueError:
-            issued_at = datetime.now()
-        service = str(data.get("service") or pending.service)
-        agency = str(data.get("agency") or self.services[pending.service].agency)
-        ticket_id = str(data.get("id") or data.get("number") or "")
-        return Ticket(
-            id=ticket_id,
-            number=str(data.get("number") or "?"),
-            service=service,
-            agency=agency,
-            zone=str(data.get("zone") or self._agency(agency).zone),
-            ahead=int(data.get("ahead") or 0),
-            wait_low_min=low,
-            wait_high_min=high,
-            issued_at=issued_at,
-            priority=str(data.get("priority") or pending.priority),
-            lang=pending.lang,
-            # The ticket's id says everything needed to find it again; with the center
-            # code a photo of the QR code is unambiguous at the counter.
-            qr_data=f"NOVBE:{self.center_code}:{ticket_id}",
-        )
-
-    def _agency(self, code: str) -> Agency:
-        for agency in self.agencies:
-            if agency.code == code:
-                return agency
-        return Agency(code, {}, "", ())
-
     def ticket_view(self, ticket: Ticket) -> TicketView:
         """What the printer prints for ``ticket``."""
-        service = self.services.get(ticket.service)
-        agency = self._agency(ticket.agency)
+        center = self.center
+        service = center.service(ticket.service) if center is not None else None
+        agency = center.agency(ticket.agency) if center is not None else None
+        zone = center.zone(ticket.zone) if center is not None else None
         return TicketView(
             center_name=self.center_name,
-            agency_name=agency.name,
-            service_name=service.name if service else {"az": ticket.service},
+            agency_name=agency.name if agency is not None else {},
+            service_name=service.name if service is not None else {"az": ticket.service},
             number=ticket.number,
             issued_at=ticket.issued_at,
             lang=ticket.lang,
             ahead=ticket.ahead,
-            wait_low_min=ticket.wait_low_min,
-            wait_high_min=ticket.wait_high_min,
-            zone_name=self.zones.get(ticket.zone, {"az": ticket.zone}),
+            wait=ticket.wait,
+            zone_name=zone.name if zone is not None else {"az": ticket.zone},
             ticket_id=ticket.id,
             qr_data=ticket.qr_data,
-            priority=None if ticket.priority == "none" else ticket.priority,
+            priority=None if ticket.priority is Priority.NONE else ticket.priority,
         )
 
     # --- the printer --------------------------------------------------------------------
@@ -736,13 +688,12 @@ class KioskViewModel:
             return
         self._reported = state
         detail = self.printer_detail or (self._printer_note if self.printer_ok else None)
-        self._requester.request(
-            "report_health",
-            timeout=self.timings.health_timeout,
-            component="printer",
-            status=self.printer_health,
-            detail=detail[:500] if detail else None,
-        )
+        self._server.report_health("printer", self.printer_health, detail)
+
+
+def _lang(value: str) -> Lang | None:
+    """``value`` as one of the kiosk's languages, or None."""
+    return next((lang for lang in LANGS if lang == value), None)
 
 
 def _value(status: object) -> str:

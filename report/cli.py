@@ -102,7 +102,7 @@ def write_files(report: Report, w: Words, out: Path, formats: list[str]) -> list
 @cli.command("novbe report")
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    from server.cli import database_url, default_home
+    from server.center.provision import database_url, default_home
 
     home: Path = args.dir or default_home()
     formats = [f.strip() for f in args.format.split(",") if f.strip()]

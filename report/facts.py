@@ -39,6 +39,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from wire.types import WaitRange
+
 
 class EventLog(Protocol):
     """What a report reads a log through: a hall's :class:`~server.store.EventStore`, or one
@@ -192,14 +194,6 @@ def _ts(at: str) -> float:
     return datetime.fromisoformat(at).timestamp()
 
 
-def printed_range(low: float, high: float) -> tuple[int, int]:
-    """The whole minutes a ticket shows for an estimate (as the kiosk and the ticket print
-    them: the low end down, the high end up; "under a minute" when the high end is 1)."""
-    lo, hi = max(0, math.floor(low)), max(0, math.ceil(high))
-    hi = max(lo, hi)
-    return (0, hi) if hi <= 1 else (lo, hi)
-
-
 class _Reader:
     """The fold: one method per event type, filling a :class:`Facts`."""
 
@@ -308,9 +302,10 @@ class _Reader:
         f.t_agency.append(agency)
         f.t_visit.append(v)
         if "wait_high_min" in e:
-            low, high = printed_range(e.get("wait_low_min", 0.0), e["wait_high_min"])
-            f.t_low.append(low)
-            f.t_high.append(high)
+            # The range the ticket showed: the server's one rounding rule.
+            printed = WaitRange.promise(e.get("wait_low_min", 0.0), e["wait_high_min"])
+            f.t_low.append(printed.low_min)
+            f.t_high.append(printed.high_min)
         else:
             f.t_low.append(NAN)
             f.t_high.append(NAN)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from server.queue.types import RatingReason
+from wire.types import RatingReason
 
 from .facts import CALLED, CANCEL, NO_SHOW, NOT_SERVED, SERVED, TRANSFER, UNSERVED, Facts
 

@@ -19,8 +19,8 @@ from websockets.asyncio.server import Server, serve
 from wire.cli import UsageError
 from wire.device import DEFAULT_HOST, DEFAULT_PORT
 
-from .app import Hub
 from .center import Center
+from .hub import Hub
 from .store import EventStore
 
 log = logging.getLogger("novbe.server")

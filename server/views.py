@@ -1,4 +1,5 @@
-"""What clients see of the engine's state: JSON-able views and per-role snapshots.
+"""What clients see of the engine's state: the typed views of ``wire.messages`` and the
+per-role snapshots.
 
 Pure functions of a (committed) engine and the center configuration.
 """
@@ -6,128 +7,165 @@ Pure functions of a (committed) engine and the center configuration.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
+
+from wire.events import TicketIssued
+from wire.messages import (
+    AgencyInfo,
+    CenterInfo,
+    CounterInfo,
+    CounterView,
+    DeviceHealth,
+    DisplayInfo,
+    IssuedTicket,
+    KioskInfo,
+    Names,
+    QueueFigures,
+    ServiceInfo,
+    Snapshot,
+    TicketView,
+    ZoneInfo,
+)
+from wire.types import FINAL_STATES, CounterNo, TicketState, WaitRange
 
 from .queue.commands import IssueTicket
 from .queue.exceptions import QueueError, ServiceUnavailable
-from .queue.types import FINAL_STATES, CounterNo, Priority, TicketState
+from .queue.records import Ticket
 
 if TYPE_CHECKING:
     from .center import Center
     from .queue import QueueEngine
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def ticket_view(ticket: Any) -> dict[str, Any]:
+def ticket_view(ticket: Ticket) -> TicketView:
     """One ticket as clients see it (docs/protocol.md, "ticket")."""
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "service": ticket.service,
-        "agency": ticket.agency,
-        "state": str(ticket.state),
-        "counter": ticket.counter,
-        "lang": ticket.lang,
-        "priority": str(ticket.priority),
-        "source": str(ticket.source),
-        "issued_at": _iso(ticket.issued_at),
-        "queued_at": _iso(ticket.queued_at),
-        "called_at": _iso(ticket.called_at),
-        "started_at": _iso(ticket.started_at),
-        "recalls": ticket.recalls,
-        "target_counter": ticket.target_counter,
-        "return_to": ticket.return_to,
-    }
+    return TicketView(
+        id=ticket.id,
+        number=ticket.number,
+        service=ticket.service,
+        agency=ticket.agency,
+        state=ticket.state,
+        counter=ticket.counter,
+        lang=ticket.lang,
+        priority=ticket.priority,
+        source=ticket.source,
+        issued_at=ticket.issued_at,
+        queued_at=ticket.queued_at,
+        called_at=ticket.called_at,
+        started_at=ticket.started_at,
+        recalls=ticket.recalls,
+        target_counter=ticket.target_counter,
+        return_to=ticket.return_to,
+    )
 
 
-def counter_view(engine: QueueEngine, number: CounterNo) -> dict[str, Any]:
+def issued_ticket(engine: QueueEngine, issued: TicketIssued) -> IssuedTicket:
+    """The ticket an ``issue`` request created, with the wait it promises."""
+    view = ticket_view(engine.tickets[issued.ticket])
+    return IssuedTicket(
+        **dict(view),
+        ahead=issued.ahead,
+        wait=promised_wait(issued),
+        zone=engine.hall.services[issued.service].zone,
+    )
+
+
+def promised_wait(issued: TicketIssued) -> WaitRange:
+    """The wait a ticket promises, from the estimate its issue recorded: the one place the
+    server turns an estimate into the minutes a citizen reads (the ticket and the figures)."""
+    return WaitRange.promise(issued.wait_low_min, issued.wait_high_min)
+
+
+def counter_view(engine: QueueEngine, number: CounterNo) -> CounterView:
     status = engine.counters[number]
     current = engine.tickets[status.current] if status.current else None
-    return {
-        "number": number,
-        "state": str(status.state),
-        "operator": status.operator,
-        "current": ticket_view(current) if current is not None else None,
-        "served": status.served,
-        "service_seconds": round(status.service_seconds, 1),
-        "no_shows": status.no_shows,
-    }
+    return CounterView(
+        number=number,
+        state=status.state,
+        operator=status.operator,
+        current=ticket_view(current) if current is not None else None,
+        served=status.served,
+        service_seconds=round(status.service_seconds, 1),
+        no_shows=status.no_shows,
+    )
 
 
-def center_info(center: Center) -> dict[str, Any]:
-    """The static part of every snapshot: names, services, counters, zones."""
-    return {
-        "code": center.code,
-        "name": dict(center.name),
-        "timezone": center.hours.timezone,
-        "languages": list(center.languages),
-        "opens": center.hours.open.strftime("%H:%M"),
-        "closes": center.hours.close.strftime("%H:%M"),
-        "zones": [{"code": z.code, "name": dict(z.name)} for z in center.zones],
-        "agencies": [
-            {"code": a.code, "name": dict(a.name), "prefix": a.prefix, "zone": a.zone}
-            for a in center.agencies
-        ],
-        "services": [
-            {
-                "code": s.code,
-                "agency": a.code,
-                "name": dict(s.name),
-                "prefix": s.prefix or a.prefix,
-                "mean_service_min": s.mean_service_min,
-            }
+def center_info(center: Center) -> CenterInfo:
+    """The static part of every welcome: names, services, counters, zones."""
+    return CenterInfo(
+        code=center.code,
+        name=dict(center.name),
+        timezone=center.hours.timezone,
+        languages=tuple(center.languages),
+        opens=center.hours.open,
+        closes=center.hours.close,
+        zones=tuple(ZoneInfo(code=z.code, name=dict(z.name)) for z in center.zones),
+        agencies=tuple(
+            AgencyInfo(code=a.code, name=dict(a.name), prefix=a.prefix, zone=a.zone) for a in center.agencies
+        ),
+        services=tuple(
+            ServiceInfo(
+                code=s.code,
+                agency=a.code,
+                name=dict(s.name),
+                prefix=s.prefix or a.prefix,
+                mean_service_min=s.mean_service_min,
+            )
             for a in center.agencies
             for s in a.services
-        ],
-        "counters": [
-            {
-                "number": c.number,
-                "zone": c.zone,
-                "agency": center.agency_of_counter(c.number),
-                "services": list(c.services),
-            }
+        ),
+        counters=tuple(
+            CounterInfo(
+                number=c.number,
+                zone=c.zone,
+                agency=center.agency_of_counter(c.number),
+                services=tuple(c.services),
+            )
             for c in center.counters
-        ],
-        "displays": [{"code": d.code, "zones": list(d.zones)} for d in center.displays],
-        "kiosks": [{"code": k.code, "zone": k.zone} for k in center.kiosks],
-    }
+        ),
+        displays=tuple(DisplayInfo(code=d.code, zones=tuple(d.zones)) for d in center.displays),
+        kiosks=tuple(KioskInfo(code=k.code, zone=k.zone) for k in center.kiosks),
+    )
 
 
-def availability(engine: QueueEngine, service: str, at: datetime) -> tuple[bool, str | None]:
-    """Whether a kiosk may issue a ticket for ``service`` now, and if not why
-    (``closed`` or ``full``), asked of the engine's own issuing rules."""
+def offer(
+    engine: QueueEngine, service: str, at: datetime
+) -> tuple[WaitRange | None, Literal["closed", "full"] | None]:
+    """What a kiosk asking for a ticket for ``service`` at ``at`` would get: the wait the
+    ticket would promise, or None and why not (``closed`` or ``full``).
+
+    Asked of the engine's own issuing rules, through the very decision that issues (for a
+    ticket without a priority right), so the figure a kiosk shows and the ticket it prints
+    next cannot disagree unless something happened between them.
+    """
     try:
-        engine.decide(IssueTicket(service=service, at=at))
+        (issued, *_) = engine.decide(IssueTicket(service=service, at=at))
     except ServiceUnavailable as exc:
-        return False, str(exc.details.get("reason", "closed"))
+        return None, "full" if exc.details.get("reason") == "full" else "closed"
     except QueueError:
-        return False, "closed"
-    return True, None
+        return None, "closed"
+    assert isinstance(issued, TicketIssued), f"an issue decided {issued!r}"
+    return promised_wait(issued), None
 
 
-def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, dict[str, Any]]:
+def queue_stats(engine: QueueEngine, at: datetime) -> dict[str, QueueFigures]:
     """Per service: how many wait, the oldest wait, open counters, and whether a kiosk
-    may issue a ticket for it now (with the reason when not)."""
-    out: dict[str, dict[str, Any]] = {}
+    may issue a ticket for it now (with the reason when not, and the promise when so)."""
+    out: dict[str, QueueFigures] = {}
     stats = engine.queue_stats()
     for code in engine.hall.services:
         stat = stats.get(code)
         waiting = stat.waiting if stat is not None else 0
         oldest = stat.oldest_issued_at if stat is not None else None
-        available, reason = availability(engine, code, at)
-        est = engine.estimate(code, Priority.NONE, at) if available else None
-        out[code] = {
-            "waiting": waiting,
-            "oldest_wait_min": round((at - oldest).total_seconds() / 60, 1) if oldest else 0.0,
-            "open_counters": engine.staffed(code),
-            "available": available,
-            "reason": reason,
-            "wait_low_min": round(est.low_min) if est else None,
-            "wait_high_min": round(est.high_min) if est else None,
-        }
+        wait, reason = offer(engine, code, at)
+        out[code] = QueueFigures(
+            waiting=waiting,
+            oldest_wait_min=round((at - oldest).total_seconds() / 60, 1) if oldest else 0.0,
+            open_counters=engine.staffed(code),
+            available=wait is not None,
+            reason=reason,
+            wait=wait,
+        )
     return out
 
 
@@ -138,17 +176,20 @@ def snapshot(
     counters: frozenset[CounterNo] | None,
     counter: CounterNo | None,
     at: datetime,
-) -> dict[str, Any]:
+    message: Names | None = None,
+    devices: dict[str, DeviceHealth] | None = None,
+) -> Snapshot:
     """The state a client starts from, limited to what its role may see.
 
     Args:
         counters: the counters a display shows (its zones) or a board line drives; None means all.
         counter: the counter a counter app acts as.
+        message: the displays' scrolling line.
+        devices: every device's last health report (supervisors only).
     """
-    snap: dict[str, Any] = {"day": engine.day.isoformat() if engine.day else None, "open": engine.is_open}
+    day, is_open, queues = engine.day, engine.is_open, queue_stats(engine, at)
     if role == "kiosk":
-        snap["queues"] = queue_stats(engine, at)
-        return snap
+        return Snapshot(day=day, open=is_open, queues=queues, message=message)
     visible: list[CounterNo]
     if role == "counter" and counter is not None:
         visible = [counter]
@@ -156,21 +197,25 @@ def snapshot(
         visible = sorted(counters)
     else:
         visible = sorted(engine.counters)
-    snap["counters"] = {str(n): counter_view(engine, n) for n in visible}
-    snap["queues"] = queue_stats(engine, at)
+    tickets: list[TicketView] = []
     if role == "supervisor":
-        snap["tickets"] = [ticket_view(t) for t in engine.tickets.values() if t.state not in FINAL_STATES]
+        tickets = [ticket_view(t) for t in engine.tickets.values() if t.state not in FINAL_STATES]
     elif role in ("display", "boards"):
         shown = {TicketState.CALLED, TicketState.SERVING}
-        snap["tickets"] = sorted(
-            (ticket_view(t) for t in engine.tickets.values() if t.state in shown and t.counter in visible),
-            key=lambda v: v["called_at"] or "",
-        )
+        called = [t for t in engine.tickets.values() if t.state in shown and t.counter in visible]
+        called.sort(key=lambda t: t.called_at or t.issued_at)
+        tickets = [ticket_view(t) for t in called]
     elif role == "counter":
-        snap["tickets"] = [
-            ticket_view(t)
-            for t in engine.tickets.values()
-            if t.counter == counter
-            and t.state in (TicketState.PARKED, TicketState.CALLED, TicketState.SERVING)
+        held = (TicketState.PARKED, TicketState.CALLED, TicketState.SERVING)
+        tickets = [
+            ticket_view(t) for t in engine.tickets.values() if t.counter == counter and t.state in held
         ]
-    return snap
+    return Snapshot(
+        day=day,
+        open=is_open,
+        queues=queues,
+        message=message,
+        counters={n: counter_view(engine, n) for n in visible},
+        tickets=tuple(tickets),
+        devices=devices if role == "supervisor" and devices else {},
+    )

@@ -21,14 +21,33 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from .messages import (
+    RESULTS,
+    BadServerMessage,
+    CounterResult,
+    ErrorMessage,
+    EventMessage,
+    EventsResult,
+    HealthResult,
+    IssueResult,
+    MessageResult,
+    Reply,
+    ServerMessage,
+    SyncResult,
+    Welcome,
+    parse_server_message,
+)
+
 log = logging.getLogger("novbe.client")
 
-Message = dict[str, Any]
+Result = IssueResult | CounterResult | EventsResult | MessageResult | HealthResult | SyncResult
+"""What a request's future resolves to: the model of its ``result`` (``messages.RESULTS``)."""
 
 
 class ConnState(enum.StrEnum):
@@ -60,8 +79,9 @@ class RequestTimeout(RequestFailed):
 
 @dataclass
 class _Pending:
+    kind: str
     frame: str
-    future: Future[Message]
+    future: Future[Result]
     deadline: float
     sent_on: int = -1
 
@@ -84,8 +104,9 @@ class HallClient:
         url: ``ws://host:port`` or ``wss://...``.
         hello: the ``hello`` fields (role, device, token, lang; login/password for a
             supervisor). ``type``, ``id`` and ``resume_from`` are added here.
-        on_message: called with every server message that is not the answer to one of
-            our requests: ``welcome``, ``event``, ``queues``, ``message``, ...
+        on_message: called with every server message (typed, ``wire.messages``) that is
+            not the answer to one of our requests: ``Welcome``, ``EventMessage``,
+            ``QueuesNotice``, ``MessageNotice``, ...
         on_state: called when the connection state changes.
     """
 
@@ -94,7 +115,7 @@ class HallClient:
         url: str,
         hello: dict[str, Any],
         *,
-        on_message: Callable[[Message], None] | None = None,
+        on_message: Callable[[ServerMessage], None] | None = None,
         on_state: Callable[[ConnState], None] | None = None,
         options: ClientOptions | None = None,
     ) -> None:
@@ -105,7 +126,9 @@ class HallClient:
         self.options = options or ClientOptions()
         self.state = ConnState.STOPPED
         self.last_seq: int | None = None
-        self.welcome: Message | None = None
+        self.welcome: Welcome | None = None
+        self.clock_offset = timedelta(0)
+        """The server's clock minus ours, as of the last welcome."""
         self._pending: dict[str, _Pending] = {}
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -151,26 +174,33 @@ class HallClient:
 
     # --- requests ---------------------------------------------------------------------
 
+    def server_now(self) -> datetime:
+        """Now by the server's clock, in the center's time zone (UTC before the first
+        welcome)."""
+        now = datetime.now(UTC) + self.clock_offset
+        return now.astimezone(self.welcome.center.tz) if self.welcome is not None else now
+
     def request(
         self, kind: str, /, *, timeout: float = 10.0, request_id: str | None = None, **fields: Any
-    ) -> Future[Message]:
-        """Send a request; the future gets the ``result`` dict or raises RequestFailed.
+    ) -> Future[Result]:
+        """Send a request; the future gets its typed ``result`` (the model
+        ``messages.RESULTS[kind]``) or raises RequestFailed.
 
         Thread-safe. While the connection is down the request waits and is sent (with
         the same id) as soon as it is back, until ``timeout``.
         """
         rid = request_id or uuid.uuid4().hex[:20]
         frame = json.dumps({"type": kind, "id": rid, **fields}, ensure_ascii=False)
-        future: Future[Message] = Future()
+        future: Future[Result] = Future()
         with self._lock:
-            self._pending[rid] = _Pending(frame, future, time.monotonic() + timeout)
+            self._pending[rid] = _Pending(kind, frame, future, time.monotonic() + timeout)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(self._flush)
         return future
 
-    def call(self, kind: str, /, *, timeout: float = 10.0, **fields: Any) -> Message:
+    def call(self, kind: str, /, *, timeout: float = 10.0, **fields: Any) -> Result:
         """Blocking :meth:`request` (not from the GUI thread)."""
         return self.request(kind, timeout=timeout, **fields).result(timeout + 1.0)
 
@@ -235,9 +265,9 @@ class HallClient:
         if self.last_seq is not None:
             hello["resume_from"] = self.last_seq
         await ws.send(json.dumps(hello, ensure_ascii=False))
-        first = json.loads(await ws.recv())
-        if first.get("type") != "welcome":
-            log.warning("server refused the hello: %s", first.get("message"))
+        first = _read(await ws.recv())
+        if not isinstance(first, Welcome):
+            log.warning("server refused the hello: %s", getattr(first, "message", first))
             self._set_state(ConnState.REFUSED)
             return True
         self._ws = ws
@@ -247,44 +277,53 @@ class HallClient:
         await self._send_pending()
         try:
             async for raw in ws:
-                message = json.loads(raw)
-                self._dispatch(message)
+                message = _read(raw)
+                if message is not None:
+                    self._dispatch(message)
         finally:
             self._ws = None
         return False
 
-    def _dispatch(self, message: Message) -> None:
-        kind = message.get("type")
-        if kind in ("reply", "error", "welcome") and message.get("id"):
+    def _dispatch(self, message: ServerMessage) -> None:
+        if isinstance(message, Reply | ErrorMessage | Welcome) and message.id:
             with self._lock:
-                pending = self._pending.pop(message["id"], None)
-            if pending is not None and kind == "welcome":
-                # The answer to a ``sync``: a welcome, which the app also needs to see.
-                pending.future.set_result(message)
-            elif pending is not None:
-                if kind == "reply":
-                    pending.future.set_result(message.get("result") or {})
-                else:
-                    pending.future.set_exception(
-                        RequestFailed(
-                            str(message.get("code")), str(message.get("message")), message.get("details")
-                        )
-                    )
-                return
-        if kind == "welcome":
+                pending = self._pending.pop(message.id, None)
+            if pending is not None:
+                self._answer(pending, message)
+                if not isinstance(message, Welcome):
+                    return
+                # The answer to a ``sync`` is a welcome, which the app also needs to see.
+        if isinstance(message, Welcome):
             self.welcome = message
-            seq = message.get("seq")
+            self.clock_offset = message.server_time - datetime.now(UTC)
             # A snapshot restarts the count; a resume continues from where we were.
-            if isinstance(seq, int) and (not message.get("resumed") or self.last_seq is None):
-                self.last_seq = seq
-        elif kind == "event":
-            seq = message.get("seq")
-            if isinstance(seq, int):
-                self.last_seq = seq if self.last_seq is None else max(self.last_seq, seq)
+            if not message.resumed or self.last_seq is None:
+                self.last_seq = message.seq
+        elif isinstance(message, EventMessage):
+            self.last_seq = message.seq if self.last_seq is None else max(self.last_seq, message.seq)
         try:
             self.on_message(message)
         except Exception:
             log.exception("on_message callback failed")
+
+    @staticmethod
+    def _answer(pending: _Pending, message: Reply | ErrorMessage | Welcome) -> None:
+        if isinstance(message, ErrorMessage):
+            pending.future.set_exception(RequestFailed(message.code, message.message, message.details))
+            return
+        try:
+            if isinstance(message, Welcome):
+                result: Result = SyncResult(welcome=message)
+            else:
+                model = RESULTS.get(pending.kind)
+                if model is None:
+                    raise BadServerMessage(f"no result model for {pending.kind!r}")
+                result = cast("Result", model.model_validate(message.result))
+        except ValueError as exc:
+            log.warning("a reply to %s doesn't fit the protocol: %s", pending.kind, exc)
+            pending.future.set_exception(RequestFailed("bad_reply", str(exc)))
+            return
+        pending.future.set_result(result)
 
     def _flush(self) -> None:
         if self._ws is not None:
@@ -325,3 +364,12 @@ class HallClient:
         for item in pending:
             if not item.future.done():
                 item.future.set_exception(exc)
+
+
+def _read(raw: str | bytes) -> ServerMessage | None:
+    """A server frame, typed; None (logged) if it doesn't fit the protocol."""
+    try:
+        return parse_server_message(raw)
+    except BadServerMessage as exc:
+        log.warning("%s", exc)
+        return None

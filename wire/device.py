@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -41,13 +43,18 @@ __all__ = [
     "DeviceConfig",
     "DeviceConfigError",
     "DeviceRole",
+    "Languages",
     "QuietPeriod",
+    "ScreenMode",
+    "TimeZoneName",
     "check_server_url",
+    "check_timezone",
     "check_url_scheme",
     "dump_device",
     "format_loc",
     "format_validation_error",
     "load_device",
+    "screen_languages",
     "server_url_for",
     "spoken_languages",
 ]
@@ -177,11 +184,44 @@ def check_server_url(url: str) -> str:
     return url
 
 
+def check_timezone(value: str) -> str:
+    """Return ``value`` if it is a time zone this machine knows (an IANA name); else raise
+    ValueError saying what it should look like."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'unknown time zone "{value}" (an IANA name such as "Asia/Baku")') from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
+"""An IANA time zone name ("Asia/Baku") in configuration files."""
+
 Lang = Literal["az", "ru", "en"]
 
 
+def _once_each(value: list[Lang]) -> list[Lang]:
+    repeated = sorted({lang for lang in value if value.count(lang) > 1})
+    if repeated:
+        raise ValueError(f"language listed twice: {', '.join(repeated)}")
+    return value
+
+
+Languages = Annotated[list[Lang], Field(min_length=1), AfterValidator(_once_each)]
+"""Languages in order, each at most once."""
+
+ScreenMode = Literal["alternate", "pair"]
+"""How a display shows its screen languages: one at a time, taking turns, or all together."""
+
+
 def spoken_languages() -> list[Lang]:
-    """The default languages of spoken calls: Azerbaijani, then Russian."""
+    """The default languages of spoken calls: Azerbaijani for every call, and Russian or
+    English for a citizen who took the ticket in it."""
+    return ["az", "ru", "en"]
+
+
+def screen_languages() -> list[Lang]:
+    """The default languages of a display's own words: Azerbaijani and Russian, taking turns."""
     return ["az", "ru"]
 
 
@@ -218,12 +258,23 @@ class DeviceConfig(BaseModel):
     """Board line: counter number -> address of its board on the line."""
 
     # Display
-    languages: list[Lang] = Field(default_factory=spoken_languages, min_length=1)
-    """Languages in which calls are spoken, in order."""
+    languages: Languages = Field(default_factory=spoken_languages)
+    """Languages calls are spoken in: the first for every call, each other one for a call
+    whose ticket was taken in it."""
     volume: int = Field(default=80, ge=0, le=100)
     quiet_hours: list[QuietPeriod] = Field(default_factory=list)
     voice_pack: Path | None = None
     """Directory of recorded voice clips; None uses the built-in voice."""
+    screen_languages: Languages = Field(default_factory=screen_languages)
+    """Languages of the screen's own words (headings, date, names), in order."""
+    screen_mode: ScreenMode = "alternate"
+    """``alternate``: one language at a time, the next every ``screen_every_s``;
+    ``pair``: all of them together."""
+    screen_every_s: int = Field(default=10, ge=3, le=600)
+    idle_images: Path | None = None
+    """Folder of pictures shown in turn when no call is on the screen; None: the queues' figures."""
+    timezone: TimeZoneName | None = None
+    """The center's time zone, for the clock until the server first answers (it then sends it)."""
 
     @field_validator("server_url")
     @classmethod
@@ -314,6 +365,10 @@ def load_device(path: Path) -> DeviceConfig:
         raise DeviceConfigError(source, format_validation_error(exc)) from None
 
 
+_DISPLAY_KEYS = ("languages", "volume", "quiet_hours", "screen_languages", "screen_mode", "screen_every_s")
+"""Fields with a default that only a display's file holds."""
+
+
 def dump_device(cfg: DeviceConfig) -> str:
     """The TOML text of a device file; fields that do not apply to the role are left out."""
     data = cfg.model_dump(mode="json", exclude_none=True)
@@ -322,7 +377,7 @@ def dump_device(cfg: DeviceConfig) -> str:
     if cfg.role == "boards":
         data.pop("fullscreen", None)  # no screen
     if cfg.role != "display":
-        for key in ("languages", "volume", "quiet_hours"):
+        for key in _DISPLAY_KEYS:
             data.pop(key, None)
     if not data.get("quiet_hours"):
         data.pop("quiet_hours", None)

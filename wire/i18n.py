@@ -13,7 +13,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-LANGS = ("az", "ru", "en")
+from .types import LANGS, WaitRange
+
+__all__ = ["LANGS", "Catalog", "catalog", "tr", "wait_words"]
 
 
 class Catalog:
@@ -52,3 +54,19 @@ def catalog(package: str) -> Catalog:
 def tr(key: str, lang: str, /, **values: Any) -> str:
     """Translate a key of the shared ``wire`` catalog (error messages, common words)."""
     return catalog("wire").tr(key, lang, **values)
+
+
+def wait_words(wait: WaitRange, lang: str, /, *, short: bool = False) -> str:
+    """The promised wait in words, the same on every screen and on the paper.
+
+    "Estimated wait: 5-11 min", "Estimated wait: under a minute" or "No wait"; ``short``
+    for a line that already says what it counts ("Waiting: 3 · ~5-11 min"). The range is
+    shown as the server decided it, never rounded again (docs/protocol.md, "The promised
+    wait"). A hyphen, not a dash: the printers' code pages have no dash.
+    """
+    form = "wait.short" if short else "wait"
+    if wait.none:
+        return tr(f"{form}.none", lang)
+    if wait.under_minute:
+        return tr(f"{form}.under_minute", lang)
+    return tr(f"{form}.range", lang, low=wait.low_min, high=wait.high_min)

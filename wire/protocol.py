@@ -17,6 +17,9 @@ from typing import Annotated, Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+# The counter's requests, by name (defined with the hall's plain values, re-exported here).
+from .types import CounterActionType as CounterActionType
+
 PROTOCOL_VERSION: Final = 1
 
 MAX_MESSAGE_BYTES = 16 * 1024
@@ -131,28 +134,39 @@ class Issue(_Request):
 
 
 class Login(_Request):
-    type: Literal["login"]
+    type: Literal[CounterActionType.LOGIN]
     login: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(max_length=256)]
 
 
 class Logout(_Request):
-    type: Literal["logout"]
+    type: Literal[CounterActionType.LOGOUT]
 
 
 class CounterAction(_Request):
-    """The counter's own actions on its current ticket or on itself."""
+    """The counter's own actions on its current ticket or on itself that carry nothing but
+    their type. Every counter request's ``type`` (these, ``login``, ``logout``,
+    ``call_ticket``, ``transfer``) is a :class:`CounterActionType`."""
 
-    type: Literal["call_next", "recall", "start", "finish", "no_show", "park", "pause", "resume"]
+    type: Literal[
+        CounterActionType.CALL_NEXT,
+        CounterActionType.RECALL,
+        CounterActionType.START,
+        CounterActionType.FINISH,
+        CounterActionType.NO_SHOW,
+        CounterActionType.PARK,
+        CounterActionType.PAUSE,
+        CounterActionType.RESUME,
+    ]
 
 
 class CallTicket(_Request):
-    type: Literal["call_ticket"]
+    type: Literal[CounterActionType.CALL_TICKET]
     ticket: Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class Transfer(_Request):
-    type: Literal["transfer"]
+    type: Literal[CounterActionType.TRANSFER]
     to_service: Code | None = None
     to_counter: Annotated[int, Field(ge=1, le=9999)] | None = None
     return_to_me: bool = False
@@ -211,9 +225,8 @@ class Sync(_Request):
     resume_from: Annotated[int, Field(ge=0)] | None = None
 
 
-ClientMessage = Annotated[
-    Hello
-    | Issue
+ClientRequest = (
+    Issue
     | Login
     | Logout
     | CounterAction
@@ -224,39 +237,24 @@ ClientMessage = Annotated[
     | Cancel
     | SetMessage
     | ReportHealth
-    | Sync,
-    Field(discriminator="type"),
-]
+    | Sync
+)
+"""Every message after ``hello``: each has a request ``id``."""
 
-_client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+ClientMessage = Annotated[Hello | ClientRequest, Field(discriminator="type")]
+
+_client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 CLIENT_TYPES: frozenset[str] = frozenset(
     kind
-    for model in typing.get_args(typing.get_args(ClientMessage)[0])
+    for model in typing.get_args(Hello | ClientRequest)
     for kind in typing.get_args(model.model_fields["type"].annotation)
 )
 """Every ``type`` a client may send, read off the schemas above."""
 
 ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.KIOSK: frozenset({"issue", "report_health", "sync"}),
-    Role.COUNTER: frozenset(
-        {
-            "login",
-            "logout",
-            "call_next",
-            "recall",
-            "start",
-            "finish",
-            "no_show",
-            "park",
-            "pause",
-            "resume",
-            "call_ticket",
-            "transfer",
-            "report_health",
-            "sync",
-        }
-    ),
+    Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),
     Role.SUPERVISOR: frozenset(
@@ -355,8 +353,11 @@ def _bad_string(data: object) -> str | None:
     return None
 
 
-def parse_client_message(text: str | bytes) -> BaseModel:
+def parse_client_message(text: str | bytes) -> ClientMessage:
     """Validate one client frame: a text frame (``str``) holding one JSON object.
+
+    Returns:
+        The message as its own model (``Hello``, ``Issue``, ...): match on the class.
 
     Raises:
         ProtocolError: with ``too_large``, ``bad_json``, ``unknown_type`` or
@@ -396,7 +397,7 @@ def parse_client_message(text: str | bytes) -> BaseModel:
     if kind not in CLIENT_TYPES:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}", rid)
     try:
-        message: BaseModel = _client_adapter.validate_python(data)
+        message = _client_adapter.validate_python(data)
     except ValidationError as exc:
         problems = "; ".join(_problem(err["loc"][1:], err["msg"]) for err in exc.errors())
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, problems, rid) from None
@@ -407,32 +408,3 @@ def _problem(where: tuple[int | str, ...], what: str) -> str:
     """``"lang: Input should be 'az', 'ru' or 'en'"``; a rule on the whole message
     (Hello's credentials) names its field in ``what`` already."""
     return f"{'.'.join(str(part) for part in where)}: {what}" if where else what
-
-
-# --- server -> client ----------------------------------------------------------------
-# The server builds these as plain dicts for speed (see server/app.py); the helpers
-# below are the one place their shape is written down, and the apps use them to read.
-
-
-def reply(request_id: str, result: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"type": "reply", "id": request_id, "ok": True, "result": result or {}}
-
-
-def error(code: str, message: str, request_id: str | None = None, **details: Any) -> dict[str, Any]:
-    return {
-        "type": "error",
-        "id": request_id,
-        "ok": False,
-        "code": code,
-        "message": message,
-        "details": details,
-    }
-
-
-def event_message(seq: int, event: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "event", "seq": seq, "event": event}
-
-
-def dumps(message: dict[str, Any]) -> str:
-    """Compact JSON with Azerbaijani and Russian text kept readable."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

@@ -7,20 +7,27 @@ QMediaPlayer. See docs/announcements.md.
 from __future__ import annotations
 
 from display.announce.chime import chime, load_chime
-from display.announce.compose import Announcement, AudioPolicy, Call, Composer, Segment, compose, volume_gain
+from display.announce.compose import (
+    Announcement,
+    AudioPolicy,
+    Call,
+    Composer,
+    Segment,
+    compose,
+    spoken_languages,
+    volume_gain,
+)
 from display.announce.espeak import build_pack, default_voice_dir, ensure_default_packs, espeak_available
-from display.announce.numerals import LANGS, Lang, all_keys, call_parts, call_words, parse_ticket, words
+from display.announce.numerals import all_keys, call_parts, call_words, parse_ticket, words
 from display.announce.pack import PackError, VoicePack, load_packs
 from display.announce.queueing import AnnouncementQueue
 
 __all__ = [
-    "LANGS",
     "Announcement",
     "AnnouncementQueue",
     "AudioPolicy",
     "Call",
     "Composer",
-    "Lang",
     "PackError",
     "Segment",
     "VoicePack",
@@ -36,6 +43,7 @@ __all__ = [
     "load_chime",
     "load_packs",
     "parse_ticket",
+    "spoken_languages",
     "volume_gain",
     "words",
 ]

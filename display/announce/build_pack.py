@@ -14,7 +14,7 @@ from pathlib import Path
 
 from display.announce.audio import DEFAULT_RATE
 from display.announce.espeak import EspeakMissing, build_pack, recording_list
-from display.announce.numerals import LANGS
+from wire.types import LANGS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,17 +12,21 @@ import numpy as np
 
 from display.announce.audio import DEFAULT_RATE, Samples, to_pcm16, wav_bytes
 from display.announce.chime import chime as generated_chime, load_chime
-from display.announce.numerals import Lang, call_parts
+from display.announce.numerals import call_parts
 from display.announce.pack import VoicePack
+from wire.types import Lang
 
 log = logging.getLogger(__name__)
 
-WORD_GAP_S = 0.06
+WORD_GAP_S = 0.04
 """Between words of a phrase: short, since espeak-ng and studio clips both end with a soft tail."""
 PHRASE_GAP_S = 0.25
 """Where the written phrase has its comma: after the ticket, before the counter."""
-LANGUAGE_GAP_S = 0.7
-AFTER_CHIME_S = 0.3
+LANGUAGE_GAP_S = 0.4
+AFTER_CHIME_S = 0.2
+LEAD_S = 0.35
+"""Silence before a call that follows the one before without a chime: with the tail of the one
+before and the player's restart, about half a second between two calls."""
 TAIL_S = 0.15
 """Silence at the end, so that a player that stops early never cuts the last word."""
 
@@ -34,6 +38,26 @@ class Call:
     number: str
     counter: int
     recall: bool = False
+    lang: Lang | None = None
+    """The language the citizen took the ticket in; None when unknown."""
+
+
+def spoken_languages(call: Call, languages: Sequence[Lang], *, first_only: bool = False) -> list[Lang]:
+    """The languages ``call`` is said in: the first of ``languages`` (the hall's) always, then
+    the citizen's own when it is another of ``languages``.
+
+    A call whose language is unknown is said in every one of ``languages``, so that nobody
+    misses it; ``first_only`` says it in the first alone (the hall is behind, see
+    ``AnnouncementQueue``).
+    """
+    if not languages:
+        return []
+    first = languages[0]
+    if first_only:
+        return [first]
+    if call.lang is None:
+        return list(languages)
+    return [first] if call.lang == first or call.lang not in languages else [first, call.lang]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,13 +205,15 @@ def compose(
     languages: Sequence[Lang] = ("az", "ru"),
     chime: bool | Path = True,
     volume: int = 100,
+    lead: float = 0.0,
 ) -> Announcement:
     """Build the announcement of ``call``: chime, then the call said in each of ``languages``.
 
     ``packs`` are tried in order for each language (put a center's own pack before the default
     one). A language no pack can say completely is left out; with no language left the
     announcement is the chime alone. ``chime`` is True for the generated ding-dong, a path to a
-    center's WAV, or False for none. Never raises for missing or broken voice files.
+    center's WAV, or False for none; ``lead`` is seconds of silence before everything. Never
+    raises for missing or broken voice files.
     """
     pack_list = [packs] if isinstance(packs, VoicePack) else list(packs)
     problems: list[str] = []
@@ -209,7 +235,7 @@ def compose(
     rate = max(rates, default=DEFAULT_RATE)
 
     parts: list[tuple[Segment, Samples]] = []
-    cursor = 0.0
+    cursor = lead
 
     def add(kind: str, key: str, lang: str, samples: Samples) -> None:
         nonlocal cursor
@@ -254,19 +280,36 @@ def compose(
 
 @dataclass
 class Composer:
-    """A display's announcement settings in one place: voices, languages, chime and policy."""
+    """A display's announcement settings in one place: voices, languages, chime and policy.
+
+    ``languages``: the first says every call, each other one only the calls of tickets taken in
+    it (:func:`spoken_languages`).
+    """
 
     packs: list[VoicePack] = field(default_factory=list)
-    languages: Sequence[Lang] = ("az", "ru")
+    languages: Sequence[Lang] = ("az", "ru", "en")
     policy: AudioPolicy = field(default_factory=AudioPolicy)
     chime: bool | Path = True
 
-    def compose(self, call: Call, now: datetime) -> Announcement:
-        """The announcement of ``call`` at local time ``now`` (quiet hours apply)."""
+    def compose(
+        self, call: Call, now: datetime, *, chained: bool = False, first_only: bool = False
+    ) -> Announcement:
+        """The announcement of ``call`` at local time ``now`` (quiet hours apply).
+
+        ``chained``: it follows the announcement before at once, so it goes without the chime
+        (the hall is listening already) after a short silence. ``first_only``: the hall is
+        behind, so it is said in the first language only.
+        """
         volume = self.policy.volume_at(now)
         if volume <= 0:
             # Nothing will be heard: skip reading clips and rendering.
             return Announcement(
                 call, sample_rate=DEFAULT_RATE, parts=[], words={}, volume=0, skipped=True, problems=[]
             )
-        return compose(call, self.packs, self.languages, self.chime, volume)
+        languages = spoken_languages(call, self.languages, first_only=first_only)
+        if chained:
+            announcement = compose(call, self.packs, languages, False, volume, lead=LEAD_S)
+            if announcement.words:
+                return announcement
+            # No voice can say it: the chime alone is the call.
+        return compose(call, self.packs, languages, self.chime, volume)

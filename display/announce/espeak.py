@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from display.announce.audio import DEFAULT_RATE, normalize, read_wav, resample, trim, write_wav
-from display.announce.numerals import LANGS, Lang, all_keys, spoken_text
+from display.announce.numerals import all_keys, spoken_text
 from display.announce.pack import (
     MANIFEST,
     PackError,
@@ -21,6 +21,7 @@ from display.announce.pack import (
     load_packs,
     write_manifest,
 )
+from wire.types import LANGS, Lang
 
 log = logging.getLogger(__name__)
 

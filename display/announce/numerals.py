@@ -11,10 +11,8 @@ from __future__ import annotations
 import functools
 import re
 import string
-from typing import Literal
 
-Lang = Literal["az", "ru", "en"]
-LANGS: tuple[Lang, ...] = ("az", "ru", "en")
+from wire.types import Lang
 
 MAX_NUMBER = 999_999
 """The largest number spoken. Ticket numbers grow past 999 (A1000) on a busy day."""
@@ -162,10 +160,11 @@ LETTER_NAMES: dict[Lang, dict[str, str]] = {
 }
 
 FIXED_WORDS: dict[Lang, tuple[str, ...]] = {
-    "az": ("nömrəli", "bilet", "masaya"),
-    "ru": ("билет", "окно", "номер"),
-    "en": ("ticket", "counter"),
+    "az": ("masa",),
+    "ru": ("окно",),
+    "en": ("counter",),
 }
+"""The words of a call besides numbers and letters: the glossary's word for a counter."""
 
 _TICKET = re.compile(r"([A-Za-z]+)(\d{1,6})")
 
@@ -273,24 +272,23 @@ def parse_ticket(number: str) -> tuple[str, int]:
 
 
 def call_parts(number: str, counter: int, lang: Lang) -> tuple[list[str], list[str]]:
-    """The two phrases of a call, ticket then counter, said with a short pause between them."""
+    """The two phrases of a call, ticket then counter, said with a short pause between them.
+
+    Short, because a busy hall hears several calls a minute: the ticket as it is printed,
+    then the counter in the words the screen uses ("masa 12", "окно 12", "counter 12").
+    """
     prefix, value = parse_ticket(number)
     _check(counter)
     letters = list(prefix)
     if lang == "az":
-        # "A on beş nömrəli bilet, on iki nömrəli masaya": numbers take no case ending before
-        # "nömrəli"; "masaya" is the dative ("to the desk").
-        return letters + words(value, lang) + ["nömrəli", "bilet"], [
-            *words(counter, lang),
-            "nömrəli",
-            "masaya",
-        ]
+        # "A on beş, masa on iki": "masa" in the nominative, as on the screen.
+        return [*letters, *words(value, lang)], ["masa", *words(counter, lang)]
     if lang == "ru":
-        # "Билет А пятнадцать, окно номер двенадцать": "номер" keeps the numeral in the nominative,
+        # "А пятнадцать, окно двенадцать": a numeral after the noun stays in the nominative,
         # so no case agreement is needed.
-        return ["билет", *letters, *words(value, lang)], ["окно", "номер", *words(counter, lang)]
+        return [*letters, *words(value, lang)], ["окно", *words(counter, lang)]
     if lang == "en":
-        return ["ticket", *letters, *words(value, lang)], ["counter", *words(counter, lang)]
+        return [*letters, *words(value, lang)], ["counter", *words(counter, lang)]
     raise ValueError(f"no announcement phrases for language {lang!r}")
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 import tomli_w
 
 from display.announce.audio import DEFAULT_RATE, Samples, read_wav, resample, trim
-from display.announce.numerals import LANGS, LETTERS, Lang, all_keys
+from display.announce.numerals import LETTERS, all_keys
+from wire.types import LANGS, Lang
 
 log = logging.getLogger(__name__)
 

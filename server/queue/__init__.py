@@ -1,37 +1,13 @@
 """The queue engine: a sans-I/O state machine for the queues of one hall.
 
 Build a :class:`QueueEngine` from a :class:`Hall`, pass it commands, persist and
-broadcast the events it returns; replay them with :meth:`QueueEngine.apply` to
-restart. See ``_state.py`` for the life of a ticket and ``routing.py`` for who
-is called next.
+broadcast the events it returns; replay them (:func:`replay`) to restart. See
+``wire/states.py`` for the life of a ticket and ``routing.py`` for who is called next.
 """
 
 from __future__ import annotations
 
-from ._state import COUNTER_TRANSITIONS, TRANSITIONS
-from .commands import (
-    CallNext,
-    CallTicket,
-    CancelTicket,
-    CloseCounter,
-    CloseDay,
-    Command,
-    FinishService,
-    IssueTicket,
-    MarkNoShow,
-    OpenCounter,
-    OpenDay,
-    Park,
-    PauseCounter,
-    RateVisit,
-    Recall,
-    ResumeCounter,
-    StartService,
-    Transfer,
-)
-from .engine import QueueEngine, display_number
-from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
-from .events import (
+from wire.events import (
     EVENT_TYPES,
     CounterClosed,
     CounterOpened,
@@ -53,24 +29,8 @@ from .events import (
     event_from_dict,
     event_to_dict,
 )
-from .exceptions import (
-    CounterBusy,
-    CounterNotOpen,
-    DayNotOpen,
-    InvalidTransition,
-    NoCurrentTicket,
-    NoOpenCounter,
-    NothingToCall,
-    QueueError,
-    RatingRefused,
-    ServiceUnavailable,
-    UnknownCounter,
-    UnknownService,
-    UnknownTicket,
-)
-from .hall import CounterDef, Hall, RoutingPolicy, ServiceDef
-from .records import CounterStatus, HistoryEntry, QueueStat, Ticket
-from .types import (
+from wire.states import COUNTER_TRANSITIONS, TRANSITIONS
+from wire.types import (
     FINAL_STATES,
     LANGS,
     AgencyCode,
@@ -90,11 +50,58 @@ from .types import (
     ZoneCode,
 )
 
+from .commands import (
+    CallNext,
+    CallTicket,
+    CancelTicket,
+    CloseCounter,
+    CloseDay,
+    Command,
+    FinishService,
+    IssueTicket,
+    KeepDay,
+    MarkNoShow,
+    OpenCounter,
+    OpenDay,
+    Park,
+    PauseCounter,
+    RateVisit,
+    Recall,
+    ResumeCounter,
+    StartService,
+    Transfer,
+)
+from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, Logged, QueueEngine, display_number, replay
+from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
+from .exceptions import (
+    CounterBusy,
+    CounterNotOpen,
+    CounterTaken,
+    DayNotOpen,
+    InconsistentEvent,
+    InvalidTransition,
+    NoCurrentTicket,
+    NoOpenCounter,
+    NothingToCall,
+    OperatorElsewhere,
+    QueueError,
+    RatingRefused,
+    ReplayError,
+    ServiceUnavailable,
+    UnknownCounter,
+    UnknownService,
+    UnknownTicket,
+)
+from .hall import CounterDef, Hall, RoutingPolicy, ServiceDef
+from .records import CounterStatus, HistoryEntry, QueueStat, Ticket
+
 __all__ = [
+    "AUTO_CLOSE_AFTER",
     "COUNTER_TRANSITIONS",
     "EVENT_TYPES",
     "FINAL_STATES",
     "LANGS",
+    "OPEN_AHEAD",
     "TRANSITIONS",
     "AgencyCode",
     "CallNext",
@@ -113,6 +120,7 @@ __all__ = [
     "CounterResumed",
     "CounterState",
     "CounterStatus",
+    "CounterTaken",
     "DayClosed",
     "DayNotOpen",
     "DayOpened",
@@ -122,15 +130,19 @@ __all__ = [
     "FinishService",
     "Hall",
     "HistoryEntry",
+    "InconsistentEvent",
     "InvalidTransition",
     "IssueTicket",
+    "KeepDay",
     "Lang",
+    "Logged",
     "MarkNoShow",
     "NoCurrentTicket",
     "NoOpenCounter",
     "NothingToCall",
     "OpenCounter",
     "OpenDay",
+    "OperatorElsewhere",
     "OperatorLogin",
     "Park",
     "PauseCounter",
@@ -145,6 +157,7 @@ __all__ = [
     "RatingRefused",
     "RatingSource",
     "Recall",
+    "ReplayError",
     "ResumeCounter",
     "RoutingPolicy",
     "Selection",
@@ -175,4 +188,5 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "queue_length_estimate",
+    "replay",
 ]

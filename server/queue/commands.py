@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .types import (
+from wire.types import (
     CounterNo,
     Lang,
     OperatorLogin,
@@ -38,6 +38,17 @@ class CloseDay:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KeepDay:
+    """The clock: open the service day or close it, as the hall's hours say.
+
+    Sent every little while by the server; most of the time it changes nothing. See
+    ``QueueEngine`` (Rule D-1) for when a day opens and closes by itself.
+    """
+
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IssueTicket:
     service: ServiceCode
     at: datetime
@@ -56,7 +67,11 @@ class CancelTicket:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OpenCounter:
-    """Open a counter (or log an operator in at an open one)."""
+    """Open a counter; with an ``operator``, log them in there (an operator's login).
+
+    A login is refused with ``CounterTaken`` while another operator works at the counter,
+    and with ``OperatorElsewhere`` while this operator works at another one.
+    """
 
     counter: CounterNo
     at: datetime
@@ -166,6 +181,7 @@ class RateVisit:
 Command = (
     OpenDay
     | CloseDay
+    | KeepDay
     | IssueTicket
     | CancelTicket
     | OpenCounter

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections import deque
-from collections.abc import Callable, Mapping
-from datetime import date, datetime, time
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
-from . import _state
-from ._state import COUNTER_TRANSITIONS, HOLDING
-from .commands import (
-    CallNext,
-    CallTicket,
-    CancelTicket,
-    CloseCounter,
-    CloseDay,
-    Command,
-    FinishService,
-    IssueTicket,
-    MarkNoShow,
-    OpenCounter,
-    OpenDay,
-    Park,
-    PauseCounter,
-    RateVisit,
-    Recall,
-    ResumeCounter,
-    StartService,
-    Transfer,
-)
-from .estimate import Estimate, Estimator, LiveState, queue_length_estimate
-from .events import (
+from wire import states
+from wire.events import (
     CounterClosed,
     CounterOpened,
     CounterPaused,
@@ -49,15 +28,53 @@ from .events import (
     TicketTransferred,
     VisitRated,
 )
+from wire.states import COUNTER_TRANSITIONS, HOLDING, IllegalTransition
+from wire.types import (
+    FINAL_STATES,
+    CounterNo,
+    CounterState,
+    Priority,
+    RatingReason,
+    ServiceCode,
+    TicketId,
+    TicketState,
+)
+
+from .commands import (
+    CallNext,
+    CallTicket,
+    CancelTicket,
+    CloseCounter,
+    CloseDay,
+    Command,
+    FinishService,
+    IssueTicket,
+    KeepDay,
+    MarkNoShow,
+    OpenCounter,
+    OpenDay,
+    Park,
+    PauseCounter,
+    RateVisit,
+    Recall,
+    ResumeCounter,
+    StartService,
+    Transfer,
+)
+from .estimate import Estimate, Estimator, LiveState, queue_length_estimate
 from .exceptions import (
     CounterBusy,
     CounterNotOpen,
+    CounterTaken,
     DayNotOpen,
+    InconsistentEvent,
     InvalidTransition,
     NoCurrentTicket,
     NoOpenCounter,
     NothingToCall,
+    OperatorElsewhere,
     RatingRefused,
+    ReplayError,
     ServiceUnavailable,
     UnknownCounter,
     UnknownService,
@@ -75,20 +92,18 @@ from .records import (
     TicketsView,
 )
 from .routing import Lane, Router, ServiceQueue, service_order
-from .types import (
-    FINAL_STATES,
-    CounterNo,
-    CounterState,
-    Priority,
-    RatingReason,
-    ServiceCode,
-    TicketId,
-    TicketState,
-)
 
 NUMBER_DIGITS = 3
 """A display number has at least three digits (A001); past 999 it simply grows (A1000),
 so a large hall never refuses a citizen for lack of numbers. See docs/configuration.md."""
+
+OPEN_AHEAD = timedelta(hours=1)
+"""``KeepDay`` opens a working day this long before opening time: operators log in and
+citizens at the door get their tickets before the doors open."""
+
+AUTO_CLOSE_AFTER = timedelta(hours=2)
+"""``KeepDay`` closes the day this long after closing time: citizens in the hall at closing
+are still served; whoever still waits then ends as "not served, center closed"."""
 
 
 def display_number(prefix: str, number: int) -> str:
@@ -103,7 +118,8 @@ class QueueEngine:
     applied. The engine never reads the clock, the network, the database or a
     device: commands carry their timestamp, and the caller persists and
     broadcasts the events. To restart, build a new engine with the same hall and
-    :meth:`apply` the logged events in order.
+    :meth:`apply` the logged events in order. The passing of time is a command too:
+    ``KeepDay(at)`` opens and closes the service day by the hall's hours.
 
     Args:
         hall: Services, counters, hours and rules. Not changed while the engine lives.
@@ -172,6 +188,7 @@ class QueueEngine:
         self._handlers: dict[type[Any], Callable[[Any], list[Event]]] = {
             OpenDay: self._open_day,
             CloseDay: self._close_day,
+            KeepDay: self._keep_day,
             IssueTicket: self._issue,
             CancelTicket: self._cancel,
             OpenCounter: self._open_counter,
@@ -250,9 +267,40 @@ class QueueEngine:
     def apply(self, event: Event) -> None:
         """Update the state from one event (returned by :meth:`handle`, or read from the log).
 
-        The event is trusted: a replayed log that doesn't fit the state trips an assert.
+        The event is trusted, and checked where that is cheap: one that cannot follow
+        the state (a ticket never issued, a counter holding another ticket, a move the
+        state tables forbid) raises. Replay a log with :func:`replay`, which names the
+        event's seq.
+
+        Raises:
+            InconsistentEvent: The event cannot follow the state: the log is broken. The
+                engine may be half-changed: discard it.
+            TypeError: ``event`` is not a queue event.
         """
-        self._appliers[type(event)](event)
+        applier = self._appliers.get(type(event))
+        if applier is None:
+            raise TypeError(f"not a queue event: {event!r}")
+        try:
+            applier(event)
+        except IllegalTransition as exc:
+            raise InconsistentEvent(event, f"{_about(event)}: {exc}") from None
+        except KeyError as exc:
+            # A code the hall doesn't define (center.toml changed under the log?).
+            raise InconsistentEvent(event, f"{_about(event)}: unknown {exc.args[0]!r}") from None
+
+    def clone(self) -> QueueEngine:
+        """Return an independent copy of this engine, in the same state.
+
+        For a server that keeps a ``committed`` engine (what the log holds) beside its
+        ``live`` one (which also holds decisions not yet committed): when a commit
+        fails, ``live = committed.clone()`` drops those decisions without reading the
+        log again. The hall is shared (it never changes); everything else is copied.
+        Takes time in proportion to the day's tickets (milliseconds for a large
+        center's day), not to its events; see docs/store.md.
+        """
+        # The hall is immutable and may be large: share it rather than copy it.
+        memo: dict[int, Any] = {id(self._hall): self._hall}
+        return copy.deepcopy(self, memo)
 
     # --- read-only views ----------------------------------------------------------------
 
@@ -366,6 +414,27 @@ class QueueEngine:
         unserved = tuple(t.id for t in self._tickets.values() if t.state not in FINAL_STATES)
         return [DayClosed(at=cmd.at, unserved=unserved)]
 
+    def _keep_day(self, cmd: KeepDay) -> list[Event]:
+        # Rule D-1: a working day opens by itself OPEN_AHEAD before opening time and every
+        # day closes by itself AUTO_CLOSE_AFTER after closing time, or when the date changed.
+        at = cmd.at
+        today = at.date()
+        hall = self._hall
+        opens = datetime.combine(today, hall.opens, at.tzinfo) - OPEN_AHEAD
+        closes = datetime.combine(today, hall.closes, at.tzinfo) + AUTO_CLOSE_AFTER
+        events: list[Event] = []
+        if self._open:
+            if self._day == today and at < closes:
+                return events
+            events += self._close_day(CloseDay(at=at))
+        if (
+            today.weekday() in hall.days
+            and opens <= at < closes
+            and (self._day is None or self._day < today)  # days only go forward
+        ):
+            events.append(DayOpened(day=today, at=at))
+        return events
+
     def _issue(self, cmd: IssueTicket) -> list[Event]:
         self._require_day("issue a ticket")
         code = cmd.service
@@ -419,7 +488,7 @@ class QueueEngine:
     def _cancel(self, cmd: CancelTicket) -> list[Event]:
         self._require_day("cancel a ticket")
         t = self._ticket(cmd.ticket, "cancel")
-        if not _state.allows(t.state, TicketCancelled):
+        if not states.allows(t.state, TicketCancelled):
             where = f" at counter {t.counter}" if t.state in HOLDING else ""
             raise InvalidTransition(
                 f"can't cancel ticket {t.number}: it is {t.state.value}{where}, not waiting",
@@ -431,11 +500,27 @@ class QueueEngine:
     def _open_counter(self, cmd: OpenCounter) -> list[Event]:
         self._require_day("open a counter")
         c = self._counter(cmd.counter, "open a counter")
-        # Naming no operator (the supervisor's "open") keeps the one logged in.
-        operator = c.operator if cmd.operator is None else cmd.operator
-        if c.state is CounterState.OPEN and c.operator == operator:
-            return []  # already so: nothing to record
-        return [CounterOpened(counter=cmd.counter, at=cmd.at, operator=operator)]
+        if cmd.operator is None:
+            # The supervisor's "open": whoever is logged in stays; a paused counter resumes.
+            if c.state is CounterState.OPEN:
+                return []  # already so: nothing to record
+            return [CounterOpened(counter=c.number, at=cmd.at, operator=c.operator)]
+        # An operator's login. Rule C-1: one operator per counter, one counter per operator.
+        if c.operator == cmd.operator:
+            return []  # logged in already (an app that reconnected): a break stays a break
+        action = f"log {cmd.operator} in at counter {c.number}"
+        if c.operator is not None:
+            raise CounterTaken(
+                f"can't {action}: {c.operator} works there", counter=c.number, operator=c.operator
+            )
+        for other in self._counters.values():
+            if other.operator == cmd.operator:
+                raise OperatorElsewhere(
+                    f"can't {action}: {cmd.operator} works at counter {other.number}",
+                    counter=other.number,
+                    operator=cmd.operator,
+                )
+        return [CounterOpened(counter=c.number, at=cmd.at, operator=cmd.operator)]
 
     def _pause_counter(self, cmd: PauseCounter) -> list[Event]:
         self._require_day("pause a counter")
@@ -467,7 +552,7 @@ class QueueEngine:
             raise NothingToCall(
                 f"can't call next at counter {c.number}: nobody is waiting for it", counter=c.number
             )
-        return [TicketCalled(ticket=t.id, number=t.number, service=t.service, counter=c.number, at=cmd.at)]
+        return [self._called(t, c.number, cmd.at)]
 
     def _call_ticket(self, cmd: CallTicket) -> list[Event]:
         self._require_day("call a ticket")
@@ -492,7 +577,14 @@ class QueueEngine:
             raise InvalidTransition(
                 f"can't {action}: it is {t.state.value}, not waiting or parked", ticket=t.id, state=t.state
             )
-        return [TicketCalled(ticket=t.id, number=t.number, service=t.service, counter=c.number, at=cmd.at)]
+        return [self._called(t, c.number, cmd.at)]
+
+    @staticmethod
+    def _called(t: TicketRecord, counter: CounterNo, at: datetime) -> TicketCalled:
+        # The ticket's language goes with the call: the displays say the call in it too.
+        return TicketCalled(
+            ticket=t.id, number=t.number, service=t.service, counter=counter, at=at, lang=t.lang
+        )
 
     def _recall(self, cmd: Recall) -> list[Event]:
         c, t = self._held(cmd.counter, "recall", TicketRecalled)
@@ -500,7 +592,9 @@ class QueueEngine:
             # Rule R-3: past the limit a recall ends the call instead of chiming again.
             return [TicketNoShow(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         return [
-            TicketRecalled(ticket=t.id, number=t.number, counter=c.number, recalls=t.recalls + 1, at=cmd.at)
+            TicketRecalled(
+                ticket=t.id, number=t.number, counter=c.number, recalls=t.recalls + 1, at=cmd.at, lang=t.lang
+            )
         ]
 
     def _start(self, cmd: StartService) -> list[Event]:
@@ -511,7 +605,8 @@ class QueueEngine:
         c, t = self._held(cmd.counter, "finish service", TicketFinished)
         events: list[Event] = [TicketFinished(ticket=t.id, number=t.number, counter=c.number, at=cmd.at)]
         if t.return_to is not None:
-            assert t.return_service is not None, f"ticket {t.number} returns to no service"
+            if t.return_service is None:
+                raise RuntimeError(f"engine bug: ticket {t.number} returns to {t.return_to}, no service")
             # Rule R-7: a citizen whose counter closed meanwhile goes back to the queue of
             # their service instead, where any counter serving it calls them.
             back_to: CounterNo | None = t.return_to
@@ -561,7 +656,8 @@ class QueueEngine:
                     service=to_service,
                     counter=cmd.to_counter,
                 )
-        assert to_service is not None
+        if to_service is None:  # both None was refused above; this is for the type checker
+            raise InvalidTransition(f"can't {action}: name a service", ticket=t.id, state=t.state)
         # Rule R-6: a transfer goes only where an open (or paused) counter will call the
         # citizen; otherwise they would wait until the day closes. The return trip of a
         # return_to_me transfer goes to this counter, open as it asks.
@@ -721,8 +817,8 @@ class QueueEngine:
             raise NoCurrentTicket(
                 f"can't {action} at counter {c.number}: it holds no ticket", counter=c.number
             )
-        if not _state.allows(t.state, event):
-            expected = " or ".join(s.value for s in _state.states_allowing(event))
+        if not states.allows(t.state, event):
+            expected = " or ".join(s.value for s in states.states_allowing(event))
             raise InvalidTransition(
                 f"can't {action} at counter {c.number}: ticket {t.number} is {t.state.value}, not {expected}",
                 counter=c.number,
@@ -734,8 +830,10 @@ class QueueEngine:
     # --- applying: one method per event; trusted, cheap ------------------------------
 
     def _apply_day_opened(self, e: DayOpened) -> None:
-        assert not self._open, "a day is open already"
-        assert all(not q for q in self._queues.values()), "queues left over from the last day"
+        if self._open:
+            raise InconsistentEvent(e, f"day {self._day} is open already")
+        if any(self._queues.values()):
+            raise InconsistentEvent(e, "tickets of the last day still wait")
         self._day = e.day
         self._id_prefix = f"{e.day:%Y%m%d}-"
         self._open = True
@@ -747,14 +845,15 @@ class QueueEngine:
             c.reset(e.at)
 
     def _apply_day_closed(self, e: DayClosed) -> None:
-        assert self._open, "no day is open"
-        tickets = self._tickets
+        self._require_open(e)
         for ticket_id in e.unserved:
-            t = tickets[ticket_id]
-            t.state = _state.next_state(t.state, DayClosed)
+            t = self._logged_ticket(e, ticket_id)
+            t.state = states.next_state(t.state, DayClosed)
             t.history.append((e.at, TicketState.CLOSED_UNSERVED, t.counter))
             t.snap = None
-        assert all(t.state in FINAL_STATES for t in tickets.values()), "a ticket outlives its day"
+        alive = [t.number for t in self._tickets.values() if t.state not in FINAL_STATES]
+        if alive:
+            raise InconsistentEvent(e, f"ticket {', '.join(alive[:5])} outlives the day, not listed unserved")
         for q in self._queues.values():
             q.prio.clear()
             q.normal.clear()
@@ -771,7 +870,7 @@ class QueueEngine:
         self._open = False
 
     def _apply_issued(self, e: TicketIssued) -> None:
-        assert self._open, "no day is open"
+        self._require_open(e)
         self._seq += 1
         t = TicketRecord(
             id=e.ticket,
@@ -785,30 +884,32 @@ class QueueEngine:
             at=e.at,
             seq=self._seq,
         )
-        assert e.ticket not in self._tickets, f"ticket {e.ticket} issued twice"
+        if e.ticket in self._tickets:
+            raise InconsistentEvent(e, f"ticket {e.ticket} was issued already")
         self._tickets[e.ticket] = t
         self._queues[e.service].lane(t).append(t)
-        # Prefixes are letters only (server/center.py): the trailing digits are the number.
+        # Prefixes are letters only (server/center/model.py): the trailing digits are the number.
         prefix = e.number.rstrip("0123456789")
         number = int(e.number[len(prefix) :])
         if number > self._last_number.get(prefix, 0):
             self._last_number[prefix] = number
 
     def _apply_cancelled(self, e: TicketCancelled) -> None:
-        t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, TicketCancelled)
+        t = self._logged_ticket(e, e.ticket)
+        t.state = states.next_state(t.state, TicketCancelled)
         self._dequeue(t)
         t.history.append((e.at, t.state, None))
         t.snap = None
 
     def _apply_called(self, e: TicketCalled) -> None:
-        t = self._tickets[e.ticket]
-        c = self._counters[e.counter]
-        assert c.current is None, f"counter {e.counter} holds {c.current and c.current.number} already"
+        t = self._logged_ticket(e, e.ticket)
+        c = self._logged_counter(e, e.counter)
+        if c.current is not None:
+            raise InconsistentEvent(e, f"counter {e.counter} holds {c.current.number} already")
         if t.state is TicketState.WAITING:
             self._dequeue(t)
             t.target_counter = None
-        t.state = _state.next_state(t.state, TicketCalled)
+        t.state = states.next_state(t.state, TicketCalled)
         t.counter = e.counter
         t.called_at = e.at
         t.recalls = 0
@@ -818,23 +919,23 @@ class QueueEngine:
         c.snap = None
 
     def _apply_recalled(self, e: TicketRecalled) -> None:
-        t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, TicketRecalled)
+        t = self._logged_ticket(e, e.ticket)
+        t.state = states.next_state(t.state, TicketRecalled)
         t.recalls = e.recalls
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_started(self, e: ServiceStarted) -> None:
-        t = self._tickets[e.ticket]
-        t.state = _state.next_state(t.state, ServiceStarted)
+        t = self._logged_ticket(e, e.ticket)
+        t.state = states.next_state(t.state, ServiceStarted)
         t.started_at = e.at
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_finished(self, e: TicketFinished) -> None:
-        t = self._tickets[e.ticket]
-        c = self._release(t, e.counter)
-        t.state = _state.next_state(t.state, TicketFinished)
+        t = self._logged_ticket(e, e.ticket)
+        c = self._release(e, t, e.counter)
+        t.state = states.next_state(t.state, TicketFinished)
         t.finished_at = e.at
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
@@ -851,25 +952,25 @@ class QueueEngine:
         )
 
     def _apply_no_show(self, e: TicketNoShow) -> None:
-        t = self._tickets[e.ticket]
-        c = self._release(t, e.counter)
-        t.state = _state.next_state(t.state, TicketNoShow)
+        t = self._logged_ticket(e, e.ticket)
+        c = self._release(e, t, e.counter)
+        t.state = states.next_state(t.state, TicketNoShow)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
         c.no_shows += 1
 
     def _apply_parked(self, e: TicketParked) -> None:
-        t = self._tickets[e.ticket]
-        self._release(t, e.counter)
-        t.state = _state.next_state(t.state, TicketParked)
+        t = self._logged_ticket(e, e.ticket)
+        self._release(e, t, e.counter)
+        t.state = states.next_state(t.state, TicketParked)
         t.history.append((e.at, t.state, e.counter))
         t.snap = None
 
     def _apply_transferred(self, e: TicketTransferred) -> None:
-        t = self._tickets[e.ticket]
+        t = self._logged_ticket(e, e.ticket)
         if t.state in HOLDING:
-            self._release(t, e.from_counter).transferred += 1
-        t.state = _state.next_state(t.state, TicketTransferred)
+            self._release(e, t, e.from_counter).transferred += 1
+        t.state = states.next_state(t.state, TicketTransferred)
         t.history.append((e.at, TicketState.TRANSFERRED, e.from_counter))
         t.history.append((e.at, TicketState.WAITING, e.to_counter))
         if e.return_to is None:
@@ -895,27 +996,31 @@ class QueueEngine:
             self._named_waiting[e.to_service] += 1
 
     def _apply_counter_opened(self, e: CounterOpened) -> None:
-        c = self._counters[e.counter]
+        c = self._logged_counter(e, e.counter)
         self._move_counter(c, e)
         c.operator = e.operator
 
     def _apply_counter_paused(self, e: CounterPaused) -> None:
-        self._move_counter(self._counters[e.counter], e)
+        self._move_counter(self._logged_counter(e, e.counter), e)
 
     def _apply_counter_resumed(self, e: CounterResumed) -> None:
-        self._move_counter(self._counters[e.counter], e)
+        self._move_counter(self._logged_counter(e, e.counter), e)
 
     def _apply_counter_closed(self, e: CounterClosed) -> None:
-        c = self._counters[e.counter]
-        assert c.current is None, f"counter {c.number} closes holding {c.current and c.current.number}"
+        c = self._logged_counter(e, e.counter)
+        if c.current is not None:
+            raise InconsistentEvent(e, f"counter {c.number} closes holding ticket {c.current.number}")
         self._move_counter(c, e)
         c.operator = None
 
     def _apply_rated(self, e: VisitRated) -> None:
         visit = self._last_visit.get(e.counter)
-        assert visit is not None, f"counter {e.counter} finished no visit to rate"
-        assert visit.ticket == e.ticket, f"counter {e.counter} didn't finish {e.number} last"
-        assert visit.rated_at is None, f"the visit of {e.number} at counter {e.counter} is rated twice"
+        if visit is None:
+            raise InconsistentEvent(e, f"counter {e.counter} finished no visit to rate")
+        if visit.ticket != e.ticket:
+            raise InconsistentEvent(e, f"counter {e.counter} finished {visit.number} last, not {e.number}")
+        if visit.rated_at is not None:
+            raise InconsistentEvent(e, f"the visit of {e.number} at counter {e.counter} is rated twice")
         visit.rated_at = e.at
 
     # --- helpers of the appliers -----------------------------------------------------------
@@ -925,7 +1030,8 @@ class QueueEngine:
     ) -> None:
         old = c.state
         new = COUNTER_TRANSITIONS[old].get(type(e))
-        assert new is not None, f"{type(e).__name__} is illegal for a {old.value} counter"
+        if new is None:
+            raise InconsistentEvent(e, f"{type(e).__name__} is illegal for a {old.value} counter {c.number}")
         if new is not old:
             if CounterState.CLOSED in (old, new):
                 step = 1 if old is CounterState.CLOSED else -1
@@ -935,10 +1041,29 @@ class QueueEngine:
             c.since = e.at
         c.snap = None
 
-    def _release(self, t: TicketRecord, counter: CounterNo) -> CounterRecord:
+    def _require_open(self, e: Event) -> None:
+        if not self._open:
+            why = "no day was opened" if self._day is None else f"day {self._day} is closed"
+            raise InconsistentEvent(e, why)
+
+    def _logged_ticket(self, e: Event, ticket: TicketId) -> TicketRecord:
+        try:
+            return self._tickets[ticket]
+        except KeyError:
+            raise InconsistentEvent(e, f"no ticket {ticket} was issued today") from None
+
+    def _logged_counter(self, e: Event, counter: CounterNo) -> CounterRecord:
+        try:
+            return self._counters[counter]
+        except KeyError:
+            raise InconsistentEvent(e, f"the hall has no counter {counter}") from None
+
+    def _release(self, e: Event, t: TicketRecord, counter: CounterNo) -> CounterRecord:
         """Take ``t`` off ``counter``, which must hold it."""
-        c = self._counters[counter]
-        assert c.current is t, f"counter {counter} doesn't hold ticket {t.number}"
+        c = self._logged_counter(e, counter)
+        if c.current is not t:
+            holds = "no ticket" if c.current is None else f"ticket {c.current.number}"
+            raise InconsistentEvent(e, f"counter {counter} holds {holds}, not {t.number}")
         c.current = None
         c.snap = None
         return c
@@ -954,6 +1079,44 @@ class QueueEngine:
             lane.popleft()
         else:
             lane.remove(t)
+
+
+class Logged(Protocol):
+    """An event with its place in the log (``server.store.StoredEvent`` is one)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def event(self) -> Event: ...
+
+
+def replay(logged: Iterable[Logged], *engines: QueueEngine) -> int:
+    """Apply logged events, in order, to each of ``engines``; return how many there were.
+
+    Raises:
+        ReplayError: An event cannot follow the ones before it (the log is broken); it
+            names the event's seq. The engines may be half-changed: discard them.
+    """
+    count = 0
+    for item in logged:
+        event = item.event
+        try:
+            for engine in engines:
+                engine.apply(event)
+        except InconsistentEvent as exc:
+            raise ReplayError(item.seq, event, exc.problem) from None
+        count += 1
+    return count
+
+
+def _about(event: Event) -> str:
+    """What an event is about, for an error message: ``ticket A015 at counter 12``."""
+    number = getattr(event, "number", None)
+    counter = getattr(event, "counter", None)
+    if number is not None:
+        return f"ticket {number}" + (f" at counter {counter}" if counter is not None else "")
+    return f"counter {counter}" if counter is not None else "the hall"
 
 
 def _minutes(clock: time | datetime) -> float:

@@ -27,10 +27,11 @@ from datetime import datetime
 from statistics import NormalDist
 from typing import NamedTuple, Protocol
 
+from wire.types import CounterNo, CounterState, Priority, PriorityMode, ServiceCode
+
 from .hall import Hall
 from .records import CounterRecord
 from .routing import Lane, ServiceQueue
-from .types import CounterNo, CounterState, Priority, PriorityMode, ServiceCode
 
 LOW_FACTOR = 0.7
 HIGH_FACTOR = 1.3

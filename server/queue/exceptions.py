@@ -15,6 +15,15 @@ Every error means "nothing changed": the engine checks before it acts.
     * ServiceUnavailable    # new tickets refused: closed for today, or full
     * NoOpenCounter         # a transfer to where no open counter would take the citizen
     * RatingRefused         # a rating the rules don't allow (details["reason"] says which)
+    * CounterTaken          # a login at a counter where another operator works
+    * OperatorElsewhere     # a login of an operator who works at another counter
+
+* InconsistentEvent         # an applied event contradicts the state: a broken log (or our bug)
+    * ReplayError           # the same, met replaying a log: names the event's seq
+
+A ``QueueError`` refuses a command, before anything changed. An
+``InconsistentEvent`` comes from :meth:`QueueEngine.apply`, which trusts its events:
+the engine may be half-changed and must be thrown away.
 """
 
 from __future__ import annotations
@@ -97,3 +106,46 @@ class RatingRefused(QueueError):
     """
 
     code = "rating_refused"
+
+
+class CounterTaken(QueueError):
+    """A login refused: ``details["operator"]`` works at ``details["counter"]`` already.
+    One counter has one operator; the other logs out first."""
+
+    code = "counter_taken"
+
+
+class OperatorElsewhere(QueueError):
+    """A login refused: ``details["operator"]`` works at ``details["counter"]``, another
+    counter. One operator works at one counter; they log out there first."""
+
+    code = "operator_elsewhere"
+
+
+class InconsistentEvent(Exception):
+    """An event that cannot follow the engine's state: a ticket that was never issued,
+    a counter that holds another ticket, a move the state tables forbid.
+
+    Events come from the engine itself, through the log, so this means the log is
+    broken (edited, reordered, or from another hall) or the engine has a bug. The
+    engine that raised it may be half-changed: discard it.
+    """
+
+    def __init__(self, event: object, problem: str) -> None:
+        super().__init__(f"{type(event).__name__}: {problem}")
+        self.event = event
+        self.problem = problem
+
+
+class ReplayError(InconsistentEvent):
+    """An event of the log that the state built from the events before it can't take.
+
+    ``seq`` is the event's place in the log; ``str()`` is one line naming it, for an
+    operator: ``event 1234 (TicketCalled) cannot follow the log before it: counter 2
+    holds B061 already``.
+    """
+
+    def __init__(self, seq: int, event: object, problem: str) -> None:
+        super().__init__(event, problem)
+        self.seq = seq
+        self.args = (f"event {seq} ({type(event).__name__}) cannot follow the log before it: {problem}",)

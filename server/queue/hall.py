@@ -1,7 +1,7 @@
 """What the engine needs to know about a hall: services, counters, hours, rules.
 
 These are plain frozen values built once at start-up, from the center configuration
-(``server/center.py``) or directly by the simulator and the tests.
+(``server/center/``) or directly by the simulator and the tests.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time
 
-from .types import AgencyCode, CounterNo, PriorityMode, Selection, ServiceCode, ZoneCode
+from wire.types import AgencyCode, CounterNo, PriorityMode, Selection, ServiceCode, ZoneCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,10 @@ class Hall:
     counters: dict[CounterNo, CounterDef]
     opens: time = time(9, 0)
     closes: time = time(19, 0)
+    """Opening and closing time, in the time zone of the commands' ``at``."""
+    days: frozenset[int] = frozenset(range(7))
+    """The working days, as ``date.weekday()`` numbers (0 is Monday): the days whose service
+    day ``KeepDay`` opens by itself."""
     recall_limit: int = 3
     """A ticket recalled this many times without showing up may be marked no-show
     by a further recall (the engine does it by itself)."""

@@ -10,11 +10,13 @@ snapshot until its next change.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from .types import (
+from wire.types import (
     AgencyCode,
     CounterNo,
     CounterState,
@@ -167,6 +169,17 @@ class TicketRecord:
         self.finished_at: datetime | None = None
         self.snap: Ticket | None = None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> TicketRecord:
+        # QueueEngine.clone(): every field but the history is immutable (str, enum,
+        # datetime, tuple, frozen snapshot), so a field-by-field copy is a deep one,
+        # and far quicker than copy.deepcopy's generic walk.
+        new = TicketRecord.__new__(TicketRecord)
+        memo[id(self)] = new
+        for name in TicketRecord.__slots__:
+            setattr(new, name, getattr(self, name))
+        new.history = list(self.history)
+        return new
+
     def snapshot(self) -> Ticket:
         snap = self.snap
         if snap is None:
@@ -225,6 +238,16 @@ class CounterRecord:
         self.no_shows = 0
         self.transferred = 0
         self.snap: CounterStatus | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CounterRecord:
+        # As TicketRecord's: only ``current`` needs a deep copy (the clone's own ticket).
+        new = CounterRecord.__new__(CounterRecord)
+        memo[id(self)] = new
+        for name in CounterRecord.__slots__:
+            setattr(new, name, getattr(self, name))
+        if self.current is not None:
+            new.current = copy.deepcopy(self.current, memo)
+        return new
 
     def snapshot(self) -> CounterStatus:
         snap = self.snap

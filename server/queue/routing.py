@@ -43,9 +43,10 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from wire.types import PriorityMode, Selection, ServiceCode
+
 from .hall import CounterDef, RoutingPolicy
 from .records import TicketRecord
-from .types import PriorityMode, Selection, ServiceCode
 
 Lane = deque[TicketRecord]
 

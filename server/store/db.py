@@ -6,6 +6,7 @@ connections must be usable from a thread other than the one that made them.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, event
@@ -18,6 +19,18 @@ WRITE = "novbe_write"
 """Execution option: this connection's transaction will write (SQLite: BEGIN IMMEDIATE)."""
 
 BUSY_TIMEOUT_MS = 5000
+
+JOURNAL_SIZE_LIMIT = 1024 * 1024
+"""Bytes of ``-wal`` file SQLite keeps after it restarts the WAL: the rest is given back
+to the filesystem (the store also truncates it to nothing when idle, see store.py)."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database or "")
 
 
 def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: SqliteSync = "FULL") -> Engine:
@@ -33,6 +46,9 @@ def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: SqliteSync 
             url,
             echo=echo,
             connect_args={"options": "-c synchronous_commit=on", "application_name": "novbe"},
+            # Test a pooled connection before handing it out: after PostgreSQL restarts,
+            # every idle connection is dead, and the first requests would fail on them.
+            pool_pre_ping=True,
         )
     raise ValueError(f"unsupported database URL {parsed.render_as_string()!r}: use sqlite or postgresql")
 
@@ -58,6 +74,7 @@ def _sqlite_engine(url: str, *, echo: bool, synchronous: SqliteSync) -> Engine:
         try:
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
             # FULL: in WAL mode, NORMAL may lose the last commits on power loss
             # (not on a process crash); FULL syncs the WAL on every commit.
             cursor.execute(f"PRAGMA synchronous={synchronous}")

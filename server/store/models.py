@@ -48,7 +48,13 @@ class Base(DeclarativeBase):
     """Base class of the store's models."""
 
     # Named constraints, so that later migrations can refer to them on both backends.
-    metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s", "ix": "ix_%(column_0_label)s"})
+    metadata = MetaData(
+        naming_convention={
+            "pk": "pk_%(table_name)s",
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+        }
+    )
 
 
 class EventRecord(Base):
@@ -69,7 +75,11 @@ class EventRecord(Base):
 
 
 class ReplyRecord(Base):
-    """The reply sent for one client request, for idempotent retries."""
+    """The reply sent for one client request, for idempotent retries.
+
+    Replies form a hash chain of their own, in ``pos`` order (docs/store.md): a reply
+    edited in the table would otherwise be returned to a retry unnoticed.
+    """
 
     __tablename__ = "replies"
 
@@ -82,6 +92,24 @@ class ReplyRecord(Base):
     """The reply as JSON text."""
     recorded_at: Mapped[utc_datetime] = mapped_column(index=True)
     """For pruning old replies."""
+    pos: Mapped[int] = mapped_column(BigInteger, unique=True)
+    """The reply's place in the replies' chain: 1, 2, 3, ..."""
+    prev_hash: Mapped[hex64]
+    hash: Mapped[hex64]
+
+
+class LogIdentityRecord(Base):
+    """One row: which log this database holds (see server/store/identity.py)."""
+
+    __tablename__ = "log_identity"
+
+    log_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """Random, made when the database was: tells this log from any other."""
+    center: Mapped[str | None] = mapped_column(String(40))
+    """The code of the center whose log it is, set at the server's first start."""
+    created_at: Mapped[utc_datetime]
+    probed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Written by the health probe: a write that proves the database takes writes."""
 
 
 class SettingRecord(Base):

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from display.announce import VoicePack, build_pack
-from display.announce.numerals import LANGS, Lang, all_keys
+from display.announce.numerals import all_keys
+from wire.types import LANGS, Lang
 
 TONE_RATE = 16_000
 TONE_SECONDS = 0.2

@@ -8,7 +8,8 @@ from display.announce import build_pack
 from display.announce.audio import read_wav
 from display.announce.build_pack import main
 from display.announce.espeak import recording_list
-from display.announce.numerals import LANGS, all_keys
+from display.announce.numerals import all_keys
+from wire.types import LANGS
 
 
 def test_list_prints_every_clip_to_record(capsys):

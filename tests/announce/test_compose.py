@@ -8,9 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from display.announce import AudioPolicy, Call, Composer, VoicePack, call_words, chime, compose
+from display.announce import (
+    AudioPolicy,
+    Call,
+    Composer,
+    VoicePack,
+    call_words,
+    chime,
+    compose,
+    spoken_languages,
+)
 from display.announce.chime import DING_HZ, DONG_HZ
-from display.announce.compose import AFTER_CHIME_S, LANGUAGE_GAP_S, PHRASE_GAP_S, TAIL_S, WORD_GAP_S
+from display.announce.compose import AFTER_CHIME_S, LANGUAGE_GAP_S, LEAD_S, PHRASE_GAP_S, TAIL_S, WORD_GAP_S
 from display.announce.numerals import call_parts
 from tests.announce.conftest import TONE_RATE, write_tone_pack
 
@@ -231,3 +240,48 @@ def test_render_is_done_once(tone_pack):
     az, _ = tone_pack("az")
     announcement = compose(Call("A015", 12), [az], ["az"])
     assert announcement.pcm() is announcement.pcm()
+
+
+@pytest.mark.parametrize(
+    ("lang", "first_only", "spoken"),
+    [
+        ("az", False, ["az"]),
+        ("ru", False, ["az", "ru"]),
+        ("en", False, ["az", "en"]),
+        (None, False, ["az", "ru", "en"]),
+        ("ru", True, ["az"]),
+        (None, True, ["az"]),
+    ],
+)
+def test_a_call_is_said_in_the_halls_language_and_the_citizens(lang, first_only, spoken):
+    """Azerbaijani for everyone; the citizen's language besides only when it is another one; every
+    language when the ticket's is unknown (a log from before calls carried it)."""
+    assert spoken_languages(Call("A015", 12, lang=lang), ["az", "ru", "en"], first_only=first_only) == spoken
+
+
+def test_a_language_the_display_does_not_speak_is_left_out():
+    assert spoken_languages(Call("A015", 12, lang="en"), ["az", "ru"]) == ["az"]
+    assert spoken_languages(Call("A015", 12, lang="az"), ["ru", "az"]) == ["ru", "az"]
+    assert spoken_languages(Call("A015", 12, lang="ru"), []) == []
+
+
+def test_composer_says_the_citizens_language_and_a_chained_call_goes_without_the_chime(tone_pack):
+    packs = [tone_pack(lang)[0] for lang in ("az", "ru", "en")]
+    composer = Composer(packs=packs, languages=["az", "ru", "en"])
+    now = datetime(2026, 11, 23, 10, 0)
+    az = composer.compose(Call("A015", 12, lang="az"), now)
+    ru = composer.compose(Call("A015", 12, lang="ru"), now)
+    assert list(az.words) == ["az"]
+    assert list(ru.words) == ["az", "ru"]
+    assert ru.duration > az.duration + 1.0
+    late = composer.compose(Call("A015", 12, lang="ru"), now, first_only=True)
+    assert list(late.words) == ["az"]
+    assert late.duration == pytest.approx(az.duration)
+
+    chained = composer.compose(Call("A015", 12, lang="az"), now, chained=True)
+    assert [s.kind for s in chained.segments] == ["clip"] * len(call_words("A015", 12, "az"))
+    assert chained.segments[0].start == pytest.approx(LEAD_S)
+    assert chained.duration == pytest.approx(az.duration - az.segments[1].start + LEAD_S)
+    # With no voice that can say it, a chained call is its chime, never silence.
+    mute = Composer(packs=[], languages=["az"]).compose(Call("A015", 12), now, chained=True)
+    assert [s.kind for s in mute.segments] == ["chime"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from boards.app import BoardsApp
-from server.cli import main as novbe
-from server.provision import init_center
+from novbe.cli import main as novbe
+from server.center.provision import init_center
 from server.reference import reference_center
 from tests.hardware.rs485_bus import Rs485Bus, Seen
 from tests.server.harness import TIMEOUT, Home, ServerProcess, WsClient, counter, kiosk, supervisor
@@ -74,7 +74,7 @@ def test_a_counter_call_shows_on_its_board_on_the_shared_line(
     device = _device_file(line_server.home, line_server)
     log = (line_server.home.path / "boards.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "boards", "--device", str(device)],
+        [sys.executable, "-m", "novbe", "boards", "--device", str(device)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from server.center import ConfigError, format_center_data, load_center
-from server.reference import reference_center
+from server.reference import example_center, reference_center
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "center-example.toml"
+EXAMPLE = example_center()
 REFERENCE = reference_center()
 
 

@@ -24,12 +24,41 @@ def test_device_file_round_trips(tmp_path: Path) -> None:
             "quiet_hours": ["22:00-07:00"],
             "voice_pack": "/usr/share/novbe/voice",
             "fullscreen": False,
+            "screen_languages": ["az", "ru", "en"],
+            "screen_mode": "pair",
+            "screen_every_s": 7,
+            "idle_images": "/srv/novbe/idle",
+            "timezone": "Asia/Baku",
         }
     )
     path = tmp_path / "display-lobby.toml"
     path.write_text(dump_device(cfg), encoding="utf-8")
     assert load_device(path) == cfg
-    assert 'quiet_hours = ["22:00-07:00"]' in path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert 'quiet_hours = ["22:00-07:00"]' in text
+    assert 'screen_mode = "pair"' in text
+    assert 'timezone = "Asia/Baku"' in text
+
+
+def refused(path: Path, text: str) -> list[str]:
+    """The problems ``load_device`` names, one a line, for a file holding ``text``."""
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DeviceConfigError) as info:
+        load_device(path)
+    return str(info.value).splitlines()
+
+
+def test_display_file_refuses_an_unknown_time_zone_and_a_language_twice(tmp_path: Path) -> None:
+    path = tmp_path / "display-lobby.toml"
+    text = (
+        f'role = "display"\ncode = "lobby"\nserver_url = "ws://hall:8765"\ntoken = "{TOKEN}"\n'
+        'timezone = "Asia/Bakuu"\nscreen_languages = ["az", "ru", "az"]\nscreen_mode = "both"\n'
+    )
+    assert refused(path, text) == [
+        f"{path}: screen_languages: language listed twice: az",
+        f"{path}: screen_mode: Input should be 'alternate' or 'pair'",
+        f'{path}: timezone: unknown time zone "Asia/Bakuu" (an IANA name such as "Asia/Baku")',
+    ]
 
 
 def test_device_counter_file_keeps_its_board(tmp_path: Path) -> None:
@@ -46,6 +75,7 @@ def test_device_counter_file_keeps_its_board(tmp_path: Path) -> None:
     path.write_text(dump_device(cfg), encoding="utf-8")
     assert load_device(path) == cfg
     assert "volume" not in path.read_text(encoding="utf-8")
+    assert "screen_" not in path.read_text(encoding="utf-8")
 
 
 def test_quiet_period_may_wrap_midnight() -> None:
@@ -60,14 +90,11 @@ def test_quiet_period_may_wrap_midnight() -> None:
 
 def test_device_refuses_a_bad_file_naming_each_problem(tmp_path: Path) -> None:
     path = tmp_path / "kiosk-1.toml"
-    path.write_text(
+    text = (
         'role = "kiosk"\ncode = "kiosk-1"\nserver_url = "http://hall"\ntoken = "short"\n'
-        'printer = "lpt://1"\npaper_mm = 57\nvolum = 3\n',
-        encoding="utf-8",
+        'printer = "lpt://1"\npaper_mm = 57\nvolum = 3\n'
     )
-    with pytest.raises(DeviceConfigError) as info:
-        load_device(path)
-    assert str(info.value).splitlines() == [
+    assert refused(path, text) == [
         f'{path}: server_url: server URL must look like "ws://host:port" or "wss://host", got "http://hall"',
         f"{path}: token: String should have at least 16 characters",
         f'{path}: printer: printer URL "lpt://1" has scheme "lpt://"; '

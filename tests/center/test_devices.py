@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.center import ConfigError, load_center
-from server.provision import (
+from server.center.provision import (
     InitResult,
     device_path,
     init_center,

@@ -10,6 +10,8 @@ import pytest
 
 from server.center import Center, ConfigError, format_center_data, load_center
 
+from .conftest import EXAMPLE, ROOT
+
 Refuse = Callable[[dict[str, Any]], list[str]]
 
 
@@ -311,9 +313,7 @@ def test_center_reports_all_problems_together(example_raw: dict[str, Any], refus
 
 def test_center_error_gives_line_numbers(tmp_path: Path) -> None:
     """In a hand-written file, each problem also names its line."""
-    text = (Path(__file__).resolve().parents[2] / "examples" / "center-example.toml").read_text(
-        encoding="utf-8"
-    )
+    text = EXAMPLE.read_text(encoding="utf-8")
     text = text.replace('services = ["EDL-COPY"]', 'services = ["EDL-COPY", "EDL-XYZ"]')
     text = text.replace('close = "19:00"', 'close = "7pm"')
     path = tmp_path / "center.toml"
@@ -359,8 +359,14 @@ def test_center_built_directly_checks_references(example_raw: dict[str, Any]) ->
 
 
 def test_center_example_in_the_docs_is_the_example_file() -> None:
-    """docs/configuration.md shows examples/center-example.toml, which the tests load."""
-    root = Path(__file__).resolve().parents[2]
-    doc = (root / "docs" / "configuration.md").read_text(encoding="utf-8")
+    """docs/configuration.md shows the example center, which the tests load and init starts from."""
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     shown = doc.split("## A full example", 1)[1].split("```toml\n", 1)[1].split("```\n", 1)[0]
-    assert shown == (root / "examples" / "center-example.toml").read_text(encoding="utf-8")
+    assert shown == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_the_example_in_examples_is_a_link_to_the_shipped_one() -> None:
+    """examples/center-example.toml cannot drift from the file novbe installs: it links to it."""
+    linked = ROOT / "examples" / "center-example.toml"
+    assert linked.is_symlink()
+    assert linked.resolve() == EXAMPLE.resolve() == (ROOT / "server" / "centers" / "example.toml").resolve()

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from server.center import ConfigError, load_center
-from server.provision import DEMO_PASSWORD, InitResult, init_center
+from server.center.provision import DEMO_PASSWORD, InitResult, init_center
 from server.security import password_needs_rehash, verify_password, verify_token
 from wire.device import load_device
 
-from .conftest import REFERENCE
+from .conftest import EXAMPLE, REFERENCE
 
 
 def _mode(path: Path) -> int:
@@ -49,6 +49,29 @@ def test_init_writes_a_small_example_center(example_init: InitResult) -> None:
     assert center.operator("supervisor").counters == []
 
 
+def test_init_starts_from_the_example_center_without_its_machines(example_init: InitResult) -> None:
+    """The hall, hours, rules and routing are the example file's; its printer and number boards,
+    which name ports of the example's PCs, and its operators and devices are not."""
+    example = load_center(EXAMPLE)
+    center = example_init.center
+    assert (center.code, center.name, center.languages) == (example.code, example.name, example.languages)
+    assert (center.hours, center.rules, center.routing) == (example.hours, example.rules, example.routing)
+    assert (center.zones, center.agencies) == (example.zones, example.agencies)
+    assert center.displays == example.displays
+    assert center.prefix_of("DIN-PASS") == "P"
+    kept = [c.model_dump(exclude={"board", "board_line", "board_address"}) for c in example.counters]
+    assert [c.model_dump(exclude={"board", "board_line", "board_address"}) for c in center.counters] == kept
+    assert any(c.board or c.board_line for c in example.counters)
+    assert example.board_lines
+    assert [(c.board, c.board_line, c.board_address) for c in center.counters] == [(None, None, None)] * 4
+    assert center.board_lines == []
+    assert [k.printer for k in example.kiosks] != [None]
+    assert [(k.code, k.zone, k.printer, k.paper_mm) for k in center.kiosks] == [("kiosk-1", "hall", None, 80)]
+    assert {o.login for o in example.operators} <= {o.login for o in center.operators}
+    assert not {o.password_hash for o in example.operators} & {o.password_hash for o in center.operators}
+    assert not {d.token_sha256 for d in example.devices} & {d.token_sha256 for d in center.devices}
+
+
 def test_init_writes_secrets_readable_by_owner_only(example_init: InitResult) -> None:
     assert _mode(example_init.center_path) == 0o600
     assert _mode(example_init.credentials_path) == 0o600
@@ -75,7 +98,15 @@ def test_init_writes_one_loadable_file_per_device(example_init: InitResult) -> N
     counter = load_device(paths["counter", "3"])
     assert (counter.role, counter.code, counter.counter) == ("counter", "3", 3)
     display = load_device(paths["display", "hall"])
-    assert (display.languages, display.volume) == (["az", "ru"], 80)
+    assert (display.languages, display.volume) == (["az", "ru", "en"], 80)
+    # The screen's settings, and the center's time zone for the clock before the first answer.
+    assert (display.screen_languages, display.screen_mode, display.screen_every_s) == (
+        ["az", "ru"],
+        "alternate",
+        10,
+    )
+    assert display.timezone == "Asia/Baku"
+    assert kiosk.timezone is None
     assert paths["counter", "3"].name == "counter-3.toml"
 
 

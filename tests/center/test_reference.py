@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from server.center import Center, center_from_reference, dump_center, load_center
-from server.queue.types import PriorityMode, Selection
+from wire.types import PriorityMode, Selection
 
 
 def _converted(reference_data: dict[str, Any], tmp_path: Path) -> tuple[Center, Center]:
@@ -43,7 +43,9 @@ def test_reference_keeps_devices_of_the_hall(reference_data: dict[str, Any], tmp
         (d["code"], d["zones"]) for d in reference_data["displays"]
     ]
     assert center.display("lobby").zones == ["floor-1", "floor-2", "floor-3"]
-    assert center.display("lobby").languages == ["az", "ru"]
+    lobby = center.display("lobby")
+    assert lobby.languages == ["az", "ru", "en"]
+    assert (lobby.screen_languages, lobby.screen_mode) == (["az", "ru"], "alternate")
     assert [(k.code, k.zone) for k in center.kiosks] == [
         (k["code"], k["zone"]) for k in reference_data["kiosks"]
     ]
@@ -75,6 +77,7 @@ def test_reference_gives_hall_of_all_services_and_counters(
         assert got_counter.policy.priority_mode is PriorityMode.STRICT
         assert got_counter.policy.selection is Selection.OLDEST_FIRST
     assert (hall.opens, hall.closes, hall.recall_limit) == (time(9, 0), time(19, 0), 3)
+    assert hall.days == frozenset(range(6))  # Monday to Saturday, as date.weekday() counts
 
 
 def test_reference_counters_per_agency_match_sizing(reference_data: dict[str, Any]) -> None:

@@ -45,7 +45,7 @@ class Hall:
         self.server = ServerProcess(self.home).start()
 
     def start_shipper(self, *more: str) -> None:
-        command = [sys.executable, "-m", "server.cli", "ship", "--dir", str(self.home.path), "--central",
+        command = [sys.executable, "-m", "novbe", "ship", "--dir", str(self.home.path), "--central",
                    self.central, "--poll", "0.2", *more]  # fmt: skip
         log = self.shipper_log.open("a")
         self.shipper = subprocess.Popen(command, stdout=log, stderr=log, text=True)

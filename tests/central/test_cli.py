@@ -56,7 +56,7 @@ def novbe(*args: str, central: str | None = None) -> subprocess.CompletedProcess
     if central is not None:
         env["NOVBE_CENTRAL"] = central
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args], capture_output=True, text=True, check=False, env=env
+        [sys.executable, "-m", "novbe", *args], capture_output=True, text=True, check=False, env=env
     )
 
 

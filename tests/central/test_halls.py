@@ -71,7 +71,7 @@ def test_halls_ship_through_outages_and_kills_and_the_central_figures_add_up(
         dump_center(read_center(reference_center()).model_copy(update={"code": "BUS07"})), encoding="utf-8"
     )
     simulated = subprocess.run(
-        [sys.executable, "-m", "server.cli", "simulate", "--center", str(bus_file), "--days", "2",
+        [sys.executable, "-m", "novbe", "simulate", "--center", str(bus_file), "--days", "2",
          "--store", str(tmp_path / "BUS07")],
         capture_output=True, text=True, check=False,
     )  # fmt: skip

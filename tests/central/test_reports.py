@@ -109,7 +109,7 @@ def test_a_read_only_role_gets_its_report_and_leaves_no_digest(three_days: tuple
 def test_digest_command_reads_every_complete_day_ahead(three_days: tuple[str, Path]) -> None:
     url, _ = three_days
     _forget_digests(url)
-    command = [sys.executable, "-m", "server.cli", "central", "digest", "--central", url]
+    command = [sys.executable, "-m", "novbe", "central", "digest", "--central", url]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "BAKU1: 2 day(s) read, 2 digested, 0 digested before\n"

@@ -158,7 +158,7 @@ def test_shipper_gives_up_on_a_link_that_died_silently(
 
 
 def _ship_command(home: Path, db: Path, central: str, *more: str) -> list[str]:
-    return [sys.executable, "-m", "server.cli", "ship", "--dir", str(home), "--db", f"sqlite:///{db}",
+    return [sys.executable, "-m", "novbe", "ship", "--dir", str(home), "--db", f"sqlite:///{db}",
             "--central", central, *more]  # fmt: skip
 
 
@@ -243,7 +243,7 @@ def test_ship_command_answers_a_mistake_in_one_line(tmp_path: Path, args: list[s
     hall_log(home.path / "novbe.db", tickets=1).close()
     env = {k: v for k, v in os.environ.items() if k not in ("NOVBE_CENTRAL", "NOVBE_DB")}
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "ship", "--dir", str(home.path), *args],
+        [sys.executable, "-m", "novbe", "ship", "--dir", str(home.path), *args],
         capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     assert done.returncode == 2
@@ -255,7 +255,7 @@ def test_ship_command_answers_a_mistake_in_one_line(tmp_path: Path, args: list[s
 def test_ship_command_refuses_a_folder_without_a_log(tmp_path: Path) -> None:
     home = make_home(tmp_path / "center")
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "ship", "--dir", str(home.path), "--central", "postgresql://x@h/db"],
+        [sys.executable, "-m", "novbe", "ship", "--dir", str(home.path), "--central", "postgresql://x@h/db"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert (done.returncode, done.stderr.count("\n")) == (2, 1)

@@ -9,24 +9,38 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from counter.connection import CallQueue, Endpoint, connect_qt, connect_queued, qt_poster
 from counter.viewmodel import CounterViewModel
 from tests.server.harness import DEMO_PASSWORD, ServerProcess, kiosk
-from wire.client import ClientOptions, HallClient
+from wire.client import ClientOptions
+from wire.device import DeviceConfig, load_device
+from wire.session import CallQueue, Session
 
 WAIT_MS = 10_000
 FAST = ClientOptions(backoff_min=0.05, backoff_max=0.3)
 """Reconnect quickly: the tests restart servers."""
 
 
+def device(server: ServerProcess, number: int) -> DeviceConfig:
+    """Counter ``number``'s device file from the test's center, with no number board."""
+    path = server.home.path / "devices" / f"counter-{number}.toml"
+    return load_device(path).model_copy(update={"server_url": server.url, "board": None, "fullscreen": False})
+
+
 @dataclass
 class Desk:
-    """One operator's app: view-model, window and connection."""
+    """One operator's app (``counter.app.CounterApp``): view-model, window and session."""
 
-    vm: CounterViewModel
-    window: Any
-    client: HallClient
+    app: Any
     qtbot: QtBot
+
+    @property
+    def vm(self) -> CounterViewModel:
+        model: CounterViewModel = self.app.model
+        return model
+
+    @property
+    def window(self) -> Any:
+        return self.app.window
 
     def wait(self, condition: Any, timeout: int = WAIT_MS) -> None:
         self.qtbot.waitUntil(lambda: bool(condition()), timeout=timeout)
@@ -59,44 +73,42 @@ class Desk:
 
 @contextmanager
 def open_desk(qtbot: QtBot, server: ServerProcess, number: int, *, lang: str = "en") -> Iterator[Desk]:
+    """The counter app of ``number``, as ``novbe counter`` makes it, in a window."""
     from PySide6.QtWidgets import QWidget
 
-    from counter.qt_counter import QtCounterWindow
+    from counter.app import CounterApp
 
     holder = QWidget()
-    post, bridge = qt_poster(holder)
-    vm = CounterViewModel(number, post=post, lang=lang)
-    window = QtCounterWindow(vm)
-    qtbot.addWidget(window)
     qtbot.addWidget(holder)
-    window.show()
-    token = server.home.token("counter", str(number))
-    client = connect_qt(Endpoint(server.url, number, token), vm, holder, options=FAST)
-    desk = Desk(vm, window, client, qtbot)
+    app = CounterApp(device(server, number), holder, lang=lang, options=FAST)
+    qtbot.addWidget(app.window)
+    app.window.show()
+    app.start()
     try:
-        yield desk
+        yield Desk(app, qtbot)
     finally:
-        client.stop()
-        window.close()
-        del bridge
+        app.stop()
 
 
 @contextmanager
 def queued_vms(
     server: ServerProcess, numbers: list[int]
-) -> Iterator[tuple[list[CounterViewModel], CallQueue]]:
-    """View-models with real connections and no windows; ``calls`` runs their callbacks."""
+) -> Iterator[tuple[list[CounterViewModel], CallQueue, list[Session]]]:
+    """View-models with real sessions and no windows; ``calls`` runs their callbacks."""
     calls = CallQueue()
     vms = [CounterViewModel(n, post=calls.post, lang="en") for n in numbers]
-    clients = [
-        connect_queued(Endpoint(server.url, n, server.home.token("counter", str(n))), vm, calls, options=FAST)
+    sessions = [
+        Session(device(server, n), vm, post=calls.post, lang=vm.lang, options=FAST)
         for n, vm in zip(numbers, vms, strict=True)
     ]
+    for vm, session in zip(vms, sessions, strict=True):
+        vm.attach(session)
+        session.start()
     try:
-        yield vms, calls
+        yield vms, calls, sessions
     finally:
-        for client in clients:
-            client.stop()
+        for session in sessions:
+            session.stop()
 
 
 def issue(server: ServerProcess, *services: str) -> list[str]:

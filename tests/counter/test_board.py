@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from counter.board import BoardDriver
-from counter.connection import CallQueue
 from hardware.serial_frames import BoardCommand, BoardFrame, FrameReader
 from tests.counter.helpers import issue, queued_vms
 from tests.server.harness import DEMO_PASSWORD, ServerProcess, supervisor
+from wire.session import CallQueue
 
 
 class FakeBoardEnd:
@@ -59,7 +59,7 @@ def test_board_shows_the_called_ticket(server: ServerProcess, board_end: FakeBoa
         f"serial://{board_end.path}", 12, lambda status, detail: reports.append((status, detail))
     )
     try:
-        with queued_vms(server, [12]) as ([vm], calls):
+        with queued_vms(server, [12]) as ([vm], calls, _):
             driver.follow(vm)
             assert calls.run_until(lambda: vm.online)
             vm.login("op12", DEMO_PASSWORD)
@@ -87,11 +87,11 @@ def test_board_shows_the_called_ticket(server: ServerProcess, board_end: FakeBoa
 def test_a_dead_board_is_reported_and_never_stops_the_counter(server: ServerProcess) -> None:
     issue(server, "DIN-ID")
     reports: list[str] = []
-    with queued_vms(server, [12]) as ([vm], calls):
+    with queued_vms(server, [12]) as ([vm], calls, [session]):
 
         def report(status: str, detail: str | None) -> None:
             reports.append(status)
-            vm.report_health("board", status, detail)
+            session.report_health("board", status, detail)
             calls.post(lambda: vm.set_board_status(status))
 
         driver = BoardDriver("serial:///dev/novbe-no-such-board", 12, report)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import main as novbe
+from novbe.cli import main as novbe
 
 
 def test_missing_device_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

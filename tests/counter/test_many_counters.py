@@ -15,7 +15,7 @@ def test_twenty_counters_call_next_at_once(server: ServerProcess) -> None:
     other 7 hear "nobody is waiting", and no ticket is called twice."""
     issued = issue(server, *(["DIN-ID"] * 6 + ["DIN-PASS"] * 6 + ["EDL-POA"]))
     numbers = list(range(1, 21))
-    with queued_vms(server, numbers) as (vms, calls):
+    with queued_vms(server, numbers) as (vms, calls, _):
         assert calls.run_until(lambda: all(vm.online for vm in vms))
         for vm in vms:
             assert vm.login(f"op{vm.counter}", DEMO_PASSWORD)

@@ -1,10 +1,10 @@
-"""The counter view-model without a screen and without a server: a fake transport
-answers requests when the test says so."""
+"""The counter view-model without a screen and without a server: a fake session answers
+requests when the test says so, with the typed results of ``wire.messages``."""
 
 from __future__ import annotations
 
 from concurrent.futures import Future
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -17,42 +17,64 @@ from counter.viewmodel import (
     NoAnswer,
     format_duration,
 )
-from wire.client import ConnState, RequestFailed, RequestTimeout
+from wire.client import ConnState, RequestFailed, RequestTimeout, Result
+from wire.events import CounterClosed, TicketCalled
 from wire.i18n import catalog
+from wire.messages import (
+    AgencyInfo,
+    CenterInfo,
+    CounterInfo,
+    CounterResult,
+    CounterView,
+    EventMessage,
+    OperatorInfo,
+    QueueFigures,
+    QueuesNotice,
+    ServiceInfo,
+    Snapshot,
+    TicketView,
+    Welcome,
+)
 
 SERVER_NOW = datetime.fromisoformat("2026-03-02T10:00:00+04:00")
 
 
-class FakeTransport:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, dict[str, Any], Future[dict[str, Any]]]] = []
+class Clock:
+    """The server's clock, as the session tells it to the view-model; moved by hand."""
 
-    def request(self, kind: str, /, *, timeout: float = 10.0, **fields: Any) -> Future[dict[str, Any]]:
-        future: Future[dict[str, Any]] = Future()
+    def __init__(self) -> None:
+        self.now = SERVER_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FakeTransport:
+    """The view-model's session: requests wait for the test's answer; ``now()`` is the clock's."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[str, dict[str, Any], Future[Result]]] = []
+
+    def request(self, kind: str, /, *, timeout: float = 10.0, **fields: Any) -> Future[Result]:
+        future: Future[Result] = Future()
         self.sent.append((kind, fields, future))
         return future
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def kinds(self) -> list[str]:
         return [kind for kind, _, _ in self.sent]
 
-    def answer(self, result: dict[str, Any], index: int = -1) -> None:
+    def answer(self, result: CounterResult, index: int = -1) -> None:
         self.sent[index][2].set_result(result)
 
     def refuse(self, code: str, message: str = "", index: int = -1, **details: Any) -> None:
         self.sent[index][2].set_exception(RequestFailed(code, message or code, {"detail": "x", **details}))
 
 
-class Clock:
-    """The counter PC's clock: 5 minutes behind the server, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = SERVER_NOW.astimezone(UTC) - timedelta(minutes=5)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def ticket(number: str = "A001", state: str = "called", **fields: Any) -> dict[str, Any]:
+def ticket(number: str = "A001", state: str = "called", **fields: Any) -> TicketView:
     data = {
         "id": f"20260302-{number}",
         "number": number,
@@ -70,71 +92,69 @@ def ticket(number: str = "A001", state: str = "called", **fields: Any) -> dict[s
         "target_counter": None,
     }
     data.update(fields)
-    return data
+    return TicketView.model_validate(data)
 
 
 def counter_view(
-    state: str = "open", operator: str | None = "op12", current: Any = None, **figures: Any
-) -> dict:
-    return {
-        "number": 12,
-        "state": state,
-        "operator": operator,
-        "current": current,
-        "served": figures.get("served", 0),
-        "service_seconds": figures.get("service_seconds", 0.0),
-        "no_shows": figures.get("no_shows", 0),
-    }
-
-
-CENTER = {
-    "name": {"az": "Mərkəz", "ru": "Центр", "en": "Center"},
-    "agencies": [{"code": "DIN", "name": {"az": "DİN", "ru": "МВД", "en": "MIA"}}],
-    "services": [
+    state: str = "open", operator: str | None = "op12", current: TicketView | None = None, **figures: Any
+) -> CounterView:
+    return CounterView.model_validate(
         {
-            "code": "DIN-ID",
-            "agency": "DIN",
-            "prefix": "A",
-            "name": {"az": "Şəxsiyyət vəsiqəsi", "ru": "Удостоверение", "en": "Identity card"},
-        },
-        {
-            "code": "DIN-PASS",
-            "agency": "DIN",
-            "prefix": "A",
-            "name": {"az": "Pasport", "ru": "Паспорт", "en": "Passport"},
-        },
-        {
-            "code": "BANK-FEE",
-            "agency": "BANK",
-            "prefix": "L",
-            "name": {"az": "Rüsum", "ru": "Пошлина", "en": "State fee"},
-        },
-    ],
-    "counters": [
-        {"number": 12, "agency": "DIN", "services": ["DIN-ID", "DIN-PASS"]},
-        {"number": 77, "agency": "BANK", "services": ["BANK-FEE"]},
-    ],
-}
+            "number": 12,
+            "state": state,
+            "operator": operator,
+            "current": current,
+            "served": figures.get("served", 0),
+            "service_seconds": figures.get("service_seconds", 0.0),
+            "no_shows": figures.get("no_shows", 0),
+        }
+    )
 
 
-def welcome(counter: dict[str, Any], tickets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "type": "welcome",
-        "seq": 10,
-        "server_time": SERVER_NOW.isoformat(),
-        "center": CENTER,
-        "resumed": False,
-        "snapshot": {
-            "open": True,
-            "counters": {"12": counter},
-            "tickets": tickets or [],
-            "queues": {
-                "DIN-ID": {"waiting": 4, "oldest_wait_min": 12.5},
-                "DIN-PASS": {"waiting": 0, "oldest_wait_min": 0.0},
-                "BANK-FEE": {"waiting": 9, "oldest_wait_min": 3.0},
-            },
-        },
-    }
+CENTER = CenterInfo(
+    code="baku-1",
+    name={"az": "Mərkəz", "ru": "Центр", "en": "Center"},
+    timezone="Asia/Baku",
+    opens=time(9),
+    closes=time(18),
+    agencies=(AgencyInfo(code="DIN", name={"az": "DİN", "ru": "МВД", "en": "MIA"}, prefix="A", zone="hall"),),
+    services=tuple(
+        ServiceInfo(code=code, agency=code.split("-")[0], prefix=prefix, name=names, mean_service_min=8.0)
+        for code, prefix, names in (
+            ("DIN-ID", "A", {"az": "Şəxsiyyət vəsiqəsi", "ru": "Удостоверение", "en": "Identity card"}),
+            ("DIN-PASS", "A", {"az": "Pasport", "ru": "Паспорт", "en": "Passport"}),
+            ("BANK-FEE", "L", {"az": "Rüsum", "ru": "Пошлина", "en": "State fee"}),
+        )
+    ),
+    counters=(
+        CounterInfo(number=12, zone="hall", agency="DIN", services=("DIN-ID", "DIN-PASS")),
+        CounterInfo(number=77, zone="hall", agency="BANK", services=("BANK-FEE",)),
+    ),
+)
+
+
+def figures(waiting: int, oldest_wait_min: float, open_counters: int = 1) -> QueueFigures:
+    return QueueFigures(
+        waiting=waiting, oldest_wait_min=oldest_wait_min, open_counters=open_counters, available=True
+    )
+
+
+def welcome(counter: CounterView, tickets: list[TicketView] | None = None) -> Welcome:
+    # No figures of BANK-FEE: what the view-model knows of a service the server didn't mention.
+    return Welcome(
+        role="counter",
+        device="12",
+        seq=10,
+        server_time=SERVER_NOW,
+        center=CENTER,
+        resumed=False,
+        snapshot=Snapshot(
+            open=True,
+            counters={12: counter},
+            tickets=tuple(tickets or ()),
+            queues={"DIN-ID": figures(4, 12.5), "DIN-PASS": figures(0, 0.0)},
+        ),
+    )
 
 
 @pytest.fixture
@@ -143,22 +163,22 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def transport() -> FakeTransport:
-    return FakeTransport()
+def transport(clock: Clock) -> FakeTransport:
+    return FakeTransport(clock)
 
 
 @pytest.fixture
-def vm(transport: FakeTransport, clock: Clock) -> CounterViewModel:
-    model = CounterViewModel(12, clock=clock, lang="en")
+def vm(transport: FakeTransport) -> CounterViewModel:
+    model = CounterViewModel(12, lang="en")
     model.attach(transport)
-    model.on_state(ConnState.ONLINE)
+    model.on_connection(ConnState.ONLINE)
     model.on_message(welcome(counter_view(operator=None, state="closed")))
     return model
 
 
 def logged_in(vm: CounterViewModel, transport: FakeTransport) -> CounterViewModel:
     assert vm.login("op12", "pw")
-    transport.answer({"operator": {"login": "op12", "name": "Aygün"}, "counter": counter_view()})
+    transport.answer(CounterResult(operator=OperatorInfo(login="op12", name="Aygün"), counter=counter_view()))
     return vm
 
 
@@ -189,7 +209,7 @@ def test_login_then_actions_follow_the_counter_state(vm: CounterViewModel, trans
     assert vm.login("op12", "pw")
     assert vm.pending is Action.LOGIN
     assert not vm.can(Action.LOGIN)
-    transport.answer({"operator": {"login": "op12", "name": "Aygün"}, "counter": counter_view()})
+    transport.answer(CounterResult(operator=OperatorInfo(login="op12", name="Aygün"), counter=counter_view()))
     assert vm.logged_in
     assert vm.operator_name == "Aygün"
     assert vm.can(Action.CALL_NEXT)
@@ -197,7 +217,7 @@ def test_login_then_actions_follow_the_counter_state(vm: CounterViewModel, trans
     assert vm.can(Action.LOGOUT)
     assert not vm.can(Action.RECALL)
     assert not vm.can(Action.FINISH)
-    assert not vm.can(Action.CALL_PARKED)
+    assert not vm.can(Action.CALL_TICKET)
 
 
 def test_call_next_twice_sends_once(vm: CounterViewModel, transport: FakeTransport) -> None:
@@ -205,7 +225,7 @@ def test_call_next_twice_sends_once(vm: CounterViewModel, transport: FakeTranspo
     assert vm.call_next()
     assert not vm.call_next()  # the double click
     assert transport.kinds().count("call_next") == 1
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
     assert vm.pending is None
     assert vm.current is not None
     assert vm.current.number == "A001"
@@ -216,24 +236,19 @@ def test_call_next_twice_sends_once(vm: CounterViewModel, transport: FakeTranspo
 def test_event_shows_the_call_before_the_reply(vm: CounterViewModel, transport: FakeTransport) -> None:
     logged_in(vm, transport)
     vm.call_next()
+    called_at = datetime.fromisoformat("2026-03-02T09:52:30+04:00")
     vm.on_message(
-        {
-            "type": "event",
-            "seq": 11,
-            "event": {
-                "type": "TicketCalled",
-                "ticket": "20260302-A001",
-                "number": "A001",
-                "service": "DIN-ID",
-                "counter": 12,
-                "at": "2026-03-02T09:52:30+04:00",
-            },
-        }
+        EventMessage(
+            seq=11,
+            event=TicketCalled(
+                ticket="20260302-A001", number="A001", service="DIN-ID", counter=12, at=called_at
+            ),
+        )
     )
     assert vm.current is not None
     assert vm.current.number == "A001"
     assert vm.waited_seconds() is None  # arrival time comes with the reply
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
     assert vm.waited_seconds() == 12 * 60 + 30
 
 
@@ -242,13 +257,13 @@ def test_durations_use_server_times_and_clock_offset(
 ) -> None:
     logged_in(vm, transport)
     vm.call_next()
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
-    # The server said 10:00:00 when our clock said 09:55: the offset is kept.
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
+    # Durations run on the server's clock (the session's now(): 10:00:00), not this PC's.
     assert vm.called_seconds() == pytest.approx(7 * 60 + 30)
     assert vm.serving_seconds() is None
     vm.start()
     serving = ticket(state="serving", started_at="2026-03-02T09:58:00+04:00")
-    transport.answer({"counter": counter_view(current=serving), "ticket": serving})
+    transport.answer(CounterResult(counter=counter_view(current=serving), ticket=serving))
     clock.now += timedelta(seconds=90)
     assert vm.serving_seconds() == pytest.approx(2 * 60 + 90)
     assert vm.called_seconds() is None
@@ -298,23 +313,17 @@ def test_offline_disables_everything_and_keeps_the_ticket(
 ) -> None:
     logged_in(vm, transport)
     vm.call_next()
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
-    vm.on_state(ConnState.OFFLINE)
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
+    vm.on_connection(ConnState.OFFLINE)
     assert vm.current is not None
     assert vm.current.number == "A001"
     assert vm.logged_in
     assert not any(vm.can(action) for action in Action)
     assert not vm.recall()
     # Back: a resumed welcome asks for a fresh snapshot, which is what is shown.
-    vm.on_state(ConnState.ONLINE)
+    vm.on_connection(ConnState.ONLINE)
     vm.on_message(
-        {
-            "type": "welcome",
-            "seq": 12,
-            "server_time": SERVER_NOW.isoformat(),
-            "resumed": True,
-            "snapshot": None,
-        }
+        Welcome(role="counter", device="12", seq=12, server_time=SERVER_NOW, center=CENTER, resumed=True)
     )
     assert transport.kinds()[-1] == "sync"
     serving = ticket(state="serving", started_at="2026-03-02T09:59:00+04:00")
@@ -332,13 +341,7 @@ def test_counter_closed_elsewhere_logs_out_with_a_notice(
     logged_in(vm, transport)
     notices: list[Any] = []
     vm.noticed.connect(notices.append)
-    vm.on_message(
-        {
-            "type": "event",
-            "seq": 11,
-            "event": {"type": "CounterClosed", "counter": 12, "at": SERVER_NOW.isoformat()},
-        }
-    )
+    vm.on_message(EventMessage(seq=11, event=CounterClosed(counter=12, at=SERVER_NOW)))
     assert not vm.logged_in
     assert notices[-1].key == "notice.logged_out_by_server"
 
@@ -348,14 +351,8 @@ def test_own_logout_gives_no_notice(vm: CounterViewModel, transport: FakeTranspo
     notices: list[Any] = []
     vm.noticed.connect(notices.append)
     assert vm.logout()
-    vm.on_message(
-        {
-            "type": "event",
-            "seq": 11,
-            "event": {"type": "CounterClosed", "counter": 12, "at": SERVER_NOW.isoformat()},
-        }
-    )
-    transport.answer({"counter": counter_view(state="closed", operator=None)})
+    vm.on_message(EventMessage(seq=11, event=CounterClosed(counter=12, at=SERVER_NOW)))
+    transport.answer(CounterResult(counter=counter_view(state="closed", operator=None)))
     assert not vm.logged_in
     assert notices == []
     assert vm.can(Action.LOGIN)
@@ -364,10 +361,10 @@ def test_own_logout_gives_no_notice(vm: CounterViewModel, transport: FakeTranspo
 def test_recall_past_the_limit_is_a_no_show_notice(vm: CounterViewModel, transport: FakeTransport) -> None:
     logged_in(vm, transport)
     vm.call_next()
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
     vm.recall()
     gone = ticket(state="no_show", recalls=3)
-    transport.answer({"counter": counter_view(no_shows=1), "ticket": gone})
+    transport.answer(CounterResult(counter=counter_view(no_shows=1), ticket=gone))
     assert vm.current is None
     assert vm.figures.no_shows == 1
     assert vm.notice is not None
@@ -381,24 +378,24 @@ def test_recall_past_the_limit_is_a_no_show_notice(vm: CounterViewModel, transpo
 def test_park_and_call_back(vm: CounterViewModel, transport: FakeTransport) -> None:
     logged_in(vm, transport)
     vm.call_next()
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
     vm.park()
-    transport.answer({"counter": counter_view(), "ticket": ticket(state="parked")})
+    transport.answer(CounterResult(counter=counter_view(), ticket=ticket(state="parked")))
     assert vm.current is None
     assert [t.number for t in vm.parked] == ["A001"]
-    assert vm.can(Action.CALL_PARKED)
+    assert vm.can(Action.CALL_TICKET)
     assert not vm.call_parked("20260302-A999")
     assert vm.call_parked("20260302-A001")
     assert transport.sent[-1][1] == {"ticket": "20260302-A001"}
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
     assert vm.parked == []
     assert vm.current is not None
 
 
-def test_snapshot_lists_parked_tickets(transport: FakeTransport, clock: Clock) -> None:
-    model = CounterViewModel(12, clock=clock)
+def test_snapshot_lists_parked_tickets(transport: FakeTransport) -> None:
+    model = CounterViewModel(12)
     model.attach(transport)
-    model.on_state(ConnState.ONLINE)
+    model.on_connection(ConnState.ONLINE)
     model.on_message(welcome(counter_view(), tickets=[ticket("A007", state="parked")]))
     assert [t.number for t in model.parked] == ["A007"]
 
@@ -406,12 +403,12 @@ def test_snapshot_lists_parked_tickets(transport: FakeTransport, clock: Clock) -
 def test_transfer_sends_the_choice_and_tells_where(vm: CounterViewModel, transport: FakeTransport) -> None:
     logged_in(vm, transport)
     vm.call_next()
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
     assert not vm.transfer()
     assert vm.transfer(to_service="BANK-FEE", return_to_me=True)
     assert transport.sent[-1][:2] == ("transfer", {"to_service": "BANK-FEE", "return_to_me": True})
     moved = ticket(state="waiting", service="BANK-FEE", counter=None, return_to=12)
-    transport.answer({"counter": counter_view(), "ticket": moved})
+    transport.answer(CounterResult(counter=counter_view(), ticket=moved))
     assert vm.current is None
     assert vm.notice is not None
     assert (
@@ -427,7 +424,7 @@ def test_transfer_refused_for_want_of_an_open_counter_says_where_in_every_langua
     vm.failed.connect(errors.append)
     logged_in(vm, transport)
     vm.call_next()
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
     expected = {
         "en": "No counter of “State fee” is open now",
         "ru": "Сейчас не открыто ни одно окно услуги «Пошлина»",
@@ -450,12 +447,12 @@ def test_transfer_refused_for_want_of_an_open_counter_says_where_in_every_langua
 def test_queue_figures_tell_which_transfers_would_be_taken(vm: CounterViewModel) -> None:
     assert vm.open_counters("BANK-FEE") is None  # the welcome's figures didn't say
     assert vm.takes_transfers("BANK-FEE")
-    figures = {
-        "DIN-ID": {"waiting": 4, "oldest_wait_min": 12.5, "open_counters": 1},
-        "DIN-PASS": {"waiting": 0, "oldest_wait_min": 0.0, "open_counters": 1},
-        "BANK-FEE": {"waiting": 9, "oldest_wait_min": 3.0, "open_counters": 0},
+    services = {
+        "DIN-ID": figures(4, 12.5, open_counters=1),
+        "DIN-PASS": figures(0, 0.0, open_counters=1),
+        "BANK-FEE": figures(9, 3.0, open_counters=0),
     }
-    vm.on_message({"type": "queues", "services": figures})
+    vm.on_message(QueuesNotice(services=services))
     assert (vm.open_counters("BANK-FEE"), vm.open_counters("DIN-ID")) == (0, 1)
     assert not vm.takes_transfers("BANK-FEE")
     assert vm.takes_transfers("DIN-ID")
@@ -469,14 +466,14 @@ def test_return_to_a_closed_counter_is_told_as_a_return_to_the_queue(
 ) -> None:
     logged_in(vm, transport)
     vm.call_next()
-    transport.answer({"counter": counter_view(current=ticket()), "ticket": ticket()})
+    transport.answer(CounterResult(counter=counter_view(current=ticket()), ticket=ticket()))
     vm.start()
     transport.answer(
-        {"counter": counter_view(current=ticket(state="serving")), "ticket": ticket(state="serving")}
+        CounterResult(counter=counter_view(current=ticket(state="serving")), ticket=ticket(state="serving"))
     )
     vm.finish()
     back = ticket(state="waiting", service="DIN-PASS", counter=None, target_counter=None)
-    transport.answer({"counter": counter_view(), "ticket": back})
+    transport.answer(CounterResult(counter=counter_view(), ticket=back))
     assert vm.notice is not None
     assert vm.tr(vm.notice.key, **vm.notice.values) == (
         "A001 finished here; the counter it was to return to has closed,"
@@ -488,7 +485,7 @@ def test_pause_and_resume(vm: CounterViewModel, transport: FakeTransport) -> Non
     logged_in(vm, transport)
     assert vm.toggle_pause()
     assert transport.kinds()[-1] == "pause"
-    transport.answer({"counter": counter_view(state="paused")})
+    transport.answer(CounterResult(counter=counter_view(state="paused")))
     assert not vm.can(Action.CALL_NEXT)
     assert vm.can(Action.RESUME)
     assert vm.toggle_pause()

@@ -28,7 +28,7 @@ def test_headless_demo_serves_citizens_and_writes_screenshots(tmp_path: Path) ->
         [
             sys.executable,
             "-m",
-            "server.cli",
+            "novbe",
             "demo",
             "--headless",
             "--minutes",
@@ -76,7 +76,7 @@ def _children(pid: int) -> list[int]:
 def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
     env = {**_env(), "DISPLAY": ":99"}  # Qt draws offscreen; the demo believes it has a screen
     demo = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "demo", "--dir", str(tmp_path / "hall")],
+        [sys.executable, "-m", "novbe", "demo", "--dir", str(tmp_path / "hall")],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

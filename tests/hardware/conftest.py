@@ -17,6 +17,7 @@ import pytest
 
 from hardware.ticket import TicketView
 from server.reference import reference_center
+from wire.types import WaitRange
 
 MS = float(os.environ.get("NOVBE_TEST_MS", "0.001"))
 """One millisecond, scaled up on slow machines by setting NOVBE_TEST_MS."""
@@ -226,8 +227,7 @@ def agency_view(center: dict[str, Any], agency: dict[str, Any], lang: str, **cha
         "issued_at": datetime(2026, 11, 23, 10, 42),
         "lang": lang,
         "ahead": 7,
-        "wait_low_min": 10,
-        "wait_high_min": 20,
+        "wait": WaitRange(10, 20),
         "zone_name": zones[agency["zone"]],
         "ticket_id": f"20261123-{number}",
         "qr_data": f"https://novbe.example/t/20261123-{number}",

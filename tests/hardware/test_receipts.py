@@ -12,6 +12,8 @@ from escpos.printer import Dummy
 from hardware.layout import load_layout
 from hardware.receipts import print_ticket
 from hardware.ticket import TicketView
+from wire.i18n import wait_words
+from wire.types import WaitRange
 
 from .conftest import agency_view
 from .escpos_decode import Cut, QRCode, Raster, TextLine, decode
@@ -40,7 +42,7 @@ def test_receipt_prints_russian_in_cp866_and_azerbaijani_as_images(
     assert ministry.bold
     assert russian["Выдача удостоверения личности"].codepages == ("cp866",)
     assert "Перед вами: 7 чел." in russian
-    assert "Ожидание: 10-20 мин." in russian
+    assert "Ожидание: примерно 10-20 мин" in russian
     # The Azerbaijani names hold ə: no code page has it, so they are images.
     item = out.items.index(ministry)
     assert isinstance(out.items[item + 1], Raster)
@@ -141,6 +143,24 @@ def test_receipt_says_no_one_is_ahead(din_view: Callable[..., TicketView]) -> No
     out, _ = printed(din_view("en", ahead=0))
     assert "No one is ahead of you" in out.texts
     assert not any(text.startswith("People ahead") for text in out.texts)
+
+
+@pytest.mark.parametrize(
+    ("wait", "words"),
+    [
+        (WaitRange(10, 20), "Estimated wait: 10-20 min"),
+        (WaitRange(0, 1), "Estimated wait: under a minute"),
+        (WaitRange(0, 0), "No wait"),
+    ],
+)
+def test_receipt_says_the_wait_as_the_screens_do(
+    din_view: Callable[..., TicketView], wait: WaitRange, words: str
+) -> None:
+    """The promised wait, in the words of wire.i18n.wait_words: never "0-0 min" or "0-1 min"."""
+    out, _ = printed(din_view("en", wait=wait))
+    assert words == wait_words(wait, "en")
+    assert out.lines[[line.text for line in out.lines].index(words)].codepages == ("cp437",)
+    assert not any(" 0-" in text for text in out.texts)
 
 
 def test_receipt_never_prints_question_marks(center: dict[str, Any]) -> None:

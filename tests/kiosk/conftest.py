@@ -1,5 +1,6 @@
 """Kiosk tests: Qt runs offscreen (set before anything imports Qt), and fakes of the
-server connection and the printer for the view-model tests."""
+server session and the printer for the view-model tests. The fake server answers with the
+typed messages of ``wire.messages``, as the real session delivers them."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ import pytest
 
 from hardware.printer import PrinterStatus, PrintResult
 from hardware.ticket import TicketView
-from kiosk.sample import sample_welcome
 from kiosk.viewmodel import KioskViewModel, Timings
+from novbe.screenshots.kiosk import issued, sample_center, sample_welcome
+from wire.client import Result
+from wire.messages import Welcome
+from wire.types import WaitRange
 
 
 @dataclass
@@ -25,40 +29,44 @@ class Sent:
     kind: str
     request_id: str | None
     fields: dict[str, Any]
-    future: Future[dict[str, Any]]
+    future: Future[Result]
 
 
 class FakeServer:
-    """Records requests; the test answers them through their futures."""
+    """Records requests and health reports; the test answers requests through their futures."""
 
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        self.center = sample_center()
 
     def request(
         self, kind: str, /, *, timeout: float = 10.0, request_id: str | None = None, **fields: Any
-    ) -> Future[dict[str, Any]]:
-        future: Future[dict[str, Any]] = Future()
+    ) -> Future[Result]:
+        future: Future[Result] = Future()
         self.sent.append(Sent(kind, request_id, fields, future))
         return future
+
+    def report_health(self, component: str, status: str, detail: str | None = None) -> None:
+        future: Future[Result] = Future()
+        self.sent.append(
+            Sent("report_health", None, {"component": component, "status": status, "detail": detail}, future)
+        )
 
     def of(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]
 
-    def answer_issue(self, sent: Sent, number: str = "A001", **extra: Any) -> None:
-        ticket = {
-            "id": f"20261123-{number}",
-            "number": number,
-            "service": sent.fields["service"],
-            "agency": sent.fields["service"].split("-")[0],
-            "priority": sent.fields["priority"],
-            "issued_at": "2026-11-23T10:42:00+04:00",
-            "ahead": 3,
-            "wait_low_min": 4.2,
-            "wait_high_min": 9.6,
-            "zone": "floor-1",
-            **extra,
-        }
-        sent.future.set_result({"ticket": ticket})
+    def answer_issue(self, sent: Sent, number: str = "A001") -> None:
+        """The server issued ticket ``number``: 3 people ahead, a wait of 4.2 to 9.6 minutes."""
+        answer = issued(
+            self.center,
+            number,
+            sent.fields["service"],
+            lang=sent.fields["lang"],
+            priority=sent.fields["priority"],
+            ahead=3,
+            wait=WaitRange.promise(4.2, 9.6),
+        )
+        sent.future.set_result(answer)
 
 
 @dataclass
@@ -120,7 +128,7 @@ def rig() -> Callable[..., Rig]:
     def make(
         *,
         online: bool = True,
-        welcome: dict[str, Any] | None = None,
+        welcome: Welcome | None = None,
         no_printer: bool = False,
         printer_note: str | None = None,
         **timings: Any,

@@ -4,7 +4,9 @@ the whole flow, a printer out of paper, and a server restart."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -44,8 +46,7 @@ def kiosk(qtbot: Any, home: Home, server: ServerProcess, printer: PtyPrinter) ->
     app.start(fullscreen=False)
     qtbot.waitUntil(lambda: app.model.can_issue, timeout=int(TIMEOUT * 1000))
     yield app
-    app.client.stop()
-    app.printer.close()
+    app.stop()
 
 
 def tap(qtbot: Any, widget: Any) -> None:
@@ -86,6 +87,8 @@ def test_whole_flow_prints_and_shows_the_ticket(qtbot: Any, kiosk: KioskApp, pri
     printed = job(printer)
     assert any(line.text.strip() == "A001" for line in printed.lines)
     assert [qr.data for qr in printed.qrcodes] == [ticket.qr_data]
+    # The paper promises the wait in the screen's words.
+    assert window.ticket_wait.text() in [line.text.strip() for line in printed.lines]
     assert len(printed.cuts) == 1
     # A tap on the ticket takes the next citizen back to the start.
     qtbot.wait(350)
@@ -177,13 +180,47 @@ def test_server_restart(
         restarted.stop()
 
 
+def printer_seen(qtbot: Any, boss: Any, after: datetime | None = None) -> datetime:
+    """When the supervisor's server last heard of kiosk-1's printer, once that is later than
+    ``after`` (the kiosk runs meanwhile)."""
+    name = "kiosk:kiosk-1/printer"
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        boss.send({"type": "sync", "id": "seen"})
+        welcome = boss.recv_until(lambda m: m.get("type") == "welcome" and m.get("id") == "seen")
+        seen = welcome["snapshot"]["devices"].get(name)
+        if seen is not None and (after is None or datetime.fromisoformat(seen["at"]) > after):
+            return datetime.fromisoformat(seen["at"])
+        qtbot.wait(100)
+    raise AssertionError(f"the server has heard nothing new of {name} since {after}")
+
+
+def test_a_restarted_server_hears_how_the_printer_is(
+    qtbot: Any, kiosk: KioskApp, home: Home, server: ServerProcess
+) -> None:
+    """The printer's state is reported again after every reconnection, even unchanged."""
+    boss = supervisor(server)
+    before = printer_seen(qtbot, boss)
+    boss.close()
+    server.kill()
+    qtbot.waitUntil(lambda: not kiosk.model.online, timeout=5000)
+    restarted = ServerProcess(home, port=server.port).start()
+    try:
+        qtbot.waitUntil(lambda: kiosk.model.can_issue, timeout=int(TIMEOUT * 1000))
+        boss = supervisor(restarted)
+        printer_seen(qtbot, boss, after=before)
+        boss.close()
+    finally:
+        restarted.stop()
+
+
 @pytest.mark.parametrize("size", [QSize(1080, 1920), QSize(1920, 1080)])
 def test_a_long_number_is_set_smaller_to_fit_the_screen(qtbot: Any, size: QSize) -> None:
     """Past 999 a number grows (DN10234): it shrinks to the width instead of being cut."""
     from PySide6.QtGui import QFontMetricsF
 
     from kiosk.qt_kiosk import KioskWindow
-    from kiosk.screenshots import staged_model
+    from novbe.screenshots.kiosk import staged_model
 
     model = staged_model("ticket", "ru")
     window = KioskWindow(model, size=size)

@@ -8,10 +8,12 @@ import pytest
 
 from hardware.exceptions import PaperOut, PrinterTimeout
 from hardware.printer import PrinterStatus
-from kiosk.sample import sample_welcome
-from kiosk.viewmodel import NO_PRINTER, PrintState, Screen, health_of_error, wait_range
+from kiosk.viewmodel import NO_PRINTER, PrintState, Screen, health_of_error
+from novbe.screenshots.kiosk import issued, sample_welcome
 from wire.client import RequestFailed, RequestTimeout
-from wire.i18n import catalog
+from wire.i18n import catalog, wait_words
+from wire.messages import QueueFigures, QueuesNotice
+from wire.types import WaitRange
 
 
 def to_services(rig: Any, lang: str = "en", agency: str = "DIN") -> None:
@@ -27,10 +29,11 @@ def test_catalog_is_complete() -> None:
 
 
 def test_wait_range_holds_the_estimate() -> None:
-    assert wait_range(4.2, 9.6) == (4, 10)
-    assert wait_range(0.31, 0.58) == (0, 1)
-    assert wait_range(None, None) == (0, 0)
-    assert wait_range(5, 3) == (5, 5)
+    """The rule the server promises by, which the kiosk shows as it is."""
+    assert WaitRange.promise(4.2, 9.6) == WaitRange(4, 10)
+    assert WaitRange.promise(0.31, 0.58) == WaitRange(0, 1)
+    assert WaitRange.promise(0, 0) == WaitRange(0, 0)
+    assert WaitRange.promise(5, 3) == WaitRange(5, 5)
 
 
 def test_whole_flow_issues_prints_and_returns(rig: Any) -> None:
@@ -55,7 +58,7 @@ def test_whole_flow_issues_prints_and_returns(rig: Any) -> None:
     assert r.model.screen is Screen.TICKET
     ticket = r.model.ticket
     assert ticket is not None
-    assert (ticket.number, ticket.ahead, ticket.wait_low_min, ticket.wait_high_min) == ("A007", 3, 4, 10)
+    assert (ticket.number, ticket.ahead, ticket.wait) == ("A007", 3, WaitRange(4, 10))
     assert ticket.qr_data == "NOVBE:BAKU1:20261123-A007"
     assert r.model.print_state is PrintState.PRINTED
     [printed] = r.printer.printed
@@ -204,12 +207,42 @@ def test_closed_and_full_services_are_not_requested(rig: Any) -> None:
 def test_queue_figures_update_availability(rig: Any) -> None:
     r = rig()
     before = len(r.changes)
-    queues = sample_welcome(unavailable={"MED-MEDC": "full"})["snapshot"]["queues"]
-    r.model.on_message({"type": "queues", "services": queues})
+    snapshot = sample_welcome(unavailable={"MED-MEDC": "full"}).snapshot
+    assert snapshot is not None
+    r.model.on_message(QueuesNotice(services=snapshot.queues))
     assert len(r.changes) == before + 1
     assert not r.model.availability("MED-MEDC").available
     assert not r.model.agency_available("MED")
     assert r.model.agency_available("DIN")
+
+
+@pytest.mark.parametrize(
+    ("wait", "tile", "ticket"),
+    [
+        (WaitRange(5, 11), "Waiting: 4 · ~5-11 min", "Estimated wait: 5-11 min"),
+        (WaitRange(0, 1), "Waiting: 4 · under a minute", "Estimated wait: under a minute"),
+        (WaitRange(0, 0), "Waiting: 4 · no wait", "No wait"),
+    ],
+)
+def test_the_promised_wait_is_shown_and_printed_as_the_server_decided(
+    rig: Any, wait: WaitRange, tile: str, ticket: str
+) -> None:
+    """The services screen, the ticket screen and the paper say the same range, and
+    "no wait" and "under a minute" in words, never "0-0" or "0-1"."""
+    r = rig()
+    figures = QueueFigures(waiting=4, oldest_wait_min=3.0, open_counters=1, available=True, wait=wait)
+    r.model.on_message(QueuesNotice(services={"DIN-ID": figures}))
+    to_services(r)
+    assert r.model.service_detail("DIN-ID") == tile
+    r.model.choose_service("DIN-ID")
+    [issue] = r.server.of("issue")
+    issue.future.set_result(issued(r.server.center, "A001", "DIN-ID", lang="en", wait=wait))
+    assert r.model.ticket is not None
+    assert r.model.wait_words(r.model.ticket.wait) == ticket
+    [printed] = r.printer.printed
+    assert printed.wait == wait
+    for lang in ("az", "ru"):
+        assert wait_words(printed.wait, lang) not in ("", ticket)
 
 
 def test_offline_issues_nothing_and_says_so(rig: Any) -> None:

@@ -14,12 +14,14 @@ from server.queue import (
     CloseDay,
     CounterDef,
     CounterState,
+    DayClosed,
     DayOpened,
     Estimate,
     FinishService,
     Hall,
     InvalidTransition,
     IssueTicket,
+    KeepDay,
     OpenCounter,
     OpenDay,
     PauseCounter,
@@ -38,7 +40,7 @@ from server.queue import (
     display_number,
 )
 
-from .builders import BAKU, DAY, SERVICES, at, issue, make_hall, open_engine, refused
+from .builders import BAKU, DAY, SERVICES, at, fingerprint, issue, make_hall, open_engine, refused, replay
 
 ELDERLY = Priority.ELDERLY
 
@@ -93,6 +95,92 @@ def test_next_day_starts_afresh() -> None:
     )
     engine.handle(OpenCounter(counter=1, at=at(1441)))
     assert issue(engine, "ID", 1441) == "20261124-A001"
+
+
+# --- the day's clock: KeepDay ---------------------------------------------------------
+
+WEEKDAYS = frozenset(range(5))
+"""Monday to Friday; DAY (2026-11-23) is a Monday."""
+
+
+def clock(day: date, hour: int, minute: int = 0) -> KeepDay:
+    return KeepDay(at=datetime(day.year, day.month, day.day, hour, minute, tzinfo=BAKU))
+
+
+def hours_engine() -> QueueEngine:
+    """Open 09:00-19:00, Monday to Friday; no day opened yet."""
+    return QueueEngine(make_hall(days=WEEKDAYS))
+
+
+def test_the_day_opens_by_itself_an_hour_before_opening_time() -> None:
+    engine = hours_engine()
+    assert engine.handle(clock(DAY, 7, 59)) == []
+    assert engine.handle(clock(DAY, 8)) == [DayOpened(day=DAY, at=clock(DAY, 8).at)]
+    assert (engine.day, engine.is_open) == (DAY, True)
+    assert engine.handle(clock(DAY, 12)) == []
+
+
+def test_the_day_closes_by_itself_two_hours_after_closing_time() -> None:
+    """Whoever still waits then ends as "not served, center closed"; the day is not opened again."""
+    engine = hours_engine()
+    engine.handle(clock(DAY, 8))
+    waiting = issue(engine, "TAX", 60)
+    assert engine.handle(clock(DAY, 20, 59)) == []
+    assert engine.handle(clock(DAY, 21)) == [DayClosed(at=clock(DAY, 21).at, unserved=(waiting,))]
+    assert engine.tickets[waiting].state is TicketState.CLOSED_UNSERVED
+    assert engine.handle(clock(DAY, 21, 30)) == []
+    assert engine.handle(clock(DAY, 23, 59)) == []
+    assert not engine.is_open
+
+
+def test_no_day_opens_by_itself_on_a_day_off() -> None:
+    engine = hours_engine()
+    saturday = DAY + timedelta(days=5)
+    assert engine.handle(clock(saturday, 10)) == []
+    assert not engine.is_open
+    monday = DAY + timedelta(days=7)
+    assert engine.handle(clock(monday, 8, 30)) == [DayOpened(day=monday, at=clock(monday, 8, 30).at)]
+
+
+def test_a_day_left_open_overnight_is_closed_and_the_new_one_opened() -> None:
+    """The server was down at night: the next morning's tick closes yesterday and opens today."""
+    engine = hours_engine()
+    log = engine.handle(clock(DAY, 8))
+    log += engine.handle(OpenCounter(counter=1, at=clock(DAY, 8).at, operator="op1"))
+    tomorrow = DAY + timedelta(days=1)
+    events = engine.handle(clock(tomorrow, 9))
+    assert events == [DayClosed(at=clock(tomorrow, 9).at), DayOpened(day=tomorrow, at=clock(tomorrow, 9).at)]
+    assert (engine.day, engine.is_open, engine.counters[1].operator) == (tomorrow, True, None)
+    assert fingerprint(replay(engine.hall, log + events)) == fingerprint(engine)
+
+
+def test_a_day_still_open_after_midnight_closes_before_the_next_opening() -> None:
+    engine = hours_engine()
+    engine.handle(clock(DAY, 8))
+    tomorrow = DAY + timedelta(days=1)
+    assert engine.handle(clock(tomorrow, 3)) == [DayClosed(at=clock(tomorrow, 3).at)]
+    assert engine.handle(clock(tomorrow, 7)) == []
+    assert engine.handle(clock(tomorrow, 8))[0] == DayOpened(day=tomorrow, at=clock(tomorrow, 8).at)
+
+
+def test_a_day_opened_by_hand_on_a_day_off_closes_by_the_hours() -> None:
+    engine = hours_engine()
+    sunday = DAY - timedelta(days=1)
+    engine.handle(OpenDay(day=sunday, at=clock(sunday, 10).at))
+    assert engine.handle(clock(sunday, 12)) == []
+    assert engine.handle(clock(sunday, 21)) == [DayClosed(at=clock(sunday, 21).at)]
+    assert engine.handle(clock(sunday, 22)) == []
+
+
+def test_the_clock_never_opens_a_day_again_or_goes_back() -> None:
+    """A day closed by hand stays closed; a clock set back opens no earlier day."""
+    engine = hours_engine()
+    engine.handle(clock(DAY, 8))
+    engine.handle(CloseDay(at=clock(DAY, 15).at))
+    assert engine.handle(clock(DAY, 16)) == []
+    yesterday = DAY - timedelta(days=1)
+    assert engine.handle(clock(yesterday - timedelta(days=3), 10)) == []
+    assert (engine.day, engine.is_open) == (DAY, False)
 
 
 # --- numbering ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from server.queue import (
     FinishService,
     Hall,
     IssueTicket,
+    KeepDay,
     MarkNoShow,
     OpenCounter,
     OpenDay,
@@ -171,6 +172,18 @@ class Hall1(RuleBasedStateMachine):
     def supervisor_acts(self, counter: int, kind: type[OpenCounter]) -> None:
         self.do(kind(counter=counter, at=self.now))
 
+    @rule()
+    def clock_ticks(self) -> None:
+        """The day opens and closes by the hall's hours; yesterday's stays closed."""
+        day_before = self.engine.day
+        for event in self.do(KeepDay(at=self.now)):
+            if isinstance(event, DayOpened):
+                assert day_before is None or event.day > day_before
+
+    @rule(counter=COUNTERS, operator=st.sampled_from(["leyla", "rashad"]))
+    def operator_logs_in(self, counter: int, operator: str) -> None:
+        self.do(OpenCounter(counter=counter, at=self.now, operator=operator))
+
     @precondition(lambda self: self.minute > 60)
     @rule()
     def day_ends(self) -> None:
@@ -222,6 +235,11 @@ class Hall1(RuleBasedStateMachine):
             if t.state is TicketState.PARKED:
                 assert t.counter is not None
                 assert t.id not in held
+
+    @invariant()
+    def an_operator_works_at_one_counter(self) -> None:
+        operators = [c.operator for c in self.engine.counters.values() if c.operator is not None]
+        assert len(operators) == len(set(operators)), operators
 
     @invariant()
     def numbering_is_unique_and_counts_add_up(self) -> None:

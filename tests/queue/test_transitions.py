@@ -21,6 +21,7 @@ from server.queue import (
     CounterNotOpen,
     CounterOpened,
     CounterState,
+    CounterTaken,
     DayClosed,
     DayNotOpen,
     FinishService,
@@ -32,6 +33,7 @@ from server.queue import (
     NothingToCall,
     OpenCounter,
     OpenDay,
+    OperatorElsewhere,
     Park,
     PauseCounter,
     QueueEngine,
@@ -53,7 +55,7 @@ from server.queue import (
     UnknownService,
     UnknownTicket,
 )
-from server.queue._state import next_state
+from wire.states import IllegalTransition, next_state
 
 from .builders import DAY, SERVICES, at, fingerprint, issue, make_hall, open_engine, refused
 
@@ -87,8 +89,8 @@ def test_table_covers_every_state() -> None:
 
 
 def test_table_refuses_an_unlisted_move() -> None:
-    """Applying an event the table doesn't list for the state is our bug: it asserts."""
-    with pytest.raises(AssertionError, match="illegal"):
+    """Applying an event the table doesn't list for the state raises (a broken log)."""
+    with pytest.raises(IllegalTransition, match="TicketFinished is illegal for a done ticket"):
         next_state(TicketState.DONE, TicketFinished)
 
 
@@ -141,11 +143,23 @@ def test_counter_calls_next_waiting_ticket() -> None:
     engine = open_engine()
     tid = issue(engine, "ID", 0)
     assert engine.handle(CallNext(counter=1, at=at(1))) == [
-        TicketCalled(ticket=tid, number="A001", service="ID", counter=1, at=at(1))
+        TicketCalled(ticket=tid, number="A001", service="ID", counter=1, at=at(1), lang="az")
     ]
     ticket = engine.tickets[tid]
     assert (ticket.state, ticket.counter, ticket.called_at) == (C, 1, at(1))
     assert engine.counters[1].current == tid
+
+
+def test_calls_and_recalls_carry_the_tickets_language() -> None:
+    """The displays say a call in the citizen's language too: it comes with the call."""
+    engine = open_engine()
+    (issued,) = engine.handle(IssueTicket(service="ID", at=at(0), lang="ru"))
+    assert isinstance(issued, TicketIssued)
+    (called,) = engine.handle(CallTicket(counter=1, ticket=issued.ticket, at=at(1)))
+    (recalled,) = engine.handle(Recall(counter=1, at=at(2)))
+    assert isinstance(called, TicketCalled)
+    assert isinstance(recalled, TicketRecalled)
+    assert (called.lang, recalled.lang) == ("ru", "ru")
 
 
 def test_counter_calls_a_waiting_ticket_by_id() -> None:
@@ -162,7 +176,7 @@ def test_recall_counts_up_then_ends_as_no_show() -> None:
     limit = engine.hall.recall_limit
     for n in range(1, limit + 1):
         assert engine.handle(Recall(counter=1, at=at(1 + n))) == [
-            TicketRecalled(ticket=tid, number="A001", counter=1, recalls=n, at=at(1 + n))
+            TicketRecalled(ticket=tid, number="A001", counter=1, recalls=n, at=at(1 + n), lang="az")
         ]
         assert (engine.tickets[tid].state, engine.tickets[tid].recalls) == (C, n)
     assert engine.handle(Recall(counter=1, at=at(9))) == [
@@ -309,16 +323,40 @@ def test_supervisor_opens_counter_with_operator() -> None:
     assert (status.state, status.operator, status.since) == (CounterState.OPEN, "leyla", at(0))
 
 
-def test_opening_an_open_counter_changes_only_the_operator() -> None:
-    engine, tid = called()
-    engine.handle(OpenCounter(counter=1, at=at(5), operator="rashad"))
-    status = engine.counters[1]
-    assert (status.state, status.operator, status.current, status.since) == (
-        CounterState.OPEN,
-        "rashad",
-        tid,
-        at(-60),
+def test_a_login_where_another_operator_works_is_refused() -> None:
+    """Rule C-1: one operator per counter; the details name who works there."""
+    engine, _ = called()
+    error = refused(
+        engine, OpenCounter(counter=1, at=at(5), operator="rashad"), CounterTaken, "op1 works there"
     )
+    assert error.details == {"counter": 1, "operator": "op1"}
+    engine.handle(PauseCounter(counter=2, at=at(5)))
+    refused(engine, OpenCounter(counter=2, at=at(6), operator="rashad"), CounterTaken, "op2 works there")
+
+
+def test_a_login_of_an_operator_working_elsewhere_is_refused() -> None:
+    """Rule C-1: one counter per operator; the details name where they work."""
+    engine = open_engine(counters=(1,))
+    error = refused(
+        engine, OpenCounter(counter=2, at=at(5), operator="op1"), OperatorElsewhere, "op1 works at counter 1"
+    )
+    assert error.details == {"counter": 1, "operator": "op1"}
+    engine.handle(CloseCounter(counter=1, at=at(6)))
+    assert engine.handle(OpenCounter(counter=2, at=at(7), operator="op1")) == [
+        CounterOpened(counter=2, at=at(7), operator="op1")
+    ]
+    assert engine.handle(OpenCounter(counter=1, at=at(8), operator="rashad")) == [
+        CounterOpened(counter=1, at=at(8), operator="rashad")
+    ]
+
+
+def test_a_login_again_at_a_paused_counter_changes_nothing() -> None:
+    """An app that reconnects and logs in again doesn't end its operator's break."""
+    engine = open_engine(counters=(1,))
+    engine.handle(PauseCounter(counter=1, at=at(1)))
+    before = fingerprint(engine)
+    assert engine.handle(OpenCounter(counter=1, at=at(2), operator="op1")) == []
+    assert fingerprint(engine) == before
 
 
 def test_opening_an_open_counter_for_its_own_operator_records_nothing() -> None:

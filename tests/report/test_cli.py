@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from novbe.cli import main as novbe
 from report.build import build_report
 from report.cli import main
 from report.periods import span
-from server.cli import main as novbe
 from server.simulate.run import FIRST_DAY
 from server.store import EventStore
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -19,10 +21,12 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
-from server import process
-from server.provision import init_center
+from novbe import process
+from server.center.provision import init_center
 from server.reference import reference_center
 from wire.device import load_device
+
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 REFERENCE = reference_center()
 DEMO_PASSWORD = "novbe-demo"
@@ -56,6 +60,21 @@ def make_home(tmp: Path, *, db_url: str | None = None, reference: bool = True) -
         _TEMPLATES[reference] = template
     shutil.copytree(template, tmp, dirs_exist_ok=True)
     return Home(tmp, db_url or f"sqlite:///{tmp / 'novbe.db'}")
+
+
+def run_novbe(
+    *args: str, python: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python [PYTHON...] -m novbe ARGS`` from the checkout, its output captured."""
+    return subprocess.run(
+        [sys.executable, *python, "-m", "novbe", *args],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 class ServerProcess(process.ServerProcess):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.cli import main as novbe
+from novbe.cli import main as novbe
 from server.security import hash_token
 from tests.server.harness import DEMO_PASSWORD, Home, ServerProcess, WsClient, counter, kiosk, supervisor
 

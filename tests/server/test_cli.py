@@ -1,9 +1,9 @@
 """A user's mistake at the command line: exit status 2 and one line naming the problem and
 the fix, from every ``novbe`` command, never a traceback.
 
-Most cases call ``server.cli.main`` (the ``novbe`` entry point) and read stderr; the ones
+Most cases call ``novbe.cli.main`` (the ``novbe`` entry point) and read stderr; the ones
 that only show up in a real process (a port taken while the server binds, the interpreter's
-own error handling) run ``python -m server.cli`` in a subprocess.
+own error handling) run ``python -m novbe`` in a subprocess.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import main as novbe
-from server.provision import init_center
+from novbe.cli import main as novbe
+from server.center.provision import init_center
+from tests.server.harness import run_novbe
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -43,18 +44,6 @@ def refused(capsys: pytest.CaptureFixture[str], argv: list[str], *expected: str)
     for text in expected:
         assert text in lines[0], lines[0]
     return lines[0]
-
-
-def run_novbe(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
-        cwd=CHECKOUT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -268,7 +257,7 @@ def test_app_without_a_screen(center_dir: Path) -> None:
         [
             sys.executable,
             "-m",
-            "server.cli",
+            "novbe",
             "counter",
             "--device",
             str(center_dir / "devices" / "counter-1.toml"),

@@ -19,8 +19,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import serve
 
 from server import views
-from server.app import Hub
 from server.center import load_center
+from server.hub import Hub
 from server.store import EventStore
 from tests.server.harness import Home, make_home
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from server.app import health_change
+from server.hub import health_change
 from tests.server.harness import (
     DEMO_PASSWORD,
     Home,
@@ -46,7 +46,9 @@ def test_whole_visit_reaches_counter_and_display(server: ServerProcess) -> None:
     ticket = issued["result"]["ticket"]
     assert ticket["number"] == "A001"
     assert ticket["state"] == "waiting"
-    assert issued["result"]["ticket"]["wait_high_min"] >= issued["result"]["ticket"]["wait_low_min"]
+    wait = issued["result"]["ticket"]["wait"]
+    assert isinstance(wait["high_min"], int)
+    assert wait["high_min"] >= wait["low_min"] >= 0
 
     called = desk.request("call_next")
     assert called["result"]["ticket"]["number"] == "A001"
@@ -137,6 +139,27 @@ def test_operator_login_errors(server: ServerProcess) -> None:
     other = counter(server, 3, login=False)
     taken = other.request("login", login="op3", password=DEMO_PASSWORD)
     assert taken["code"] == "counter_taken"
+
+
+def test_login_refusals_name_who_works_where(server: ServerProcess) -> None:
+    """The engine refuses a counter taken and an operator working elsewhere; the counter
+    app gets who and where in the details, and in the text in its language."""
+    counter(server, 24)  # op24
+    assert counter(server, 25, login=False).request("login", login="supervisor", password=DEMO_PASSWORD)["ok"]
+    taken = counter(server, 24, login=False, lang="en").request(
+        "login", login="supervisor", password=DEMO_PASSWORD
+    )
+    assert (taken["code"], taken["details"]["operator"], taken["details"]["counter"]) == (
+        "counter_taken",
+        "op24",
+        24,
+    )
+    assert taken["message"] == "Another operator is already working at this counter: op24."
+    elsewhere = counter(server, 26, login=False, lang="ru").request(
+        "login", login="supervisor", password=DEMO_PASSWORD
+    )
+    assert (elsewhere["code"], elsewhere["details"]["counter"]) == ("operator_elsewhere", 25)
+    assert elsewhere["message"] == "Этот оператор уже работает за окном 25."
 
 
 def test_display_sees_only_its_zones(server: ServerProcess) -> None:
@@ -307,7 +330,7 @@ def test_kill_during_burst_loses_no_answered_ticket(home: Home) -> None:
     assert tickets[: len(answered)] == answered
     restarted.stop()
     audit = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
+        [sys.executable, "-m", "novbe", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
         capture_output=True,
         text=True,
         timeout=60,
@@ -402,7 +425,7 @@ def test_audit_names_the_first_broken_link(home: Home) -> None:
     db.commit()
     db.close()
     audit = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
+        [sys.executable, "-m", "novbe", "audit", "verify", "--dir", str(home.path), "--db", home.db_url],
         capture_output=True,
         text=True,
         timeout=60,
@@ -419,8 +442,8 @@ def test_start_up_replays_only_the_current_day(home: Home) -> None:
     today's DayOpened: the state is today's, and a client from yesterday gets a snapshot."""
     from datetime import datetime, timedelta
 
-    from server.queue import events as ev
     from server.store import Commit, EventStore
+    from wire import events as ev
 
     store = EventStore(home.db_url)
     store.migrate()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing
 from pathlib import Path
 
 import pytest
 
-from server.queue.events import EVENT_TYPES
 from server.queue.exceptions import QueueError
+from tests.server.protocol_doc import json_objects
 from wire import protocol as p
+from wire.events import EVENT_TYPES
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
 
@@ -179,3 +181,12 @@ def test_client_types_are_the_documented_ones() -> None:
         "report_health",
         "sync",
     }
+
+
+def test_every_event_example_has_the_fields_the_server_writes() -> None:
+    """An outside client is written from the document: its events show every field, and only those."""
+    examples = [m["event"] for m in json_objects(DOC) if m.get("type") == "event"]
+    assert examples
+    for event in examples:
+        fields = {f.name for f in dataclasses.fields(EVENT_TYPES[event["type"]])}
+        assert set(event) - {"type"} == fields, event["type"]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from server.app import Hub
+from novbe.cli import main as novbe
 from server.center import load_center
-from server.cli import main as novbe
+from server.hub import Hub
 from server.queue import DayClosed, DayOpened, QueueEngine, VisitRated
 from server.simulate.cli import main
 from server.store import EventStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from server.queue.events import EVENT_TYPES, Event, TicketIssued, event_from_dict
+from wire.events import EVENT_TYPES, Event, TicketIssued, event_from_dict
 
 BAKU = timezone(timedelta(hours=4))
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=BAKU)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from server.store import AuditReport, Commit, EventStore, chain_hash, verify_log
+from server.store import AuditReport, Commit, EventStore, LogCorrupt, chain_hash, verify_log
+from server.store.chain import reply_payload
 
-from .helpers import ALL_EVENTS, issued
+from .helpers import ALL_EVENTS, T0, issued
 
 TOTAL = len(ALL_EVENTS) + 4
 
@@ -139,3 +141,126 @@ def _payload(url: str, seq: int) -> str:
             return text
     finally:
         engine.dispose()
+
+
+# --- stored replies: a chain of their own ------------------------------------------------
+
+
+@pytest.fixture
+def answered(store: EventStore) -> EventStore:
+    """The log above, then three requests with their replies."""
+    store.append(
+        [
+            Commit([issued(10)], request=("kiosk:kiosk-1", "k-1"), reply={"ticket": "A010", "ok": True}),
+            Commit([], request=("counter:12", "c-1"), reply={"error": "nothing_to_call"}),
+            Commit([issued(11)], request=("kiosk:kiosk-1", "k-2"), reply={"ticket": "A011", "ok": True}),
+        ]
+    )
+    return store
+
+
+def test_audit_covers_the_stored_replies(answered: EventStore) -> None:
+    assert answered.verify() == AuditReport(True, TOTAL + 2, replies=3)
+
+
+def test_an_edited_reply_is_named_and_never_returned_to_a_retry(store_url: str, answered: EventStore) -> None:
+    """A reply edited in the table: the audit names it, a retry gets an error instead of it."""
+    tamper(store_url, "UPDATE replies SET reply = :r WHERE pos = 1", r='{"ok":true,"ticket":"A099"}')
+    report = answered.verify()
+    assert (report.ok, report.first_bad_seq, report.first_bad_reply) == (False, None, 1)
+    assert report.problem == "reply 1 (kiosk:kiosk-1 k-1): hash does not match its content"
+    assert report.checked == TOTAL + 2, "the events are intact"
+    with pytest.raises(LogCorrupt) as caught:
+        answered.find_reply("kiosk:kiosk-1", "k-1")
+    assert caught.value.reply == 1
+    assert answered.find_reply("counter:12", "c-1") == {"error": "nothing_to_call"}
+    with pytest.raises(LogCorrupt, match="reply 1"):
+        list(answered.replies_since(T0 - timedelta(days=1)))
+
+
+def test_a_rehashed_reply_breaks_the_next_link(store_url: str, answered: EventStore) -> None:
+    """Editing a reply and recomputing its hash breaks the link of the reply after it."""
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        prev = conn.execute(sa.text("SELECT prev_hash FROM replies WHERE pos = 2")).scalar_one()
+    engine.dispose()
+    forged = '{"error":"nothing_waiting"}'
+    digest = chain_hash(prev, reply_payload("counter:12", "c-1", None, None, forged))
+    tamper(store_url, "UPDATE replies SET reply = :r, hash = :h WHERE pos = 2", r=forged, h=digest)
+    report = answered.verify()
+    assert (report.first_bad_reply, report.problem) == (
+        3,
+        "reply 3 (kiosk:kiosk-1 k-2): previous-hash link broken",
+    )
+    with pytest.raises(LogCorrupt, match="reply 3: previous-hash link broken"):
+        answered.find_reply("counter:12", "c-1")
+    with pytest.raises(LogCorrupt, match=r"reply 3 \(kiosk:kiosk-1 k-2\): previous-hash link broken"):
+        list(answered.replies_since(T0 - timedelta(days=1)))
+
+
+def test_audit_names_a_deleted_reply(store_url: str, answered: EventStore) -> None:
+    tamper(store_url, "DELETE FROM replies WHERE pos = 2")
+    report = answered.verify()
+    assert (report.first_bad_reply, report.problem) == (2, "reply 2 missing: log jumps from 1 to 3")
+
+
+def test_audit_names_a_reply_to_events_not_in_the_log(store_url: str, answered: EventStore) -> None:
+    tamper(store_url, "DELETE FROM events WHERE seq = :seq", seq=TOTAL + 2)
+    answered._head = None  # as another process would see it: the tail is just shorter
+    report = answered.verify()
+    assert report.problem == f"reply 3 (kiosk:kiosk-1 k-2): names event {TOTAL + 2}, beyond the log's end"
+
+
+# --- replay reads only what the chain vouches for --------------------------------------------
+
+
+def test_load_stops_at_an_edited_event(store_url: str, store: EventStore) -> None:
+    """load() checks each event it hands out: an edit is a LogCorrupt naming it, never a
+    replayed lie."""
+    payload = _payload(store_url, 5).replace("20261122", "20261123")
+    tamper(store_url, "UPDATE events SET payload = :p WHERE seq = 5", p=payload)
+    got: list[int] = []
+    with pytest.raises(LogCorrupt) as caught:
+        got.extend(stored.seq for stored in store.load())
+    assert got == [1, 2, 3, 4]
+    assert caught.value.seq == 5
+    assert str(caught.value) == (
+        "the event log is damaged: event 5: hash does not match its content;"
+        " restore the latest backup, as docs/operations.md says, or run novbe audit verify"
+    )
+    with pytest.raises(LogCorrupt, match="event 5"):
+        store.events_between(3, 6)
+    assert [s.seq for s in store.events_between(5, 7)] == [6, 7], "after the edit, the links hold"
+
+
+def test_load_stops_at_swapped_events(store_url: str, store: EventStore) -> None:
+    """Two events swapped (payload and hashes moved together) break the links."""
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        rows = {
+            seq: (payload, prev, digest)
+            for seq, payload, prev, digest in conn.execute(
+                sa.text("SELECT seq, payload, prev_hash, hash FROM events WHERE seq IN (3, 4)")
+            )
+        }
+        for seq, other in ((3, 4), (4, 3)):
+            payload, prev, digest = rows[other]
+            conn.execute(
+                sa.text("UPDATE events SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s"),
+                {"p": payload, "ph": prev, "h": digest, "s": seq},
+            )
+    engine.dispose()
+    with pytest.raises(LogCorrupt, match="event 3: previous-hash link broken"):
+        list(store.load())
+    with pytest.raises(LogCorrupt, match="event 3: previous-hash link broken"):
+        list(store.load(after_seq=2))
+
+
+def test_load_after_a_seq_checks_the_link_to_it(store_url: str, store: EventStore) -> None:
+    """A stream that starts mid-log is linked to the event before it."""
+    tamper(store_url, "UPDATE events SET hash = :h WHERE seq = 6", h="e" * 64)
+    with pytest.raises(LogCorrupt, match="event 7: previous-hash link broken"):
+        list(store.load(after_seq=6))
+    tamper(store_url, "DELETE FROM events WHERE seq = 10")
+    with pytest.raises(LogCorrupt, match="event 10 missing"):
+        list(store.load(after_seq=8))

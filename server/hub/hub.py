@@ -1,0 +1,560 @@
+"""The hub: the websockets layer between the hall's devices and the queue engine.
+
+One endpoint. Each connection introduces itself (``hello``) as a kiosk, counter,
+display, board line or supervisor (:mod:`.auth`); after that every message is validated
+(``wire/protocol.py``), checked against the role, turned into an engine command
+(:mod:`.dispatch`), decided by the engine, committed to the event log (:mod:`.writer`), and
+only then answered and fanned out to the clients that may see it (:mod:`.audience`).
+
+Two engines run side by side: ``live`` decides (it is ahead of the log by the
+commands whose commit is still in flight) and ``committed`` mirrors exactly what the
+log holds. Snapshots, queue figures and resumes are read from ``committed``, so no
+client is ever shown something that a crash could take back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from wire import events as ev, messages as m, protocol as p
+from wire.i18n import tr
+from wire.types import Lang
+
+from .. import views
+from ..center import Center
+from ..queue import QueueEngine, commands as c
+from ..queue.estimate import PoolEstimator
+from ..queue.exceptions import QueueError, ServiceUnavailable
+from ..store import EventStore
+from . import audience, dispatch, health
+from .auth import Auth
+from .clients import Client, Clients, sockets
+from .writer import StoreUnavailable, Writer
+
+log = logging.getLogger("novbe.server")
+
+HALL_MESSAGE = "hall_message"
+"""The store setting that keeps the displays' scrolling line across restarts."""
+
+RING_SIZE = 20_000
+"""Recent committed events kept in memory for clients that resume."""
+
+REPLY_MEMORY = timedelta(hours=24)
+"""How long a request id is recognised when it is sent again. A center day is a few
+thousand tickets and a few tens of thousands of requests: they all fit in memory."""
+
+CLOCK_EVERY_S = 30.0
+"""How often the engine is told the time (``KeepDay``), to open and close the day."""
+
+FIGURES_EVERY_S = 1.0
+"""The queue figures go out at most this often, and this soon after a change."""
+
+Answer = dict[str, Any]
+"""A ``reply`` or ``error`` as sent and stored (``wire.messages.reply`` / ``error``)."""
+
+
+class Hub:
+    """Owns the engines, the store, the connections and the writer."""
+
+    def __init__(
+        self, center: Center, store: EventStore, *, now: Callable[[], datetime] | None = None
+    ) -> None:
+        self.center = center
+        self.store = store
+        self.tz = ZoneInfo(center.hours.timezone)
+        self._now = now or (lambda: datetime.now(self.tz))
+        self.hall = center.to_hall()
+        # The wait printed on each ticket: the pool estimator, measured with the simulator
+        # (docs/prediction.md), with the service-time spread of the center's workload.
+        cv = float(((center.workload or {}).get("service_time") or {}).get("cv", 0.6))
+        self.estimator = PoolEstimator(service_cv=cv)
+        self.live = self._new_engine()
+        self.committed = self._new_engine()
+        self.seq = 0
+        self.info = views.center_info(center)
+        self.auth = Auth(center)
+        self.clients = Clients(self.hall.counters)
+        self.writer = Writer(store, publish=self._publish, reload=self.load)
+        self.ring: collections.deque[tuple[int, ev.Event, str | None]] = collections.deque(maxlen=RING_SIZE)
+        """Recent committed events and their frames (made when first needed)."""
+        self.replies: dict[tuple[str, str], Answer] = {}
+        self.in_flight: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+        self.message: dict[str, str] | None = None
+        self.devices: dict[str, tuple[str, dict[str, Any], datetime]] = {}
+        """Each device component's last health report: name -> (role, status, at)."""
+        self.stats = health.Stats()
+        self._closing = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_queues = ""
+        self._state_changed = asyncio.Event()
+        """Set by each commit: the queue figures are due."""
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    def load(self) -> int:
+        """Rebuild both engines from the log. Returns the number of events replayed.
+
+        A service day starts from nothing (``DayOpened`` clears the tickets, the numbering
+        and the counters), so only the events since the last one are replayed: start-up
+        takes as long as today's log, however many days the log holds.
+        """
+        live, committed = self._new_engine(), self._new_engine()
+        self.ring.clear()
+        start = self.store.last_seq_of("DayOpened")
+        count = 0
+        for stored in self.store.load(after_seq=start - 1 if start else 0):
+            live.apply(stored.event)
+            committed.apply(stored.event)
+            self.ring.append((stored.seq, stored.event, None))
+            count += 1
+        self.live, self.committed, self.seq = live, committed, self.store.last_seq()
+        since = self.now() - REPLY_MEMORY
+        self.replies = {(client, rid): reply for client, rid, reply in self.store.replies_since(since)}
+        self.devices = self.store.device_statuses()
+        text = self.store.settings().get(HALL_MESSAGE, {}).get("text")
+        self.message = text if isinstance(text, dict) else None
+        return count
+
+    def _new_engine(self) -> QueueEngine:
+        return QueueEngine(self.hall, estimator=self.estimator)
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self.writer.run(), name="writer"),
+            asyncio.create_task(self._figures(), name="figures"),
+            asyncio.create_task(self._clock(), name="clock"),
+        ]
+        await self._keep_day()
+
+    async def stop(self) -> None:
+        """Stop taking requests, finish what is in flight, stop the background tasks."""
+        self._closing = True
+        if self.in_flight:
+            # Requests already handed to the engine are finished and committed.
+            await asyncio.wait([asyncio.ensure_future(f) for f in self.in_flight.values()], timeout=10)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def now(self) -> datetime:
+        return self._now()
+
+    # --- HTTP ---------------------------------------------------------------------------
+
+    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Answer plain HTTP ``GET /health`` on the websocket port."""
+        if not health.asks_for_health(request):
+            return None
+        broken = self.writer.broken
+        figures = {
+            "status": "degraded" if broken else "ok",
+            "center": self.center.code,
+            "seq": self.seq,
+            "day": self.committed.day.isoformat() if self.committed.day else None,
+            "open": self.committed.is_open,
+            "connections": len(self.clients),
+            "requests": self.stats.requests,
+            "errors": self.stats.errors,
+            "fanout_ms": self.stats.fanout(),
+            "uptime_s": self.stats.uptime_s(),
+        }
+        return health.response(figures, ok=not broken)
+
+    # --- connections --------------------------------------------------------------------
+
+    async def handler(self, ws: ServerConnection) -> None:
+        client: Client | None = None
+        try:
+            async for raw in ws:
+                started = time.perf_counter()
+                kind = "?"
+                rid: str | None = None
+                outcome = "ok"
+                try:
+                    msg = p.parse_client_message(raw)
+                    kind, rid = msg.type, msg.id
+                    if isinstance(msg, p.Hello):
+                        if client is not None:
+                            raise p.ProtocolError(
+                                p.ErrorCode.ALREADY_AUTHENTICATED, "already introduced", msg.id
+                            )
+                        client = await self._hello(ws, msg)
+                        if client is None:
+                            outcome = p.ErrorCode.AUTH_FAILED
+                            await ws.close(4001, "authentication failed")
+                            break
+                    elif client is None:
+                        raise p.ProtocolError(p.ErrorCode.NOT_AUTHENTICATED, "send hello first", rid)
+                    else:
+                        outcome = await self._request(client, msg)
+                except p.ProtocolError as exc:
+                    outcome = exc.code
+                    rid = exc.request_id or rid
+                    lang = client.lang if client else "az"
+                    await self._send(ws, self._error(exc.code, lang, rid, exc.message))
+                except Exception:
+                    # A bug (in hello or sync, which change nothing): answer, keep the connection.
+                    device = client.identity if client else None
+                    log.exception(
+                        json.dumps({"msg": "request failed", "device": device, "type": kind, "id": rid})
+                    )
+                    outcome = p.ErrorCode.INTERNAL_ERROR
+                    await self._send(ws, self._internal_error(client.lang if client else "az", rid))
+                finally:
+                    self.stats.requests += 1
+                    self._log_request(client, kind, rid, outcome, started)
+        except ConnectionClosed:
+            pass
+        finally:
+            if client is not None:
+                self._forget(client)
+
+    async def _send(self, ws: ServerConnection, message: Answer) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(m.dumps(message))
+
+    async def _hello(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
+        """Authenticate a connection. Sends ``welcome``, or an error: ``wrong_password`` to a
+        supervisor (unknown login and wrong password alike), ``auth_failed`` to a device."""
+        client = await self.auth.hello(ws, hello)
+        if client is None:
+            code = p.ErrorCode.WRONG_PASSWORD if hello.role is p.Role.SUPERVISOR else p.ErrorCode.AUTH_FAILED
+            await self._send(ws, m.error(code, tr(f"error.{code}", hello.lang), hello.id))
+            return None
+        if client.counter is not None:
+            # A counter app that reconnects replaces its old, possibly half-dead connection.
+            for old in list(self.clients.at_counter[client.counter]):
+                self._forget(old)
+                with contextlib.suppress(Exception):
+                    await old.ws.close(4000, "replaced by a new connection")
+        self.clients.add(client)
+        try:
+            self._welcome(client, hello.id, hello.resume_from)
+        except Exception:
+            self._forget(client)  # the connection stays, unauthenticated
+            raise
+        return client
+
+    def _forget(self, client: Client) -> None:
+        self.clients.discard(client)
+
+    def _welcome(self, client: Client, rid: str | None, resume_from: int | None) -> None:
+        """Send ``welcome``: a snapshot, or the events missed since ``resume_from`` followed
+        by what a snapshot would have said that is not in the events (the queue figures, the
+        hall's message line) as they are now.
+
+        Runs without an ``await`` between reading the committed state and the client
+        being registered for fan-out (done before), so nothing falls between the two.
+        """
+        replay = self._missed(client, resume_from)
+        welcome = m.Welcome(
+            id=rid,
+            role=str(client.role),
+            device=client.device,
+            seq=self.seq,
+            server_time=self.now(),
+            center=self.info,
+            resumed=replay is not None,
+            snapshot=None if replay is not None else self._snapshot(client),
+        )
+        frames = [m.dumps(welcome)]
+        if replay is not None:
+            frames.extend(replay)
+            # The figures of the moment: the last ones sent went out while this client was
+            # away, and unchanged figures are not sent again.
+            frames.append(m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now()))))
+            if audience.sees_hall_message(client):
+                frames.append(m.dumps(m.MessageNotice(text=self.message)))
+        # Written in one go, without yielding to the event loop: a live event published
+        # meanwhile would otherwise reach this client between the replayed ones.
+        for frame in frames:
+            broadcast([client.ws], frame)
+
+    def _missed(self, client: Client, resume_from: int | None) -> list[str] | None:
+        """Frames of the events after ``resume_from`` this client may see, or None if it
+        needs a fresh snapshot (too old, from another log, or nothing to resume)."""
+        if resume_from is None or resume_from > self.seq:
+            return None
+        if resume_from == self.seq:
+            return []
+        if not self.ring or self.ring[0][0] > resume_from + 1:
+            return None
+        return [
+            frame if frame is not None else m.event_frame(seq, event)
+            for seq, event, frame in self.ring
+            if seq > resume_from and audience.may_see(client, event)
+        ]
+
+    def _snapshot(self, client: Client) -> m.Snapshot:
+        devices = None
+        if client.role is p.Role.SUPERVISOR:
+            devices = {
+                name: m.DeviceHealth(role=role, status=m.HealthStatus.model_validate(status), at=at)
+                for name, (role, status, at) in self.devices.items()
+            }
+        return views.snapshot(
+            self.committed,
+            role=str(client.role),
+            counters=client.counters,
+            counter=client.counter,
+            at=self.now(),
+            message=self.message,
+            devices=devices,
+        )
+
+    # --- requests -----------------------------------------------------------------------
+
+    async def _request(self, client: Client, msg: p.ClientRequest) -> str:
+        """Answer one request; returns its outcome for the log (``ok`` or an error code)."""
+        kind, rid = msg.type, msg.id
+        if kind not in p.ROLE_REQUESTS[client.role]:
+            raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"a {client.role} may not send {kind}", rid)
+        key = (client.identity, rid)
+        if isinstance(msg, p.Sync):
+            self._welcome(client, rid, msg.resume_from)
+            return "ok"
+        known = await self._known_reply(key)
+        if known is not None:
+            await self._send(client.ws, known)
+            return "repeat"
+        if self._closing:
+            raise p.ProtocolError(p.ErrorCode.SHUTTING_DOWN, "the server is stopping", rid)
+        if self.writer.broken:
+            raise p.ProtocolError(p.ErrorCode.STORE_UNAVAILABLE, "the store is being recovered", rid)
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self.in_flight[key] = future
+        try:
+            answer = await self._execute(client, msg, key)
+        except p.ProtocolError as exc:
+            answer = self._error(exc.code, client.lang, rid, exc.message)
+        except QueueError as exc:
+            answer = self._queue_error(exc, client.lang, rid)
+        except StoreUnavailable:
+            detail = "the database write failed; nothing was kept"
+            answer = m.error(
+                p.ErrorCode.STORE_UNAVAILABLE, tr("error.store_unavailable", client.lang), rid, detail=detail
+            )
+            return await self._send_unremembered(client, key, future, answer)
+        except Exception:
+            # A bug. The live engine may hold a decision that will never be committed:
+            # throw away every uncommitted one, as after a failed write.
+            log.exception(
+                json.dumps({"msg": "request failed", "device": client.identity, "type": kind, "id": rid})
+            )
+            self.writer.reload_soon()
+            return await self._send_unremembered(client, key, future, self._internal_error(client.lang, rid))
+        self.replies[key] = answer
+        future.set_result(answer)
+        del self.in_flight[key]
+        await self._send(client.ws, answer)
+        return "ok" if answer.get("ok") else str(answer.get("code"))
+
+    async def _send_unremembered(
+        self, client: Client, key: tuple[str, str], future: asyncio.Future[Answer], answer: Answer
+    ) -> str:
+        """Send an answer after which nothing changed: a retry with the same id runs again."""
+        future.set_result(answer)
+        del self.in_flight[key]
+        await self._send(client.ws, answer)
+        return str(answer["code"])
+
+    async def _known_reply(self, key: tuple[str, str]) -> Answer | None:
+        cached = self.replies.get(key)
+        if cached is not None:
+            return cached
+        running = self.in_flight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        # Replies of the last REPLY_MEMORY were loaded at start-up and every new one is
+        # remembered, so there is nothing to look up in the database.
+        return None
+
+    async def _execute(self, client: Client, msg: p.ClientRequest, key: tuple[str, str]) -> Answer:
+        """Run one request; returns the reply (already committed when it changed state)."""
+        at = self.now()
+        rid = key[1]
+        if isinstance(msg, p.ReportHealth):
+            return await self._report_health(client, msg, at)
+        if isinstance(msg, p.SetMessage):
+            return await self._set_message(msg, at)
+        desk = client.counter
+        operator: m.OperatorInfo | None = None
+        if desk is not None:
+            if isinstance(msg, p.Login):
+                found = await self.auth.operator(desk, msg)
+                operator = m.OperatorInfo(login=found.login, name=found.full_name)
+            elif not self.live.counters[desk].operator:
+                raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
+        cmd = dispatch.command(msg, at, desk)
+        if cmd is None:
+            raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"{msg.type} changes no queue", rid)
+        before = self.live.counters[desk].current if desk is not None else None
+        events = self.live.handle(cmd)
+        answer = m.reply(rid, self._result(client, events, before, operator))
+        await self.writer.commit(events, key, answer)
+        return answer
+
+    def _result(
+        self, client: Client, events: list[ev.Event], before: str | None, operator: m.OperatorInfo | None
+    ) -> m.IssueResult | m.CounterResult | m.EventsResult:
+        """What a request that went through the engine answers (``wire.messages.RESULTS``)."""
+        engine = self.live
+        if client.role is p.Role.KIOSK:
+            issued = next(e for e in events if isinstance(e, ev.TicketIssued))
+            return m.IssueResult(ticket=views.issued_ticket(engine, issued))
+        if client.counter is not None:
+            counter = views.counter_view(engine, client.counter)
+            if operator is not None:
+                return m.CounterResult(operator=operator, counter=counter)
+            shown = engine.counters[client.counter].current or before
+            ticket = views.ticket_view(engine.tickets[shown]) if shown is not None else None
+            return m.CounterResult(counter=counter, ticket=ticket)
+        return m.EventsResult(events=tuple(events))
+
+    async def _set_message(self, msg: p.SetMessage, at: datetime) -> Answer:
+        self.message = {str(k): v for k, v in msg.text.items()} if msg.text else None
+        await asyncio.to_thread(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
+        frame = m.dumps(m.MessageNotice(text=self.message))
+        broadcast(sockets(audience.of_hall_message(self.clients)), frame)
+        return m.reply(msg.id, m.MessageResult(text=self.message))
+
+    async def _report_health(self, client: Client, msg: p.ReportHealth, at: datetime) -> Answer:
+        status = {"component": msg.component, "status": msg.status, "detail": msg.detail}
+        name = f"{client.identity}/{msg.component}"
+        previous = self.devices.get(name)
+        await asyncio.to_thread(self.store.record_device_status, name, str(client.role), status, at)
+        self.devices[name] = (str(client.role), status, at)
+        report = m.HealthStatus(component=msg.component, status=msg.status, detail=msg.detail)
+        frames = [m.dumps(m.DeviceStatusNotice(device=name, role=str(client.role), status=report, at=at))]
+        was = str(previous[1].get("status")) if previous is not None else "ok"
+        change = health.health_change(was, msg.status)
+        if change is not None:
+            notice = m.AlertNotice if change == "alert" else m.RecoveredNotice
+            frames.append(m.dumps(notice(device=name, status=report, was=was, at=at)))
+            what = "device failed" if change == "alert" else "device recovered"
+            line = json.dumps({"msg": what, "device": name, "was": was} | status, ensure_ascii=False)
+            log.log(logging.WARNING if change == "alert" else logging.INFO, line)
+        supervisors = sockets(audience.of_device_health(self.clients))
+        for frame in frames:
+            broadcast(supervisors, frame)
+        return m.reply(msg.id, m.HealthResult(recorded=True))
+
+    # --- error replies ------------------------------------------------------------------
+
+    def _error(self, code: str, lang: Lang, rid: str | None, detail: str, **values: Any) -> Answer:
+        """An error reply: the text in the client's language, the English detail, and
+        ``values`` (which the text may name) as details."""
+        text = tr(f"error.{code}", lang, detail=detail, **values)
+        return m.error(code, text, rid, detail=detail, **values)
+
+    def _internal_error(self, lang: Lang, rid: str | None) -> Answer:
+        detail = "the server failed on this request; nothing changed"
+        return m.error(p.ErrorCode.INTERNAL_ERROR, tr("error.internal_error", lang), rid, detail=detail)
+
+    def _queue_error(self, exc: QueueError, lang: Lang, rid: str | None) -> Answer:
+        """An engine's refusal, with its code and its details (who works at the counter, the
+        service, ...) for the client to show."""
+        details = {
+            k: v for k, v in exc.details.items() if isinstance(v, str | int | float | bool) or v is None
+        }
+        shown = exc.message
+        if isinstance(exc, ServiceUnavailable):
+            reason = str(exc.details.get("reason", "closed"))
+            shown = tr(f"error.service_{reason}", lang) if reason in ("closed", "full") else exc.message
+        text = tr(f"error.{exc.code}", lang, **{**details, "detail": shown})
+        return m.error(exc.code, text, rid, detail=exc.message, **details)
+
+    # --- commits and fan-out ------------------------------------------------------------
+
+    def _publish(self, events: Sequence[ev.Event], seqs: list[int]) -> None:
+        """Mirror committed events into ``committed`` and fan them out, in log order."""
+        for event, seq in zip(events, seqs, strict=True):
+            self.committed.apply(event)
+            self.seq = seq
+            frame = m.event_frame(seq, event)
+            self.ring.append((seq, event, frame))
+            started = time.perf_counter()
+            targets = audience.of_event(self.clients, event)
+            if targets:
+                broadcast(sockets(targets), frame)
+                self.stats.fanout_ms.append((time.perf_counter() - started) * 1000)
+        self._state_changed.set()
+
+    # --- background ---------------------------------------------------------------------
+
+    async def _figures(self) -> None:
+        """The ``queues`` notice to everyone, when the figures changed: within a second of
+        a commit, and at most once a second (waits and the oldest wait change as time passes)."""
+        sent = 0.0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._state_changed.wait(), FIGURES_EVERY_S)
+            self._state_changed.clear()
+            pause = sent + FIGURES_EVERY_S - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            sent = time.monotonic()
+            try:
+                if not self.writer.broken:
+                    self._send_queues()
+            except Exception:
+                log.exception("queue figures failed")
+
+    def _send_queues(self) -> None:
+        if not self.clients:
+            return
+        text = m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now())))
+        if text != self._last_queues:
+            self._last_queues = text
+            broadcast(sockets(self.clients.everyone), text)
+
+    async def _clock(self) -> None:
+        """Tell the engine the time every little while: it opens and closes the day."""
+        while True:
+            await asyncio.sleep(CLOCK_EVERY_S)
+            try:
+                if not self.writer.broken:
+                    await self._keep_day()
+            except Exception:
+                log.exception("day keeping failed")
+
+    async def _keep_day(self) -> None:
+        """Open or close the service day as the engine's day rules say (``KeepDay``)."""
+        events = self.live.handle(c.KeepDay(at=self.now()))
+        if events:
+            with contextlib.suppress(StoreUnavailable):
+                await self.writer.commit(events, None, None)
+
+    # --- logging ------------------------------------------------------------------------
+
+    def _log_request(
+        self, client: Client | None, kind: str, rid: str | None, outcome: str, started: float
+    ) -> None:
+        if outcome not in ("ok", "repeat"):
+            self.stats.errors += 1
+        if not log.isEnabledFor(logging.INFO):
+            return
+        line = {
+            "msg": "request",
+            "device": client.identity if client else None,
+            "type": kind,
+            "id": rid,
+            "outcome": str(outcome),
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+        log.info(json.dumps(line, ensure_ascii=False))

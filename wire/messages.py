@@ -1,0 +1,440 @@
+"""What the hall server sends: every server -> client message, typed.
+
+docs/protocol.md describes each with an example; this module is the one place where
+their shape is written down. The server builds its messages from these models (the
+hot event frame by :func:`event_frame`, which writes the same JSON without a model),
+and the apps read every frame with :func:`parse_server_message`, so an app sees a
+:class:`Welcome` with a :class:`CenterInfo`, a :class:`TicketView` whose ``state`` is a
+:class:`~wire.types.TicketState` and whose times are ``datetime``, and an
+:class:`EventMessage` whose ``event`` is the engine's own event value
+(``TicketCalled(...)``), never a dict to pick apart.
+
+Clients ignore fields they don't know (a newer server may add some); the server's own
+messages are checked against these models by the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from datetime import date, datetime, time, tzinfo
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
+)
+
+from .events import Event, event_from_dict, event_to_dict
+from .protocol import PROTOCOL_VERSION
+from .types import (
+    LANGS,
+    CounterNo,
+    CounterState,
+    Lang,
+    Priority,
+    Source,
+    TicketState,
+    WaitRange,
+)
+
+Names = dict[str, str]
+"""A name in each of the center's languages: ``{"az": …, "ru": …, "en": …}``."""
+
+
+def pick(names: Names | None, lang: str) -> str:
+    """The name in ``lang``, else in Azerbaijani, else in any language there is."""
+    if not names:
+        return ""
+    return names.get(lang) or names.get("az") or next(iter(names.values()), "")
+
+
+class _In(BaseModel):
+    """A message part as a client reads it: frozen, unknown fields ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+# --- the center ----------------------------------------------------------------------
+
+
+class ZoneInfo(_In):
+    code: str
+    name: Names
+
+
+class AgencyInfo(_In):
+    code: str
+    name: Names
+    prefix: str
+    zone: str
+
+
+class ServiceInfo(_In):
+    code: str
+    agency: str
+    name: Names
+    prefix: str
+    mean_service_min: float
+
+
+class CounterInfo(_In):
+    number: CounterNo
+    zone: str
+    agency: str | None
+    services: tuple[str, ...]
+
+
+class DisplayInfo(_In):
+    code: str
+    zones: tuple[str, ...]
+
+
+class KioskInfo(_In):
+    code: str
+    zone: str
+
+
+class CenterInfo(_In):
+    """The center's static description, part of every ``welcome``."""
+
+    code: str
+    name: Names
+    timezone: str
+    languages: tuple[Lang, ...] = LANGS
+    opens: time
+    closes: time
+    zones: tuple[ZoneInfo, ...] = ()
+    agencies: tuple[AgencyInfo, ...] = ()
+    services: tuple[ServiceInfo, ...] = ()
+    counters: tuple[CounterInfo, ...] = ()
+    displays: tuple[DisplayInfo, ...] = ()
+    kiosks: tuple[KioskInfo, ...] = ()
+
+    @property
+    def tz(self) -> tzinfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def service(self, code: str) -> ServiceInfo | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def agency(self, code: str) -> AgencyInfo | None:
+        return next((a for a in self.agencies if a.code == code), None)
+
+    def zone(self, code: str) -> ZoneInfo | None:
+        return next((z for z in self.zones if z.code == code), None)
+
+    def counter(self, number: CounterNo) -> CounterInfo | None:
+        return next((c for c in self.counters if c.number == number), None)
+
+    def services_of(self, agency: str) -> tuple[ServiceInfo, ...]:
+        return tuple(s for s in self.services if s.agency == agency)
+
+
+# --- the hall's state ----------------------------------------------------------------
+
+
+class TicketView(_In):
+    """A ticket as clients see it."""
+
+    id: str
+    number: str
+    service: str
+    agency: str
+    state: TicketState
+    counter: CounterNo | None = None
+    lang: Lang = "az"
+    priority: Priority = Priority.NONE
+    source: Source = Source.KIOSK
+    issued_at: datetime
+    queued_at: datetime | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    recalls: int = 0
+    target_counter: CounterNo | None = None
+    return_to: CounterNo | None = None
+
+
+class IssuedTicket(TicketView):
+    """The ticket an ``issue`` request created, with what the citizen is promised."""
+
+    ahead: int
+    wait: WaitRange
+    zone: str
+
+
+class CounterView(_In):
+    number: CounterNo
+    state: CounterState
+    operator: str | None = None
+    current: TicketView | None = None
+    served: int = 0
+    service_seconds: float = 0.0
+    no_shows: int = 0
+
+
+class QueueFigures(_In):
+    """One service's queue, as the ``queues`` notice and every snapshot carry it."""
+
+    waiting: int
+    oldest_wait_min: float
+    open_counters: int
+    available: bool
+    reason: Literal["closed", "full"] | None = None
+    wait: WaitRange | None = None
+    """What a ticket taken now would be promised; None when none can be taken."""
+
+
+class HealthStatus(_In):
+    component: str
+    status: str
+    detail: str | None = None
+
+
+class DeviceHealth(_In):
+    role: str
+    status: HealthStatus
+    at: datetime
+
+
+class Snapshot(_In):
+    """The state a client starts from, limited to what its role may see."""
+
+    day: date | None = None
+    open: bool = False
+    queues: dict[str, QueueFigures] = Field(default_factory=dict)
+    message: Names | None = None
+    counters: dict[CounterNo, CounterView] = Field(default_factory=dict)
+    tickets: tuple[TicketView, ...] = ()
+    devices: dict[str, DeviceHealth] = Field(default_factory=dict)
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+class Welcome(_In):
+    type: Literal["welcome"] = "welcome"
+    id: str | None = None
+    role: str
+    device: str
+    seq: int
+    server_time: datetime
+    protocol: int = PROTOCOL_VERSION
+    center: CenterInfo
+    resumed: bool = False
+    snapshot: Snapshot | None = None
+
+
+class Reply(_In):
+    """A request succeeded. ``result`` depends on the request: see :data:`RESULTS`."""
+
+    type: Literal["reply"] = "reply"
+    id: str
+    ok: Literal[True] = True
+    result: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorMessage(_In):
+    type: Literal["error"] = "error"
+    id: str | None = None
+    ok: Literal[False] = False
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+EventValue = Annotated[
+    Event,
+    PlainValidator(lambda value: value if not isinstance(value, dict) else event_from_dict(value)),
+    PlainSerializer(event_to_dict),
+]
+
+
+class EventMessage(_In):
+    type: Literal["event"] = "event"
+    seq: int
+    event: EventValue
+
+
+class QueuesNotice(_In):
+    type: Literal["queues"] = "queues"
+    services: dict[str, QueueFigures]
+
+
+class MessageNotice(_In):
+    """The displays' scrolling line changed (``text`` None: removed)."""
+
+    type: Literal["message"] = "message"
+    text: Names | None = None
+
+
+class DeviceStatusNotice(_In):
+    type: Literal["device_status"] = "device_status"
+    device: str
+    role: str
+    status: HealthStatus
+    at: datetime
+
+
+class AlertNotice(_In):
+    """A device part got worse (``was``: its status before)."""
+
+    type: Literal["alert"] = "alert"
+    device: str
+    status: HealthStatus
+    was: str = "ok"
+    at: datetime
+
+
+class RecoveredNotice(_In):
+    """A device part got better (``was``: its status before)."""
+
+    type: Literal["recovered"] = "recovered"
+    device: str
+    status: HealthStatus
+    was: str
+    at: datetime
+
+
+ServerMessage = Annotated[
+    Welcome
+    | Reply
+    | ErrorMessage
+    | EventMessage
+    | QueuesNotice
+    | MessageNotice
+    | DeviceStatusNotice
+    | AlertNotice
+    | RecoveredNotice,
+    Field(discriminator="type"),
+]
+
+_server_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
+
+
+class BadServerMessage(ValueError):
+    """A frame from the server that doesn't fit the protocol (a bug or a wrong server)."""
+
+
+def parse_server_message(text: str | bytes | dict[str, Any]) -> ServerMessage:
+    """Read one server frame. Raises BadServerMessage if it doesn't fit."""
+    try:
+        data = json.loads(text) if isinstance(text, str | bytes) else text
+        return _server_adapter.validate_python(data)
+    except (ValueError, ValidationError, KeyError, TypeError) as exc:
+        raise BadServerMessage(f"not a server message: {exc}") from None
+
+
+# --- request results -----------------------------------------------------------------
+
+
+class OperatorInfo(_In):
+    login: str
+    name: str
+
+
+class IssueResult(_In):
+    ticket: IssuedTicket
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
+class CounterResult(_In):
+    """The answer to a counter's request: its counter after the action, the ticket acted on
+    (absent when there was none) and, for a login, the operator."""
+
+    operator: OperatorInfo | None = Field(default=None, exclude_if=_absent)
+    counter: CounterView
+    ticket: TicketView | None = Field(default=None, exclude_if=_absent)
+
+
+class EventsResult(_In):
+    """The answer to a supervisor's request: the events it caused."""
+
+    events: tuple[EventValue, ...] = ()
+
+
+class MessageResult(_In):
+    text: Names | None = None
+
+
+class HealthResult(_In):
+    recorded: bool
+
+
+class SyncResult(_In):
+    """A ``sync`` is answered by a ``welcome``: this wraps it."""
+
+    welcome: Welcome
+
+
+RESULTS: dict[str, type[_In]] = {
+    "issue": IssueResult,
+    "login": CounterResult,
+    "logout": CounterResult,
+    "call_next": CounterResult,
+    "recall": CounterResult,
+    "start": CounterResult,
+    "finish": CounterResult,
+    "no_show": CounterResult,
+    "park": CounterResult,
+    "pause": CounterResult,
+    "resume": CounterResult,
+    "call_ticket": CounterResult,
+    "transfer": CounterResult,
+    "open_counter": EventsResult,
+    "close_counter": EventsResult,
+    "pause_counter": EventsResult,
+    "resume_counter": EventsResult,
+    "open_day": EventsResult,
+    "close_day": EventsResult,
+    "cancel": EventsResult,
+    "set_message": MessageResult,
+    "report_health": HealthResult,
+    "sync": SyncResult,
+}
+"""The model of each request's ``result``."""
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def dumps(message: BaseModel | dict[str, Any]) -> str:
+    """Compact JSON with Azerbaijani and Russian text kept readable."""
+    if isinstance(message, BaseModel):
+        return message.model_dump_json()
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_frame(seq: int, event: Event) -> str:
+    """The ``event`` frame of one committed event: built once per event and sent to its
+    whole audience, so it is written straight from the event's codec."""
+    return dumps({"type": "event", "seq": seq, "event": event_to_dict(event)})
+
+
+def reply(request_id: str, result: BaseModel | dict[str, Any] | None = None) -> dict[str, Any]:
+    """A ``reply`` as a JSON-able dict (stored with the events it caused)."""
+    if isinstance(result, BaseModel):
+        body: dict[str, Any] = result.model_dump(mode="json", exclude_none=False)
+    else:
+        body = result or {}
+    return {"type": "reply", "id": request_id, "ok": True, "result": body}
+
+
+def error(code: str, message: str, request_id: str | None = None, **details: Any) -> dict[str, Any]:
+    """An ``error`` as a JSON-able dict."""
+    return {
+        "type": "error",
+        "id": request_id,
+        "ok": False,
+        "code": code,
+        "message": message,
+        "details": details,
+    }
