@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -19,8 +20,11 @@ from server.center import dump_center
 from server.reference import reference_center
 from server.simulate.run import FIRST_DAY, center_setup, read_center
 from server.simulate.store import open_store_dir, run_days_to_store
-from server.store import EventStore
+from server.store import MARKER_NAME, EventStore
 from tests import pg
+from tests.server.harness import ServerProcess, kiosk
+
+from .halls import make_center
 
 pytestmark = pytest.mark.postgres
 
@@ -98,19 +102,33 @@ def test_central_verify_finds_a_row_changed_behind_the_record_s_back(shipped: Sh
 
 
 def test_a_hall_log_is_restored_from_the_central_copy(shipped: Shipped, tmp_path: Path) -> None:
-    """The hall's own rows come back, byte for byte; the chain verifies; the hall goes on."""
-    target = f"sqlite:///{tmp_path / 'novbe.db'}"
-    done = novbe("central", "export", "GANJA1", "--db", target, central=shipped.url)
+    """The hall's own rows come back, byte for byte; the chain verifies; the hall goes on:
+    its server adopts the restored log and numbers the next event after the last shipped."""
+    home = make_center(tmp_path, "GANJA1")  # the hall set up again: its folder, no log
+    done = novbe("central", "export", "GANJA1", "--db", home.db_url, central=shipped.url)
     assert done.returncode == 0, done.stderr
     assert "the chain verifies" in done.stdout
     with (
-        EventStore(target) as restored,
+        EventStore(home.db_url) as restored,
         EventStore(f"sqlite:///{shipped.folders['GANJA1'] / 'novbe.db'}") as own,
     ):
         assert restored.rows(0, 10**6) == own.rows(0, 10**6)
-    assert novbe("audit", "verify", "--db", target).returncode == 0
-    again = novbe("central", "export", "GANJA1", "--db", target, central=shipped.url)
+        last = own.last_seq()
+    assert novbe("audit", "verify", "--db", home.db_url).returncode == 0
+    again = novbe("central", "export", "GANJA1", "--db", home.db_url, central=shipped.url)
     assert (again.returncode, "already holds events" in again.stderr) == (1, True)
+    server = ServerProcess(home).start()
+    try:
+        booth = kiosk(server)
+        service = read_center(reference_center()).agencies[0].services[0].code
+        assert booth.request("issue", service=service)["type"] == "reply"
+        booth.close()
+    finally:
+        server.stop()
+    with EventStore(home.db_url) as restored:
+        assert restored.last_seq() > last
+        assert restored.verify().ok
+    assert json.loads((home.path / MARKER_NAME).read_text(encoding="utf-8"))["events"]["seq"] > last
 
 
 def test_central_queues_in_each_language(shipped: Shipped, tmp_path: Path) -> None:
