@@ -26,7 +26,8 @@ from tests.server.harness import ServerProcess, kiosk
 
 from .halls import make_center
 
-pytestmark = pytest.mark.postgres
+# One worker builds the module's fixture of simulated, shipped days (make test: --dist loadgroup).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("central-cli")]
 
 
 @dataclass(frozen=True)

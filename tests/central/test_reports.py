@@ -25,7 +25,8 @@ from tests import pg
 
 from .figures import assert_same_figures
 
-pytestmark = pytest.mark.postgres
+# One worker builds the module's fixture of simulated, shipped days (make test: --dist loadgroup).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("central-reports")]
 
 PERIOD = span(FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=2))
 

@@ -30,6 +30,9 @@ from .conftest import Simulated
 
 PERIOD = span(FIRST_DAY, FIRST_DAY + timedelta(days=4))
 
+# One worker simulates the second center (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("national")
+
 
 @pytest.fixture(scope="module")
 def ganja(tmp_path_factory: pytest.TempPathFactory, reference: Center) -> Simulated:
