@@ -2,7 +2,8 @@
 
 1. Ticket issues per second from 4 kiosk connections, durable commits on SQLite.
 2. Call-to-display latency: a counter's "call next" sent -> every one of 1,000 display
-   connections has the event (p50, p99).
+   connections has the event (p50, p99); the same with the counter's rating terminal told
+   after each change and rating each visit.
 3. Memory per idle connection with 10,000 connections held.
 4. Start-up time with 100,000 events in the log (and the first start on a log without marker).
 
@@ -164,10 +165,13 @@ async def _screens_main(url: str, token: str, count: int, pipe: Connection) -> N
     pipe.send(received)
 
 
-async def call_latency(server: ServerProcess, home: Home, displays: int, calls: int) -> dict[str, float]:
+async def call_latency(
+    server: ServerProcess, home: Home, displays: int, calls: int, *, terminal: bool = False
+) -> dict[str, float]:
     """A counter calls ``calls`` times; ``displays`` display connections in another process
     note when each call reaches them. ``perf_counter`` is the system's monotonic clock, the
-    same in both processes."""
+    same in both processes. ``terminal``: the counter's rating terminal is connected (and
+    told its counter after each change) and rates each visit after its finish."""
     here, there = multiprocessing.get_context("spawn").Pipe()
     screens = multiprocessing.get_context("spawn").Process(
         target=_screens, args=(server.url, home.token("display", "lobby"), displays, there)
@@ -178,6 +182,12 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
         server.url, {"role": "kiosk", "device": "kiosk-1", "token": home.token("kiosk", "kiosk-1")}
     )
     counter = await _open(server.url, {"role": "counter", "device": "1", "token": home.token("counter", "1")})
+    rating: ClientConnection | None = None
+    rated: list[dict[str, Any]] = []
+    if terminal:
+        rating = await _open(
+            server.url, {"role": "rating", "device": "1", "token": home.token("rating", "1")}
+        )
     run = f"{displays}-{time.monotonic_ns()}"  # request ids are remembered: never reuse one
     await counter.send(
         json.dumps({"type": "login", "id": f"login{run}", "login": "op1", "password": DEMO_PASSWORD})
@@ -198,12 +208,19 @@ async def call_latency(server: ServerProcess, home: Home, displays: int, calls: 
         for step in ("start", "finish"):
             await counter.send(json.dumps({"type": step, "id": f"{step}{run}-{i}"}))
             await _reply(counter, f"{step}{run}-{i}")
+        if rating is not None:
+            ticket = reply["result"]["ticket"]["id"]
+            await rating.send(json.dumps({"type": "rate", "id": f"r{run}-{i}", "ticket": ticket, "score": 4}))
+            rated.append(await _reply(rating, f"r{run}-{i}"))
     cpu = _cpu_s(server.proc.pid) - cpu
+    assert all(answer["type"] == "reply" for answer in rated), rated
     here.send("done")
     received: dict[str, list[float]] = await asyncio.to_thread(here.recv)
     screens.join(30)
     fanout = await asyncio.to_thread(_health_fanout, server.port)
-    await asyncio.gather(kiosk.close(), counter.close(), return_exceptions=True)
+    await asyncio.gather(
+        kiosk.close(), counter.close(), *([rating.close()] if rating else []), return_exceptions=True
+    )
     all_have, each = [], []
     for ticket, at in sent.items():
         times = received.get(ticket, [])
@@ -313,6 +330,12 @@ def main() -> None:
                 f"p99 {lat['server_p99']:.1f} ms; server CPU {lat['cpu_ms']:.2f} ms a call "
                 "(call, start, finish, fan-out)"
             )
+        lat = asyncio.run(call_latency(server, home, displays=100, calls=int(60 * SCALE), terminal=True))
+        print(
+            "the same with the counter's rating terminal, 100 displays: "
+            f"server CPU {lat['cpu_ms']:.2f} ms a call "
+            "(call, start, finish, a rating, fan-out, the terminal told after each)"
+        )
     with _hall() as (server, home):
         held, per = asyncio.run(idle_memory(server, home, count=int(10_000 * SCALE)))
         print(f"idle connections held: {held:,}; server memory per connection: {per:.1f} KiB")

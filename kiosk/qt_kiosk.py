@@ -14,14 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import qrcode
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QFontMetrics,
     QFontMetricsF,
     QGuiApplication,
@@ -29,17 +27,28 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtWidgets import (
-    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from shell.touchscreen import (
+    ACCENT,
+    ACTION,
+    ACTION_PRESSED,
+    ALERT_BG,
+    MUTED_BG,
+    MUTED_INK,
+    PAPER,
+    WARN_INK,
+    TouchscreenWindow,
+    install_fonts,
+    text_label,
+)
 from wire.types import LANGS, Priority
 
 from .viewmodel import RIGHTS, KioskViewModel, PrintState, Screen
@@ -48,39 +57,6 @@ TARGET_MM = 15.0
 """Smallest touch target, in millimetres (fingertips of elderly users, gloves)."""
 MIN_TARGET_PX = 96
 """Smallest touch target in pixels, whatever the screen says about its DPI."""
-FONT_FAMILY = "DejaVu Sans"
-"""Has every letter of Azerbaijani (ə ğ ı İ ş ç ö ü) and Russian; loaded explicitly so a
-kiosk image without fontconfig defaults still renders them."""
-FONT_FILES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-)
-TICK_MS = 200
-
-# High contrast: dark text on white, white text on deep blue; what can't be tapped is
-# grey but its reason stays readable (contrast above 7:1 for text on the grey).
-INK = "#101418"
-PAPER = "#ffffff"
-ACTION = "#0a3a8c"
-ACTION_PRESSED = "#062a66"
-ACCENT = "#0f6b2f"
-MUTED_BG = "#d9dce1"
-MUTED_INK = "#2f3640"
-WARN_BG = "#fff1b8"
-WARN_INK = "#6b1500"
-ALERT_BG = "#8c1010"
-
-
-def install_fonts() -> str:
-    """Load the kiosk's font into Qt and return its family (falls back to Qt's default
-    when the files are missing, which ``--check`` reports)."""
-    family = FONT_FAMILY
-    for path in FONT_FILES:
-        if Path(path).exists():
-            QFontDatabase.addApplicationFont(path)
-    if family not in QFontDatabase.families():
-        family = QApplication.font().family()
-    return family
 
 
 @dataclass(frozen=True)
@@ -143,16 +119,6 @@ def qr_pixmap(data: str, size_px: int) -> QPixmap:
     return QPixmap.fromImage(image)
 
 
-def _label(text: str, font: QFont, *, color: str = INK, center: bool = True, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setFont(font)
-    label.setWordWrap(wrap)
-    label.setStyleSheet(f"color: {color}; background: transparent;")
-    if center:
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    return label
-
-
 class Tile(QPushButton):
     """A big button with a wrapped title and a smaller second line. The title's font
     shrinks (down to 55%) when a long name would not fit the tile: some agencies' names
@@ -169,8 +135,8 @@ class Tile(QPushButton):
         pad = metrics.gap
         layout.setContentsMargins(pad, pad // 2, pad, pad // 2)
         layout.setSpacing(pad // 3)
-        self.title = _label(title, metrics.font(metrics.text, bold=True))
-        self.detail = _label(detail, metrics.font(metrics.small))
+        self.title = text_label(title, metrics.font(metrics.text, bold=True))
+        self.detail = text_label(detail, metrics.font(metrics.small))
         for label in (self.title, self.detail):
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             layout.addWidget(label)
@@ -229,7 +195,7 @@ class Tile(QPushButton):
         self.title.setFont(m.font(px, bold=True))
 
 
-class KioskWindow(QWidget):
+class KioskWindow(TouchscreenWindow):
     """Qt view for the KioskViewModel."""
 
     first_paint = Signal()
@@ -238,34 +204,19 @@ class KioskWindow(QWidget):
     def __init__(
         self, model: KioskViewModel, *, size: QSize | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.model = model
         screen = QGuiApplication.primaryScreen()
-        self.setWindowTitle("novbe")
         if size is None:
             size = screen.size() if screen is not None else QSize(1080, 1920)
         dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
-        self.metrics = Metrics.compute(size, dpi if 40 <= dpi <= 600 else 96.0, install_fonts())
-        self.portrait = size.height() >= size.width()
-        self.resize(size)
-        self.setFixedSize(size)
-        self.setAutoFillBackground(True)
-        self.setStyleSheet(f"KioskWindow {{ background: {PAPER}; }}")
-        self.setFont(self.metrics.font(self.metrics.text))
-
-        m = self.metrics
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(m.gap * 2, m.gap * 2, m.gap * 2, m.gap * 2)
-        outer.setSpacing(m.gap)
-        self.banner = _label("", m.font(m.text, bold=True), color=WARN_INK)
-        self.banner.setStyleSheet(
-            f"color: {WARN_INK}; background: {WARN_BG}; border: 3px solid {WARN_INK};"
-            f" border-radius: 12px; padding: {m.gap}px;"
+        self.metrics = m = Metrics.compute(size, dpi if 40 <= dpi <= 600 else 96.0, install_fonts())
+        super().__init__(
+            model, size, gap=m.gap, banner_font=m.font(m.text, bold=True), banner_padding=m.gap, parent=parent
         )
-        self.banner.hide()
-        self.stack = QStackedWidget()
-        outer.addWidget(self.banner)
-        outer.addWidget(self.stack, 1)
+        self.model = model
+        self.setWindowTitle("novbe")
+        self.portrait = size.height() >= size.width()
+        self.setFont(m.font(m.text))
+
         self.nav = QWidget()
         nav = QHBoxLayout(self.nav)
         nav.setContentsMargins(0, 0, 0, 0)
@@ -274,9 +225,8 @@ class KioskWindow(QWidget):
         self.home_button = self._button("", model.start_over, primary=False)
         nav.addWidget(self.back_button)
         nav.addWidget(self.home_button)
-        outer.addWidget(self.nav)
+        self.outer.addWidget(self.nav)
 
-        self.pages: dict[str, QWidget] = {}
         self._build_start()
         self._build_agencies()
         self._build_services()
@@ -286,40 +236,15 @@ class KioskWindow(QWidget):
         self._built_key: tuple[object, ...] = ()
 
         self._painted = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(model.tick)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-        model.changed.connect(self._on_model_changed)
-        self._on_model_changed()
+        self.follow_model()
 
     # --- Qt plumbing --------------------------------------------------------------------
-
-    def start_ticking(self) -> None:
-        """Drive the model's clock (inactivity, printer checks) from the Qt event loop."""
-        self._timer.start()
 
     def paintEvent(self, event: object) -> None:
         super().paintEvent(event)  # type: ignore[arg-type]
         if not self._painted:
             self._painted = True
             self.first_paint.emit()
-
-    def closeEvent(self, event: object) -> None:
-        self._timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-        self.model.changed.disconnect(self._on_model_changed)
-        super().closeEvent(event)  # type: ignore[arg-type]
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Any touch anywhere restarts the inactivity timer, even one that hits no button.
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
-            self.model.touch()
-        return False
 
     def _button(self, text: str, slot: Callable[[], None], *, primary: bool = True) -> Tile:
         tile = Tile(self.metrics, text, primary=primary)
@@ -328,27 +253,18 @@ class KioskWindow(QWidget):
         tile.clicked.connect(slot)
         return tile
 
-    def _page(self, name: str) -> QVBoxLayout:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(self.metrics.gap)
-        self.pages[name] = page
-        self.stack.addWidget(page)
-        return layout
-
     # --- pages --------------------------------------------------------------------------
 
     def _build_start(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.START)
-        self.center_label = _label("", m.font(m.text, bold=True), color=ACTION)
+        layout = self.page(Screen.START)
+        self.center_label = text_label("", m.font(m.text, bold=True), color=ACTION)
         layout.addWidget(self.center_label)
         layout.addStretch(1)
         self.lang_buttons: dict[str, Tile] = {}
         for lang in LANGS:
-            welcome = _label(self.model.tr("start.welcome", lang), m.font(m.title, bold=True))
-            choose = _label(self.model.tr("start.choose", lang), m.font(m.small), color=MUTED_INK)
+            welcome = text_label(self.model.tr("start.welcome", lang), m.font(m.title, bold=True))
+            choose = text_label(self.model.tr("start.choose", lang), m.font(m.small), color=MUTED_INK)
             button = Tile(m, self.model.tr("lang.self", lang))
             button.title.setFont(m.font(m.title, bold=True))
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -363,8 +279,8 @@ class KioskWindow(QWidget):
 
     def _build_agencies(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.AGENCIES)
-        self.agencies_title = _label("", m.font(m.title, bold=True))
+        layout = self.page(Screen.AGENCIES)
+        self.agencies_title = text_label("", m.font(m.title, bold=True))
         layout.addWidget(self.agencies_title)
         self.agency_grid = QGridLayout()
         self.agency_grid.setSpacing(m.gap)
@@ -373,9 +289,9 @@ class KioskWindow(QWidget):
 
     def _build_services(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.SERVICES)
-        self.services_title = _label("", m.font(m.title, bold=True))
-        self.services_zone = _label("", m.font(m.small), color=MUTED_INK)
+        layout = self.page(Screen.SERVICES)
+        self.services_title = text_label("", m.font(m.title, bold=True))
+        self.services_zone = text_label("", m.font(m.small), color=MUTED_INK)
         layout.addWidget(self.services_title)
         layout.addWidget(self.services_zone)
         self.service_grid = QGridLayout()
@@ -390,9 +306,9 @@ class KioskWindow(QWidget):
 
     def _build_priority(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.PRIORITY)
-        self.priority_title = _label("", m.font(m.title, bold=True))
-        self.priority_hint = _label("", m.font(m.small), color=MUTED_INK)
+        layout = self.page(Screen.PRIORITY)
+        self.priority_title = text_label("", m.font(m.title, bold=True))
+        self.priority_hint = text_label("", m.font(m.small), color=MUTED_INK)
         layout.addWidget(self.priority_title)
         layout.addWidget(self.priority_hint)
         grid = QGridLayout()
@@ -413,23 +329,23 @@ class KioskWindow(QWidget):
 
     def _build_ticket(self) -> None:
         m = self.metrics
-        layout = self._page(Screen.TICKET)
+        layout = self.page(Screen.TICKET)
         page = self.pages[Screen.TICKET]
         # A tap anywhere on the ticket takes the citizen back (the model ignores the
         # first moment, so the tap that asked for the ticket doesn't dismiss it).
         page.mousePressEvent = lambda event: self.model.dismiss_ticket()  # type: ignore[method-assign]
-        self.ticket_title = _label("", m.font(m.title))
-        self.ticket_number = _label("", m.font(m.number, bold=True), color=ACTION)
-        self.ticket_service = _label("", m.font(m.title, bold=True))
-        self.ticket_agency = _label("", m.font(m.small), color=MUTED_INK)
-        self.ticket_zone = _label("", m.font(m.title, bold=True), color=ACCENT)
-        self.ticket_ahead = _label("", m.font(m.text))
-        self.ticket_wait = _label("", m.font(m.text))
-        self.ticket_priority = _label("", m.font(m.small), color=MUTED_INK)
+        self.ticket_title = text_label("", m.font(m.title))
+        self.ticket_number = text_label("", m.font(m.number, bold=True), color=ACTION)
+        self.ticket_service = text_label("", m.font(m.title, bold=True))
+        self.ticket_agency = text_label("", m.font(m.small), color=MUTED_INK)
+        self.ticket_zone = text_label("", m.font(m.title, bold=True), color=ACCENT)
+        self.ticket_ahead = text_label("", m.font(m.text))
+        self.ticket_wait = text_label("", m.font(m.text))
+        self.ticket_priority = text_label("", m.font(m.small), color=MUTED_INK)
         self.ticket_qr = QLabel()
         self.ticket_qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.ticket_qr_caption = _label("", m.font(m.small), color=MUTED_INK)
-        self.ticket_print = _label("", m.font(m.text, bold=True))
+        self.ticket_qr_caption = text_label("", m.font(m.small), color=MUTED_INK)
+        self.ticket_print = text_label("", m.font(m.text, bold=True))
         self.done_button = self._button("", self.model.dismiss_ticket)
         info = QVBoxLayout()
         info.setSpacing(m.gap // 2)
@@ -463,15 +379,15 @@ class KioskWindow(QWidget):
 
     def _build_offline(self) -> None:
         m = self.metrics
-        layout = self._page("offline")
+        layout = self.page("offline")
         layout.addStretch(1)
         for lang in LANGS:
             layout.addWidget(
-                _label(self.model.tr("offline.title", lang), m.font(m.title, bold=True), color=WARN_INK)
+                text_label(self.model.tr("offline.title", lang), m.font(m.title, bold=True), color=WARN_INK)
             )
-            layout.addWidget(_label(self.model.tr("offline.body", lang), m.font(m.text)))
+            layout.addWidget(text_label(self.model.tr("offline.body", lang), m.font(m.text)))
             layout.addSpacing(m.gap * 3)
-        self.offline_retry = _label("", m.font(m.small), color=MUTED_INK)
+        self.offline_retry = text_label("", m.font(m.small), color=MUTED_INK)
         layout.addWidget(self.offline_retry)
         layout.addStretch(1)
 
@@ -535,8 +451,7 @@ class KioskWindow(QWidget):
         elif not model.printer_ok and model.screen is not Screen.TICKET:
             key = "printer.down" if model.has_printer else "printer.none"
             banner = tr(key) if model.screen is not Screen.START else _all_langs(model, key)
-        self.banner.setText(banner)
-        self.banner.setVisible(bool(banner))
+        self.show_banner(banner)
         getattr(self, f"_refresh_{model.screen.value}")()
 
     def _refresh_start(self) -> None:

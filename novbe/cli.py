@@ -33,6 +33,7 @@ DELEGATES = {
     "kiosk": ("kiosk.__main__", "the touchscreen kiosk"),
     "counter": ("counter.__main__", "the operator's counter app"),
     "display": ("display.__main__", "the hall display"),
+    "rating": ("rating.__main__", "the citizen's rating terminal beside a counter"),
     "boards": ("boards.__main__", "drive the number boards of a shared serial line"),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
     "report": ("report.cli", "figures of a day, week or month from the event log (HTML, CSV, XLSX)"),
@@ -47,7 +48,7 @@ DATABASE_UNAVAILABLE = 3
 LOG_DAMAGED = 4
 """Exit status when the event log is damaged: its chain is broken, or it does not replay."""
 
-ROLES = ("kiosk", "counter", "display", "boards", "supervisor")
+ROLES = ("kiosk", "counter", "display", "boards", "rating", "supervisor")
 
 DB_FIX = "give --db sqlite:///PATH/novbe.db or postgresql+psycopg://USER:PASSWORD@HOST/DBNAME"
 
@@ -118,8 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     for each in (listing, token, rewrite):
         each.add_argument("--dir", type=Path, default=default_home(), help="the center's folder")
     for each in (token, rewrite):
-        each.add_argument("role", choices=ROLES, help="kiosk, counter, display, boards or supervisor")
-        each.add_argument("code", help="the kiosk's or display's code, or the counter's number")
+        each.add_argument("role", choices=ROLES, help="kiosk, counter, display, boards, rating or supervisor")
+        each.add_argument(
+            "code", help="the kiosk's or display's code, or the counter's number (for a counter or a rating)"
+        )
         each.add_argument("--server-url", help="the URL the device connects to (default: center.toml's)")
 
     audit = sub.add_parser("audit", help="check the event log")

@@ -1,13 +1,14 @@
 """``novbe demo``: the whole reference hall on this machine.
 
-With a screen: the server, one kiosk, two counters and one hall display as real windows,
-each its own process, the kiosk printing to the virtual printer (every ticket saved as a
-PNG). Closing any window, or Ctrl+C, stops every process the demo started.
+With a screen: the server, one kiosk, two counters, the rating terminal of the first and
+one hall display as real windows, each its own process, the kiosk printing to the virtual
+printer (every ticket saved as a PNG). Closing any window, or Ctrl+C, stops every process
+the demo started.
 
 ``--headless --minutes N``: the same hall without a screen. Simulated citizens tap the
-kiosk, operators call and serve at the two counters, the display follows; at the end the
-demo writes screenshots of every app and the printed tickets to ``--out`` and prints a
-summary.
+kiosk, operators call and serve at the two counters, citizens rate their visits at the first
+counter's terminal, the display follows; at the end the demo writes screenshots of every app
+and the printed tickets to ``--out`` and prints a summary.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from wire.device import DeviceConfigError, dump_device, load_device, server_url_
 from .process import ServerProcess
 
 KIOSK, COUNTERS, DISPLAY = "kiosk-1", (1, 2), "lobby"
+RATED = COUNTERS[0]
+"""The counter whose rating terminal the demo shows."""
 
 
 def free_port() -> int:
@@ -61,7 +64,7 @@ def prepare(home: Path, port: int) -> DemoHall:
     Raises:
         UsageError: ``home`` is a file, or a center without the demo's device files.
     """
-    from server.center.provision import init_center
+    from server.center.provision import init_center, issue_token
     from server.reference import reference_center
     from server.store import EventStore
 
@@ -97,6 +100,17 @@ def prepare(home: Path, port: int) -> DemoHall:
         target.write_text(dump_device(config.model_copy(update=update)), encoding="utf-8")
         target.chmod(0o600)
         hall.devices[name] = target
+    terminal = home / "devices" / f"rating-{RATED}.toml"
+    if not terminal.exists():
+        # A demo center made before counters had rating terminals: this one gets its token.
+        issue_token(home, "rating", str(RATED))
+    config = load_device(terminal)
+    target = out / "rating.toml"
+    target.write_text(
+        dump_device(config.model_copy(update={"server_url": url, "fullscreen": False})), encoding="utf-8"
+    )
+    target.chmod(0o600)
+    hall.devices["rating"] = target
     return hall
 
 
@@ -160,11 +174,25 @@ def run_windows(hall: DemoHall, port: int) -> int:
             for i, n in enumerate(COUNTERS)
         ],
     ]
+    # The citizen's rating terminal beside counter 1, a 7" screen's size, in the corner.
+    apps.append(
+        [
+            "rating",
+            "--device",
+            str(hall.devices["rating"]),
+            "--windowed",
+            "--size",
+            "800x480",
+            "--position",
+            "1100,560",
+        ]
+    )
     for app in apps:
-        if app[0] == "counter":
-            time.sleep(2.0)  # opened last, the operators' windows come up on top
+        if app[0] in ("counter", "rating"):
+            time.sleep(2.0)  # opened last, the operators' and the citizen's windows come up on top
         procs.append(subprocess.Popen([sys.executable, "-m", "novbe", *app], text=True))
     print(f"novbe demo: {len(apps)} windows; operators log in as op1 / op2 with password novbe-demo.")
+    print(f"novbe demo: when counter {RATED} finishes a visit, its rating terminal asks for a rating.")
     print(
         f"novbe demo: printed tickets are saved in {hall.tickets}. Close any window or press Ctrl+C to stop."
     )
@@ -203,6 +231,8 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     from display.app import DisplayApp
     from kiosk.app import KioskApp
     from kiosk.viewmodel import PrintState
+    from rating.app import RatingApp
+    from rating.viewmodel import REASONS, Screen as RatingScreen
 
     rng = random.Random(seed)
     server = start_server(hall, port)
@@ -211,13 +241,16 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     counters = [CounterApp(load_device(hall.devices[f"counter-{n}"]), app) for n in COUNTERS]
     display = DisplayApp(load_device(hall.devices["display"]), multimedia=False)
     display.window.resize(1920, 1080)
+    terminal = RatingApp(load_device(hall.devices["rating"]), size=QSize(800, 480))
     kiosk.start(fullscreen=False)
     for desk in counters:
         desk.window.show()
         desk.start()
     display.start()
     display.window.show()
-    issued = 0
+    terminal.window.show()
+    terminal.start()
+    issued = rated = 0
     services = ["DIN-ID", "DIN-PASS", "DIN-DRV", "DIN-CRIM"]
     langs = ["az", "az", "az", "ru", "en"]
     busy_until: dict[int, float] = {}
@@ -249,6 +282,29 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
             return
         last_tap = now
 
+    shown_at = 0.0
+
+    def rater(now: float) -> None:
+        """The citizen just served at counter 1 rates the visit, mostly well."""
+        nonlocal shown_at, rated
+        model = terminal.model
+        if model.screen is RatingScreen.IDLE:
+            shown_at = 0.0
+            return
+        if not shown_at:
+            shown_at = now
+        if now - shown_at < 1.5:
+            return  # reading the question
+        shown_at = now
+        if model.screen is RatingScreen.FACES:
+            terminal.window.grab().save(str(shots / "rating-faces.png"))
+            model.rate(rng.choice([5, 5, 5, 4, 4, 3, 2]))
+            rated += 1
+        elif model.screen is RatingScreen.REASONS:
+            model.toggle_reason(rng.choice(REASONS))
+            terminal.window.grab().save(str(shots / "rating-reasons.png"))
+            model.send()
+
     def operator(now: float, desk: CounterApp) -> None:
         vm = desk.model
         number = desk.config.counter or 0
@@ -275,6 +331,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
             citizen(now)
         for desk in counters:
             operator(now, desk)
+        rater(now)
         # A citizen who tapped just before the end gets their ticket printed before the
         # summary counts them (within reason: a stuck printer doesn't hold the demo).
         busy = kiosk.model.pending is not None or kiosk.model.print_state is PrintState.PRINTING
@@ -287,6 +344,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         for desk in counters:
             desk.window.grab().save(str(shots / f"counter-{desk.config.counter}.png"))
         display.window.grab().save(str(shots / "display.png"))
+        terminal.window.grab().save(str(shots / f"rating-{RATED}.png"))
         app.quit()
 
     timer = QTimer()
@@ -299,6 +357,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         for desk in counters:
             desk.stop()
         display.stop()
+        terminal.stop()
         server.stop()
     tickets = out / "tickets"
     tickets.mkdir(exist_ok=True)
@@ -309,7 +368,8 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     desks = ", ".join(str(n) for n in COUNTERS)
     print(
         f"novbe demo: {minutes:g} min: {issued} citizens took a ticket, "
-        f"{len(printed)} tickets printed, {served} served at counters {desks}"
+        f"{len(printed)} tickets printed, {served} served at counters {desks}, "
+        f"{rated} rated at counter {RATED}'s terminal"
     )
     print(f"novbe demo: screenshots in {shots}, printed tickets in {tickets}")
     return 0

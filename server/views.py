@@ -6,7 +6,7 @@ Pure functions of a (committed) engine and the center configuration.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from wire.events import TicketIssued
@@ -14,16 +14,19 @@ from wire.messages import (
     AgencyInfo,
     CenterInfo,
     CounterInfo,
+    CounterNotice,
     CounterView,
     DeviceHealth,
     DisplayInfo,
     IssuedTicket,
     KioskInfo,
     Names,
+    OperatorInfo,
     QueueFigures,
     ServiceInfo,
     Snapshot,
     TicketView,
+    VisitView,
     ZoneInfo,
 )
 from wire.types import FINAL_STATES, CounterNo, TicketState, WaitRange
@@ -88,6 +91,39 @@ def counter_view(engine: QueueEngine, number: CounterNo) -> CounterView:
         service_seconds=round(status.service_seconds, 1),
         no_shows=status.no_shows,
     )
+
+
+def operator_info(center: Center, login: str | None) -> OperatorInfo | None:
+    """An operator's login and name (the login again for one center.toml no longer lists)."""
+    if login is None:
+        return None
+    try:
+        name = center.operator(login).full_name
+    except KeyError:
+        name = login
+    return OperatorInfo(login=login, name=name)
+
+
+def counter_notice(engine: QueueEngine, center: Center, number: CounterNo) -> CounterNotice:
+    """What the rating terminal of counter ``number`` shows: the counter, who works there,
+    and the visit it finished last, with the citizen's language and until when it may be
+    rated."""
+    view = counter_view(engine, number)
+    visit = engine.last_visit(number)
+    shown: VisitView | None = None
+    if visit is not None:
+        ticket = engine.tickets[visit.ticket]
+        shown = VisitView(
+            ticket=visit.ticket,
+            number=visit.number,
+            service=visit.service,
+            lang=ticket.lang,
+            operator=operator_info(center, visit.operator),
+            finished_at=visit.finished_at,
+            rate_until=visit.finished_at + timedelta(minutes=engine.hall.rating_window_min),
+            rated_at=visit.rated_at,
+        )
+    return CounterNotice(counter=view, operator=operator_info(center, view.operator), visit=shown)
 
 
 def center_info(center: Center) -> CenterInfo:
@@ -183,7 +219,7 @@ def snapshot(
 
     Args:
         counters: the counters a display shows (its zones) or a board line drives; None means all.
-        counter: the counter a counter app acts as.
+        counter: the counter a counter app acts as, or a rating terminal stands at.
         message: the displays' scrolling line.
         devices: every device's last health report (supervisors only).
     """
@@ -191,7 +227,7 @@ def snapshot(
     if role == "kiosk":
         return Snapshot(day=day, open=is_open, queues=queues, message=message)
     visible: list[CounterNo]
-    if role == "counter" and counter is not None:
+    if role in ("counter", "rating") and counter is not None:
         visible = [counter]
     elif counters is not None:
         visible = sorted(counters)
@@ -200,7 +236,7 @@ def snapshot(
     tickets: list[TicketView] = []
     if role == "supervisor":
         tickets = [ticket_view(t) for t in engine.tickets.values() if t.state not in FINAL_STATES]
-    elif role in ("display", "boards"):
+    elif role in ("display", "boards", "rating"):
         shown = {TicketState.CALLED, TicketState.SERVING}
         called = [t for t in engine.tickets.values() if t.state in shown and t.counter in visible]
         called.sort(key=lambda t: t.called_at or t.issued_at)

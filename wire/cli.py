@@ -121,6 +121,7 @@ _WHO: dict[str, str] = {
     "display": "a display",
     "boards": "a board line",
     "supervisor": "a supervisor's desk",
+    "rating": "a rating terminal",
 }
 
 

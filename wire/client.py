@@ -37,6 +37,7 @@ from .messages import (
     HealthResult,
     IssueResult,
     MessageResult,
+    RatingResult,
     Reply,
     ServerMessage,
     SyncResult,
@@ -46,7 +47,7 @@ from .messages import (
 
 log = logging.getLogger("novbe.client")
 
-Result = IssueResult | CounterResult | EventsResult | MessageResult | HealthResult | SyncResult
+Result = IssueResult | CounterResult | EventsResult | MessageResult | HealthResult | SyncResult | RatingResult
 """What a request's future resolves to: the model of its ``result`` (``messages.RESULTS``)."""
 
 

@@ -1,5 +1,5 @@
-"""The configuration file of one device: a kiosk, a counter, a display, a board line or a
-supervisor desk.
+"""The configuration file of one device: a kiosk, a counter, a display, a board line, a
+counter's rating terminal or a supervisor desk.
 
 ``novbe init`` writes one such file per device (``devices/<role>-<code>.toml``); the device's
 app reads it at start with :func:`load_device`. It names the server, holds the device's token in
@@ -59,7 +59,7 @@ __all__ = [
     "spoken_languages",
 ]
 
-DeviceRole = Literal["kiosk", "counter", "display", "boards", "supervisor"]
+DeviceRole = Literal["kiosk", "counter", "display", "boards", "supervisor", "rating"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -233,7 +233,7 @@ class DeviceConfig(BaseModel):
     role: DeviceRole
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     """The device's code in center.toml: a kiosk's, display's or board line's code, a counter's
-    number."""
+    number (for the counter's app and for its rating terminal)."""
     server_url: str
     token: str = Field(min_length=16)
     """The device's secret, in clear. The server keeps only its SHA-256."""
@@ -247,7 +247,7 @@ class DeviceConfig(BaseModel):
     only, and says so on screen and to the supervisor."""
     paper_mm: Literal[80, 58] = 80
 
-    # Counter, board line
+    # Counter, its rating terminal, board line
     counter: int | None = Field(default=None, ge=1)
     board: str | None = None
     """Serial URL of the number board above the counter, if it has one on a port of its own PC;
@@ -297,6 +297,8 @@ class DeviceConfig(BaseModel):
         # request; refuse the file instead. (A kiosk without a printer works, and says so.)
         if self.role == "counter" and self.counter is None:
             raise ValueError('a counter needs "counter", the number of its counter')
+        if self.role == "rating" and self.counter is None:
+            raise ValueError('a rating terminal needs "counter", the number of the counter it stands at')
         if self.role == "boards" and (self.board is None or not self.boards):
             raise ValueError(
                 'a board line needs "board", the line\'s URL, and "boards", its counters\' board addresses'

@@ -30,7 +30,7 @@ from pydantic import (
     ValidationError,
 )
 
-from .events import Event, event_from_dict, event_to_dict
+from .events import Event, VisitRated, event_from_dict, event_to_dict
 from .protocol import PROTOCOL_VERSION
 from .types import (
     LANGS,
@@ -301,6 +301,40 @@ class RecoveredNotice(_In):
     at: datetime
 
 
+class OperatorInfo(_In):
+    login: str
+    name: str
+
+
+class VisitView(_In):
+    """The visit a counter finished last: the one its rating terminal may have rated."""
+
+    ticket: str
+    number: str
+    service: str
+    lang: Lang
+    """The citizen's language (the ticket's): the rating is asked in it."""
+    operator: OperatorInfo | None = None
+    """Who served it (they may have left the counter since)."""
+    finished_at: datetime
+    rate_until: datetime
+    """A rating is taken until then (the hall's ``rating_window_min`` after the finish)."""
+    rated_at: datetime | None = None
+    """When it was rated; None while it is not."""
+
+
+class CounterNotice(_In):
+    """What a rating terminal shows of its counter: sent to the counter's terminal after its
+    welcome and after every change at the counter."""
+
+    type: Literal["counter"] = "counter"
+    counter: CounterView
+    operator: OperatorInfo | None = None
+    """Who works at the counter now (its ``counter.operator``), with their name."""
+    visit: VisitView | None = None
+    """The visit the counter finished last today; None before the first."""
+
+
 ServerMessage = Annotated[
     Welcome
     | Reply
@@ -310,7 +344,8 @@ ServerMessage = Annotated[
     | MessageNotice
     | DeviceStatusNotice
     | AlertNotice
-    | RecoveredNotice,
+    | RecoveredNotice
+    | CounterNotice,
     Field(discriminator="type"),
 ]
 
@@ -331,11 +366,6 @@ def parse_server_message(text: str | bytes | dict[str, Any]) -> ServerMessage:
 
 
 # --- request results -----------------------------------------------------------------
-
-
-class OperatorInfo(_In):
-    login: str
-    name: str
 
 
 class IssueResult(_In):
@@ -359,6 +389,25 @@ class EventsResult(_In):
     """The answer to a supervisor's request: the events it caused."""
 
     events: tuple[EventValue, ...] = ()
+
+
+def _visit_rated(value: object) -> VisitRated:
+    try:
+        event = event_from_dict(value) if isinstance(value, dict) else value
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not an event: {exc}") from None
+    if not isinstance(event, VisitRated):
+        raise ValueError(f"a rating is a VisitRated event, not {type(event).__name__}")
+    return event
+
+
+RatedValue = Annotated[VisitRated, PlainValidator(_visit_rated), PlainSerializer(event_to_dict)]
+
+
+class RatingResult(_In):
+    """The answer to a ``rate``: the event that recorded the rating."""
+
+    rating: RatedValue
 
 
 class MessageResult(_In):
@@ -396,6 +445,7 @@ RESULTS: dict[str, type[_In]] = {
     "open_day": EventsResult,
     "close_day": EventsResult,
     "cancel": EventsResult,
+    "rate": RatingResult,
     "set_message": MessageResult,
     "report_health": HealthResult,
     "sync": SyncResult,

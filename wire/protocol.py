@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from pydantic_core import PydanticCustomError
 
 # The counter's requests, by name (defined with the hall's plain values, re-exported here).
-from .types import CounterActionType as CounterActionType
+from .types import CounterActionType as CounterActionType, RatingReason
 
 PROTOCOL_VERSION: Final = 1
 
@@ -46,6 +46,8 @@ class Role(StrEnum):
     BOARDS = "boards"
     """The process that owns a shared line of counters' number boards (``novbe boards``)."""
     SUPERVISOR = "supervisor"
+    RATING = "rating"
+    """The citizen-facing rating terminal beside a counter (``novbe rating``)."""
 
 
 class ErrorCode(StrEnum):
@@ -102,7 +104,8 @@ class Hello(_Msg):
     id: RequestId | None = None
     role: Role
     device: Code | None = None
-    """Kiosk, display or board line code, or the counter number ("12"). Not used by supervisors."""
+    """Kiosk, display or board line code, or the counter number ("12") for a counter or its
+    rating terminal. Not used by supervisors."""
     token: Annotated[str, Field(max_length=256)] | None = None
     login: Annotated[str, Field(max_length=64)] | None = None
     password: Annotated[str, Field(max_length=256)] | None = None
@@ -218,6 +221,19 @@ class ReportHealth(_Request):
     detail: Annotated[str, Field(max_length=500)] | None = None
 
 
+class Rate(_Request):
+    """A citizen's rating of a finished visit: from the rating terminal beside the counter
+    (and, with the same fields, from the phone page of the ticket). The server knows who
+    sends it and when; the message says only which ticket, the score and the reasons."""
+
+    type: Literal["rate"]
+    ticket: Annotated[str, Field(min_length=1, max_length=32)]
+    score: Annotated[int, Field(strict=True, ge=1, le=5)]
+    """1 (very unhappy) to 5 (very satisfied)."""
+    reasons: Annotated[tuple[RatingReason, ...], Field(max_length=len(RatingReason))] = ()
+    """What went wrong, from the fixed set (none: nothing said)."""
+
+
 class Sync(_Request):
     """Ask again for what was missed (``resume_from``) or for a fresh snapshot."""
 
@@ -237,6 +253,7 @@ ClientRequest = (
     | Cancel
     | SetMessage
     | ReportHealth
+    | Rate
     | Sync
 )
 """Every message after ``hello``: each has a request ``id``."""
@@ -257,6 +274,7 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),
+    Role.RATING: frozenset({"rate", "report_health", "sync"}),
     Role.SUPERVISOR: frozenset(
         {
             "open_counter",

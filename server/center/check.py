@@ -280,6 +280,7 @@ def cross_check(data: Mapping[str, Any]) -> list[Found]:
         "kiosk": {str(k) for k in kiosks},
         "display": {str(d) for d in displays},
         "counter": {str(n) for n in numbers},
+        "rating": {str(n) for n in numbers},
         "boards": {str(b) for b in lines},
     }
     for i, device in _items(data, "devices"):
@@ -295,7 +296,9 @@ def cross_check(data: Mapping[str, Any]) -> list[Found]:
         else:
             seen_devices[role, code] = i
         if isinstance(role, str) and role in targets and isinstance(code, str) and code not in targets[role]:
-            what = {"counter": "counter number", "boards": "board line code"}.get(role, f"{role} code")
+            what = {"counter": "counter number", "rating": "counter number", "boards": "board line code"}.get(
+                role, f"{role} code"
+            )
             problems.append(Found(("devices", i), f'{what} "{code}" is not defined', "code"))
         token = device.get("token_sha256")
         if isinstance(token, str):

@@ -296,7 +296,8 @@ class Operator(_Frozen):
 class Device(_Frozen):
     role: DeviceRole
     code: Code
-    """The kiosk's or display's code, the counter's number, or any name for a supervisor desk."""
+    """The kiosk's or display's code, the counter's number (for a counter or its rating
+    terminal), or any name for a supervisor desk."""
     token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 

@@ -101,6 +101,8 @@ def device_config(center: Center, role: DeviceRole, code: str, token: str, serve
             "board": counter.board,
             "board_address": counter.board_address if counter.board else None,
         }
+    elif role == "rating":
+        extra = {"counter": center.counter(int(code)).number}
     elif role == "boards":
         extra = {"board": center.board_line(code).url, "boards": center.boards_on_line(code)}
     elif role == "display":
@@ -256,7 +258,8 @@ def init_center(
         new_secrets: With ``force``: make new passwords and tokens for everyone instead.
 
     Operators: ``op<N>`` for each counter N, allowed at that counter only, and ``supervisor``.
-    Devices: each kiosk, counter and display, and one supervisor desk.
+    Devices: each kiosk, counter and display, each board line, the rating terminal of each
+    counter, and one supervisor desk.
 
     Raises:
         CenterExists: ``out_dir/center.toml`` exists and ``force`` is False (a ConfigError
@@ -297,6 +300,7 @@ def init_center(
         *(("counter", str(n)) for n in numbers),
         *(("display", str(d["code"])) for d in base.get("displays", [])),
         *(("boards", str(b["code"])) for b in base.get("board_lines", [])),
+        *(("rating", str(n)) for n in numbers),
         ("supervisor", "1"),
     ]
     old_hashes: dict[str, str] = {}
@@ -411,7 +415,8 @@ class DeviceRow:
     path: Path
     state: Literal["ok", "no token", "no file", "unreadable", "other token"]
     """``ok``: the file is there and holds the token center.toml has the hash of; ``no token``:
-    center.toml lists no token for this kiosk, counter or display, so it cannot connect;
+    center.toml lists no token for this kiosk, counter, display or rating terminal, so it
+    cannot connect;
     ``no file``: not in devices/ (copied to its machine and removed, perhaps); ``unreadable``:
     the file is wrong; ``other token``: the file holds a token center.toml doesn't know."""
     server_url: str | None = None
@@ -419,8 +424,8 @@ class DeviceRow:
 
 
 def list_devices(home: Path) -> list[DeviceRow]:
-    """Every device center.toml lists, and every kiosk, counter and display it has no token
-    for, with the state of its file.
+    """Every device center.toml lists, and every kiosk, counter, display and counter's rating
+    terminal it has no token for, with the state of its file.
 
     Raises:
         ConfigError: center.toml is missing or wrong.
@@ -431,6 +436,7 @@ def list_devices(home: Path) -> list[DeviceRow]:
         *(("kiosk", k.code) for k in center.kiosks),
         *(("counter", str(c.number)) for c in center.counters),
         *(("display", d.code) for d in center.displays),
+        *(("rating", str(c.number)) for c in center.counters),
     ]
     every += [key for key in listed if key not in every]
     rows = []
@@ -472,6 +478,7 @@ def _target(center: Center, path: Path, role: str, code: str) -> DeviceRole:
     places: dict[str, tuple[DeviceRole, str, list[str]]] = {
         "kiosk": ("kiosk", "[[kiosks]]", [k.code for k in center.kiosks]),
         "counter": ("counter", "[[counters]]", [str(c.number) for c in center.counters]),
+        "rating": ("rating", "[[counters]]", [str(c.number) for c in center.counters]),
         "display": ("display", "[[displays]]", [d.code for d in center.displays]),
         "boards": ("boards", "[[board_lines]]", [b.code for b in center.board_lines]),
     }
@@ -479,7 +486,8 @@ def _target(center: Center, path: Path, role: str, code: str) -> DeviceRole:
         raise ConfigError(str(path), [Problem("", f'"{role}" is not a device role')])
     device_role, table, codes = places[role]
     if code not in codes:
-        raise ConfigError(str(path), [Problem("", f"there is no {role} {code}; add it under {table} first")])
+        what = f"counter {code} for a rating terminal" if role == "rating" else f"{role} {code}"
+        raise ConfigError(str(path), [Problem("", f"there is no {what}; add it under {table} first")])
     return device_role
 
 
@@ -503,7 +511,8 @@ def issue_token(home: Path, role: str, code: str, *, server_url: str | None = No
     center.toml at start: restart it for the new token to count.
 
     Raises:
-        ConfigError: center.toml is missing or wrong, or has no such kiosk, counter or display.
+        ConfigError: center.toml is missing or wrong, or has no such kiosk, counter, display,
+            board line or counter for a rating terminal.
     """
     center_path = home / "center.toml"
     center = load_center(center_path)

@@ -1,14 +1,20 @@
 """Who is told what: the audience of each event and of each notice.
 
 Supervisors see everything. The opening and closing of the day go to everyone. An event of
-a counter (a call, a finish, a counter opening, ...) goes to that counter's app and to the
-displays and board lines watching that counter; a transfer to both counters it joins.
-Kiosks see only the day's opening and closing, and the queue figures, like everyone.
+a counter (a call, a finish, a counter opening, ...) goes to that counter's app, its rating
+terminal and the displays and board lines watching that counter; a transfer to both counters
+it joins. A citizen's rating goes to that counter's app and terminal only: the hall's screens
+show nothing of it, and it has no business on machines in the public hall. Kiosks see only
+the day's opening and closing, and the queue figures, like everyone. After the events of a
+request, each rating terminal of a counter they happened at (every terminal, for the day's
+opening and closing) is told its counter again.
 """
 
 from __future__ import annotations
 
-from wire.events import DayClosed, DayOpened, Event, TicketTransferred
+from collections.abc import Iterable
+
+from wire.events import DayClosed, DayOpened, Event, TicketTransferred, VisitRated
 from wire.protocol import Role
 from wire.types import CounterNo
 
@@ -30,9 +36,12 @@ def of_event(clients: Clients, event: Event) -> set[Client]:
     audience = set(clients.by_role[Role.SUPERVISOR])
     if isinstance(event, DayOpened | DayClosed):
         return audience | clients.everyone
+    watched = not isinstance(event, VisitRated)
     for number in counters_of(event):
         audience |= clients.at_counter.get(number, set())
-        audience |= clients.watching.get(number, set())
+        audience |= clients.terminals.get(number, set())
+        if watched:
+            audience |= clients.watching.get(number, set())
     return audience
 
 
@@ -41,11 +50,26 @@ def may_see(client: Client, event: Event) -> bool:
     if client.role is Role.SUPERVISOR or isinstance(event, DayOpened | DayClosed):
         return True
     for number in counters_of(event):
-        if client.counter == number:
+        if number in (client.counter, client.terminal_of):
             return True
-        if client.role in WATCHERS and (client.counters is None or number in client.counters):
+        if (
+            client.role in WATCHERS
+            and not isinstance(event, VisitRated)
+            and (client.counters is None or number in client.counters)
+        ):
             return True
     return False
+
+
+def terminals_told(clients: Clients, events: Iterable[Event]) -> dict[CounterNo, set[Client]]:
+    """The rating terminals to tell their counter again after ``events``, by counter."""
+    touched: set[CounterNo] = set()
+    for event in events:
+        if isinstance(event, DayOpened | DayClosed):
+            touched = set(clients.terminals)
+            break
+        touched.update(counters_of(event))
+    return {n: clients.terminals[n] for n in touched if clients.terminals.get(n)}
 
 
 def of_hall_message(clients: Clients) -> set[Client]:

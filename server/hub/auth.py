@@ -48,6 +48,8 @@ class Auth:
             driven = frozenset(self.center.boards_on_line(device.code))
             return Client(ws, role, f"boards:{device.code}", hello.lang, counters=driven)
         number = int(device.code)
+        if role is p.Role.RATING:
+            return Client(ws, role, f"rating:{number}", hello.lang, terminal_of=number)
         return Client(ws, role, f"counter:{number}", hello.lang, counter=number)
 
     async def operator(self, counter: CounterNo, login: p.Login) -> Operator:

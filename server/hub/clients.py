@@ -22,8 +22,8 @@ class Client:
     ws: ServerConnection
     role: Role
     identity: str
-    """``kiosk:kiosk-1``, ``counter:12``, ``display:lobby``, ``supervisor:login``: the
-    key under which this device's request ids are remembered."""
+    """``kiosk:kiosk-1``, ``counter:12``, ``display:lobby``, ``rating:12``, ``supervisor:login``:
+    the key under which this device's request ids are remembered."""
     lang: Lang = "az"
     counter: CounterNo | None = None
     """For a counter app: the counter it is."""
@@ -31,6 +31,8 @@ class Client:
     """For a display: the counters of its zones (None: all); for a board line: the counters
     whose boards are on it."""
     login: str | None = None
+    terminal_of: CounterNo | None = None
+    """For a rating terminal: the counter it stands at."""
 
     @property
     def device(self) -> str:
@@ -53,6 +55,9 @@ class Clients:
         """The counter app connected as each counter (one, after a reconnect replaced the old)."""
         self.watching: dict[CounterNo, set[Client]] = collections.defaultdict(set)
         """The displays and board lines watching each counter."""
+        self.terminals: dict[CounterNo, set[Client]] = collections.defaultdict(set)
+        """The rating terminal beside each counter (more than one while a restarted one's old
+        connection lingers)."""
 
     def __len__(self) -> int:
         return len(self._all)
@@ -79,6 +84,8 @@ class Clients:
         change(self.by_role[client.role], client)
         if client.counter is not None:
             change(self.at_counter[client.counter], client)
+        if client.terminal_of is not None:
+            change(self.terminals[client.terminal_of], client)
         for number in self._watched(client):
             change(self.watching[number], client)
 

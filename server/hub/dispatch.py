@@ -2,7 +2,8 @@
 class, in the engine's own style (``QueueEngine`` keys its deciders by the command's class).
 
 Requests that change no queue (``sync``, ``report_health``, ``set_message``) are not here:
-the hub answers them itself.
+the hub answers them itself. ``counter`` is the counter the asking device is at: a counter
+app's own, or the one a rating terminal stands beside.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from wire import protocol as p
-from wire.types import CounterActionType, CounterNo, Priority, Source
+from wire.types import CounterActionType, CounterNo, Priority, RatingSource, Source
 
 from ..queue import commands as c
 
@@ -99,6 +100,18 @@ def _cancel(msg: p.Cancel, at: datetime, counter: CounterNo | None) -> c.Command
     return c.CancelTicket(ticket=msg.ticket, at=at)
 
 
+def _rate(msg: p.Rate, at: datetime, counter: CounterNo | None) -> c.Command:
+    # From the terminal beside the counter; the phone page's role will say RatingSource.PHONE.
+    return c.RateVisit(
+        counter=_desk(counter),
+        ticket=msg.ticket,
+        score=msg.score,
+        reasons=msg.reasons,
+        source=RatingSource.COUNTER,
+        at=at,
+    )
+
+
 COMMANDS: dict[type[p.ClientRequest], Callable[[Any, datetime, CounterNo | None], c.Command]] = {
     p.Issue: _issue,
     p.Login: _login,
@@ -109,12 +122,14 @@ COMMANDS: dict[type[p.ClientRequest], Callable[[Any, datetime, CounterNo | None]
     p.SupervisorCounter: _supervisor_counter,
     p.DayAction: _day,
     p.Cancel: _cancel,
+    p.Rate: _rate,
 }
 """Request class -> the function building its engine command."""
 
 
 def command(msg: p.ClientRequest, at: datetime, counter: CounterNo | None = None) -> c.Command | None:
-    """The engine command ``msg`` asks for at ``at``, from the counter app of ``counter``
-    (None for the other roles), or None for a request the engine has no part in."""
+    """The engine command ``msg`` asks for at ``at``, from the device at ``counter`` (the
+    counter app, or the rating terminal, of that counter; None for the other roles), or None
+    for a request the engine has no part in."""
     build = COMMANDS.get(type(msg))
     return build(msg, at, counter) if build is not None else None

@@ -1,9 +1,10 @@
 """The hub: the websockets layer between the hall's devices and the queue engine.
 
 One endpoint. Each connection introduces itself (``hello``) as a kiosk, counter,
-display, board line or supervisor (:mod:`.auth`); after that every message is validated
-(``wire/protocol.py``), checked against the role, turned into an engine command
-(:mod:`.dispatch`), decided by the engine, committed to the event log (:mod:`.writer`), and
+display, board line, rating terminal or supervisor (:mod:`.auth`); after that every message
+is validated (``wire/protocol.py``), checked against the role (and a rating against the
+terminal's counter, :mod:`.rating`), turned into an engine command (:mod:`.dispatch`),
+decided by the engine, committed to the event log (:mod:`.writer`), and
 only then answered and fanned out to the clients that may see it (:mod:`.audience`).
 
 Two engines run side by side: ``live`` decides (it is ahead of the log by the
@@ -37,9 +38,9 @@ from .. import views
 from ..center import Center
 from ..queue import QueueEngine, commands as c
 from ..queue.estimate import PoolEstimator
-from ..queue.exceptions import QueueError, ServiceUnavailable
+from ..queue.exceptions import QueueError, RatingRefused, ServiceUnavailable
 from ..store import EventStore
-from . import audience, dispatch, health
+from . import audience, dispatch, health, rating
 from .auth import Auth
 from .clients import Client, Clients, sockets
 from .writer import StoreUnavailable, Writer
@@ -280,6 +281,10 @@ class Hub:
             frames.append(m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now()))))
             if audience.sees_hall_message(client):
                 frames.append(m.dumps(m.MessageNotice(text=self.message)))
+        if client.terminal_of is not None:
+            # What a rating terminal shows (the operator's name, the visit to rate) is in no
+            # snapshot and no event: it is told now, and after every change at its counter.
+            frames.append(m.dumps(views.counter_notice(self.committed, self.center, client.terminal_of)))
         # Written in one go, without yielding to the event loop: a live event published
         # meanwhile would otherwise reach this client between the replayed ones.
         for frame in frames:
@@ -311,7 +316,7 @@ class Hub:
             self.committed,
             role=str(client.role),
             counters=client.counters,
-            counter=client.counter,
+            counter=client.counter if client.counter is not None else client.terminal_of,
             at=self.now(),
             message=self.message,
             devices=devices,
@@ -400,7 +405,10 @@ class Hub:
                 operator = m.OperatorInfo(login=found.login, name=found.full_name)
             elif not self.live.counters[desk].operator:
                 raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
-        cmd = dispatch.command(msg, at, desk)
+        if isinstance(msg, p.Rate):
+            assert client.terminal_of is not None, "a rate from a connection that is no rating terminal"
+            rating.check_terminal(self.live, msg.ticket, client.terminal_of)
+        cmd = dispatch.command(msg, at, desk if desk is not None else client.terminal_of)
         if cmd is None:
             raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"{msg.type} changes no queue", rid)
         before = self.live.counters[desk].current if desk is not None else None
@@ -411,12 +419,14 @@ class Hub:
 
     def _result(
         self, client: Client, events: list[ev.Event], before: str | None, operator: m.OperatorInfo | None
-    ) -> m.IssueResult | m.CounterResult | m.EventsResult:
+    ) -> m.IssueResult | m.CounterResult | m.EventsResult | m.RatingResult:
         """What a request that went through the engine answers (``wire.messages.RESULTS``)."""
         engine = self.live
         if client.role is p.Role.KIOSK:
             issued = next(e for e in events if isinstance(e, ev.TicketIssued))
             return m.IssueResult(ticket=views.issued_ticket(engine, issued))
+        if client.role is p.Role.RATING:
+            return m.RatingResult(rating=next(e for e in events if isinstance(e, ev.VisitRated)))
         if client.counter is not None:
             counter = views.counter_view(engine, client.counter)
             if operator is not None:
@@ -476,6 +486,9 @@ class Hub:
         if isinstance(exc, ServiceUnavailable):
             reason = str(exc.details.get("reason", "closed"))
             shown = tr(f"error.service_{reason}", lang) if reason in ("closed", "full") else exc.message
+        elif isinstance(exc, RatingRefused):
+            # The rule in the terminal's language; the English detail keeps the times.
+            shown = tr(f"error.rating_{exc.details.get('reason')}", lang)
         text = tr(f"error.{exc.code}", lang, **{**details, "detail": shown})
         return m.error(exc.code, text, rid, detail=exc.message, **details)
 
@@ -493,6 +506,9 @@ class Hub:
             if targets:
                 broadcast(sockets(targets), frame)
                 self.stats.fanout_ms.append((time.perf_counter() - started) * 1000)
+        for number, terminals in audience.terminals_told(self.clients, events).items():
+            notice = views.counter_notice(self.committed, self.center, number)
+            broadcast(sockets(terminals), m.dumps(notice))
         self._state_changed.set()
 
     # --- background ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
@@ -327,6 +328,12 @@ class QueueEngine:
     def counters(self) -> Mapping[CounterNo, CounterStatus]:
         """Every counter of the hall, with today's figures. A live view of snapshots."""
         return self._counters_view
+
+    def last_visit(self, counter: CounterNo) -> LastVisit | None:
+        """The visit ``counter`` finished last today (the one its rating terminal may rate),
+        as it is now: a copy, which the engine never changes afterwards."""
+        visit = self._last_visit.get(counter)
+        return None if visit is None else dataclasses.replace(visit)
 
     def waiting(self, service: ServiceCode) -> list[Ticket]:
         """Return the tickets waiting in ``service``, in the order they would be called.

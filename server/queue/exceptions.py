@@ -102,7 +102,9 @@ class RatingRefused(QueueError):
     * ``"no_visit"``: the counter has finished no visit today;
     * ``"not_last"``: the ticket is not the last one finished at that counter;
     * ``"already_rated"``: that visit has its rating;
-    * ``"expired"``: the rating comes more than the hall's ``rating_window_min`` after the finish.
+    * ``"expired"``: the rating comes more than the hall's ``rating_window_min`` after the finish;
+    * ``"other_counter"``: the ticket was not finished at the rating terminal's counter (the hub
+      checks this before the engine, which knows nothing of terminals).
     """
 
     code = "rating_refused"

@@ -130,3 +130,13 @@ def test_device_refuses_missing_and_broken_files(tmp_path: Path) -> None:
     broken.write_text("role = \n", encoding="utf-8")
     with pytest.raises(DeviceConfigError, match="not valid TOML"):
         load_device(broken)
+
+
+def test_device_rating_terminal_needs_its_counter(tmp_path: Path) -> None:
+    path = tmp_path / "rating-12.toml"
+    path.write_text(
+        'role = "rating"\ncode = "12"\nserver_url = "ws://hall.local:8765"\ntoken = "' + "t" * 43 + '"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(DeviceConfigError, match='a rating terminal needs "counter"'):
+        load_device(path)

@@ -118,3 +118,19 @@ def test_rewriting_a_file_keeps_its_token_and_takes_center_toml_settings(
     made.device_paths["counter", "2"].unlink()
     with pytest.raises(ConfigError, match="give it a new one with novbe device token"):
         rewrite_device_file(tmp_path, "counter", "2")
+
+
+def test_each_counter_has_a_rating_terminal_whose_token_is_its_own(made: InitResult, tmp_path: Path) -> None:
+    states = _states(tmp_path)
+    assert [code for (role, code) in states if role == "rating"] == ["1", "2", "3", "4"]
+    done = issue_token(tmp_path, "rating", "3")
+    assert not done.issued
+    config = load_device(done.path)
+    assert (config.role, config.code, config.counter) == ("rating", "3", 3)
+    center = load_center(tmp_path / "center.toml")
+    assert center.device("rating", "3").token_sha256 == hash_token(config.token)
+    assert load_device(made.device_paths["counter", "3"]).token == made.tokens["counter", "3"]
+    with pytest.raises(
+        ConfigError, match=r"there is no counter 9 for a rating terminal; add it under \[\[counters\]\]"
+    ):
+        issue_token(tmp_path, "rating", "9")

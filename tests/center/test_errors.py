@@ -232,6 +232,13 @@ def test_center_refuses_a_token_for_a_board_line_that_does_not_exist(
     assert refuse(example_raw) == ['devices[1] (boards "floor-2"): board line code "floor-2" is not defined']
 
 
+def test_center_refuses_a_token_for_the_rating_terminal_of_no_counter(
+    example_raw: dict[str, Any], refuse: Refuse
+) -> None:
+    example_raw["devices"].append({"role": "rating", "code": "99", "token_sha256": "b" * 64})
+    assert refuse(example_raw) == ['devices[1] (rating "99"): counter number "99" is not defined']
+
+
 def test_center_refuses_bad_paper_width(example_raw: dict[str, Any], refuse: Refuse) -> None:
     example_raw["kiosks"][0]["paper_mm"] = 60
     assert refuse(example_raw) == ["kiosks[0].paper_mm: Input should be 80 or 58, got 60"]

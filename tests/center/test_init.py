@@ -88,6 +88,7 @@ def test_init_writes_one_loadable_file_per_device(example_init: InitResult) -> N
     assert sorted(paths) == sorted(
         [("kiosk", "kiosk-1"), ("display", "hall"), ("supervisor", "1")]
         + [("counter", str(n)) for n in range(1, 5)]
+        + [("rating", str(n)) for n in range(1, 5)]
     )
     kiosk = load_device(paths["kiosk", "kiosk-1"])
     # A real center's kiosk prints on the printer its administrator names: none yet.
@@ -97,6 +98,8 @@ def test_init_writes_one_loadable_file_per_device(example_init: InitResult) -> N
     assert {load_device(p).server_url for p in paths.values()} == {"wss://hall.example:8765"}
     counter = load_device(paths["counter", "3"])
     assert (counter.role, counter.code, counter.counter) == ("counter", "3", 3)
+    terminal = load_device(paths["rating", "3"])
+    assert (terminal.role, terminal.code, terminal.counter, terminal.board) == ("rating", "3", 3, None)
     display = load_device(paths["display", "hall"])
     assert (display.languages, display.volume) == (["az", "ru", "en"], 80)
     # The screen's settings, and the center's time zone for the clock before the first answer.
@@ -217,7 +220,7 @@ def test_init_converts_the_reference_with_demo_passwords(reference_init: InitRes
     )
     # Cheap parameters for a published password; the login code rehashes if asked to.
     assert password_needs_rehash(center.operator("op1").password_hash)
-    assert len(reference_init.device_paths) == 4 + 81 + 7 + 1
+    assert len(reference_init.device_paths) == 4 + 81 + 7 + 81 + 1  # kiosks, counters, displays, ratings
     assert f'every password is "{DEMO_PASSWORD}"' in reference_init.credentials_path.read_text(
         encoding="utf-8"
     )

@@ -197,8 +197,9 @@ def test_the_idle_screen_shows_the_centers_pictures_and_leaves_a_broken_one_out(
     app = open_display(qtbot, home, server, voices, config, page_for=timedelta(seconds=1))
     try:
         assert app.window.idle.isVisible()
-        assert [p.name for p in app.model.pictures] == ["1-welcome.png", "2-broken.jpg"]
-        qtbot.waitUntil(lambda: len(app.model.pictures) == 1, timeout=5_000)
+        # The broken one is dropped when its turn comes, which on a fast machine is at once:
+        # only the end state is certain.
+        qtbot.waitUntil(lambda: [p.name for p in app.model.pictures] == ["1-welcome.png"], timeout=5_000)
         image = app.window.idle.grab().toImage()
         centre = image.pixelColor(image.width() // 2, image.height() // 2)
         assert (centre.red(), centre.green(), centre.blue()) == (12, 93, 143)

@@ -48,7 +48,8 @@ def test_headless_demo_serves_citizens_and_writes_screenshots(tmp_path: Path) ->
     summary = done.stdout
     assert "citizens took a ticket" in summary
     shots = {p.name for p in (out / "screenshots").glob("*.png")}
-    assert {"kiosk.png", "display.png", "counter-1.png", "counter-2.png"} <= shots
+    assert {"kiosk.png", "display.png", "counter-1.png", "counter-2.png", "rating-1.png"} <= shots
+    assert "rated at counter 1's terminal" in summary
     for name in shots:
         with Image.open(out / "screenshots" / name) as image:
             assert image.width >= 800
@@ -91,7 +92,8 @@ def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
         if "windows" in line or not line:
             break
     children = _children(demo.pid)
-    assert len(children) == 5, (children, lines)  # the server, a kiosk, two counters, a display
+    # The server, a kiosk, two counters, a display and counter 1's rating terminal.
+    assert len(children) == 6, (children, lines)
     time.sleep(3)
     assert all(Path(f"/proc/{pid}").exists() for pid in children)
     demo.send_signal(signal.SIGINT)

@@ -4,6 +4,7 @@ pay the fee and back, a day not closed, a log written by an older version."""
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from report.build import Report
+from report.facts import KNOWN_TYPES
 from report.html import render
 from report.periods import day, span
 from report.tables import write_csv
@@ -27,6 +29,7 @@ from server.queue import (
     Transfer,
 )
 from server.store import EventStore
+from wire.events import Event
 
 from .helpers import MONDAY, Hall, append_raw, at, small_center
 
@@ -204,6 +207,11 @@ def test_events_this_version_does_not_know_are_counted_and_skipped(tmp_path: Pat
     assert report.figures.center.tickets == 1
     html = render(report, Words("en", small_center()))
     assert "1 event(s) of types this version does not know were skipped: TicketPrinted (1)." in html
+
+
+def test_every_event_type_of_this_version_is_known_to_the_report() -> None:
+    """A type left out would be skipped as "from a newer version" in every report."""
+    assert {t.__name__ for t in typing.get_args(Event)} == KNOWN_TYPES
 
 
 def test_wait_standard_comes_from_the_center(tmp_path: Path) -> None:

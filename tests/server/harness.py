@@ -150,6 +150,16 @@ def display(server: ServerProcess, code: str = "lobby", **hello: Any) -> WsClien
     return client
 
 
+def rating(server: ServerProcess, number: int, **hello: Any) -> WsClient:
+    """The rating terminal of counter ``number``, introduced."""
+    client = WsClient(server.url)
+    welcome = client.hello(
+        role="rating", device=str(number), token=server.home.token("rating", str(number)), **hello
+    )
+    assert welcome["type"] == "welcome", welcome
+    return client
+
+
 def supervisor(server: ServerProcess) -> WsClient:
     client = WsClient(server.url)
     welcome = client.hello(role="supervisor", login="supervisor", password=DEMO_PASSWORD)

@@ -35,6 +35,7 @@ from tests.server.harness import (
     counter,
     kiosk,
     make_home,
+    rating,
     supervisor,
 )
 from tests.server.protocol_doc import (
@@ -202,7 +203,7 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     walk = Walk(server)
     assert len(walk.examples) >= 16, sorted(walk.examples)
 
-    # The four hello examples, as written: their placeholder secrets are wrong ones.
+    # The hello examples, as written: their placeholder secrets are wrong ones.
     for key in [k for k in walk.examples if k.startswith("hello ")]:
         stranger = WsClient(server.url)
         stranger.send(walk.examples[key])
@@ -226,6 +227,7 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
         False,
     )
     walk.send(WsClient(server.url), "hello counter")
+    walk.send(WsClient(server.url), "hello rating")
     lobby = WsClient(server.url)
     shown = walk.send(lobby, "hello display")
     assert shown["resumed"] is False, "resume_from 5120 is ahead of a new server: a fresh snapshot"
@@ -248,6 +250,18 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     assert walk.send(desk, "call_ticket c1-8")["result"]["ticket"]["number"] == "A002"
     assert desk.request("start")["type"] == "reply"
     assert desk.request("finish")["type"] == "reply"
+    # The citizen rates the visit at the counter's terminal; once only.
+    terminal = rating(server, 1)
+    told = terminal.recv_until(lambda m: m.get("type") == "counter" and m["visit"] is not None)
+    assert (told["visit"]["number"], told["operator"]["login"]) == ("A002", "op1")
+    rated = walk.send(terminal, "rate r1-1")["result"]["rating"]
+    assert (rated["number"], rated["score"], rated["operator"], rated["source"]) == (
+        "A002",
+        4,
+        "op1",
+        "counter",
+    )
+    assert walk.send(terminal, "rate r1-2")["details"]["reason"] == "already_rated"
     closed = walk.send(desk, "logout c1-13")["result"]["counter"]
     assert (closed["state"], closed["operator"]) == ("closed", None)
 
@@ -487,6 +501,16 @@ def _service_unavailable(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
     raise AssertionError("1,000 tickets of one prefix were issued")
 
 
+def _rating_refused(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
+    """A terminal rates a visit finished at the counter beside it."""
+    desk, service = logged_in(hall, "EHSMN")
+    issued = kiosk(hall.server).request("issue", service=service)["result"]["ticket"]
+    for step in ("call_next", "start", "finish"):
+        assert desk.request(step)["type"] == "reply", step
+    neighbour = rating(hall.server, service_of(hall.center, "EHSMN")[0] + 1)
+    return neighbour, neighbour.request("rate", ticket=issued["id"], score=5)
+
+
 def _day_not_open(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
     own = hall.own_server()
     try:
@@ -586,10 +610,10 @@ ERRORS: dict[str, Scenario] = {
     "day_not_open": _day_not_open,
     "service_unavailable": _service_unavailable,
     "no_open_counter": _no_open_counter,
+    "rating_refused": _rating_refused,
 }
 NOT_FROM_OUTSIDE = {
     "internal_error": "a bug: tests/server/test_faults.py injects one",
-    "rating_refused": "the engine refuses ratings (tests/queue/test_rating.py); no request rates yet",
 }
 
 

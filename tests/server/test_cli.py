@@ -198,7 +198,7 @@ def test_init_force_says_what_it_kept(
     capsys.readouterr()
     assert novbe(["init", "--dir", str(home), "--force"]) == 0
     out = capsys.readouterr().out
-    assert "kept:        5 passwords and 7 device tokens" in out
+    assert "kept:        5 passwords and 11 device tokens" in out
     assert "no printer for kiosk kiosk-1" in out
     assert {p.name: p.read_bytes() for p in (home / "devices").iterdir()} == tokens
 
@@ -234,7 +234,7 @@ def test_device_token_for_a_device_the_center_lacks(
 # --- the apps -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("app", ["kiosk", "counter", "display"])
+@pytest.mark.parametrize("app", ["kiosk", "counter", "display", "rating"])
 def test_app_with_a_missing_or_wrong_device_file(
     app: str, center_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -290,6 +290,20 @@ def test_demo_in_a_file_or_on_a_taken_port(
 def test_a_folder_that_is_not_the_demos(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     init_center(tmp_path, reference=None, demo=True)
     refused(capsys, ["demo", "--dir", str(tmp_path)], "is not the demo's center", "give --dir a new folder")
+
+
+def test_a_demo_folder_from_before_the_rating_terminals_gets_one(tmp_path: Path) -> None:
+    from novbe.demo import RATED, prepare
+    from server.center import load_center
+    from wire.device import load_device
+
+    home = tmp_path / "hall"
+    prepare(home, 8765)
+    (home / "devices" / f"rating-{RATED}.toml").unlink()
+    hall = prepare(home, 8765)
+    terminal = load_device(hall.devices["rating"])
+    assert (terminal.role, terminal.counter, terminal.server_url) == ("rating", RATED, "ws://127.0.0.1:8765")
+    assert load_center(home / "center.toml").device_by_token(terminal.token) is not None
 
 
 def test_simulate_refuses_outputs_it_cannot_write_before_simulating(

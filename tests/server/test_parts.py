@@ -34,6 +34,7 @@ CLIENTS = [
     client(Role.DISPLAY, "floor-1", counters=frozenset({1, 2})),
     client(Role.BOARDS, "line-1", counters=frozenset({5})),
     client(Role.SUPERVISOR, "boss"),
+    client(Role.RATING, "1", terminal_of=1),
 ]
 
 EVENTS: list[ev.Event] = [
@@ -48,6 +49,17 @@ EVENTS: list[ev.Event] = [
     ),
     ev.TicketTransferred(ticket="20261123-A001", number="A001", from_counter=2, to_service="ID", at=AT),
     ev.CounterOpened(counter=5, at=AT, operator="op5"),
+    ev.VisitRated(
+        ticket="20261123-A001",
+        number="A001",
+        counter=1,
+        service="ID",
+        agency="DIN",
+        score=4,
+        finished_at=AT,
+        at=AT,
+        operator="op1",
+    ),
 ]
 
 
@@ -67,16 +79,26 @@ def test_the_audience_of_an_event_is_who_may_see_it(event: ev.Event) -> None:
 
 def test_who_sees_what() -> None:
     clients = registry()
-    kiosk, desk1, desk5, lobby, floor1, line1, boss = CLIENTS
-    called_at_1, transfer_1_to_5 = EVENTS[4], EVENTS[6]
+    kiosk, desk1, desk5, lobby, floor1, line1, boss, terminal1 = CLIENTS
+    called_at_1, transfer_1_to_5, rated_at_1 = EVENTS[4], EVENTS[6], EVENTS[9]
     assert audience.of_event(clients, EVENTS[0]) == set(CLIENTS)
     assert audience.of_event(clients, EVENTS[2]) == {boss}  # a ticket issued: no counter yet
     assert audience.of_event(clients, EVENTS[8]) == {desk5, lobby, line1, boss}
     assert kiosk not in audience.of_event(clients, EVENTS[8])
-    assert audience.of_event(clients, called_at_1) == {desk1, lobby, floor1, boss}
-    assert audience.of_event(clients, transfer_1_to_5) == {desk1, desk5, lobby, floor1, line1, boss}
+    assert audience.of_event(clients, called_at_1) == {desk1, lobby, floor1, terminal1, boss}
+    assert audience.of_event(clients, transfer_1_to_5) == {
+        desk1,
+        desk5,
+        lobby,
+        floor1,
+        line1,
+        terminal1,
+        boss,
+    }
+    # A citizen's rating: never on the hall's screens.
+    assert audience.of_event(clients, rated_at_1) == {desk1, terminal1, boss}
     clients.discard(floor1)
-    assert audience.of_event(clients, called_at_1) == {desk1, lobby, boss}
+    assert audience.of_event(clients, called_at_1) == {desk1, lobby, terminal1, boss}
     assert audience.of_hall_message(clients) == {lobby, boss}
     assert audience.of_device_health(clients) == {boss}
 

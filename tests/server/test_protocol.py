@@ -13,6 +13,7 @@ from server.queue.exceptions import QueueError
 from tests.server.protocol_doc import json_objects
 from wire import protocol as p
 from wire.events import EVENT_TYPES
+from wire.types import RatingReason
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
 
@@ -43,10 +44,36 @@ def test_parse_accepts_a_valid_issue() -> None:
     assert (msg.service, msg.lang, msg.priority) == ("DIN-ID", "ru", "none")
 
 
+def test_parse_accepts_a_rating_and_its_reasons() -> None:
+    msg = p.parse_client_message(
+        '{"type": "rate", "id": "r", "ticket": "20261122-A001", "score": 2, "reasons": ["rude", "other"]}'
+    )
+    assert isinstance(msg, p.Rate)
+    assert (msg.ticket, msg.score, msg.reasons) == (
+        "20261122-A001",
+        2,
+        (RatingReason.RUDE, RatingReason.OTHER),
+    )
+    bare = p.parse_client_message('{"type": "rate", "id": "r", "ticket": "20261122-A001", "score": 5}')
+    assert isinstance(bare, p.Rate)
+    assert bare.reasons == ()
+
+
 @pytest.mark.parametrize(
     ("frame", "code", "rid"),
     [
         ("{", "bad_json", None),
+        ('{"type": "rate", "id": "r1", "ticket": "T", "score": 0}', "invalid_message", "r1"),
+        ('{"type": "rate", "id": "r2", "ticket": "T", "score": 6}', "invalid_message", "r2"),
+        ('{"type": "rate", "id": "r3", "ticket": "T", "score": "5"}', "invalid_message", "r3"),
+        ('{"type": "rate", "id": "r4", "ticket": "T", "score": 4.5}', "invalid_message", "r4"),
+        ('{"type": "rate", "id": "r5", "ticket": "T", "score": true}', "invalid_message", "r5"),
+        (
+            '{"type": "rate", "id": "r6", "ticket": "T", "score": 3, "reasons": ["slow"]}',
+            "invalid_message",
+            "r6",
+        ),
+        ('{"type": "rate", "id": "r7", "ticket": "T"}', "invalid_message", "r7"),
         ("[1, 2]", "invalid_message", None),
         ('{"type": "teleport", "id": "7"}', "unknown_type", "7"),
         ('{"type": "issue", "id": "8"}', "invalid_message", "8"),
@@ -179,6 +206,7 @@ def test_client_types_are_the_documented_ones() -> None:
         "cancel",
         "set_message",
         "report_health",
+        "rate",
         "sync",
     }
 
