@@ -13,20 +13,23 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from datetime import UTC, datetime, tzinfo
 from html import escape
 from pathlib import Path
+from types import FrameType
 
 from wire import cli
 from wire.cli import UsageError
 from wire.i18n import catalog
 
-from .exceptions import CentralError
+from .exceptions import CentralError, CentralUnavailable
 from .queues import CenterQueues, NationalQueues
-from .record import CentralRecord
-from .ship import CENTRAL_FIX, open_record
+from .record import Alert, CentralRecord
+from .ship import CENTRAL_FIX, RETRY_S, open_record
 
 _CATALOG = catalog("central")
 
@@ -53,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("status", parents=[common], help="every center: how far it has shipped, alerts")
     alerts = sub.add_parser("alerts", parents=[common], help="the refusals recorded, newest first")
     alerts.add_argument("--code", help="one center's only")
+    alerts.add_argument(
+        "--follow",
+        action="store_true",
+        help="oldest first, then each new or repeated one as it is recorded, until Ctrl+C",
+    )
     digest = sub.add_parser(
         "digest", parents=[common], help="read every complete day not read yet, for quick reports (nightly)"
     )
@@ -139,26 +147,60 @@ def _status(record: CentralRecord, args: argparse.Namespace) -> int:
     return 0
 
 
+def _alert_line(a: Alert) -> str:
+    fields = {
+        "center": a.center,
+        "kind": a.kind,
+        "seq": a.seq,
+        "detail": a.detail,
+        "first_at": a.first_at.isoformat(),
+        "last_at": a.last_at.isoformat(),
+        "times": a.times,
+    }
+    return json.dumps(fields, ensure_ascii=False) + "\n"
+
+
 def _alerts(record: CentralRecord, args: argparse.Namespace) -> int:
     _need_schema(record)
+    if args.follow:
+        return _follow_alerts(record, args.code)
     found = record.alerts(args.code)
     for a in found:
-        sys.stdout.write(
-            json.dumps(
-                {
-                    "center": a.center,
-                    "kind": a.kind,
-                    "seq": a.seq,
-                    "detail": a.detail,
-                    "first_at": a.first_at.isoformat(),
-                    "last_at": a.last_at.isoformat(),
-                    "times": a.times,
-                },
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
+        sys.stdout.write(_alert_line(a))
     sys.stderr.write(f"novbe central: {len(found)} alert(s)\n")
+    return 0
+
+
+def _follow_alerts(record: CentralRecord, code: str | None) -> int:
+    """Each alert once per count (``times``), as a JSON line, until SIGINT or SIGTERM; a lost
+    connection is retried as the shipper does."""
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop)
+    seen: set[tuple[str, str, int, int]] = set()
+    failures = 0
+    while not stop.is_set():
+        try:
+            sys.stderr.write("novbe central: following the alerts (Ctrl+C stops)\n")
+            sys.stderr.flush()
+            for a in record.follow_alerts(stop):
+                failures = 0
+                key = (a.center, a.kind, a.seq, a.times)
+                if key in seen or (code is not None and a.center != code):
+                    continue
+                seen.add(key)
+                sys.stdout.write(_alert_line(a))
+                sys.stdout.flush()
+        except CentralUnavailable as exc:
+            wait = RETRY_S[min(failures, len(RETRY_S) - 1)]
+            failures += 1
+            sys.stderr.write(f"novbe central: {exc}; again in {wait:.0f} s\n")
+            record.reconnect()
+            stop.wait(wait)
     return 0
 
 

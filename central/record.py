@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import importlib.resources
 import json
+import threading
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
+import psycopg
 from sqlalchemy import Select, func, insert, inspect, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
@@ -37,6 +39,9 @@ _centers = Base.metadata.tables["centers"]
 _events = Base.metadata.tables["events"]
 _alerts = Base.metadata.tables["alerts"]
 _digests = Base.metadata.tables["day_digests"]
+
+ALERTS_CHANNEL = "novbe_alerts"
+"""Where the central database announces each alert as it commits (migration 0001)."""
 
 _SHIP = text("SELECT head_seq, head_hash, accepted, problem FROM novbe_ship(:center, CAST(:rows AS jsonb))")
 _PUBLISH = text("SELECT novbe_publish(:center, :config)")
@@ -94,6 +99,19 @@ class Alert:
     first_at: datetime
     last_at: datetime
     times: int
+
+
+def _alert_of(row: dict[str, Any]) -> Alert:
+    """An alert as the database announces it (its row as JSON)."""
+    return Alert(
+        center=row["center"],
+        kind=row["kind"],
+        seq=int(row["seq"]),
+        detail=row["detail"],
+        first_at=datetime.fromisoformat(row["first_at"]),
+        last_at=datetime.fromisoformat(row["last_at"]),
+        times=int(row["times"]),
+    )
 
 
 def public_config(center: Center) -> dict[str, Any]:
@@ -200,6 +218,39 @@ class CentralRecord:
         if center is not None:
             query = query.where(a.center == center)
         return [Alert(*row) for row in self._all(query.order_by(a.last_at.desc()), "reading the alerts")]
+
+    def follow_alerts(self, stop: threading.Event, *, poll: float = 1.0) -> Iterator[Alert]:
+        """Every alert recorded so far, oldest first, then each one, new or repeated, as the
+        batch that raised it commits; until ``stop`` is set (looked at every ``poll`` s).
+
+        Listening starts before the ones so far are read, so none falls between the two; a
+        repeat comes again with its ``times`` counted up.
+
+        Raises:
+            CentralUnavailable: The connection was lost: call again (after
+                :meth:`reconnect`) to go on; the alerts so far come again.
+        """
+        try:
+            raw = self._engine.raw_connection()
+        except SQLAlchemyError as exc:
+            raise _unavailable("listening for alerts", shown(self.url), exc) from exc
+        try:
+            conn = raw.driver_connection
+            assert isinstance(conn, psycopg.Connection)
+            conn.rollback()
+            conn.autocommit = True
+            conn.execute(f"LISTEN {ALERTS_CHANNEL}")
+            yield from reversed(self.alerts())
+            while not stop.is_set():
+                for note in conn.notifies(timeout=poll):
+                    yield _alert_of(json.loads(note.payload))
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CentralUnavailable(
+                f"listening for alerts: the central database {shown(self.url)} is unreachable ({reason})"
+            ) from exc
+        finally:
+            raw.invalidate()  # a listening, autocommit connection never goes back to the pool
 
     def config(self, code: str) -> Center | None:
         """The configuration ``code``'s shipper sent last, or None if none was sent."""

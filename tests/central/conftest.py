@@ -3,7 +3,8 @@ server, and halls' logs to ship to it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,12 @@ def proxy(pg_url: str) -> Iterator[Proxy]:
     link = Proxy(port)
     yield link
     link.close()
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
+    """Wait until ``condition()`` is true, or fail after ``timeout`` seconds naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not met within {timeout} s")
+        time.sleep(0.05)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from central import CentralRecord
+from central import CentralRecord, ChainRefused
 from central.ship import ConfigWatch, Shipper
 from server.center import dump_center
 from server.reference import reference_center
@@ -24,7 +26,10 @@ from server.store import MARKER_NAME, EventStore
 from tests import pg
 from tests.server.harness import ServerProcess, kiosk
 
+from .conftest import hall_log
 from .halls import make_center
+from .proxy import Proxy
+from .test_ship import via
 
 # One worker builds the module's fixture of simulated, shipped days (make test: --dist loadgroup).
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("central-cli")]
@@ -76,6 +81,46 @@ def test_central_commands_set_up_register_and_tell_how_shipping_goes(central_url
     assert status.stdout.splitlines()[1].split()[:2] == ["BUS07", "0"]
     alerts = novbe("central", "alerts", central=central_url)
     assert (alerts.returncode, alerts.stdout, alerts.stderr) == (0, "", "novbe central: 0 alert(s)\n")
+
+
+def test_central_alerts_follow_prints_each_refusal_as_it_comes(
+    central_url: str, proxy: Proxy, tmp_path: Path
+) -> None:
+    """Each alert once per count, through a lost connection too: it listens again by itself."""
+    with CentralRecord(central_url) as record:
+        record.add_center("BAKU1")
+        hall = hall_log(tmp_path / "hall.db")
+        rows = hall.rows(0, 1000)
+        hall.close()
+        rows[60] = dataclasses.replace(rows[60], payload=rows[60].payload.replace("A0", "A9"))
+        env = {**os.environ, "NOVBE_CENTRAL": via(proxy, central_url)}
+        follow = subprocess.Popen(
+            [sys.executable, "-m", "novbe", "central", "alerts", "--follow"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        try:
+            assert follow.stderr is not None
+            assert follow.stdout is not None
+            assert "following the alerts" in follow.stderr.readline()
+            for times in (1, 2):
+                with pytest.raises(ChainRefused):
+                    record.ship("BAKU1", rows)
+                line = json.loads(follow.stdout.readline())
+                got = (line["center"], line["kind"], line["seq"], line["times"])
+                assert got == ("BAKU1", "hash", 61, times)
+                assert line["detail"] == "event 61 of BAKU1: hash does not match its content"
+                if times == 1:
+                    proxy.cut()
+                    assert "unreachable" in follow.stderr.readline()
+                    proxy.restore()
+                    assert "following the alerts" in follow.stderr.readline()
+            follow.send_signal(signal.SIGINT)
+            assert follow.wait(30) == 0
+            assert follow.stdout.read() == ""  # the first alert was not printed again
+        finally:
+            if follow.poll() is None:
+                follow.kill()
+                follow.wait()
 
 
 def test_central_verify_finds_a_row_changed_behind_the_record_s_back(shipped: Shipped) -> None:

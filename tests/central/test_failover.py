@@ -14,9 +14,9 @@ from central.ship import Shipper
 from server.store import EventStore
 from tests import pg
 
-from .conftest import hall_log
+from .conftest import hall_log, wait_for
 from .test_record import central_rows, local_rows
-from .test_ship import Writer, shipping, wait_for
+from .test_ship import Writer, shipping
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -29,11 +29,12 @@ from server.simulate.run import read_center
 from server.store import verify_log
 from tests.server.harness import Home
 
+from .conftest import wait_for
 from .figures import assert_national_is_the_sum, assert_same_figures
 from .halls import Hall, make_center
 from .proxy import Proxy
 from .test_record import central_rows, local_rows
-from .test_ship import via, wait_for
+from .test_ship import via
 
 pytestmark = pytest.mark.postgres
 

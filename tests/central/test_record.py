@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -12,12 +13,14 @@ import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from central import CentralRecord, ChainRefused, Head, NotRegistered, public_config
+from central import Alert, CentralRecord, ChainRefused, Head, NotRegistered, public_config
 from central.record import SCHEMA_REVISION, WITHHELD
 from server.center import load_center
 from server.store import GENESIS_HASH, Commit, EventStore, LogRow, chain_hash
 from tests.server.harness import make_home
 from tests.store.helpers import issued
+
+from .conftest import wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -118,6 +121,36 @@ def test_record_refuses_a_broken_chain_and_keeps_what_came_before(
     assert record.head("BAKU1").seq == 60
     (alert,) = record.alerts()
     assert (alert.center, alert.kind, alert.seq, alert.detail, alert.times) == ("BAKU1", kind, 61, problem, 3)
+
+
+def test_alerts_are_announced_as_they_are_recorded(record: CentralRecord, hall: EventStore) -> None:
+    """A listener gets the alerts so far, then each refusal as it commits, a repeat with its
+    count: the same alerts the table holds."""
+    rows = hall.rows(0, 1000)
+    rows[60] = dataclasses.replace(rows[60], payload=rows[60].payload.replace("A0", "A9"))
+    with pytest.raises(ChainRefused):
+        record.ship("BAKU1", rows)
+    stop = threading.Event()
+    heard: list[Alert] = []
+
+    def listen() -> None:
+        heard.extend(record.follow_alerts(stop, poll=0.1))
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    try:
+        wait_for(lambda: len(heard) == 1, what="the alert so far")
+        with pytest.raises(ChainRefused):
+            record.ship("BAKU1", rows)
+        wait_for(lambda: len(heard) == 2, what="the repeated alert")
+    finally:
+        stop.set()
+        listener.join(10)
+    assert [(a.center, a.kind, a.seq, a.times) for a in heard] == [
+        ("BAKU1", "hash", 61, 1),
+        ("BAKU1", "hash", 61, 2),
+    ]
+    assert heard[1] == record.alerts()[0]
 
 
 def test_record_refuses_a_rewritten_log(record: CentralRecord, hall: EventStore) -> None:

@@ -23,19 +23,11 @@ from tests.proc import finish
 from tests.server.harness import make_home
 from tests.store.helpers import ALL_EVENTS, issued
 
-from .conftest import hall_log
+from .conftest import hall_log, wait_for
 from .proxy import Proxy
 from .test_record import central_rows, local_rows
 
 pytestmark = pytest.mark.postgres
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met within {timeout} s")
-        time.sleep(0.05)
 
 
 def via(proxy: Proxy, url: str) -> str:

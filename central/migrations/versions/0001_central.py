@@ -179,6 +179,20 @@ END
 $fn$
 """
 
+# Each alert, new or repeated, is announced to whoever listens on novbe_alerts (novbe central
+# alerts --follow) when the batch that raised it commits.
+NOTIFY = """
+CREATE FUNCTION novbe_alert_notify()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    PERFORM pg_notify('novbe_alerts', CAST(row_to_json(NEW) AS text));
+    RETURN NULL;
+END
+$fn$
+"""
+
 # The center's configuration, its secrets withheld (novbe ship sends it): names, time zone,
 # wait standard, for reports and the national view.
 PUBLISH = """
@@ -279,6 +293,13 @@ def upgrade() -> None:
     for sql in (CHECK, NOT_JSON, SHIP.replace("{schema}", schema), PUBLISH.replace("{schema}", schema)):
         op.execute(sa.text(sql))
     op.execute(sa.text(APPEND_ONLY))
+    op.execute(sa.text(NOTIFY))
+    op.execute(
+        sa.text(
+            "CREATE TRIGGER alerts_notify AFTER INSERT OR UPDATE ON alerts"
+            " FOR EACH ROW EXECUTE FUNCTION novbe_alert_notify()"
+        )
+    )
     op.execute(
         sa.text(
             "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events"
@@ -297,10 +318,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute(sa.text("DROP TRIGGER alerts_notify ON alerts"))
     op.execute(sa.text("DROP TRIGGER events_no_truncate ON events"))
     op.execute(sa.text("DROP TRIGGER events_append_only ON events"))
     for signature in (
         "novbe_append_only()",
+        "novbe_alert_notify()",
         "novbe_publish(text, text)",
         "novbe_ship(text, jsonb)",
         "novbe_first_not_json(jsonb, bigint)",
