@@ -93,6 +93,8 @@ class QtAnnouncer(QObject):
         self._dir = tempfile.TemporaryDirectory(prefix="novbe-display-")
         self._file_no = 0
         self._loaded.connect(self._on_loaded)
+        self._stop_lock = threading.Lock()
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.play_next)
@@ -130,6 +132,9 @@ class QtAnnouncer(QObject):
         threading.Thread(target=self._load_packs, name="voice-packs", daemon=True).start()
 
     def stop(self) -> None:
+        # After this the loading thread never touches this object: it may be deleted at once.
+        with self._stop_lock:
+            self._stopped = True
         self._timer.stop()
         self._soon.stop()
         if self.player is not None:
@@ -144,11 +149,12 @@ class QtAnnouncer(QObject):
             packs += ensure_default_packs(self.languages, self.default_voice_dir)
         except Exception:  # a display keeps chiming whatever goes wrong with its voices
             log.exception("voice packs could not be loaded")
-        try:
+        with self._stop_lock:
+            if self._stopped:
+                # The display was closed while the packs were being built: nobody needs them now.
+                log.debug("voice packs loaded after the display closed")
+                return
             self._loaded.emit(packs)
-        except RuntimeError:
-            # The display was closed while the packs were being built: nobody needs them now.
-            log.debug("voice packs loaded after the display closed")
 
     def _on_loaded(self, packs: list[VoicePack]) -> None:
         self.composer.packs = packs
