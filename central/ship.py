@@ -224,25 +224,6 @@ class ConfigWatch:
             return None
 
 
-class _JsonLines(logging.Formatter):
-    """One JSON object per line, as ``novbe server`` logs (docs/operations.md, "Logs")."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        try:
-            fields = json.loads(message) if message.startswith("{") else {"msg": message}
-        except ValueError:
-            fields = {"msg": message}
-        line = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname.lower(),
-            **fields,
-        }
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False)
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="novbe ship",
@@ -304,7 +285,7 @@ def main(argv: list[str]) -> int:
         )
     record = open_record(args.central, application=f"novbe-ship-{center.code}")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonLines())
+    handler.setFormatter(cli.JsonLines())
     root = logging.getLogger("novbe")
     root.handlers[:] = [handler]
     root.setLevel(args.log_level)
