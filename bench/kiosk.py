@@ -7,7 +7,10 @@ rate, so this measures the software, not the cable):
 * tap -> printed: from the click on a service tile until the ticket's last byte (the cut)
   has reached the printer; goal p95 under 300 ms;
 * start -> first screen: ``novbe kiosk`` as a new process until its window has been
-  drawn; goal under 2 s.
+  drawn; goal under 2 s;
+* touch -> speech: in the accessible mode, from a tap on a button until its name, rendered
+  by espeak-ng, is handed to the player; the first time a text is read, and again (kept);
+  goal p95 under 300 ms (the answer to a touch must feel immediate).
 """
 
 from __future__ import annotations
@@ -18,12 +21,44 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TAPS = 40
 STARTS = 5
+
+
+def _wait(app: Any, predicate: Callable[[], object], limit: float = 10.0) -> None:
+    """Run Qt's events until ``predicate()`` holds."""
+    deadline = time.perf_counter() + limit
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the kiosk did not get there")
+        app.processEvents()
+        time.sleep(0.0005)
+
+
+def _more_cuts(printer: Any, before: int) -> bool:
+    """Whether the printer has cut more tickets than ``before``."""
+    return bool(printer.received.count(b"\x1dV") > before)
+
+
+def _kiosk_config(home: Any, server: Any, printer: str | None = None) -> Any:
+    """The device file of the reference center's first kiosk, against ``server``."""
+    from wire.device import DeviceConfig
+
+    return DeviceConfig(
+        role="kiosk",
+        code="kiosk-1",
+        server_url=server.url,
+        token=home.token("kiosk", "kiosk-1"),
+        fullscreen=False,
+        printer=printer,
+    )
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -40,18 +75,10 @@ def bench_taps(home: object, server: object) -> list[float]:
     from kiosk.viewmodel import Screen, Timings
     from tests.hardware.conftest import READY, PtyPrinter
     from wire.client import ClientOptions
-    from wire.device import DeviceConfig
 
     app = QApplication.instance() or QApplication([])
     printer = PtyPrinter(READY)
-    config = DeviceConfig(
-        role="kiosk",
-        code="kiosk-1",
-        server_url=server.url,  # type: ignore[attr-defined]
-        token=home.token("kiosk", "kiosk-1"),  # type: ignore[attr-defined]
-        fullscreen=False,
-        printer=f"serial://{printer.path}?baudrate=115200",
-    )
+    config = _kiosk_config(home, server, f"serial://{printer.path}?baudrate=115200")
     kiosk = KioskApp(
         config,
         size=QSize(1080, 1920),
@@ -60,13 +87,7 @@ def bench_taps(home: object, server: object) -> list[float]:
     )
     kiosk.start(fullscreen=False)
 
-    def wait(predicate: object, limit: float = 10.0) -> None:
-        deadline = time.perf_counter() + limit
-        while not predicate():  # type: ignore[operator]
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the kiosk did not get there")
-            app.processEvents()
-            time.sleep(0.0005)
+    wait = partial(_wait, app)
 
     wait(lambda: kiosk.model.can_issue)
     services = ["DIN-ID", "DIN-PASS", "DIN-DRV", "DIN-CRIM"]
@@ -84,7 +105,7 @@ def bench_taps(home: object, server: object) -> list[float]:
             before = printer.received.count(b"\x1dV")
             started = time.perf_counter()
             QTest.mouseClick(window.service_tiles[services[i % len(services)]], left)
-            wait(lambda before=before: printer.received.count(b"\x1dV") > before)
+            wait(partial(_more_cuts, printer, before))
             elapsed = time.perf_counter() - started
             if i >= 3:  # the first tickets load the printer driver and warm caches
                 seconds.append(elapsed)
@@ -96,6 +117,68 @@ def bench_taps(home: object, server: object) -> list[float]:
         kiosk.stop()
         printer.close()
     return seconds
+
+
+def bench_speech(home: object, server: object) -> tuple[list[float], list[float]]:
+    """Seconds from a tap to its words at the player: (first reading, read again)."""
+    from PySide6.QtCore import QSize, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from kiosk.app import KioskApp
+    from kiosk.qt_kiosk import spoken_name
+    from kiosk.viewmodel import Screen, Timings
+    from wire.client import ClientOptions
+
+    app = QApplication.instance() or QApplication([])
+    config = _kiosk_config(home, server)
+    kiosk = KioskApp(
+        config,
+        size=QSize(1920, 1080),
+        timings=Timings(tap_guard=0.02, double_tap=0.5),
+        client_options=ClientOptions(backoff_min=0.1),
+        sound=False,
+    )
+    assert kiosk.speaker is not None, "espeak-ng is not installed"
+    heard: list[tuple[float, str]] = []
+    kiosk.speaker.spoken.connect(lambda path, parts: heard.append((time.perf_counter(), parts[0].text)))
+    kiosk.start(fullscreen=False)
+    left = Qt.MouseButton.LeftButton
+
+    wait = partial(_wait, app)
+
+    def read(widget: QWidget) -> float:
+        """Tap once; seconds until the widget's name reaches the player."""
+        time.sleep(0.6)  # no double tap
+        name = spoken_name(widget)
+        started = time.perf_counter()
+        QTest.mouseClick(widget, left)
+        wait(lambda: bool(heard) and heard[-1][1] == name)
+        return heard[-1][0] - started
+
+    first: list[float] = []
+    again: list[float] = []
+    try:
+        wait(lambda: kiosk.model.can_issue)
+        QTest.mouseClick(kiosk.window.assist_button, left)
+        wait(lambda: kiosk.model.speech)
+        QTest.mouseClick(kiosk.window.lang_buttons["ru"], left)
+        time.sleep(0.1)
+        QTest.mouseClick(kiosk.window.lang_buttons["ru"], left)
+        wait(lambda: kiosk.model.screen is Screen.AGENCIES)
+        for round_ in (first, again):
+            for _page in range(3):
+                window = kiosk.window
+                tiles = [*window.top_tiles.values(), *window.agency_tiles.values(), window.search_button]
+                round_ += [read(tile) for tile in tiles]
+                more = window.agencies_more
+                time.sleep(0.6)
+                QTest.mouseClick(more, left)
+                QTest.mouseClick(more, left)
+                app.processEvents()
+    finally:
+        kiosk.stop()
+    return first, again
 
 
 def bench_start(home: Path, url: str) -> list[float]:
@@ -137,6 +220,14 @@ def main() -> None:
                 f"tap on a service -> ticket bytes at the printer, {len(taps)} tickets: "
                 f"p50 {statistics.median(taps) * 1000:.0f} ms, p95 {_percentile(taps, 0.95) * 1000:.0f} ms, "
                 f"max {max(taps) * 1000:.0f} ms (goal p95 < 300 ms)"
+            )
+            first, again = bench_speech(home, server)
+            print(
+                f"touch -> speech at the player (espeak-ng), {len(first)} buttons: first reading "
+                f"p50 {statistics.median(first) * 1000:.0f} ms, "
+                f"p95 {_percentile(first, 0.95) * 1000:.0f} ms; "
+                f"read again p50 {statistics.median(again) * 1000:.0f} ms, "
+                f"p95 {_percentile(again, 0.95) * 1000:.0f} ms (goal p95 < 300 ms)"
             )
             starts = bench_start(home.path, server.url)
             print(

@@ -2,7 +2,8 @@
 Render sample tickets to PNG with the virtual printer.
 
 ``python -m hardware.render_samples docs/tickets`` writes ``ticket-az.png``,
-``ticket-ru.png`` and ``ticket-en.png``. With ``--center FILE`` (a center
+``ticket-ru.png`` and ``ticket-en.png``, and ``ticket-priority-<lang>.png``: a senior
+citizen's ticket with nobody ahead and a wait under a minute. With ``--center FILE`` (a center
 description like the reference ``center-baku1.json``) it renders one ticket per
 agency and language instead, named ``<prefix>-<lang>.png``.
 
@@ -25,10 +26,11 @@ from wire.types import WaitRange
 from .printer import open_printer
 from .ticket import TicketView
 
-__all__ = ["center_views", "main", "sample_view"]
+__all__ = ["center_views", "main", "priority_view", "sample_view"]
 
 LANGS = ("az", "ru", "en")
 ISSUED = datetime(2026, 11, 23, 10, 42)
+SAMPLE_WAIT = WaitRange(10, 20)
 
 _SAMPLE: dict[str, Mapping[str, str]] = {
     "center": {
@@ -50,7 +52,14 @@ _SAMPLE: dict[str, Mapping[str, str]] = {
 }
 
 
-def sample_view(lang: str, number: str = "A015") -> TicketView:
+def sample_view(
+    lang: str,
+    number: str = "A015",
+    *,
+    ahead: int = 7,
+    wait: WaitRange = SAMPLE_WAIT,
+    priority: str | None = None,
+) -> TicketView:
     """A ticket of the reference center: an identity card at the Ministry of Internal Affairs."""
     ticket_id = f"{ISSUED:%Y%m%d}-{number}"
     return TicketView(
@@ -60,12 +69,18 @@ def sample_view(lang: str, number: str = "A015") -> TicketView:
         number=number,
         issued_at=ISSUED,
         lang=lang,
-        ahead=7,
-        wait=WaitRange(10, 20),
+        ahead=ahead,
+        wait=wait,
         zone_name=_SAMPLE["zone"],
         ticket_id=ticket_id,
         qr_data=f"https://novbe.example/t/{ticket_id}",
+        priority=priority,
     )
+
+
+def priority_view(lang: str) -> TicketView:
+    """A senior citizen's ticket with nobody ahead: the paper's priority and "nobody ahead" words."""
+    return sample_view(lang, "A016", ahead=0, wait=WaitRange(0, 1), priority="elderly")
 
 
 def center_views(center: Mapping[str, Any], lang: str) -> Iterator[TicketView]:
@@ -115,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         views = [(f"{view.number[0]}-{lang}", view) for lang in LANGS for view in center_views(center, lang)]
     else:
         views = [(f"ticket-{lang}", sample_view(lang)) for lang in LANGS]
+        views += [(f"ticket-priority-{lang}", priority_view(lang)) for lang in LANGS]
     for path in render(views, args.out_dir, args.paper):
         sys.stdout.write(f"{path}\n")
     return 0

@@ -12,11 +12,15 @@ from PySide6.QtCore import QObject, QSize
 from shell.bridge import gui_post
 from wire.client import ClientOptions, ConnState
 from wire.device import DeviceConfig
+from wire.i18n import catalog
 from wire.messages import ServerMessage
 from wire.session import Session
+from wire.types import LANGS
 
 from .printing import PrinterService
 from .qt_kiosk import KioskWindow
+from .qt_speech import QtSpeaker
+from .speech import Voice, espeak_available
 from .viewmodel import KioskViewModel, Timings
 
 log = logging.getLogger("novbe.kiosk")
@@ -31,6 +35,7 @@ class KioskApp:
         config: the kiosk's device file.
         size: the window's size; None: the screen's.
         lang: the start screen's language, instead of the device file's.
+        sound: False renders spoken guidance without playing it (tests).
     """
 
     def __init__(
@@ -41,6 +46,7 @@ class KioskApp:
         lang: str | None = None,
         timings: Timings | None = None,
         client_options: ClientOptions | None = None,
+        sound: bool = True,
     ) -> None:
         if config.role != "kiosk":
             raise ValueError(f"{config.code}: not a kiosk device file")
@@ -58,6 +64,15 @@ class KioskApp:
             folder = urlsplit(config.printer).path
             note = f"virtual printer: tickets are saved as pictures in {folder}, nothing is printed on paper"
             log.warning("%s (for the demo and tests only; a real kiosk names its printer)", note)
+        # Spoken guidance: the kiosk's texts read in their own language, with the Latin
+        # letters of ticket numbers named as each language names them.
+        texts = catalog("kiosk")
+        voice = Voice(letters={x: texts.tr("speech.letters", x).split() for x in LANGS})
+        self.speaker = QtSpeaker(voice, multimedia=sound, parent=self._gui) if espeak_available() else None
+        if self.speaker is None:
+            log.error("espeak-ng is not installed (Debian package espeak-ng): the accessible mode is silent")
+        else:
+            self.speaker.status_changed.connect(self._report_speech)
         self.model = KioskViewModel(
             self.session,
             self.printer,
@@ -67,6 +82,8 @@ class KioskApp:
             clock=time.monotonic,
             post=post,
             timings=timings,
+            speaker=self.speaker,
+            now=self.session.now,
         )
         self.window = KioskWindow(self.model, size=size)
 
@@ -76,6 +93,10 @@ class KioskApp:
     def on_connection(self, state: ConnState) -> None:
         self.model.on_connection(state)
 
+    def _report_speech(self, status: str, detail: str) -> None:
+        log.info("spoken guidance: %s %s", status, detail)
+        self.session.report_health("audio", status, detail or None)
+
     def start(self, *, fullscreen: bool | None = None) -> None:
         """Connect and start the kiosk's clock.
 
@@ -84,6 +105,13 @@ class KioskApp:
                 the caller (``shell.main`` does it for ``novbe kiosk``).
         """
         self.session.start()
+        if self.speaker is None:
+            self.session.report_health("audio", "error", "espeak-ng is not installed: no spoken guidance")
+        elif self.window.painted:
+            self.speaker.start()
+        else:
+            # The voice's player loads after the first screen is drawn, not before.
+            self.window.first_paint.connect(self.speaker.start)
         self.window.start_ticking()
         if fullscreen is True:
             self.window.showFullScreen()
@@ -92,6 +120,8 @@ class KioskApp:
 
     def stop(self) -> None:
         self.window.close()
+        if self.speaker is not None:
+            self.speaker.close()
         self.session.stop()
         if self.printer is not None:
             self.printer.close()

@@ -14,7 +14,14 @@ the printer arrive on other threads as futures; the model hands their completion
 posts through the GUI event loop, ``shell.bridge``; tests call it directly).
 
 Time: the model reads ``clock`` (seconds, monotonic) and is driven by :meth:`tick`, so the
-tests control inactivity and timeouts without sleeping.
+tests control inactivity and timeouts without sleeping; ``now`` (the server's wall clock in
+the center's time zone) only tells whether the center is open and when it opens next.
+
+Accessible mode (:attr:`KioskViewModel.assist`): a citizen switches it on from the first
+screen; the view then draws high contrast, larger text and every control low on the screen,
+and the model speaks (:attr:`KioskViewModel.speech`, through ``speaker``): each screen as it
+appears, each control on the first tap (:meth:`KioskViewModel.press`), which a second tap
+on the same control chooses. A session's end switches it off again.
 """
 
 from __future__ import annotations
@@ -23,10 +30,10 @@ import enum
 import logging
 import math
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any, Protocol
 
 from psygnal import Signal
@@ -51,6 +58,9 @@ from wire.messages import (
 from wire.session import Requester
 from wire.types import LANGS, Lang, Priority, WaitRange
 
+from .search import ServiceIndex, most_requested
+from .speech import Say
+
 log = logging.getLogger("novbe.kiosk")
 
 RIGHTS: tuple[Priority, ...] = tuple(p for p in Priority if p is not Priority.NONE)
@@ -60,9 +70,19 @@ RIGHTS: tuple[Priority, ...] = tuple(p for p in Priority if p is not Priority.NO
 class Screen(enum.StrEnum):
     START = "start"
     AGENCIES = "agencies"
+    SEARCH = "search"
     SERVICES = "services"
     PRIORITY = "priority"
     TICKET = "ticket"
+
+
+CHOOSING = (Screen.AGENCIES, Screen.SEARCH, Screen.SERVICES)
+"""The screens a service can be chosen on: the agencies' (the most requested services), the
+search and an agency's services."""
+BROWSING = (*CHOOSING, Screen.PRIORITY)
+"""The screens between the language and the ticket: Back and Start over, the inactivity timer."""
+TOP_SERVICES = 4
+"""How many of the most requested services the agencies screen offers."""
 
 
 class PrintState(enum.StrEnum):
@@ -103,12 +123,28 @@ class Timings:
     """Printer status checks while it works: finds an empty roll before a citizen does."""
     printer_poll_failed: float = 3.0
     """Printer status checks while it is out of order: notices quickly that it is back."""
+    double_tap: float = 0.7
+    """With spoken guidance, a second tap on the same control within this time chooses it."""
+    inactivity_assist: float = 90.0
+    """Inactivity in accessible mode: listening to a screen and its buttons takes time."""
+    ticket_assist: float = 30.0
+    """The ticket's time on screen in accessible mode: it is read aloud, slowly."""
 
 
 class Server(Requester, Protocol):
     """What the model needs of its session with the server (``wire.session.Session``)."""
 
     def report_health(self, component: str, status: str, detail: str | None = None) -> None: ...
+
+
+class Speaker(Protocol):
+    """What the model needs of the voice (``kiosk.qt_speech.QtSpeaker``)."""
+
+    def say(self, parts: Sequence[Say]) -> None:
+        """Say ``parts`` in turn, instead of anything still being said. Returns at once."""
+        ...
+
+    def stop(self) -> None: ...
 
 
 class PrinterPort(Protocol):
@@ -151,6 +187,16 @@ class Ticket:
         # The ticket's id says everything needed to find it again; with the center code a
         # photo of the QR code is unambiguous at the counter.
         return cls(**same, qr_data=f"NOVBE:{center}:{issued.id}")
+
+
+@dataclass(frozen=True)
+class ClosedCenter:
+    """The center is closed now: today's hours (None: it does not open today) and when it
+    opens next (in the center's time zone)."""
+
+    now: datetime
+    today: tuple[time, time] | None
+    next_opening: datetime
 
 
 @dataclass(frozen=True)
@@ -209,6 +255,9 @@ class KioskViewModel:
         default_lang: the language of the start screen's chrome and of a reset kiosk.
         clock: monotonic seconds.
         post: runs a function in the model's thread (see the module docstring).
+        speaker: the voice of spoken guidance; None: the accessible mode has none.
+        now: the wall clock, aware (the session's ``now``: the server's, in the center's
+            time zone).
     """
 
     changed = Signal()
@@ -225,9 +274,13 @@ class KioskViewModel:
         clock: Callable[[], float],
         post: Callable[[Callable[[], None]], None],
         timings: Timings | None = None,
+        speaker: Speaker | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self._server = server
         self._printer = printer
+        self._speaker = speaker
+        self._now = now or (lambda: datetime.now(UTC))
         self.device = device
         self.default_lang: Lang = _lang(default_lang) or "az"
         self._clock = clock
@@ -239,6 +292,7 @@ class KioskViewModel:
         self.center: CenterInfo | None = None
         self.services: dict[str, ServiceInfo] = {}
         self.queues: dict[str, QueueFigures] = {}
+        self._index: ServiceIndex | None = None
 
         # The connection.
         self.online = False
@@ -250,14 +304,25 @@ class KioskViewModel:
         self.screen = Screen.START
         self.agency: str | None = None
         self.priority = Priority.NONE
+        self.query = ""
+        """What the citizen typed on the search screen."""
+        self.page = 0
+        """The page of a list shown a few items at a time (the accessible mode's low layout)."""
+        self.assist = False
+        """Accessible mode: high contrast, larger text, every control low on the screen."""
+        self.speech = False
+        """Spoken guidance: on with the accessible mode when the kiosk has a voice."""
+        self._pressed: tuple[str, float] | None = None
+        """The control last tapped once with spoken guidance on, and when."""
+        self._priority_from = Screen.SERVICES
         self.notice: Notice | None = None
         self.pending: _Pending | None = None
         self._retry: _Pending | None = None
         self.ticket: Ticket | None = None
         self.print_state: PrintState | None = None
-        now = self._clock()
+        started = self._clock()
         self._screen_since = -math.inf  # the start screen takes a tap at once
-        self._last_touch = now
+        self._last_touch = started
 
         # The printer.
         self.has_printer = printer is not None
@@ -270,7 +335,7 @@ class KioskViewModel:
         self._reported: tuple[str, str | None] | None = None
         """What the server was last told, since the connection came up."""
         self._status_future: Future[Any] | None = None
-        self._next_poll = now  # check the printer as soon as the kiosk starts
+        self._next_poll = started  # check the printer as soon as the kiosk starts
         if printer is None:
             log.error("this kiosk has no printer: tickets are shown on screen only (%s)", NO_PRINTER)
             self.printer_health, self.printer_detail = "offline", NO_PRINTER
@@ -290,9 +355,23 @@ class KioskViewModel:
         """The promised wait in the current language, as the paper prints it too."""
         return wait_words(wait, self.lang, short=short)
 
+    def ahead_words(self, ahead: int) -> str:
+        """How many are called before the citizen, as the paper says it: nobody, or how many."""
+        return self.tr("ticket.ahead", n=ahead) if ahead > 0 else self.tr("ticket.ahead_none")
+
     @property
     def has_center(self) -> bool:
         return self.center is not None
+
+    @property
+    def has_speech(self) -> bool:
+        """Whether the kiosk can speak (spoken guidance can be switched on)."""
+        return self._speaker is not None
+
+    @property
+    def focused(self) -> str | None:
+        """With spoken guidance, the control the citizen touched last (a second tap chooses it)."""
+        return self._pressed[0] if self._pressed is not None and self.speech else None
 
     @property
     def center_name(self) -> Names:
@@ -337,6 +416,103 @@ class KioskViewModel:
             return self.tr("service.waiting", n=figures.waiting)
         return self.tr("service.queue", n=figures.waiting, wait=self.wait_words(figures.wait, short=True))
 
+    def top_services(self) -> list[ServiceInfo]:
+        """The most requested services a ticket can be taken for now, for the agencies screen."""
+        if self.center is None:
+            return []
+        return most_requested(self.center, self.queues, TOP_SERVICES)
+
+    def search_results(self) -> list[ServiceInfo]:
+        """The services the search screen's query finds, best first."""
+        return self._index.search(self.query) if self._index is not None else []
+
+    def keyboard(self) -> tuple[str, ...]:
+        """The letters of the search screen's keyboard, in the alphabet's order."""
+        return tuple(self.tr("keyboard.letters").split())
+
+    def closed(self) -> ClosedCenter | None:
+        """The center is closed now (no ticket for any service, outside its hours), and
+        when it opens next; None when it is open, or nothing is known yet.
+
+        Inside the hours, services that take no ticket each say why (their tiles); this is
+        for the nights, the mornings before opening and the days off."""
+        center = self.center
+        if center is None or not self.online or not self.queues:
+            return None
+        if any(f.available or f.reason == "full" for f in self.queues.values()):
+            return None
+        now = self._now().astimezone(center.tz)
+        working = center.opens_on(now.date())
+        if working and center.opens <= now.time() < center.closes:
+            return None
+        today = (center.opens, center.closes) if working else None
+        return ClosedCenter(now, today, center.next_opening(now))
+
+    def closed_lines(self, closed: ClosedCenter, lang: str) -> list[str]:
+        """What the closed screen says, in ``lang``: closed, today's hours, the next opening."""
+        lines = [self.tr("closed.title", lang)]
+        if closed.today is None:
+            lines.append(self.tr("closed.today_off", lang))
+        else:
+            opens, closes = closed.today
+            lines.append(self.tr("closed.today", lang, opens=f"{opens:%H:%M}", closes=f"{closes:%H:%M}"))
+        nxt = closed.next_opening
+        days = (nxt.date() - closed.now.date()).days
+        day = {0: "day.today", 1: "day.tomorrow"}.get(days, f"day.{nxt.weekday()}")
+        lines.append(self.tr("closed.next", lang, day=self.tr(day, lang), time=f"{nxt:%H:%M}"))
+        return lines
+
+    def screen_words(self) -> list[Say]:
+        """What spoken guidance says when the current screen appears."""
+        tr, lang = self.tr, self.lang
+        if self.screen is Screen.START:
+            # The start screen, or what stands in its place, in every language.
+            order = self._langs_from(self.lang)
+            if self._offline_shown:
+                return [Say(x, f"{self.tr('offline.title', x)}. {self.tr('offline.body', x)}") for x in order]
+            closed = self.closed()
+            if closed is not None:
+                return [Say(x, ". ".join(self.closed_lines(closed, x))) for x in order]
+            return [Say(x, f"{self.tr('start.welcome', x)} {self.tr('start.choose', x)}") for x in order]
+        if self.screen is Screen.AGENCIES:
+            return [Say(lang, tr("say.agencies", n=len(self.agencies), top=len(self.top_services())))]
+        if self.screen is Screen.SEARCH:
+            return [Say(lang, tr("say.search"))]
+        if self.screen is Screen.SERVICES:
+            agency = self.center.agency(self.agency or "") if self.center is not None else None
+            title = self.name(agency.name) if agency is not None else ""
+            return [Say(lang, f"{title}. {tr('say.services', n=len(self.agency_services()))}")]
+        if self.screen is Screen.PRIORITY:
+            return [Say(lang, f"{tr('priority.title')}. {tr('priority.hint')}")]
+        return [Say(lang, line) for line in self.ticket_lines()]
+
+    def ticket_lines(self) -> list[str]:
+        """The ticket on screen, line by line, as spoken guidance reads it."""
+        ticket = self.ticket
+        if ticket is None:
+            return []
+        tr = self.tr
+        service = self.services.get(ticket.service)
+        lines = [
+            f"{tr('ticket.title')}: {ticket.number}",
+            self.name(service.name) if service is not None else ticket.service,
+            tr("ticket.zone", zone=self.zone_name(ticket.zone)),
+            self.ahead_words(ticket.ahead),
+            self.wait_words(ticket.wait),
+        ]
+        if ticket.priority is not Priority.NONE:
+            lines.append(tr("ticket.priority", right=tr(f"priority.{ticket.priority}")))
+        lines.append(tr(self.print_key()))
+        return lines
+
+    def print_key(self) -> str:
+        """The catalog key of the ticket screen's line about the paper."""
+        return {
+            PrintState.FAILED: "ticket.not_printed",
+            PrintState.NO_PRINTER: "ticket.no_printer",
+            PrintState.PRINTED: "ticket.printed",
+        }.get(self.print_state or PrintState.PRINTING, "ticket.printing")
+
     def agency_available(self, agency: str) -> bool:
         return any(self.availability(s.code).available for s in self.agency_services(agency))
 
@@ -355,26 +531,123 @@ class KioskViewModel:
         """Any touch on the screen: restarts the inactivity timer."""
         self._last_touch = self._clock()
 
+    def press(self, control: str, say: str | Sequence[Say], act: Callable[[], None]) -> None:
+        """A tap on a control of the screen (``control``: its key, unique on the screen).
+
+        Without spoken guidance, ``act`` at once. With it, the first tap reads ``say`` (in the
+        screen's language when a string) and a second tap on the same control within
+        ``timings.double_tap`` does ``act``: a citizen who cannot see the screen hears a
+        button before choosing it.
+        """
+        self.touch()
+        if not self.speech:
+            act()
+            return
+        now = self._clock()
+        pressed, self._pressed = self._pressed, (control, now)
+        if pressed is not None and pressed[0] == control and now - pressed[1] <= self.timings.double_tap:
+            self._pressed = None
+            act()
+            return
+        self._say([Say(self.lang, say)] if isinstance(say, str) else list(say))
+        self.changed.emit()  # the view marks the control touched
+
+    def read_again(self) -> None:
+        """A touch on the accessible mode's upper part: the screen is read again, as when it
+        appeared (a citizen who missed it, or came back to the kiosk, need not touch every
+        button to learn where they are). It chooses nothing, so one touch is enough."""
+        self.touch()
+        self._pressed = None
+        if self.speech:
+            self._say(self.screen_words())
+        self.changed.emit()
+
+    def switch_assist(self) -> None:
+        """The accessible mode on or off (the start screen's button)."""
+        if not self._accept_tap() or self.screen is not Screen.START:
+            return
+        self.assist = not self.assist
+        self.speech = self.assist and self.has_speech
+        self._pressed = None
+        if self.speech:
+            # How the mode works, then what the screen says, each language in turn.
+            self._say(
+                [Say(s.lang, f"{self.tr('assist.intro', s.lang)} {s.text}") for s in self.screen_words()]
+            )
+        elif self._speaker is not None:
+            self._speaker.stop()
+        self.changed.emit()
+
+    def switch_speech(self) -> None:
+        """Spoken guidance on or off, in the accessible mode (the start screen's button)."""
+        if not self._accept_tap() or not self.assist or not self.has_speech:
+            return
+        self.speech = not self.speech
+        self._pressed = None
+        if self.speech:
+            self._say([Say(self.lang, self.tr("assist.intro"))])
+        elif self._speaker is not None:
+            self._speaker.stop()
+        self.changed.emit()
+
     def choose_language(self, lang: str) -> None:
         chosen = _lang(lang)
         if chosen is None or not self._accept_tap() or self.screen is not Screen.START:
             return
-        if self._offline_shown:
+        if self._offline_shown or self.closed() is not None:
             return  # the screen says no ticket can be had now; don't start a session
         self.lang = chosen
         self._show(Screen.AGENCIES)
 
     def choose_agency(self, code: str) -> None:
-        if not self._accept_tap() or self.screen is not Screen.AGENCIES:
+        if not self._accept_tap() or self.screen is not Screen.AGENCIES or self.pending:
             return
         if not any(a.code == code for a in self.agencies):
             return
         self.agency = code
         self._show(Screen.SERVICES)
 
-    def open_priority(self) -> None:
-        if not self._accept_tap() or self.screen is not Screen.SERVICES or self.pending:
+    def open_search(self) -> None:
+        if not self._accept_tap() or self.screen is not Screen.AGENCIES or self.pending:
             return
+        self.query = ""
+        self._show(Screen.SEARCH)
+
+    def type_letter(self, letter: str) -> None:
+        """A key of the search screen's keyboard: a letter, or " " for the space bar."""
+        if not self._accept_tap() or self.screen is not Screen.SEARCH or self.pending:
+            return
+        if letter != " " and letter not in self.keyboard():
+            return
+        if letter == " " and (not self.query or self.query.endswith(" ")):
+            return
+        self._set_query(self.query + letter)
+
+    def erase(self) -> None:
+        """The keyboard's erase key: the last letter typed goes."""
+        if not self._accept_tap() or self.screen is not Screen.SEARCH or self.pending or not self.query:
+            return
+        self._set_query(self.query[:-1])
+
+    def clear_query(self) -> None:
+        if not self._accept_tap() or self.screen is not Screen.SEARCH or self.pending or not self.query:
+            return
+        self._set_query("")
+
+    def next_page(self, pages: int) -> None:
+        """The next page of the list on screen (after the last, the first again)."""
+        if not self._accept_tap() or self.screen not in BROWSING or pages < 2:
+            return
+        self.page = (self.page + 1) % pages
+        self._pressed = None
+        if self.speech:
+            self._say([Say(self.lang, self.tr("say.page", page=self.page + 1, pages=pages))])
+        self.changed.emit()
+
+    def open_priority(self) -> None:
+        if not self._accept_tap() or self.screen not in CHOOSING or self.pending:
+            return
+        self._priority_from = self.screen
         self._show(Screen.PRIORITY)
 
     def choose_priority(self, priority: str) -> None:
@@ -384,14 +657,14 @@ class KioskViewModel:
             self.priority = Priority(priority)
         except ValueError:
             return
-        self._show(Screen.SERVICES)
+        self._show(self._priority_from)
 
     def back(self) -> None:
         if not self._accept_tap() or self.pending is not None:
             return
         if self.screen is Screen.PRIORITY:
-            self._show(Screen.SERVICES)
-        elif self.screen is Screen.SERVICES:
+            self._show(self._priority_from)
+        elif self.screen in (Screen.SERVICES, Screen.SEARCH):
             self._show(Screen.AGENCIES)
         elif self.screen is Screen.AGENCIES:
             self._reset()
@@ -410,12 +683,22 @@ class KioskViewModel:
 
     def choose_service(self, code: str) -> None:
         """Ask the server for a ticket. At most one request is in flight; a request that
-        got no answer is repeated with the same id, so the server issues it once."""
-        if self.screen is not Screen.SERVICES or self.pending is not None:
+        got no answer is repeated with the same id, so the server issues it once.
+
+        A service is chosen among an agency's services, the most requested (the agencies
+        screen) or what the search found."""
+        if self.screen not in CHOOSING or self.pending is not None:
             return
         if not self._accept_tap():
             return
-        if code not in self.services or self.services[code].agency != self.agency:
+        if code not in self.services:
+            return
+        offered = {
+            Screen.SERVICES: lambda: self.services[code].agency == self.agency,
+            Screen.AGENCIES: lambda: any(s.code == code for s in self.top_services()),
+            Screen.SEARCH: lambda: any(s.code == code for s in self.search_results()),
+        }
+        if not offered[self.screen]():
             return
         if not self.can_issue:
             # Issue nothing while the server can't be reached; say so at once.
@@ -459,6 +742,7 @@ class KioskViewModel:
             case Welcome(center=center, snapshot=snapshot):
                 self.center = center
                 self.services = {s.code: s for s in center.services}
+                self._index = ServiceIndex(center)
                 if snapshot is not None:
                     self.queues = dict(snapshot.queues)
                 self.changed.emit()
@@ -505,9 +789,9 @@ class KioskViewModel:
                 self._reset()
                 dirty = False  # _reset emitted
         elif (
-            self.screen in (Screen.AGENCIES, Screen.SERVICES, Screen.PRIORITY)
+            self.screen in BROWSING
             and self.pending is None
-            and now - max(self._last_touch, self._screen_since) >= self.timings.inactivity
+            and now - max(self._last_touch, self._screen_since) >= self._inactivity()
         ):
             self._reset()
             dirty = False
@@ -523,30 +807,61 @@ class KioskViewModel:
         self._last_touch = now
         return now - self._screen_since >= self.timings.tap_guard
 
-    def _show(self, screen: Screen) -> None:
+    def _show(self, screen: Screen, *, speak: bool = True) -> None:
         self.screen = screen
         self._screen_since = self._clock()
-        if screen is not Screen.SERVICES:
+        self.page = 0
+        self._pressed = None
+        if screen not in CHOOSING:
             self.notice = None
+        if speak and self.speech:
+            self._say(self.screen_words())
         self.changed.emit()
 
     def _reset(self) -> None:
-        """Back to the start screen, forgetting the citizen's choices."""
+        """Back to the start screen, forgetting the citizen's choices (and the accessible
+        mode: the next citizen meets the kiosk as everyone does)."""
         self.lang = self.default_lang
         self.agency = None
         self.priority = Priority.NONE
+        self.query = ""
         self.ticket = None
         self.print_state = None
         self._retry = None
+        if self.speech and self._speaker is not None:
+            self._speaker.stop()
+        self.assist = self.speech = False
         self._show(Screen.START)
+
+    def _say(self, parts: Sequence[Say]) -> None:
+        if self.speech and self._speaker is not None and parts:
+            self._speaker.say(parts)
+
+    def _langs_from(self, first: Lang) -> list[Lang]:
+        """Every language, ``first`` first."""
+        return [first, *(x for x in LANGS if x != first)]
+
+    def _set_query(self, query: str) -> None:
+        self.query = query
+        self.page = 0
+        self._pressed = None
+        if self.speech:
+            found = len(self.search_results())
+            self._say([Say(self.lang, self.tr("say.query", query=query.strip() or "-", n=found))])
+        self.changed.emit()
+
+    def _inactivity(self) -> float:
+        return self.timings.inactivity_assist if self.assist else self.timings.inactivity
 
     def _ticket_duration(self) -> float:
         if self.print_state in (PrintState.FAILED, PrintState.NO_PRINTER):
-            return self.timings.ticket_unprinted
-        if self.print_state is PrintState.PRINTING:
+            duration = self.timings.ticket_unprinted
+        elif self.print_state is PrintState.PRINTING:
             # Never take the ticket off screen while it is still coming out.
             return math.inf
-        return self.timings.ticket
+        else:
+            duration = self.timings.ticket
+        return max(duration, self.timings.ticket_assist) if self.assist else duration
 
     def _issued(self, pending: _Pending, future: Future[Result]) -> None:
         if self.pending is not pending:
@@ -569,7 +884,8 @@ class KioskViewModel:
         assert self.center is not None, "a ticket was issued before the welcome"
         self.ticket = Ticket.of(result.ticket, self.center.code)
         self.notice = None
-        self._show(Screen.TICKET)
+        # Spoken guidance reads the ticket once it is known whether it printed (_print).
+        self._show(Screen.TICKET, speak=False)
         self._print(self.ticket)
 
     def _failure_notice(self, exc: RequestFailed) -> Notice:
@@ -608,11 +924,13 @@ class KioskViewModel:
     def _print(self, ticket: Ticket) -> None:
         if self._printer is None:
             self.print_state = PrintState.NO_PRINTER
+            self._say(self.screen_words())
             self.changed.emit()
             return
         if not self.printer_ok:
             # Known out of order: don't make the citizen wait for a print that will fail.
             self.print_state = PrintState.FAILED
+            self._say(self.screen_words())
             self.changed.emit()
             return
         self.print_state = PrintState.PRINTING
@@ -639,6 +957,8 @@ class KioskViewModel:
             self._set_printer(health_of_error(exc), str(exc))
             if self.ticket is ticket:
                 self.print_state = PrintState.FAILED
+        if self.ticket is ticket and self.screen is Screen.TICKET:
+            self._say(self.screen_words())
         self.changed.emit()
 
     def _poll_printer(self) -> None:

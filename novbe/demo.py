@@ -250,7 +250,9 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     display.window.show()
     terminal.window.show()
     terminal.start()
-    issued = rated = 0
+    rated = 0
+    issued: set[str] = set()
+    """The tickets the kiosk was given (a tap on a service may get none, e.g. a refusal)."""
     services = ["DIN-ID", "DIN-PASS", "DIN-DRV", "DIN-CRIM"]
     langs = ["az", "az", "az", "ru", "en"]
     busy_until: dict[int, float] = {}
@@ -262,7 +264,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
 
     def citizen(now: float) -> None:
         """One tap per step, on whatever screen the kiosk shows, as a person would."""
-        nonlocal last_tap, issued
+        nonlocal last_tap
         model = kiosk.model
         if now - last_tap < 0.6:
             return
@@ -274,7 +276,6 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         elif screen == "services":
             kiosk.window.grab().save(str(shots / "kiosk-services.png"))
             model.choose_service(rng.choice(services))
-            issued += 1
         elif screen == "ticket":
             kiosk.window.grab().save(str(shots / "kiosk-ticket.png"))
             model.dismiss_ticket()
@@ -332,6 +333,8 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
         for desk in counters:
             operator(now, desk)
         rater(now)
+        if kiosk.model.ticket is not None:
+            issued.add(kiosk.model.ticket.id)
         # A citizen who tapped just before the end gets their ticket printed before the
         # summary counts them (within reason: a stuck printer doesn't hold the demo).
         busy = kiosk.model.pending is not None or kiosk.model.print_state is PrintState.PRINTING
@@ -367,7 +370,7 @@ def run_headless(hall: DemoHall, port: int, minutes: float, out: Path, seed: int
     served = sum(desk.model.figures.served for desk in counters)
     desks = ", ".join(str(n) for n in COUNTERS)
     print(
-        f"novbe demo: {minutes:g} min: {issued} citizens took a ticket, "
+        f"novbe demo: {minutes:g} min: {len(issued)} citizens took a ticket, "
         f"{len(printed)} tickets printed, {served} served at counters {desks}, "
         f"{rated} rated at counter {RATED}'s terminal"
     )

@@ -135,6 +135,7 @@ def center_info(center: Center) -> CenterInfo:
         languages=tuple(center.languages),
         opens=center.hours.open,
         closes=center.hours.close,
+        days=tuple(center.hours.days),
         zones=tuple(ZoneInfo(code=z.code, name=dict(z.name)) for z in center.zones),
         agencies=tuple(
             AgencyInfo(code=a.code, name=dict(a.name), prefix=a.prefix, zone=a.zone) for a in center.agencies
@@ -146,6 +147,7 @@ def center_info(center: Center) -> CenterInfo:
                 name=dict(s.name),
                 prefix=s.prefix or a.prefix,
                 mean_service_min=s.mean_service_min,
+                share=s.share,
             )
             for a in center.agencies
             for s in a.services

@@ -2,5 +2,6 @@
 
 ``shell.bridge`` hands the hall client's callbacks to the GUI thread; ``shell.main``
 is the one ``main()`` of the apps: arguments, the device file, logging, the
-QApplication, signals and the clean stop.
+QApplication, signals and the clean stop; ``shell.multimedia`` loads QtMultimedia when it
+can.
 """

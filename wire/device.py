@@ -142,7 +142,7 @@ class QuietPeriod(BaseModel):
     @model_validator(mode="after")
     def _not_empty(self) -> QuietPeriod:
         if self.start == self.end:
-            raise ValueError(f"quiet period {self} starts and ends at the same time")
+            raise ValueError(f"period {self} starts and ends at the same time")
         return self
 
     @model_serializer

@@ -53,6 +53,8 @@ class TicketIssued:
     priority: Priority = Priority.NONE
     source: Source = Source.KIOSK
     appointment: str | None = None
+    slot_at: datetime | None = None
+    """A booked citizen's slot: the ticket waits in the appointment lane (docs/routing.md)."""
     ahead: int = 0
     """Citizens expected to be called before this one, at issue."""
     wait_low_min: float = 0.0

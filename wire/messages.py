@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,6 +34,7 @@ from .events import Event, VisitRated, event_from_dict, event_to_dict
 from .protocol import PROTOCOL_VERSION
 from .types import (
     LANGS,
+    WEEKDAYS,
     CounterNo,
     CounterState,
     Lang,
@@ -41,6 +42,7 @@ from .types import (
     Source,
     TicketState,
     WaitRange,
+    Weekday,
 )
 
 Names = dict[str, str]
@@ -81,6 +83,9 @@ class ServiceInfo(_In):
     name: Names
     prefix: str
     mean_service_min: float
+    share: float = 0.0
+    """The share of the day's tickets the center expects for this service (0 when not
+    configured): the kiosk offers the most requested services first."""
 
 
 class CounterInfo(_In):
@@ -109,6 +114,8 @@ class CenterInfo(_In):
     languages: tuple[Lang, ...] = LANGS
     opens: time
     closes: time
+    days: tuple[Weekday, ...] = Field(default=WEEKDAYS, min_length=1)
+    """The days of the week the center opens (from ``opens`` to ``closes``)."""
     zones: tuple[ZoneInfo, ...] = ()
     agencies: tuple[AgencyInfo, ...] = ()
     services: tuple[ServiceInfo, ...] = ()
@@ -134,6 +141,22 @@ class CenterInfo(_In):
 
     def services_of(self, agency: str) -> tuple[ServiceInfo, ...]:
         return tuple(s for s in self.services if s.agency == agency)
+
+    def opens_on(self, day: date) -> bool:
+        """Whether ``day`` is one of the center's working days."""
+        return WEEKDAYS[day.weekday()] in self.days
+
+    def next_opening(self, after: datetime) -> datetime:
+        """When the center opens next after ``after`` (aware): today's opening time if it is
+        still to come on a working day, else that of the next working day. In the center's
+        time zone."""
+        local = after.astimezone(self.tz)
+        for ahead in range(8):
+            day = local.date() + timedelta(days=ahead)
+            start = datetime.combine(day, self.opens, self.tz)
+            if self.opens_on(day) and start > local:
+                return start
+        raise AssertionError(f"a center with working days {self.days} never opens")
 
 
 # --- the hall's state ----------------------------------------------------------------

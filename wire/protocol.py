@@ -82,6 +82,7 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     NO_OPEN_COUNTER = "no_open_counter"
     RATING_REFUSED = "rating_refused"
+    CHECK_IN_REFUSED = "check_in_refused"
 
 
 class _Msg(BaseModel):

@@ -24,6 +24,10 @@ OperatorLogin = str
 Lang = Literal["az", "ru", "en"]
 LANGS: tuple[Lang, ...] = ("az", "ru", "en")
 
+Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+"""In the order of ``date.weekday()``: Monday is 0."""
+
 
 class Priority(enum.StrEnum):
     """A citizen's priority right, as the law lists them."""

@@ -2,7 +2,8 @@
 
 Each screen in portrait (1080x1920) and landscape (1920x1080), in az, ru and en, drawn
 offscreen from the reference center (no server, no printer) and saved at half size as
-``kiosk-<screen>-<orientation>-<lang>.png``.
+``kiosk-<screen>-<orientation>-<lang>.png``; ``assist-*`` are the same screens in the
+accessible mode (high contrast, larger text, the controls low).
 
 The kiosk is fed what the server would send it: :func:`sample_welcome` makes a kiosk's
 ``Welcome`` for a reference center with the server's own conversion and view, and made-up
@@ -15,7 +16,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any, Literal
 from hardware.exceptions import PaperOut
 from hardware.printer import PrinterStatus, PrintResult
 from hardware.ticket import TicketView
+from kiosk.speech import Say
 from kiosk.viewmodel import KioskViewModel, Timings
 from server.center import center_from_reference
 from server.reference import reference_center
@@ -41,7 +44,11 @@ from wire.types import Lang, Priority, TicketState, WaitRange
 
 REFERENCE = reference_center()
 ISSUED_AT = datetime.fromisoformat("2026-11-23T10:42:00+04:00")
-"""When the sample tickets were issued (and the sample welcome sent)."""
+"""When the sample tickets were issued (and the sample welcome sent): a Monday."""
+CLOSED_AT = datetime.fromisoformat("2026-11-28T20:15:00+04:00")
+"""When the sample closed center is seen: a Saturday evening (it opens again on Monday)."""
+QUERY = "sexsiyyet"
+"""What the sample search typed: "Şəxsiyyət" without its marks."""
 PROMISED = WaitRange.promise(9.4, 17.8)
 """The wait a sample ticket is promised."""
 
@@ -49,15 +56,25 @@ SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 SCREENS = (
     "start",
     "agencies",
+    "search",
     "services",
     "priority",
     "ticket",
     "ticket-unprinted",
     "offline",
+    "closed",
     "start-no-printer",
     "ticket-no-printer",
+    "assist-start",
+    "assist-agencies",
+    "assist-search",
+    "assist-services",
+    "assist-priority",
+    "assist-ticket",
+    "assist-closed",
 )
-"""``ticket-unprinted``: the printer failed; ``*-no-printer``: the kiosk has none configured."""
+"""``ticket-unprinted``: the printer failed; ``*-no-printer``: the kiosk has none configured;
+``closed``: a Saturday evening; ``assist-*``: the accessible mode."""
 
 Closed = dict[str, Literal["closed", "full"]]
 """Services that take no ticket, and why."""
@@ -70,6 +87,11 @@ def sample_center(reference: Path = REFERENCE) -> CenterInfo:
     """The ``center`` of a welcome for the reference center file ``reference``, made by the
     same conversion and view the server uses, so the sample can't drift from the wire."""
     return center_info(center_from_reference(json.loads(reference.read_text(encoding="utf-8"))))
+
+
+def closed_queues(center: CenterInfo) -> dict[str, QueueFigures]:
+    """The figures of a closed center: no service takes a ticket."""
+    return queues_for(center, dict.fromkeys((s.code for s in center.services), "closed"))
 
 
 def queues_for(center: CenterInfo, unavailable: Closed | None = None) -> dict[str, QueueFigures]:
@@ -158,6 +180,20 @@ class _Server:
         pass
 
 
+class Quiet:
+    """A voice that says nothing and remembers what it was asked to say."""
+
+    def __init__(self) -> None:
+        self.said: list[list[Say]] = []
+        self.stopped = 0
+
+    def say(self, parts: Sequence[Say]) -> None:
+        self.said.append(list(parts))
+
+    def stop(self) -> None:
+        self.stopped += 1
+
+
 class _Printer:
     def __init__(self, broken: bool) -> None:
         self.broken = broken
@@ -176,11 +212,20 @@ class _Printer:
         return future
 
 
-def staged_model(screen: str, lang: str, reference: Path = REFERENCE) -> KioskViewModel:
-    """A view-model brought to ``screen`` the way a citizen would get there."""
+def staged_model(
+    screen: str, lang: str, reference: Path = REFERENCE, *, live: bool = False
+) -> KioskViewModel:
+    """A view-model brought to ``screen`` the way a citizen would get there; ``live``: its
+    clock runs on from there (for taps on a window), instead of standing still."""
     now = [0.0]
-    clock: Callable[[], float] = lambda: now[0]  # noqa: E731
+    started = time.monotonic()
+    clock: Callable[[], float] = lambda: now[0] + (time.monotonic() - started if live else 0.0)  # noqa: E731
     welcome = sample_welcome(reference, unavailable={"DIN-VEH": "full", "DIN-CRIM": "closed"})
+    assist = screen.startswith("assist-")
+    screen = screen.removeprefix("assist-")
+    if screen == "closed":
+        snapshot = Snapshot(day=CLOSED_AT.date(), open=False, queues=closed_queues(welcome.center))
+        welcome = welcome.model_copy(update={"snapshot": snapshot, "server_time": CLOSED_AT})
     model = KioskViewModel(
         _Server(welcome.center),
         None if screen.endswith("no-printer") else _Printer(broken=screen == "ticket-unprinted"),
@@ -189,6 +234,8 @@ def staged_model(screen: str, lang: str, reference: Path = REFERENCE) -> KioskVi
         clock=clock,
         post=lambda fn: fn(),
         timings=Timings(),
+        speaker=Quiet(),
+        now=lambda: CLOSED_AT if screen == "closed" else ISSUED_AT,
     )
 
     def step() -> None:
@@ -203,11 +250,20 @@ def staged_model(screen: str, lang: str, reference: Path = REFERENCE) -> KioskVi
     model.on_connection(ConnState.ONLINE)
     model.on_message(welcome)
     step()
-    if screen == "start":
+    if assist:
+        model.switch_assist()
+        step()
+    if screen in ("start", "closed"):
         return model
     model.choose_language(lang)
     step()
     if screen == "agencies":
+        return model
+    if screen == "search":
+        model.open_search()
+        for letter in QUERY.upper() if lang != "ru" else "ПАСП":
+            step()
+            model.type_letter(letter)
         return model
     model.choose_agency("DIN")
     step()
@@ -225,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="folder for the PNG files")
     parser.add_argument("--reference", type=Path, default=REFERENCE, help="reference center JSON")
     parser.add_argument("--full-size", action="store_true", help="keep the screen's own size")
+    parser.add_argument("--screen", action="append", choices=SCREENS, help="only this screen (repeatable)")
+    parser.add_argument("--lang", action="append", choices=("az", "ru", "en"), help="only this language")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -236,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     args.out.mkdir(parents=True, exist_ok=True)
     for orientation, (width, height) in SIZES.items():
-        for lang in ("az", "ru", "en"):
-            for screen in SCREENS:
+        for lang in args.lang or ("az", "ru", "en"):
+            for screen in args.screen or SCREENS:
                 model = staged_model(screen, lang, args.reference)
                 window = KioskWindow(model, size=QSize(width, height))
                 window.show()

@@ -254,6 +254,20 @@ def cross_check(data: Mapping[str, Any]) -> list[Found]:
 
     lines = _check_boards(data, unique("board_lines", "code"), problems)
 
+    # Bookings: of services that exist.
+    appointments = data.get("appointments")
+    if isinstance(appointments, Mapping):
+        for i, hours in _items(appointments, "services"):
+            s_code = hours.get("service")
+            if isinstance(s_code, str) and s_code not in services:
+                problems.append(
+                    Found(
+                        ("appointments", "services", i),
+                        f'service "{s_code}" is not defined{_suggest(s_code, services)}',
+                        "service",
+                    )
+                )
+
     # Displays and kiosks.
     displays = unique("displays", "code")
     for i, display in _items(data, "displays"):

@@ -11,6 +11,7 @@ engine its plain values.
 
 from __future__ import annotations
 
+import itertools
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from datetime import time
@@ -31,7 +32,7 @@ from pydantic import (
 
 from hardware.board import parse_board_url
 from server import security
-from server.queue.hall import CounterDef, Hall, RoutingPolicy, ServiceDef
+from server.queue.hall import Bookings as HallBookings, CounterDef, Hall, RoutingPolicy, ServiceDef
 from wire.device import (
     BOARD_SCHEMES,
     PRINTER_SCHEMES,
@@ -170,6 +171,86 @@ class Zone(_Frozen):
     name: Names
 
 
+def _minute(clock: time) -> float:
+    return clock.hour * 60.0 + clock.minute
+
+
+def _day_periods(periods: list[QuietPeriod], what: str) -> list[QuietPeriod]:
+    for period in periods:
+        if period.end < period.start:
+            raise ValueError(
+                f"{what} {period} ends before it starts (a period past midnight is not supported)"
+            )
+    return periods
+
+
+class BookingHours(_Frozen):
+    """Bookings of one service for part of the day: ``slot_min``-minute slots from ``start``
+    to ``end``, each taking ``per_slot`` citizens."""
+
+    service: Code
+    hours: QuietPeriod
+    """``"HH:MM-HH:MM"``: the first slot starts at the start, the last ends by the end."""
+    slot_min: int = Field(default=15, ge=5, le=240)
+    per_slot: int = Field(default=1, ge=1, le=100)
+
+    @field_validator("hours")
+    @classmethod
+    def _same_day(cls, value: QuietPeriod) -> QuietPeriod:
+        return _day_periods([value], "booking hours")[0]
+
+    def slot_starts(self) -> list[time]:
+        """The start of every slot, in order."""
+        start, end = _minute(self.hours.start), _minute(self.hours.end)
+        count = int((end - start) // self.slot_min)
+        return [time(int(m // 60), int(m % 60)) for m in (start + k * self.slot_min for k in range(count))]
+
+
+class Appointments(_Frozen):
+    """Booked visits: which services take bookings and when, and the rules at the kiosk and in the
+    queue. See docs/appointments.md."""
+
+    services: list[BookingHours] = Field(default_factory=list)
+    """A service may be listed several times, for periods of the day that do not overlap."""
+    before_min: float = Field(default=30.0, ge=0, le=240)
+    """A booked citizen may check in from this long before the slot ..."""
+    after_min: float = Field(default=10.0, ge=0, le=240)
+    """... until this long after it."""
+    hold_max_min: float = Field(default=15.0, gt=0, le=240)
+    in_a_row: int = Field(default=2, ge=1, le=20)
+    """Once a walk-in has waited ``hold_max_min``, a counter calls at most ``in_a_row`` booked
+    citizens in a row before the next walk-in."""
+    promise_min: float = Field(default=5.0, gt=0, le=60)
+    """A booked citizen is promised a call from the slot time to this many minutes after it."""
+    walk_in_if_refused: bool = True
+    """An early, late, unknown or used code at the kiosk is offered a walk-in ticket."""
+    token_sha256: str | None = None
+    """SHA-256 of the booking system's API token (``novbe device token appointments``)."""
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Appointments:
+        by_service: dict[str, list[BookingHours]] = {}
+        for hours in self.services:
+            by_service.setdefault(hours.service, []).append(hours)
+        for service, periods in by_service.items():
+            periods.sort(key=lambda h: h.hours.start)
+            for before, after in itertools.pairwise(periods):
+                if after.hours.start < before.hours.end:
+                    raise ValueError(
+                        f"the booking hours {before.hours} and {after.hours} of {service} overlap"
+                    )
+        return self
+
+    def to_rules(self) -> HallBookings:
+        return HallBookings(
+            before_min=self.before_min,
+            after_min=self.after_min,
+            hold_max_min=self.hold_max_min,
+            in_a_row=self.in_a_row,
+            promise_min=self.promise_min,
+        )
+
+
 class Service(_Frozen):
     code: Code
     name: Names
@@ -214,6 +295,14 @@ class Counter(_Frozen):
     """The shared board line (``[[board_lines]]``) the counter's board is on, instead of ``board``."""
     board_address: int | None = Field(default=None, ge=0, le=255)
     """The board's address on its line; by default the counter's number."""
+    reserved: list[QuietPeriod] = Field(default_factory=list)
+    """Periods (``"HH:MM-HH:MM"``) when the counter is reserved for booked citizens: it calls
+    them first, and walk-ins only when no booked citizen waits."""
+
+    @field_validator("reserved")
+    @classmethod
+    def _reserved_same_day(cls, value: list[QuietPeriod]) -> list[QuietPeriod]:
+        return _day_periods(value, "reserved period")
 
     @field_validator("board")
     @classmethod
@@ -315,6 +404,7 @@ class Center(_Frozen):
     hours: Hours = Hours()
     rules: Rules = Rules()
     routing: Routing = Routing()
+    appointments: Appointments = Appointments()
     zones: list[Zone] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
@@ -451,6 +541,7 @@ class Center(_Frozen):
                 services=dict(c.services),
                 policy=self.counter_policy(c.number),
                 agency=self.agency_of_counter(c.number),
+                reserved=tuple((_minute(p.start), _minute(p.end)) for p in c.reserved),
             )
             for c in self.counters
         }
@@ -463,6 +554,7 @@ class Center(_Frozen):
             recall_limit=self.rules.recall_limit,
             last_ticket_margin_min=self.rules.last_ticket_margin_min,
             rating_window_min=self.rules.rating_window_min,
+            bookings=self.appointments.to_rules(),
         )
 
 

@@ -74,6 +74,7 @@ from .commands import (
 from .engine import AUTO_CLOSE_AFTER, OPEN_AHEAD, Logged, QueueEngine, display_number, replay
 from .estimate import Estimate, Estimator, QueueView, queue_length_estimate
 from .exceptions import (
+    CheckInRefused,
     CounterBusy,
     CounterNotOpen,
     CounterTaken,
@@ -92,7 +93,7 @@ from .exceptions import (
     UnknownService,
     UnknownTicket,
 )
-from .hall import CounterDef, Hall, RoutingPolicy, ServiceDef
+from .hall import Bookings, CounterDef, Hall, RoutingPolicy, ServiceDef
 from .records import CounterStatus, HistoryEntry, QueueStat, Ticket
 
 __all__ = [
@@ -104,9 +105,11 @@ __all__ = [
     "OPEN_AHEAD",
     "TRANSITIONS",
     "AgencyCode",
+    "Bookings",
     "CallNext",
     "CallTicket",
     "CancelTicket",
+    "CheckInRefused",
     "CloseCounter",
     "CloseDay",
     "Command",

@@ -57,6 +57,9 @@ class IssueTicket:
     source: Source = Source.KIOSK
     appointment: str | None = None
     """The booking code an appointment ticket was checked in with."""
+    slot_at: datetime | None = None
+    """The booked slot's start, for a citizen checking in (with ``appointment``): the ticket
+    joins the appointment lane. Refused outside the hall's check-in window."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

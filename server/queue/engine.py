@@ -64,6 +64,7 @@ from .commands import (
 )
 from .estimate import Estimate, Estimator, LiveState, queue_length_estimate
 from .exceptions import (
+    CheckInRefused,
     CounterBusy,
     CounterNotOpen,
     CounterTaken,
@@ -92,7 +93,7 @@ from .records import (
     TicketRecord,
     TicketsView,
 )
-from .routing import Lane, Router, ServiceQueue, service_order
+from .routing import Lane, Router, ServiceQueue, service_order, slot_key
 
 NUMBER_DIGITS = 3
 """A display number has at least three digits (A001); past 999 it simply grows (A1000),
@@ -163,7 +164,11 @@ class QueueEngine:
         self._counters = {no: CounterRecord(no) for no in hall.counters}
         self._last_visit: dict[CounterNo, LastVisit] = {}
         """Counter -> the visit it finished last today, for its rating terminal."""
-        self._routers = {no: Router(c, self._queues, self._named[no]) for no, c in hall.counters.items()}
+        self._routers = {
+            no: Router(c, self._queues, self._named[no], hall.bookings) for no, c in hall.counters.items()
+        }
+        self._booked_run: dict[CounterNo, int] = dict.fromkeys(hall.counters, 0)
+        """Counter -> how many of its last calls in a row were booked citizens (the lane's bound)."""
         self._serving: dict[ServiceCode, tuple[CounterNo, ...]] = {
             code: tuple(no for no, c in hall.counters.items() if code in c.services) for code in hall.services
         }
@@ -359,7 +364,12 @@ class QueueEngine:
         for code, queue in self._queues.items():
             oldest: datetime | None = None
             count = 0
-            for lane in (queue.prio, queue.normal, *(self._named[no] for no in self._serving[code])):
+            for lane in (
+                queue.prio,
+                queue.normal,
+                queue.booked,
+                *(self._named[no] for no in self._serving[code]),
+            ):
                 for t in lane:
                     if t.service == code:
                         count += 1
@@ -381,11 +391,12 @@ class QueueEngine:
     def ahead_of(self, service: ServiceCode, priority: Priority) -> int:
         """Return how many waiting tickets a new ticket would be called after.
 
-        That is the service's tickets sent to a named counter, those with a
-        priority right, and for a ticket without one, everyone else too.
+        That is the service's tickets sent to a named counter, the booked citizens
+        checked in, those with a priority right, and for a ticket without one, everyone
+        else too.
         """
         queue = self._queues[service]
-        ahead = self._named_waiting[service] + len(queue.prio)
+        ahead = self._named_waiting[service] + len(queue.prio) + len(queue.booked)
         return ahead if priority is not Priority.NONE else ahead + len(queue.normal)
 
     def live_state(self) -> LiveState:
@@ -464,9 +475,12 @@ class QueueEngine:
             )
         prefix = service.prefix
         number = self._last_number.get(prefix, 0) + 1
-        est = self._estimator(self, code, cmd.priority, cmd.at)
+        if cmd.slot_at is not None:
+            est = self._booked_estimate(cmd)
+        else:
+            est = self._estimator(self, code, cmd.priority, cmd.at)
         cutoff = self._closes_min - self._hall.last_ticket_margin_min
-        if now_min + est.est_min > cutoff:
+        if cmd.slot_at is None and now_min + est.est_min > cutoff:
             raise ServiceUnavailable(
                 f"can't issue a ticket for {code} at {cmd.at:%H:%M}: the estimated wait of "
                 f"{est.est_min:.0f} min ends after the last service time",
@@ -485,12 +499,42 @@ class QueueEngine:
                 priority=cmd.priority,
                 source=cmd.source,
                 appointment=cmd.appointment,
+                slot_at=cmd.slot_at,
                 ahead=est.ahead,
                 wait_low_min=est.low_min,
                 wait_high_min=est.high_min,
                 wait_est_min=est.est_min,
             )
         ]
+
+    def _booked_estimate(self, cmd: IssueTicket) -> Estimate:
+        """Check a booked citizen in (refused outside the window) and promise the slot.
+
+        The promise is the slot itself, or now if it has passed, to ``promise_min`` later:
+        the appointment lane calls them from the slot (docs/routing.md).
+        """
+        slot = cmd.slot_at
+        assert slot is not None
+        rules = self._hall.bookings
+        opens = slot - timedelta(minutes=rules.before_min)
+        closes = slot + timedelta(minutes=rules.after_min)
+        what = f"can't check in booking {cmd.appointment or ''} for {slot:%H:%M}".replace("  ", " ")
+        if cmd.at < opens:
+            raise CheckInRefused(
+                f"{what} at {cmd.at:%H:%M}: check-in opens at {opens:%H:%M}",
+                reason="early",
+                opens_at=opens.isoformat(),
+            )
+        if cmd.at > closes:
+            raise CheckInRefused(
+                f"{what} at {cmd.at:%H:%M}: check-in closed at {closes:%H:%M}",
+                reason="late",
+                closed_at=closes.isoformat(),
+            )
+        key = (slot.timestamp(), self._seq + 1)
+        ahead = sum(1 for t in self._queues[cmd.service].booked if slot_key(t) < key)
+        low = max(0.0, (slot - cmd.at).total_seconds() / 60.0)
+        return Estimate(ahead=ahead, low_min=low, est_min=low, high_min=low + rules.promise_min)
 
     def _cancel(self, cmd: CancelTicket) -> list[Event]:
         self._require_day("cancel a ticket")
@@ -554,7 +598,9 @@ class QueueEngine:
     def _call_next(self, cmd: CallNext) -> list[Event]:
         self._require_day("call next")
         c = self._ready_counter(cmd.counter, "call next")
-        t = self._routers[cmd.counter].pick(cmd.at.timestamp())
+        t = self._routers[cmd.counter].pick(
+            cmd.at.timestamp(), _minutes(cmd.at), self._booked_run[cmd.counter]
+        )
         if t is None:
             raise NothingToCall(
                 f"can't call next at counter {c.number}: nobody is waiting for it", counter=c.number
@@ -864,10 +910,12 @@ class QueueEngine:
         for q in self._queues.values():
             q.prio.clear()
             q.normal.clear()
+            q.booked.clear()
         for lane in self._named.values():
             lane.clear()
         self._named_waiting = dict.fromkeys(self._hall.services, 0)
         self._staffed = dict.fromkeys(self._hall.services, 0)
+        self._booked_run = dict.fromkeys(self._hall.counters, 0)
         for c in self._counters.values():
             c.state = CounterState.CLOSED
             c.operator = None
@@ -890,11 +938,12 @@ class QueueEngine:
             appointment=e.appointment,
             at=e.at,
             seq=self._seq,
+            slot_at=e.slot_at,
         )
         if e.ticket in self._tickets:
             raise InconsistentEvent(e, f"ticket {e.ticket} was issued already")
         self._tickets[e.ticket] = t
-        self._queues[e.service].lane(t).append(t)
+        self._queues[e.service].add(t)
         # Prefixes are letters only (server/center/model.py): the trailing digits are the number.
         prefix = e.number.rstrip("0123456789")
         number = int(e.number[len(prefix) :])
@@ -914,6 +963,7 @@ class QueueEngine:
         if c.current is not None:
             raise InconsistentEvent(e, f"counter {e.counter} holds {c.current.number} already")
         if t.state is TicketState.WAITING:
+            self._booked_run[e.counter] = self._booked_run[e.counter] + 1 if t.slot_key is not None else 0
             self._dequeue(t)
             t.target_counter = None
         t.state = states.next_state(t.state, TicketCalled)
@@ -995,9 +1045,12 @@ class QueueEngine:
         t.seq = self._seq
         t.key = (t.queued_ts, t.seq)
         t.recalls = 0
+        # The slot was booked for the first service: elsewhere the citizen queues as anyone.
+        t.slot_at = None
+        t.slot_key = None
         t.snap = None
         if e.to_counter is None:
-            self._queues[e.to_service].lane(t).append(t)
+            self._queues[e.to_service].add(t)
         else:
             self._named[e.to_counter].append(t)
             self._named_waiting[e.to_service] += 1

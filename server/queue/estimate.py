@@ -204,13 +204,14 @@ class _BoundPool:
         plan = self._plans[service]
         means = self._means
         prio_only = priority is not Priority.NONE and plan.mode is not PriorityMode.NONE
-        # The work ahead: everyone this ticket will be called after, at these counters.
+        # The work ahead: everyone this ticket will be called after, at these counters
+        # (the booked citizens checked in: their slots are at most a few minutes away).
         work = 0.0
         ahead = 0.0
         if prio_only and plan.mode is _HEAD_START:
             cutoff = at.timestamp() - plan.head_start_s
             for queue, mean, share in plan.lanes:
-                k = len(queue.prio)
+                k = len(queue.prio) + len(queue.booked)
                 for t in queue.normal:
                     if t.queued_ts >= cutoff:
                         break
@@ -219,12 +220,12 @@ class _BoundPool:
                 ahead += k * share
         elif prio_only:
             for queue, mean, share in plan.lanes:
-                k = len(queue.prio)
+                k = len(queue.prio) + len(queue.booked)
                 work += k * mean * share
                 ahead += k * share
         else:
             for queue, mean, share in plan.lanes:
-                k = len(queue.prio) + len(queue.normal)
+                k = len(queue.prio) + len(queue.normal) + len(queue.booked)
                 work += k * mean * share
                 ahead += k * share
         # The counters: open ones work, paused ones are on a break; each busy one still

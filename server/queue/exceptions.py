@@ -87,6 +87,15 @@ class ServiceUnavailable(QueueError):
     code = "service_unavailable"
 
 
+class CheckInRefused(QueueError):
+    """A booked citizen checking in outside the hall's window around the slot.
+
+    ``details["reason"]`` is ``"early"`` (with ``details["opens_at"]``, the ISO time the
+    window opens) or ``"late"`` (the window closed at ``details["closed_at"]``)."""
+
+    code = "check_in_refused"
+
+
 class NoOpenCounter(QueueError):
     """A transfer refused because nobody could take the citizen there: no counter serving
     ``details["service"]`` is open or paused, or the named ``details["counter"]`` is closed.

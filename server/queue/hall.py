@@ -54,6 +54,32 @@ class CounterDef:
     """Service code -> weight (1.0 unless the configuration says otherwise)."""
     policy: RoutingPolicy = field(default_factory=RoutingPolicy)
     agency: AgencyCode = ""
+    reserved: tuple[tuple[float, float], ...] = ()
+    """Periods of the day, ``(from, to)`` in minutes since midnight, when this counter is
+    reserved for booked citizens: it calls them first, early ones too, and walk-ins only
+    when no booked citizen waits for it."""
+
+    def reserved_at(self, minute: float) -> bool:
+        """Return whether the counter is reserved for booked citizens at ``minute`` of the day."""
+        return any(start <= minute < end for start, end in self.reserved)
+
+
+@dataclass(frozen=True, slots=True)
+class Bookings:
+    """The hall's rules for booked citizens (the appointment lane). See docs/routing.md."""
+
+    before_min: float = 30.0
+    """A booked citizen may check in from this long before the slot ..."""
+    after_min: float = 10.0
+    """... until this long after it."""
+    hold_max_min: float = 15.0
+    in_a_row: int = 2
+    """Booked citizens go ahead of walk-ins of their service from their slot time. Once a
+    walk-in at a counter has waited ``hold_max_min``, that counter calls at most ``in_a_row``
+    booked citizens in a row before the next walk-in: the bound on what bookings cost a
+    walk-in, without leaving booked citizens to wait as long as everyone on a busy day."""
+    promise_min: float = 5.0
+    """The width of the range promised to a booked citizen, from the slot time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +99,4 @@ class Hall:
     """Refuse a ticket when its estimated wait would end later than closing minus this."""
     rating_window_min: float = 5.0
     """A visit can be rated this long after its finish, and no longer."""
+    bookings: Bookings = field(default_factory=Bookings)

@@ -49,6 +49,9 @@ class Ticket:
     priority: Priority
     source: Source
     appointment: str | None
+    slot_at: datetime | None
+    """A booked citizen's slot, while the ticket is in the appointment lane of its service
+    (None for walk-ins, and once transferred: the slot was for the first service)."""
     issued_at: datetime
     """The citizen's original arrival, kept across transfers."""
     queued_at: datetime
@@ -118,6 +121,8 @@ class TicketRecord:
         "return_to",
         "seq",
         "service",
+        "slot_at",
+        "slot_key",
         "snap",
         "source",
         "started_at",
@@ -138,6 +143,7 @@ class TicketRecord:
         appointment: str | None,
         at: datetime,
         seq: int,
+        slot_at: datetime | None = None,
     ) -> None:
         self.id = id
         self.number = number
@@ -156,6 +162,9 @@ class TicketRecord:
         """Order of joining a queue, engine-wide: breaks ties between equal times."""
         self.key = (self.queued_ts, seq)
         """Place in line: ``(queued_ts, seq)``."""
+        self.slot_at = slot_at
+        self.slot_key: tuple[float, int] | None = None if slot_at is None else (slot_at.timestamp(), seq)
+        """Place in the appointment lane: ``(slot, seq)``; None outside it."""
         self.state = TicketState.WAITING
         self.counter: CounterNo | None = None
         self.target_counter: CounterNo | None = None
@@ -192,6 +201,7 @@ class TicketRecord:
                 priority=self.priority,
                 source=self.source,
                 appointment=self.appointment,
+                slot_at=self.slot_at,
                 issued_at=self.issued_at,
                 queued_at=self.queued_at,
                 state=self.state,

@@ -4,7 +4,8 @@ The queues
 ==========
 
 Each service has two lanes, first come first served: citizens with a priority
-right, and everyone else (:class:`ServiceQueue`). Each counter also has a lane
+right, and everyone else (:class:`ServiceQueue`); and a third, the appointment
+lane, of checked-in booked citizens in the order of their slots. Each counter also has a lane
 of its own for tickets transferred to it by name, returning citizens included;
 only that counter calls from it. A ticket is in at most one lane, and lanes are
 ordered by the moment the ticket joined (``queued_at``, then ``seq``).
@@ -31,6 +32,24 @@ first come, first served.
    counter's weight for the service; ``STRICT_ORDER`` the first of the
    counter's services, in the order configured, that has a candidate.
 
+The appointment lane (``Hall.bookings``)
+=======================================
+
+Booked citizens are not compared with the others by arrival. The head of the
+appointment lanes (the earliest slot among the counter's services) is called
+before the walk-in the rules above pick when
+
+* the counter is reserved for booked citizens at this time of day
+  (``CounterDef.reserved``): early check-ins too; or
+* its slot has come, unless a walk-in head at this counter has waited
+  ``hold_max_min`` or longer and the counter's last ``in_a_row`` calls were all
+  booked citizens. That is the bound: once a walk-in has waited
+  ``hold_max_min``, bookings take at most ``in_a_row`` of every ``in_a_row + 1``
+  calls of each counter serving it.
+
+Otherwise it is called only by a counter that has no walk-in to call. Returning
+citizens (rule 1) still come first.
+
 Waits count from ``queued_at``, not ``issued_at``: a transferred citizen
 already had a counter's attention, and ranking them by their first arrival
 would put them ahead of citizens who have been waiting in the new service all
@@ -45,26 +64,43 @@ from collections.abc import Callable, Iterable
 
 from wire.types import PriorityMode, Selection, ServiceCode
 
-from .hall import CounterDef, RoutingPolicy
+from .hall import Bookings, CounterDef, RoutingPolicy
 from .records import TicketRecord
 
 Lane = deque[TicketRecord]
 
 
 class ServiceQueue:
-    """The two lanes of one service."""
+    """The lanes of one service: priority rights, everyone else, and booked citizens."""
 
-    __slots__ = ("normal", "prio")
+    __slots__ = ("booked", "normal", "prio")
 
     def __init__(self) -> None:
         self.prio: Lane = deque()
         self.normal: Lane = deque()
+        self.booked: Lane = deque()
+        """Checked-in booked citizens by ``slot_key``, not by arrival."""
 
     def lane(self, ticket: TicketRecord) -> Lane:
+        if ticket.slot_key is not None:
+            return self.booked
         return self.prio if ticket.prio else self.normal
 
+    def add(self, ticket: TicketRecord) -> None:
+        """Put ``ticket`` at its place: the end of its lane, or by its slot in the appointment lane."""
+        key = ticket.slot_key
+        if key is None:
+            (self.prio if ticket.prio else self.normal).append(ticket)
+            return
+        booked = self.booked
+        # Check-ins come roughly in slot order: look for the place from the back.
+        i = len(booked)
+        while i and slot_key(booked[i - 1]) > key:
+            i -= 1
+        booked.insert(i, ticket)
+
     def __len__(self) -> int:
-        return len(self.prio) + len(self.normal)
+        return len(self.prio) + len(self.normal) + len(self.booked)
 
 
 _Candidate = tuple[TicketRecord, int, float]
@@ -74,10 +110,32 @@ _Candidate = tuple[TicketRecord, int, float]
 class Router:
     """Picks the next ticket for one counter."""
 
-    __slots__ = ("lanes", "named", "pairs", "policy", "rank", "simple")
+    __slots__ = (
+        "booked",
+        "counter",
+        "hold_s",
+        "in_a_row",
+        "lanes",
+        "named",
+        "pairs",
+        "policy",
+        "rank",
+        "simple",
+    )
 
-    def __init__(self, counter: CounterDef, queues: dict[ServiceCode, ServiceQueue], named: Lane) -> None:
+    def __init__(
+        self,
+        counter: CounterDef,
+        queues: dict[ServiceCode, ServiceQueue],
+        named: Lane,
+        bookings: Bookings | None = None,
+    ) -> None:
+        bookings = bookings or Bookings()
+        self.counter = counter
         self.policy: RoutingPolicy = counter.policy
+        self.booked = [queues[service].booked for service in counter.services]
+        self.hold_s = bookings.hold_max_min * 60.0
+        self.in_a_row = bookings.in_a_row
         self.lanes = [
             (rank, weight, queues[service].prio, queues[service].normal)
             for rank, (service, weight) in enumerate(counter.services.items())
@@ -90,8 +148,45 @@ class Router:
         self.simple = policy_is_simple(self.policy)
         """Oldest-first without head start (the default): :meth:`pick` takes a short cut."""
 
-    def pick(self, now: float) -> TicketRecord | None:
-        """Return the ticket this counter would call at ``now`` (a POSIX timestamp), or None."""
+    def pick(self, now: float, minute: float = 0.0, booked_run: int = 0) -> TicketRecord | None:
+        """Return the ticket this counter would call at ``now`` (a POSIX timestamp), or None.
+
+        ``minute`` is the same moment as minutes since the hall's midnight (for reserved
+        periods); ``booked_run`` how many of the counter's last calls were booked citizens.
+        """
+        booked: TicketRecord | None = None
+        slot = (0.0, 0)
+        for lane in self.booked:
+            if lane and (booked is None or slot_key(lane[0]) < slot):
+                booked = lane[0]
+                slot = slot_key(booked)
+        walk_in = self.pick_walk_in(now)
+        if booked is None:
+            return walk_in
+        if walk_in is not None and walk_in.target_counter is not None and self.policy.returning_first:
+            return walk_in
+        if walk_in is None or self.counter.reserved_at(minute):
+            return booked
+        if slot[0] > now:
+            return walk_in
+        if booked_run >= self.in_a_row and self.longest_walk_in(now) >= self.hold_s:
+            return walk_in
+        return booked
+
+    def longest_walk_in(self, now: float) -> float:
+        """The longest wait, in seconds, among the walk-in lanes' heads at this counter."""
+        oldest = now
+        for prio, normal in self.pairs:
+            if prio and prio[0].queued_ts < oldest:
+                oldest = prio[0].queued_ts
+            if normal and normal[0].queued_ts < oldest:
+                oldest = normal[0].queued_ts
+        if self.named and self.named[0].queued_ts < oldest:
+            oldest = self.named[0].queued_ts
+        return now - oldest
+
+    def pick_walk_in(self, now: float) -> TicketRecord | None:
+        """The rules 1-4 above, the appointment lane left out."""
         policy = self.policy
         named = self.named
         if named and policy.returning_first:
@@ -159,6 +254,13 @@ class Router:
         return min(cands, key=_selection_key(policy.selection, head_start, now))[0]
 
 
+def slot_key(t: TicketRecord) -> tuple[float, int]:
+    """The place of ``t`` in its appointment lane (it must be in one)."""
+    key = t.slot_key
+    assert key is not None, f"{t.number} is not booked"
+    return key
+
+
 def _by_arrival(c: _Candidate) -> tuple[float, int]:
     return c[0].key
 
@@ -189,9 +291,11 @@ def service_order(
     """Return one service's waiting tickets in the order a counter with ``policy`` would call them.
 
     Tickets waiting for a named counter (``named``, already in lane order) come
-    first. ``max_wait_min`` is ignored: it depends on the moment of the call.
+    first, then the appointment lane by slot. ``max_wait_min``, slots still to come and
+    the walk-ins' bound are ignored: they depend on the moment of the call.
     """
     out = list(named)
+    out += queue.booked
     if policy.priority_mode is PriorityMode.STRICT:
         out += queue.prio
         out += queue.normal

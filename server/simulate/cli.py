@@ -13,13 +13,14 @@ from server.center import ConfigError
 from server.store import StoreError
 from wire import cli
 
+from .bookings import compare_lane, markdown as bookings_markdown
 from .compare import compare, markdown
 from .day import Behaviour
 from .plots import plot_queues, plot_waits
 from .policies import DEFAULT, POLICIES
 from .predict import format_prediction, measure
 from .report import all_tickets, format_table, summarize, write_csv
-from .run import ESTIMATORS, center_setup, read_center, run_days
+from .run import ESTIMATORS, center_setup, read_center, run_days, with_load
 from .store import StoreNotEmpty, open_store_dir, run_days_to_store
 from .workload import WorkloadError
 
@@ -69,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--estimator", choices=ESTIMATORS, default="pool", help="wait predictor on the tickets")
     p.add_argument("--no-breaks", action="store_true", help="operators take no break")
+    p.add_argument(
+        "--load",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="citizens per day times this (default 1: the center's workload)",
+    )
     p.add_argument("--csv", type=Path, help="write the per-agency figures to this CSV file")
     p.add_argument("--plots", type=Path, help="write PNG plots into this folder")
     p.add_argument("--predictions", action="store_true", help="also report the wait predictions' accuracy")
@@ -83,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compare every routing policy on the same days instead (a Markdown table)",
     )
+    p.add_argument(
+        "--bookings",
+        action="store_true",
+        help="measure the appointment lane instead: booked citizens' wait after their slot and "
+        "what it costs walk-ins, with the lane and without it (a Markdown table)",
+    )
     return p
 
 
@@ -91,6 +105,9 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.days < 1:
         _err("--days must be at least 1")
+        return 2
+    if not 0 < args.load <= 20:
+        _err("--load must be more than 0 and at most 20")
         return 2
     if args.plots is not None and args.plots.exists() and not args.plots.is_dir():
         raise cli.UsageError(
@@ -107,6 +124,7 @@ def main(argv: list[str]) -> int:
             return 2
         behaviour = Behaviour(breaks=not args.no_breaks, closed_counters=closed)
         setup = center_setup(center, policy=args.policy, behaviour=behaviour, estimator=args.estimator)
+        setup = with_load(setup, args.load)
     except (ConfigError, WorkloadError, OSError, ValueError) as exc:
         _err(str(exc))
         return 2
@@ -120,6 +138,11 @@ def main(argv: list[str]) -> int:
         except (StoreNotEmpty, StoreError, OSError) as exc:
             _err(str(exc))
             return 2
+    if args.bookings:
+        with tqdm(total=2 * args.days, unit="day", file=sys.stderr) as bar:
+            with_lane, without = compare_lane(setup, args.days, args.seed, progress=bar.update)
+        _say(bookings_markdown(with_lane, without))
+        return 0
     if args.compare:
         with tqdm(total=args.days * len(POLICIES), unit="day", file=sys.stderr) as bar:
             rows = compare(center, args.days, args.seed, behaviour=behaviour, progress=bar.update)

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from server.queue import (
     CallNext,
+    CheckInRefused,
     CloseDay,
     Command,
     DayClosed,
@@ -83,6 +84,9 @@ class Behaviour:
     """Spacing of the queue-length samples."""
     history: int = 10
     """Recent waits the rolling-average baseline predictor averages."""
+    booked_lane: bool = True
+    """Booked citizens check in with their slot (the appointment lane). False: they take
+    a ticket as anyone, to measure what the lane costs walk-ins."""
 
 
 @dataclass(slots=True)
@@ -106,6 +110,11 @@ class TicketOutcome:
     avg: float
     """Mean of the last ``Behaviour.history`` waits in that pool."""
     no_show: bool
+    slot: float | None = None
+    """A booked citizen's slot (minutes after midnight); None for walk-ins."""
+    in_lane: bool = False
+    """Checked in with the slot: in the appointment lane. A booked citizen outside the
+    check-in window (or with the lane off) took a walk-in ticket."""
 
 
 @dataclass(slots=True)
@@ -369,7 +378,7 @@ def simulate_day(
     def call(desk: _Desk, now: float) -> bool:
         """Call next at ``desk``; return whether someone was called."""
         # Look before calling: a refused call costs the engine an exception and a message.
-        if not desk.named and not any(q.prio or q.normal for q in desk.queues):
+        if not desk.named and not any(desk.queues):
             return False
         try:
             events = run(CallNext(counter=desk.no, at=at(now)))
@@ -425,16 +434,22 @@ def simulate_day(
     def issue(c: Citizen, now: float) -> None:
         pool_id = pools[c.service]
         pool = pool_state[pool_id]
+        slot = c.slot_min if behaviour.booked_lane else None
+        command = IssueTicket(
+            service=c.service,
+            at=at(now),
+            priority=c.priority,
+            source=Source.APPOINTMENT if c.appointment else Source.KIOSK,
+            appointment=c.appointment,
+            slot_at=None if slot is None else at(slot),
+        )
         try:
-            events = run(
-                IssueTicket(
-                    service=c.service,
-                    at=at(now),
-                    priority=c.priority,
-                    source=Source.APPOINTMENT if c.appointment else Source.KIOSK,
-                    appointment=c.appointment,
-                )
-            )
+            try:
+                events = run(command)
+            except CheckInRefused:
+                # Outside the window: a walk-in ticket, as a center offers by default.
+                slot = None
+                events = run(IssueTicket(service=c.service, at=at(now), priority=c.priority))
         except ServiceUnavailable:
             result.refused[agency_of[c.service]] += 1
             return
@@ -454,6 +469,8 @@ def simulate_day(
             hol=pool.head_wait(now),
             avg=pool.recent_sum / len(pool.recent) if pool.recent else 0.0,
             no_show=c.no_show,
+            slot=c.slot_min,
+            in_lane=slot is not None,
         )
         t = _Ticket(c, outcome, pool_id, now)
         tickets[e.ticket] = t

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from server.queue.estimate import PoolEstimator
 
 from .day import Behaviour, DayResult, service_pools, simulate_day
 from .policies import with_policy
-from .workload import Workload, draw_citizens, workload_from_center
+from .workload import Punctuality, Workload, draw_citizens, workload_from_center
 
 FIRST_DAY = date(2026, 11, 23)
 """A Monday. Simulated days follow one another from here."""
@@ -63,6 +64,9 @@ class Setup:
     zone: tzinfo
     behaviour: Behaviour = field(default_factory=Behaviour)
     estimator: str = "pool"
+    punctuality: Punctuality | None = None
+    """Booked citizens come as this says, and check in with their slot; None: they come
+    shortly before it and take a ticket as anyone (the simulator before bookings)."""
 
 
 def center_setup(
@@ -80,6 +84,14 @@ def center_setup(
     )
 
 
+def with_load(setup: Setup, load: float) -> Setup:
+    """``setup`` with ``load`` times as many citizens a day (the same hall and habits)."""
+    if load == 1.0:
+        return setup
+    workload = dataclasses.replace(setup.workload, tickets_per_day=setup.workload.tickets_per_day * load)
+    return dataclasses.replace(setup, workload=workload)
+
+
 def day_rng(seed: int, index: int) -> random.Random:
     """The random stream of day ``index`` of a run: the same citizens whatever the policy."""
     return random.Random(seed * 1_000_003 + index)
@@ -94,7 +106,7 @@ def run_days(
     pools = service_pools(setup.hall)
     results: list[DayResult] = []
     for index in range(days):
-        citizens = draw_citizens(workload, day_rng(seed, index))
+        citizens = draw_citizens(workload, day_rng(seed, index), setup.punctuality)
         results.append(
             simulate_day(
                 engine,

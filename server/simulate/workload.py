@@ -41,11 +41,48 @@ class Citizen:
     """Time at the counter from the call to the end of service (walk-up included)."""
     priority: Priority = Priority.NONE
     appointment: str | None = None
+    slot_min: float | None = None
+    """A booked citizen's slot (minutes after midnight); they check in at ``arrive_min``."""
     no_show: bool = False
     """Leaves after taking the ticket: never comes when called."""
     fee_min: float | None = None
     """Sent to pay the state fee at the bank partway through, then comes back; the
     bank's service time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Punctuality:
+    """When booked citizens come, against their slot: shares of early, on time, late and never.
+
+    Early ones come ``early_min`` minutes before (uniform), the punctual within a few minutes
+    either side, late ones up to ``late_max_min`` after; those who never come are not drawn.
+    The defaults are an assumption, not a measurement: the first booking day of a real
+    center should replace them.
+    """
+
+    early: float = 0.55
+    on_time: float = 0.25
+    late: float = 0.12
+    never: float = 0.08
+    early_min: tuple[float, float] = (5.0, 30.0)
+    late_max_min: float = 20.0
+
+    def arrival(self, slot: float, u: float, v: float) -> float | None:
+        """The check-in time for ``slot`` given two uniform draws; None for a citizen who never comes."""
+        if u < self.early:
+            low, high = self.early_min
+            return slot - (low + (high - low) * v)
+        u -= self.early
+        if u < self.on_time:
+            return slot + (-3.0 + 5.0 * v)
+        u -= self.on_time
+        if u < self.late:
+            return slot + 2.0 + (self.late_max_min - 2.0) * v
+        return None
+
+
+SLOT_MIN = 15.0
+"""The simulated bookings' slot length."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +169,16 @@ def service_sampler(cv: float, exponential: bool, rng: random.Random) -> Callabl
     return lambda mean: mean * math.exp(rng.gauss(shift, sigma))
 
 
-def draw_citizens(workload: Workload, rng: random.Random) -> list[Citizen]:
+def draw_citizens(
+    workload: Workload, rng: random.Random, punctuality: Punctuality | None = None
+) -> list[Citizen]:
     """Draw one day's citizens, in order of arrival.
 
     Each opening hour gets a Poisson number of arrivals with mean
     ``tickets_per_day x share``, spread uniformly over the hour: a Poisson
-    process whose rate steps hour by hour. Appointment holders booked a quarter-hour slot and come up to
-    ten minutes before it.
+    process whose rate steps hour by hour. Appointment holders booked the quarter-hour slot
+    that follows when they would have come, and come as ``punctuality`` says (None: up to
+    ten minutes before it).
     """
     codes = list(workload.service_share)
     cum = _cumulative([workload.service_share[c] for c in codes])
@@ -153,11 +193,22 @@ def draw_citizens(workload: Workload, rng: random.Random) -> list[Citizen]:
             t = start + 60.0 * rng.random()
             service = codes[_pick(cum, rng.random())]
             appointment = None
+            slot: float | None = None
+            absent = False
             if rng.random() < workload.appointment_share:
                 booked += 1
                 appointment = f"BK{booked:05d}"
-                slot = math.ceil(t / 15.0) * 15.0
-                t = max(start, slot - 10.0 * rng.random())
+                slot = math.ceil(t / SLOT_MIN) * SLOT_MIN
+                u = rng.random()
+                if punctuality is None:
+                    t = max(start, slot - 10.0 * u)
+                else:
+                    # One draw of the main stream, whatever the punctuality: the rest of the
+                    # day's citizens stay the same when only the punctuality changes.
+                    sub = random.Random(u)
+                    came = punctuality.arrival(slot, sub.random(), sub.random())
+                    t = slot if came is None else came
+                    absent = came is None
             priority = (
                 rng.choice(PRIORITY_RIGHTS) if rng.random() < workload.priority_share else Priority.NONE
             )
@@ -167,13 +218,17 @@ def draw_citizens(workload: Workload, rng: random.Random) -> list[Citizen]:
                 if not no_show and service != workload.fee_service and rng.random() < workload.fee_share
                 else None
             )
+            service_min = draw_service(workload.mean_min[service])
+            if absent:
+                continue  # booked and never came: after every draw, so the others stay the same
             citizens.append(
                 Citizen(
                     arrive_min=t,
                     service=service,
-                    service_min=draw_service(workload.mean_min[service]),
+                    service_min=service_min,
                     priority=priority,
                     appointment=appointment,
+                    slot_min=slot if punctuality is not None else None,
                     no_show=no_show,
                     fee_min=fee,
                 )

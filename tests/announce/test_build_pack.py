@@ -48,10 +48,10 @@ def test_generated_manifest_and_clips(espeak_packs):
 
 
 def test_build_only_some_keys(tmp_path, espeak_packs):
-    pack = build_pack(tmp_path, "ru", keys=["билет", "A"])
+    pack = build_pack(tmp_path, "ru", keys=["талон", "A"])
     doc = tomllib.loads((pack.root / "manifest.toml").read_text(encoding="utf-8"))
-    assert doc["clips"] == {"билет": "bilet.wav", "A": "letter_a.wav"}
-    assert pack.missing(["билет", "A", "сто"]) == ["сто"]
+    assert doc["clips"] == {"талон": "talon.wav", "A": "letter_a.wav"}
+    assert pack.missing(["талон", "A", "сто"]) == ["сто"]
 
 
 def test_ensure_default_packs_builds_once_and_survives_without_espeak(tmp_path, espeak_packs, monkeypatch):

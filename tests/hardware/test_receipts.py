@@ -141,7 +141,7 @@ def test_receipt_prints_priority_and_footer_only_when_set(din_view: Callable[...
 
 def test_receipt_says_no_one_is_ahead(din_view: Callable[..., TicketView]) -> None:
     out, _ = printed(din_view("en", ahead=0))
-    assert "No one is ahead of you" in out.texts
+    assert "Nobody is ahead of you" in out.texts
     assert not any(text.startswith("People ahead") for text in out.texts)
 
 

@@ -6,9 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from escpos.printer import Dummy
 from PIL import Image
 
-from hardware.render_samples import LANGS, center_views, main, render
+from hardware.layout import load_layout
+from hardware.receipts import print_ticket
+from hardware.render_samples import LANGS, center_views, main, priority_view, render
+
+from .escpos_decode import decode
 
 
 def dark_share(path: Path) -> float:
@@ -33,6 +38,25 @@ def test_render_draws_every_agency_in_every_language(
         assert 0.03 < dark_share(path) < 0.35, path.name
 
 
-def test_render_samples_writes_the_three_doc_pictures(tmp_path: Path) -> None:
+def test_render_samples_writes_the_doc_pictures(tmp_path: Path) -> None:
+    """A plain ticket and a senior citizen's ticket in each language; the priority one is longer."""
     assert main([str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ticket-az.png", "ticket-en.png", "ticket-ru.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"ticket-{lang}.png" for lang in LANGS] + [f"ticket-priority-{lang}.png" for lang in LANGS]
+    )
+    for lang in LANGS:
+        with (
+            Image.open(tmp_path / f"ticket-{lang}.png") as plain,
+            Image.open(tmp_path / f"ticket-priority-{lang}.png") as marked,
+        ):
+            assert marked.height > plain.height, lang  # the priority line is printed
+
+
+def test_the_priority_sample_says_the_screen_words_in_russian() -> None:
+    """ "Льгота", the right's name and "nobody ahead" as the kiosk's screen says them."""
+    printer = Dummy()
+    print_ticket(printer, priority_view("ru"), load_layout(paper_mm=80))
+    texts = decode(printer.output).texts
+    assert "Льгота: пожилой гражданин" in texts
+    assert "Перед вами никого нет" in texts
+    assert "Ожидание: меньше минуты" in texts

@@ -11,6 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from hardware.printer import PrinterStatus, PrintResult
 from hardware.ticket import TicketView
 from kiosk.viewmodel import KioskViewModel, Timings
-from novbe.screenshots.kiosk import issued, sample_center, sample_welcome
+from novbe.screenshots.kiosk import ISSUED_AT, Quiet, issued, sample_center, sample_welcome
 from wire.client import Result
 from wire.messages import Welcome
 from wire.types import WaitRange
@@ -117,6 +118,10 @@ class Rig:
     printer: FakePrinter
     clock: Clock
     changes: list[int]
+    voice: Quiet
+    """What the model asked its voice to say (when it has one)."""
+    wall: list[datetime]
+    """The wall clock the model reads: ``wall[0]``."""
 
     def step(self, seconds: float = 0.5) -> None:
         self.clock.advance(seconds)
@@ -131,10 +136,13 @@ def rig() -> Callable[..., Rig]:
         welcome: Welcome | None = None,
         no_printer: bool = False,
         printer_note: str | None = None,
+        speaker: bool = True,
+        now: datetime = ISSUED_AT,
         **timings: Any,
     ) -> Rig:
-        """A model and its fakes; ``no_printer``: a kiosk whose file names no printer."""
-        server, printer, clock = FakeServer(), FakePrinter(), Clock()
+        """A model and its fakes; ``no_printer``: a kiosk whose file names no printer;
+        ``speaker``: whether it has a voice; ``now``: the wall clock's time."""
+        server, printer, clock, voice, wall = FakeServer(), FakePrinter(), Clock(), Quiet(), [now]
         model = KioskViewModel(
             server,
             None if no_printer else printer,
@@ -143,12 +151,14 @@ def rig() -> Callable[..., Rig]:
             clock=clock,
             post=lambda fn: fn(),
             timings=Timings(**timings),
+            speaker=voice if speaker else None,
+            now=lambda: wall[0],
         )
         changes: list[int] = []
         model.changed.connect(lambda: changes.append(1))
         if online:
             model.on_connection("online")
             model.on_message(welcome or sample_welcome())
-        return Rig(model, server, printer, clock, changes)
+        return Rig(model, server, printer, clock, changes, voice, wall)
 
     return make

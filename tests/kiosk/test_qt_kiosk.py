@@ -80,7 +80,7 @@ def test_whole_flow_prints_and_shows_the_ticket(qtbot: Any, kiosk: KioskApp, pri
     assert ticket.number == "A001"
     assert window.stack.currentWidget() is window.pages[Screen.TICKET]
     assert window.ticket_number.text() == "A001"
-    assert window.ticket_zone.text() == "Пройдите: 1-й этаж"
+    assert window.ticket_zone.text() == "Подойдите: 1-й этаж"
     assert window.ticket_service.text() == "Выдача удостоверения личности"
     assert window.ticket_qr.pixmap() is not None
     assert not window.ticket_qr.pixmap().isNull()
@@ -128,7 +128,7 @@ def test_printer_out_of_paper(
     assert "şəklini çəkin" in window.ticket_print.text()
     assert job(printer).cuts == []
     # The supervisor is told which kiosk and what.
-    alert = boss.recv_until(lambda m: m.get("type") == "alert")
+    alert = boss.recv_until(lambda m: m.get("type") == "alert" and m["device"].endswith("/printer"))
     assert alert["device"] == "kiosk:kiosk-1/printer"
     assert alert["status"]["status"] == "paper_out"
     # Back at the start the kiosk says it can't print.
@@ -141,7 +141,12 @@ def test_printer_out_of_paper(
     printer.answers = READY
     qtbot.waitUntil(lambda: kiosk.model.printer_ok, timeout=5000)
     fixed = boss.recv_until(
-        lambda m: m.get("type") == "device_status" and m["status"]["status"] == "ok", timeout=5
+        lambda m: (
+            m.get("type") == "device_status"
+            and m["device"].endswith("/printer")
+            and m["status"]["status"] == "ok"
+        ),
+        timeout=5,
     )
     assert fixed["device"] == "kiosk:kiosk-1/printer"
     assert not window.banner.isVisible()
@@ -235,3 +240,54 @@ def test_a_long_number_is_set_smaller_to_fit_the_screen(qtbot: Any, size: QSize)
     qtbot.waitUntil(lambda: label.text() == "DN10234")
     assert label.font().pixelSize() < window.metrics.number
     assert QFontMetricsF(label.font()).horizontalAdvance("DN10234") <= label.contentsRect().width()
+
+
+def test_accessible_mode_guides_by_voice_to_a_ticket(
+    qtbot: Any, kiosk: KioskApp, printer: PtyPrinter
+) -> None:
+    """A citizen who cannot see the screen: the mode switched on from the start, each screen
+    and button heard (espeak-ng, rendered to WAV and measured), each choice a double tap."""
+    import io
+    import wave
+
+    import numpy as np
+
+    speaker = kiosk.speaker
+    assert speaker is not None, "espeak-ng is installed by make system-deps"
+    heard: list[tuple[bytes, list[Any]]] = []
+    speaker.spoken.connect(lambda path, parts: heard.append((path.read_bytes(), parts)))
+    window = kiosk.window
+    qtbot.wait(350)
+    tap(qtbot, window.assist_button)
+    qtbot.waitUntil(lambda: kiosk.model.speech and len(heard) == 1, timeout=5000)
+
+    def double_tap(widget: Any) -> None:
+        qtbot.wait(400)
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+        assert kiosk.model.focused is not None  # read, not chosen yet
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+    double_tap(window.lang_buttons["ru"])
+    assert kiosk.model.screen is Screen.AGENCIES
+    double_tap(window.agency_tiles["DIN"])
+    assert kiosk.model.screen is Screen.SERVICES
+    double_tap(window.service_tiles["DIN-ID"])
+    qtbot.waitUntil(lambda: kiosk.model.print_state is PrintState.PRINTED, timeout=5000)
+    assert any(line.text.strip() == "A001" for line in job(printer).lines)
+    ticket = kiosk.model.ticket
+    assert ticket is not None
+    # The ticket screen is read in Russian once it is known the ticket printed.
+    qtbot.waitUntil(lambda: heard[-1][1][0].text == "Ваш номер: A001", timeout=10000)
+    wav_bytes, parts = heard[-1]
+    assert {p.lang for p in parts} == {"ru"}
+    assert parts[-1].text == "Возьмите талон внизу."
+    with wave.open(io.BytesIO(wav_bytes)) as wav:
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2") / 32768
+        seconds = wav.getnframes() / wav.getframerate()
+    assert 8 < seconds < 40, seconds
+    assert float(np.sqrt(np.mean(samples**2))) > 0.02
+    # The first thing heard: how the mode works, in three languages.
+    first, parts = heard[0]
+    assert [p.lang for p in parts] == ["az", "ru", "en"]
+    with wave.open(io.BytesIO(first)) as wav:
+        assert wav.getnframes() / wav.getframerate() > 10

@@ -89,10 +89,14 @@ def fingerprint(engine: QueueEngine) -> tuple[Any, ...]:
         dict(engine.counters),
         dict(engine._last_number),
         engine._seq,
-        {code: ([t.id for t in q.prio], [t.id for t in q.normal]) for code, q in engine._queues.items()},
+        {
+            code: ([t.id for t in q.prio], [t.id for t in q.normal], [t.id for t in q.booked])
+            for code, q in engine._queues.items()
+        },
         {no: [t.id for t in lane] for no, lane in engine._named.items()},
         {code: [t.id for t in engine.waiting(code)] for code in engine.hall.services},
         dict(engine._last_visit),
+        dict(engine._booked_run),
     )
 
 

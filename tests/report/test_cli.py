@@ -75,7 +75,7 @@ def test_report_writes_html_csv_and_xlsx(
     assert book.sheetnames[:3] == ["Xülasə", "Qurumların indeksi", "Qurumlar"]
     summary = book["Xülasə"]
     header = [c.value for c in summary[1]]
-    assert summary.cell(2, header.index("Bilet") + 1).value == center.tickets
+    assert summary.cell(2, header.index("Talon") + 1).value == center.tickets
     assert summary.cell(2, header.index("Orta gözləmə, dəq") + 1).value == pytest.approx(center.wait_mean)
     index = book["Qurumların indeksi"]
     assert index.cell(2, 1).value == 1

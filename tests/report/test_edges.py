@@ -64,7 +64,7 @@ def test_day_with_no_tickets_has_no_waits_and_says_so(hall: Hall, tmp_path: Path
     assert report.index == []
     w = Words("az", hall.center)
     html = render(report, w)
-    assert "Bu dövrdə heç bir bilet verilməyib." in html
+    assert "Bu dövrdə heç bir talon verilməyib." in html
     assert "nan" not in html.lower()
     write_csv(report, w, tmp_path / "r.csv")
     center_line = (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()[1]
