@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: install demo test test-fast lint bench system-deps clean
+.PHONY: install demo test test-fast lint bench soak system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages some parts need (socat for linked ptys, espeak-ng for the default voice
-# pack, libpulse0 for QtMultimedia, libusb for USB printers, the xcb libraries Qt's X11 windows
+# pack, chromium and its driver for the browser tests of the citizens' pages, libpulse0 for
+# QtMultimedia, libusb for USB printers, the xcb libraries Qt's X11 windows
 # need). Installed only when missing and only when we are root.
 system-deps:
 	@missing=""; \
@@ -26,6 +27,8 @@ system-deps:
 	dpkg -s libpulse0 >/dev/null 2>&1 || missing="$$missing libpulse0"; \
 	dpkg -s libusb-1.0-0 >/dev/null 2>&1 || missing="$$missing libusb-1.0-0"; \
 	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	for lib in libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0; do \
 	  dpkg -s $$lib >/dev/null 2>&1 || missing="$$missing $$lib"; done; \
 	if [ -n "$$missing" ]; then \
@@ -51,6 +54,12 @@ test-fast: install system-deps
 
 bench: install system-deps
 	$(PY) -m bench
+
+# A hall at its peak for HOURS (default 2): memory, latency and events per minute plotted to
+# var/soak/soak.png (docs/benchmarks.md, "Soak"). Not part of `make test`, which runs a short one.
+HOURS ?= 2
+soak: install
+	$(PY) -m bench.soak --hours $(HOURS)
 
 demo: install system-deps
 	$(VENV)/bin/novbe demo

@@ -9,9 +9,16 @@ import time
 
 import bench
 
+ON_DEMAND = {"soak"}
+"""Run only when named: ``soak`` takes hours (``make soak``)."""
+
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_"))
+    names = argv or sorted(
+        m.name
+        for m in pkgutil.iter_modules(bench.__path__)
+        if not m.name.startswith("_") and m.name not in ON_DEMAND
+    )
     for name in names:
         print(f"== bench {name}", flush=True)
         started = time.perf_counter()

@@ -1,39 +1,71 @@
-"""The simulator against Erlang C with samples large enough for a 3% bound on the mean wait.
+"""The simulator against Erlang C, with the standard error of every figure (several minutes).
 
-The unit tests hold P(wait) to 3% but can only afford a sample that holds the mean wait at
-c = 10, 9 Erlangs to 8% (waits near saturation are strongly correlated; see
-tests/simulate/test_erlang.py). Here the same set-up runs for millions of citizens, through
-the real engine, and prints both figures with their distance from theory. Several minutes.
+First the runs tests/simulate/test_erlang.py makes (same set-ups, days and seeds), then the
+same c = 10, 9 Erlangs set-up for millions of citizens, through the real engine: the unit
+tests can only afford a sample that holds the mean wait to 8 %, this one to well under 1 %.
+Waits near saturation are strongly correlated, so a figure's standard error comes from the
+spread of independent days (batch means), not from the number of citizens.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
 
 from server.queue import QueueEngine
-from server.simulate.theory import erlang_c, erlang_c_mean_wait, pooled_hall, run_pooled
+from server.simulate.day import TicketOutcome
+from server.simulate.theory import batch_mean, erlang_c, erlang_c_mean_wait, pooled_hall, run_pooled_days
 
-SERVERS, LOAD, MEAN_SERVICE = 10, 9.0, 2.0
 DAYS = int(os.environ.get("NOVBE_ERLANG_DAYS", "400"))
+
+RUNS = (
+    # (label, servers, Erlangs, mean service, lanes, days, seed, warm-up): the tests' runs, then the long one.
+    ("test: c = 10, 9 Erlangs", 10, 9.0, 2.0, 8, 40, 20261123, 240.0),
+    ("test: c = 2, 1 Erlang", 2, 1.0, 0.5, 4, 50, 7, 60.0),
+    ("long: c = 10, 9 Erlangs", 10, 9.0, 2.0, 8, DAYS, 11, 240.0),
+)
+
+
+def steady(rate: float, _minute: float) -> float:
+    return rate
+
+
+def waits(day: list[TicketOutcome]) -> list[float]:
+    return [t.wait for t in day if t.wait is not None]
 
 
 def main() -> None:
-    hall = pooled_hall(SERVERS, MEAN_SERVICE, lanes=8)
-    rate = LOAD / MEAN_SERVICE
-    started = time.perf_counter()
-    tickets = run_pooled(hall, lambda _t: rate, rate, DAYS, random.Random(11), engine=QueueEngine(hall))
-    waits = [t.wait for t in tickets if t.wait is not None]
-    p_wait = sum(1 for w in waits if w > 0) / len(waits)
-    mean = sum(waits) / len(waits)
-    theory_p = erlang_c(SERVERS, LOAD)
-    theory_w = erlang_c_mean_wait(SERVERS, LOAD, MEAN_SERVICE)
-    print(
-        f"   M/M/{SERVERS}, {LOAD:g} Erlangs, {len(waits):,} citizens over {DAYS} days "
-        f"({time.perf_counter() - started:.0f} s)"
-    )
-    print(f"   P(wait): {p_wait:.4f} vs Erlang C {theory_p:.4f} ({(p_wait / theory_p - 1) * 100:+.2f}%)")
-    print(
-        f"   mean wait: {mean:.4f} min vs Erlang C {theory_w:.4f} min ({(mean / theory_w - 1) * 100:+.2f}%)"
-    )
+    for label, servers, load, mean_service, lanes, days, seed, warmup in RUNS:
+        hall = pooled_hall(servers, mean_service, lanes=lanes)
+        rate = load / mean_service
+        started = time.perf_counter()
+        per_day = [
+            waits(day)
+            for day in run_pooled_days(
+                hall,
+                functools.partial(steady, rate),
+                rate,
+                days,
+                random.Random(seed),
+                engine=QueueEngine(hall),
+                warmup_min=warmup,
+            )
+        ]
+        p_wait, p_se = batch_mean([[1.0 if w > 0 else 0.0 for w in day] for day in per_day])
+        mean, mean_se = batch_mean(per_day)
+        theory_p = erlang_c(servers, load)
+        theory_w = erlang_c_mean_wait(servers, load, mean_service)
+        print(
+            f"   {label}: {sum(len(d) for d in per_day):,} citizens over {days} days, seed {seed} "
+            f"({time.perf_counter() - started:.0f} s)"
+        )
+        print(
+            f"     P(wait): {p_wait:.4f} +- {p_se:.4f} vs Erlang C {theory_p:.4f} "
+            f"({(p_wait / theory_p - 1) * 100:+.2f}%, s.e. {100 * p_se / theory_p:.2f}%)"
+        )
+        print(
+            f"     mean wait: {mean:.4f} +- {mean_se:.4f} min vs Erlang C {theory_w:.4f} min "
+            f"({(mean / theory_w - 1) * 100:+.2f}%, s.e. {100 * mean_se / theory_w:.2f}%)"
+        )

@@ -50,6 +50,9 @@ FIELDS = frozenset(
         "ticket_id",
         "priority",
         "footer",
+        "link",
+        "link_site",
+        "link_token",
     }
 )
 """Placeholders a template may use, and fields ``when``/``unless`` may test."""

@@ -28,6 +28,7 @@ from escpos.escpos import Escpos
 from PIL import Image, ImageDraw
 
 from wire.i18n import wait_words
+from wire.links import short_link, split_link
 
 from .escpos_device import EscposDevice
 from .exceptions import LayoutError
@@ -98,6 +99,9 @@ def ticket_values(view: TicketView, layout: Layout, lang: str) -> dict[str, str]
         "ticket_id": view.ticket_id,
         "priority": priority,
         "footer": localized(view.footer, lang) if view.footer else "",
+        "link": short_link(view.qr_data),
+        "link_site": split_link(view.qr_data)[0],
+        "link_token": split_link(view.qr_data)[1],
     }
 
 
@@ -108,6 +112,8 @@ def _is_set(view: TicketView, name: str) -> bool:
         return _has_priority(view)
     if name == "footer":
         return any(view.footer.values())
+    if name == "link":
+        return bool(short_link(view.qr_data))
     if name == "wait":
         return not view.wait.none
     if name in ("wait_low", "wait_high"):

@@ -12,6 +12,9 @@ agency and language instead, named ``<prefix>-<lang>.png``.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import shutil
 import sys
@@ -26,7 +29,17 @@ from wire.types import WaitRange
 from .printer import open_printer
 from .ticket import TicketView
 
-__all__ = ["center_views", "main", "priority_view", "sample_view"]
+__all__ = ["center_views", "main", "priority_view", "sample_url", "sample_view"]
+
+SAMPLE_SECRET = b"sample tickets only"
+
+
+def sample_url(ticket_id: str) -> str:
+    """A page address as a center's would be: a 130-bit HMAC token of the ticket's id
+    (``server.security.ticket_token``, made here alike: hardware does not import the server)."""
+    digest = hmac.new(SAMPLE_SECRET, ticket_id.encode(), hashlib.sha256).digest()
+    return "https://novbe.example.az/t/" + base64.b32encode(digest).decode().lower()[:26]
+
 
 LANGS = ("az", "ru", "en")
 ISSUED = datetime(2026, 11, 23, 10, 42)
@@ -73,7 +86,7 @@ def sample_view(
         wait=wait,
         zone_name=_SAMPLE["zone"],
         ticket_id=ticket_id,
-        qr_data=f"https://novbe.example/t/{ticket_id}",
+        qr_data=sample_url(ticket_id),
         priority=priority,
     )
 
@@ -100,7 +113,7 @@ def center_views(center: Mapping[str, Any], lang: str) -> Iterator[TicketView]:
             wait=WaitRange(5 + index, 15 + 2 * index),
             zone_name=zones[agency["zone"]],
             ticket_id=ticket_id,
-            qr_data=f"https://novbe.example/t/{ticket_id}",
+            qr_data=sample_url(ticket_id),
         )
 
 

@@ -1242,7 +1242,8 @@ class KioskWindow(TouchscreenWindow):
             self.ticket_qr.setPixmap(qr_pixmap(ticket.qr_data, side))
         self.ticket_qr.setAccessibleName(tr("ticket.qr"))
         self.ticket_qr.setAccessibleDescription(ticket.qr_data)
-        self.ticket_qr_caption.setText(tr("ticket.qr"))
+        caption = tr("ticket.qr")
+        self.ticket_qr_caption.setText(f"{caption}\n{ticket.link}" if ticket.link else caption)
         page = self.pages[Screen.TICKET]
         page.setAccessibleName(f"{tr('ticket.title')}: {ticket.number}")
         page.setAccessibleDescription(". ".join(model.ticket_lines()[1:]))

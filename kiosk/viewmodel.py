@@ -42,6 +42,7 @@ from hardware.exceptions import CoverOpen, DeviceError, PaperOut, PrinterTimeout
 from hardware.ticket import TicketView
 from wire.client import ConnState, RequestFailed, RequestTimeout, Result
 from wire.i18n import catalog, wait_words
+from wire.links import short_link
 from wire.messages import (
     AgencyInfo,
     CenterInfo,
@@ -177,15 +178,23 @@ class Ticket:
     priority: Priority
     lang: Lang
     qr_data: str
-    """What the QR code holds, on screen and on paper."""
+    """What the QR code holds, on screen and on paper: the address of the ticket's live page,
+    or ``NOVBE:CENTER:ID`` when the center has no public pages."""
+
+    @property
+    def link(self) -> str:
+        """The page's address as printed under the code for typing; "" without one."""
+        return short_link(self.qr_data)
 
     @classmethod
     def of(cls, issued: IssuedTicket, center: str) -> Ticket:
         """The kiosk's ticket for the one the server issued in center ``center``: its
         fields of the same names, and the QR code's data."""
         same = {f.name: getattr(issued, f.name) for f in fields(cls) if f.name != "qr_data"}
-        # The ticket's id says everything needed to find it again; with the center code a
-        # photo of the QR code is unambiguous at the counter.
+        if issued.url is not None:
+            return cls(**same, qr_data=issued.url)  # the ticket's live page (docs/phone.md)
+        # A center without public pages: the ticket's id says everything needed to find it
+        # again; with the center code a photo of the QR code is unambiguous at the counter.
         return cls(**same, qr_data=f"NOVBE:{center}:{issued.id}")
 
 

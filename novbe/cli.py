@@ -13,7 +13,6 @@ status 2. A database that cannot be reached is status 3.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import sys
@@ -35,6 +34,10 @@ DELEGATES = {
     "display": ("display.__main__", "the hall display"),
     "rating": ("rating.__main__", "the citizen's rating terminal beside a counter"),
     "boards": ("boards.__main__", "drive the number boards of a shared serial line"),
+    "web": (
+        "server.web.run",
+        "the citizens' pages: each ticket's live page (its QR code), the hall's queues",
+    ),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
     "report": ("report.cli", "figures of a day, week or month from the event log (HTML, CSV, XLSX)"),
     "ship": ("central.ship", "copy this center's event log to the central record as it is written"),
@@ -48,7 +51,7 @@ DATABASE_UNAVAILABLE = 3
 LOG_DAMAGED = 4
 """Exit status when the event log is damaged: its chain is broken, or it does not replay."""
 
-ROLES = ("kiosk", "counter", "display", "boards", "rating", "supervisor")
+ROLES = ("kiosk", "counter", "display", "boards", "rating", "supervisor", "web")
 
 DB_FIX = "give --db sqlite:///PATH/novbe.db or postgresql+psycopg://USER:PASSWORD@HOST/DBNAME"
 
@@ -77,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the URL devices connect to, instead of --host and --port (e.g. wss://hall.local)",
     )
     init.add_argument(
+        "--public-url",
+        help="the https:// address of the citizens' pages, novbe web (docs/phone.md); none: no pages",
+    )
+    init.add_argument(
         "--demo",
         action="store_true",
         help="published demo passwords, virtual printers, open around the clock",
@@ -102,7 +109,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     server.add_argument("--cert", type=Path, help="TLS certificate (PEM); serves wss:// when given")
     server.add_argument("--key", type=Path, help="TLS private key (PEM)")
-    server.add_argument("--ping-interval", type=float, default=20.0, help="seconds between keep-alive pings")
+    server.add_argument(
+        "--ping-interval", type=cli.seconds, default=20.0, help="seconds between keep-alive pings"
+    )
+    server.add_argument(
+        "--hello-timeout",
+        type=cli.seconds,
+        default=10.0,
+        help="seconds a connection has to introduce itself before it is closed (default 10)",
+    )
     server.add_argument(
         "--log-level", default="INFO", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
@@ -119,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     for each in (listing, token, rewrite):
         each.add_argument("--dir", type=Path, default=default_home(), help="the center's folder")
     for each in (token, rewrite):
-        each.add_argument("role", choices=ROLES, help="kiosk, counter, display, boards, rating or supervisor")
+        each.add_argument(
+            "role", choices=ROLES, help="kiosk, counter, display, boards, rating, supervisor or web"
+        )
         each.add_argument(
             "code", help="the kiosk's or display's code, or the counter's number (for a counter or a rating)"
         )
@@ -312,6 +329,13 @@ def _init(args: argparse.Namespace) -> int:
             raise UsageError(
                 str(exc), "give --server-url as ws://HOST:PORT, or wss://HOST:PORT with TLS"
             ) from None
+    if args.public_url is not None:
+        from server.center.model import check_public_url
+
+        try:
+            check_public_url(args.public_url)
+        except ValueError as exc:
+            raise UsageError(str(exc), "give --public-url as https://HOST (a path may follow)") from None
     if args.reference is not None and not args.reference.is_file():
         raise UsageError(
             f"there is no reference file {args.reference}",
@@ -325,6 +349,7 @@ def _init(args: argparse.Namespace) -> int:
             home,
             reference=args.reference,
             server_url=url,
+            public_url=args.public_url,
             demo=args.demo,
             always_open=args.demo,
             force=args.force,
@@ -361,6 +386,10 @@ def _init(args: argparse.Namespace) -> int:
     say(f"novbe init: wrote {result.center_path}\n")
     say(f"  devices:     {len(result.device_paths)} files in {devices_dir}\n")
     say(f"  server URL:  {center.server_url} (in center.toml and every device file)\n")
+    if center.public is not None:
+        say(f"  public URL:  {center.public.base_url} (the citizens' pages: novbe web, docs/phone.md)\n")
+    else:
+        say("  note: no public pages (the QR code on tickets holds the ticket's id); give --public-url\n")
     say(f"  credentials: {result.credentials_path}\n")
     say(f"  database:    {_shown(db)}\n")
     if not opened.created:
@@ -397,7 +426,7 @@ def _init(args: argparse.Namespace) -> int:
 def _server(args: argparse.Namespace) -> int:
     from server.center.provision import database_url
     from server.queue import InconsistentEvent
-    from server.run import ServerOptions, check_can_listen, serve_hall, setup_logging, tls_context
+    from server.run import ServerOptions, check_can_listen, run_hall, setup_logging, tls_context
     from server.store import LogCorrupt, StoreError
 
     center = _center(args.center or args.dir / "center.toml", args.dir, given=args.center is not None)
@@ -405,7 +434,12 @@ def _server(args: argparse.Namespace) -> int:
     if port is None:
         port = (urlsplit(center.server_url).port if center.server_url else None) or DEFAULT_PORT
     options = ServerOptions(
-        host=args.host, port=port, certfile=args.cert, keyfile=args.key, ping_interval=args.ping_interval
+        host=args.host,
+        port=port,
+        certfile=args.cert,
+        keyfile=args.key,
+        ping_interval=args.ping_interval,
+        hello_timeout=args.hello_timeout,
     )
     tls_context(options)  # a wrong --cert or --key is refused before the log is read
     setup_logging(args.log_level)
@@ -421,7 +455,7 @@ def _server(args: argparse.Namespace) -> int:
         return _unavailable("novbe server", db, exc)
     _log_opened(opened, args.dir)
     try:
-        asyncio.run(serve_hall(center, store, options))
+        run_hall(center, store, options)
     except (LogCorrupt, InconsistentEvent) as exc:
         # Found replaying today's events: named by seq (LogCorrupt) or by the event.
         return _damaged("novbe server", exc)

@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 _RUNNING: list[subprocess.Popen[str]] = []
 
@@ -42,16 +43,24 @@ class ServerProcess:
     """The server's "listening on ..." line."""
     log_path: Path = field(init=False)
 
+    BANNER: ClassVar[str] = r"listening on (wss?://[\d.]+:(\d+))"
+    """The line that says where it listens: the URL, then the port."""
+
     def __post_init__(self) -> None:
-        self.log_path = self.directory / f"server-{uuid.uuid4().hex[:6]}.log"
+        self.log_path = self.directory / f"{self.NAME}-{uuid.uuid4().hex[:6]}.log"
+
+    NAME: ClassVar[str] = "server"
+
+    def _args(self) -> list[str]:
+        args = [sys.executable, "-m", "novbe", "server", "--dir", str(self.directory)]
+        if self.db_url:
+            args += ["--db", self.db_url]
+        return [*args, "--port", str(self.port), *self.extra_args]
 
     def start(self) -> Self:
         """Start the server and return once it listens. Raises RuntimeError with the end of
         its log if it exits or doesn't listen within ``timeout``."""
-        args = [sys.executable, "-m", "novbe", "server", "--dir", str(self.directory)]
-        if self.db_url:
-            args += ["--db", self.db_url]
-        args += ["--port", str(self.port), *self.extra_args]
+        args = self._args()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._log = self.log_path.open("a")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True, env=env)
@@ -61,15 +70,17 @@ class ServerProcess:
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
-                raise RuntimeError(f"the server exited: {self.logs()[-3000:]}")
-            found = re.search(r"listening on (wss?://[\d.]+:(\d+))", line)
+                raise RuntimeError(f"the {self.NAME} exited: {self.logs()[-3000:]}")
+            found = re.search(self.BANNER, line)
             if found:
                 self.banner = line.strip()
                 self.url = found.group(1)
                 self.port = int(found.group(2))
                 return self
         self.proc.kill()
-        raise RuntimeError(f"the server did not listen within {self.timeout:.0f} s: {self.logs()[-3000:]}")
+        raise RuntimeError(
+            f"the {self.NAME} did not listen within {self.timeout:.0f} s: {self.logs()[-3000:]}"
+        )
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Signal the server (SIGTERM: a clean stop) and wait for it; returns its exit code."""
@@ -89,3 +100,33 @@ class ServerProcess:
 
     def logs(self) -> str:
         return self.log_path.read_text()
+
+
+@dataclass
+class WebProcess(ServerProcess):
+    """``novbe web`` (the citizens' pages) on a free port, following the hall server at
+    ``server_url``. ``url`` is its ``http://`` address."""
+
+    server_url: str = ""
+
+    BANNER: ClassVar[str] = r"serving (https?://[\d.]+:(\d+))"
+    NAME: ClassVar[str] = "web"
+
+    def wait_ready(self) -> Self:
+        """Return once its ``/health`` says it has the day's events from the hall server."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=5) as answer:
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"the web process did not get the hall's events in time: {self.logs()[-3000:]}")
+
+    def _args(self) -> list[str]:
+        args = [sys.executable, "-m", "novbe", "web", "--dir", str(self.directory), "--port", str(self.port)]
+        if self.server_url:
+            args += ["--server-url", self.server_url]
+        return [*args, *self.extra_args]

@@ -1,6 +1,7 @@
 """The centers shipped with novbe, in ``server/centers/``: the reference center, a large Baku
 hall (``baku1.json``: the demo, the simulator's defaults, the tests and the benchmarks use
-it), and the example center (``example.toml``: a small annotated hall, the one
+it), a model regional center whose counters mix agencies (``sumqayit.json``: the wait
+predictions are measured on it), and the example center (``example.toml``: a small annotated hall, the one
 docs/configuration.md shows and ``novbe init`` starts from without ``--from``).
 
 They are package data, so ``novbe demo`` and ``novbe init`` work from an installed wheel as
@@ -26,6 +27,11 @@ def _shipped(name: str, what: str) -> Path:
 def reference_center() -> Path:
     """The reference center's JSON file."""
     return _shipped(NAME, "reference center")
+
+
+def center_file(name: str) -> Path:
+    """A center description shipped in ``server/centers`` (``baku1.json``, ``sumqayit.json``)."""
+    return _shipped(name, "center description")
 
 
 def example_center() -> Path:

@@ -6,10 +6,12 @@ import asyncio
 import errno
 import json
 import logging
+import os
 import signal
 import socket
 import ssl
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +23,17 @@ from wire.device import DEFAULT_HOST, DEFAULT_PORT
 
 from .center import Center
 from .hub import Hub
+from .hub.gate import HELLO_TIMEOUT_S, Gate
 from .store import EventStore
 
 log = logging.getLogger("novbe.server")
+
+CLOSE_WAIT_S = 3.0
+"""At SIGTERM, how long the connections and then the store get to close."""
+
+STOP_DEADLINE_S = 15.0
+"""At SIGTERM, the process ends within this many seconds whatever it waits for (systemd's
+``TimeoutStopSec`` in docs/operations.md is 30)."""
 
 MAX_FRAME = 1024 * 1024
 """websockets closes a connection (1009) on a frame above this; frames between
@@ -38,7 +48,10 @@ class ServerOptions:
     keyfile: Path | None = None
     ping_interval: float = 20.0
     """Seconds between pings; a connection that doesn't answer one within as long again
-    is closed, so that dead devices don't pile up."""
+    is closed, so that dead devices don't pile up. A peer that leaves sent data
+    unacknowledged for twice as long is dropped too (see server/hub/gate.py)."""
+    hello_timeout: float = HELLO_TIMEOUT_S
+    """Seconds a connection has to introduce itself (``hello``) before it is closed."""
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -133,7 +146,8 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
     started = time.perf_counter()
     context = tls_context(options)
     check_can_listen(options.host, options.port)
-    hub = Hub(center, store)
+    gate = Gate(hello_timeout=options.hello_timeout, write_timeout=2 * options.ping_interval)
+    hub = Hub(center, store, gate=gate)
     replayed = await asyncio.to_thread(hub.load)
     await hub.start()
     stop = asyncio.Event()
@@ -146,6 +160,10 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
             options.host,
             options.port,
             process_request=hub.process_request,
+            create_connection=gate.connection,
+            # Who asks needs not know which Python and websockets versions answer.
+            server_header=None,
+            open_timeout=options.hello_timeout,
             compression=None,
             max_size=MAX_FRAME,
             ping_interval=options.ping_interval,
@@ -160,21 +178,85 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
         await hub.stop()
         store.close()
         raise listen_error(options.host, options.port, exc) from None
-    async with listening as server:
-        port = next(iter(server.sockets)).getsockname()[1]
-        scheme = "wss" if context else "ws"
-        print(  # noqa: T201 - the one line an operator (and the tests) read to find the port
-            f"novbe server: listening on {scheme}://{options.host}:{port} "
-            f"(center {center.code}, {len(center.counters)} counters, "
-            f"{replayed} events replayed, ready in {time.perf_counter() - started:.2f} s)",
-            flush=True,
+    port = next(iter(listening.sockets)).getsockname()[1]
+    scheme = "wss" if context else "ws"
+    print(  # noqa: T201 - the one line an operator (and the tests) read to find the port
+        f"novbe server: listening on {scheme}://{options.host}:{port} "
+        f"(center {center.code}, {len(center.counters)} counters, "
+        f"{replayed} events replayed, ready in {time.perf_counter() - started:.2f} s)",
+        flush=True,
+    )
+    log.info(
+        json.dumps(
+            {
+                "msg": "listening",
+                "url": f"{scheme}://{options.host}:{port}",
+                "events": replayed,
+                "open_files": gate.open_files,
+                "connections_at_most": gate.budget,
+            }
         )
-        log.info(
-            json.dumps({"msg": "listening", "url": f"{scheme}://{options.host}:{port}", "events": replayed})
-        )
-        await stop.wait()
-        log.info(json.dumps({"msg": "stopping"}))
-        await hub.stop()
-    store.close()
+    )
+    await stop.wait()
+    log.info(json.dumps({"msg": "stopping"}))
+    _exit_after(STOP_DEADLINE_S)
+    await hub.stop()
+    # Close every connection (1001) and wait for their handlers, but not for ever.
+    listening.close()
+    try:
+        await asyncio.wait_for(listening.wait_closed(), CLOSE_WAIT_S)
+    except TimeoutError:
+        log.warning(json.dumps({"msg": "connections did not close in time; dropped"}))
+        for connection in list(listening.connections):
+            connection.transport.abort()
+    # Closing the store's connections may itself wait on a database that stopped answering.
+    closing = threading.Thread(target=store.close, name="novbe-store-close", daemon=True)
+    closing.start()
+    await asyncio.to_thread(closing.join, CLOSE_WAIT_S)
     log.info(json.dumps({"msg": "stopped", "seq": hub.seq}))
     print("novbe server: stopped", flush=True)  # noqa: T201
+
+
+def _exit_after(seconds: float) -> None:
+    """The last resort of a stop: if the process still runs ``seconds`` from now (a call
+    into the database that never returns keeps a thread alive), it exits anyway."""
+
+    def force() -> None:
+        log.error(json.dumps({"msg": "stop took too long; exiting now", "after_s": seconds}))
+        for handler in logging.getLogger("novbe").handlers:
+            handler.flush()
+        os._exit(1)
+
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
+
+
+def leftover_threads(grace_s: float = 1.0) -> list[threading.Thread]:
+    """The threads other than the main one still running after a stop (a database call
+    that never returned), after giving each ``grace_s`` to end."""
+    left = []
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(grace_s)
+        if thread.is_alive():
+            left.append(thread)
+    return left
+
+
+def run_hall(center: Center, store: EventStore, options: ServerOptions) -> None:
+    """``novbe server``: :func:`serve_hall` in its own event loop, until SIGTERM.
+
+    A thread left in a call into the database that never returns (a database that stopped
+    answering) would keep the process alive at exit: it is not waited for. The log holds
+    whole commits only, so nothing is lost by not waiting.
+    """
+    asyncio.run(serve_hall(center, store, options))
+    left = leftover_threads()
+    if left:
+        log.warning(json.dumps({"msg": "not waiting for a stuck database call", "threads": len(left)}))
+        for handler in logging.getLogger("novbe").handlers:
+            handler.flush()
+        sys.stdout.flush()
+        os._exit(0)

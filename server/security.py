@@ -1,4 +1,4 @@
-"""Secrets: operator passwords and device tokens.
+"""Secrets: operator passwords, device tokens and the tokens of the tickets' public pages.
 
 Two kinds of secret, two kinds of hash:
 
@@ -7,24 +7,40 @@ Two kinds of secret, two kinds of hash:
 * A device token is 256 random bits made by :func:`new_token`. Nobody can guess it, so a slow
   hash would add nothing but delay to every connection a device opens; it is stored as its
   SHA-256 in hex and compared in constant time.
+
+A ticket's page token (:func:`ticket_token`) is no stored secret: it is an HMAC of the
+ticket's id under the center's own secret (``[public] secret`` in center.toml), so the server
+that issues the ticket and the web process that serves its page compute it alike, and no
+table of tokens exists to leak.
 """
 
 from __future__ import annotations
 
+import base64
+import collections
+import contextlib
+import dataclasses
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 __all__ = [
+    "TICKET_TOKEN_CHARS",
+    "decoy_hash",
     "hash_demo_password",
     "hash_password",
     "hash_token",
     "new_password",
     "new_token",
+    "normalize_ticket_token",
     "password_needs_rehash",
+    "ticket_token",
     "verify_password",
     "verify_token",
 ]
@@ -49,6 +65,24 @@ def hash_password(password: str) -> str:
 def hash_demo_password(password: str) -> str:
     """Hash a published demo password with cheap argon2id parameters (see :func:`hash_password`)."""
     return _DEMO_HASHER.hash(password)
+
+
+def decoy_hash(hashes: Iterable[str]) -> str:
+    """A hash of a random password made with the parameters most of ``hashes`` use (the
+    current ones if none can be read).
+
+    Checking a password against it takes as long as against a real hash of the same
+    parameters: a login that doesn't exist is answered as slowly as a wrong password, so
+    the time of the answer doesn't tell which logins exist.
+    """
+    found: collections.Counter[tuple[Any, ...]] = collections.Counter()
+    for value in hashes:
+        with contextlib.suppress(InvalidHashError, ValueError):
+            found[dataclasses.astuple(extract_parameters(value))] += 1
+    if not found:
+        return _HASHER.hash(secrets.token_urlsafe(16))
+    hasher = PasswordHasher.from_parameters(Parameters(*found.most_common(1)[0][0]))
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def verify_password(hash: str, password: str) -> bool:
@@ -95,6 +129,37 @@ def verify_token(hash: str, token: str) -> bool:
     """Tell whether ``token`` is the one whose SHA-256 is ``hash``, in constant time."""
     # Bytes, because compare_digest refuses non-ASCII str and a damaged file must not raise.
     return hmac.compare_digest(hash_token(token).encode(), hash.lower().encode("utf-8", "replace"))
+
+
+TICKET_TOKEN_BITS = 130
+"""Bits of HMAC a ticket's token keeps: 26 base32 characters (5 bits each)."""
+
+TICKET_TOKEN_CHARS = TICKET_TOKEN_BITS // 5
+
+_TOKEN_INPUT = re.compile(r"[^a-z2-7]")
+
+
+def ticket_token(secret: str, ticket_id: str) -> str:
+    """The token of a ticket's public page: HMAC-SHA256 of the ticket's id under the center's
+    ``[public] secret``, cut to 130 bits, in lowercase base32 (``a``-``z``, ``2``-``7``).
+
+    Nobody without the secret can make the token of another ticket from one they hold, nor
+    tell a ticket's id or number from its token. Base32 has no 0, 1, 8 or 9 and one case, so
+    a citizen typing it from the paper cannot mistake O for 0 or l for 1.
+    """
+    digest = hmac.new(secret.encode("utf-8"), ticket_id.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:TICKET_TOKEN_CHARS]
+
+
+def normalize_ticket_token(text: str) -> str | None:
+    """A token as typed (any case, with spaces or dashes between groups) in its canonical
+    form, or None if it can't be one."""
+    if len(text) > 2 * TICKET_TOKEN_CHARS:
+        return None
+    token = text.strip().lower().replace("-", "").replace(" ", "")
+    if len(token) != TICKET_TOKEN_CHARS or _TOKEN_INPUT.search(token):
+        return None
+    return token
 
 
 def main(argv: list[str] | None = None) -> int:

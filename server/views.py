@@ -62,14 +62,16 @@ def ticket_view(ticket: Ticket) -> TicketView:
     )
 
 
-def issued_ticket(engine: QueueEngine, issued: TicketIssued) -> IssuedTicket:
-    """The ticket an ``issue`` request created, with the wait it promises."""
+def issued_ticket(engine: QueueEngine, issued: TicketIssued, url: str | None = None) -> IssuedTicket:
+    """The ticket an ``issue`` request created, with the wait it promises and the address of
+    its page (``url``, :meth:`server.center.Center.ticket_url`)."""
     view = ticket_view(engine.tickets[issued.ticket])
     return IssuedTicket(
         **dict(view),
         ahead=issued.ahead,
         wait=promised_wait(issued),
         zone=engine.hall.services[issued.service].zone,
+        url=url,
     )
 
 

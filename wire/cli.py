@@ -125,6 +125,7 @@ _WHO: dict[str, str] = {
     "display": "a display",
     "boards": "a board line",
     "supervisor": "a supervisor's desk",
+    "web": "the citizens' pages (novbe web)",
     "rating": "a rating terminal",
 }
 
@@ -156,6 +157,19 @@ def port(text: str) -> int:
         raise argparse.ArgumentTypeError(f'a port is a number from 0 to 65535, not "{text}"') from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {value}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A time in seconds, more than 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'a time is a number of seconds, like 10 or 2.5, not "{text}"'
+        ) from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"a time is more than 0 and at most 86400 seconds, not {text}")
     return value
 
 

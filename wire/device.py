@@ -1,5 +1,5 @@
 """The configuration file of one device: a kiosk, a counter, a display, a board line, a
-counter's rating terminal or a supervisor desk.
+counter's rating terminal, a supervisor desk or the citizens' web pages (``novbe web``).
 
 ``novbe init`` writes one such file per device (``devices/<role>-<code>.toml``); the device's
 app reads it at start with :func:`load_device`. It names the server, holds the device's token in
@@ -59,7 +59,7 @@ __all__ = [
     "spoken_languages",
 ]
 
-DeviceRole = Literal["kiosk", "counter", "display", "boards", "supervisor", "rating"]
+DeviceRole = Literal["kiosk", "counter", "display", "boards", "supervisor", "rating", "web"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

@@ -189,6 +189,9 @@ class IssuedTicket(TicketView):
     ahead: int
     wait: WaitRange
     zone: str
+    url: str | None = None
+    """The address of the ticket's live page (its QR code); None when the center has no
+    public pages."""
 
 
 class CounterView(_In):

@@ -46,6 +46,8 @@ class Role(StrEnum):
     BOARDS = "boards"
     """The process that owns a shared line of counters' number boards (``novbe boards``)."""
     SUPERVISOR = "supervisor"
+    WEB = "web"
+    """The citizens' web pages (``novbe web``): sees every event of the hall, changes nothing."""
     RATING = "rating"
     """The citizen-facing rating terminal beside a counter (``novbe rating``)."""
 
@@ -62,6 +64,7 @@ class ErrorCode(StrEnum):
     AUTH_FAILED = "auth_failed"
     FORBIDDEN = "forbidden"
     WRONG_PASSWORD = "wrong_password"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
     OPERATOR_NOT_ALLOWED = "operator_not_allowed"
     COUNTER_TAKEN = "counter_taken"
     OPERATOR_ELSEWHERE = "operator_elsewhere"
@@ -105,8 +108,8 @@ class Hello(_Msg):
     id: RequestId | None = None
     role: Role
     device: Code | None = None
-    """Kiosk, display or board line code, or the counter number ("12") for a counter or its
-    rating terminal. Not used by supervisors."""
+    """Kiosk, display, board line or web process code, or the counter number ("12") for a
+    counter or its rating terminal. Not used by supervisors."""
     token: Annotated[str, Field(max_length=256)] | None = None
     login: Annotated[str, Field(max_length=64)] | None = None
     password: Annotated[str, Field(max_length=256)] | None = None
@@ -275,6 +278,7 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),
+    Role.WEB: frozenset({"sync"}),
     Role.RATING: frozenset({"rate", "report_health", "sync"}),
     Role.SUPERVISOR: frozenset(
         {
@@ -296,11 +300,20 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
 class ProtocolError(Exception):
     """A client message that can't be accepted. ``code`` is an :class:`ErrorCode`."""
 
-    def __init__(self, code: ErrorCode, message: str, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        request_id: str | None = None,
+        *,
+        details: dict[str, str | int | float | bool | None] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.request_id = request_id
+        self.details = details or {}
+        """What the error's ``details`` hold besides ``detail`` (e.g. ``retry_after_s``)."""
 
 
 def _request_id_of(data: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ engine its plain values.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
@@ -390,6 +391,58 @@ class Device(_Frozen):
     token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_public_url(value: str) -> str:
+    """``value`` without a trailing slash, if it is an address for the citizens' pages: https,
+    or http on this machine only. Raises ValueError saying what it should look like."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ValueError(f'public URL "{value}" has a wrong port (a number from 1 to 65535)') from None
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f'public URL must look like "https://novbe.example.az", got "{value}"')
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise ValueError(
+            f'public URL "{value}" is http://: phones reach it over the internet, so give an'
+            " https:// address (http:// only for 127.0.0.1, this machine)"
+        )
+    return value.rstrip("/")
+
+
+class Public(_Frozen):
+    """The citizens' pages on the internet, served by ``novbe web`` (docs/phone.md): each
+    ticket's live page, which its QR code opens, and the hall's queues."""
+
+    base_url: str
+    """The address citizens reach the pages at, e.g. ``"https://novbe.example.az"`` (a path
+    is allowed: ``"https://asan.example.az/novbe/baku1"``). A ticket's page is
+    ``BASE_URL/t/TOKEN``. ``http://`` only for this machine (``http://127.0.0.1:8080``, the
+    demo and the tests): phones reach a center over the internet, through TLS."""
+    secret: str = Field(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+    """The key of the tickets' page tokens (HMAC-SHA256 of the ticket's id, see
+    ``server.security.ticket_token``). Written by ``novbe init``; whoever holds it can make
+    the page address of any ticket, so center.toml stays readable by its owner only.
+    Changing it makes the addresses printed on today's tickets stop working."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return check_public_url(value)
+
+    def ticket_url(self, ticket_id: str) -> str:
+        """The address of a ticket's page: what its QR code holds."""
+        return f"{self.base_url}/t/{security.ticket_token(self.secret, ticket_id)}"
+
+
 class Center(_Frozen):
     """A validated center.toml. Build it with :func:`load_center`, :func:`center_from_reference`
     or ``Center.model_validate(data)``; all check the same rules."""
@@ -404,6 +457,8 @@ class Center(_Frozen):
     hours: Hours = Hours()
     rules: Rules = Rules()
     routing: Routing = Routing()
+    public: Public | None = None
+    """The citizens' pages (``novbe web``); None: tickets carry no page address."""
     appointments: Appointments = Appointments()
     zones: list[Zone] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
@@ -514,6 +569,10 @@ class Center(_Frozen):
         if device is None or not security.verify_token(device.token_sha256, token):
             return None
         return device
+
+    def ticket_url(self, ticket_id: str) -> str | None:
+        """The address of a ticket's public page, or None if the center has no ``[public]``."""
+        return self.public.ticket_url(ticket_id) if self.public is not None else None
 
     def counter_policy(self, number: int) -> RoutingPolicy:
         """The counter's routing: the hall's ``[routing]`` with the counter's overrides."""

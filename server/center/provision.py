@@ -34,6 +34,7 @@ from .toml import dump_center, load_center, parse_center
 
 __all__ = [
     "DEMO_PASSWORD",
+    "DEMO_PUBLIC_URL",
     "DeviceRow",
     "InitResult",
     "TokenResult",
@@ -49,6 +50,9 @@ __all__ = [
 DEMO_PASSWORD = "novbe-demo"
 """The password of every operator made by ``init_center(..., demo=True)``. Published: never use
 a demo configuration for a real hall."""
+
+DEMO_PUBLIC_URL = "http://127.0.0.1:8080"
+"""Where a demo center's citizens' pages are (``novbe web``'s default port, this machine)."""
 
 DeviceKey = tuple[str, str]
 """(role, code) of a device, as in center.toml's ``[[devices]]``."""
@@ -235,6 +239,7 @@ def init_center(
     *,
     reference: Path | None,
     server_url: str | None = None,
+    public_url: str | None = None,
     demo: bool = False,
     always_open: bool = False,
     force: bool = False,
@@ -249,6 +254,10 @@ def init_center(
             example center (server/centers/example.toml) without its printer and boards.
         server_url: The websocket URL the devices will connect to, written into center.toml
             and every device file. None: the overwritten center's, else ``ws://127.0.0.1:8765``.
+        public_url: The address of the citizens' pages (``[public] base_url``, docs/phone.md),
+            with a new ``secret`` for their tokens and a device file for ``novbe web``. None:
+            the overwritten center's (its secret kept unless ``new_secrets``); for a demo
+            :data:`DEMO_PUBLIC_URL`; else the center has no public pages.
         demo: Give every new operator the published password :data:`DEMO_PASSWORD`, and every
             kiosk without a printer the virtual printer ``virtual://OUT_DIR/tickets/CODE``.
         always_open: Open every day from 00:00 to 23:59 and issue tickets until closing (no
@@ -259,7 +268,7 @@ def init_center(
 
     Operators: ``op<N>`` for each counter N, allowed at that counter only, and ``supervisor``.
     Devices: each kiosk, counter and display, each board line, the rating terminal of each
-    counter, and one supervisor desk.
+    counter, one supervisor desk, and with public pages the web process (``web 1``).
 
     Raises:
         CenterExists: ``out_dir/center.toml`` exists and ``force`` is False (a ConfigError
@@ -286,6 +295,13 @@ def init_center(
         base["rules"] = {**base.get("rules", {}), "last_ticket_margin_min": 0.0}
     url = server_url or (previous.server_url if previous else None) or server_url_for()
     base["server_url"] = url
+    kept_public = previous.public if previous is not None else None
+    public = public_url or (kept_public.base_url if kept_public else None)
+    if public is None and demo:
+        public = DEMO_PUBLIC_URL
+    if public is not None:
+        secret = kept_public.secret if kept_public is not None else security.new_token()
+        base["public"] = {"base_url": public, "secret": secret}
     if demo:
         for kiosk in base.get("kiosks", []):
             kiosk.setdefault("printer", f"virtual://{(out_dir / 'tickets' / kiosk['code']).resolve()}")
@@ -303,6 +319,8 @@ def init_center(
         *(("rating", str(n)) for n in numbers),
         ("supervisor", "1"),
     ]
+    if public is not None:
+        wanted.append(("web", "1"))
     old_hashes: dict[str, str] = {}
     old_tokens: dict[DeviceKey, str] = {}
     if previous is not None:
@@ -475,6 +493,12 @@ def _target(center: Center, path: Path, role: str, code: str) -> DeviceRole:
     """Check that center.toml describes the device; return its role."""
     if role == "supervisor":
         return "supervisor"  # a supervisor's desk is not in the hall's plan: any name will do
+    if role == "web":
+        if center.public is None:
+            raise ConfigError(
+                str(path), [Problem("", "has no [public] section: the web pages need its base_url first")]
+            )
+        return "web"
     places: dict[str, tuple[DeviceRole, str, list[str]]] = {
         "kiosk": ("kiosk", "[[kiosks]]", [k.code for k in center.kiosks]),
         "counter": ("counter", "[[counters]]", [str(c.number) for c in center.counters]),

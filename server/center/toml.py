@@ -104,7 +104,7 @@ def format_center_data(data: Mapping[str, Any]) -> str:
         if key in data:
             lines.append(f"{key} = {_toml_value(data[key])}")
             done.add(key)
-    for key in ("hours", "rules", "routing"):
+    for key in ("hours", "rules", "routing", "public"):
         if isinstance(data.get(key), dict):
             lines.append("")
             _emit(lines, f"[{key}]", data[key])

@@ -1,6 +1,7 @@
 """Who is told what: the audience of each event and of each notice.
 
-Supervisors see everything. The opening and closing of the day go to everyone. An event of
+Supervisors and the web process (the citizens' pages, a process of the center's own that
+shows no rating) see every event. The opening and closing of the day go to everyone. An event of
 a counter (a call, a finish, a counter opening, ...) goes to that counter's app, its rating
 terminal and the displays and board lines watching that counter; a transfer to both counters
 it joins. A citizen's rating goes to that counter's app and terminal only: the hall's screens
@@ -18,7 +19,7 @@ from wire.events import DayClosed, DayOpened, Event, TicketTransferred, VisitRat
 from wire.protocol import Role
 from wire.types import CounterNo
 
-from .clients import WATCHERS, Client, Clients
+from .clients import SEE_ALL, WATCHERS, Client, Clients
 
 
 def counters_of(event: Event) -> tuple[CounterNo, ...]:
@@ -33,7 +34,7 @@ def counters_of(event: Event) -> tuple[CounterNo, ...]:
 
 def of_event(clients: Clients, event: Event) -> set[Client]:
     """The connections that get ``event`` (the rule of :func:`may_see`, read off the indexes)."""
-    audience = set(clients.by_role[Role.SUPERVISOR])
+    audience = clients.by_role[Role.SUPERVISOR] | clients.by_role[Role.WEB]
     if isinstance(event, DayOpened | DayClosed):
         return audience | clients.everyone
     watched = not isinstance(event, VisitRated)
@@ -47,7 +48,7 @@ def of_event(clients: Clients, event: Event) -> set[Client]:
 
 def may_see(client: Client, event: Event) -> bool:
     """Whether ``client`` gets ``event``: what a resuming client is sent again."""
-    if client.role is Role.SUPERVISOR or isinstance(event, DayOpened | DayClosed):
+    if client.role in SEE_ALL or isinstance(event, DayOpened | DayClosed):
         return True
     for number in counters_of(event):
         if number in (client.counter, client.terminal_of):

@@ -14,6 +14,9 @@ from wire.types import CounterNo, Lang
 WATCHERS = frozenset({Role.DISPLAY, Role.BOARDS})
 """Roles that see the calls of a set of counters: displays (by zone), board lines (their boards)."""
 
+SEE_ALL = frozenset({Role.SUPERVISOR, Role.WEB})
+"""Roles that see every event: supervisors, and the citizens' web pages (each ticket's page)."""
+
 
 @dataclass(eq=False)
 class Client:

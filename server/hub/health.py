@@ -15,6 +15,11 @@ from websockets.http11 import Request, Response
 
 from wire.protocol import HEALTH_SEVERITY
 
+from ..store import StoreHealth
+from .gate import Gate
+from .throttle import Throttle
+from .writer import Writer
+
 
 @dataclass
 class Stats:
@@ -65,3 +70,39 @@ def health_change(was: str, now: str) -> Literal["alert", "recovered"] | None:
     if HEALTH_SEVERITY.get(now, worst) < HEALTH_SEVERITY.get(was, worst):
         return "recovered"
     return "alert"
+
+
+STALLED_AFTER_S = 5.0
+"""A call into the database running longer than this is reported: nothing can be committed
+meanwhile."""
+
+
+def store_state(store: StoreHealth, writer: Writer) -> tuple[str, str | None]:
+    """The event log's health: the store's own (``ok``, ``read_only``, ``failing``: what the
+    last commit or probe found, docs/store.md "Health"), or ``stalled`` while a call into the
+    database hangs, ``recovering`` while the writer throws away what a failed commit
+    decided. ``(status, detail)``."""
+    stalled = writer.stalled_s()
+    if stalled > STALLED_AFTER_S:
+        return "stalled", f"a call into the database has been running for {stalled:.0f} s"
+    if not store.ok:
+        return store.state, store.reason
+    if writer.broken:
+        return "recovering", "a write failed; waiting for the database to say what the log holds"
+    return "ok", None
+
+
+def password_state(throttle: Throttle) -> tuple[str, str | None]:
+    """``guessing`` while failed passwords delay attempts (see :mod:`.throttle`)."""
+    delayed = throttle.delayed()
+    if not delayed:
+        return "ok", None
+    shown = ", ".join(f"{kind} {name} ({failures} failed)" for (kind, name), failures in delayed[:5])
+    more = f" and {len(delayed) - 5} more" if len(delayed) > 5 else ""
+    return "guessing", f"password attempts delayed: {shown}{more}"
+
+
+def connection_state(gate: Gate) -> tuple[str, str | None]:
+    """``full`` for a minute after connections were refused or pushed out (see :mod:`.gate`)."""
+    trouble = gate.trouble()
+    return ("full", trouble) if trouble else ("ok", None)

@@ -22,7 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,9 +41,11 @@ from ..queue.estimate import PoolEstimator
 from ..queue.exceptions import QueueError, RatingRefused, ServiceUnavailable
 from ..store import EventStore
 from . import audience, dispatch, health, rating
-from .auth import Auth
+from .auth import Auth, TooManyAttempts
 from .clients import Client, Clients, sockets
-from .writer import StoreUnavailable, Writer
+from .gate import Gate, is_local, peer_address
+from .replies import Replies
+from .writer import StoreUnavailable, Writer, WriterStopped
 
 log = logging.getLogger("novbe.server")
 
@@ -53,15 +55,19 @@ HALL_MESSAGE = "hall_message"
 RING_SIZE = 20_000
 """Recent committed events kept in memory for clients that resume."""
 
-REPLY_MEMORY = timedelta(hours=24)
-"""How long a request id is recognised when it is sent again. A center day is a few
-thousand tickets and a few tens of thousands of requests: they all fit in memory."""
-
 CLOCK_EVERY_S = 30.0
 """How often the engine is told the time (``KeepDay``), to open and close the day."""
 
+STOP_WAIT_S = 5.0
+"""At SIGTERM, how long the requests in flight get to be committed and answered."""
+
+WATCH_EVERY_S = 1.0
+"""How often the server looks at its own parts (store, passwords, connections)."""
+
 FIGURES_EVERY_S = 1.0
 """The queue figures go out at most this often, and this soon after a change."""
+
+STOPPING = "the server is stopping; reconnect and send the request again (same id)"
 
 Answer = dict[str, Any]
 """A ``reply`` or ``error`` as sent and stored (``wire.messages.reply`` / ``error``)."""
@@ -71,7 +77,12 @@ class Hub:
     """Owns the engines, the store, the connections and the writer."""
 
     def __init__(
-        self, center: Center, store: EventStore, *, now: Callable[[], datetime] | None = None
+        self,
+        center: Center,
+        store: EventStore,
+        *,
+        now: Callable[[], datetime] | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.center = center
         self.store = store
@@ -85,20 +96,31 @@ class Hub:
         self.live = self._new_engine()
         self.committed = self._new_engine()
         self.seq = 0
+        self.day_start = 0
+        """The seq of the current service day's ``DayOpened`` (0: none yet): where the web
+        process's replay starts."""
         self.info = views.center_info(center)
         self.auth = Auth(center)
+        self.gate = gate or Gate()
         self.clients = Clients(self.hall.counters)
-        self.writer = Writer(store, publish=self._publish, reload=self.load)
+        self.writer = Writer(store, publish=self._publish, reload=self.load, rollback=self._rollback)
         self.ring: collections.deque[tuple[int, ev.Event, str | None]] = collections.deque(maxlen=RING_SIZE)
         """Recent committed events and their frames (made when first needed)."""
-        self.replies: dict[tuple[str, str], Answer] = {}
-        self.in_flight: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+        self.replies = Replies()
+        """The answers a repeated request gets."""
+        self.in_flight: dict[tuple[str, str], asyncio.Future[str]] = {}
+        """Requests being answered, by (device, request id): a repeat waits for the answer."""
         self.message: dict[str, str] | None = None
         self.devices: dict[str, tuple[str, dict[str, Any], datetime]] = {}
         """Each device component's last health report: name -> (role, status, at)."""
+        self.server_health: dict[str, tuple[str, dict[str, Any], datetime]] = {}
+        """The server's own parts (``server/store``, ...) once one went wrong, as ``devices``."""
         self.stats = health.Stats()
+        self._maintaining = False
+        """A call of ``store.maintain()`` waits or runs on the writer's thread."""
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._last_queues = ""
         self._state_changed = asyncio.Event()
         """Set by each commit: the queue figures are due."""
@@ -122,8 +144,11 @@ class Hub:
             self.ring.append((stored.seq, stored.event, None))
             count += 1
         self.live, self.committed, self.seq = live, committed, self.store.last_seq()
-        since = self.now() - REPLY_MEMORY
-        self.replies = {(client, rid): reply for client, rid, reply in self.store.replies_since(since)}
+        self.day_start = start or 0
+        now, replies = self.now(), Replies()
+        answers = self.store.replies_since(now - replies.keep_for)
+        replies.load(((device, rid, m.dumps(reply)) for device, rid, reply in answers), now)
+        self.replies = replies
         self.devices = self.store.device_statuses()
         text = self.store.settings().get(HALL_MESSAGE, {}).get("text")
         self.message = text if isinstance(text, dict) else None
@@ -132,23 +157,53 @@ class Hub:
     def _new_engine(self) -> QueueEngine:
         return QueueEngine(self.hall, estimator=self.estimator)
 
+    async def _rollback(self) -> None:
+        """After a failed append: throw away the decisions that are not in the log, in time
+        that doesn't grow with the day (docs/store.md, "After a failed commit").
+
+        Raises:
+            StoreUnavailable: The commit was in doubt and the database can't say yet what
+                landed (the writer tries again every second).
+        """
+        head = await self.writer.call(self.store.head)
+        if head.seq > self.seq:
+            # An append in doubt landed after all: its events are in the log, so the
+            # clients are told, and its answers are what a retry must get.
+            landed = await self.writer.call(self.store.events_between, self.seq, head.seq)
+            since = self.now() - self.replies.keep_for
+            answers = await self.writer.call(self.store.replies_since, since)
+            for stored in landed:
+                self._publish([stored.event], [stored.seq])
+            self.replies.load(((device, rid, m.dumps(reply)) for device, rid, reply in answers), self.now())
+        self.live = self.committed.clone()
+
     async def start(self) -> None:
         self._tasks = [
             asyncio.create_task(self.writer.run(), name="writer"),
             asyncio.create_task(self._figures(), name="figures"),
             asyncio.create_task(self._clock(), name="clock"),
+            asyncio.create_task(self.gate.run(), name="gate"),
+            asyncio.create_task(self._watch(), name="watch"),
         ]
         await self._keep_day()
 
-    async def stop(self) -> None:
-        """Stop taking requests, finish what is in flight, stop the background tasks."""
+    async def stop(self, wait_s: float = STOP_WAIT_S) -> None:
+        """Stop taking requests and the background tasks, within about ``wait_s``
+        whatever the database does.
+
+        The requests in flight get ``wait_s`` to be committed and answered; those still
+        waiting then (a commit stuck in a database that stopped answering) are answered
+        ``shutting_down``, and the writer's thread is let go without waiting for it.
+        """
         self._closing = True
         if self.in_flight:
-            # Requests already handed to the engine are finished and committed.
-            await asyncio.wait([asyncio.ensure_future(f) for f in self.in_flight.values()], timeout=10)
-        for task in self._tasks:
+            await asyncio.wait([asyncio.ensure_future(f) for f in self.in_flight.values()], timeout=wait_s)
+        self.writer.stop()
+        self.auth.close()
+        tasks = [*self._tasks, *self._background]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
@@ -158,23 +213,31 @@ class Hub:
     # --- HTTP ---------------------------------------------------------------------------
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Answer plain HTTP ``GET /health`` on the websocket port."""
+        """Answer plain HTTP ``GET /health`` on the websocket port: the status alone to
+        anyone, the figures only to a caller on this machine (a monitoring agent)."""
         if not health.asks_for_health(request):
             return None
-        broken = self.writer.broken
-        figures = {
-            "status": "degraded" if broken else "ok",
+        components = self._server_components()
+        ok = components["store"][0] == "ok"
+        figures: dict[str, Any] = {"status": "ok" if ok else "degraded"}
+        if not is_local(peer_address(connection)):
+            return health.response(figures, ok=ok)
+        figures |= {
+            "store": self.store.health().as_dict() | {"stalled_s": round(self.writer.stalled_s(), 1)},
+            "alerts": {name: status for name, (status, _) in components.items() if status != "ok"},
             "center": self.center.code,
             "seq": self.seq,
             "day": self.committed.day.isoformat() if self.committed.day else None,
             "open": self.committed.is_open,
             "connections": len(self.clients),
+            "gate": self.gate.figures(),
+            "passwords": {"failed": self.auth.throttle.failures, "refused": self.auth.throttle.refused},
             "requests": self.stats.requests,
             "errors": self.stats.errors,
             "fanout_ms": self.stats.fanout(),
             "uptime_s": self.stats.uptime_s(),
         }
-        return health.response(figures, ok=not broken)
+        return health.response(figures, ok=ok)
 
     # --- connections --------------------------------------------------------------------
 
@@ -199,6 +262,7 @@ class Hub:
                             outcome = p.ErrorCode.AUTH_FAILED
                             await ws.close(4001, "authentication failed")
                             break
+                        self.gate.welcomed(ws)
                     elif client is None:
                         raise p.ProtocolError(p.ErrorCode.NOT_AUTHENTICATED, "send hello first", rid)
                     else:
@@ -207,7 +271,7 @@ class Hub:
                     outcome = exc.code
                     rid = exc.request_id or rid
                     lang = client.lang if client else "az"
-                    await self._send(ws, self._error(exc.code, lang, rid, exc.message))
+                    await self._send(ws, self._error(exc.code, lang, rid, exc.message, **exc.details))
                 except Exception:
                     # A bug (in hello or sync, which change nothing): answer, keep the connection.
                     device = client.identity if client else None
@@ -226,13 +290,21 @@ class Hub:
                 self._forget(client)
 
     async def _send(self, ws: ServerConnection, message: Answer) -> None:
+        await self._send_text(ws, m.dumps(message))
+
+    async def _send_text(self, ws: ServerConnection, text: str) -> None:
         with contextlib.suppress(ConnectionClosed):
-            await ws.send(m.dumps(message))
+            await ws.send(text)
 
     async def _hello(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
         """Authenticate a connection. Sends ``welcome``, or an error: ``wrong_password`` to a
-        supervisor (unknown login and wrong password alike), ``auth_failed`` to a device."""
-        client = await self.auth.hello(ws, hello)
+        supervisor (unknown login and wrong password alike) or ``too_many_attempts``,
+        ``auth_failed`` to a device."""
+        try:
+            client = await self.auth.hello(ws, hello)
+        except TooManyAttempts as exc:
+            await self._send(ws, self._error(exc.code, hello.lang, hello.id, exc.message, **exc.details))
+            return None
         if client is None:
             code = p.ErrorCode.WRONG_PASSWORD if hello.role is p.Role.SUPERVISOR else p.ErrorCode.AUTH_FAILED
             await self._send(ws, m.error(code, tr(f"error.{code}", hello.lang), hello.id))
@@ -243,6 +315,9 @@ class Hub:
                 self._forget(old)
                 with contextlib.suppress(Exception):
                     await old.ws.close(4000, "replaced by a new connection")
+        if client.role is p.Role.WEB:
+            await self._web_welcome(client, hello.id, hello.resume_from)
+            return client
         self.clients.add(client)
         try:
             self._welcome(client, hello.id, hello.resume_from)
@@ -290,6 +365,52 @@ class Hub:
         for frame in frames:
             broadcast([client.ws], frame)
 
+    async def _web_welcome(self, client: Client, rid: str | None, resume_from: int | None) -> None:
+        """The web process's welcome: never a snapshot, always events, so that it can keep a
+        replica of the day's engine (docs/protocol.md, "The web process").
+
+        ``resumed`` true: the events after ``resume_from`` follow. False: the events of the
+        current service day follow, from its ``DayOpened``: the web starts from nothing. Read
+        from the log when the ring of recent events no longer holds them (a whole day may be
+        more than the ring), then registered for fan-out without an ``await`` between the
+        replay's end and the registration, as :meth:`_welcome`.
+        """
+        day_from = max(self.day_start - 1, 0)
+        resumed = resume_from is not None and day_from <= resume_from <= self.seq
+        start = resume_from if resumed and resume_from is not None else day_from
+        replay = self._missed(client, start)
+        while replay is None:
+            stored = await asyncio.to_thread(self._stored_events, start)
+            # Committed but not yet published events are left to the fan-out.
+            stored = [(seq, event) for seq, event in stored if seq <= self.seq]
+            last = stored[-1][0] if stored else start
+            if last < self.seq and (not self.ring or self.ring[0][0] > last + 1):
+                continue  # the ring moved on while the log was read: read again
+            replay = [m.event_frame(seq, event) for seq, event in stored]
+            replay += [
+                frame if frame is not None else m.event_frame(seq, event)
+                for seq, event, frame in self.ring
+                if seq > last
+            ]
+        self.clients.add(client)
+        welcome = m.Welcome(
+            id=rid,
+            role=str(client.role),
+            device=client.device,
+            seq=self.seq,
+            server_time=self.now(),
+            center=self.info,
+            resumed=resumed,
+            snapshot=None,
+        )
+        frames = [m.dumps(welcome), *replay]
+        frames.append(m.dumps(m.QueuesNotice(services=views.queue_stats(self.committed, self.now()))))
+        for frame in frames:
+            broadcast([client.ws], frame)
+
+    def _stored_events(self, after: int) -> list[tuple[int, ev.Event]]:
+        return [(stored.seq, stored.event) for stored in self.store.load(after_seq=after)]
+
     def _missed(self, client: Client, resume_from: int | None) -> list[str] | None:
         """Frames of the events after ``resume_from`` this client may see, or None if it
         needs a fresh snapshot (too old, from another log, or nothing to resume)."""
@@ -310,7 +431,7 @@ class Hub:
         if client.role is p.Role.SUPERVISOR:
             devices = {
                 name: m.DeviceHealth(role=role, status=m.HealthStatus.model_validate(status), at=at)
-                for name, (role, status, at) in self.devices.items()
+                for name, (role, status, at) in (self.devices | self.server_health).items()
             }
         return views.snapshot(
             self.committed,
@@ -325,68 +446,85 @@ class Hub:
     # --- requests -----------------------------------------------------------------------
 
     async def _request(self, client: Client, msg: p.ClientRequest) -> str:
-        """Answer one request; returns its outcome for the log (``ok`` or an error code)."""
+        """Answer one request; returns its outcome for the log (``ok`` or an error code).
+
+        A request that gets this far is answered exactly once, whatever happens: its entry
+        in ``in_flight`` (which a repeat of it waits for) is resolved in every case, also
+        when the store fails or the server stops under it.
+        """
         kind, rid = msg.type, msg.id
         if kind not in p.ROLE_REQUESTS[client.role]:
             raise p.ProtocolError(p.ErrorCode.FORBIDDEN, f"a {client.role} may not send {kind}", rid)
         key = (client.identity, rid)
         if isinstance(msg, p.Sync):
-            self._welcome(client, rid, msg.resume_from)
+            if client.role is p.Role.WEB:
+                # Off the fan-out while its replay is read: the replay holds what it misses.
+                self._forget(client)
+                await self._web_welcome(client, rid, msg.resume_from)
+            else:
+                self._welcome(client, rid, msg.resume_from)
             return "ok"
         known = await self._known_reply(key)
         if known is not None:
-            await self._send(client.ws, known)
+            await self._send_text(client.ws, known)
             return "repeat"
         if self._closing:
             raise p.ProtocolError(p.ErrorCode.SHUTTING_DOWN, "the server is stopping", rid)
         if self.writer.broken:
             raise p.ProtocolError(p.ErrorCode.STORE_UNAVAILABLE, "the store is being recovered", rid)
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.in_flight[key] = future
+        answer: Answer | None = None
         try:
-            answer = await self._execute(client, msg, key)
+            answer, remember = await self._answer(client, msg, key)
+        finally:
+            if answer is None:  # cancelled: the server is stopping
+                answer, remember = self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING), False
+            text = m.dumps(answer)
+            if remember:
+                self.replies.remember(key, text, self.now())
+            del self.in_flight[key]
+            future.set_result(text)
+        await self._send_text(client.ws, text)
+        return "ok" if answer.get("ok") else str(answer.get("code"))
+
+    async def _answer(
+        self, client: Client, msg: p.ClientRequest, key: tuple[str, str]
+    ) -> tuple[Answer, bool]:
+        """The answer to a request, and whether a repeat of it gets the same answer (not
+        after a failure that changed nothing: the repeat runs again)."""
+        rid = key[1]
+        try:
+            return await self._execute(client, msg, key), True
+        except TooManyAttempts as exc:
+            # Nothing was checked: the same id may be sent again once the wait is over.
+            return self._error(exc.code, client.lang, rid, exc.message, **exc.details), False
         except p.ProtocolError as exc:
-            answer = self._error(exc.code, client.lang, rid, exc.message)
+            return self._error(exc.code, client.lang, rid, exc.message, **exc.details), True
         except QueueError as exc:
-            answer = self._queue_error(exc, client.lang, rid)
+            return self._queue_error(exc, client.lang, rid), True
+        except WriterStopped:
+            return self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING), False
         except StoreUnavailable:
             detail = "the database write failed; nothing was kept"
-            answer = m.error(
-                p.ErrorCode.STORE_UNAVAILABLE, tr("error.store_unavailable", client.lang), rid, detail=detail
-            )
-            return await self._send_unremembered(client, key, future, answer)
+            return self._error(p.ErrorCode.STORE_UNAVAILABLE, client.lang, rid, detail), False
         except Exception:
             # A bug. The live engine may hold a decision that will never be committed:
             # throw away every uncommitted one, as after a failed write.
             log.exception(
-                json.dumps({"msg": "request failed", "device": client.identity, "type": kind, "id": rid})
+                json.dumps({"msg": "request failed", "device": client.identity, "type": msg.type, "id": rid})
             )
             self.writer.reload_soon()
-            return await self._send_unremembered(client, key, future, self._internal_error(client.lang, rid))
-        self.replies[key] = answer
-        future.set_result(answer)
-        del self.in_flight[key]
-        await self._send(client.ws, answer)
-        return "ok" if answer.get("ok") else str(answer.get("code"))
+            return self._internal_error(client.lang, rid), False
 
-    async def _send_unremembered(
-        self, client: Client, key: tuple[str, str], future: asyncio.Future[Answer], answer: Answer
-    ) -> str:
-        """Send an answer after which nothing changed: a retry with the same id runs again."""
-        future.set_result(answer)
-        del self.in_flight[key]
-        await self._send(client.ws, answer)
-        return str(answer["code"])
-
-    async def _known_reply(self, key: tuple[str, str]) -> Answer | None:
-        cached = self.replies.get(key)
+    async def _known_reply(self, key: tuple[str, str]) -> str | None:
+        """The answer already given to this request id, or the one it is about to get."""
+        cached = self.replies.get(key, self.now())
         if cached is not None:
             return cached
         running = self.in_flight.get(key)
         if running is not None:
             return await asyncio.shield(running)
-        # Replies of the last REPLY_MEMORY were loaded at start-up and every new one is
-        # remembered, so there is nothing to look up in the database.
         return None
 
     async def _execute(self, client: Client, msg: p.ClientRequest, key: tuple[str, str]) -> Answer:
@@ -401,7 +539,7 @@ class Hub:
         operator: m.OperatorInfo | None = None
         if desk is not None:
             if isinstance(msg, p.Login):
-                found = await self.auth.operator(desk, msg)
+                found = await self.auth.operator(client, msg)
                 operator = m.OperatorInfo(login=found.login, name=found.full_name)
             elif not self.live.counters[desk].operator:
                 raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
@@ -424,7 +562,8 @@ class Hub:
         engine = self.live
         if client.role is p.Role.KIOSK:
             issued = next(e for e in events if isinstance(e, ev.TicketIssued))
-            return m.IssueResult(ticket=views.issued_ticket(engine, issued))
+            url = self.center.ticket_url(issued.ticket)
+            return m.IssueResult(ticket=views.issued_ticket(engine, issued, url))
         if client.role is p.Role.RATING:
             return m.RatingResult(rating=next(e for e in events if isinstance(e, ev.VisitRated)))
         if client.counter is not None:
@@ -437,8 +576,9 @@ class Hub:
         return m.EventsResult(events=tuple(events))
 
     async def _set_message(self, msg: p.SetMessage, at: datetime) -> Answer:
-        self.message = {str(k): v for k, v in msg.text.items()} if msg.text else None
-        await asyncio.to_thread(self.store.set_setting, HALL_MESSAGE, {"text": self.message}, at)
+        text = {str(k): v for k, v in msg.text.items()} if msg.text else None
+        await self.writer.call(self.store.set_setting, HALL_MESSAGE, {"text": text}, at)
+        self.message = text
         frame = m.dumps(m.MessageNotice(text=self.message))
         broadcast(sockets(audience.of_hall_message(self.clients)), frame)
         return m.reply(msg.id, m.MessageResult(text=self.message))
@@ -447,12 +587,18 @@ class Hub:
         status = {"component": msg.component, "status": msg.status, "detail": msg.detail}
         name = f"{client.identity}/{msg.component}"
         previous = self.devices.get(name)
-        await asyncio.to_thread(self.store.record_device_status, name, str(client.role), status, at)
+        await self.writer.call(self.store.record_device_status, name, str(client.role), status, at)
         self.devices[name] = (str(client.role), status, at)
-        report = m.HealthStatus(component=msg.component, status=msg.status, detail=msg.detail)
-        frames = [m.dumps(m.DeviceStatusNotice(device=name, role=str(client.role), status=report, at=at))]
         was = str(previous[1].get("status")) if previous is not None else "ok"
-        change = health.health_change(was, msg.status)
+        self._tell_health(name, str(client.role), status, was, at)
+        return m.reply(msg.id, m.HealthResult(recorded=True))
+
+    def _tell_health(self, name: str, role: str, status: dict[str, Any], was: str, at: datetime) -> None:
+        """Tell the supervisors a component's health: ``device_status``, then ``alert`` or
+        ``recovered`` if it changed from ``was`` (and log the change)."""
+        report = m.HealthStatus.model_validate(status)
+        frames = [m.dumps(m.DeviceStatusNotice(device=name, role=role, status=report, at=at))]
+        change = health.health_change(was, report.status)
         if change is not None:
             notice = m.AlertNotice if change == "alert" else m.RecoveredNotice
             frames.append(m.dumps(notice(device=name, status=report, was=was, at=at)))
@@ -462,7 +608,56 @@ class Hub:
         supervisors = sockets(audience.of_device_health(self.clients))
         for frame in frames:
             broadcast(supervisors, frame)
-        return m.reply(msg.id, m.HealthResult(recorded=True))
+
+    # --- the server's own health ----------------------------------------------------------
+
+    def _server_components(self) -> dict[str, tuple[str, str | None]]:
+        """The server's own parts, as the supervisors are told of them: ``name -> (status,
+        detail)``."""
+        return {
+            "store": health.store_state(self.store.health(), self.writer),
+            "passwords": health.password_state(self.auth.throttle),
+            "connections": health.connection_state(self.gate),
+        }
+
+    async def _watch(self) -> None:
+        """Every second: the store's housekeeping (``maintain``, on the writer's thread), and
+        the supervisors told when a part of the server itself goes wrong or recovers
+        (``alert`` and ``recovered`` of device ``server/<part>``)."""
+        while True:
+            await asyncio.sleep(WATCH_EVERY_S)
+            if not self._maintaining and not self.writer.stopped:
+                self._maintaining = True
+                maintaining = asyncio.create_task(self._maintain())
+                self._background.add(maintaining)
+                maintaining.add_done_callback(self._background.discard)
+            try:
+                self._check_server()
+            except Exception:
+                log.exception("server health check failed")
+
+    async def _maintain(self) -> None:
+        # One at a time: while the database hangs, calls must not pile up behind it.
+        try:
+            await self.writer.call(self.store.maintain)
+        except StoreUnavailable:
+            pass  # the store's health says why
+        except Exception:
+            log.exception("store maintenance failed")
+        finally:
+            self._maintaining = False
+
+    def _check_server(self) -> None:
+        for component, (status, detail) in self._server_components().items():
+            name = f"server/{component}"
+            previous = self.server_health.get(name)
+            was = str(previous[1]["status"]) if previous is not None else "ok"
+            if status == was:
+                continue
+            at = self.now()
+            record: dict[str, Any] = {"component": component, "status": status, "detail": detail}
+            self.server_health[name] = ("server", record, at)
+            self._tell_health(name, "server", record, was, at)
 
     # --- error replies ------------------------------------------------------------------
 
@@ -499,6 +694,8 @@ class Hub:
         for event, seq in zip(events, seqs, strict=True):
             self.committed.apply(event)
             self.seq = seq
+            if isinstance(event, ev.DayOpened):
+                self.day_start = seq
             frame = m.event_frame(seq, event)
             self.ring.append((seq, event, frame))
             started = time.perf_counter()

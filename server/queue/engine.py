@@ -62,7 +62,7 @@ from .commands import (
     StartService,
     Transfer,
 )
-from .estimate import Estimate, Estimator, LiveState, queue_length_estimate
+from .estimate import Estimate, Estimator, Learner, LiveState, queue_length_estimate
 from .exceptions import (
     CheckInRefused,
     CounterBusy,
@@ -189,6 +189,9 @@ class QueueEngine:
         bind = getattr(estimator, "bind", None)
         if bind is not None:
             self._estimator = bind(self)
+        # An estimator that learns from the day (service times, breaks) is told as events apply,
+        # so that a replayed engine learns exactly what the live one did.
+        self._learner = self._estimator if isinstance(self._estimator, Learner) else None
         self._tickets_view = TicketsView(self._tickets)
         self._counters_view = CountersView(self._counters)
         self._handlers: dict[type[Any], Callable[[Any], list[Event]]] = {
@@ -896,6 +899,8 @@ class QueueEngine:
         self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.reset(e.at)
+        if self._learner is not None:
+            self._learner.day_opened(e.at)
 
     def _apply_day_closed(self, e: DayClosed) -> None:
         self._require_open(e)
@@ -944,6 +949,8 @@ class QueueEngine:
             raise InconsistentEvent(e, f"ticket {e.ticket} was issued already")
         self._tickets[e.ticket] = t
         self._queues[e.service].add(t)
+        if self._learner is not None:
+            self._learner.queued(t, e.at)
         # Prefixes are letters only (server/center/model.py): the trailing digits are the number.
         prefix = e.number.rstrip("0123456789")
         number = int(e.number[len(prefix) :])
@@ -974,6 +981,8 @@ class QueueEngine:
         t.snap = None
         c.current = t
         c.snap = None
+        if self._learner is not None:
+            self._learner.called(t, e.at)
 
     def _apply_recalled(self, e: TicketRecalled) -> None:
         t = self._logged_ticket(e, e.ticket)
@@ -1054,6 +1063,8 @@ class QueueEngine:
         else:
             self._named[e.to_counter].append(t)
             self._named_waiting[e.to_service] += 1
+        if self._learner is not None:
+            self._learner.queued(t, e.at)
 
     def _apply_counter_opened(self, e: CounterOpened) -> None:
         c = self._logged_counter(e, e.counter)
@@ -1093,6 +1104,8 @@ class QueueEngine:
         if new is None:
             raise InconsistentEvent(e, f"{type(e).__name__} is illegal for a {old.value} counter {c.number}")
         if new is not old:
+            if self._learner is not None:
+                self._learner.counter_moved(c, new, e.at)
             if CounterState.CLOSED in (old, new):
                 step = 1 if old is CounterState.CLOSED else -1
                 for code in self._hall.counters[c.number].services:
@@ -1119,11 +1132,13 @@ class QueueEngine:
             raise InconsistentEvent(e, f"the hall has no counter {counter}") from None
 
     def _release(self, e: Event, t: TicketRecord, counter: CounterNo) -> CounterRecord:
-        """Take ``t`` off ``counter``, which must hold it."""
+        """Take ``t`` off ``counter``, which must hold it (since its call: the learner is told)."""
         c = self._logged_counter(e, counter)
         if c.current is not t:
             holds = "no ticket" if c.current is None else f"ticket {c.current.number}"
             raise InconsistentEvent(e, f"counter {counter} holds {holds}, not {t.number}")
+        if self._learner is not None:
+            self._learner.released(t, e.at)
         c.current = None
         c.snap = None
         return c

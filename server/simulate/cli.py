@@ -22,7 +22,7 @@ from .predict import format_prediction, measure
 from .report import all_tickets, format_table, summarize, write_csv
 from .run import ESTIMATORS, center_setup, read_center, run_days, with_load
 from .store import StoreNotEmpty, open_store_dir, run_days_to_store
-from .workload import WorkloadError
+from .workload import Surge, WorkloadError
 
 
 def _say(text: str) -> None:
@@ -33,17 +33,46 @@ def _err(text: str) -> None:
     sys.stderr.write(f"novbe simulate: {text}\n")
 
 
-def counter_list(text: str) -> list[int]:
-    """``"12,41-43"`` -> [12, 41, 42, 43]."""
-    numbers: list[int] = []
+def clock(text: str) -> float:
+    """``"13:30"`` -> 810.0, minutes after midnight.
+
+    Raises:
+        argparse.ArgumentTypeError: If ``text`` is not ``HH:MM``.
+    """
+    hours, sep, minutes = text.partition(":")
+    try:
+        h, m = int(hours), int(minutes)
+    except ValueError:
+        h, m = -1, -1
+    if not sep or not (0 <= h <= 24 and 0 <= m < 60):
+        raise argparse.ArgumentTypeError(f"not a time of day (HH:MM): {text!r}")
+    return h * 60.0 + m
+
+
+def counter_list(text: str) -> list[tuple[int, float | None]]:
+    """``"12,41-43@14:00"`` -> [(12, None), (41, 840.0), (42, 840.0), (43, 840.0)]:
+    counters closed all day (None), or from a time of day on."""
+    numbers: list[tuple[int, float | None]] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
-        first, _, last = part.partition("-")
+        span, _, when = part.partition("@")
+        first, _, last = span.partition("-")
         try:
             lo, hi = int(first), int(last or first)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a counter number or range: {part!r}") from None
-        numbers.extend(range(lo, hi + 1))
+        minute = clock(when) if when else None
+        numbers.extend((n, minute) for n in range(lo, hi + 1))
     return numbers
+
+
+def surge(text: str) -> Surge:
+    """``"13:00-14:00x2"`` -> arrivals twice as fast from 13:00 to 14:00."""
+    span, _, factor = text.partition("x")
+    start, _, end = span.partition("-")
+    try:
+        return Surge(clock(start), clock(end), float(factor))
+    except (ValueError, WorkloadError, argparse.ArgumentTypeError):
+        raise argparse.ArgumentTypeError(f"not a surge HH:MM-HH:MMxFACTOR: {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,11 +94,20 @@ def _parser() -> argparse.ArgumentParser:
         type=counter_list,
         nargs="*",
         default=[],
-        metavar="N[-M]",
-        help="counters closed all day, e.g. 41 42 or 41-42,50",
+        metavar="N[-M][@HH:MM]",
+        help="counters closed all day, e.g. 41 42 or 41-42,50, or from a time of day on: 41@14:00",
+    )
+    p.add_argument(
+        "--surge",
+        type=surge,
+        action="append",
+        default=[],
+        metavar="HH:MM-HH:MMxF",
+        help="arrivals F times as fast in that spell, e.g. 13:00-14:00x2 (repeatable)",
     )
     p.add_argument("--estimator", choices=ESTIMATORS, default="pool", help="wait predictor on the tickets")
     p.add_argument("--no-breaks", action="store_true", help="operators take no break")
+    p.add_argument("--by-service", action="store_true", help="one row per service instead of per agency")
     p.add_argument(
         "--load",
         type=float,
@@ -115,15 +153,19 @@ def main(argv: list[str]) -> int:
         )
     if args.csv is not None and args.csv.is_dir():
         raise cli.UsageError(f"--csv {args.csv} is a folder", "give --csv the name of the CSV file to write")
-    closed = frozenset(n for group in args.counters_closed for n in group)
+    named = [pair for group in args.counters_closed for pair in group]
+    closed = frozenset(n for n, minute in named if minute is None)
+    closing = {n: minute for n, minute in named if minute is not None and n not in closed}
     try:
         center = read_center(args.center)
-        unknown = sorted(closed - {c.number for c in center.counters})
+        unknown = sorted({n for n, _ in named} - {c.number for c in center.counters})
         if unknown:
             _err(f"no counter {', '.join(map(str, unknown))} in {args.center}")
             return 2
-        behaviour = Behaviour(breaks=not args.no_breaks, closed_counters=closed)
-        setup = center_setup(center, policy=args.policy, behaviour=behaviour, estimator=args.estimator)
+        behaviour = Behaviour(breaks=not args.no_breaks, closed_counters=closed, closing=closing)
+        setup = center_setup(
+            center, policy=args.policy, behaviour=behaviour, estimator=args.estimator, surges=args.surge
+        )
         setup = with_load(setup, args.load)
     except (ConfigError, WorkloadError, OSError, ValueError) as exc:
         _err(str(exc))
@@ -145,7 +187,9 @@ def main(argv: list[str]) -> int:
         return 0
     if args.compare:
         with tqdm(total=args.days * len(POLICIES), unit="day", file=sys.stderr) as bar:
-            rows = compare(center, args.days, args.seed, behaviour=behaviour, progress=bar.update)
+            rows = compare(
+                center, args.days, args.seed, behaviour=behaviour, surges=args.surge, progress=bar.update
+            )
         _say(markdown(rows))
         return 0
     began = time.perf_counter()
@@ -158,18 +202,19 @@ def main(argv: list[str]) -> int:
                 written = f"wrote {store.last_seq()} events to {args.store / 'novbe.db'}"
                 _say(f"{written} (novbe report --dir {args.store})")
     took = time.perf_counter() - began
-    stats = summarize(days)
+    stats = summarize(days, by_service=args.by_service)
     tickets = sum(len(d.tickets) for d in days)
     _say(
         f"{center.code}: {args.days} day(s), seed {args.seed}, policy {args.policy}, "
-        f"{len(closed)} counter(s) closed; {tickets} tickets in {took:.1f} s"
+        f"{len(closed)} counter(s) closed, {len(closing)} closing during the day; "
+        f"{tickets} tickets in {took:.1f} s"
     )
-    _say(format_table(stats, args.days))
+    _say(format_table(stats, args.days, by_service=args.by_service))
     if args.predictions:
         _say("")
         _say(format_prediction(measure(all_tickets(days))))
     if args.csv:
-        write_csv(stats, args.csv)
+        write_csv(stats, args.csv, by_service=args.by_service)
         _say(f"wrote {args.csv}")
     if args.plots:
         opens = setup.hall.opens.hour * 60.0 + setup.hall.opens.minute

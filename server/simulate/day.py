@@ -19,10 +19,12 @@ from collections import deque
 from collections.abc import Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from server.queue import (
     CallNext,
     CheckInRefused,
+    CloseCounter,
     CloseDay,
     Command,
     DayClosed,
@@ -36,6 +38,7 @@ from server.queue import (
     PauseCounter,
     Priority,
     QueueEngine,
+    QueueError,
     Recall,
     ResumeCounter,
     ServiceCode,
@@ -53,7 +56,7 @@ from server.queue.routing import ServiceQueue
 from .workload import Citizen
 
 # Kinds of timed events of the simulation (not engine events).
-_START, _FINISH, _RECALL, _TO_BANK, _BREAK, _RESUME = range(6)
+_START, _FINISH, _RECALL, _TO_BANK, _BREAK, _RESUME, _CLOSE = range(7)
 
 # What a ticket is at when a counter calls it.
 _FIRST, _AT_BANK, _BACK = range(3)
@@ -80,6 +83,10 @@ class Behaviour:
     at the peak hour multiplies a small agency's wait."""
     closed_counters: frozenset[int] = frozenset()
     """Counters that stay closed all day."""
+    closing: Mapping[int, float] = field(default_factory=dict)
+    """Counter -> the minute (after midnight) it closes for the rest of the day: the operator
+    finishes the citizen held, or ends the break, and logs out. Citizens sent back to that
+    counter by name are then not served."""
     sample_every_min: float = 5.0
     """Spacing of the queue-length samples."""
     history: int = 10
@@ -110,11 +117,27 @@ class TicketOutcome:
     avg: float
     """Mean of the last ``Behaviour.history`` waits in that pool."""
     no_show: bool
+    staff_away: bool = False
+    """Issued while every counter serving it that had not closed for the day was on a break."""
+    ahead: int = 0
+    """Citizens the engine expected to be called first, at issue."""
+
     slot: float | None = None
     """A booked citizen's slot (minutes after midnight); None for walk-ins."""
     in_lane: bool = False
     """Checked in with the slot: in the appointment lane. A booked citizen outside the
     check-in window (or with the lane off) took a walk-in ticket."""
+
+
+class Visit(NamedTuple):
+    """One time a citizen queued for a service: a first visit, or a trip to pay the fee."""
+
+    service: ServiceCode
+    agency: str
+    wait: float | None
+    """Minutes from joining the queue to the call; None if never called (not served)."""
+    queued_min: float
+    """When the citizen joined the queue, minutes after midnight."""
 
 
 @dataclass(slots=True)
@@ -123,13 +146,20 @@ class DayResult:
 
     day: date
     tickets: list[TicketOutcome] = field(default_factory=list)
-    visits: list[tuple[str, float | None]] = field(default_factory=list)
-    """(agency, wait or None if never called) for every time a citizen queued for a
-    service: first visits and trips to the bank (returns are ahead of everyone and left out)."""
-    refused: dict[str, int] = field(default_factory=dict)
-    """Agency -> tickets the engine refused (closing, or full)."""
-    unserved: dict[str, int] = field(default_factory=dict)
-    """Agency -> citizens still waiting there (or coming back to it) when the day closed."""
+    visits: list[Visit] = field(default_factory=list)
+    """Every time a citizen queued for a service: first visits and trips to the bank
+    (returns are ahead of everyone and left out)."""
+    agency_of: dict[ServiceCode, str] = field(default_factory=dict)
+    """Service -> its agency: the per-service figures below add up per agency with it."""
+    refused: dict[ServiceCode, int] = field(default_factory=dict)
+    """Service -> tickets the engine refused (closing, or full)."""
+    unserved: dict[ServiceCode, int] = field(default_factory=dict)
+    """Service -> citizens still waiting there (or coming back to it) when the day closed."""
+    not_transferred: dict[str, int] = field(default_factory=dict)
+    """Agency -> citizens the engine would not send to pay the fee (no open counter takes
+    the fee service): finished at their counter instead."""
+    ended_min: float = 0.0
+    """When the day was closed, minutes after midnight: the waits of the unserved ran to here."""
     no_shows: dict[str, int] = field(default_factory=dict)
     busy_min: dict[str, float] = field(default_factory=dict)
     """Agency -> counter-minutes holding a ticket."""
@@ -147,6 +177,8 @@ class _Desk:
         "agency",
         "break_due",
         "busy_min",
+        "close_due",
+        "closed_at",
         "held",
         "held_since",
         "idle",
@@ -171,6 +203,9 @@ class _Desk:
         """Open, holding nothing, not on a break: calls as soon as someone waits for it."""
         self.idle_since = 0.0
         self.break_due = False
+        self.close_due = False
+        self.closed_at: float | None = None
+        """When the counter closed for the day, if it did before the hall closed."""
         self.pause_since: float | None = None
         self.paused_min = 0.0
         self.busy_min = 0.0
@@ -287,8 +322,10 @@ def simulate_day(
     agencies = sorted({s.agency for s in hall.services.values()})
     result = DayResult(
         day=day,
-        refused=dict.fromkeys(agencies, 0),
-        unserved=dict.fromkeys(agencies, 0),
+        agency_of=agency_of,
+        refused=dict.fromkeys(hall.services, 0),
+        unserved=dict.fromkeys(hall.services, 0),
+        not_transferred=dict.fromkeys(agencies, 0),
         no_shows=dict.fromkeys(agencies, 0),
         busy_min=dict.fromkeys(agencies, 0.0),
         open_min=dict.fromkeys(agencies, 0.0),
@@ -323,6 +360,7 @@ def simulate_day(
     walk = behaviour.walk_min
     split = behaviour.fee_split
     closing = False
+    inf = float("inf")
 
     def at(minute: float) -> datetime:
         return base + timedelta(minutes=minute)
@@ -356,15 +394,16 @@ def simulate_day(
         pool.called(wait)
         t.queued = -1.0  # off the line: _Pool.head_wait drops it
         if t.stage == _AT_BANK:
-            waiting[agency_of[fee_service or ""]] -= 1
-            result.visits.append((agency_of[fee_service or ""], wait))
+            assert fee_service is not None
+            waiting[agency_of[fee_service]] -= 1
+            result.visits.append(Visit(fee_service, agency_of[fee_service], wait, now - wait))
             assert c.fee_min is not None
             push(now + min(walk, c.fee_min), _START, desk)
             push(now + c.fee_min, _FINISH, desk)
             return
         waiting[t.outcome.agency] -= 1
         t.outcome.wait = wait
-        result.visits.append((t.outcome.agency, wait))
+        result.visits.append(Visit(c.service, t.outcome.agency, wait, now - wait))
         if c.no_show:
             push(now + behaviour.recall_every_min, _RECALL, desk)
         elif c.fee_min is not None and fee_service is not None:
@@ -398,7 +437,9 @@ def simulate_day(
         desk.held = None
         desk.busy_min += now - desk.held_since
         desk.released_at = now
-        if desk.break_due:
+        if desk.close_due:
+            close(desk, now)
+        elif desk.break_due:
             desk.break_due = False
             pause(desk, now)
         elif closing or not call(desk, now):
@@ -411,6 +452,17 @@ def simulate_day(
         desk.idle = False
         desk.pause_since = now
         push(now + behaviour.break_min, _RESUME, desk)
+
+    def close(desk: _Desk, now: float) -> None:
+        """The operator logs out for the rest of the day."""
+        run(CloseCounter(counter=desk.no, at=at(now)))
+        if desk.pause_since is None:
+            active[desk.agency] -= 1
+        else:
+            desk.paused_min += now - desk.pause_since
+            desk.pause_since = None
+        desk.close_due = desk.break_due = desk.idle = False
+        desk.closed_at = now
 
     def wake(service: ServiceCode, now: float) -> None:
         """Someone now waits for ``service``: the counter idle longest among those serving it calls."""
@@ -428,8 +480,11 @@ def simulate_day(
         desk.idle_since = opens
         desk.released_at = opens
     for no, due in break_plan(hall, behaviour).items():
-        if no in desks:
+        if no in desks and due < behaviour.closing.get(no, inf):
             push(due, _BREAK, desks[no])
+    for no, minute in behaviour.closing.items():
+        if no in desks and minute < closes:
+            push(minute, _CLOSE, desks[no])
 
     def issue(c: Citizen, now: float) -> None:
         pool_id = pools[c.service]
@@ -451,10 +506,14 @@ def simulate_day(
                 slot = None
                 events = run(IssueTicket(service=c.service, at=at(now), priority=c.priority))
         except ServiceUnavailable:
-            result.refused[agency_of[c.service]] += 1
+            result.refused[c.service] += 1
             return
         e = events[0]
         assert isinstance(e, TicketIssued)
+        staff = serving[c.service]
+        away = any(d.pause_since is not None for d in staff) and all(
+            d.pause_since is not None or d.closed_at is not None for d in staff
+        )
         outcome = TicketOutcome(
             ticket=e.ticket,
             service=c.service,
@@ -469,6 +528,8 @@ def simulate_day(
             hol=pool.head_wait(now),
             avg=pool.recent_sum / len(pool.recent) if pool.recent else 0.0,
             no_show=c.no_show,
+            staff_away=away,
+            ahead=e.ahead,
             slot=c.slot_min,
             in_lane=slot is not None,
         )
@@ -484,7 +545,6 @@ def simulate_day(
     samples = result.queue_samples
     i = 0
     n = len(citizens)
-    inf = float("inf")
     while i < n or heap:
         arrival = citizens[i].arrive_min if i < n else inf
         from_heap = bool(heap) and heap[0][0] <= arrival
@@ -511,10 +571,14 @@ def simulate_day(
             if t.stage == _AT_BANK and len(events) > 1:
                 back = events[1]
                 assert isinstance(back, TicketTransferred)
-                assert back.to_counter is not None
                 t.stage = _BACK
-                owner = desks[back.to_counter]
-                if owner.idle and not closing:
+                if closing:
+                    pass
+                elif back.to_counter is None:
+                    # Their counter closed meanwhile: back in their service's queue (rule R-7),
+                    # where any counter serving it finishes the visit.
+                    wake(back.to_service, now)
+                elif (owner := desks[back.to_counter]).idle:
                     call(owner, now)
         elif kind == _RECALL:
             events = run(Recall(counter=desk.no, at=at(now)))
@@ -527,14 +591,21 @@ def simulate_day(
             t = desk.held
             assert t is not None
             assert fee_service is not None
-            run(Transfer(counter=desk.no, at=at(now), to_service=fee_service, return_to_me=True))
+            try:
+                run(Transfer(counter=desk.no, at=at(now), to_service=fee_service, return_to_me=True))
+            except QueueError:
+                # No counter takes the fee now: the operator finishes the citizen instead.
+                result.not_transferred[desk.agency] += 1
+                run(FinishService(counter=desk.no, at=at(now)))
+                free(desk, now)
+                continue
             t.stage = _AT_BANK
             enqueue(t, now, pools[fee_service], agency_of[fee_service])
             free(desk, now)
             if not closing:
                 wake(fee_service, now)
         elif kind == _BREAK:
-            if closing:
+            if closing or desk.closed_at is not None or desk.close_due:
                 pass
             elif waiting[desk.agency] >= active[desk.agency]:
                 push(now + behaviour.break_postpone_min, _BREAK, desk)
@@ -542,7 +613,16 @@ def simulate_day(
                 desk.break_due = True
             else:
                 pause(desk, now)
+        elif kind == _CLOSE:
+            if desk.closed_at is not None or closing:
+                pass
+            elif desk.held is not None:
+                desk.close_due = True
+            else:
+                close(desk, now)
         else:  # _RESUME
+            if desk.closed_at is not None:
+                continue  # closed during the break
             run(ResumeCounter(counter=desk.no, at=at(now)))
             active[desk.agency] += 1
             assert desk.pause_since is not None
@@ -560,19 +640,21 @@ def simulate_day(
     end = max(closes, max((d.released_at for d in desks.values()), default=closes))
     (closed,) = run(CloseDay(at=at(end)))
     assert isinstance(closed, DayClosed)
+    result.ended_min = end
     for ticket in closed.unserved:
         t = tickets[ticket]
-        where = agency_of[fee_service or ""] if t.stage == _AT_BANK else t.outcome.agency
+        where = fee_service if t.stage == _AT_BANK and fee_service is not None else t.citizen.service
         result.unserved[where] += 1
     for desk in desks.values():
         if desk.pause_since is not None:
             desk.paused_min += max(0.0, end - desk.pause_since)
         result.busy_min[desk.agency] += desk.busy_min
-        result.open_min[desk.agency] += max(closes, desk.released_at) - opens - desk.paused_min
+        shut = desk.closed_at if desk.closed_at is not None else max(closes, desk.released_at)
+        result.open_min[desk.agency] += shut - opens - desk.paused_min
     for t in tickets.values():
-        if t.stage == _AT_BANK and t.queued >= 0:
-            result.visits.append((agency_of[fee_service or ""], None))
+        if t.stage == _AT_BANK and t.queued >= 0 and fee_service is not None:
+            result.visits.append(Visit(fee_service, agency_of[fee_service], None, t.queued))
         if t.outcome.wait is None:
-            result.visits.append((t.outcome.agency, None))
+            result.visits.append(Visit(t.citizen.service, t.outcome.agency, None, t.outcome.issued_min))
     result.commands = commands
     return result

@@ -50,8 +50,8 @@ def plot_waits(days: Sequence[DayResult], path: Path) -> None:
     """The distribution of waits: a histogram for the whole center, and per agency the
     median, 90th percentile and longest wait."""
     visits = [v for d in days for v in d.visits]
-    waits = np.array([w for _, w in visits if w is not None], dtype=float)
-    agencies = sorted({a for a, _ in visits})
+    waits = np.array([v.wait for v in visits if v.wait is not None], dtype=float)
+    agencies = sorted({v.agency for v in visits})
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1, 1.3]})
     top = max(30.0, float(np.percentile(waits, 99.5)) if waits.size else 30.0)
     left.hist(waits, bins=np.arange(0, top + 1, 1.0), color="tab:blue")
@@ -63,11 +63,14 @@ def plot_waits(days: Sequence[DayResult], path: Path) -> None:
     left.set_xlabel("wait (minutes)")
     left.set_ylabel("citizens (log scale)")
     left.set_title("All waits")
-    per = [np.array([w for a, w in visits if a == agency and w is not None] or [0.0]) for agency in agencies]
+    # An agency where nobody was served gets no bars (not bars of zero): its citizens are unserved.
+    per = [
+        np.array([v.wait for v in visits if v.agency == agency and v.wait is not None]) for agency in agencies
+    ]
     x = np.arange(len(agencies))
-    right.bar(x - 0.27, [np.median(p) for p in per], 0.27, label="median")
-    right.bar(x, [np.percentile(p, 90) for p in per], 0.27, label="90th percentile")
-    right.bar(x + 0.27, [p.max() for p in per], 0.27, label="longest")
+    right.bar(x - 0.27, [np.median(p) if p.size else np.nan for p in per], 0.27, label="median")
+    right.bar(x, [np.percentile(p, 90) if p.size else np.nan for p in per], 0.27, label="90th percentile")
+    right.bar(x + 0.27, [p.max() if p.size else np.nan for p in per], 0.27, label="longest")
     right.axhline(15, color="tab:red", ls="--", lw=1)
     right.set_xticks(x, agencies, rotation=45, fontsize=8)
     right.set_ylabel("wait (minutes)")

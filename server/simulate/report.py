@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, field, fields
 from pathlib import Path
 
 from .day import DayResult, TicketOutcome
@@ -14,28 +14,38 @@ OVERALL = "ALL"
 
 
 @dataclass(frozen=True, slots=True)
-class AgencyStats:
-    """One row of the report. Waits in minutes; shares in [0, 1]."""
+class Stats:
+    """One row of the report: an agency, a service, or the whole center (:data:`OVERALL`).
 
-    agency: str
+    Waits in minutes; shares in [0, 1]. A wait figure is None where nobody was served:
+    the citizens there are counted in ``unserved``, never as a zero wait.
+    """
+
+    name: str
+    """The agency's code, the service's code (by service), or :data:`OVERALL`."""
     tickets: int
-    """Tickets issued for the agency's services (first visits)."""
+    """Tickets issued for it (first visits)."""
     visits: int
     """Times a citizen queued there: tickets plus citizens sent over to pay a fee."""
-    mean_wait: float
-    p90_wait: float
+    served: int
+    """Visits that ended in a call."""
+    mean_wait: float | None
+    p90_wait: float | None
     within_10: float
     within_15: float
     within_30: float
     """Shares of visits called within 10, 15, 30 minutes (visits never called count as not)."""
-    longest_wait: float
+    longest_wait: float | None
     no_shows: int
-    utilization: float
-    """Counter time holding a citizen / counter time open and not on a break."""
+    utilization: float | None
+    """Counter time holding a citizen / counter time open and not on a break (agencies and
+    the center; a service shares its counters, so it has none)."""
     unserved: int
-    """Citizens still waiting there when the day closed."""
+    """Citizens still waiting there (or coming back to it) when the day closed."""
     refused: int
     """Tickets the kiosk could not issue (the hall closing, or the wait past closing)."""
+    not_transferred: int
+    """Citizens the engine would not send to pay the fee (finished at their counter instead)."""
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -48,107 +58,130 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def _row(
-    agency: str,
-    tickets: int,
-    visits: list[float | None],
-    no_shows: int,
-    busy: float,
-    open_min: float,
-    unserved: int,
-    refused: int,
-) -> AgencyStats:
-    served = sorted(w for w in visits if w is not None)
-    count = len(visits) or 1
-    return AgencyStats(
-        agency=agency,
-        tickets=tickets,
-        visits=len(visits),
-        mean_wait=sum(served) / len(served) if served else 0.0,
-        p90_wait=percentile(served, 0.9),
-        within_10=sum(1 for w in served if w <= 10.0) / count,
-        within_15=sum(1 for w in served if w <= 15.0) / count,
-        within_30=sum(1 for w in served if w <= 30.0) / count,
-        longest_wait=served[-1] if served else 0.0,
-        no_shows=no_shows,
-        utilization=busy / open_min if open_min > 0 else 0.0,
-        unserved=unserved,
-        refused=refused,
-    )
+@dataclass(slots=True)
+class _Tally:
+    """What one row adds up over the days."""
 
+    tickets: int = 0
+    waits: list[float | None] = field(default_factory=list)
+    no_shows: int = 0
+    busy: float = 0.0
+    open_min: float = 0.0
+    unserved: int = 0
+    refused: int = 0
+    not_transferred: int = 0
 
-def summarize(days: Iterable[DayResult]) -> list[AgencyStats]:
-    """One row per agency, in code order, then the whole center (:data:`OVERALL`)."""
-    tickets: dict[str, int] = {}
-    visits: dict[str, list[float | None]] = {}
-    no_shows: dict[str, int] = {}
-    busy: dict[str, float] = {}
-    open_min: dict[str, float] = {}
-    unserved: dict[str, int] = {}
-    refused: dict[str, int] = {}
-    for day in days:
-        for agency in day.busy_min:
-            visits.setdefault(agency, [])
-            tickets.setdefault(agency, 0)
-            no_shows[agency] = no_shows.get(agency, 0) + day.no_shows[agency]
-            busy[agency] = busy.get(agency, 0.0) + day.busy_min[agency]
-            open_min[agency] = open_min.get(agency, 0.0) + day.open_min[agency]
-            unserved[agency] = unserved.get(agency, 0) + day.unserved[agency]
-            refused[agency] = refused.get(agency, 0) + day.refused[agency]
-        for t in day.tickets:
-            tickets[t.agency] += 1
-        for agency, wait in day.visits:
-            visits[agency].append(wait)
-    rows = [
-        _row(a, tickets[a], visits[a], no_shows[a], busy[a], open_min[a], unserved[a], refused[a])
-        for a in sorted(visits)
-    ]
-    everyone = [w for a in sorted(visits) for w in visits[a]]
-    rows.append(
-        _row(
-            OVERALL,
-            sum(tickets.values()),
-            everyone,
-            sum(no_shows.values()),
-            sum(busy.values()),
-            sum(open_min.values()),
-            sum(unserved.values()),
-            sum(refused.values()),
+    def row(self, name: str, *, utilization: bool) -> Stats:
+        served = sorted(w for w in self.waits if w is not None)
+        count = len(self.waits) or 1
+        return Stats(
+            name=name,
+            tickets=self.tickets,
+            visits=len(self.waits),
+            served=len(served),
+            mean_wait=sum(served) / len(served) if served else None,
+            p90_wait=percentile(served, 0.9) if served else None,
+            within_10=sum(1 for w in served if w <= 10.0) / count,
+            within_15=sum(1 for w in served if w <= 15.0) / count,
+            within_30=sum(1 for w in served if w <= 30.0) / count,
+            longest_wait=served[-1] if served else None,
+            no_shows=self.no_shows,
+            utilization=(self.busy / self.open_min if self.open_min > 0 else 0.0) if utilization else None,
+            unserved=self.unserved,
+            refused=self.refused,
+            not_transferred=self.not_transferred,
         )
-    )
-    return rows
+
+
+def summarize(days: Iterable[DayResult], *, by_service: bool = False) -> list[Stats]:
+    """One row per agency (or per service), in code order, then the whole center (:data:`OVERALL`)."""
+    rows: dict[str, _Tally] = {}
+    everyone = _Tally()
+
+    def tally(name: str) -> _Tally:
+        t = rows.get(name)
+        if t is None:
+            t = rows[name] = _Tally()
+        return t
+
+    for day in days:
+        key = (lambda service: service) if by_service else day.agency_of.__getitem__
+        for service in day.agency_of:
+            r = tally(key(service))
+            r.unserved += day.unserved.get(service, 0)
+            r.refused += day.refused.get(service, 0)
+            everyone.unserved += day.unserved.get(service, 0)
+            everyone.refused += day.refused.get(service, 0)
+        if not by_service:
+            for agency, minutes in day.busy_min.items():
+                tally(agency).busy += minutes
+                tally(agency).open_min += day.open_min[agency]
+                tally(agency).not_transferred += day.not_transferred.get(agency, 0)
+        everyone.busy += sum(day.busy_min.values())
+        everyone.open_min += sum(day.open_min.values())
+        everyone.not_transferred += sum(day.not_transferred.values())
+        for t in day.tickets:
+            r = tally(t.service if by_service else t.agency)
+            r.tickets += 1
+            everyone.tickets += 1
+            if t.no_show and t.wait is not None:
+                r.no_shows += 1
+                everyone.no_shows += 1
+        for v in day.visits:
+            tally(v.service if by_service else v.agency).waits.append(v.wait)
+            everyone.waits.append(v.wait)
+    out = [rows[name].row(name, utilization=not by_service) for name in sorted(rows)]
+    out.append(everyone.row(OVERALL, utilization=True))
+    return out
 
 
 _HEADER = (
-    f"{'agency':<8} {'tickets':>8} {'mean':>6} {'p90':>6} {'<=10':>6} {'<=15':>6} {'<=30':>6} "
+    f"{'name':<10} {'tickets':>8} {'mean':>6} {'p90':>6} {'<=10':>6} {'<=15':>6} {'<=30':>6} "
     f"{'longest':>8} {'no-show':>8} {'util':>6} {'unserved':>9} {'refused':>8}"
 )
 
 
-def format_table(rows: Sequence[AgencyStats], days: int = 1) -> str:
-    """A fixed-width table; waits in minutes, shares in percent, counts per day."""
-    lines = [_HEADER, "-" * len(_HEADER)]
+def _minutes(value: float | None, width: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.1f}"
+
+
+def format_table(rows: Sequence[Stats], days: int = 1, *, by_service: bool = False) -> str:
+    """A fixed-width table; waits in minutes, shares in percent, counts per day.
+
+    Where nobody was served the waits read ``-``: the citizens there are in ``unserved``.
+    """
+    header = _HEADER.replace("name      ", "service   " if by_service else "agency    ", 1)
+    lines = [header, "-" * len(header)]
     for r in rows:
-        if r.agency == OVERALL:
-            lines.append("-" * len(_HEADER))
+        if r.name == OVERALL:
+            lines.append("-" * len(header))
+        util = "-" if r.utilization is None else f"{100 * r.utilization:.1f}%"
         lines.append(
-            f"{r.agency:<8} {r.tickets / days:>8.0f} {r.mean_wait:>6.1f} {r.p90_wait:>6.1f} "
+            f"{r.name:<10} {r.tickets / days:>8.0f} {_minutes(r.mean_wait, 6)} {_minutes(r.p90_wait, 6)} "
             f"{100 * r.within_10:>5.1f}% {100 * r.within_15:>5.1f}% {100 * r.within_30:>5.1f}% "
-            f"{r.longest_wait:>8.1f} {r.no_shows / days:>8.1f} {100 * r.utilization:>5.1f}% "
+            f"{_minutes(r.longest_wait, 8)} {r.no_shows / days:>8.1f} {util:>6} "
             f"{r.unserved / days:>9.1f} {r.refused / days:>8.1f}"
         )
-    lines.append(f"(waits in minutes over {days} day(s); counts are per day)")
+    lines.append(f"(waits in minutes over {days} day(s), '-' where nobody was served; counts are per day)")
+    overall = rows[-1]
+    if overall.not_transferred:
+        lines.append(
+            f"{overall.not_transferred / days:.1f} citizen(s) a day could not be sent to pay the fee "
+            "(no open counter took it) and were finished at their counter"
+        )
     return "\n".join(lines)
 
 
-def write_csv(rows: Sequence[AgencyStats], path: Path) -> None:
-    """Write the rows with a header line; totals, not per-day figures."""
+def write_csv(rows: Sequence[Stats], path: Path, *, by_service: bool = False) -> None:
+    """Write the rows with a header line; totals, not per-day figures; an empty cell where
+    a figure has no value (a wait where nobody was served)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow([fld.name for fld in fields(AgencyStats)])
+        # The first column is named for what the rows are.
+        out.writerow(["service" if by_service else "agency", *(fld.name for fld in fields(Stats)[1:])])
         for r in rows:
-            out.writerow([f"{v:.4f}" if isinstance(v, float) else v for v in astuple(r)])
+            out.writerow(["" if v is None else f"{v:.4f}" if isinstance(v, float) else v for v in astuple(r)])
 
 
 def all_tickets(days: Iterable[DayResult]) -> list[TicketOutcome]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -16,7 +16,7 @@ from server.queue.estimate import PoolEstimator
 
 from .day import Behaviour, DayResult, service_pools, simulate_day
 from .policies import with_policy
-from .workload import Punctuality, Workload, draw_citizens, workload_from_center
+from .workload import Punctuality, Surge, Workload, draw_citizens, workload_from_center
 
 FIRST_DAY = date(2026, 11, 23)
 """A Monday. Simulated days follow one another from here."""
@@ -41,7 +41,7 @@ def make_estimator(name: str, workload: Workload) -> Estimator:
     if name == "queue-length":
         return queue_length_estimate
     if name == "pool":
-        return PoolEstimator(service_cv=1.0 if workload.exponential else workload.cv)
+        return PoolEstimator(service_cv=workload.service_cv)
     raise ValueError(f"unknown estimator {name!r}; choose from {', '.join(ESTIMATORS)}")
 
 
@@ -70,14 +70,23 @@ class Setup:
 
 
 def center_setup(
-    center: Center, *, policy: str = "center", behaviour: Behaviour | None = None, estimator: str = "pool"
+    center: Center,
+    *,
+    policy: str = "center",
+    behaviour: Behaviour | None = None,
+    estimator: str = "pool",
+    surges: Sequence[Surge] = (),
 ) -> Setup:
-    """A :class:`Setup` for ``center`` with every counter on routing ``policy``."""
+    """A :class:`Setup` for ``center`` with every counter on routing ``policy``, and
+    ``surges`` added to the center's own."""
     behaviour = behaviour or Behaviour()
     hall = with_policy(center.to_hall(), policy)
+    workload = workload_from_center(center, hall)
+    if surges:
+        workload = dataclasses.replace(workload, surges=(*workload.surges, *surges))
     return Setup(
         hall=hall,
-        workload=workload_from_center(center, hall),
+        workload=workload,
         zone=fixed_zone(center.hours.tz, FIRST_DAY),
         behaviour=behaviour,
         estimator=estimator,
@@ -98,11 +107,19 @@ def day_rng(seed: int, index: int) -> random.Random:
 
 
 def run_days(
-    setup: Setup, days: int, seed: int, *, progress: Callable[[int], None] | None = None
+    setup: Setup,
+    days: int,
+    seed: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+    estimator: Estimator | None = None,
 ) -> list[DayResult]:
-    """Simulate ``days`` days on one engine (days follow one another, as in a hall)."""
+    """Simulate ``days`` days on one engine (days follow one another, as in a hall).
+
+    ``estimator`` replaces the one ``setup`` names (to tell it something else than the truth).
+    """
     workload = setup.workload
-    engine = QueueEngine(setup.hall, estimator=make_estimator(setup.estimator, workload))
+    engine = QueueEngine(setup.hall, estimator=estimator or make_estimator(setup.estimator, workload))
     pools = service_pools(setup.hall)
     results: list[DayResult] = []
     for index in range(days):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, time, timedelta, timezone
 
-from server.queue import CounterDef, Hall, QueueEngine, ServiceDef
+from server.queue import CounterDef, Hall, Priority, QueueEngine, ServiceDef
 
 from .day import Behaviour, TicketOutcome, simulate_day
 from .workload import Citizen, service_sampler
@@ -76,13 +76,16 @@ def poisson_citizens(
     until_min: float,
     rng: random.Random,
     *,
+    distribution: str = "exponential",
     cv: float = 1.0,
+    priority_share: float = 0.0,
 ) -> list[Citizen]:
     """Poisson arrivals with intensity ``rate(minute)`` (at most ``rate_max``) from 00:00 to
-    ``until_min``, by thinning; the services of ``hall`` in turn; exponential service times
-    (or lognormal with ``cv`` < 1)."""
+    ``until_min``, by thinning; the services of ``hall`` in turn; service times of
+    ``distribution`` with coefficient of variation ``cv`` (exponential by default); a
+    ``priority_share`` of them with a priority right."""
     codes = list(hall.services)
-    draw = service_sampler(cv, cv >= 1.0, rng)
+    draw = service_sampler(distribution, cv, rng)
     citizens: list[Citizen] = []
     t = 0.0
     while True:
@@ -92,8 +95,15 @@ def poisson_citizens(
         if rng.random() * rate_max > rate(t):
             continue
         code = codes[len(citizens) % len(codes)]
+        # Drawn only when asked for, so that set-ups without rights keep their random stream.
+        right = Priority.ELDERLY if priority_share and rng.random() < priority_share else Priority.NONE
         citizens.append(
-            Citizen(arrive_min=t, service=code, service_min=draw(hall.services[code].mean_service_min))
+            Citizen(
+                arrive_min=t,
+                service=code,
+                service_min=draw(hall.services[code].mean_service_min),
+                priority=right,
+            )
         )
 
 
@@ -113,14 +123,78 @@ def run_pooled(
     engine: QueueEngine,
     arrivals_until_min: float = 21 * 60.0,
     warmup_min: float = 240.0,
+    distribution: str = "exponential",
+    cv: float = 1.0,
+    priority_share: float = 0.0,
+    behaviour: Behaviour = THEORY_BEHAVIOUR,
 ) -> list[TicketOutcome]:
     """Simulate ``days`` of a :func:`pooled_hall` and return the tickets issued after the
-    warm-up (each day starts empty; theory describes the steady state)."""
+    warm-up (each day starts empty; theory describes the steady state). Service times
+    and priority rights as :func:`poisson_citizens` draws them."""
+    return [
+        t
+        for day in run_pooled_days(
+            hall,
+            rate,
+            rate_max,
+            days,
+            rng,
+            engine=engine,
+            arrivals_until_min=arrivals_until_min,
+            warmup_min=warmup_min,
+            distribution=distribution,
+            cv=cv,
+            priority_share=priority_share,
+            behaviour=behaviour,
+        )
+        for t in day
+    ]
+
+
+def run_pooled_days(
+    hall: Hall,
+    rate: Callable[[float], float],
+    rate_max: float,
+    days: int,
+    rng: random.Random,
+    *,
+    engine: QueueEngine,
+    arrivals_until_min: float = 21 * 60.0,
+    warmup_min: float = 240.0,
+    distribution: str = "exponential",
+    cv: float = 1.0,
+    priority_share: float = 0.0,
+    behaviour: Behaviour = THEORY_BEHAVIOUR,
+) -> list[list[TicketOutcome]]:
+    """:func:`run_pooled`, day by day: independent days give a figure's standard error."""
     zone = timezone(timedelta(hours=4))
     first = date(2026, 1, 5)
-    out: list[TicketOutcome] = []
+    out: list[list[TicketOutcome]] = []
     for index in range(days):
-        citizens = poisson_citizens(hall, rate, rate_max, arrivals_until_min, rng)
-        result = simulate_day(engine, citizens, first + timedelta(days=index), zone, THEORY_BEHAVIOUR)
-        out.extend(t for t in result.tickets if t.issued_min >= warmup_min)
+        citizens = poisson_citizens(
+            hall,
+            rate,
+            rate_max,
+            arrivals_until_min,
+            rng,
+            distribution=distribution,
+            cv=cv,
+            priority_share=priority_share,
+        )
+        result = simulate_day(engine, citizens, first + timedelta(days=index), zone, behaviour)
+        out.append([t for t in result.tickets if t.issued_min >= warmup_min])
     return out
+
+
+def batch_mean(days: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """Return the mean of the values of all ``days`` and its standard error, from the
+    spread of the days' own means (each weighted by its size): the values inside a day are
+    correlated, the days are independent."""
+    n = sum(len(d) for d in days)
+    mean = sum(sum(d) for d in days) / n
+    k = len(days)
+    if k < 2:
+        return mean, math.inf
+    # Ratio estimator: var = k / (k - 1) x sum(n_d^2 (mean_d - mean)^2) / n^2.
+    spread = sum(len(d) ** 2 * (sum(d) / len(d) - mean) ** 2 for d in days if d)
+    return mean, math.sqrt(k / (k - 1) * spread) / n

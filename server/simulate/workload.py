@@ -11,6 +11,7 @@ is the policy's alone.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,9 @@ PRIORITY_RIGHTS: tuple[Priority, ...] = tuple(p for p in Priority if p is not Pr
 
 DEFAULT_HOURS: dict[int, float] = dict.fromkeys(range(9, 19), 0.1)
 """Flat arrivals over a 09:00-19:00 day when a workload names no hourly shares."""
+
+DISTRIBUTIONS: tuple[str, ...] = ("lognormal", "gamma", "hyperexponential", "exponential")
+"""Service-time distributions the simulator draws from (``service_time.distribution``)."""
 
 
 class WorkloadError(ValueError):
@@ -48,6 +52,23 @@ class Citizen:
     fee_min: float | None = None
     """Sent to pay the state fee at the bank partway through, then comes back; the
     bank's service time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Surge:
+    """Arrivals ``factor`` times the usual rate from ``start_min`` to ``end_min`` (minutes
+    after midnight): a lunch hour at twice the rate is ``Surge(13 * 60, 14 * 60, 2.0)``."""
+
+    start_min: float
+    end_min: float
+    factor: float
+
+    def __post_init__(self) -> None:
+        if not (self.end_min > self.start_min and self.factor >= 0):
+            raise WorkloadError(
+                f"a surge needs an end after its start and a factor >= 0, got "
+                f"{self.start_min:g}-{self.end_min:g} x {self.factor:g}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +117,25 @@ class Workload:
     """Service -> share of the day's tickets taken for it."""
     mean_min: Mapping[ServiceCode, float]
     cv: float = 0.6
-    """Coefficient of variation of service times (lognormal; 1.0 with ``exponential``)."""
-    exponential: bool = False
+    """Coefficient of variation of service times (1.0 with ``exponential``)."""
+    distribution: str = "lognormal"
+    """One of :data:`DISTRIBUTIONS`; ``hyperexponential`` needs ``cv >= 1``."""
     priority_share: float = 0.0
     appointment_share: float = 0.0
     no_show_share: float = 0.0
     fee_share: float = 0.0
     """Share of the other services' citizens sent to ``fee_service`` and back."""
     fee_service: ServiceCode | None = None
+    surges: tuple[Surge, ...] = ()
+    """Spells of the day when citizens come faster (or slower) than the hourly shares say."""
+
+    def __post_init__(self) -> None:
+        check_distribution(self.distribution, self.cv)
+
+    @property
+    def service_cv(self) -> float:
+        """The coefficient of variation the service times really have."""
+        return 1.0 if self.distribution == "exponential" else self.cv
 
 
 def workload_from_center(center: Center, hall: Hall) -> Workload:
@@ -126,7 +158,11 @@ def workload_from_center(center: Center, hall: Hall) -> Workload:
         hourly = {int(h): float(s) for h, s in raw.get("hourly_arrival_share", {}).items()} or DEFAULT_HOURS
         st: Mapping[str, Any] = raw.get("service_time", {})
         cv = float(st.get("cv", 0.6))
-        exponential = str(st.get("distribution", "lognormal")) == "exponential"
+        distribution = str(st.get("distribution", "lognormal"))
+        surges = tuple(
+            Surge(_clock_min(str(x["from"])), _clock_min(str(x["to"])), float(x["factor"]))
+            for x in raw.get("surges", [])
+        )
         priority = float(raw.get("priority_share", 0.0))
         appointment = float(raw.get("appointment_share", 0.0))
         no_show = float(raw.get("no_show_share", 0.0))
@@ -135,6 +171,11 @@ def workload_from_center(center: Center, hall: Hall) -> Workload:
         raise WorkloadError(f"center {center.code}: unreadable workload: {exc!r}") from exc
     shares = {s.code: s.share for s in center.all_services()}
     fee_service = raw.get("fee_service") or ("BANK-FEE" if "BANK-FEE" in hall.services else None)
+    if distribution not in DISTRIBUTIONS:
+        raise WorkloadError(
+            f"center {center.code}: unknown service time distribution {distribution!r}; "
+            f"choose from {', '.join(DISTRIBUTIONS)}"
+        )
     if fee and fee_service not in hall.services:
         raise WorkloadError(f"center {center.code}: no fee service {fee_service!r} for the fee payers")
     visits = sum(shares.values())
@@ -150,20 +191,61 @@ def workload_from_center(center: Center, hall: Hall) -> Workload:
         service_share=shares,
         mean_min={code: s.mean_service_min for code, s in hall.services.items()},
         cv=cv,
-        exponential=exponential,
+        distribution=distribution,
         priority_share=priority,
         appointment_share=appointment,
         no_show_share=no_show,
         fee_share=fee if fee_service is not None else 0.0,
         fee_service=fee_service,
+        surges=surges,
     )
 
 
-def service_sampler(cv: float, exponential: bool, rng: random.Random) -> Callable[[float], float]:
-    """Return ``draw(mean) -> a service time``: lognormal with coefficient of variation ``cv``."""
-    if exponential:
+def check_distribution(distribution: str, cv: float) -> None:
+    """Raise :class:`WorkloadError` unless ``distribution`` can have coefficient of variation ``cv``."""
+    if distribution not in DISTRIBUTIONS:
+        raise WorkloadError(
+            f"unknown service time distribution {distribution!r}; choose from {', '.join(DISTRIBUTIONS)}"
+        )
+    if distribution != "exponential" and not 0.0 < cv <= 5.0:
+        raise WorkloadError(f"service time cv must be in (0, 5], got {cv:g}")
+    if distribution == "hyperexponential" and cv < 1.0:
+        raise WorkloadError(f"a hyperexponential distribution has cv >= 1, got {cv:g}")
+
+
+def _clock_min(text: str) -> float:
+    """``"13:30"`` -> 810.0 (minutes after midnight)."""
+    hours, _, minutes = text.partition(":")
+    try:
+        return int(hours) * 60.0 + int(minutes or 0)
+    except ValueError:
+        raise WorkloadError(f"not a time of day (HH:MM): {text!r}") from None
+
+
+def service_sampler(distribution: str, cv: float, rng: random.Random) -> Callable[[float], float]:
+    """Return ``draw(mean) -> a service time`` of ``distribution`` with coefficient of variation ``cv``.
+
+    * ``lognormal``: ``mean x exp(N(-sigma^2 / 2, sigma^2))``, ``sigma^2 = ln(1 + cv^2)``;
+    * ``gamma``: shape ``1 / cv^2``;
+    * ``hyperexponential``: two exponential phases with balanced means (each phase carries
+      half the mean), the usual two-moment fit for ``cv >= 1``;
+    * ``exponential``: ``cv`` is ignored (it is 1).
+
+    Raises:
+        WorkloadError: If the distribution is unknown or can't have that ``cv``.
+    """
+    check_distribution(distribution, cv)
+    if distribution == "exponential":
         return lambda mean: rng.expovariate(1.0 / mean)
-    sigma2 = math.log1p(cv * cv)
+    cv2 = cv * cv
+    if distribution == "gamma":
+        shape = 1.0 / cv2
+        return lambda mean: rng.gammavariate(shape, mean / shape)
+    if distribution == "hyperexponential":
+        p = (1.0 + math.sqrt((cv2 - 1.0) / (cv2 + 1.0))) / 2.0
+        near, far = 1.0 / (2.0 * p), 1.0 / (2.0 * (1.0 - p))
+        return lambda mean: rng.expovariate(1.0 / (mean * (near if rng.random() < p else far)))
+    sigma2 = math.log1p(cv2)
     sigma = math.sqrt(sigma2)
     shift = -sigma2 / 2  # E[exp(N(mu, sigma^2))] = exp(mu + sigma^2 / 2) = mean
     return lambda mean: mean * math.exp(rng.gauss(shift, sigma))
@@ -176,21 +258,27 @@ def draw_citizens(
 
     Each opening hour gets a Poisson number of arrivals with mean
     ``tickets_per_day x share``, spread uniformly over the hour: a Poisson
-    process whose rate steps hour by hour. Appointment holders booked the quarter-hour slot
+    process whose rate steps hour by hour. A surge multiplies the rate where it
+    applies (the hour's count grows by its mean factor, and the arrival times
+    are thinned to follow it). Appointment holders booked the quarter-hour slot
     that follows when they would have come, and come as ``punctuality`` says (None: up to
     ten minutes before it).
     """
     codes = list(workload.service_share)
     cum = _cumulative([workload.service_share[c] for c in codes])
-    draw_service = service_sampler(workload.cv, workload.exponential, rng)
+    draw_service = service_sampler(workload.distribution, workload.cv, rng)
     fee_mean = workload.mean_min[workload.fee_service] if workload.fee_service else 0.0
     citizens: list[Citizen] = []
     booked = 0
     for hour, share in sorted(workload.hourly.items()):
-        n = _poisson(workload.tickets_per_day * share, rng)
         start = hour * 60.0
+        factor = _surge_factor(workload.surges, start, start + 60.0)
+        n = _poisson(workload.tickets_per_day * share * (factor.mean if factor else 1.0), rng)
         for _ in range(n):
             t = start + 60.0 * rng.random()
+            if factor:
+                while rng.random() * factor.top > factor.at(t):
+                    t = start + 60.0 * rng.random()
             service = codes[_pick(cum, rng.random())]
             appointment = None
             slot: float | None = None
@@ -235,6 +323,35 @@ def draw_citizens(
             )
     citizens.sort(key=lambda c: c.arrive_min)
     return citizens
+
+
+@dataclass(frozen=True, slots=True)
+class _Factor:
+    """The surges' factor over one hour: its mean, its largest value, and by the minute."""
+
+    surges: tuple[Surge, ...]
+    mean: float
+    top: float
+
+    def at(self, t: float) -> float:
+        f = 1.0
+        for s in self.surges:
+            if s.start_min <= t < s.end_min:
+                f *= s.factor
+        return f
+
+
+def _surge_factor(surges: Sequence[Surge], start: float, end: float) -> _Factor | None:
+    """The factor the surges put on ``[start, end)``, or None where none applies (the
+    common case draws exactly as a day without surges)."""
+    mine = tuple(s for s in surges if s.start_min < end and s.end_min > start)
+    if not mine:
+        return None
+    cuts = sorted({start, end, *(min(end, max(start, x)) for s in mine for x in (s.start_min, s.end_min))})
+    factor = _Factor(mine, 0.0, 0.0)
+    pieces = [(b - a, factor.at(a)) for a, b in itertools.pairwise(cuts) if b > a]
+    mean = sum(w * f for w, f in pieces) / (end - start)
+    return _Factor(mine, mean, max(f for _, f in pieces))
 
 
 def _cumulative(weights: Sequence[float]) -> list[float]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.center import ConfigError, load_center
-from server.center.provision import DEMO_PASSWORD, InitResult, init_center
+from server.center.provision import DEMO_PASSWORD, DEMO_PUBLIC_URL, InitResult, init_center
 from server.security import password_needs_rehash, verify_password, verify_token
 from wire.device import load_device
 
@@ -220,7 +220,10 @@ def test_init_converts_the_reference_with_demo_passwords(reference_init: InitRes
     )
     # Cheap parameters for a published password; the login code rehashes if asked to.
     assert password_needs_rehash(center.operator("op1").password_hash)
-    assert len(reference_init.device_paths) == 4 + 81 + 7 + 81 + 1  # kiosks, counters, displays, ratings
+    # Kiosks, counters, displays, ratings, the supervisor's desk, and the demo's citizens' pages.
+    assert len(reference_init.device_paths) == 4 + 81 + 7 + 81 + 1 + 1
+    assert center.public is not None
+    assert center.public.base_url == DEMO_PUBLIC_URL
     assert f'every password is "{DEMO_PASSWORD}"' in reference_init.credentials_path.read_text(
         encoding="utf-8"
     )

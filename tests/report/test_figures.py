@@ -108,14 +108,17 @@ def test_simulator_records_agree_with_its_day_results(simulated: Simulated) -> N
         for agency in day.no_shows:
             mine = sorted((v.called - v.joined).total_seconds() / 60 for v in visits
                           if v.agency == agency and v.called is not None)  # fmt: skip
-            theirs = sorted(w for a, w in day.visits if a == agency and w is not None)
+            theirs = sorted(v.wait for v in day.visits if v.agency == agency and v.wait is not None)
             assert mine == pytest.approx(theirs, abs=1e-6), agency
             assert sum(1 for v in visits if v.agency == agency and v.called is None) == sum(
-                1 for a, w in day.visits if a == agency and w is None
+                1 for v in day.visits if v.agency == agency and v.wait is None
             )
         outcomes = [o for o in records.outcomes if o.day == day.day]
         assert Counter(o.agency for o in outcomes if o.kind == "no_show") == +Counter(day.no_shows)
-        assert Counter(o.agency for o in outcomes if o.kind == "unserved") == +Counter(day.unserved)
+        unserved_by_agency = Counter({day.agency_of[code]: 0 for code in day.unserved})
+        for code, count in day.unserved.items():
+            unserved_by_agency[day.agency_of[code]] += count
+        assert Counter(o.agency for o in outcomes if o.kind == "unserved") == +unserved_by_agency
         first = {v.ticket: v for v in visits if v.first}
         for t in day.tickets:
             v = first[t.ticket]

@@ -234,6 +234,9 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     assert shown["snapshot"] is not None
     boss = WsClient(server.url)
     walk.send(boss, "hello supervisor")
+    # The citizens' pages: events from the day's opening, never a snapshot.
+    web = walk.send(WsClient(server.url), "hello web")
+    assert (web["role"], web["resumed"], web["snapshot"]) == ("web", False, None)
 
     desk = counter(server, 1, login=False)
     issued = walk.send(kiosk_1, "issue k1-0001")["result"]["ticket"]
@@ -586,6 +589,17 @@ def _shutting_down(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
         own.stop()
 
 
+def _too_many_attempts(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
+    """Five wrong passwords for a login cost nothing; the sixth makes the next attempt wait,
+    and one made before then is refused without looking at the password."""
+    client = counter(hall.server, 30, login=False)
+    for n in range(6):
+        assert client.request("login", login="op30", password=f"guess-{n}")["code"] == "wrong_password"
+    answer = client.request("login", rid="l-right", login="op30", password=DEMO_PASSWORD)
+    assert answer["details"]["retry_after_s"] >= 1, answer
+    return client, answer
+
+
 def ask(client: WsClient, kind: str, **fields: Any) -> tuple[WsClient | None, dict[str, Any]]:
     return client, client.request(kind, **fields)
 
@@ -606,6 +620,7 @@ ERRORS: dict[str, Scenario] = {
     "auth_failed": _auth_failed,
     "forbidden": lambda h: ask(kiosk(h.server), "call_next"),
     "wrong_password": lambda h: ask(counter(h.server, 20, login=False), "login", login="op20", password="no"),
+    "too_many_attempts": _too_many_attempts,
     "operator_not_allowed": lambda h: ask(
         counter(h.server, 21, login=False), "login", login="op22", password=DEMO_PASSWORD
     ),
@@ -721,6 +736,15 @@ def _close_4001(hall: Hall) -> int:
     return close_code(client)
 
 
+def _close_4002(hall: Hall) -> int:
+    """A connection that never says hello is closed when its time is up."""
+    own = hall.own_server("--hello-timeout", "0.5")
+    try:
+        return close_code(WsClient(own.url))
+    finally:
+        own.stop()
+
+
 CLOSES: dict[int, Callable[[Hall], int]] = {
     1001: _close_1001,
     1002: _close_1002,
@@ -729,6 +753,7 @@ CLOSES: dict[int, Callable[[Hall], int]] = {
     1011: _close_1011,
     4000: _close_4000,
     4001: _close_4001,
+    4002: _close_4002,
 }
 
 
@@ -780,11 +805,43 @@ def test_health_answers_the_documented_fields(server: ServerProcess) -> None:
     assert status == 200
     documented = {name for row in table(section("HTTP GET /health")) for name in code_spans(row[0])}
     assert set(body) == documented
-    example = re.search(r"^\{.*\}$", section("HTTP GET /health"), re.M)
-    assert example is not None
-    assert set(json.loads(example.group(0))) == documented
+    anonymous, local = (
+        json.loads(line) for line in re.findall(r"^\{.*\}$", section("HTTP GET /health"), re.M)
+    )
+    assert set(anonymous) == {"status"}
+    assert set(local) == documented
+    assert set(body["store"]) == set(local["store"])
+    assert set(body["gate"]) == set(local["gate"])
     assert body["fanout_ms"] == {"n": 0}
     supervisor(server)  # the audience of a TicketIssued
     kiosk(server).request("issue", service="DIN-ID")
     assert set(health(server)[1]["fanout_ms"]) == {"n", "p50", "p99", "max"}
     assert health(server, "/")[0] == 426
+
+
+def _outside_address() -> str | None:
+    """This machine's address on its network (not loopback), or None (no route out)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
+        except OSError:
+            return None
+        address: str = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def test_health_tells_a_caller_from_elsewhere_the_status_alone(tmp_path: Path) -> None:
+    """Who asks from the network learns whether the server is well, not its center, its
+    figures or which software answers; a monitoring agent on the machine gets the figures."""
+    address = _outside_address()
+    if address is None:
+        pytest.skip("this machine has no network address besides loopback")
+    own = ServerProcess(make_home(tmp_path / "center"), extra_args=["--host", "0.0.0.0"]).start()
+    try:
+        with urllib.request.urlopen(f"http://{address}:{own.port}/health", timeout=TIMEOUT) as response:
+            assert json.loads(response.read()) == {"status": "ok"}
+            assert response.headers.get("Server") is None
+        status, body = health(own)
+        assert (status, body["center"]) == (200, "BAKU1")
+    finally:
+        own.stop()

@@ -1,8 +1,10 @@
-"""A bug in the hub, injected: the client gets ``internal_error``, keeps its connection,
-and nothing of the failed request stays, in the log or in the engine.
+"""Faults injected into a hub running in-process (on a real socket and a real SQLite
+file): a bug in one of its functions, a store that refuses a write. The client gets an
+answer (``internal_error``, ``store_unavailable``), keeps its connection, and nothing of the
+failed request stays, in the log or in the engine.
 
-A bug can't be provoked from outside, so this test runs the hub in-process (on a real
-socket and a real SQLite file) and makes one of its functions fail.
+A bug can't be provoked from outside, so these tests make one of the hub's functions fail;
+tests/faults/ fails the database itself under a real server process.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +25,8 @@ from websockets.asyncio.server import serve
 from server import views
 from server.center import load_center
 from server.hub import Hub
-from server.store import EventStore
-from tests.server.harness import Home, make_home
+from server.store import EventStore, StoreError
+from tests.server.harness import DEMO_PASSWORD, Home, make_home
 
 
 class Client:
@@ -110,3 +114,68 @@ async def test_a_bug_in_hello_answers_internal_error_and_keeps_the_connection(
         monkeypatch.undo()
         assert (await client.ask(hello))["type"] == "welcome"
         assert len(hall.clients) == 1
+
+
+def _store_down(*args: Any, **kwargs: Any) -> None:
+    raise StoreError("injected: the database is down")
+
+
+async def test_writes_beside_the_log_answer_store_unavailable_and_their_retry_is_answered(
+    hub: tuple[Hub, str, Home], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scrolling line and a device's health report are written outside the group
+    commits; when that write fails the request is answered ``store_unavailable``, nothing
+    changes, and the same id sent again is answered at once (not left waiting)."""
+    hall, url, home = hub
+    monkeypatch.setattr(hall.store, "set_setting", _store_down)
+    monkeypatch.setattr(hall.store, "record_device_status", _store_down)
+    text = {"az": "Xoş gəlmisiniz", "ru": "Добро пожаловать", "en": "Welcome"}
+    async with connect(url) as boss_ws, connect(url) as kiosk_ws:
+        boss, kiosk = Client(boss_ws), Client(kiosk_ws)
+        hello = {"type": "hello", "role": "supervisor", "login": "supervisor", "password": DEMO_PASSWORD}
+        assert (await boss.ask(hello))["type"] == "welcome"
+        assert (await kiosk.ask(_hello(home, "kiosk", "kiosk-1")))["type"] == "welcome"
+        message = {"type": "set_message", "id": "s-1", "text": text}
+        report = {"type": "report_health", "id": "k-1", "component": "printer", "status": "paper_out"}
+        for _ in range(2):
+            failed = await asyncio.wait_for(boss.ask(message), 5)
+            assert (failed["code"], failed["id"]) == ("store_unavailable", "s-1"), failed
+            failed = await asyncio.wait_for(kiosk.ask(report), 5)
+            assert (failed["code"], failed["id"]) == ("store_unavailable", "k-1"), failed
+        assert (hall.message, hall.devices, hall.in_flight) == (None, {}, {})
+        # The connection serves the next request at once.
+        assert (await kiosk.ask({"type": "issue", "id": "k-2", "service": "DIN-ID"}))["type"] == "reply"
+
+        monkeypatch.undo()
+        assert (await boss.ask(message))["result"] == {"text": text}
+        assert (await kiosk.ask(report))["result"] == {"recorded": True}
+    assert hall.store.settings()["hall_message"] == {"text": text}
+
+
+async def test_stop_answers_what_waits_on_a_stuck_database_and_returns(
+    hub: tuple[Hub, str, Home], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit stuck in the database (it stopped answering) doesn't hold the stop: the
+    request is answered ``shutting_down`` (send it again after the restart) and stop returns
+    in about the time it allows."""
+    hall, url, home = hub
+    stuck = threading.Event()
+    append = hall.store.append
+
+    def hang(*args: Any, **kwargs: Any) -> Any:
+        stuck.wait(30)
+        return append(*args, **kwargs)
+
+    monkeypatch.setattr(hall.store, "append", hang)
+    async with connect(url) as ws:
+        client = Client(ws)
+        assert (await client.ask(_hello(home, "kiosk", "kiosk-1")))["type"] == "welcome"
+        asking = asyncio.create_task(client.ask({"type": "issue", "id": "k-1", "service": "DIN-ID"}))
+        while not hall.in_flight:  # noqa: ASYNC110 - polls the hub
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        await hall.stop(wait_s=0.5)
+        assert time.monotonic() - started < 3
+        answer = await asyncio.wait_for(asking, 5)
+        assert (answer["code"], answer["id"]) == ("shutting_down", "k-1"), answer
+    stuck.set()

@@ -227,7 +227,9 @@ def test_random_and_mutated_messages_get_documented_answers(tmp_path: Path) -> N
             if answer["type"] == "error":
                 assert answer["code"] in documented, f"{answer} after {where}"
                 assert answer["message"], where
-            if outcome == "auth_failed" or (role == "stranger" and outcome == "wrong_password"):
+            if outcome == "auth_failed" or (
+                role == "stranger" and outcome in ("wrong_password", "too_many_attempts")
+            ):
                 # A refused hello closes the connection (4001): a new stranger comes.
                 connections["stranger"] = WsClient(proc.url)
         elapsed = time.monotonic() - started

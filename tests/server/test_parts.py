@@ -173,3 +173,22 @@ def test_a_request_is_the_engine_command_it_asks_for(text: str, who: int | None,
     msg = p.parse_client_message(text)
     assert not isinstance(msg, p.Hello)
     assert dispatch.command(msg, AT, who) == expected
+
+
+def test_the_answers_kept_for_repeats_are_bounded_by_the_devices_not_the_day() -> None:
+    """100,000 new request ids from one device grew the memory by 85 MB when every answer was
+    kept all day: now each device keeps its last ``PER_DEVICE``, none older than a day."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.hub.replies import PER_DEVICE, Replies
+
+    replies = Replies()
+    at = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    for n in range(100_000):
+        replies.remember(("kiosk:kiosk-1", f"k-{n}"), f'{{"id": "k-{n}"}}', at + timedelta(milliseconds=n))
+    replies.remember(("counter:1", "c-1"), "{}", at)
+    assert len(replies) == PER_DEVICE + 1
+    late = at + timedelta(seconds=100)
+    assert replies.get(("kiosk:kiosk-1", "k-99999"), late) == '{"id": "k-99999"}'
+    assert replies.get(("kiosk:kiosk-1", "k-0"), late) is None, "the oldest went first"
+    assert replies.get(("counter:1", "c-1"), at + timedelta(hours=25)) is None, "none older than a day"

@@ -67,7 +67,8 @@ def test_unknown_counter_and_missing_file_are_refused(
 
 
 def test_counter_list() -> None:
-    assert counter_list("12,41-43") == [12, 41, 42, 43]
+    assert counter_list("12,41-43") == [(12, None), (41, None), (42, None), (43, None)]
+    assert counter_list("7@14:30") == [(7, 14 * 60.0 + 30.0)]
 
 
 def test_policies_meet_the_same_citizens(reference: Center) -> None:
@@ -88,3 +89,33 @@ def test_fee_payers_are_part_of_the_bank_share(reference: Center) -> None:
     others = sum(v for k, v in w.service_share.items() if k != "BANK-FEE")
     bank_visits = w.service_share["BANK-FEE"] + w.fee_share * others
     assert bank_visits == pytest.approx(0.1189, abs=1e-4)
+
+
+def test_surge_closing_and_by_service(reference_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A lunch surge, the bank's counters closing at 15:00, one row per service."""
+    argv = ["--center", str(reference_path), "--seed", "2", "--by-service", "--no-breaks"]
+    assert main([*argv, "--surge", "13:00-14:00x2", "--counters-closed", "77-79@15:00"]) == 0
+    out = capsys.readouterr().out
+    assert "1 closing during the day" not in out
+    assert "3 closing during the day" in out
+    header = out.splitlines()[1]
+    assert header.startswith("service")
+    bank = next(line for line in out.splitlines() if line.startswith("BANK-FEE"))
+    assert float(bank.split()[-2]) > 0  # citizens stranded at the bank, counted as unserved
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--surge", "13:00-12:00x2"], "not a surge"),
+        (["--surge", "lunch"], "not a surge"),
+        (["--counters-closed", "5@25:00"], "not a time of day"),
+    ],
+)
+def test_bad_options_are_refused(
+    reference_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--center", str(reference_path), *args])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

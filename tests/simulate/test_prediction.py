@@ -1,79 +1,146 @@
-"""The wait printed on the ticket against the actual wait, with the anchors of issue 7."""
+"""The wait printed on the ticket against the actual wait: every case of docs/prediction.md.
+
+Each case of ``server.simulate.matrix.CASES`` runs for its test days (seed 1) and is held to
+the figures docs/prediction.md documents for its full run, within three of the standard
+deviations that the same short run shows from seed to seed (the noise table beside it,
+``python -m bench prediction_noise``): a regression of the residual term, the priority
+handling or the learning moves them by more. The documented figures themselves must
+meet the goals of the issue, where docs/prediction.md doesn't say otherwise.
+"""
 
 from __future__ import annotations
 
-import random
+import re
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from server.center import Center
-from server.queue import QueueEngine
-from server.queue.estimate import PoolEstimator
-from server.simulate.day import TicketOutcome
-from server.simulate.predict import PREDICTORS, measure
+from server.simulate.matrix import (
+    CASES,
+    GAIN_CASES,
+    GOAL_GAIN,
+    Case,
+    CaseRow,
+    measure_case,
+    row_name,
+)
+from server.simulate.predict import measure
 from server.simulate.report import OVERALL, all_tickets
 from server.simulate.run import center_setup, run_days
-from server.simulate.theory import pooled_hall, run_pooled, sinusoid
-
-from .conftest import MEAN_SERVICE
 
 pytestmark = pytest.mark.slow
 
+DOC = Path(__file__).resolve().parents[2] / "docs" / "prediction.md"
 
-def check_range(tickets: list[TicketOutcome]) -> None:
-    fit = measure(tickets).range_fit[OVERALL]
-    assert 0.75 <= fit.inside <= 0.85, fit
-    assert fit.above <= 0.10, fit
-    assert fit.mean_width > 0
+FLOOR = 0.005
+"""Slack below which no figure is held, even where the runs agree more closely."""
 
-
-@pytest.mark.xdist_group("mmc9")
-def test_pooled_queue_at_rho_09_is_near_optimal(mmc9: list[TicketOutcome]) -> None:
-    """Queue-length predictor in M/M/c: RASE = 1 - rho = 0.10 (Ibrahim and Whitt)."""
-    acc = measure(mmc9).accuracy[OVERALL]
-    assert acc["est"].rase == pytest.approx(0.10, rel=0.10)
-    assert abs(acc["est"].bias) <= 0.02
-    # The history baselines are worse: they lag the queue.
-    for name in ("les", "hol", "avg"):
-        assert acc[name].rase > 1.5 * acc["est"].rase
-    check_range(mmc9)
+WIDER_THAN_ASKED = {"small center: its counter on a break"}
+"""Rows whose range is wider than the goal (docs/prediction.md says why)."""
 
 
-@pytest.mark.xdist_group("sinusoid")
-def test_sinusoidal_arrivals() -> None:
-    """10 counters, mean load 0.9, arrivals +-25 % as a sinusoid with a period of 60 mean
-    service times: the estimate stays under 0.06 RASE while history drifts."""
-    hall = pooled_hall(10, MEAN_SERVICE, lanes=8)
-    rate = sinusoid(9.0 / MEAN_SERVICE, 0.25, 60 * MEAN_SERVICE)
-    engine = QueueEngine(hall, estimator=PoolEstimator(service_cv=1.0))
-    tickets = run_pooled(hall, rate, 1.25 * 9.0 / MEAN_SERVICE, 14, random.Random(60), engine=engine)
-    acc = measure(tickets).accuracy[OVERALL]
-    assert acc["est"].n > 40_000
-    assert acc["est"].rase < 0.06
-    assert abs(acc["est"].bias) <= 0.02
-    for name in ("les", "hol", "avg"):
-        assert acc[name].rase > 0.10
-        assert acc[name].bias < -0.03
-    check_range(tickets)
+def _number(text: str) -> float:
+    """``"+1.2%"`` -> 0.012, ``"12,345"`` -> 12345.0, ``"HOL 0.767"`` -> 0.767."""
+    text = text.split("(")[0].strip().split()[-1].replace(",", "")
+    if text.endswith("%"):
+        return float(text[:-1]) / 100.0
+    return float(text)
 
 
-@pytest.mark.xdist_group("reference")
-def test_reference_center_beats_every_baseline(reference: Center) -> None:
-    """Hourly load changes, several services per counter, priorities, fee trips, breaks:
-    at least 30 % less squared error than LES, HOL and the rolling average."""
-    days = run_days(center_setup(reference), 6, 11)
-    report = measure(all_tickets(days))
-    acc = report.accuracy[OVERALL]
-    assert acc["est"].n > 2_500
-    best_baseline = min(acc[name].rase for name in PREDICTORS if name != "est")
-    assert acc["est"].rase <= 0.7 * best_baseline, acc
-    check_range(all_tickets(days))
+@cache
+def tables() -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """The matrix and the noise table of docs/prediction.md, by row name."""
+    matrix: dict[str, dict[str, float]] = {}
+    noise: dict[str, dict[str, float]] = {}
+    current: tuple[dict[str, dict[str, float]], list[str]] | None = None
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            current = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] == "case":
+            current = (
+                (matrix, cells)
+                if cells[1] == "waited"
+                else (noise, cells)
+                if cells[1] == "test days"
+                else None
+            )
+            continue
+        if current is None or set(cells[1]) <= {"-", ":"}:
+            continue
+        target, header = current
+        row = dict(zip(header[1:], cells[1:], strict=True))
+        figures = {key: _number(value) for key, value in row.items()}
+        if target is noise:
+            figures = {
+                key: value / 100.0 if key not in ("test days", "waited") else value
+                for key, value in figures.items()
+            }
+        target[cells[0]] = figures
+    return matrix, noise
 
 
-def test_engine_default_estimator_is_what_the_baselines_beat(reference_path: Path, reference: Center) -> None:
+def test_every_case_is_documented_with_its_noise() -> None:
+    matrix, noise = tables()
+    for case in CASES:
+        for name in [case.name, *(f"{case.name}: {focus}" for focus in case.focus)]:
+            assert name in matrix, f"docs/prediction.md has no row for {name!r}"
+            assert name in noise, f"docs/prediction.md has no noise for {name!r}"
+            assert noise[name]["test days"] == case.test_days, name
+
+
+def test_documented_figures_meet_the_goals() -> None:
+    matrix, _ = tables()
+    for name, row in matrix.items():
+        assert abs(row["bias"]) <= 0.05, (name, row)
+        assert row["above"] <= 0.10, (name, row)
+        assert row["RASE"] <= row["best baseline"], (name, row)
+        if name not in WIDER_THAN_ASKED:
+            assert 0.75 <= row["inside"] <= 0.85, (name, row)
+    for name in GAIN_CASES:
+        assert matrix[name]["gain"] >= GOAL_GAIN, name
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_holds_its_documented_figures(case: Case) -> None:
+    matrix, noise = tables()
+    rows = measure_case(case, case.tickets(case.test_days, 1))
+    for row in rows:
+        check(row, matrix[row_name(row)], noise[row_name(row)])
+
+
+def check(row: CaseRow, doc: dict[str, float], sd: dict[str, float]) -> None:
+    """``row`` (a short run) against the documented full run, within three of its deviations."""
+    name = row_name(row)
+
+    def slack(key: str) -> float:
+        return 3.0 * sd[key] + FLOOR
+
+    assert abs(row.bias - doc["bias"]) <= slack("bias"), (
+        f"{name}: bias {row.bias:+.3f}, documented {doc['bias']:+.3f}"
+    )
+    assert abs(row.inside - doc["inside"]) <= slack("inside"), (
+        f"{name}: inside {row.inside:.3f} vs {doc['inside']:.3f}"
+    )
+    assert row.above <= doc["above"] + slack("above"), f"{name}: above {row.above:.3f} vs {doc['above']:.3f}"
+    assert row.gain >= doc["gain"] - slack("gain"), f"{name}: gain {row.gain:.3f} vs {doc['gain']:.3f}"
+
+
+def test_engine_default_estimator_is_what_the_baselines_beat(reference: Center) -> None:
     """The measurement can fail: the engine's per-service default does worse than the pool."""
     days = run_days(center_setup(reference, estimator="queue-length"), 2, 3)
     simple = measure(all_tickets(days)).accuracy[OVERALL]["est"]
     pooled = measure(all_tickets(run_days(center_setup(reference), 2, 3))).accuracy[OVERALL]["est"]
     assert pooled.rase < simple.rase
+
+
+def test_tables_parse() -> None:
+    """The figures are read as they are written."""
+    assert _number("+1.2%") == pytest.approx(0.012)
+    assert _number("HOL 0.767") == pytest.approx(0.767)
+    assert _number("1.1 (110%)") == pytest.approx(1.1)
+    assert _number("12,345") == 12345.0
+    assert re.fullmatch(r"[\w .,:+%()-]+", row_name(CaseRow("a", "b", 1, 1, 1, 0, "HOL", 1, 1, 0, 1, 1)))

@@ -19,8 +19,8 @@ def din_counters(center: Center) -> list[int]:
 def test_overloaded_agency_does_not_starve_the_others(reference: Center) -> None:
     closed = frozenset(din_counters(reference)[:7])  # 11 of 18 left for 16.4 Erlangs at the peak
     setup = center_setup(reference, behaviour=Behaviour(closed_counters=closed))
-    stats = {s.agency: s for s in summarize(run_days(setup, 2, 5))}
-    normal = {s.agency: s for s in summarize(run_days(center_setup(reference), 2, 5))}
+    stats = {s.name: s for s in summarize(run_days(setup, 2, 5))}
+    normal = {s.name: s for s in summarize(run_days(center_setup(reference), 2, 5))}
     assert stats["DIN"].longest_wait > 60, "the test needs an overloaded agency"
     assert stats["DIN"].mean_wait > 20
     for agency, s in stats.items():
@@ -36,8 +36,8 @@ def test_overloaded_agency_does_not_starve_the_others(reference: Center) -> None
 def test_closing_one_counter_of_a_small_agency_multiplies_its_wait(reference: Center) -> None:
     """The effect the supervisor must see (domain notes): MED has two counters."""
     med = [c.number for c in reference.counters if c.agency == "MED"]
-    base = {s.agency: s for s in summarize(run_days(center_setup(reference), 2, 9))}
+    base = {s.name: s for s in summarize(run_days(center_setup(reference), 2, 9))}
     one = center_setup(reference, behaviour=Behaviour(closed_counters=frozenset(med[:1])))
-    short = {s.agency: s for s in summarize(run_days(one, 2, 9))}
+    short = {s.name: s for s in summarize(run_days(one, 2, 9))}
     assert short["MED"].mean_wait > 3 * base["MED"].mean_wait
     assert short["KOM"].mean_wait == pytest.approx(base["KOM"].mean_wait, rel=0.25)

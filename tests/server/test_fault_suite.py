@@ -1,0 +1,262 @@
+"""Faults injected under a real ``novbe server`` under load: PostgreSQL stopped and started
+again, the SQLite disk filling up (a small tmpfs, mounted as root), the open-file limit of the
+documented systemd unit reached. Each: the clients get clear errors (``store_unavailable``,
+the supervisor an ``alert`` saying why), the server recovers without a restart, and nothing
+acknowledged is lost or issued twice.
+
+The load is two kiosks issuing tickets in threads, each request sent again with the same id
+until it gets a reply, as the protocol says.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.store import EventStore
+from tests import pg
+from tests.server.harness import CHECKOUT, TIMEOUT, ServerProcess, WsClient, make_home, supervisor
+from tests.store.faults import fill, small_disk
+from wire import events as ev
+
+
+class Load:
+    """Kiosks issuing tickets until stopped; ``acked`` holds every ticket they were given."""
+
+    def __init__(self, url: str, token: Callable[[str], str], kiosks: int = 2) -> None:
+        self.url = url
+        self.token = token
+        self.acked: dict[str, str] = {}
+        self.errors: collections.Counter[str] = collections.Counter()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(f"kiosk-{n + 1}",)) for n in range(kiosks)]
+        for thread in self.threads:
+            thread.start()
+
+    def _connect(self, code: str) -> tuple[WsClient, list[str]]:
+        client = WsClient(self.url)
+        welcome = client.hello(role="kiosk", device=code, token=self.token(code))
+        assert welcome["type"] == "welcome", welcome
+        return client, [s["code"] for s in welcome["center"]["services"]]
+
+    def _run(self, code: str) -> None:
+        client: WsClient | None = None
+        services: list[str] = []
+        n = 0
+        while not self.stopping.is_set():
+            rid = f"{code}-{n}"
+            while not self.stopping.is_set():
+                try:
+                    if client is None:
+                        client, services = self._connect(code)
+                    answer = client.request("issue", rid=rid, service=services[n % len(services)])
+                except Exception:  # noqa: BLE001 - the connection dropped: a new one, the same id
+                    client = None
+                    self.errors["connection"] += 1
+                    time.sleep(0.2)
+                    continue
+                if answer["type"] == "reply":
+                    self.acked[answer["result"]["ticket"]["id"]] = rid
+                    break
+                self.errors[answer["code"]] += 1
+                time.sleep(0.1)
+            n += 1
+            time.sleep(0.02)
+        if client is not None:
+            client.close()
+
+    def wait_for(self, what: Callable[[], bool], timeout: float, why: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not what():
+            assert time.monotonic() < deadline, f"{why}: acked {len(self.acked)}, errors {dict(self.errors)}"
+            time.sleep(0.1)
+
+    def more(self, count: int = 10, timeout: float = TIMEOUT) -> None:
+        """Wait until ``count`` more tickets are acknowledged."""
+        start = len(self.acked)
+        self.wait_for(lambda: len(self.acked) >= start + count, timeout, "no tickets acknowledged")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(3 * TIMEOUT)
+
+
+def health(port: int) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=TIMEOUT) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def nothing_lost(db_url: str, load: Load) -> None:
+    store = EventStore(db_url)
+    issued = [s.event.ticket for s in store.load() if isinstance(s.event, ev.TicketIssued)]
+    store.close()
+    assert set(load.acked) <= set(issued), "an acknowledged ticket is not in the log"
+    assert len(issued) == len(set(issued)), "a ticket was issued twice"
+
+
+def alerts(boss: WsClient, device: str) -> list[dict[str, Any]]:
+    """The ``alert`` and ``recovered`` notices about ``device`` the supervisor has had."""
+    with_pending = list(boss.seen)
+    while True:
+        try:
+            with_pending.append(boss.recv(0.05))
+        except TimeoutError:
+            break
+    return [m for m in with_pending if m["type"] in ("alert", "recovered") and m["device"] == device]
+
+
+def _fault_cycle(
+    server: ServerProcess, db_url: str, break_it: Callable[[], None], mend: Callable[[], None], state: str
+) -> dict[str, Any]:
+    """Load, break the store, see it said, mend it, see it recover without a restart, check
+    the log. Returns the alert the supervisor got."""
+    boss = supervisor(server)
+    load = Load(server.url, lambda code: server.home.token("kiosk", code))
+    try:
+        load.more()
+        break_it()
+        load.wait_for(lambda: load.errors["store_unavailable"] > 0, 3 * TIMEOUT, "no store_unavailable")
+        load.wait_for(lambda: health(server.port)[0] == 503, 3 * TIMEOUT, "/health still says ok")
+        _, body = health(server.port)
+        assert (body["status"], body["store"]["state"]) == ("degraded", state), body
+        load.wait_for(lambda: bool(alerts(boss, "server/store")), 3 * TIMEOUT, "no alert")
+        alert = alerts(boss, "server/store")[0]
+        mend()
+        load.wait_for(lambda: health(server.port)[0] == 200, 3 * TIMEOUT, "not recovered")
+        load.more()
+        recovered = lambda: alerts(boss, "server/store")[-1]["type"] == "recovered"  # noqa: E731
+        load.wait_for(recovered, 3 * TIMEOUT, "the supervisor was not told it recovered")
+    finally:
+        load.stop()
+        server.stop()
+    nothing_lost(db_url, load)
+    return alert
+
+
+@pytest.mark.slow
+def test_a_disk_that_fills_up_and_is_freed(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk", 16 * 1024) as disk:
+        home = make_home(disk / "center")
+        server = ServerProcess(home).start()
+
+        def full() -> None:
+            # The kiosks write meanwhile: the disk may fill before the ballast is all written.
+            with contextlib.suppress(OSError):
+                fill(disk, leave_kib=64)
+
+        alert = _fault_cycle(
+            server,
+            home.db_url,
+            full,
+            (disk / "ballast").unlink,
+            "read_only",
+        )
+        assert alert["status"]["status"] == "read_only"
+        assert alert["status"]["detail"].startswith("disk full"), alert
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_postgresql_stopped_and_started_again(tmp_path: Path) -> None:
+    if not pg.available():
+        pytest.skip(f"PostgreSQL server binaries not found in {pg.BINDIR}")
+    with pg.running_cluster() as cluster:
+        url = pg.create_database(cluster.url())
+        home = make_home(tmp_path / "center", db_url=url)
+        server = ServerProcess(home).start()
+        alert = _fault_cycle(server, url, cluster.halt, cluster.resume, "failing")
+        assert alert["status"]["status"] == "failing"
+        assert "cannot reach the database" in alert["status"]["detail"], alert
+
+
+@pytest.fixture
+def limited_server(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str], Any]]:
+    """``novbe server`` under ``LimitNOFILE=300`` (soft and hard), as a unit could set it."""
+    home = make_home(tmp_path / "center")
+    log = (tmp_path / "server.log").open("w")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300))
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "novbe", "server", "--dir", str(home.path), "--port", "0"],
+        cwd=CHECKOUT,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        preexec_fn=limit,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    found = re.search(r"listening on ws://[\d.]+:(\d+)", proc.stdout.readline())
+    assert found is not None
+    try:
+        yield int(found.group(1)), proc, home
+    finally:
+        proc.terminate()
+        proc.wait(TIMEOUT)
+        log.close()
+        text = (tmp_path / "server.log").read_text()
+        assert "Too many open files" not in text
+
+
+@pytest.mark.slow
+def test_the_open_file_limit_reached_by_silent_connections(
+    limited_server: tuple[int, subprocess.Popen[str], Any],
+) -> None:
+    """600 connections that say nothing against a limit of 300 files: the server resets the
+    ones it has no room for, keeps its devices, and lets a new kiosk in."""
+    port, _, home = limited_server
+    url = f"ws://127.0.0.1:{port}"
+    display = WsClient(url)
+    assert (
+        display.hello(role="display", device="lobby", token=home.token("display", "lobby"))["type"]
+        == "welcome"
+    )
+    load = Load(url, lambda code: home.token("kiosk", code), kiosks=1)
+    silent = []
+    try:
+        load.more()
+        for _ in range(600):
+            try:
+                silent.append(socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT))
+            except OSError:
+                pass
+        load.more()
+        late = WsClient(url)
+        assert (
+            late.hello(role="kiosk", device="kiosk-2", token=home.token("kiosk", "kiosk-2"))["type"]
+            == "welcome"
+        )
+        assert late.request("issue", service="DIN-ID")["type"] == "reply"
+        display.send({"type": "sync", "id": "s-1"})
+        display.recv_until(lambda m: m["type"] == "welcome" and m["id"] == "s-1")  # still connected
+        status, body = health(port)
+        assert status == 200
+        assert body["gate"]["refused"] + body["gate"]["pushed_out"] > 0, body
+        assert body["alerts"] == {"connections": "full"}, body
+    finally:
+        load.stop()
+        for sock in silent:
+            sock.close()
+    assert load.errors["connection"] == 0, load.errors
