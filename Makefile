@@ -41,7 +41,7 @@ system-deps:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy novbe server wire shell hardware kiosk counter display supervisor rating boards report bench
+	$(VENV)/bin/mypy novbe server wire shell hardware kiosk counter display supervisor rating boards report central bench
 	$(VENV)/bin/lint-imports
 
 test: install system-deps lint

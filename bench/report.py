@@ -31,12 +31,12 @@ DAYS = 34
 RUNS = 3
 
 
-def report(folder: Path, *args: str) -> tuple[float, float, float]:
+def report(folder: Path, *args: str, runs: int = RUNS) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak MiB) of one ``novbe report`` process, the best of
-    :data:`RUNS` (CPU time says what the machine's other work does to the wall time)."""
+    ``runs`` (CPU time says what the machine's other work does to the wall time)."""
     best = cpu = float("inf")
     peak = 0.0
-    for _ in range(RUNS):
+    for _ in range(runs):
         command = [sys.executable, "-m", "novbe", "report", "--dir", str(folder), *args]
         began = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -41,6 +41,8 @@ DELEGATES = {
     "supervisor": ("supervisor.__main__", "the supervisor's desk: the hall, queues, alerts, actions"),
     "simulate": ("server.simulate.cli", "simulate days of a center with the real engine"),
     "report": ("report.cli", "figures of a day, week or month from the event log (HTML, CSV, XLSX)"),
+    "ship": ("central.ship", "copy this center's event log to the central record as it is written"),
+    "central": ("central.cli", "the central record: set it up, register centers, status, alerts, queues"),
     "demo": ("novbe.demo", "the whole hall on this machine"),
 }
 

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from server.center import Center
-from server.store import EventStore
-from server.tally.facts import day_starts, read_facts
+from server.tally.facts import EventLog, Facts, day_starts, read_facts
 from server.tally.figures import Columns, Figures, compute
 
 from .index import IndexRow, agency_index
@@ -39,7 +38,7 @@ class Report:
     """The first and last service day in the whole log."""
 
 
-def events_in(store: EventStore, starts: list[tuple[int, date]], first: date, last: date) -> int:
+def events_in(store: EventLog, starts: list[tuple[int, date]], first: date, last: date) -> int:
     """About how many events the days ``first`` to ``last`` hold (for a progress bar)."""
     seqs = [seq for seq, day in starts if first <= day]
     if not seqs:
@@ -49,7 +48,7 @@ def events_in(store: EventStore, starts: list[tuple[int, date]], first: date, la
 
 
 def build_report(
-    store: EventStore,
+    store: EventLog,
     center: Center,
     period: Period,
     *,
@@ -62,20 +61,45 @@ def build_report(
         NoDays: The log has no service day in ``period``.
     """
     starts = day_starts(store) if starts is None else starts
-    log_days = (starts[0][1], starts[-1][1]) if starts else None
     if not any(day in period for _, day in starts):
         raise NoDays(period)
+    facts = read_period(store, center, period, starts=starts, progress=progress)
+    return report_of(facts, center, period, log_days=(starts[0][1], starts[-1][1]))
+
+
+def read_period(
+    store: EventLog,
+    center: Center,
+    period: Period,
+    *,
+    starts: list[tuple[int, date]] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Facts:
+    """The facts of ``period`` and of the one before, from ``store``, in one pass."""
     previous = period.previous()
-    services = {s.code: a.code for a in center.agencies for s in a.services}
-    facts = read_facts(
+    return read_facts(
         store,
         previous.first,
         period.last,
         center.hours.tz,
-        service_agency=services,
+        service_agency={s.code: a.code for a in center.agencies for s in a.services},
         starts=starts,
         progress=progress,
     )
+
+
+def report_of(
+    facts: Facts, center: Center, period: Period, *, log_days: tuple[date, date] | None = None
+) -> Report:
+    """The report of ``period`` from the facts :func:`read_period` read."""
+    return report_and_columns(facts, center, period, log_days=log_days)[0]
+
+
+def report_and_columns(
+    facts: Facts, center: Center, period: Period, *, log_days: tuple[date, date] | None = None
+) -> tuple[Report, Columns]:
+    """:func:`report_of`, and the columns it was computed from (to pool with other centers')."""
+    previous = period.previous()
     columns = Columns(facts, center.rules.wait_standard_min)
     now = compute(columns, [d for d in facts.days if d in period])
     before = compute(columns, [d for d in facts.days if d in previous])
@@ -85,7 +109,7 @@ def build_report(
         before.rows["agency"],
         before.center if before.days else None,
     )
-    return Report(
+    report = Report(
         center=center,
         period=period,
         previous=previous,
@@ -97,3 +121,4 @@ def build_report(
         unreadable=facts.unreadable,
         log_days=log_days,
     )
+    return report, columns

@@ -15,11 +15,12 @@ from server.store import EventStore, StoreError
 from server.tally.facts import day_starts
 from wire import cli
 
-from .build import NoDays, Report, build_report, events_in
-from .html import render
+from .build import NoDays, Report, build_report, events_in, report_of
+from .html import render, render_national
+from .national import NationalReport
 from .periods import Period, PeriodError, day, parse_date, parse_month, parse_week, span
-from .tables import write_csv, write_hours_csv, write_xlsx
-from .text import Words
+from .tables import write_csv, write_hours_csv, write_matrix_csv, write_national_csv, write_xlsx
+from .text import NationalWords, Words
 
 FORMATS = ("html", "csv", "xlsx")
 
@@ -48,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated: html, csv, xlsx (default: all three)",
     )
     p.add_argument("--out", type=Path, help="folder for the files (default: DIR/reports)")
+    p.add_argument(
+        "--central",
+        metavar="URL",
+        help="read the central record instead of a hall's log: one center with --code, else every center",
+    )
+    p.add_argument("--code", help="with --central: the center to report on (BAKU1, BUS07)")
     return p
 
 
@@ -102,6 +109,10 @@ def main(argv: list[str]) -> int:
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
         return _err(f"unknown format {', '.join(unknown) or '(none)'}: choose from {', '.join(FORMATS)}")
+    if args.code and not args.central:
+        return _err("--code names a center of the central record: give --central URL with it")
+    if args.central:
+        return _central(args, home, formats)
     center_path = args.center or home / "center.toml"
     try:
         center: Center = load_center(center_path)
@@ -140,3 +151,116 @@ def main(argv: list[str]) -> int:
         f"{report.events} events read in {time.perf_counter() - began:.1f} s\n"
     )
     return 0
+
+
+# --- from the central record (docs/reports.md, "Reports from the central record") -----------
+
+
+def _central(args: argparse.Namespace, home: Path, formats: list[str]) -> int:
+    from central import CentralError, CentralRecord
+    from central.reports import all_day_starts, read_centers, read_days
+
+    from .national import national_report
+    from .text import NationalWords
+
+    try:
+        record = CentralRecord(args.central, application="novbe-report")
+    except ValueError as exc:
+        return _err(f"{exc} (give --central postgresql://USER@HOST/DBNAME)")
+    out: Path = args.out or home / "reports"
+    began = time.perf_counter()
+    try:
+        with record:
+            if args.code:
+                if args.code not in {c.code for c in record.centers()}:
+                    return _err(
+                        f"no center {args.code} in the central record (novbe central status lists them)"
+                    )
+                center = load_center(args.center) if args.center else record.config(args.code)
+                if center is None:
+                    return _err(
+                        f"the central record has no configuration of {args.code} yet (its shipper sends it):"
+                        " give --center its center.toml"
+                    )
+                starts = day_starts(record.log(args.code))
+                if not starts:
+                    return _err(f"{args.code} has shipped no service day yet")
+                period = _period(args, starts)
+                if not any(day in period for _, day in starts):
+                    raise NoDays(period)
+                facts, _ = read_days(
+                    record, args.code, center, period.previous().first, period.last, starts=starts
+                )
+                report = report_of(facts, center, period, log_days=(starts[0][1], starts[-1][1]))
+                w = Words(args.lang or center.languages[0], center)
+                for path in write_files(report, w, out / args.code, formats):
+                    sys.stdout.write(f"wrote {path}\n")
+                fig = report.figures
+                sys.stdout.write(
+                    f"{args.code} {period.slug}: {len(fig.days)} day(s), {fig.center.tickets} tickets, "
+                    f"{report.events} events read in {time.perf_counter() - began:.1f} s\n"
+                )
+                return 0
+            if "xlsx" in formats and args.format != _default_formats():
+                return _err("the national report is written as html and csv: give --format html,csv")
+            starts_of = {code: s for code, s in all_day_starts(record).items() if s}
+            if not starts_of:
+                return _err("no center has shipped a service day yet")
+            every = sorted({(seq, day) for s in starts_of.values() for seq, day in s}, key=lambda x: x[1])
+            period = _period(args, every)
+            codes = sorted(starts_of)
+            url = record.url.render_as_string(hide_password=False)
+            with tqdm(total=len(codes), unit="center", disable=len(codes) < 2, file=sys.stderr) as bar:
+                parts = read_centers(url, codes, period, done=lambda _: bar.update(1))
+            national = national_report([part for part, _ in parts], period)
+            digested = sum(how.digested for _, how in parts)
+            read = sum(how.read for _, how in parts)
+    except ConfigError as exc:
+        return _err(f"{exc.source}: {exc.problems[0]} (give --center a center.toml)")
+    except PeriodError as exc:
+        return _err(str(exc))
+    except NoDays:
+        who = args.code or "no center"
+        return _err(
+            f"{who} shipped no service day in {period.slug}"
+            if args.code
+            else f"{who} shipped a service day in {period.slug}"
+        )
+    except CentralError as exc:
+        sys.stderr.write(f"novbe report: cannot read the central record: {exc}\n")
+        return 3
+    w_national = NationalWords(
+        args.lang or "az", {r.center.code: r.center for r in national.centers}, national.standard_min
+    )
+    for path in write_national(national, w_national, out, [f for f in formats if f != "xlsx"]):
+        sys.stdout.write(f"wrote {path}\n")
+    fig = national.figures
+    sys.stdout.write(
+        f"all centers {period.slug}: {len(national.codes)} center(s), {len(fig.days)} day(s),"
+        f" {fig.center.tickets} tickets, {national.events} events; center-days: {digested} from their"
+        f" digests, {read} read from the events; {time.perf_counter() - began:.1f} s\n"
+    )
+    return 0
+
+
+def _default_formats() -> str:
+    default: str = _parser().get_default("format")
+    return default
+
+
+def write_national(report: NationalReport, w: NationalWords, out: Path, formats: list[str]) -> list[Path]:
+    """Write the national report in ``formats`` (html, csv) into ``out``; return the files."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"report-national-{report.period.slug}-{w.lang}"
+    written = []
+    if "html" in formats:
+        path = stem.with_suffix(".html")
+        path.write_text(render_national(report, w), encoding="utf-8")
+        written.append(path)
+    if "csv" in formats:
+        path = stem.with_suffix(".csv")
+        write_national_csv(report, w, path)
+        matrix = stem.with_name(stem.name + "-matrix.csv")
+        write_matrix_csv(report, matrix)
+        written += [path, matrix]
+    return written

@@ -3,15 +3,18 @@ nothing fetched), readable in any browser and printable."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 
-from server.tally.figures import REASONS, Row
+from server.tally.figures import REASONS, Figures, Row
 
 from .build import Report
+from .index import IndexRow
+from .national import NationalReport
 from .plots import agencies_plot, heatmap, hours_plot
 from .tables import INDEX_COLUMNS, Column, columns, report_outcomes
-from .text import DASH, Words
+from .text import DASH, NationalWords, Words
 
 _STYLE = """
 body { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; margin: 20px 16px; color: #1a202c; }
@@ -57,7 +60,7 @@ def _tables(level: str, rows: list[Row], w: Words, total: Row | None = None) -> 
 def _table(level: str, part: str, rows: list[Row], w: Words, total: Row | None = None) -> str:
     cols = columns(level, part)
     standard = w.standard()
-    key_title = {"agency": "col.code", "service": "col.code", "counter": "col.counter",
+    key_title = {"center": "col.code", "agency": "col.code", "service": "col.code", "counter": "col.counter",
                  "operator": "col.operator", "day": "col.day"}[level]  # fmt: skip
     head = [w(key_title)] + ([w("col.name")] if level not in ("operator", "day") else [])
     head += [w(c.title, standard=standard) for c in cols]
@@ -82,9 +85,14 @@ def _table(level: str, part: str, rows: list[Row], w: Words, total: Row | None =
     return "".join(out)
 
 
-def _index_table(report: Report, w: Words) -> str:
-    out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(w(h))}</th>" for h in INDEX_COLUMNS), "</tr>"]
-    for i in report.index:
+def _index_table(
+    rows: Sequence[IndexRow], w: Words, name_of: Callable[[str], str] | None = None, what: str = "col.agency"
+) -> str:
+    """The ranking: agencies by default; ``name_of`` and ``what`` name other things ranked."""
+    name_of = name_of or w.agency
+    heads = [what if h == "col.agency" else h for h in INDEX_COLUMNS]
+    out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(w(h))}</th>" for h in heads), "</tr>"]
+    for i in rows:
         # Rounded first, so that a change too small to show reads 0,0 and not -0,0.
         shown = None if i.change is None else round(i.change, 1) + 0.0
         change = DASH if shown is None else ("+" if shown > 0 else "") + w.num(shown, 1)
@@ -92,7 +100,7 @@ def _index_table(report: Report, w: Words) -> str:
         cells = [
             (str(i.rank), "n"),
             (i.agency, ""),
-            (w.agency(i.agency), ""),
+            (name_of(i.agency), ""),
             (w.num(i.index, 1), "n"),
             (w.pct(i.delivery), "n"),
             (w.pct(i.satisfaction), "n"),
@@ -106,8 +114,8 @@ def _index_table(report: Report, w: Words) -> str:
     return "".join(out)
 
 
-def _reasons_table(report: Report, w: Words) -> str:
-    center = report.figures.center
+def _reasons_table(fig: Figures, w: Words) -> str:
+    center = fig.center
     total = sum(center.reasons.values())
     head = [w("col.reason"), w("col.count"), w("col.share")]
     out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(h)}</th>" for h in head), "</tr>"]
@@ -154,14 +162,11 @@ def _section(title: str, body: str) -> str:
     return f"<section><h2>{escape(title)}</h2>{body}</section>"
 
 
-def notes(report: Report, w: Words) -> list[str]:
-    """What the reader must know to trust the figures: days not closed, events skipped."""
+def _read_notes(report: Report | NationalReport, w: Words) -> list[str]:
+    """Notes on what the figures were made from: no printed range, no rating, no previous
+    period, events skipped or damaged."""
     fig = report.figures
     out = []
-    if not fig.center.tickets:
-        out.append(w("note.no_tickets"))
-    for day, n in fig.not_closed:
-        out.append(w("note.not_closed", day=w.date(day), n=n))
     if fig.no_range:
         out.append(w("note.no_range", n=w.count(fig.no_range)))
     if not fig.center.ratings:
@@ -176,6 +181,61 @@ def notes(report: Report, w: Words) -> list[str]:
     return out
 
 
+def notes(report: Report, w: Words) -> list[str]:
+    """What the reader must know to trust the figures: days not closed, events skipped."""
+    fig = report.figures
+    out = []
+    if not fig.center.tickets:
+        out.append(w("note.no_tickets"))
+    for day, n in fig.not_closed:
+        out.append(w("note.not_closed", day=w.date(day), n=n))
+    return out + _read_notes(report, w)
+
+
+def _cards(c: Row, w: Words) -> str:
+    """The summary: tickets, served, mean wait, within the standard, satisfied, the promise."""
+    wait = DASH if c.wait_mean is None else f"{w.num(c.wait_mean, 1)} {w('unit.min')}"
+    cards = [
+        (w.count(c.tickets), w("card.tickets")),
+        (w.count(c.served), w("card.served")),
+        (wait, w("card.wait_mean")),
+        (w.pct(c.within_share), w("card.within", standard=w.standard())),
+        (w.pct(c.satisfied_share), f"{w('card.satisfied')} · {w('card.ratings', n=w.count(c.ratings))}"),
+        (w.pct(c.promise_inside), w("card.promise")),
+    ]
+    cells = "".join(
+        f'<div class="card"><div class="v">{escape(v)}</div><div class="l">{escape(label)}</div></div>'
+        for v, label in cards
+    )
+    return f'<div class="cards">{cells}</div>'
+
+
+def _head(w: Words, title: str, period: str, subtitle: str) -> str:
+    """The document's start, to the end of its header."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{w.lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)} · {escape(period)}</title><style>{_STYLE}</style></head><body>"
+        f'<header><h1>{escape(title)}</h1><p class="period">{escape(period)}</p>'
+        f'<p class="sub">{escape(subtitle)}</p></header>'
+    )
+
+
+def _tail(w: Words, found: list[str], generated: str) -> str:
+    """The notes, if any, and the footer, to the document's end."""
+    out = ""
+    if found:
+        out += _section(
+            w("section.notes"), "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in found) + "</ul>"
+        )
+    return (
+        f"{out}<footer><p>{escape(generated)}</p><p>{escape(w('report.docs'))}</p></footer></body></html>\n"
+    )
+
+
+def _made(made_at: datetime | None) -> str:
+    return (made_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+
+
 def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
     """The whole HTML document."""
     fig = report.figures
@@ -183,27 +243,12 @@ def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
     standard = w.standard()
     title = w("report.title", center=report.center.name.get(w.lang))
     period = w.period(report.period)
-    wait = DASH if c.wait_mean is None else f"{w.num(c.wait_mean, 1)} {w('unit.min')}"
-    cards = [
-        (w.count(c.tickets), w("card.tickets")),
-        (w.count(c.served), w("card.served")),
-        (wait, w("card.wait_mean")),
-        (w.pct(c.within_share), w("card.within", standard=standard)),
-        (w.pct(c.satisfied_share), f"{w('card.satisfied')} · {w('card.ratings', n=w.count(c.ratings))}"),
-        (w.pct(c.promise_inside), w("card.promise")),
-    ]
-    card_html = "".join(
-        f'<div class="card"><div class="v">{escape(v)}</div><div class="l">{escape(label)}</div></div>'
-        for v, label in cards
-    )
     parts = [
-        f'<!DOCTYPE html>\n<html lang="{w.lang}"><head><meta charset="utf-8">',
-        f"<title>{escape(title)} · {escape(period)}</title><style>{_STYLE}</style></head><body>",
-        f'<header><h1>{escape(title)}</h1><p class="period">{escape(period)}</p>',
-        f'<p class="sub">{escape(w("report.subtitle", days=len(fig.days), standard=standard))}</p></header>',
-        _section(w("section.summary"), f'<div class="cards">{card_html}</div>'),
+        _head(w, title, period, w("report.subtitle", days=len(fig.days), standard=standard)),
+        _section(w("section.summary"), _cards(c, w)),
         _section(
-            w("section.index"), f'{_index_table(report, w)}<p class="note">{escape(w("note.index"))}</p>'
+            w("section.index"),
+            f'{_index_table(report.index, w)}<p class="note">{escape(w("note.index"))}</p>',
         ),
         _section(w("section.hours"), hours_plot(report, w)),
         _section(
@@ -217,15 +262,74 @@ def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
         if level != "day" or several:
             parts.append(_section(w(heading), _tables(level, fig.rows[level], w)))
     parts.append(_section(w("section.outcomes"), _outcomes_table(report, w)))
-    parts.append(_section(w("section.ratings"), _reasons_table(report, w)))
-    found = notes(report, w)
-    if found:
-        parts.append(
-            _section(w("section.notes"), "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in found) + "</ul>")
-        )
-    made = (made_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
-    parts.append(
-        f"<footer><p>{escape(w('report.generated', events=w.count(report.events), when=made))}</p>"
-        f"<p>{escape(w('report.docs'))}</p></footer></body></html>\n"
-    )
+    parts.append(_section(w("section.ratings"), _reasons_table(fig, w)))
+    generated = w("report.generated", events=w.count(report.events), when=_made(made_at))
+    parts.append(_tail(w, notes(report, w), generated))
+    return "".join(parts)
+
+
+def _matrix(report: NationalReport, w: NationalWords) -> str:
+    """Each agency (national rank order) at each center: its index there, and its rank there."""
+    at = report.index_at()
+    codes = report.codes
+    head = [w("col.rank"), w("col.code"), w("col.agency"), *codes]
+    out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(h)}</th>" for h in head), "</tr>"]
+    for i in report.index:
+        here = at.get(i.agency, {})
+        cells = [f'<td class="n">{i.rank}</td>', f"<td>{escape(i.agency)}</td>"]
+        cells.append(f'<td class="name">{escape(w.agency(i.agency))}</td>')
+        for code in codes:
+            row = here.get(code)
+            shown = DASH if row is None else f"{w.num(row.index, 1)} ({row.rank})"
+            cells.append(f'<td class="n">{escape(shown)}</td>')
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table></div>")
+    return "".join(out)
+
+
+def national_notes(report: NationalReport, w: NationalWords) -> list[str]:
+    """What the reader must know: centers without data, days not closed, events skipped."""
+    out = []
+    if report.missing:
+        names = ", ".join(f"{code} ({w.center_name(code)})" for code in report.missing)
+        out.append(w("national.missing", centers=names, period=w.period(report.period)))
+    for code, center in zip(report.codes, report.centers, strict=True):
+        for day, n in center.figures.not_closed:
+            out.append(f"{code}: {w('note.not_closed', day=w.date(day), n=n)}")
+    return out + _read_notes(report, w)
+
+
+def render_national(report: NationalReport, w: NationalWords, *, made_at: datetime | None = None) -> str:
+    """The national report as one HTML document: the pooled summary, the agency index across
+    all centers, the centers' standing, each agency at each center, then the tables."""
+    fig = report.figures
+    c = fig.center
+    title = w("national.title")
+    period = w.period(report.period)
+    subtitle = w("national.subtitle", centers=len(report.codes), days=len(fig.days), standard=w.standard())
+    parts = [
+        _head(w, title, period, subtitle),
+        _section(w("section.summary"), _cards(c, w)),
+        _section(
+            w("national.index"),
+            f'{_index_table(report.index, w)}<p class="note">{escape(w("national.note.index"))}</p>',
+        ),
+        _section(
+            w("national.standing"),
+            f"{_index_table(report.standing, w, w.center_name, 'col.center')}"
+            f'<p class="note">{escape(w("national.note.standing"))}</p>',
+        ),
+        _section(
+            w("national.matrix"),
+            f'{_matrix(report, w)}<p class="note">{escape(w("national.note.matrix"))}</p>',
+        ),
+        _section(w("national.centers"), _tables("center", report.center_rows(), w, c)),
+        _section(w("section.agencies"), _tables("agency", fig.rows["agency"], w, c)),
+        _section(w("section.services"), _tables("service", fig.rows["service"], w)),
+    ]
+    if len(fig.days) > 1:
+        parts.append(_section(w("section.days"), _tables("day", fig.rows["day"], w)))
+    parts.append(_section(w("section.ratings"), _reasons_table(fig, w)))
+    generated = w("national.generated", events=w.count(report.events), when=_made(made_at))
+    parts.append(_tail(w, national_notes(report, w), generated))
     return "".join(parts)

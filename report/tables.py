@@ -20,6 +20,8 @@ from openpyxl.utils import get_column_letter
 from server.tally.figures import LEVELS, REASONS, Row, outcome_codes
 
 from .build import Report
+from .index import IndexRow
+from .national import NationalReport
 from .text import Words
 
 
@@ -95,6 +97,22 @@ def report_outcomes(report: Report) -> list[str]:
     return outcome_codes([o.code for o in report.center.outcomes], report.figures.center.outcomes)
 
 
+CSV_HEADER = [
+    "level",
+    "key",
+    "name",
+    *(c.key for c in COLUMNS),
+    *(f"reason_{reason}" for reason in REASONS),
+    "index",
+    "index_rank",
+    "index_delivery",
+    "index_satisfaction",
+    "index_previous",
+    "index_change",
+]
+"""The columns of a report's CSV (docs/reports.md), a center's or the nation's."""
+
+
 def _csv_value(value: float | int | None) -> str:
     if value is None:
         return ""
@@ -108,17 +126,7 @@ def write_csv(report: Report, w: Words, path: Path) -> None:
     column), then the index in its own columns on the agency rows."""
     index = {i.agency: i for i in report.index}
     codes = report_outcomes(report)
-    header = ["level", "key", "name", *(c.key for c in COLUMNS)]
-    header += [f"reason_{reason}" for reason in REASONS]
-    header += [f"outcome_{code or 'none'}" for code in codes]
-    header += [
-        "index",
-        "index_rank",
-        "index_delivery",
-        "index_satisfaction",
-        "index_previous",
-        "index_change",
-    ]
+    header = [*CSV_HEADER[:-6], *(f"outcome_{code or 'none'}" for code in codes), *CSV_HEADER[-6:]]
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(header)
@@ -128,18 +136,7 @@ def write_csv(report: Report, w: Words, path: Path) -> None:
                 line += [_csv_value(c.get(row)) for c in COLUMNS]
                 line += [str(row.reasons[reason]) for reason in REASONS]
                 line += [str(row.outcomes.get(code, 0)) for code in codes]
-                i = index.get(row.key) if level == "agency" else None
-                if i is None:
-                    line += [""] * 6
-                else:
-                    line += [
-                        _csv_value(i.index),
-                        str(i.rank),
-                        _csv_value(i.delivery),
-                        _csv_value(i.satisfaction),
-                        _csv_value(i.previous),
-                        _csv_value(i.change),
-                    ]
+                line += _index_cells(index.get(row.key) if level == "agency" else None)
                 out.writerow(line)
 
 
@@ -276,3 +273,53 @@ def write_xlsx(report: Report, w: Words, path: Path) -> None:
     ]
     sheet(w("section.heatmap"), [w("col.day"), *(f"{h:02d}" for h in range(24))], grid, [None, *["0.0"] * 24])
     book.save(path)
+
+
+NATIONAL_LEVELS = ("center", "agency", "service", "day")
+"""The tables of the national report, after its total (level ``nation``)."""
+
+
+def _index_cells(i: IndexRow | None) -> list[str]:
+    if i is None:
+        return [""] * 6
+    return [
+        _csv_value(i.index),
+        str(i.rank),
+        _csv_value(i.delivery),
+        _csv_value(i.satisfaction),
+        _csv_value(i.previous),
+        _csv_value(i.change),
+    ]
+
+
+def write_national_csv(report: NationalReport, w: Words, path: Path) -> None:
+    """The national report's rows: ``nation`` (every center pooled), then one per ``center``
+    (with its standing in the index columns), ``agency`` (with the national index),
+    ``service`` and ``day``; the columns of :func:`write_csv`."""
+    index = {i.agency: i for i in report.index}
+    standing = {i.agency: i for i in report.standing}
+    rows: list[tuple[str, Row]] = [("nation", report.figures.center)]
+    rows += [("center", row) for row in report.center_rows()]
+    rows += [(level, row) for level in NATIONAL_LEVELS[1:] for row in report.figures.rows[level]]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(CSV_HEADER)
+        for level, row in rows:
+            line = [level, row.key, w.name("center" if level == "nation" else level, row.key)]
+            line += [_csv_value(c.get(row)) for c in COLUMNS]
+            line += [str(row.reasons[reason]) for reason in REASONS]
+            ranked = {"agency": index, "center": standing}.get(level, {})
+            line += _index_cells(ranked.get(row.key))
+            out.writerow(line)
+
+
+def write_matrix_csv(report: NationalReport, path: Path) -> None:
+    """Each agency at each center: ``agency``, ``center``, and the agency's ``index``,
+    ``index_rank``, ``index_delivery``, ``index_satisfaction`` at that center (its own
+    report's), for the agencies with visits there."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["agency", "center", "index", "index_rank", "index_delivery", "index_satisfaction"])
+        for agency, centers in sorted(report.index_at().items()):
+            for code, i in sorted(centers.items()):
+                out.writerow([agency, code, *_index_cells(i)[:4]])

@@ -114,3 +114,39 @@ class Words:
         if level == "day":
             return self.date(date.fromisoformat(key))
         return key
+
+
+class NationalWords(Words):
+    """The words of the national report: names from every center's configuration; the
+    "center" level is a center by its code, and the total is every center together."""
+
+    def __init__(self, lang: str, centers: dict[str, Center], standard: float | None) -> None:
+        first = next(iter(centers.values()))
+        super().__init__(lang, first)
+        self.centers = centers
+        self.common_standard = standard
+        for center in centers.values():
+            for a in center.agencies:
+                self._agencies.setdefault(a.code, a)
+            for s in center.all_services():
+                self._services.setdefault(s.code, s)
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        # In the national report the whole ("center" level of a center's report) is the nation.
+        return super().__call__("national.total" if key == "level.center" else key, **values)
+
+    def standard(self) -> str:
+        if self.common_standard is None:
+            return self("national.own_standard")
+        return self.num(self.common_standard, 0)
+
+    def center_name(self, code: str) -> str:
+        center = self.centers.get(code)
+        return center.name.get(self.lang) if center is not None else code
+
+    def name(self, level: str, key: str) -> str:
+        if level == "center":
+            return self.center_name(key) if key else self("national.total")
+        if level in ("counter", "operator"):
+            return key
+        return super().name(level, key)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from websockets.asyncio.server import Server, serve
 
-from wire.cli import UsageError
+from wire.cli import JsonLines, UsageError
 from wire.device import DEFAULT_HOST, DEFAULT_PORT
 
 from .center import Center
@@ -56,25 +56,6 @@ class ServerOptions:
     offline_after: float = 60.0
     """Seconds a device's connection may be gone before the supervisors are told it is
     offline (docs/protocol.md, "device_status, alert, recovered")."""
-
-
-class JsonLines(logging.Formatter):
-    """One JSON object per line: easy to grep, easy to ship to a log collector."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        try:
-            fields = json.loads(message) if message.startswith("{") else {"msg": message}
-        except ValueError:
-            fields = {"msg": message}
-        line = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname.lower(),
-            **fields,
-        }
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False)
 
 
 def setup_logging(level: str = "INFO") -> None:

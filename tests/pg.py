@@ -3,6 +3,9 @@
 ``initdb`` + ``pg_ctl start`` on a temporary directory, listening on 127.0.0.1 on a
 free port, trust authentication. PostgreSQL refuses to run as root: as root we
 run the binaries as the ``postgres`` user.
+
+:meth:`Cluster.start_standby` makes a streaming-replication standby of a running cluster
+(``pg_basebackup``), which :meth:`Cluster.promote` turns into a primary.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class Cluster:
     """A PostgreSQL cluster in a temporary directory; ``start()`` then ``stop()``."""
 
     def __init__(self, *, durable: bool = False) -> None:
+        self.primary: Cluster | None = None
+        """The cluster this one is a standby of (:meth:`start_standby`)."""
         self.durable = durable
         """False turns fsync off: fine for tests, wrong for benchmarks."""
         self.as_postgres = os.geteuid() == 0
@@ -55,11 +60,14 @@ class Cluster:
             output = result.stdout + result.stderr
             raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n{output}")
 
-    def start(self) -> None:
+    def _own_root(self) -> None:
         if self.as_postgres:
             # mkdtemp makes a 0700 directory owned by root: postgres must own it.
             self.root.chmod(0o755)
             shutil.chown(self.root, "postgres", "postgres")
+
+    def start(self) -> None:
+        self._own_root()
         self._run("initdb", "-D", str(self.data), "-U", self.user, "-A", "trust", "-E", "UTF8", "--no-sync")
         settings = [
             "listen_addresses = '127.0.0.1'",
@@ -71,6 +79,34 @@ class Cluster:
             settings += ["fsync = off", "full_page_writes = off", "synchronous_commit = off"]
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write("\n".join(settings) + "\n")
+        self._listen()
+
+    def start_standby(self, primary: Cluster) -> None:
+        """Start as a streaming-replication standby of ``primary`` (read-only until promoted).
+
+        ``pg_basebackup -R`` copies the primary's data and writes the connection to it into
+        the copy; the standby then follows the primary's WAL as it is written.
+        """
+        self.primary = primary
+        self.user = primary.user
+        self._own_root()
+        self._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", primary.user,
+            "-D", str(self.data), "-R", "-X", "stream", "--no-sync",
+        )  # fmt: skip
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(f"unix_socket_directories = '{self.root}'\n")
+        self._listen()
+
+    def promote(self) -> None:
+        """Make this standby a primary (``pg_ctl promote``), waiting until it takes writes."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "30", "promote")
+
+    def kill(self) -> None:
+        """Stop at once, as a crash would (``pg_ctl stop -m immediate``): no checkpoint."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def _listen(self) -> None:
         # Another process may take the port between our probe and the bind: retry.
         for attempt in range(5):
             self.port = _free_port()

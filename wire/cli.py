@@ -1,4 +1,5 @@
-"""What every ``novbe`` command shares: argument types, and how a user's mistake is answered.
+"""What every ``novbe`` command shares: argument types, how a user's mistake is answered, and
+the JSON-lines log of the long-running ones (:class:`JsonLines`).
 
 A mistake at the command line (a missing or unreadable file, a bad URL, a port already taken,
 the wrong folder) is raised as :exc:`UsageError` wherever it is found, and :func:`run` turns
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
+import logging
 import os
 import re
 import sys
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "USAGE_ERROR",
+    "JsonLines",
     "UsageError",
     "command",
     "device_file",
@@ -183,3 +187,23 @@ def position(text: str) -> tuple[int, int]:
     if m is None:
         raise argparse.ArgumentTypeError(f'a position is X,Y, like 0,0 or 560,40, not "{text}"')
     return int(m.group(1)), int(m.group(2))
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: easy to grep, easy to ship to a log collector
+    (docs/operations.md, "Logs"). A message that is a JSON object gives its fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        try:
+            fields = json.loads(message) if message.startswith("{") else {"msg": message}
+        except ValueError:
+            fields = {"msg": message}
+        line = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            **fields,
+        }
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)

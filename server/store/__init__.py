@@ -4,16 +4,17 @@ source of truth and audit trail (see docs/store.md).
 
 from __future__ import annotations
 
-from .chain import GENESIS_HASH, canonical_json, chain_hash
+from .chain import GENESIS_HASH, AuditReport, ChainRow, canonical_json, chain_hash, verify_rows
 from .exceptions import DatabaseFilesError, DatabaseVanished, LogCorrupt, LogMismatch, StoreError
 from .health import StoreHealth
 from .identity import MARKER_NAME, Head
-from .store import AuditReport, Commit, EventStore, OpenedLog, StoredEvent, verify_log
+from .store import Commit, EventStore, LogRow, OpenedLog, StoredEvent, verify_log
 
 __all__ = [
     "GENESIS_HASH",
     "MARKER_NAME",
     "AuditReport",
+    "ChainRow",
     "Commit",
     "DatabaseFilesError",
     "DatabaseVanished",
@@ -21,6 +22,7 @@ __all__ = [
     "Head",
     "LogCorrupt",
     "LogMismatch",
+    "LogRow",
     "OpenedLog",
     "StoreError",
     "StoreHealth",
@@ -28,4 +30,5 @@ __all__ = [
     "canonical_json",
     "chain_hash",
     "verify_log",
+    "verify_rows",
 ]

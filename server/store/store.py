@@ -14,19 +14,32 @@ and every probe updates it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.resources
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Select, String, Table, event, insert, inspect, select, text, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -34,7 +47,15 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from wire.events import Event, event_from_dict, event_to_dict
 
 from . import files
-from .chain import GENESIS_HASH, canonical_json, chain_hash, reply_payload
+from .chain import (
+    GENESIS_HASH,
+    AuditReport,
+    ChainCheck,
+    canonical_json,
+    chain_hash,
+    reply_payload,
+    verify_rows,
+)
 from .db import WRITE, SqliteSync, make_engine, sqlite_file
 from .exceptions import RESTORE, DatabaseVanished, LogCorrupt, LogMismatch, StoreError
 from .health import HealthState, StoreHealth, classify
@@ -90,6 +111,18 @@ class Commit:
 
 
 @dataclass(frozen=True, slots=True)
+class LogRow:
+    """One row of the ``events`` table as stored: the payload is the text that was hashed."""
+
+    seq: int
+    type: str
+    payload: str
+    prev_hash: str
+    hash: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StoredEvent:
     """An event as read back from the log."""
 
@@ -98,24 +131,6 @@ class StoredEvent:
     hash: str
     prev_hash: str
     recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    """The result of :meth:`EventStore.verify`.
-
-    ``checked`` counts the events found intact before the first problem (all of
-    them when ``ok``). ``first_bad_seq`` is the first broken or missing event;
-    ``first_bad_reply`` the position of the first broken stored reply, ``replies``
-    how many replies were found intact.
-    """
-
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    problem: str | None = None
-    replies: int = 0
-    first_bad_reply: int | None = None
 
 
 @dataclass(frozen=True)
@@ -343,7 +358,7 @@ class EventStore:
     def _check_events(self, start: Head) -> int:
         """Verify the events' hash chain from ``start`` to the end; return how many were checked."""
         query = select(_events.c.seq, _events.c.payload, _events.c.prev_hash, _events.c.hash)
-        chain = _Chain("event", start)
+        chain = ChainCheck("event", start)
         for rows in self._batches(query, start.seq, None, 10_000):
             for seq, payload, prev_hash, digest in rows:
                 problem = chain.check(seq, prev_hash, payload, digest)
@@ -353,7 +368,7 @@ class EventStore:
 
     def _check_replies(self, start: Head) -> int:
         """Verify the replies' hash chain from ``start`` to the end; return how many were checked."""
-        chain = _Chain("reply", start)
+        chain = ChainCheck("reply", start)
         for rows in self._reply_pages(start.seq, None):
             for pos, client, request_id, first, last, reply, prev_hash, digest in rows:
                 payload = reply_payload(client, request_id, first, last, reply)
@@ -465,6 +480,50 @@ class EventStore:
             if self._unflushed >= CHECKPOINT_EVERY:
                 self._checkpoint()
             return result
+
+    def restore(self, rows: Iterable[LogRow], *, batch: int = 5000) -> int:
+        """Fill this empty log with ``rows`` copied from another, verbatim, in seq order (a
+        hall's log brought back from the central record's copy); return how many.
+
+        One transaction: the chain is checked as the rows go in (:func:`verify_rows`), and a
+        copy that does not verify leaves the log empty. The restored log has no stored
+        replies, and no log identity's center until a server opens it (:meth:`open_log`).
+
+        Raises:
+            StoreError: The log is not empty, the copy does not verify, or the database
+                failed.
+        """
+        count = 0
+        with self._lock:
+            try:
+                events, replies = self._read_heads()
+                if events.seq or replies.seq:
+                    raise StoreError(f"{self._safe_url()} already holds events: restore into an empty log")
+                with self._engine.connect() as conn:
+                    conn.execution_options(**{WRITE: True})
+                    with conn.begin():
+                        pending: list[dict[str, Any]] = []
+
+                        def chain() -> Iterator[tuple[int, str, str, str, str]]:
+                            nonlocal count
+                            for row in rows:
+                                pending.append(dataclasses.asdict(row))
+                                if len(pending) >= batch:
+                                    conn.execute(insert(_events), pending)
+                                    pending.clear()
+                                count += 1
+                                yield row.seq, row.type, row.payload, row.prev_hash, row.hash
+
+                        report = verify_rows(chain())
+                        if not report.ok:
+                            raise StoreError(f"the copy does not verify: {report.problem}")
+                        if pending:
+                            conn.execute(insert(_events), pending)
+            except SQLAlchemyError as exc:
+                raise StoreError(f"restoring the log failed: {_first_line(exc)}") from exc
+            finally:
+                self._head = self._reply_head = None
+        return count
 
     def _lost_connection(self, exc: SQLAlchemyError) -> bool:
         """Whether a failed COMMIT may have been carried out all the same.
@@ -745,7 +804,7 @@ class EventStore:
             LogCorrupt: At the first event that breaks the chain (after yielding the
                 ones before it).
         """
-        chain = _Chain("event", self._anchor(after_seq))
+        chain = ChainCheck("event", self._anchor(after_seq))
         recorded = _RecordedAt()
         for rows in self._batches(_STORED_EVENT_QUERY, after_seq, None, batch):
             for seq, payload, digest, prev, recorded_at in rows:
@@ -776,6 +835,27 @@ class EventStore:
         for rows in self._batches(query, after_seq, upto_seq, batch):
             yield from rows
 
+    def rows(self, after_seq: int = 0, limit: int = 1000) -> list[LogRow]:
+        """At most ``limit`` rows after ``after_seq``, in seq order, exactly as stored (the
+        payload as hashed, both hashes): what ``novbe ship`` copies to the central record.
+
+        One short query: a reader that calls this in a loop holds no transaction open
+        between calls, so the server's appends never wait on it.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        query = _ROW_QUERY.where(_events.c.seq > after_seq).order_by(_events.c.seq).limit(limit)
+        try:
+            with self._engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"reading events after {after_seq} failed: {exc}") from exc
+        recorded = _RecordedAt()
+        return [
+            LogRow(seq, kind, payload, prev, digest, recorded(at))
+            for seq, kind, payload, prev, digest, at in rows
+        ]
+
     def events_between(self, after_seq: int, upto_seq: int | None = None) -> list[StoredEvent]:
         """The events with ``after_seq < seq <= upto_seq`` (to the end if ``upto_seq`` is None),
         checked like :meth:`load`.
@@ -783,7 +863,7 @@ class EventStore:
         Raises:
             LogCorrupt: One of them breaks the chain.
         """
-        chain = _Chain("event", self._anchor(after_seq))
+        chain = ChainCheck("event", self._anchor(after_seq))
         recorded = _RecordedAt()
         found = []
         for rows in self._batches(_STORED_EVENT_QUERY, after_seq, upto_seq, 5000):
@@ -871,34 +951,24 @@ class EventStore:
     def verify(self) -> AuditReport:
         """Check both chains whole and name the first broken or missing event or reply.
 
-        Checks the events in seq order: no seq is missing, each ``prev_hash`` is the
-        hash of the event before, each hash matches its payload, and each payload is a
-        well-formed event of the type in its row. Then the stored replies the same way,
-        in ``pos`` order, and that each names events that are in the log.
+        Checks the events in seq order (:func:`~server.store.chain.verify_rows`): no seq is
+        missing, each ``prev_hash`` is the hash of the event before, each hash matches its
+        payload, and each payload is a well-formed event of the type in its row. Then the
+        stored replies the same way, in ``pos`` order, and that each names events that are
+        in the log.
         """
         query = select(_events.c.seq, _events.c.type, _events.c.payload, _events.c.prev_hash, _events.c.hash)
-        chain = _Chain("event", Head(0, GENESIS_HASH))
-        for rows in self._batches(query, 0, None, 5000):
-            for seq, type_name, payload, prev_hash, digest in rows:
-                problem = chain.check(seq, prev_hash, payload, digest)
-                if problem is not None:
-                    return AuditReport(False, chain.count, chain.bad, problem)
-                try:
-                    content_type = type(event_from_dict(json.loads(payload))).__name__
-                except (KeyError, ValueError, TypeError) as exc:
-                    problem = f"event {seq}: content is not a valid event ({exc})"
-                    return AuditReport(False, chain.count - 1, seq, problem)
-                if content_type != type_name:
-                    problem = f"event {seq}: type column says {type_name}, content is {content_type}"
-                    return AuditReport(False, chain.count - 1, seq, problem)
-        checked = chain.count
+        report = verify_rows(row for rows in self._batches(query, 0, None, 5000) for row in rows)
+        if not report.ok:
+            return report
+        checked = report.checked
         # Tail truncation leaves a valid chain; we can only catch it against what
         # this process wrote (the log marker keeps that across restarts: open_log).
         head = self._head
         if head is not None and head.seq > checked:
-            problem = f"event {checked + 1} missing: log ends at {checked}, but {head.seq} were written"
-            return AuditReport(False, checked, checked + 1, problem)
-        replies = _Chain("reply", Head(0, GENESIS_HASH))
+            missing = f"event {checked + 1} missing: log ends at {checked}, but {head.seq} were written"
+            return AuditReport(False, checked, checked + 1, missing)
+        replies = ChainCheck("reply")
         if self.schema_revision() in _UNCHAINED:
             return AuditReport(True, checked)  # a backup of an older release: replies had no chain
         for rows in self._reply_pages(0, None):
@@ -1006,24 +1076,15 @@ class EventStore:
     ) -> Iterator[Sequence[Any]]:
         """Run ``query`` (whose first column is ``key``: seq, or a reply's pos) in pages of
         ``batch`` rows, in ``key`` order, after ``after_seq`` and up to ``upto_seq``."""
-        if batch < 1:
-            raise ValueError(f"batch must be positive, not {batch}")
-        last = after_seq
-        while True:
-            page = query.where(key > last)
-            if upto_seq is not None:
-                page = page.where(key <= upto_seq)
-            page = page.order_by(key).limit(batch)
+
+        def fetch(page: Select[Any]) -> Sequence[Any]:
             try:
                 with self._engine.connect() as conn:
-                    rows = conn.execute(page).all()
+                    return conn.execute(page).all()
             except SQLAlchemyError as exc:
-                raise StoreError(f"reading {what} after {last} failed: {_first_line(exc)}") from exc
-            if rows:
-                yield rows
-            if len(rows) < batch:
-                return
-            last = rows[-1][0]
+                raise StoreError(f"reading {what} failed: {_first_line(exc)}") from exc
+
+        return seq_pages(fetch, query, key, after_seq, upto_seq, batch)
 
     def _reply_pages(self, after_pos: int, upto_pos: int | None) -> Iterator[Sequence[Any]]:
         """The replies after ``after_pos``, in pos order, in pages: the columns of their chain."""
@@ -1031,38 +1092,30 @@ class EventStore:
         return self._batches(query, after_pos, upto_pos, 10_000, key=_replies.c.pos, what="stored replies")
 
 
-class _Chain:
-    """Checks the rows of a hash chain in order, from a known head.
-
-    ``check`` returns None for a good row, else the problem in the words of
-    docs/store.md; ``count`` is the rows found good, ``bad`` the first bad position.
-    """
-
-    __slots__ = ("bad", "count", "expected", "kind", "prev")
-
-    def __init__(self, kind: str, start: Head) -> None:
-        self.kind = kind
-        self.expected = start.seq + 1
-        self.prev = start.hash
-        self.count = 0
-        self.bad: int | None = None
-
-    def check(self, seq: int, prev_hash: str, payload: str, digest: str, about: str = "") -> str | None:
-        expected = self.expected
-        if seq != expected:
-            self.bad = expected
-            where = f"log starts at {seq}" if expected == 1 else f"log jumps from {expected - 1} to {seq}"
-            return f"{self.kind} {expected} missing: {where}"
-        if prev_hash != self.prev:
-            self.bad = seq
-            return f"{self.kind} {seq}{about}: previous-hash link broken"
-        if chain_hash(prev_hash, payload) != digest:
-            self.bad = seq
-            return f"{self.kind} {seq}{about}: hash does not match its content"
-        self.prev = digest
-        self.expected = seq + 1
-        self.count += 1
-        return None
+def seq_pages(
+    fetch: Callable[[Select[Any]], Sequence[Any]],
+    query: Select[Any],
+    seq: ColumnElement[int],
+    after_seq: int,
+    upto_seq: int | None,
+    batch: int,
+) -> Iterator[Sequence[Any]]:
+    """Keyset pagination of a log: ``query`` (its first column ``seq``, or a reply's pos) for
+    ``after_seq < seq <= upto_seq``, ``batch`` rows a page in seq order, each page one call of
+    ``fetch`` (its own short query: nothing stays open while the caller works on a page)."""
+    if batch < 1:
+        raise ValueError(f"batch must be positive, not {batch}")
+    last = after_seq
+    while True:
+        page = query.where(seq > last)
+        if upto_seq is not None:
+            page = page.where(seq <= upto_seq)
+        rows = fetch(page.order_by(seq).limit(batch))
+        if rows:
+            yield rows
+        if len(rows) < batch:
+            return
+        last = rows[-1][0]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -1099,6 +1152,15 @@ _STORED_EVENT_QUERY = select(
     _events.c.hash,
     _events.c.prev_hash,
     # Raw column: converted by _RecordedAt, much faster than the per-row type processor.
+    type_coerce(_events.c.recorded_at, String).label("recorded_at"),
+)
+
+_ROW_QUERY = select(
+    _events.c.seq,
+    _events.c.type,
+    _events.c.payload,
+    _events.c.prev_hash,
+    _events.c.hash,
     type_coerce(_events.c.recorded_at, String).label("recorded_at"),
 )
 

@@ -31,16 +31,41 @@ Counters are named by number; an operator is whoever was logged in at the counte
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
-from server.store import EventStore
+import numpy as np
+import numpy.typing as npt
+
 from wire.types import WaitRange
+
+
+class EventLog(Protocol):
+    """What a report reads a log through: a hall's :class:`~server.store.EventStore`, or one
+    center's log in the central record (:class:`central.CenterLog`)."""
+
+    def payloads(
+        self,
+        after_seq: int = 0,
+        upto_seq: int | None = None,
+        *,
+        types: Collection[str] | None = None,
+        batch: int = 10_000,
+    ) -> Iterator[tuple[int, str, str]]:
+        """``(seq, type, payload)`` after ``after_seq`` up to ``upto_seq``, in seq order."""
+        ...
+
+    def last_seq(self) -> int:
+        """The seq of the last event, 0 for an empty log."""
+        ...
+
 
 READ_TYPES = frozenset(
     {
@@ -151,8 +176,18 @@ class Facts:
     """Events of a known type that lacked a field or did not fit the day (a damaged log)."""
     skipped: Counter[str] = field(default_factory=Counter)
     """Events of types this version does not know, by type."""
-    agency_of: dict[str, str] = field(default_factory=dict)
-    """Service -> agency, as the log says (``TicketIssued``)."""
+
+    def skeleton(self) -> Facts:
+        """The days alone (whether closed, who was left): what figures need besides the
+        columns (:meth:`report.figures.Columns.slim`)."""
+        return Facts(
+            days=self.days,
+            closed=self.closed,
+            still_open=self.still_open,
+            events=self.events,
+            unreadable=self.unreadable,
+            skipped=self.skipped,
+        )
 
 
 class _Ticket:
@@ -182,6 +217,10 @@ class _Reader:
         self.tz = tz
         self.service_agency = service_agency
         self.f = Facts()
+        self.agency_of: dict[str, str] = {}
+        """Service -> agency, as the day's tickets say (``TicketIssued``). Nothing read
+        carries over from one day to the next, so that days read one at a time give the
+        same facts as a period read at once (:func:`concat_days`)."""
         self.day = -1
         self.tickets: dict[str, _Ticket] = {}
         self.operators: dict[int, str] = {}
@@ -248,6 +287,7 @@ class _Reader:
 
     def day_opened(self, e: dict[str, Any]) -> None:
         self.end_day()
+        self.agency_of = {}
         f = self.f
         f.days.append(date.fromisoformat(e["day"]))
         f.closed.append(False)
@@ -271,7 +311,7 @@ class _Reader:
     def issued(self, e: dict[str, Any]) -> None:
         f = self.f
         service, agency, at = e["service"], e["agency"], e["at"]
-        f.agency_of[service] = agency
+        self.agency_of[service] = agency
         v = self.visit(service, agency, at)
         self.tickets[e["ticket"]] = _Ticket(service, agency, v)
         f.t_day.append(self.day)
@@ -335,7 +375,7 @@ class _Reader:
             self.release(t, e["at"])
             self.outcome(TRANSFER, t, e["from_counter"])
         t.service = service
-        t.agency = self.f.agency_of.get(service) or self.service_agency.get(service, "")
+        t.agency = self.agency_of.get(service) or self.service_agency.get(service, "")
         if e.get("to_counter") is None:
             t.visit = self.visit(service, t.agency, e["at"])
 
@@ -343,7 +383,7 @@ class _Reader:
         t = self.tickets[e["ticket"]]
         service = e["to_service"]
         t.service = service
-        t.agency = self.f.agency_of.get(service) or self.service_agency.get(service, "")
+        t.agency = self.agency_of.get(service) or self.service_agency.get(service, "")
         if t.visit >= 0:
             self.f.v_service[t.visit] = service
             self.f.v_agency[t.visit] = t.agency
@@ -367,7 +407,7 @@ class _Reader:
         f.r_reasons.append(tuple(e.get("reasons", ())))
 
 
-def day_starts(store: EventStore) -> list[tuple[int, date]]:
+def day_starts(store: EventLog) -> list[tuple[int, date]]:
     """``(seq, day)`` of every ``DayOpened`` of the log, in order (days only go forward)."""
     return [
         (seq, date.fromisoformat(json.loads(payload)["day"]))
@@ -376,7 +416,7 @@ def day_starts(store: EventStore) -> list[tuple[int, date]]:
 
 
 def read_facts(
-    store: EventStore,
+    store: EventLog,
     first: date,
     last: date,
     tz: tzinfo,
@@ -424,4 +464,105 @@ def read_facts(
         progress(count % 20_000)
     reader.end_day()
     f.events = count
+    return f
+
+
+def concat_days(parts: Sequence[Facts]) -> Facts:
+    """The facts of consecutive stretches of one log (each read on its own, in log order) as
+    if read at once: day and visit indices shift, nothing else changes."""
+    out = Facts()
+    for f in parts:
+        days, visits = len(out.days), len(out.v_day)
+        out.days += f.days
+        out.closed += f.closed
+        out.still_open += f.still_open
+        for name in _ROW_COLUMNS:
+            values = getattr(f, name)
+            if name.endswith("_day"):
+                values = [d + days for d in values]
+            elif name == "t_visit":
+                values = [v + visits for v in values]
+            getattr(out, name).extend(values)
+        out.events += f.events
+        out.unreadable += f.unreadable
+        out.skipped += f.skipped
+    return out
+
+
+_ROW_COLUMNS = tuple(f.name for f in dataclasses.fields(Facts) if f.name[:2] in ("t_", "v_", "o_", "r_"))
+"""The per-ticket, per-visit, per-outcome and per-rating columns of :class:`Facts`."""
+
+FACTS_FORMAT = 1
+"""The version of what :func:`read_facts` makes and :func:`pack_facts` writes. Facts kept
+packed (the central record's digest of each day) are read only at this version: raise it
+whenever the reading changes what it makes of a log."""
+
+_STRINGS = frozenset({"t_service", "t_agency", "v_service", "v_agency", "v_operator", "o_kind", "o_service",
+                      "o_agency", "o_operator", "r_service", "r_agency", "r_operator"})  # fmt: skip
+_FLOATS = frozenset({"t_low", "t_high", "v_start", "v_wait", "o_minutes"})
+
+
+def pack_facts(facts: Facts) -> bytes:
+    """``facts`` as bytes (numpy's npz, compressed, no pickled objects): numbers as arrays,
+    names as numbers and one list of the names, the rest as JSON."""
+    names: dict[str, int] = {}
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name in _ROW_COLUMNS:
+        values = getattr(facts, name)
+        if name in _STRINGS:
+            arrays[name] = np.fromiter(
+                (names.setdefault(v, len(names)) for v in values), np.int32, len(values)
+            )
+        elif name in _FLOATS:
+            arrays[name] = np.asarray(values, dtype=np.float64)
+        elif name == "r_reasons":
+            arrays[name] = np.fromiter(
+                (names.setdefault("\t".join(r), len(names)) for r in values), np.int32, len(values)
+            )
+        else:
+            arrays[name] = np.asarray(values, dtype=np.int64)
+    head = {
+        "format": FACTS_FORMAT,
+        "names": list(names),
+        "days": [d.isoformat() for d in facts.days],
+        "closed": facts.closed,
+        "still_open": facts.still_open,
+        "events": facts.events,
+        "unreadable": facts.unreadable,
+        "skipped": dict(facts.skipped),
+    }
+    arrays["head"] = np.frombuffer(json.dumps(head, ensure_ascii=False).encode(), dtype=np.uint8)
+    out = io.BytesIO()
+    columns: dict[str, Any] = arrays  # savez takes any keyword as an array's name
+    np.savez_compressed(out, **columns)
+    return out.getvalue()
+
+
+def unpack_facts(data: bytes) -> Facts:
+    """The facts :func:`pack_facts` packed.
+
+    Raises:
+        ValueError: ``data`` is not packed facts of :data:`FACTS_FORMAT`.
+    """
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        head = json.loads(arrays["head"].tobytes().decode())
+        if head.get("format") != FACTS_FORMAT:
+            raise ValueError(f"packed facts of format {head.get('format')}, not {FACTS_FORMAT}")
+        names: list[str] = head["names"]
+        f = Facts(
+            days=[date.fromisoformat(d) for d in head["days"]],
+            closed=head["closed"],
+            still_open=head["still_open"],
+            events=head["events"],
+            unreadable=head["unreadable"],
+            skipped=Counter(head["skipped"]),
+        )
+        for name in _ROW_COLUMNS:
+            column = arrays[name]
+            if name in _STRINGS:
+                setattr(f, name, [names[i] for i in column.tolist()])
+            elif name == "r_reasons":
+                setattr(f, name, [tuple(names[i].split("\t")) if names[i] else () for i in column.tolist()])
+            else:
+                setattr(f, name, column.tolist())
     return f

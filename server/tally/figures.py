@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -138,7 +139,9 @@ class Columns:
     grouping numbers is what keeps a month's tables quick.
     """
 
-    def __init__(self, facts: Facts, standard: float) -> None:
+    def __init__(self, facts: Facts, standard: float, visit_standard: Sequence[float] | None = None) -> None:
+        """``standard`` is the wait standard in minutes; ``visit_standard``, if given, one per
+        visit instead (facts of several centers, each with its own standard)."""
         self.facts = facts
         self.standard = standard
         self.names: list[str] = []
@@ -165,7 +168,8 @@ class Columns:
         self.v_wait, self.v_end = floats(f.v_wait), ints(f.v_end)
         self.v_called = self.v_end == CALLED
         self.v_counted = self.v_called | (self.v_end == UNSERVED)
-        self.v_within = self.v_called & (self.v_wait <= standard)
+        limit = floats(visit_standard) if visit_standard is not None else standard
+        self.v_within = self.v_called & (self.v_wait <= limit)
 
         # The promise: the first visit's wait against the range printed on the ticket.
         first = ints(f.t_visit)
@@ -197,6 +201,70 @@ class Columns:
         self.r_reasons = np.empty(len(f.r_reasons), dtype=object)
         self.r_reasons[:] = f.r_reasons
         self.names = list(vocab)
+
+    def slim(self) -> Columns:
+        """A copy that keeps of the facts only their days: all :func:`compute` reads besides
+        the columns. Much smaller to keep or to send to another process."""
+        cut = object.__new__(Columns)
+        vars(cut).update(vars(self))
+        cut.facts = self.facts.skeleton()
+        return cut
+
+    @classmethod
+    def pooled(cls, parts: Sequence[tuple[str, Columns]]) -> Columns:
+        """The columns of several centers (``(code, columns)``) as one.
+
+        Days are the union of theirs, in order (a day is closed when every center closed
+        it). Codes of services and agencies are national and stay; counters are renumbered
+        (1, 2, ... over the centers) and operators become ``CODE/login``, so that counter 12
+        or operator op1 of one center is never another's. Whether a visit was within the
+        standard was decided with its own center's standard.
+        """
+        days = sorted({d for _, c in parts for d in c.facts.days})
+        position = {d: i for i, d in enumerate(days)}
+        facts = Facts(days=days, closed=[True] * len(days), still_open=[0] * len(days))
+        vocab: dict[str, int] = {}
+        counters: dict[tuple[str, int], int] = {}
+        pieces: dict[str, list[npt.NDArray[Any]]] = {}
+        for code, c in parts:
+            f = c.facts
+            day = np.asarray([position[d] for d in f.days] + [0], dtype=np.int64)
+            for i, d in enumerate(f.days):
+                facts.closed[position[d]] = facts.closed[position[d]] and f.closed[i]
+                facts.still_open[position[d]] += f.still_open[i]
+            facts.events += f.events
+            facts.unreadable += f.unreadable
+            facts.skipped += f.skipped
+            name = np.asarray([vocab.setdefault(n, len(vocab)) for n in c.names] + [0], dtype=np.int64)
+            operator = np.asarray(
+                [vocab.setdefault(f"{code}/{n}" if n else "", len(vocab)) for n in c.names] + [0],
+                dtype=np.int64,
+            )
+            numbers = sorted(
+                {0} | {int(n) for a in (c.v_counter, c.o_counter, c.r_counter) for n in a.tolist()}
+            )
+            counter = np.zeros(numbers[-1] + 1, dtype=np.int64)
+            for n in numbers[1:]:
+                counter[n] = counters.setdefault((code, n), len(counters) + 1)
+            for key, value in vars(c).items():
+                if key[1:2] != "_" or key[:1] not in "tvor":
+                    continue
+                if key.endswith("_day"):
+                    value = day[value]
+                elif key.endswith("_operator"):
+                    value = operator[value]
+                elif key.endswith(("_service", "_agency")):
+                    value = name[value]
+                elif key.endswith("_counter"):
+                    value = counter[value]
+                pieces.setdefault(key, []).append(value)
+        out = object.__new__(cls)
+        out.facts = facts
+        out.standard = parts[0][1].standard if parts else 0.0
+        out.names = list(vocab)
+        for key, values in pieces.items():
+            setattr(out, key, np.concatenate(values))
+        return out
 
     def of_days(self, days: set[int]) -> Columns:
         """A copy holding only the facts of ``days`` (indices into ``facts.days``)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -68,6 +69,44 @@ def test_store_loads_after_seq_in_batches(store: EventStore) -> None:
     assert [s.seq for s in store.load(after_seq=3, batch=3)] == list(range(4, 11))
     assert [s.event for s in store.load(batch=1)] == [issued(n) for n in range(1, 11)]
     assert list(store.load(after_seq=10)) == []
+
+
+def test_store_reads_rows_as_stored_a_page_at_a_time(store: EventStore) -> None:
+    """rows() gives the table's own text and hashes, after a seq, at most ``limit``: what a
+    shipper copies, and what re-hashes to the same chain."""
+    store.append([Commit(ALL_EVENTS), Commit([issued(n) for n in range(1, 11)])])
+    rows = store.rows(0, 1000)
+    assert [r.seq for r in rows] == list(range(1, len(ALL_EVENTS) + 11))
+    assert [r.type for r in rows[: len(ALL_EVENTS)]] == [type(e).__name__ for e in ALL_EVENTS]
+    prev = GENESIS_HASH
+    for row, event in zip(rows, ALL_EVENTS, strict=False):
+        assert row.payload == event_payload(event)
+        assert (row.prev_hash, row.hash) == (prev, chain_hash(prev, row.payload))
+        assert row.recorded_at.tzinfo is UTC
+        prev = row.hash
+    assert store.rows(5, 3) == rows[5:8]
+    assert store.rows(len(rows), 10) == []
+    with pytest.raises(ValueError, match="limit must be positive"):
+        store.rows(0, 0)
+
+
+def test_store_restores_a_copy_verbatim_and_only_a_valid_one(store: EventStore, tmp_path: Path) -> None:
+    """restore() fills an empty log with another's rows as they were; a copy whose chain is
+    broken, or a log not empty, is refused and nothing is written."""
+    store.append([Commit(ALL_EVENTS), Commit([issued(n) for n in range(1, 11)])])
+    rows = store.rows(0, 1000)
+    with EventStore(f"sqlite:///{tmp_path / 'copy.db'}") as copy:
+        copy.migrate()
+        broken = [*rows[:5], dataclasses.replace(rows[5], payload=rows[5].payload + " "), *rows[6:]]
+        with pytest.raises(StoreError, match="the copy does not verify: event 6: hash does not match"):
+            copy.restore(broken, batch=2)
+        assert copy.last_seq() == 0
+        assert copy.restore(rows, batch=4) == len(rows)
+        assert copy.rows(0, 1000) == rows
+        assert copy.verify().ok
+        assert copy.append([Commit([issued(99)])]) == [[len(rows) + 1]]
+        with pytest.raises(StoreError, match="already holds events"):
+            copy.restore(rows)
 
 
 def test_store_returns_events_between_seqs(store: EventStore) -> None:

@@ -1,0 +1,1 @@
+"""Alembic revisions of the central record; run by ``CentralRecord.migrate()``."""
