@@ -492,13 +492,14 @@ def concat_days(parts: Sequence[Facts]) -> Facts:
 _ROW_COLUMNS = tuple(f.name for f in dataclasses.fields(Facts) if f.name[:2] in ("t_", "v_", "o_", "r_"))
 """The per-ticket, per-visit, per-outcome and per-rating columns of :class:`Facts`."""
 
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2
 """The version of what :func:`read_facts` makes and :func:`pack_facts` writes. Facts kept
 packed (the central record's digest of each day) are read only at this version: raise it
 whenever the reading changes what it makes of a log."""
 
 _STRINGS = frozenset({"t_service", "t_agency", "v_service", "v_agency", "v_operator", "o_kind", "o_service",
-                      "o_agency", "o_operator", "r_service", "r_agency", "r_operator"})  # fmt: skip
+                      "o_agency", "o_operator", "o_visit", "r_service", "r_agency",
+                      "r_operator"})  # fmt: skip
 _FLOATS = frozenset({"t_low", "t_high", "v_start", "v_wait", "o_minutes"})
 
 

@@ -38,6 +38,10 @@ def record(central_url: str) -> Iterator[CentralRecord]:
         yield record
 
 
+HALL_EVENTS = len(ALL_EVENTS) + 100
+"""The events of :func:`hall_log`'s default log: every event type, then 100 tickets."""
+
+
 def hall_log(path: Path, tickets: int = 100) -> EventStore:
     """A hall's SQLite log: every event type, then ``tickets`` tickets issued."""
     store = EventStore(f"sqlite:///{path}")
@@ -50,7 +54,7 @@ def hall_log(path: Path, tickets: int = 100) -> EventStore:
 
 @pytest.fixture
 def hall(tmp_path: Path) -> Iterator[EventStore]:
-    """A hall's log of 117 events."""
+    """A hall's log of ``HALL_EVENTS`` events."""
     store = hall_log(tmp_path / "hall.db")
     yield store
     store.close()

@@ -20,7 +20,7 @@ from server.store import GENESIS_HASH, Commit, EventStore, LogRow, chain_hash
 from tests.server.harness import make_home
 from tests.store.helpers import issued
 
-from .conftest import wait_for
+from .conftest import HALL_EVENTS, wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -178,9 +178,9 @@ def test_record_refuses_a_second_hall_using_the_same_code(
     other.append([Commit([issued(n) for n in range(500, 700)])])
     with pytest.raises(ChainRefused, match="event 1 is not the event BAKU1 shipped before"):
         record.ship("BAKU1", other.rows(0, 1000))
-    with pytest.raises(ChainRefused, match="event 118 is not the event BAKU1 shipped before"):
-        record.ship("BAKU1", other.rows(117, 1000))
-    assert record.head("BAKU1").seq == 117
+    with pytest.raises(ChainRefused, match=f"event {HALL_EVENTS + 1} is not the event BAKU1 shipped before"):
+        record.ship("BAKU1", other.rows(HALL_EVENTS, 1000))
+    assert record.head("BAKU1").seq == HALL_EVENTS
     other.close()
 
 
@@ -191,7 +191,7 @@ def test_central_events_cannot_be_changed_or_deleted(record: CentralRecord, hall
     try:
         for sql in (
             "UPDATE events SET payload = '{}' WHERE seq = 3",
-            "DELETE FROM events WHERE seq = 117",
+            f"DELETE FROM events WHERE seq = {HALL_EVENTS}",
             "TRUNCATE events",
         ):
             with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
@@ -199,7 +199,7 @@ def test_central_events_cannot_be_changed_or_deleted(record: CentralRecord, hall
     finally:
         engine.dispose()
     assert record.verify("BAKU1").ok
-    assert record.head("BAKU1").seq == 117
+    assert record.head("BAKU1").seq == HALL_EVENTS
 
 
 def test_record_refuses_a_center_not_registered(record: CentralRecord, hall: EventStore) -> None:

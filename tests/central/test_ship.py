@@ -23,7 +23,7 @@ from tests.proc import finish
 from tests.server.harness import make_home
 from tests.store.helpers import ALL_EVENTS, issued
 
-from .conftest import hall_log, wait_for
+from .conftest import HALL_EVENTS, hall_log, wait_for
 from .proxy import Proxy
 from .test_record import central_rows, local_rows
 
@@ -76,7 +76,7 @@ def test_shipper_ships_everything_once_and_resumes_where_the_central_side_stoppe
     record: CentralRecord, hall: EventStore
 ) -> None:
     """A new shipper (a restart) asks the central side, and sends only what it lacks."""
-    assert Shipper(hall, record, "BAKU1").ship_pending() == 117
+    assert Shipper(hall, record, "BAKU1").ship_pending() == HALL_EVENTS
     assert Shipper(hall, record, "BAKU1").ship_pending() == 0
     hall.append([Commit([issued(n) for n in range(500, 520)])])
     shipper = Shipper(hall, record, "BAKU1", batch=7)
@@ -191,7 +191,7 @@ def test_shipper_stops_on_sigterm_after_its_batch(
     child = subprocess.Popen(
         _ship_command(home.path, db, central_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    wait_for(lambda: record.head("BAKU1").seq == 117, what="shipping")
+    wait_for(lambda: record.head("BAKU1").seq == HALL_EVENTS, what="shipping")
     child.send_signal(signal.SIGTERM)
     _, err = finish(child, 20)
     assert child.returncode == 0, err
@@ -207,12 +207,14 @@ def test_a_hall_log_restored_from_an_older_copy_is_refused_at_once(
     Shipper(hall, record, "BAKU1").ship_pending()
     older = EventStore(f"sqlite:///{tmp_path / 'older.db'}")
     older.migrate()
-    older.append([Commit(ALL_EVENTS)])  # the same first 17 events: the same hashes
+    older.append([Commit(ALL_EVENTS)])  # the same first events: the same hashes
     shipper = Shipper(older, record, "BAKU1")
     assert shipper.ship_pending() == 0
     assert "restored from an older copy" in caplog.text
     older.append([Commit([issued(n) for n in range(900, 905)])])  # differs from what was shipped
-    with pytest.raises(ChainRefused, match="event 18 is not the event BAKU1 shipped before"):
+    with pytest.raises(
+        ChainRefused, match=f"event {len(ALL_EVENTS) + 1} is not the event BAKU1 shipped before"
+    ):
         shipper.ship_pending()
     assert central_rows(record.url.render_as_string(hide_password=False)) == local_rows(hall)
     assert [a.kind for a in record.alerts()] == ["fork"]

@@ -121,7 +121,7 @@ def _facts(code: str, day: date, counter: int, operator: str, wait: float) -> tu
     f.v_day, f.v_hour, f.v_start, f.v_service, f.v_agency = [0], [9], [0.0], ["DIN-ID"], ["DIN"]
     f.v_wait, f.v_end, f.v_counter, f.v_operator = [wait], [0], [counter], [operator]
     f.o_kind, f.o_day, f.o_service, f.o_agency = ["served"], [0], ["DIN-ID"], ["DIN"]
-    f.o_counter, f.o_operator, f.o_minutes = [counter], [operator], [5.0]
+    f.o_counter, f.o_operator, f.o_minutes, f.o_visit = [counter], [operator], [5.0], ["served"]
     f.events = 5
     return code, f
 
