@@ -265,7 +265,11 @@ class EscposTransport(Transport):
         """Adjust a device that was just opened."""
 
     def _ask(self, device: EscposDevice, request: bytes) -> bytes:
-        """Send a status request; return the answer, empty if none came in time."""
+        """Send a status request; return the answer, empty if none came in time.
+
+        Called only when ``can_report_status`` (``status`` checks it): a transport that can
+        read the printer's answers defines it (serial, network, USB); the file transport can't.
+        """
         raise NotImplementedError(f"{type(self).__name__} can't read the printer's status")
 
     def _write(self, device: EscposDevice, data: bytes) -> None:

@@ -152,7 +152,10 @@ class TouchscreenWindow(QWidget):
         self._timer.start()
 
     def _on_model_changed(self) -> None:
-        raise NotImplementedError
+        """Redraw the page the model shows. Each app's window (kiosk, rating terminal) defines
+        it; Qt's metaclass rules out ``abc.abstractmethod`` on a QWidget, so this one says so
+        loudly if an app forgets."""
+        raise NotImplementedError(f"{type(self).__name__} must define _on_model_changed")
 
     def closeEvent(self, event: object) -> None:
         self._timer.stop()
