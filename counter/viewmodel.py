@@ -63,7 +63,7 @@ from wire.types import (
     TicketState,
 )
 
-from .scan import TicketId as ScannedId, TicketNumber, readings
+from .scan import TicketId as ScannedId, TicketNumber, TicketToken, readings
 
 Action = CounterActionType
 """The counter's actions (``wire.protocol.CounterActionType``), by the view-model's name for them."""
@@ -415,10 +415,15 @@ class CounterViewModel:
 
     def call_code(self, text: str) -> bool:
         """Call the ticket typed or scanned (:mod:`counter.scan`), if this counter may call it;
-        otherwise say why, naming what was read."""
+        otherwise say why, naming what was read. The address of a ticket's page (its QR code)
+        goes to the server as it is: only the server knows which ticket its token names, and
+        answers ``unknown_ticket_token`` for one not of today or of another center."""
         text = text.strip()
         if not text or not self.can(Action.CALL_TICKET):
             return False
+        token = next((r.token for r in readings(text) if isinstance(r, TicketToken)), None)
+        if token is not None:
+            return self._send(Action.CALL_TICKET, token=token)
         ticket_id = self.find(text)
         if ticket_id is None:
             found = readings(text)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["short_link", "split_link"]
+__all__ = ["link_token", "short_link", "split_link"]
 
 _TOKEN = re.compile(r"^[a-z2-7]{26}$")
 """A ticket's page token (``server.security.ticket_token``): 26 base32 characters."""
+
+_LINK = re.compile(
+    r"^(?:https?://)?[^/\s]+(?:/[^/\s]+)*/t/(?P<token>[a-z2-7](?:-?[a-z2-7]){25})/?$", re.IGNORECASE
+)
+"""A ticket page's address: any site and folder, ``/t/``, the token (dashes between any of its
+characters, as :func:`short_link` cuts it in fours)."""
 
 
 def short_link(url: str) -> str:
@@ -24,6 +30,15 @@ def short_link(url: str) -> str:
         last = "-".join(last[i : i + 4] for i in range(0, len(last), 4))
     short = f"{parts.netloc}{head}/{last}"
     return short if parts.scheme == "https" else f"http://{short}"
+
+
+def link_token(text: str) -> str | None:
+    """The token of a ticket page's address (``https://novbe.example.az/t/TOKEN``, as its QR
+    code holds it, or :func:`short_link`'s form from the paper), lowercase and without dashes;
+    None for text that is no such address. The site is not checked: the server that knows
+    the day's tickets says whether the token names one."""
+    found = _LINK.match(text.strip())
+    return found["token"].replace("-", "").lower() if found is not None else None
 
 
 def split_link(url: str) -> tuple[str, str]:

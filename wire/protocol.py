@@ -72,6 +72,8 @@ class ErrorCode(StrEnum):
     STORE_UNAVAILABLE = "store_unavailable"
     SHUTTING_DOWN = "shutting_down"
     INTERNAL_ERROR = "internal_error"
+    UNKNOWN_TICKET_TOKEN = "unknown_ticket_token"
+    """A ``call_ticket`` token that names none of today's tickets of this center."""
     # Queue engine errors (server/queue/exceptions.py), passed through with their code:
     INVALID_TRANSITION = "invalid_transition"
     UNKNOWN_TICKET = "unknown_ticket"
@@ -176,8 +178,20 @@ class Finish(_Request):
 
 
 class CallTicket(_Request):
+    """Call one ticket out of turn, named by exactly one of ``ticket`` and ``token``."""
+
     type: Literal[CounterActionType.CALL_TICKET]
-    ticket: Annotated[str, Field(min_length=1, max_length=32)]
+    ticket: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    """The ticket's id (from the ``waiting`` notice, or a ``NOVBE:`` QR code)."""
+    token: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    """The page token of the ticket's QR code (``BASE_URL/t/TOKEN``): the server finds the
+    day's ticket it names; any case, dashes or spaces between groups."""
+
+    @model_validator(mode="after")
+    def _one_name(self) -> Self:
+        if (self.ticket is None) == (self.token is None):
+            raise PydanticCustomError("one_of", "give exactly one of ticket and token", {})
+        return self
 
 
 class Transfer(_Request):

@@ -83,6 +83,8 @@ def _finish(msg: p.Finish, at: datetime, counter: CounterNo | None, by: str | No
 
 
 def _call_ticket(msg: p.CallTicket, at: datetime, counter: CounterNo | None, by: str | None) -> c.Command:
+    # A ticket named by its token was looked up by the hub (``Hub._by_token``) before.
+    assert msg.ticket is not None, "a call_ticket by token reached the engine unresolved"
     return c.CallTicket(counter=_desk(counter), ticket=msg.ticket, at=at)
 
 

@@ -34,7 +34,7 @@ from wire import events as ev, messages as m, protocol as p
 from wire.i18n import tr
 from wire.types import CounterState, Lang
 
-from .. import views
+from .. import security, views
 from ..center import Center
 from ..queue import QueueEngine, commands as c
 from ..queue.estimate import PoolEstimator
@@ -138,6 +138,9 @@ class Hub:
         self._today: m.FiguresResult | None = None
         """Today's figures as last computed (for the log up to their ``seq``)."""
         self._service_agency = {s.code: a.code for a in center.agencies for s in a.services}
+        self.tokens = security.TicketTokens(center.public.secret if center.public is not None else None)
+        """The page tokens of the committed day's tickets: a counter calls a ticket by the
+        address its QR code holds (``call_ticket`` with ``token``)."""
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -150,11 +153,13 @@ class Hub:
         """
         live, committed = self._new_engine(), self._new_engine()
         self.ring.clear()
+        self.tokens.clear()
         start = self.store.last_seq_of("DayOpened")
         count = 0
         for stored in self.store.load(after_seq=start - 1 if start else 0):
             live.apply(stored.event)
             committed.apply(stored.event)
+            self.tokens.apply(stored.event)
             self.ring.append((stored.seq, stored.event, None))
             count += 1
         self.live, self.committed, self.seq = live, committed, self.store.last_seq()
@@ -593,6 +598,8 @@ class Hub:
                 operator = m.OperatorInfo(login=found.login, name=found.full_name)
             elif not self.live.counters[desk].operator:
                 raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
+        if isinstance(msg, p.CallTicket) and msg.token is not None:
+            msg = self._by_token(msg, rid)
         if isinstance(msg, p.Rate):
             assert client.terminal_of is not None, "a rate from a connection that is no rating terminal"
             rating.check_terminal(self.live, msg.ticket, client.terminal_of)
@@ -611,6 +618,15 @@ class Hub:
         if isinstance(msg, p.SetMessage):
             await self._show_message(events, at)
         return answer
+
+    def _by_token(self, msg: p.CallTicket, rid: str) -> p.CallTicket:
+        """``msg`` naming the ticket its token names; the engine then decides as by id."""
+        assert msg.token is not None
+        ticket = self.tokens.ticket_of(msg.token)
+        if ticket is None:
+            detail = "no ticket of today at this center has this token"
+            raise p.ProtocolError(p.ErrorCode.UNKNOWN_TICKET_TOKEN, detail, rid)
+        return msg.model_copy(update={"ticket": ticket, "token": None})
 
     def _result(
         self, client: Client, events: list[ev.Event], before: str | None, operator: m.OperatorInfo | None
@@ -808,6 +824,7 @@ class Hub:
         """Mirror committed events into ``committed`` and fan them out, in log order."""
         for event, seq in zip(events, seqs, strict=True):
             self.committed.apply(event)
+            self.tokens.apply(event)
             self.seq = seq
             if isinstance(event, ev.DayOpened):
                 self.day_start = seq

@@ -218,7 +218,7 @@ class WebApp:
             self._push(ticket, at)
 
     def _current(self, ticket: TicketId) -> bool:
-        return self.replica.tokens.get(self.replica.token_of(ticket)) == ticket
+        return self.replica.ticket_of(self.replica.token_of(ticket)) == ticket
 
     def _drop(self, ticket: TicketId) -> None:
         for ws in self.live.pop(ticket, {}):

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from wire.events import DayClosed, DayOpened, Event, TicketIssued, TicketTransferred
+from wire.events import DayClosed, DayOpened, Event, TicketTransferred
 from wire.messages import QueueFigures
 from wire.types import CounterNo, Priority, ServiceCode, TicketId, TicketState, WaitRange
 
@@ -96,13 +96,12 @@ class Replica:
         if center.public is None:
             raise ValueError("the center has no [public] section: the citizens' pages need one")
         self.center = center
-        self.secret = center.public.secret
         cv = float(((center.workload or {}).get("service_time") or {}).get("cv", 0.6))
         self.hall = center.to_hall()
         self._estimator = PoolEstimator(service_cv=cv)
         self.engine = QueueEngine(self.hall, estimator=self._estimator)
         self.seq = 0
-        self.tokens: dict[str, TicketId] = {}
+        self.tokens = security.TicketTokens(center.public.secret)
         self.transfers: dict[TicketId, TicketTransferred] = {}
         self.day_closed = False
         self._ranks: dict[ServiceCode, dict[TicketId, int]] = {}
@@ -121,17 +120,14 @@ class Replica:
 
     def apply(self, seq: int, event: Event) -> None:
         """Apply one event of the hub, in order (``seq`` strictly increasing)."""
+        self.tokens.apply(event)  # a new day: yesterday's tokens stop working
         if isinstance(event, DayOpened):
-            # A new day: yesterday's tokens stop working.
-            self.tokens.clear()
             self.transfers.clear()
             self.day_closed = False
         self.engine.apply(event)
         self.seq = seq
         self._ranks.clear()
-        if isinstance(event, TicketIssued):
-            self.tokens[security.ticket_token(self.secret, event.ticket)] = event.ticket
-        elif isinstance(event, TicketTransferred):
+        if isinstance(event, TicketTransferred):
             self.transfers[event.ticket] = event
         elif isinstance(event, DayClosed):
             self.day_closed = True
@@ -140,10 +136,10 @@ class Replica:
 
     def ticket_of(self, token: str) -> TicketId | None:
         """The ticket a page token names, or None (unknown, or of another day)."""
-        return self.tokens.get(token)
+        return self.tokens.ticket_of(token)
 
     def token_of(self, ticket: TicketId) -> str:
-        return security.ticket_token(self.secret, ticket)
+        return self.tokens.token_of(ticket)
 
     def day(self) -> date | None:
         return self.engine.day

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from counter.scan import TicketId, TicketNumber, readings
+from counter.scan import TicketId, TicketNumber, TicketToken, readings
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,53 @@ from counter.scan import TicketId, TicketNumber, readings
 )
 def test_readings_of_what_was_typed_or_scanned(text: str, first: TicketId | TicketNumber) -> None:
     assert readings(text)[0] == first
+
+
+TOKEN = "k7qmd2xw4n5tpa3hzr6ycebvfu"
+
+_LATIN_TO_RUSSIAN_KEYS = str.maketrans(
+    "qwertyuiop[]asdfghjkl;'zxcvbnm,./:",
+    "йцукенгшщзхъфывапролджэячсмитьбю.Ж",
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"https://novbe.example.az/t/{TOKEN}",
+        f"http://127.0.0.1:8080/t/{TOKEN}",
+        f"https://asan.example.az/novbe/baku1/t/{TOKEN}/",
+        f"novbe.example.az/t/{TOKEN}",
+        "novbe.example.az/t/k7qm-d2xw-4n5t-pa3h-zr6y-cebv-fu",  # the paper's short form
+        f"HTTPS://NOVBE.EXAMPLE.AZ/T/{TOKEN.upper()}",
+    ],
+)
+def test_a_ticket_pages_address_reads_as_its_token(text: str) -> None:
+    assert readings(text) == [TicketToken(TOKEN)]
+
+
+@pytest.mark.parametrize(
+    "url", [f"https://novbe.example.az/t/{TOKEN}", f"http://127.0.0.1:8080/novbe/t/{TOKEN}"]
+)
+def test_an_address_typed_on_the_russian_layout_reads_as_its_token(url: str) -> None:
+    """A wedge scanner presses the address's keys; on ЙЦУКЕН "/" is ".", "." is "ю", ":" is Ж."""
+    typed = url.translate(_LATIN_TO_RUSSIAN_KEYS)
+    assert typed.startswith(("реезыЖ..", "реезЖ.."))
+    assert readings(typed)[0] == TicketToken(TOKEN)
+    assert readings(typed.upper())[0] == TicketToken(TOKEN)  # Caps Lock on
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://novbe.example.az/t/k7qm",  # cut short
+        f"https://novbe.example.az/x/{TOKEN}",  # not a ticket's page
+        f"https://novbe.example.az/t/{TOKEN}0",  # 0 is no base32 letter
+        f"/t/{TOKEN}",  # no site
+    ],
+)
+def test_an_address_that_is_no_ticket_page_gives_no_token(text: str) -> None:
+    assert not any(isinstance(r, TicketToken) for r in readings(text))
 
 
 def test_a_cyrillic_look_alike_reads_as_the_latin_letter_first() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from server import security
 from tests.server.harness import ServerProcess, WsClient, counter, kiosk, supervisor
 
 
@@ -118,3 +119,69 @@ def test_a_finish_without_an_outcome_records_none(server: ServerProcess) -> None
     assert desk.request("finish")["type"] == "reply"
     event = boss.recv_until(lambda m: m.get("type") == "event" and m["event"]["type"] == "TicketFinished")
     assert event["event"]["outcome"] is None
+
+
+def _token(ticket: dict[str, Any]) -> str:
+    """The token of the address a ticket's QR code holds (``BASE_URL/t/TOKEN``)."""
+    url = str(ticket["url"])
+    assert "/t/" in url, url
+    return url.rsplit("/", 1)[1]
+
+
+def test_call_ticket_by_the_token_of_the_tickets_qr_code(server: ServerProcess) -> None:
+    """The counter does not know the center's secret: the hub finds the ticket the token names,
+    as typed (capitals, the paper's dashes), also after a restart replayed the day."""
+    k = kiosk(server)
+    tickets = [k.request("issue", service="DIN-ID")["result"]["ticket"] for _ in range(3)]
+    other = k.request("issue", service="BANK-FEE")["result"]["ticket"]  # not counter 12's
+    desk = counter(server, 12)
+    called = desk.request("call_ticket", token=_token(tickets[2]))
+    assert called["type"] == "reply", called
+    assert called["result"]["ticket"]["id"] == tickets[2]["id"]
+    desk.request("start")
+    desk.request("finish")
+
+    refused = desk.request("call_ticket", token=_token(other))
+    assert refused["code"] == "invalid_transition", refused  # the engine's rule, as by id
+
+    assert server.stop() == 0
+    restarted = ServerProcess(server.home).start()
+    try:
+        desk = counter(restarted, 12)
+        token = _token(tickets[1])
+        typed = "-".join(token[i : i + 4] for i in range(0, len(token), 4)).upper()
+        called = desk.request("call_ticket", token=typed)
+        assert called["type"] == "reply", called
+        assert called["result"]["ticket"]["id"] == tickets[1]["id"]
+    finally:
+        restarted.stop()
+
+
+def test_a_token_of_no_ticket_of_today_here_is_refused_in_the_operators_language(
+    server: ServerProcess,
+) -> None:
+    """Another center's token (another secret) or no token at all: nothing is called, and the
+    counter has a sentence to show. (Yesterday's: tests/server/test_parts.py, as days only
+    go forward.)"""
+    k = kiosk(server)
+    ticket = k.request("issue", service="DIN-ID")["result"]["ticket"]
+    desk = counter(server, 12, lang="ru")
+    foreign = security.ticket_token("another-centers-secret-" + "x" * 20, ticket["id"])
+    mine = _token(ticket)
+    misread = mine[:-1] + ("b" if mine[-1] == "a" else "a")
+    for token in (foreign, misread, "not-a-token"):
+        refused = desk.request("call_ticket", token=token)
+        assert refused["type"] == "error", refused
+        assert refused["code"] == "unknown_ticket_token"
+        assert refused["message"] == "Этот талон не сегодняшний или не из этого центра."
+    assert desk.request("call_next")["result"]["ticket"]["number"] == "A001"  # nothing was called
+
+
+def test_call_ticket_names_its_ticket_exactly_once(server: ServerProcess) -> None:
+    k = kiosk(server)
+    ticket = k.request("issue", service="DIN-ID")["result"]["ticket"]
+    desk = counter(server, 12)
+    for fields in ({}, {"ticket": ticket["id"], "token": _token(ticket)}):
+        refused = desk.request("call_ticket", **fields)
+        assert refused["code"] == "invalid_message", refused
+        assert "exactly one of ticket and token" in refused["details"]["detail"]

@@ -224,3 +224,27 @@ def test_a_supervisors_request_names_the_supervisor(text: str, expected: c.Comma
     msg = p.parse_client_message(text)
     assert not isinstance(msg, p.Hello)
     assert dispatch.command(msg, AT, None, "boss") == expected
+
+
+def test_ticket_tokens_follow_the_log_and_forget_yesterday() -> None:
+    """What ``call_ticket`` by token looks up: the day's issued tickets, by their page token."""
+    from server.security import TicketTokens, ticket_token
+
+    secret = "s" * 43
+    tokens = TicketTokens(secret)
+    tokens.apply(ev.DayOpened(day=AT.date(), at=AT))
+    issued = ev.TicketIssued(ticket="20261123-A001", number="A001", service="DIN-ID", agency="DIN", at=AT)
+    tokens.apply(issued)
+    token = ticket_token(secret, issued.ticket)
+    assert tokens.ticket_of(token) == issued.ticket
+    assert tokens.ticket_of("-".join(token[i : i + 4] for i in range(0, 26, 4)).upper()) == issued.ticket
+    assert tokens.ticket_of(ticket_token("another center's secret", issued.ticket)) is None
+    assert tokens.ticket_of("A001") is None
+    tomorrow = AT + timedelta(days=1)
+    tokens.apply(ev.DayOpened(day=tomorrow.date(), at=tomorrow))
+    assert tokens.ticket_of(token) is None
+    assert len(tokens) == 0
+
+    without_pages = TicketTokens(None)  # a center without [public]: its QR codes hold ids
+    without_pages.apply(issued)
+    assert without_pages.ticket_of(token) is None
