@@ -9,8 +9,9 @@ not hold up messages from the server.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
@@ -180,14 +181,35 @@ def _make_rows(
     """
     table.setRowCount(count)
     rows = []
-    for row in range(count):
-        items = [QTableWidgetItem() for _ in range(columns)]
-        for column, item in enumerate(items):
-            if column in centered:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            table.setItem(row, column, item)
-        rows.append(items)
+    with _batch(table):
+        for row in range(count):
+            items = [QTableWidgetItem() for _ in range(columns)]
+            for column, item in enumerate(items):
+                if column in centered:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                table.setItem(row, column, item)
+            rows.append(items)
     return rows
+
+
+@contextlib.contextmanager
+def _batch(table: QTableWidget) -> Iterator[None]:
+    """Change many cells of ``table`` and tell its view once, at the end.
+
+    Each cell changed alone makes the view measure its columns again (they are as wide as
+    their contents), all rows of them: with the 200 citizens of a full waiting list, moving the
+    list by one took about a second of CPU (docs/benchmarks.md, "Counter"). Rows are added or
+    removed before, with the view told (``setRowCount``).
+    """
+    model = table.model()
+    blocked = model.blockSignals(True)
+    try:
+        yield
+    finally:
+        model.blockSignals(blocked)
+        rows, columns = table.rowCount(), table.columnCount()
+        if rows and columns:
+            model.dataChanged.emit(model.index(0, 0), model.index(rows - 1, columns - 1), [])
 
 
 def _fill(items: list[QTableWidgetItem], values: tuple[str, ...]) -> None:
@@ -583,8 +605,8 @@ class QtCounterWindow(QWidget):
             self.citizen_lang.setText(vm.tr("ticket.lang", lang=lang) if lang else "")
             self.citizen_lang.setVisible(bool(lang))
         self._fit_number()
+        self._render_waiting()  # the list's rows first: _render_times fills their waits
         self._render_times()
-        self._render_waiting()
         self.queues_title.setText(vm.tr("queues.title"))
         self.queue_table.setHorizontalHeaderLabels(
             [vm.tr("queues.service"), vm.tr("queues.waiting"), vm.tr("queues.oldest")]
@@ -638,21 +660,22 @@ class QtCounterWindow(QWidget):
             if len(self._waiting_items) != len(ids):
                 self._waiting_items = _make_rows(self.waiting_table, len(ids), 4, (2, 3))
             self._waiting_ids = ids
-            for items, t in zip(self._waiting_items, vm.waiting, strict=True):
-                marks = [vm.tr("waiting.mine")] if t.mine else []
-                if t.priority is not Priority.NONE:
-                    marks.append(vm.tr("waiting.priority"))
-                marks.append(t.lang.upper())
-                _fill(items, (t.number, vm.service_name(t.service), "", " · ".join(marks)))
-                for item in items:
-                    item.setBackground(QColor(PRIORITY_ROW if t.priority is not Priority.NONE else "white"))
-                font = items[0].font()
-                font.setBold(True)
-                items[0].setFont(font)
+            with _batch(self.waiting_table):
+                for items, t in zip(self._waiting_items, vm.waiting, strict=True):
+                    marks = [vm.tr("waiting.mine")] if t.mine else []
+                    if t.priority is not Priority.NONE:
+                        marks.append(vm.tr("waiting.priority"))
+                    marks.append(t.lang.upper())
+                    _fill(items, (t.number, vm.service_name(t.service), "", " · ".join(marks)))
+                    for item in items:
+                        item.setBackground(QColor(PRIORITY_ROW if t.priority is not Priority.NONE else "white"))
+                    font = items[0].font()
+                    font.setBold(True)
+                    items[0].setFont(font)
+                self._render_waiting_times()
             self.waiting_table.resizeRowsToContents()
             if selected in ids:
                 self.waiting_table.selectRow(ids.index(selected))
-        self._render_waiting_times()
         self.waiting_more.setText(vm.tr("waiting.more", count=vm.waiting_more) if vm.waiting_more else "")
         self.waiting_more.setVisible(bool(vm.waiting_more))
 
@@ -685,10 +708,17 @@ class QtCounterWindow(QWidget):
         if [t.id for t in waiting] != self._waiting_ids:
             return  # the list changed: _render_waiting rebuilds the rows first
         now = self.model.now()
-        for items, t in zip(self._waiting_items, waiting, strict=True):
-            since = format_duration((now - t.queued_at).total_seconds())
-            if items[2].text() != since:
-                items[2].setText(since)
+        changed = [
+            (items[2], since)
+            for items, t in zip(self._waiting_items, waiting, strict=True)
+            if items[2].text() != (since := format_duration((now - t.queued_at).total_seconds()))
+        ]
+        if len(changed) == 1:
+            changed[0][0].setText(changed[0][1])
+        elif changed:
+            with _batch(self.waiting_table):
+                for item, since in changed:
+                    item.setText(since)
 
     # --- input ----------------------------------------------------------------------------
 
