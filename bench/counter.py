@@ -9,6 +9,10 @@ the once-a-second queue figures. Counter 12 then calls next, over and over:
 * window: a click on the offscreen window's "call next" button until its big number label
   shows the new ticket.
 
+And the window's own CPU time (no server) for the list of who waits, full (200 citizens, the
+``waiting`` notice's most): the list moving by one (a call, an issue) and a second passing
+(every wait shown changes), each with the layout and paint that follow.
+
 Two loads: the reference center's peak hour (13 % of 3,000 tickets a day) and ten times it.
 The goal is a p95 under 100 ms.
 """
@@ -23,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -32,7 +37,9 @@ from server.hub.auth import PASSWORD_QUEUE
 from tests.server.harness import DEMO_PASSWORD, REFERENCE, ServerProcess, make_home
 from wire.client import ClientOptions, HallClient, RequestFailed
 from wire.device import DeviceConfig, load_device
+from wire.messages import WAITING_LIMIT, WaitingTicket
 from wire.session import CallQueue, Session
+from wire.types import Priority
 
 ME = 12
 SAMPLES = 120
@@ -230,6 +237,51 @@ def _bench_window(server: ServerProcess, samples: int) -> list[float]:
     return shown
 
 
+def _bench_list(sizes: tuple[int, ...] = (20, WAITING_LIMIT), rounds: int = 60) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from counter.qt_counter import QtCounterWindow
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    vm = CounterViewModel(ME, post=lambda call: call(), lang="az")
+    window = QtCounterWindow(vm)
+    window.resize(1920, 1080)
+    window.show()
+    vm.logged_in = True
+    clock = [datetime.now(UTC)]
+    vm.now = lambda: clock[0]  # type: ignore[method-assign]
+
+    def ticket(i: int) -> WaitingTicket:
+        right = Priority.ELDERLY if i % 7 == 0 else Priority.NONE
+        queued = clock[0] - timedelta(seconds=4000 - 10 * i)
+        return WaitingTicket(id=f"T{i}", number=f"A{i:03d}", service="DIN-ID", priority=right, queued_at=queued)
+
+    def cpu_ms(step: Callable[[int], None]) -> float:
+        started = time.thread_time()
+        for r in range(rounds):
+            step(r)
+            vm.changed.emit()
+            app.processEvents()
+            window.grab()  # the paint, as the screen would need it
+        return (time.thread_time() - started) * 1000 / rounds
+
+    def move(r: int) -> None:
+        vm.waiting = [*vm.waiting[1:], ticket(1000 + r)]
+
+    def tick(r: int) -> None:
+        clock[0] += timedelta(seconds=1)
+
+    for size in sizes:
+        vm.waiting = [ticket(i) for i in range(size)]
+        cpu_ms(lambda r: None)
+        print(
+            f"   window CPU, {size} citizens listed: list moves by one {cpu_ms(move):6.1f} ms, "
+            f"a second passes {cpu_ms(tick):6.1f} ms, nothing changes {cpu_ms(lambda r: None):6.1f} ms"
+        )
+    window.close()
+
+
 def main() -> None:
     peak = _peak_per_second()
     with tempfile.TemporaryDirectory() as tmp:
@@ -257,6 +309,7 @@ def main() -> None:
                 hall.stop()
         finally:
             server.stop()
+    _bench_list()
 
 
 if __name__ == "__main__":
