@@ -158,6 +158,8 @@ class Walk:
     examples: dict[str, dict[str, Any]] = field(default_factory=dict)
     answers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     whole: dict[str, dict[str, Any]] = field(default_factory=dict)
+    page_token: str = ""
+    """The token of a ticket's page (its QR code), for ``call_ticket`` by token."""
 
     def __post_init__(self) -> None:
         for message in client_examples():
@@ -171,7 +173,9 @@ class Walk:
         """The example with what a document can't print: the real secrets and today's date."""
         if isinstance(value, dict):
             filled = {k: self.fill(v) for k, v in value.items()}
-            if "token" in filled and "…" in str(value["token"]):
+            if "token" in filled and "…" in str(value["token"]) and value.get("type") == "call_ticket":
+                filled["token"] = self.page_token
+            elif "token" in filled and "…" in str(value["token"]):
                 role, code = value["role"], value["device"]
                 filled["token"] = self.server.home.token(role, code)
             if "password" in filled and value["password"] == "…":
@@ -272,8 +276,13 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     assert [(e["type"], e["counter"]) for e in opened] == [("CounterOpened", 5)]
     assert walk.send(boss, "close_counter s-2")["result"]["events"] == []
 
-    for number in range(3, 8):
-        assert kiosk_1.request("issue", service="DIN-ID")["result"]["ticket"]["number"] == f"A00{number}"
+    issued = [kiosk_1.request("issue", service="DIN-ID")["result"]["ticket"] for _ in range(3, 8)]
+    assert [t["number"] for t in issued] == ["A003", "A004", "A005", "A006", "A007"]
+    # The counter calls A005 by its QR code, the address of its page; a token of nobody's first.
+    assert desk.request("login", login="op1", password=DEMO_PASSWORD)["type"] == "reply"
+    assert walk.send(desk, "call_ticket c1-10")["details"]["detail"].startswith("no ticket of today")
+    walk.page_token = issued[2]["url"].rsplit("/t/", 1)[1]
+    assert walk.send(desk, "call_ticket c1-9")["result"]["ticket"]["number"] == "A005"
     cancelled = walk.send(boss, "cancel s-4")["result"]["events"]
     assert [(e["type"], e["number"], e["by"]) for e in cancelled] == [
         ("TicketCancelled", "A007", "supervisor")
@@ -656,6 +665,7 @@ ERRORS: dict[str, Scenario] = {
     "shutting_down": _shutting_down,
     "invalid_transition": _invalid_transition,
     "unknown_ticket": lambda h: ask(supervisor(h.server), "cancel", ticket="19990101-Z999"),
+    "unknown_ticket_token": lambda h: ask(counter(h.server, 12), "call_ticket", token="a" * 26),
     "unknown_service": lambda h: ask(kiosk(h.server), "issue", service="NOPE"),
     "unknown_counter": lambda h: ask(supervisor(h.server), "open_counter", counter=9999),
     "counter_not_open": _counter_not_open,
