@@ -255,7 +255,8 @@ def _bench_list(sizes: tuple[int, ...] = (20, WAITING_LIMIT), rounds: int = 60) 
     def ticket(i: int) -> WaitingTicket:
         right = Priority.ELDERLY if i % 7 == 0 else Priority.NONE
         queued = clock[0] - timedelta(seconds=4000 - 10 * i)
-        return WaitingTicket(id=f"T{i}", number=f"A{i:03d}", service="DIN-ID", priority=right, queued_at=queued)
+        number = f"A{i:03d}"
+        return WaitingTicket(id=f"T{i}", number=number, service="DIN-ID", priority=right, queued_at=queued)
 
     def cpu_ms(step: Callable[[int], None]) -> float:
         started = time.thread_time()
@@ -267,13 +268,13 @@ def _bench_list(sizes: tuple[int, ...] = (20, WAITING_LIMIT), rounds: int = 60) 
         return (time.thread_time() - started) * 1000 / rounds
 
     def move(r: int) -> None:
-        vm.waiting = [*vm.waiting[1:], ticket(1000 + r)]
+        vm.waiting = (*vm.waiting[1:], ticket(1000 + r))
 
     def tick(r: int) -> None:
         clock[0] += timedelta(seconds=1)
 
     for size in sizes:
-        vm.waiting = [ticket(i) for i in range(size)]
+        vm.waiting = tuple(ticket(i) for i in range(size))
         cpu_ms(lambda r: None)
         print(
             f"   window CPU, {size} citizens listed: list moves by one {cpu_ms(move):6.1f} ms, "

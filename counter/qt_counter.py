@@ -667,8 +667,9 @@ class QtCounterWindow(QWidget):
                         marks.append(vm.tr("waiting.priority"))
                     marks.append(t.lang.upper())
                     _fill(items, (t.number, vm.service_name(t.service), "", " · ".join(marks)))
+                    background = QColor(PRIORITY_ROW if t.priority is not Priority.NONE else "white")
                     for item in items:
-                        item.setBackground(QColor(PRIORITY_ROW if t.priority is not Priority.NONE else "white"))
+                        item.setBackground(background)
                     font = items[0].font()
                     font.setBold(True)
                     items[0].setFont(font)
