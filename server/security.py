@@ -170,10 +170,10 @@ class TicketTokens:
     code (``BASE_URL/t/TOKEN``) names, found again without the secret's holder telling.
 
     Filled as tickets are issued (and as the day is replayed), emptied when a day opens, so
-    yesterday's tokens name nothing. An HMAC costs about 4 µs, once per ticket; a look-up
-    about 50 ns, against 4 µs per ticket of the day (13 ms at 3,000 tickets) to compute
-    the tokens at each look-up instead. About 100 bytes a ticket, bounded by the day's tickets
-    (docs/benchmarks.md, "Ticket tokens").
+    yesterday's tokens name nothing. One HMAC per ticket at its issue and about 100 bytes
+    kept, bounded by one day's tickets; computing every ticket's token at each scan instead
+    would hold the hub's event loop tens of milliseconds a scan (docs/benchmarks.md, "Ticket
+    tokens").
     """
 
     def __init__(self, secret: str | None) -> None:
