@@ -63,7 +63,8 @@ def main() -> None:
         assert found == ids[-1]
         print(
             f"   {count:6,} tickets: kept: {issue_us:4.1f} µs an issue, look-up {kept_us:4.1f} µs, "
-            f"{held / 1024:6.0f} KiB ({held / count:3.0f} B a ticket); computed: look-up {computed_ms:6.1f} ms"
+            f"{held / 1024:6.0f} KiB ({held / count:3.0f} B a ticket); "
+            f"computed: look-up {computed_ms:6.1f} ms"
         )
 
 
