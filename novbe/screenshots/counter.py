@@ -11,7 +11,8 @@ screens are taken at the smallest and the largest screen a counter has (1024x768
 * ``counter-called-{lang}-{1024x768,1920x1080}.png``: the citizen's priority right and language
   on the called ticket, and who waits;
 * ``counter-serving-{lang}-1024x768.png``, ``counter-error-{lang}-{1024x768,1920x1080}.png``
-  (a number that is not waiting), ``counter-offline-{lang}-1920x1080.png``;
+  (a number that is not waiting), ``counter-unknown-token-{lang}-1024x768.png`` (the QR code of
+  another center's ticket scanned), ``counter-offline-{lang}-1920x1080.png``;
 * the dialogs: ``counter-outcome-{lang}.png`` (how the visit ended), ``counter-confirm-{lang}.png``
   (no-show, "No" the default), ``counter-transfer-{lang}.png``.
 """
@@ -37,6 +38,8 @@ DEMO_PASSWORD = "novbe-demo"
 COUNTERS = {"az": 12, "ru": 13, "en": 14}
 """A counter per language (all of the Ministry of Internal Affairs in the reference center)."""
 SMALL, LARGE = (1024, 768), (1920, 1080)
+OTHER_CENTER_QR = "https://novbe.example.az/t/k7qmd2xw4n5tpa3hzr6ycebvfu"
+"""A ticket's QR code from another center: the server knows no ticket of today by its token."""
 """The smallest and the largest counter screens."""
 CITIZENS = (
     ("DIN-PASS", "ru", "elderly"),
@@ -155,6 +158,11 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         wait(lambda: vm.error is not None)
         for wh in (SMALL, LARGE):
             save(window, f"counter-error-{lang}-{size(window, wh)}.png")
+        vm.dismiss()
+        window.code.setText(OTHER_CENTER_QR)  # the page address another center's ticket holds
+        window.code.returnPressed.emit()
+        wait(lambda: vm.error is not None and vm.pending is None)
+        save(window, f"counter-unknown-token-{lang}-{size(window, SMALL)}.png")
         vm.dismiss()
         window.code.clear()
         desk.session.stop()
