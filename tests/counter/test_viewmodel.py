@@ -557,6 +557,27 @@ def test_a_qr_code_of_this_center_calls_and_of_another_is_refused(
     assert transport.sent[-1][:2] == ("call_ticket", {"ticket": "20260302-A003"})
 
 
+def test_a_qr_code_holding_a_page_address_sends_its_token_and_shows_the_servers_refusal(
+    vm: CounterViewModel, transport: FakeTransport
+) -> None:
+    """The counter cannot tell which ticket a token names: the server decides, also for a
+    ticket that is not in the list the counter has (the list shows the first 200)."""
+    logged_in(vm, transport)
+    vm.on_message(waiting("A003"))
+    assert vm.call_code("https://novbe.example.az/t/k7qm-d2xw-4n5t-pa3h-zr6y-cebv-fu")
+    assert transport.sent[-1][:2] == ("call_ticket", {"token": "k7qmd2xw4n5tpa3hzr6ycebvfu"})
+    transport.refuse("unknown_ticket_token")
+    assert vm.error is not None
+    assert vm.error.code == "unknown_ticket_token"
+    assert vm.error.message == "This ticket is not from today or not from this center."
+    vm.set_lang("az")
+    assert vm.call_code("реезыЖ..тщмиуюучфьздуюфя.е.л7йьв2чц4т5езф3ряк6нсуимаг")  # Russian layout
+    assert transport.sent[-1][:2] == ("call_ticket", {"token": "k7qmd2xw4n5tpa3hzr6ycebvfu"})
+    transport.refuse("unknown_ticket_token")
+    assert vm.error is not None
+    assert vm.error.message == "Bu talon ya bugünkü deyil, ya da bu mərkəzin deyil."
+
+
 def test_finish_names_the_outcome(vm: CounterViewModel, transport: FakeTransport) -> None:
     logged_in(vm, transport)
     vm.on_message(welcome(counter_view(current=ticket("A001", state="serving"))))
