@@ -11,7 +11,7 @@ Two kinds of secret, two kinds of hash:
 A ticket's page token (:func:`ticket_token`) is no stored secret: it is an HMAC of the
 ticket's id under the center's own secret (``[public] secret`` in center.toml), so the server
 that issues the ticket and the web process that serves its page compute it alike, and no
-table of tokens exists to leak.
+table of tokens is stored to leak (each keeps today's in memory, :class:`TicketTokens`).
 """
 
 from __future__ import annotations
@@ -166,8 +166,9 @@ def normalize_ticket_token(text: str) -> str | None:
 
 
 class TicketTokens:
-    """The page tokens of one service day's tickets, token -> ticket id: what a ticket's QR
-    code (``BASE_URL/t/TOKEN``) names, found again without the secret's holder telling.
+    """The page tokens of one service day's tickets, token -> ticket id: which ticket the QR
+    code ``BASE_URL/t/TOKEN`` names, for the web process serving its page and for the hub when
+    a counter, which has no secret, sends the token it scanned.
 
     Filled as tickets are issued (and as the day is replayed), emptied when a day opens, so
     yesterday's tokens name nothing. One HMAC per ticket at its issue and about 100 bytes
