@@ -54,8 +54,11 @@ log = logging.getLogger("novbe.server")
 HALL_MESSAGE = "hall_message"
 """The store setting that keeps the displays' scrolling line across restarts."""
 
-RING_SIZE = 20_000
-"""Recent committed events kept in memory for clients that resume."""
+RING_SIZE = 2_000
+"""Recent committed events kept in memory for clients that resume: at a large center's peak
+(about 40 events a minute) the better part of an hour. A client away longer gets a fresh
+snapshot, and the web process the day's events from the log, so nothing depends on the size;
+a small ring fills within minutes of opening and then stops growing."""
 
 CLOCK_EVERY_S = 30.0
 """How often the engine is told the time (``KeepDay``), to open and close the day."""

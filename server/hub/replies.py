@@ -12,9 +12,11 @@ import collections
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-PER_DEVICE = 200
+PER_DEVICE = 32
 """Answers remembered per device (or supervisor login). An app sends one request at a time
-and repeats only the ones it had in flight when its connection dropped."""
+and repeats only the ones it had in flight when its connection dropped, so a few would do;
+32 leaves room for a client that pipelines. Small enough to fill within minutes of opening,
+after which the cache no longer grows (docs/benchmarks.md, "Soak")."""
 
 KEEP_FOR = timedelta(hours=24)
 """How long an answer is remembered, at most."""
