@@ -1,6 +1,7 @@
 """Faults injected under a real ``novbe server`` under load: PostgreSQL stopped and started
-again, the SQLite disk filling up (a small tmpfs, mounted as root), the open-file limit of the
-documented systemd unit reached. Each: the clients get clear errors (``store_unavailable``,
+again, the SQLite disk filling up (a small tmpfs, mounted as root), the SQLite files made
+unwritable while the server has them open, the open-file limit of the documented systemd
+unit reached. Each: the clients get clear errors (``store_unavailable``,
 the supervisor an ``alert`` saying why), the server recovers without a restart, and nothing
 acknowledged is lost or issued twice.
 
@@ -31,8 +32,8 @@ import pytest
 
 from server.store import EventStore
 from tests import pg
-from tests.server.harness import CHECKOUT, TIMEOUT, ServerProcess, WsClient, make_home, supervisor
-from tests.store.faults import fill, small_disk
+from tests.server.harness import CHECKOUT, TIMEOUT, ServerProcess, WsClient, make_home, run_novbe, supervisor
+from tests.store.faults import fill, immutable_files, small_disk
 from wire import events as ev
 
 
@@ -173,6 +174,35 @@ def test_a_disk_that_fills_up_and_is_freed(tmp_path: Path) -> None:
         )
         assert alert["status"]["status"] == "read_only"
         assert alert["status"]["detail"].startswith("disk full"), alert
+
+
+@pytest.mark.slow
+def test_database_files_made_unwritable_while_open_and_writable_again(tmp_path: Path) -> None:
+    """``novbe.db`` and its ``-wal`` made immutable under the running server (the kernel then
+    refuses every write through the descriptors it has open, root's too), then writable
+    again: store_unavailable meanwhile, /health and the alert name the file, the server goes
+    on by itself, and the log is whole (``novbe audit verify``).
+
+    The ``-shm`` is left writable: SQLite maps it into memory, and the kernel ends a process
+    that writes to a mapped page of an immutable file (SIGBUS), which no program can answer.
+    At start the server refuses an unwritable ``-shm`` (test_log_start.py, tests/store/test_health.py).
+    """
+    home = make_home(tmp_path / "center")
+    database = home.path / "novbe.db"
+    with immutable_files(home.path) as flags:
+        server = ServerProcess(home).start()
+        alert = _fault_cycle(
+            server,
+            home.db_url,
+            lambda: flags.set([database, database.with_name("novbe.db-wal")]),
+            flags.clear,
+            "read_only",
+        )
+    assert alert["status"]["status"] == "read_only"
+    assert alert["status"]["detail"] == f"cannot write {database}: Operation not permitted", alert
+    audit = run_novbe("audit", "verify", "--dir", str(home.path))
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert json.loads(audit.stdout)["ok"] is True, audit.stdout
 
 
 @pytest.mark.slow
