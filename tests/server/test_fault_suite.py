@@ -17,6 +17,7 @@ import json
 import os
 import re
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -184,8 +185,7 @@ def test_database_files_made_unwritable_while_open_and_writable_again(tmp_path: 
     on by itself, and the log is whole (``novbe audit verify``).
 
     The ``-shm`` is left writable: SQLite maps it into memory, and the kernel ends a process
-    that writes to a mapped page of an immutable file (SIGBUS), which no program can answer.
-    At start the server refuses an unwritable ``-shm`` (test_log_start.py, tests/store/test_health.py).
+    that writes to a mapped page of an immutable file (SIGBUS); the next test.
     """
     home = make_home(tmp_path / "center")
     database = home.path / "novbe.db"
@@ -203,6 +203,42 @@ def test_database_files_made_unwritable_while_open_and_writable_again(tmp_path: 
     audit = run_novbe("audit", "verify", "--dir", str(home.path))
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert json.loads(audit.stdout)["ok"] is True, audit.stdout
+
+
+@pytest.mark.slow
+def test_an_shm_made_unwritable_while_open_ends_the_server_saying_so_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """SQLite writes the ``-shm`` through a memory map: made immutable under the server, the
+    kernel ends the process (SIGBUS), which no program can survive. What the server owes
+    then: a line in its log, a start refused in one line naming the file while it stays
+    unwritable (exit 2, so systemd waits for the administrator), and after the repair every
+    acknowledged ticket in the log, the chain intact."""
+    home = make_home(tmp_path / "center")
+    shm = home.path / "novbe.db-shm"
+    with immutable_files(home.path) as flags:
+        server = ServerProcess(home).start()
+        load = Load(server.url, lambda code: server.home.token("kiosk", code))
+        try:
+            load.more()
+            flags.set([shm])
+            load.wait_for(lambda: not server.running, 3 * TIMEOUT, "the server wrote on")
+        finally:
+            load.stop()
+            code = server.stop()
+        assert code == -signal.SIGBUS, code
+        assert "Fatal Python error: Bus error" in server.logs()
+        refused = run_novbe("server", "--dir", str(home.path), "--port", "0")
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.startswith(f"novbe server: cannot write {shm}: Operation not permitted; "), (
+            refused.stderr
+        )
+        flags.clear()
+    again = ServerProcess(home).start()
+    assert again.stop() == 0
+    nothing_lost(home.db_url, load)
+    audit = run_novbe("audit", "verify", "--dir", str(home.path))
+    assert json.loads(audit.stdout)["ok"] is True, audit.stdout + audit.stderr
 
 
 @pytest.mark.slow
