@@ -255,6 +255,37 @@ def test_postgresql_stopped_and_started_again(tmp_path: Path) -> None:
         assert "cannot reach the database" in alert["status"]["detail"], alert
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_sigterm_ends_the_server_while_postgresql_answers_nothing(tmp_path: Path) -> None:
+    """PostgreSQL hangs under load (its processes stopped: the connections stay open and
+    nothing answers): /health says the store is stalled, and SIGTERM still ends the server,
+    exit 0, leaving the stuck call behind and saying so. Started again once the database
+    answers, it has every acknowledged ticket."""
+    if not pg.available():
+        pytest.skip(f"PostgreSQL server binaries not found in {pg.BINDIR}")
+    with pg.running_cluster() as cluster:
+        url = pg.create_database(cluster.url())
+        home = make_home(tmp_path / "center", db_url=url)
+        server = ServerProcess(home).start()
+        load = Load(server.url, lambda code: server.home.token("kiosk", code))
+        try:
+            load.more()
+            with cluster.frozen():
+                stalled = lambda: health(server.port)[1]["alerts"].get("store") == "stalled"  # noqa: E731
+                load.wait_for(stalled, 3 * TIMEOUT, "/health does not say the store is stalled")
+                code = server.stop()
+        finally:
+            load.stop()
+            if server.running:
+                server.kill()
+        assert code == 0, server.logs()[-3000:]
+        assert "not waiting for a stuck database call" in server.logs()
+        again = ServerProcess(home).start()
+        assert again.stop() == 0
+        nothing_lost(url, load)
+
+
 @pytest.fixture
 def limited_server(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str], Any]]:
     """``novbe server`` under ``LimitNOFILE=300`` (soft and hard), as a unit could set it."""
