@@ -127,6 +127,28 @@ def alerts(boss: WsClient, device: str) -> list[dict[str, Any]]:
     return [m for m in with_pending if m["type"] in ("alert", "recovered") and m["device"] == device]
 
 
+def writes_beside_the_log_are_answered(server: ServerProcess, boss: WsClient) -> None:
+    """While the store fails: a device's health report (written beside the log) and the hall
+    message (an event) are answered, ``store_unavailable`` or a reply if they were written
+    after all; the same id sent again is answered too, and the connection serves the next
+    request at once."""
+    display = WsClient(server.url)
+    welcome = display.hello(role="display", device="lobby", token=server.home.token("display", "lobby"))
+    assert welcome["type"] == "welcome", welcome
+    text = {"az": "Xoş gəlmisiniz", "ru": "Добро пожаловать", "en": "Welcome"}
+    asks: list[tuple[WsClient, str, dict[str, Any]]] = [
+        (display, "report_health", {"component": "audio", "status": "error"}),
+        (boss, "set_message", {"text": text}),
+    ]
+    for client, kind, fields in asks:
+        for _ in range(2):
+            answer = client.request(kind, rid=f"{kind}-1", **fields)
+            assert answer["type"] == "reply" or answer["code"] == "store_unavailable", answer
+        client.send({"type": "sync", "id": f"{kind}-sync"})
+        client.recv_until(lambda m, kind=kind: m["type"] == "welcome" and m.get("id") == f"{kind}-sync")
+    display.close()
+
+
 def _fault_cycle(
     server: ServerProcess, db_url: str, break_it: Callable[[], None], mend: Callable[[], None], state: str
 ) -> dict[str, Any]:
@@ -143,6 +165,7 @@ def _fault_cycle(
         assert (body["status"], body["store"]["state"]) == ("degraded", state), body
         load.wait_for(lambda: bool(alerts(boss, "server/store")), 3 * TIMEOUT, "no alert")
         alert = alerts(boss, "server/store")[0]
+        writes_beside_the_log_are_answered(server, boss)
         mend()
         load.wait_for(lambda: health(server.port)[0] == 200, 3 * TIMEOUT, "not recovered")
         load.more()
