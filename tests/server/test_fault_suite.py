@@ -33,8 +33,17 @@ import pytest
 
 from server.store import EventStore
 from tests import pg
-from tests.server.harness import CHECKOUT, TIMEOUT, ServerProcess, WsClient, make_home, run_novbe, supervisor
-from tests.store.faults import fill, immutable_files, small_disk
+from tests.server.harness import (
+    CHECKOUT,
+    TIMEOUT,
+    ServerProcess,
+    WsClient,
+    kiosk,
+    make_home,
+    run_novbe,
+    supervisor,
+)
+from tests.store.faults import ext4_disk, fill, immutable_files, small_disk
 from wire import events as ev
 
 
@@ -262,6 +271,44 @@ def test_an_shm_made_unwritable_while_open_ends_the_server_saying_so_and_loses_n
     nothing_lost(home.db_url, load)
     audit = run_novbe("audit", "verify", "--dir", str(home.path))
     assert json.loads(audit.stdout)["ok"] is True, audit.stdout + audit.stderr
+
+
+@pytest.mark.slow
+def test_a_disk_the_kernel_turns_read_only_loses_nothing(tmp_path: Path) -> None:
+    """A disk error under load: ext4 turns the filesystem read-only under the open files
+    (errors=remount-ro). The server says so (store_unavailable, /health and the alert name
+    the file) and stops cleanly when asked; such a filesystem is writable again only after a
+    check and a new mount, and then the log has every acknowledged ticket, the chain intact."""
+    with ext4_disk(tmp_path / "disk") as disk:
+        home = make_home(disk.mountpoint / "center")
+        os.sync()  # center.toml and the device files on the disk, as they long are in a center
+        server = ServerProcess(home).start()
+        boss = supervisor(server)
+        load = Load(server.url, lambda code: server.home.token("kiosk", code))
+        try:
+            load.more()
+            disk.fail()
+            load.wait_for(lambda: load.errors["store_unavailable"] > 0, 3 * TIMEOUT, "no store_unavailable")
+            load.wait_for(lambda: bool(alerts(boss, "server/store")), 3 * TIMEOUT, "no alert")
+            alert = alerts(boss, "server/store")[0]
+            status, body = health(server.port)
+        finally:
+            load.stop()
+            code = server.stop()
+        assert code == 0
+        assert (status, body["store"]["state"]) == (503, "read_only"), body
+        reason = f"cannot write {home.path / 'novbe.db'}: Read-only file system"
+        assert body["store"]["reason"] == reason, body
+        assert alert["status"]["detail"] == reason, alert
+        disk.check()
+        nothing_lost(home.db_url, load)
+        audit = run_novbe("audit", "verify", "--dir", str(home.path))
+        assert json.loads(audit.stdout)["ok"] is True, audit.stdout + audit.stderr
+        again = ServerProcess(home).start()
+        try:
+            assert kiosk(again).request("issue", service="DIN-ID")["type"] == "reply"
+        finally:
+            assert again.stop() == 0
 
 
 @pytest.mark.slow

@@ -32,6 +32,60 @@ def small_disk(path: Path, size_kib: int) -> Iterator[Path]:
         _run("umount", "-l", str(path))
 
 
+class Ext4Disk:
+    """A small ext4 filesystem in an image file, mounted on a loop device with
+    ``errors=remount-ro``, as a server's data disk usually is."""
+
+    def __init__(self, image: Path, mountpoint: Path) -> None:
+        self.image = image
+        self.mountpoint = mountpoint
+        self.device = ""
+
+    def mount(self) -> None:
+        self.mountpoint.mkdir(parents=True, exist_ok=True)
+        done = _run("mount", "-o", "loop,errors=remount-ro", str(self.image), str(self.mountpoint))
+        assert done.returncode == 0, done.stderr
+        self.device = _run("findmnt", "-n", "-o", "SOURCE", str(self.mountpoint)).stdout.strip()
+
+    def fail(self) -> None:
+        """A disk error as the kernel meets one: ext4 aborts its journal and turns the
+        filesystem read-only under every open file (until it is checked and mounted again)."""
+        Path(f"/sys/fs/ext4/{Path(self.device).name}/trigger_fs_error").write_text("1")
+
+    def check(self) -> None:
+        """Unmount, ``e2fsck`` as an administrator would, mount again read-write."""
+        done = _run("umount", str(self.mountpoint))
+        assert done.returncode == 0, done.stderr
+        checked = _run("e2fsck", "-fy", str(self.image))
+        assert checked.returncode in (0, 1), checked.stdout + checked.stderr  # 1: errors corrected
+        self.mount()
+
+
+@contextmanager
+def ext4_disk(path: Path, size_mib: int = 64) -> Iterator[Ext4Disk]:
+    """An :class:`Ext4Disk` of ``size_mib`` mounted at ``path`` for the block (its image
+    beside it). Skips, saying why, where loop devices or ext4's error trigger are missing."""
+    if os.geteuid() != 0 or shutil.which("mkfs.ext4") is None:
+        pytest.skip("an ext4 disk on a loop device needs root and mkfs.ext4")
+    image = path.with_name(path.name + ".img")
+    with image.open("wb") as out:
+        out.truncate(size_mib * 1024 * 1024)
+    made = _run("mkfs.ext4", "-q", str(image))
+    assert made.returncode == 0, made.stderr
+    disk = Ext4Disk(image, path)
+    try:
+        try:
+            disk.mount()
+        except AssertionError as exc:
+            pytest.skip(f"cannot mount an ext4 image on a loop device here: {exc}")
+        if not Path(f"/sys/fs/ext4/{Path(disk.device).name}/trigger_fs_error").exists():
+            pytest.skip("this kernel's ext4 has no trigger_fs_error")
+        yield disk
+    finally:
+        _run("umount", "-l", str(path))
+        image.unlink(missing_ok=True)
+
+
 def fill(disk: Path, leave_kib: int) -> Path:
     """Fill ``disk`` with a ballast file until only ``leave_kib`` are free; return the file."""
     st = os.statvfs(disk)
