@@ -24,7 +24,7 @@ from server.center import load_center
 from server.hub import Hub, auth as auth_module
 from server.hub.gate import Gate
 from server.hub.throttle import FREE_FAILURES, MAX_DELAY_S, MAX_TRACKED, Throttle
-from server.security import decoy_hash
+from server.security import decoy_hash, verify_password
 from server.store import EventStore
 from tests.server.harness import DEMO_PASSWORD, TIMEOUT, Home, make_home
 
@@ -185,11 +185,10 @@ async def test_an_unknown_login_costs_the_same_check_and_gets_the_same_answer(
     work, not only its stand-in hash, can't tell them apart."""
     hall, url, home = running
     checked: list[str] = []
-    real = auth_module.verify_password
 
     def counted(hashed: str, password: str) -> bool:
         checked.append(hashed)
-        return real(hashed, password)
+        return verify_password(hashed, password)
 
     monkeypatch.setattr(auth_module, "verify_password", counted)
     answers = []
