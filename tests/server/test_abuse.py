@@ -148,11 +148,10 @@ async def test_password_checks_wait_on_their_own_thread_and_never_hold_a_commit(
     past the queue's bound a guess is refused at once instead of waiting."""
     hall, url, home = running
     release = threading.Event()
-    real = auth_module.verify_password
 
     def slow(hashed: str, password: str) -> bool:
         release.wait(TIMEOUT)
-        return real(hashed, password)
+        return verify_password(hashed, password)
 
     monkeypatch.setattr(auth_module, "verify_password", slow)
     guessers = [await connect(url) for _ in range(auth_module.PASSWORD_QUEUE + 1)]
