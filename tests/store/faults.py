@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,6 +117,32 @@ def _enforces_immutable(folder: Path) -> str | None:
         return "this filesystem ignores the immutable flag for a file already open"
     finally:
         os.close(fd)
+        _run("chattr", "-i", str(probe))
+        probe.unlink()
+
+
+_MAPPED_WRITE = """
+import mmap, os, subprocess, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+page = mmap.mmap(fd, 4096)
+page[0] = 1
+subprocess.run(["chattr", "+i", sys.argv[1]], check=True)
+page[0] = 2
+"""
+
+
+def immutable_mapping_faults(folder: Path) -> bool:
+    """Whether writing to a memory-mapped page of a file made immutable ends the process with
+    SIGBUS in ``folder`` (as SQLite writes its ``-shm``): ext4 does; a filesystem that lets the
+    write through would not."""
+    probe = folder / ".novbe-mapped-probe"
+    probe.write_bytes(b"\0" * 4096)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _MAPPED_WRITE, str(probe)], capture_output=True, check=False
+        )
+        return done.returncode == -signal.SIGBUS
+    finally:
         _run("chattr", "-i", str(probe))
         probe.unlink()
 
