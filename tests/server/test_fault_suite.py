@@ -5,6 +5,10 @@ unit reached. Each: the clients get clear errors (``store_unavailable``,
 the supervisor an ``alert`` saying why), the server recovers without a restart, and nothing
 acknowledged is lost or issued twice.
 
+Three faults can't end so, and their tests say what the server owes instead: an unwritable
+``-shm`` (the kernel ends the process), a disk the kernel turned read-only (writable again
+only after a check and a new mount), PostgreSQL hanging (SIGTERM must still stop the server).
+
 The load is two kiosks issuing tickets in threads, each request sent again with the same id
 until it gets a reply, as the protocol says.
 """

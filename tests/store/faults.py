@@ -1,6 +1,7 @@
 """Real faults for the store tests: a small filesystem that fills up, a file that can't be
-written (before it is opened, or while it is open). They need root (mount, chattr) or, for
-a file unwritable before it is opened, a user other than root (chmod); a test that can have
+written (before it is opened, or while it is open: ``chattr +i``), an ext4 disk the kernel
+turns read-only after an error. They need root (mount, chattr, loop devices) or, for a file
+unwritable before it is opened, a user other than root (chmod); a test that can have
 neither is skipped, saying why."""
 
 from __future__ import annotations
