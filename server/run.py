@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
+import faulthandler
 import json
 import logging
 import os
@@ -59,6 +61,14 @@ class ServerOptions:
 
 
 def setup_logging(level: str = "INFO") -> None:
+    """JSON lines on stderr; and a fatal signal is said there too, with where each thread was.
+
+    Python can't go on after SIGBUS or SIGSEGV in C code (SQLite's ``-shm`` made unwritable
+    under the server ends it with SIGBUS, docs/operations.md): without this, the process would
+    end with no line at all.
+    """
+    with contextlib.suppress(ValueError, OSError):  # a stderr that is no file (captured in a test)
+        faulthandler.enable(sys.stderr)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     root = logging.getLogger("novbe")

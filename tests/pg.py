@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -133,6 +134,24 @@ class Cluster:
             "pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "30",
             "-o", f"-p {self.port}", "start",
         )  # fmt: skip
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server and its backends stopped (SIGSTOP) for the block, then continued: the
+        connections stay open and nothing answers on them, as on a database host that hangs
+        (not one that crashed). No backend is started meanwhile: the postmaster is stopped too."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        pids = [postmaster, *map(int, children)]
+        stopped: list[int] = []
+        try:
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+            yield
+        finally:
+            for pid in stopped:
+                os.kill(pid, signal.SIGCONT)
 
     def stop(self) -> None:
         try:

@@ -37,6 +37,11 @@ T = TypeVar("T")
 RETRY_EVERY_S = 1.0
 """How often a broken writer tries the store again."""
 
+FAILED_COMMITS_EVERY_S = 30.0
+"""While commits keep failing, how often the log says so again (the first failure is
+logged whole, with the database error's traceback; a database unwritable for an hour, with
+every device retrying, is not thousands of tracebacks in a journal that may share its disk)."""
+
 
 class StoreUnavailable(Exception):
     """A write failed; nothing of the request was kept."""
@@ -91,6 +96,10 @@ class Writer:
         self.broken = False
         """A write failed and the state is being rebuilt from the log."""
         self.stopped = False
+        self._failed_commits = 0
+        """Commits failed since the last one that went through."""
+        self._failures_logged = 0.0
+        """When the log last said that commits fail (monotonic)."""
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function(*args)`` (a store call) on the writer's thread.
@@ -174,8 +183,8 @@ class Writer:
             self._writing = batch
             try:
                 seqs = await self.call(self.store.append, [item.commit for item in batch])
-            except StoreUnavailable:
-                log.exception("commit failed; throwing away the decisions not in the log")
+            except StoreUnavailable as exc:
+                self._commit_failed(exc)
                 for item in batch:
                     if not item.future.done():
                         item.future.set_exception(StoreUnavailable())
@@ -183,10 +192,27 @@ class Writer:
                 await self._recover(self._rollback)
                 continue
             self._writing = []
+            if self._failed_commits:
+                log.info(json.dumps({"msg": "commits go through again", "failed": self._failed_commits}))
+                self._failed_commits = 0
             for item, item_seqs in zip(batch, seqs, strict=True):
                 self._publish(item.commit.events, item_seqs)
                 if not item.future.done():
                     item.future.set_result(item_seqs)
+
+    def _commit_failed(self, exc: StoreUnavailable) -> None:
+        """Log a failed commit: the first of a run whole (the database error's traceback),
+        then a line every :data:`FAILED_COMMITS_EVERY_S` with how many failed meanwhile."""
+        self._failed_commits += 1
+        now = time.monotonic()
+        if self._failed_commits == 1:
+            log.error("commit failed; throwing away the decisions not in the log", exc_info=exc)
+        elif now - self._failures_logged >= FAILED_COMMITS_EVERY_S:
+            line = {"msg": "commits still failing", "failed": self._failed_commits, "error": str(exc)}
+            log.warning(json.dumps(line))
+        else:
+            return
+        self._failures_logged = now
 
     async def _reload_state(self) -> None:
         await self.call(self._reload)

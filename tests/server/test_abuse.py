@@ -24,7 +24,7 @@ from server.center import load_center
 from server.hub import Hub, auth as auth_module
 from server.hub.gate import Gate
 from server.hub.throttle import FREE_FAILURES, MAX_DELAY_S, MAX_TRACKED, Throttle
-from server.security import decoy_hash
+from server.security import decoy_hash, verify_password
 from server.store import EventStore
 from tests.server.harness import DEMO_PASSWORD, TIMEOUT, Home, make_home
 
@@ -148,11 +148,10 @@ async def test_password_checks_wait_on_their_own_thread_and_never_hold_a_commit(
     past the queue's bound a guess is refused at once instead of waiting."""
     hall, url, home = running
     release = threading.Event()
-    real = auth_module.verify_password
 
     def slow(hashed: str, password: str) -> bool:
         release.wait(TIMEOUT)
-        return real(hashed, password)
+        return verify_password(hashed, password)
 
     monkeypatch.setattr(auth_module, "verify_password", slow)
     guessers = [await connect(url) for _ in range(auth_module.PASSWORD_QUEUE + 1)]
@@ -175,6 +174,33 @@ async def test_password_checks_wait_on_their_own_thread_and_never_hold_a_commit(
         release.set()
         for ws in guessers:
             await ws.close()
+
+
+async def test_an_unknown_login_costs_the_same_check_and_gets_the_same_answer(
+    running: tuple[Hub, str, Home], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown login and a known one with a wrong password: each is one argon2 check of a
+    hash with the same parameters (the decoy's), and both are answered alike: the server's
+    work, not only its stand-in hash, can't tell them apart."""
+    hall, url, home = running
+    checked: list[str] = []
+
+    def counted(hashed: str, password: str) -> bool:
+        checked.append(hashed)
+        return verify_password(hashed, password)
+
+    monkeypatch.setattr(auth_module, "verify_password", counted)
+    answers = []
+    async with connect(url) as desk:
+        assert (await ask(desk, _hello(home, "counter", "3")))["type"] == "welcome"
+        for n, login in enumerate(("op3", "nobody-here")):
+            answer = await ask(desk, {"type": "login", "id": f"l-{n}", "login": login, "password": "guess"})
+            answers.append({k: v for k, v in answer.items() if k != "id"})
+    assert answers[0] == answers[1], answers
+    assert answers[0]["code"] == "wrong_password"
+    assert len(checked) == 2
+    assert checked[0] == hall.center.operator("op3").password_hash
+    assert extract_parameters(checked[1]) == extract_parameters(checked[0])
 
 
 async def test_guessing_an_operator_password_is_slowed_and_the_supervisor_alerted(

@@ -4,7 +4,7 @@ answer (``internal_error``, ``store_unavailable``), keeps its connection, and no
 failed request stays, in the log or in the engine.
 
 A bug can't be provoked from outside, so these tests make one of the hub's functions fail;
-tests/faults/ fails the database itself under a real server process.
+tests/server/test_fault_suite.py fails the database itself under a real server process.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import serve
 
@@ -114,6 +115,52 @@ async def test_a_bug_in_hello_answers_internal_error_and_keeps_the_connection(
         monkeypatch.undo()
         assert (await client.ask(hello))["type"] == "welcome"
         assert len(hall.clients) == 1
+
+
+async def test_a_refused_commit_is_undone_without_reading_the_day_again(
+    hub: tuple[Hub, str, Home], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database refuses a commit (a disk I/O error on its INSERT): the request is
+    answered ``store_unavailable``, and the hub throws its decision away from what it holds
+    (the log's head is known in memory): not one event of the day is read again, so this
+    takes no longer in the evening than in the morning. The next citizen gets the number
+    the refused one would have had. The log has the first failure whole and a line when
+    commits go through again, not a traceback for each retry."""
+    hall, url, home = hub
+    engine = hall.store._engine
+    statements: list[str] = []
+
+    def refuse_inserts(conn: Any, clauseelement: object, *args: Any) -> None:
+        statements.append(str(clauseelement))
+        if "INSERT" in str(clauseelement):
+            raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    async with connect(url) as ws:
+        client = Client(ws)
+        assert (await client.ask(_hello(home, "kiosk", "kiosk-1")))["type"] == "welcome"
+        for n in range(3):
+            issued = await client.ask({"type": "issue", "id": f"k-{n}", "service": "DIN-ID"})
+            assert issued["type"] == "reply", issued
+        sa.event.listen(engine, "before_execute", refuse_inserts)
+        try:
+            with caplog.at_level(logging.INFO, logger="novbe.server"):
+                for _ in range(3):
+                    refused = await client.ask({"type": "issue", "id": "k-3", "service": "DIN-ID"})
+                    assert (refused["code"], refused["id"]) == ("store_unavailable", "k-3"), refused
+                    while hall.writer.broken:  # noqa: ASYNC110 - polls the hub
+                        await asyncio.sleep(0.01)
+        finally:
+            sa.event.remove(engine, "before_execute", refuse_inserts)
+        failed = [r for r in caplog.records if "commit failed" in r.getMessage()]
+        assert len(failed) == 1, failed
+        assert failed[0].exc_info is not None
+        assert [s for s in statements if "FROM events" in s or "FROM replies" in s] == [], statements
+        assert hall.live.tickets.keys() == hall.committed.tickets.keys()
+        with caplog.at_level(logging.INFO, logger="novbe.server"):
+            again = await client.ask({"type": "issue", "id": "k-3", "service": "DIN-ID"})
+        assert again["result"]["ticket"]["number"] == "A004", again
+        back = [json.loads(r.getMessage()) for r in caplog.records if "go through again" in r.getMessage()]
+        assert back == [{"msg": "commits go through again", "failed": 3}], back
 
 
 def _store_down(*args: Any, **kwargs: Any) -> None:

@@ -3,12 +3,17 @@ queues and their alerts, every action through the wire, today's figures, a recon
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from typing import get_args
+
 import pytest
 
-from supervisor.viewmodel import AlertKind, Look
+from supervisor.viewmodel import Alert, AlertKind, Look, SupervisorViewModel
 from tests.server.harness import TIMEOUT, Home, ServerProcess, counter, kiosk
 from wire import events as ev
 from wire.client import ConnState
+from wire.protocol import ROLE_REQUESTS, HealthStatus, ReportHealth, Role
 from wire.types import CounterState, TicketState
 
 from .helpers import desk_on, logged, with_standard
@@ -265,3 +270,43 @@ def test_the_desk_speaks_three_languages(home: Home, server: ServerProcess) -> N
         vm.set_lang("ru")
         assert vm.tr("done.open_counter", counter=3) == "Окно 3 открыто."
         assert vm.zone_name("floor-1") == "1-й этаж"
+
+
+SERVER_PARTS = {
+    "store": ("read_only", "failing", "stalled", "recovering"),
+    "passwords": ("guessing",),
+    "connections": ("full",),
+}
+"""The server's own parts, reported as devices ``server/<part>``, and their statuses other
+than ``ok`` (docs/protocol.md, "report_health")."""
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "en"])
+def test_every_device_alert_is_said_in_words(lang: str) -> None:
+    """Whatever a device or the server itself reports, the desk says it in words, never a
+    catalog key: every role that reports, every component and status of the protocol, and
+    the server's parts (an unwritable database: "Server: database — cannot be written")."""
+    model = SupervisorViewModel(lang=lang)
+    components = get_args(ReportHealth.model_fields["component"].annotation)
+    subjects = [
+        (f"{role}:7/{component}", status)
+        for role in Role
+        if "report_health" in ROLE_REQUESTS[role] or role is Role.SUPERVISOR
+        for component in components
+        for status in get_args(HealthStatus)
+    ]
+    subjects += [(f"server/{part}", status) for part, statuses in SERVER_PARTS.items() for status in statuses]
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    for subject, status in subjects:
+        text = model.alert_text(Alert(1, AlertKind.DEVICE, subject, at, status, "why"))
+        assert not re.search(r"\b(role|component|status)\.[a-z_]", text), (subject, status, text)
+        assert text.endswith(" (why)"), text
+    store = Alert(1, AlertKind.DEVICE, "server/store", at, "read_only", "cannot write /srv/novbe.db")
+    assert (
+        model.alert_text(store)
+        == {
+            "az": "Server: məlumat bazası — yazmaq olmur (cannot write /srv/novbe.db)",
+            "ru": "Сервер: база данных — запись невозможна (cannot write /srv/novbe.db)",
+            "en": "Server: database — cannot be written (cannot write /srv/novbe.db)",
+        }[lang]
+    )
