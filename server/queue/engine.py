@@ -857,8 +857,7 @@ class QueueEngine:
         if cmd.source is RatingSource.PHONE:
             action = f"rate ticket {cmd.ticket} from its page"
             reasons = self._rating_reasons(cmd, action)
-            visit = self._phone_visit(cmd.ticket, action)
-            return [self._rated(visit, cmd, reasons)]
+            return [self._rated(self._phone_visit(cmd.ticket, action), cmd, reasons)]
         if cmd.counter is None:
             raise RatingRefused(f"can't rate ticket {cmd.ticket}: no counter named", reason="no_visit")
         c = self._counter(cmd.counter, "rate a visit")
@@ -866,13 +865,14 @@ class QueueEngine:
         reasons = self._rating_reasons(cmd, action)
         # Rule V-1: a terminal rates only the visit its counter finished last, once,
         # within the hall's window: nobody rates a counter for someone else's visit.
-        visit = self._last_visit.get(c.number)
-        if visit is None:
+        last = self._last_visit.get(c.number)
+        if last is None:
             raise RatingRefused(
                 f"can't {action}: the counter has finished no visit today",
                 reason="no_visit",
                 counter=c.number,
             )
+        visit = last
         if visit.ticket != cmd.ticket:
             raise RatingRefused(
                 f"can't {action}: the last visit finished there is ticket {visit.number}",

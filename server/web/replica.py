@@ -76,6 +76,10 @@ class TicketPage:
     """The last transfer of a ticket waiting again after one."""
     day_over: bool = False
     """The center closed for the day: the page changes no more."""
+    rating: str | None = None
+    """Done: ``"ask"`` while its visit may be rated from the page (Rule V-2: not rated yet,
+    the day open), ``"rated"`` once it is (from the page or the counter's terminal); else
+    None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +185,21 @@ class Replica:
         counter = ticket.counter
         if counter is None and ticket.history:
             counter = ticket.history[-1][2]
-        return replace(common, state=state, counter=counter, place=self._place(counter))
+        return replace(
+            common, state=state, counter=counter, place=self._place(counter), rating=self.rating(ticket_id)
+        )
+
+    def rating(self, ticket_id: TicketId) -> str | None:
+        """Whether the page of a ticket asks for its rating (``"ask"``), says it is rated
+        (``"rated"``), or neither (None): see :attr:`TicketPage.rating`."""
+        if self.engine.tickets[ticket_id].state is not TicketState.DONE:
+            return None
+        visit = self.engine.finished_visit(ticket_id)
+        if visit is None:
+            return None
+        if visit.rated_at is not None:
+            return "rated"
+        return "ask" if self.engine.is_open else None
 
     def _wait(self, service: ServiceCode, priority: Priority, ahead: int, at: datetime) -> WaitRange:
         """The wait still before a ticket with ``ahead`` citizens before it: the estimate of
