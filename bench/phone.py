@@ -1,7 +1,9 @@
 """The citizens' phone pages at a day's scale: ``python -m bench phone [--pages N] [--calls M]``.
 
 A real ``novbe server`` and a real ``novbe web`` beside it on loopback, a fresh reference
-center. ``N`` tickets are issued (spread over the agencies, as a day's are), and then:
+center with every counter open. ``N`` tickets are issued over every service, as a day's are (a
+service whose promised wait would end after closing refuses, as at the kiosk: the next one
+takes the ticket), and then:
 
 1. **Without the pages**: counters (one per agency) call ``M`` times, each finishing its
    previous citizen first; a hall display (a plain websocket client of role ``display``)
@@ -92,17 +94,16 @@ class _Peer:
         return await asyncio.wait_for(future, 30)
 
 
-def _desks(home: Home) -> dict[str, int]:
-    """Each agency's first service -> the first counter serving it."""
+def _hall(home: Home) -> tuple[list[str], list[int], list[int]]:
+    """Every service, every counter, and the first counter of each agency (those that call)."""
     data = tomllib.loads((home.path / "center.toml").read_text(encoding="utf-8"))
-    out: dict[str, int] = {}
+    services = [svc["code"] for agency in data["agencies"] for svc in agency["services"]]
+    counters = [int(desk["number"]) for desk in data["counters"]]
+    callers: list[int] = []
     for agency in data["agencies"]:
-        service = agency["services"][0]["code"]
-        for desk in data["counters"]:
-            if service in desk["services"]:
-                out[service] = int(desk["number"])
-                break
-    return out
+        first = agency["services"][0]["code"]
+        callers.append(next(int(d["number"]) for d in data["counters"] if first in d["services"]))
+    return services, counters, sorted(set(callers))
 
 
 def _pages(web_url: str, paths: list[str], pipe: Connection) -> None:
@@ -200,32 +201,35 @@ async def measure(
         )
     )
     readers = [asyncio.create_task(kiosk.read())]
-    services = _desks(home)
-    codes = list(services)
+    services, counters, callers = _hall(home)
+    # Every counter open (as at a day's peak), then a day's tickets over every service: a
+    # service whose wait would end after closing refuses (as a kiosk would), the next one takes it.
+    desks: dict[int, _Peer] = {}
+    for number in counters:
+        hello = {"role": "counter", "device": str(number), "token": home.token("counter", str(number))}
+        desk = _Peer(await _open(server.url, hello))
+        readers.append(asyncio.create_task(desk.read()))
+        assert (await desk.ask("login", login=f"op{number}", password=DEMO_PASSWORD))["type"] == "reply"
+        desks[number] = desk
     tickets: list[dict[str, Any]] = []
-    for i in range(pages):
-        answer = await kiosk.ask("issue", service=codes[i % len(codes)])
+    refused = 0
+    i = 0
+    while len(tickets) < pages and refused < 10 * pages:
+        answer = await kiosk.ask("issue", service=services[i % len(services)])
+        i += 1
         if answer["type"] == "reply":
             tickets.append(answer["result"]["ticket"])
+        else:
+            refused += 1
     display = _Peer(
         await _open(
             server.url, {"role": "display", "device": "lobby", "token": home.token("display", "lobby")}
         )
     )
     readers.append(asyncio.create_task(display.read()))
-    desks: dict[int, _Peer] = {}
-    for number in sorted(set(services.values())):
-        desk = _Peer(
-            await _open(
-                server.url,
-                {"role": "counter", "device": str(number), "token": home.token("counter", str(number))},
-            )
-        )
-        readers.append(asyncio.create_task(desk.read()))
-        assert (await desk.ask("login", login=f"op{number}", password=DEMO_PASSWORD))["type"] == "reply"
-        desks[number] = desk
+    calling = {n: desks[n] for n in callers}
     busy: set[int] = set()
-    _, display_without = await _calls(desks, display, calls, busy)
+    _, display_without = await _calls(calling, display, calls, busy)
 
     await asyncio.sleep(1.0)
     web_before, hub_before = _rss_kib(web.proc.pid), _rss_kib(server.proc.pid)
@@ -238,7 +242,7 @@ async def measure(
     web_after, hub_after = _rss_kib(web.proc.pid), _rss_kib(server.proc.pid)
 
     cpu = _cpu_s(web.proc.pid)
-    sent, display_with = await _calls(desks, display, calls, busy)
+    sent, display_with = await _calls(calling, display, calls, busy)
     cpu = _cpu_s(web.proc.pid) - cpu
     here.send("done")
     called, frames = await asyncio.to_thread(here.recv)
@@ -252,6 +256,7 @@ async def measure(
     await asyncio.gather(*(p.ws.close() for p in (kiosk, display, *desks.values())), return_exceptions=True)
     return {
         "tickets": len(tickets),
+        "refused": refused,
         "opened": opened,
         "calls": len(sent),
         "display_without": display_without,
@@ -298,7 +303,8 @@ def report(result: dict[str, Any], pages: int) -> list[str]:
     hub_before, hub_after = result["hub_kib"]
     opened = max(1, result["opened"])
     return [
-        f"{result['tickets']:,} tickets issued, {result['opened']:,} live pages open, "
+        f"{result['tickets']:,} tickets issued ({result['refused']} refused: service full), "
+        f"{result['opened']:,} live pages open, "
         f"{result['calls']} calls measured with them ({result['missed']} not seen at their page), "
         f"{result['frames']:,} page frames received",
         f"call -> page (from the counter's reply): {_line(result['page_from_reply'])}",

@@ -242,7 +242,10 @@ class WebApp:
         services = self.replica.services_of(events) if events else None
         named = {getattr(e, "ticket", None) for e in events}
         at = self.now()
-        for ticket in list(self.live):
+        # The tickets the events name first (the one called hears it before the others in
+        # its line hear that they moved up).
+        order = [t for t in self.live if t in named] + [t for t in self.live if t not in named]
+        for ticket in order:
             if self.replica.engine.tickets.get(ticket) is None or not self._current(ticket):
                 self._drop(ticket)
                 continue

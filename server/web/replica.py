@@ -17,7 +17,7 @@ from wire.types import CounterNo, Priority, ServiceCode, TicketId, TicketState, 
 from .. import security, views
 from ..center import Center
 from ..queue import QueueEngine
-from ..queue.estimate import PoolEstimator
+from ..queue.estimate import Estimate, PoolEstimator
 
 __all__ = ["HallRow", "PageState", "Replica", "Texts", "TicketPage", "Transfer"]
 
@@ -110,6 +110,12 @@ class Replica:
         self.transfers: dict[TicketId, TicketTransferred] = {}
         self.day_closed = False
         self._ranks: dict[ServiceCode, dict[TicketId, int]] = {}
+        self._token_of: dict[TicketId, str] = {}
+        self._estimates: dict[tuple[ServiceCode, Priority], Estimate] = {}
+        """The estimate of each service and priority at ``_estimates_at``, for as long as no
+        event comes: every page of a service waits on the same one (the pool estimator's
+        work, done once for them all)."""
+        self._estimates_at: datetime | None = None
         self._zone_names = {z.code: dict(z.name) for z in center.zones}
         self._service_names = {s.code: dict(s.name) for a in center.agencies for s in a.services}
         self._agency_names = {a.code: dict(a.name) for a in center.agencies}
@@ -118,9 +124,11 @@ class Replica:
         """Forget everything: the hub is about to send the day again from its opening."""
         self.engine = QueueEngine(self.hall, estimator=self._estimator)
         self.tokens.clear()
+        self._token_of.clear()
         self.transfers.clear()
         self.day_closed = False
         self._ranks.clear()
+        self._estimates.clear()
         self.seq = 0
 
     def apply(self, seq: int, event: Event) -> None:
@@ -128,13 +136,17 @@ class Replica:
         if isinstance(event, DayOpened):
             # A new day: yesterday's tokens stop working.
             self.tokens.clear()
+            self._token_of.clear()
             self.transfers.clear()
             self.day_closed = False
         self.engine.apply(event)
         self.seq = seq
         self._ranks.clear()
+        self._estimates.clear()
         if isinstance(event, TicketIssued):
-            self.tokens[security.ticket_token(self.secret, event.ticket)] = event.ticket
+            token = security.ticket_token(self.secret, event.ticket)
+            self.tokens[token] = event.ticket
+            self._token_of[event.ticket] = token
         elif isinstance(event, TicketTransferred):
             self.transfers[event.ticket] = event
         elif isinstance(event, DayClosed):
@@ -147,7 +159,8 @@ class Replica:
         return self.tokens.get(token)
 
     def token_of(self, ticket: TicketId) -> str:
-        return security.ticket_token(self.secret, ticket)
+        token = self._token_of.get(ticket)
+        return token if token is not None else security.ticket_token(self.secret, ticket)
 
     def day(self) -> date | None:
         return self.engine.day
@@ -204,7 +217,12 @@ class Replica:
     def _wait(self, service: ServiceCode, priority: Priority, ahead: int, at: datetime) -> WaitRange:
         """The wait still before a ticket with ``ahead`` citizens before it: the estimate of
         a ticket issued now for the service, scaled to the ticket's place in the line."""
-        estimate = self.engine.estimate(service, priority, at)
+        if at != self._estimates_at:
+            self._estimates.clear()
+            self._estimates_at = at
+        estimate = self._estimates.get((service, priority))
+        if estimate is None:
+            estimate = self._estimates[service, priority] = self.engine.estimate(service, priority, at)
         share = (ahead + 1) / (estimate.ahead + 1)
         return WaitRange.promise(estimate.low_min * share, estimate.high_min * share)
 

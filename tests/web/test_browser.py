@@ -154,7 +154,17 @@ def test_without_javascript_one_tap_on_the_best_face_rates(
 def test_phone_screenshots_of_every_state(tmp_path: Path) -> None:
     made = shoot(tmp_path, langs=("en",))
     names = {p.name for p in made}
-    states = ("waiting", "called", "serving", "parked", "done", "no_show", "transferred", "cancelled", "rated")
+    states = (
+        "waiting",
+        "called",
+        "serving",
+        "parked",
+        "done",
+        "no_show",
+        "transferred",
+        "cancelled",
+        "rated",
+    )
     for state in (*states, "rating"):
         assert f"phone-{state}-en.png" in names
     assert {"phone-hall-en.png", "phone-not-found.png", "phone-closed-en.png"} <= names

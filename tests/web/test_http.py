@@ -240,7 +240,12 @@ def test_the_page_rates_its_visit_without_script(hall: Hall, web: WebProcess, ho
     assert "Thank you!" in body
     assert 'name="score"' not in body
     (event,) = rated(home)
-    assert (event["ticket"], event["score"], event["reasons"], event["source"]) == (mine["id"], 2, ["rude"], "phone")
+    assert (event["ticket"], event["score"], event["reasons"], event["source"]) == (
+        mine["id"],
+        2,
+        ["rude"],
+        "phone",
+    )
     # The same address again (a reload, a second tap): still one rating.
     assert "Thank you!" in get(f"{page}/rate?lang=en&score=5")[2]
     assert len(rated(home)) == 1
