@@ -229,6 +229,7 @@ async def measure(
     readers.append(asyncio.create_task(display.read()))
     calling = {n: desks[n] for n in callers}
     busy: set[int] = set()
+    await asyncio.sleep(1.0)  # the issues' echo settled (the web process has read them all)
     _, display_without = await _calls(calling, display, calls, busy)
 
     await asyncio.sleep(1.0)
