@@ -1,4 +1,5 @@
-"""Run the benchmarks: ``python -m bench [name ...]``."""
+"""Run the benchmarks: ``python -m bench [name ...]``, or one with its options:
+``python -m bench phone --pages 3000``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ ON_DEMAND = {"soak"}
 
 
 def main(argv: list[str]) -> int:
+    first_option = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
+    argv, options = argv[:first_option], argv[first_option:]
+    if options and len(argv) != 1:
+        print("options go to one benchmark: python -m bench NAME --option ...", file=sys.stderr)
+        return 2
     names = argv or sorted(
         m.name
         for m in pkgutil.iter_modules(bench.__path__)
@@ -22,7 +28,11 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"== bench {name}", flush=True)
         started = time.perf_counter()
-        importlib.import_module(f"bench.{name}").main()
+        module = importlib.import_module(f"bench.{name}")
+        if options:
+            module.main(options)
+        else:
+            module.main()
         print(f"   ({time.perf_counter() - started:.1f} s)\n", flush=True)
     return 0
 

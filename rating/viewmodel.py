@@ -43,7 +43,7 @@ from psygnal import Signal
 
 from wire.client import ConnState, RequestFailed, RequestTimeout, Result
 from wire.events import VisitRated
-from wire.i18n import catalog
+from wire.i18n import catalog, tr
 from wire.messages import (
     CenterInfo,
     CounterNotice,
@@ -186,8 +186,11 @@ class RatingViewModel:
     # --- reading ------------------------------------------------------------------------
 
     def tr(self, key: str, /, **values: Any) -> str:
-        """A text of the terminal in the language shown."""
-        return self._catalog.tr(key, self.lang, **values)
+        """A text of the terminal in the language shown: its own, else the words of a rating
+        it shares with the phone page (``rating.*`` in the ``wire`` catalog)."""
+        if key in self._catalog.texts["az"]:
+            return self._catalog.tr(key, self.lang, **values)
+        return tr(f"rating.{key}", self.lang, **values)
 
     @property
     def lang(self) -> Lang:

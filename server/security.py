@@ -182,6 +182,8 @@ class TicketTokens:
         """The center's ``[public] secret``; None when the center has no public pages (no
         ticket then carries a token, and every token names nothing)."""
         self._tickets: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}
+        """The other way round: the web process pushes to thousands of pages per call."""
 
     def __len__(self) -> int:
         return len(self._tickets)
@@ -190,13 +192,16 @@ class TicketTokens:
         """Follow the log: an issued ticket's token is kept; a new day forgets the old ones."""
         if isinstance(event, TicketIssued):
             if self.secret is not None:
-                self._tickets[ticket_token(self.secret, event.ticket)] = event.ticket
+                token = ticket_token(self.secret, event.ticket)
+                self._tickets[token] = event.ticket
+                self._tokens[event.ticket] = token
         elif isinstance(event, DayOpened):
             self.clear()
 
     def clear(self) -> None:
         """Forget every token (the day is about to be replayed from its opening)."""
         self._tickets.clear()
+        self._tokens.clear()
 
     def ticket_of(self, text: str) -> str | None:
         """The id of the day's ticket whose token ``text`` is (as typed: any case, dashes or
@@ -207,7 +212,8 @@ class TicketTokens:
     def token_of(self, ticket_id: str) -> str:
         """The token of ``ticket_id`` (a center with public pages only)."""
         assert self.secret is not None, "a ticket token asked of a center without public pages"
-        return ticket_token(self.secret, ticket_id)
+        token = self._tokens.get(ticket_id)
+        return token if token is not None else ticket_token(self.secret, ticket_id)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -271,8 +271,9 @@ class ReportHealth(_Request):
 
 class Rate(_Request):
     """A citizen's rating of a finished visit: from the rating terminal beside the counter
-    (and, with the same fields, from the phone page of the ticket). The server knows who
-    sends it and when; the message says only which ticket, the score and the reasons."""
+    (role ``rating``), or from the ticket's phone page through the web process (role
+    ``web``), with the same fields. The server knows who sends it and when; the message says
+    only which ticket, the score and the reasons."""
 
     type: Literal["rate"]
     ticket: Annotated[str, Field(min_length=1, max_length=32)]
@@ -326,7 +327,7 @@ ROLE_REQUESTS: dict[Role, frozenset[str]] = {
     Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),
-    Role.WEB: frozenset({"sync"}),
+    Role.WEB: frozenset({"rate", "sync"}),
     Role.RATING: frozenset({"rate", "report_health", "sync"}),
     Role.SUPERVISOR: frozenset(
         {

@@ -130,7 +130,8 @@ def page_path(url: str) -> str:
 
 
 def walk_states(hall: Hall) -> dict[str, dict[str, Any]]:
-    """One ticket in each state a page shows, by the hall's own requests: state -> ticket."""
+    """One ticket in each state a page shows, by the hall's own requests: state -> ticket
+    (``done`` asks for its rating, ``rated`` was rated at the counter's terminal)."""
     kiosk = hall.kiosk()
     t = {
         name: hall.issue(kiosk) for name in ("called", "serving", "done", "no_show", "parked", "transferred")
@@ -155,6 +156,13 @@ def walk_states(hall: Hall) -> dict[str, dict[str, Any]]:
     hall.counter(77)  # the bank's counter: a transfer goes to an open one only
     hall.ask(c6, "transfer", to_service="BANK-FEE", return_to_me=True)
     hall.ask(hall.supervisor(), "cancel", ticket=t["cancelled"]["id"])
+    # The next citizen at counter 3 rates the visit at its terminal: that page thanks.
+    t["rated"] = hall.issue(kiosk, lang="ru")
+    hall.ask(c3, "call_ticket", ticket=t["rated"]["id"])
+    hall.ask(c3, "start")
+    hall.ask(c3, "finish")
+    terminal = hall.client(role="rating", device="3", token=hall._token("rating", "3"))
+    hall.ask(terminal, "rate", ticket=t["rated"]["id"], score=5)
     return t
 
 
@@ -179,6 +187,10 @@ def shoot(out: Path, langs: tuple[str, ...] = ("az", "ru", "en")) -> list[Path]:
                         browser.get(f"{web.url}{page_path(ticket['url'])}?lang={lang}")
                         made.append(out / f"phone-{state}-{lang}.png")
                         browser.save_screenshot(str(made[-1]))
+                    # The rating's second step, after a tap on a face below the best.
+                    browser.get(f"{web.url}{page_path(tickets['done']['url'])}/rate?score=2&lang={lang}")
+                    made.append(out / f"phone-rating-{lang}.png")
+                    browser.save_screenshot(str(made[-1]))
                     browser.get(f"{web.url}/?lang={lang}")
                     made.append(out / f"phone-hall-{lang}.png")
                     browser.save_screenshot(str(made[-1]))

@@ -129,13 +129,14 @@ def _set_message(msg: p.SetMessage, at: datetime, counter: CounterNo | None, by:
 
 
 def _rate(msg: p.Rate, at: datetime, counter: CounterNo | None, by: str | None) -> c.Command:
-    # From the terminal beside the counter; the phone page's role will say RatingSource.PHONE.
+    # A rating terminal stands beside a counter; the web process (a ticket's phone page)
+    # has none: the engine finds the counter that finished the ticket's visit.
     return c.RateVisit(
-        counter=_desk(counter),
+        counter=counter,
         ticket=msg.ticket,
         score=msg.score,
         reasons=msg.reasons,
-        source=RatingSource.COUNTER,
+        source=RatingSource.COUNTER if counter is not None else RatingSource.PHONE,
         at=at,
     )
 

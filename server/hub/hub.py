@@ -603,8 +603,8 @@ class Hub:
                 raise p.ProtocolError(p.ErrorCode.NOT_LOGGED_IN, "log in first", rid)
         if isinstance(msg, p.CallTicket) and msg.token is not None:
             msg = self._by_token(msg, rid)
-        if isinstance(msg, p.Rate):
-            assert client.terminal_of is not None, "a rate from a connection that is no rating terminal"
+        if isinstance(msg, p.Rate) and client.role is p.Role.RATING:
+            assert client.terminal_of is not None, "a rating terminal that stands beside no counter"
             rating.check_terminal(self.live, msg.ticket, client.terminal_of)
         cmd = dispatch.command(msg, at, desk if desk is not None else client.terminal_of, client.login)
         if cmd is None:
@@ -640,7 +640,7 @@ class Hub:
             issued = next(e for e in events if isinstance(e, ev.TicketIssued))
             url = self.center.ticket_url(issued.ticket)
             return m.IssueResult(ticket=views.issued_ticket(engine, issued, url))
-        if client.role is p.Role.RATING:
+        if client.role in (p.Role.RATING, p.Role.WEB):
             return m.RatingResult(rating=next(e for e in events if isinstance(e, ev.VisitRated)))
         if client.counter is not None:
             counter = views.counter_view(engine, client.counter)

@@ -206,14 +206,20 @@ class Park:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateVisit:
-    """The citizen's rating of the visit that ``counter`` finished last.
+    """The citizen's rating of a finished visit.
 
+    From the terminal (``source`` COUNTER, Rule V-1): the visit ``counter`` finished last.
     Refused (``RatingRefused``) unless ``ticket`` is the last ticket finished at
     ``counter``, its visit is not rated yet, and ``at`` is within the hall's
     ``rating_window_min`` of the finish.
+
+    From the ticket's phone page (``source`` PHONE, ``counter`` None, Rule V-2): the
+    ticket's latest visit. Refused unless the ticket is done (served; not a no-show, not
+    waiting again), its latest visit is not rated yet, and the day is still open.
     """
 
-    counter: CounterNo
+    counter: CounterNo | None
+    """The terminal's counter; None from the phone (the counter that finished the visit)."""
     ticket: TicketId
     score: int
     """1 (very unhappy) to 5 (very satisfied)."""

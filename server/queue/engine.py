@@ -39,6 +39,7 @@ from wire.types import (
     CounterState,
     Priority,
     RatingReason,
+    RatingSource,
     ServiceCode,
     TicketId,
     TicketState,
@@ -176,6 +177,9 @@ class QueueEngine:
         self._counters = {no: CounterRecord(no) for no in hall.counters}
         self._last_visit: dict[CounterNo, LastVisit] = {}
         """Counter -> the visit it finished last today, for its rating terminal."""
+        self._visits: dict[TicketId, LastVisit] = {}
+        """Ticket -> its latest finished visit today, for its phone page (the same object as
+        its counter's last visit while it is that)."""
         self._routers: dict[CounterNo, Router] = {}
         self._booked_run: dict[CounterNo, int] = dict.fromkeys(hall.counters, 0)
         """Counter -> how many of its last calls in a row were booked citizens (the lane's bound)."""
@@ -353,6 +357,12 @@ class QueueEngine:
         """The visit ``counter`` finished last today (the one its rating terminal may rate),
         as it is now: a copy, which the engine never changes afterwards."""
         visit = self._last_visit.get(counter)
+        return None if visit is None else dataclasses.replace(visit)
+
+    def finished_visit(self, ticket: TicketId) -> LastVisit | None:
+        """The latest visit of ``ticket`` that a counter finished today (the one its phone
+        page may rate), as it is now: a copy. None if no counter has finished it."""
+        visit = self._visits.get(ticket)
         return None if visit is None else dataclasses.replace(visit)
 
     def waiting(self, service: ServiceCode) -> list[Ticket]:
@@ -844,27 +854,25 @@ class QueueEngine:
         ]
 
     def _rate(self, cmd: RateVisit) -> list[Event]:
+        if cmd.source is RatingSource.PHONE:
+            action = f"rate ticket {cmd.ticket} from its page"
+            reasons = self._rating_reasons(cmd, action)
+            return [self._rated(self._phone_visit(cmd.ticket, action), cmd, reasons)]
+        if cmd.counter is None:
+            raise RatingRefused(f"can't rate ticket {cmd.ticket}: no counter named", reason="no_visit")
         c = self._counter(cmd.counter, "rate a visit")
         action = f"rate ticket {cmd.ticket} at counter {c.number}"
-        if isinstance(cmd.score, bool) or not (isinstance(cmd.score, int) and 1 <= cmd.score <= 5):
-            raise RatingRefused(
-                f"can't {action}: the score must be 1 to 5, not {cmd.score!r}", reason="score"
-            )
-        try:
-            # One of each, in the order given: a double tap on a reason counts once.
-            reasons = tuple(dict.fromkeys(RatingReason(r) for r in cmd.reasons))
-        except ValueError:
-            known = ", ".join(r.value for r in RatingReason)
-            raise RatingRefused(f"can't {action}: reasons are {known}", reason="score") from None
+        reasons = self._rating_reasons(cmd, action)
         # Rule V-1: a terminal rates only the visit its counter finished last, once,
         # within the hall's window: nobody rates a counter for someone else's visit.
-        visit = self._last_visit.get(c.number)
-        if visit is None:
+        last = self._last_visit.get(c.number)
+        if last is None:
             raise RatingRefused(
                 f"can't {action}: the counter has finished no visit today",
                 reason="no_visit",
                 counter=c.number,
             )
+        visit = last
         if visit.ticket != cmd.ticket:
             raise RatingRefused(
                 f"can't {action}: the last visit finished there is ticket {visit.number}",
@@ -889,21 +897,60 @@ class QueueEngine:
                 counter=c.number,
                 ticket=visit.ticket,
             )
-        return [
-            VisitRated(
-                ticket=visit.ticket,
-                number=visit.number,
-                counter=c.number,
-                service=visit.service,
-                agency=visit.agency,
-                score=cmd.score,
-                finished_at=visit.finished_at,
-                at=cmd.at,
-                operator=visit.operator,
-                reasons=reasons,
-                source=cmd.source,
+        return [self._rated(visit, cmd, reasons)]
+
+    @staticmethod
+    def _rating_reasons(cmd: RateVisit, action: str) -> tuple[RatingReason, ...]:
+        if isinstance(cmd.score, bool) or not (isinstance(cmd.score, int) and 1 <= cmd.score <= 5):
+            raise RatingRefused(
+                f"can't {action}: the score must be 1 to 5, not {cmd.score!r}", reason="score"
             )
-        ]
+        try:
+            # One of each, in the order given: a double tap on a reason counts once.
+            return tuple(dict.fromkeys(RatingReason(r) for r in cmd.reasons))
+        except ValueError:
+            known = ", ".join(r.value for r in RatingReason)
+            raise RatingRefused(f"can't {action}: reasons are {known}", reason="score") from None
+
+    def _phone_visit(self, ticket: TicketId, action: str) -> LastVisit:
+        """Rule V-2: the phone page rates its ticket's latest visit, once (whoever rated it
+        first), while the ticket is done and the day is open."""
+        t = self._tickets.get(ticket)
+        if t is None:
+            raise UnknownTicket(f"can't {action}: no such ticket today", ticket=ticket)
+        visit = self._visits.get(ticket)
+        if t.state is not TicketState.DONE or visit is None:
+            raise RatingRefused(
+                f"can't {action}: it is {t.state.value}, not done", reason="no_visit", ticket=ticket
+            )
+        if visit.rated_at is not None:
+            raise RatingRefused(
+                f"can't {action}: the visit was rated at {visit.rated_at:%H:%M:%S}",
+                reason="already_rated",
+                counter=visit.counter,
+                ticket=ticket,
+            )
+        if not self._open:
+            raise RatingRefused(
+                f"can't {action}: the day is closed", reason="expired", counter=visit.counter, ticket=ticket
+            )
+        return visit
+
+    @staticmethod
+    def _rated(visit: LastVisit, cmd: RateVisit, reasons: tuple[RatingReason, ...]) -> VisitRated:
+        return VisitRated(
+            ticket=visit.ticket,
+            number=visit.number,
+            counter=visit.counter,
+            service=visit.service,
+            agency=visit.agency,
+            score=cmd.score,
+            finished_at=visit.finished_at,
+            at=cmd.at,
+            operator=visit.operator,
+            reasons=reasons,
+            source=cmd.source,
+        )
 
     # --- checks shared by the deciders ---------------------------------------------------
 
@@ -998,6 +1045,7 @@ class QueueEngine:
         self._tickets.clear()
         self._last_number.clear()
         self._last_visit.clear()
+        self._visits.clear()
         self._staffed = dict.fromkeys(self._hall.services, 0)
         for c in self._counters.values():
             c.reset(e.at)
@@ -1131,14 +1179,17 @@ class QueueEngine:
         c.served += 1
         if t.started_at is not None:
             c.service_seconds += (e.at - t.started_at).total_seconds()
-        self._last_visit[e.counter] = LastVisit(
+        visit = LastVisit(
             ticket=t.id,
+            counter=e.counter,
             number=t.number,
             service=t.service,
             agency=t.agency,
             operator=c.operator,
             finished_at=e.at,
         )
+        self._last_visit[e.counter] = visit
+        self._visits[t.id] = visit
 
     def _apply_no_show(self, e: TicketNoShow) -> None:
         t = self._logged_ticket(e, e.ticket)
@@ -1221,6 +1272,15 @@ class QueueEngine:
         """The hall's message is no queue state: the log keeps who set it and when."""
 
     def _apply_rated(self, e: VisitRated) -> None:
+        if e.source is RatingSource.PHONE:
+            # The ticket's latest visit, whichever visits its counter finished since.
+            latest = self._visits.get(e.ticket)
+            if latest is None or latest.counter != e.counter or latest.finished_at != e.finished_at:
+                raise InconsistentEvent(e, f"{e.number} has no visit finished at counter {e.counter} then")
+            if latest.rated_at is not None:
+                raise InconsistentEvent(e, f"the visit of {e.number} at counter {e.counter} is rated twice")
+            latest.rated_at = e.at
+            return
         visit = self._last_visit.get(e.counter)
         if visit is None:
             raise InconsistentEvent(e, f"counter {e.counter} finished no visit to rate")

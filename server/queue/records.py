@@ -315,9 +315,13 @@ class CountersView(Mapping[CounterNo, CounterStatus]):
 
 @dataclass(slots=True, kw_only=True)
 class LastVisit:
-    """The visit a counter finished last: the only one its rating terminal may rate."""
+    """A finished visit: the counter's last (the only one its rating terminal may rate) and
+    the ticket's latest (the one its phone page may rate). One object for both, so that a
+    visit has one rating in all, whoever gives it."""
 
     ticket: TicketId
+    counter: CounterNo
+    """The counter that finished it."""
     number: str
     service: ServiceCode
     """The service of the visit, kept even if the ticket is sent back to another one."""

@@ -226,7 +226,7 @@ class Recorder:
                 day=self._day,
                 service=rated.service,
                 agency=rated.agency,
-                counter=command.counter,
+                counter=rated.counter,
                 operator=operator,
                 score=command.score,
                 reasons=command.reasons,

@@ -2,9 +2,10 @@
 the feed of the hall's events from the hub (docs/phone.md).
 
 One asyncio loop, a process of its own beside the hall server: thousands of phones cost the
-hub one connection (the web role's), and nothing a phone sends reaches the hub. A page's
-websocket is read-only and scoped to its one ticket: the server sends, the phone only
-listens.
+hub one connection (the web role's). A page's websocket is read-only and scoped to its one
+ticket: the server sends, the phone only listens. The one thing a phone sends on is the
+rating of its ticket's visit (``GET /t/TOKEN/rate``), which this process forwards to the hub
+as a ``rate`` of the web role, for the ticket the token names only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import logging
 import ssl
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -36,10 +38,11 @@ from wire.messages import (
     ErrorMessage,
     EventMessage,
     QueuesNotice,
+    Reply,
     Welcome,
     parse_server_message,
 )
-from wire.types import TicketId
+from wire.types import RatingReason, TicketId
 
 from .. import security
 from ..center import Center
@@ -131,6 +134,33 @@ def _html(status: http.HTTPStatus, text: str) -> Response:
     return _response(status, "text/html; charset=utf-8", text.encode("utf-8"))
 
 
+HUB_ANSWER_S = 5.0
+"""How long a rating waits for the hub's answer before the page says to try again."""
+
+RATED_WAIT_S = 2.0
+RATED_WAIT_STEPS = 100
+"""After the hub's yes, how long the answer waits for the replica to have the rating (the
+event follows the reply on the same connection: at once, unless the hub is slow)."""
+
+
+def _see_other(location: str) -> Response:
+    headers = _headers("text/plain; charset=utf-8", b"")
+    headers["Location"] = location
+    return Response(http.HTTPStatus.SEE_OTHER.value, http.HTTPStatus.SEE_OTHER.phrase, headers, b"")
+
+
+@dataclass(frozen=True)
+class _RateAsked:
+    """A rating from a ticket's page, checked and ready for the hub."""
+
+    ticket: TicketId
+    score: int
+    reasons: tuple[RatingReason, ...]
+    lang: str
+    back: Response
+    """Where the citizen goes after it: the ticket's page."""
+
+
 @dataclass
 class _Live:
     lang: str
@@ -166,6 +196,10 @@ class WebApp:
         self._flush_scheduled = False
         self.pushes = 0
         self.refused = 0
+        self.hub: ClientConnection | None = None
+        """The connection to the hub while it is up: the ratings go to it."""
+        self._asked: dict[str, asyncio.Future[ErrorMessage | Reply]] = {}
+        """Requests sent to the hub, by id, waiting for their answer."""
         self._closing: set[asyncio.Future[None]] = set()
 
     # --- the hub's events -----------------------------------------------------------------
@@ -208,7 +242,10 @@ class WebApp:
         services = self.replica.services_of(events) if events else None
         named = {getattr(e, "ticket", None) for e in events}
         at = self.now()
-        for ticket in list(self.live):
+        # The tickets the events name first (the one called hears it before the others in
+        # its line hear that they moved up).
+        order = [t for t in self.live if t in named] + [t for t in self.live if t not in named]
+        for ticket in order:
             if self.replica.engine.tickets.get(ticket) is None or not self._current(ticket):
                 self._drop(ticket)
                 continue
@@ -236,15 +273,19 @@ class WebApp:
         for ws, live in self.live.get(ticket, {}).items():
             by_lang.setdefault(live.lang, []).append(ws)
         for lang, sockets in by_lang.items():
-            broadcast(sockets, self._frame(page, lang, at))
+            broadcast(sockets, self._frame(ticket, page, lang, at))
             self.pushes += len(sockets)
 
-    def _frame(self, page: TicketPage, lang: str, at: datetime) -> str:
+    def _rate_action(self, ticket: TicketId) -> str:
+        """Where a ticket's rating form goes, relative to its page ``/t/TOKEN``."""
+        return f"{self.replica.token_of(ticket)}/rate"
+
+    def _frame(self, ticket: TicketId, page: TicketPage, lang: str, at: datetime) -> str:
         return json.dumps(
             {
                 "state": page.state,
                 "title": pages.ticket_title(page, lang),
-                "html": pages.ticket_fragment(page, lang),
+                "html": pages.ticket_fragment(page, lang, self._rate_action(ticket)),
                 "status": pages.text("updated", lang, time=at.strftime("%H:%M:%S")),
             },
             ensure_ascii=False,
@@ -271,8 +312,15 @@ class WebApp:
         peer = connection.remote_address
         return str(peer[0]) if peer else "?"
 
-    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Answer a plain HTTP request; None lets a page's websocket through."""
+        answer = self.answer(connection, request)
+        if isinstance(answer, _RateAsked):
+            return await self._rate(answer)
+        return answer
+
+    def answer(self, connection: ServerConnection, request: Request) -> Response | _RateAsked | None:
+        """What :meth:`process_request` answers, but a rating to send to the hub."""
         parts = urlsplit(request.path)
         query = parse_qs(parts.query)
         asked = next(iter(query.get("lang") or []), None)
@@ -300,6 +348,8 @@ class WebApp:
             token = security.normalize_ticket_token(segments[1])
             ticket = self.replica.ticket_of(token) if token is not None else None
             live = len(segments) == 3 and segments[2] == "live"
+            if ticket is not None and len(segments) == 3 and segments[2] == "rate":
+                return self._rate_asked(ticket, query, asked, accept)
             if ticket is not None and (len(segments) == 2 or live):
                 if live:
                     if "websocket" not in request.headers.get("Upgrade", "").lower():
@@ -325,8 +375,87 @@ class WebApp:
         at = self.now()
         page = self.replica.page(ticket, at)
         lang = pages.pick_lang(asked, accept, page.lang)
-        body = pages.ticket_page(page, lang, self._center_name(lang), hall_href, at)
+        name, action = self._center_name(lang), self._rate_action(ticket)
+        body = pages.ticket_page(page, lang, name, hall_href, at, action)
         return _html(http.HTTPStatus.OK, body)
+
+    # --- a rating from a ticket's page -----------------------------------------------------
+
+    def _rate_asked(
+        self, ticket: TicketId, query: dict[str, list[str]], asked: str | None, accept: str | None
+    ) -> Response | _RateAsked:
+        """``GET /t/TOKEN/rate?score=N[&reason=R...][&send=1]``: the rating form's answer
+        (docs/phone.md). The ticket is the one the token names, never one the query names."""
+        page = self.replica.page(ticket, self.now())
+        lang = pages.pick_lang(asked, accept, page.lang)
+        back = _see_other(f"../{self.replica.token_of(ticket)}?lang={lang}")
+        score_text = next(iter(query.get("score") or []), "")
+        score = int(score_text) if score_text in ("1", "2", "3", "4", "5") else None
+        try:
+            reasons = tuple(dict.fromkeys(RatingReason(r) for r in query.get("reason", [])))
+        except ValueError:
+            return back
+        if score is None or page.rating != "ask":
+            return back  # rated already, not done, too late, or a mistyped address: the page says which
+        if score < pages.SCORES[-1] and "send" not in query:
+            body = pages.rating_reasons_page(page, lang, self._center_name(lang), score)
+            return _html(http.HTTPStatus.OK, body)
+        return _RateAsked(ticket, score, reasons, lang, back)
+
+    async def _rate(self, asked: _RateAsked) -> Response:
+        """Send the rating to the hub; once the replica has it, back to the ticket's page
+        (which thanks). Refused (rated meanwhile, the day closed): back to the page too,
+        which says why it no longer asks. The hub unreachable: a page to try again."""
+        try:
+            answer = await self.ask_hub(
+                {"type": "rate", "ticket": asked.ticket, "score": asked.score, "reasons": list(asked.reasons)}
+            )
+        except (ConnectionError, TimeoutError):
+            return _html(http.HTTPStatus.SERVICE_UNAVAILABLE, pages.error_page("not_sent", asked.lang, None))
+        if isinstance(answer, ErrorMessage):
+            log.info(json.dumps({"msg": "rating refused", "code": answer.code, "details": answer.details}))
+            return asked.back
+        # The hub sends the web role the event just after its reply: wait for the replica.
+        for _ in range(RATED_WAIT_STEPS):
+            if self.replica.rating(asked.ticket) != "ask":
+                break
+            await asyncio.sleep(RATED_WAIT_S / RATED_WAIT_STEPS)
+        return asked.back
+
+    async def ask_hub(self, request: dict[str, Any]) -> ErrorMessage | Reply:
+        """A request of the web role to the hub, and its answer.
+
+        Raises:
+            ConnectionError: The hub is not connected (or the connection dropped).
+            TimeoutError: No answer within :data:`HUB_ANSWER_S`.
+        """
+        hub = self.hub
+        if hub is None:
+            raise ConnectionError("not connected to the hub")
+        rid = uuid.uuid4().hex
+        answer: asyncio.Future[ErrorMessage | Reply] = asyncio.get_running_loop().create_future()
+        self._asked[rid] = answer
+        try:
+            await hub.send(json.dumps({**request, "id": rid}))
+            return await asyncio.wait_for(answer, HUB_ANSWER_S)
+        except ConnectionClosed as exc:
+            raise ConnectionError("the hub connection dropped") from exc
+        finally:
+            self._asked.pop(rid, None)
+
+    def on_answer(self, message: ErrorMessage | Reply) -> bool:
+        """An answer of the hub to one of :meth:`ask_hub`'s requests (False: to none)."""
+        waiting = self._asked.get(message.id or "")
+        if waiting is None or waiting.done():
+            return False
+        waiting.set_result(message)
+        return True
+
+    def on_hub_lost(self) -> None:
+        self.hub = None
+        for waiting in self._asked.values():
+            if not waiting.done():
+                waiting.set_exception(ConnectionError("the hub connection dropped"))
 
     def _center_name(self, lang: str) -> str:
         names = dict(self.center.name)
@@ -420,7 +549,7 @@ class WebApp:
         self.live.setdefault(ticket, {})[ws] = _Live(lang, address)
         self.per_address[address] = self.per_address.get(address, 0) + 1
         try:
-            await ws.send(self._frame(page, lang, at))
+            await ws.send(self._frame(ticket, page, lang, at))
             async for _ in ws:
                 await ws.close(1008, "this connection only listens")
                 break
@@ -463,18 +592,23 @@ async def follow_hub(app: WebApp, device: DeviceConfig, *, ssl_context: ssl.SSLC
                         continue
                     if isinstance(message, Welcome):
                         app.on_welcome(message)
+                        app.hub = hub
                         backoff = 0.5
                         log.info(json.dumps({"msg": "following the hub", "seq": message.seq}))
                     elif isinstance(message, EventMessage):
                         app.on_event(message.seq, message.event)
                     elif isinstance(message, QueuesNotice):
                         app.on_caught_up()
-                    elif isinstance(message, ErrorMessage):
+                    elif isinstance(message, Reply):
+                        app.on_answer(message)
+                    elif isinstance(message, ErrorMessage) and not app.on_answer(message):
                         log.error(json.dumps({"msg": "the hub refused", "code": message.code}))
         except (OSError, ConnectionClosed, TimeoutError) as exc:
             log.warning(json.dumps({"msg": "hub connection lost", "error": str(exc) or type(exc).__name__}))
         except asyncio.CancelledError:
+            app.on_hub_lost()
             raise
+        app.on_hub_lost()
         await asyncio.sleep(backoff)
         backoff = min(backoff * 2, 10.0)
 

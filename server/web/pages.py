@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from wire.i18n import catalog, wait_words
-from wire.types import LANGS, Lang
+from wire.i18n import catalog, tr, wait_words
+from wire.types import LANGS, Lang, RatingReason
 
 from .replica import HallRow, TicketPage
 
@@ -22,6 +22,7 @@ __all__ = [
     "error_page",
     "hall_page",
     "pick_lang",
+    "rating_reasons_page",
     "text",
     "ticket_fragment",
     "ticket_page",
@@ -71,6 +72,24 @@ td.n{text-align:right;white-space:nowrap}
 h1{font-size:24px;margin:6px 0 4px}
 h2{font-size:19px;margin:18px 0 6px}
 .off{color:#8a1f1f}
+.rate{margin-top:14px}
+.faces{display:flex;justify-content:space-between;margin:8px -6px 0}
+.f{flex:1;display:flex;flex-direction:column;align-items:center;padding:6px 0;border:0;
+background:none;color:#111;font-size:13px;line-height:1.2}
+.f i{display:block;position:relative;width:50px;height:50px;border-radius:50%;margin-bottom:5px}
+.f i:before{content:"";position:absolute;top:15px;left:15px;width:6px;height:6px;border-radius:50%;
+background:#fff;box-shadow:14px 0 #fff}
+.f i:after{content:"";position:absolute;left:13px;width:18px;height:12px;border:3px solid #fff;
+border-radius:50%}
+.f1 i{background:#c62828}.f2 i{background:#ef6c00}.f3 i{background:#f2b705}.f4 i{background:#7cb342}
+.f5 i{background:#2e7d32}
+.f1 i:after,.f2 i:after{top:30px;border-color:#fff transparent transparent}
+.f3 i:after{top:32px;height:0;border-width:3px 0 0;border-radius:0}
+.f4 i:after,.f5 i:after{top:22px;border-color:transparent transparent #fff}
+label.r{display:flex;align-items:center;background:#fff;border-radius:12px;padding:12px;margin:8px 0;
+text-align:left;min-height:48px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+label.r input{width:26px;height:26px;margin:0 12px 0 0;flex-shrink:0}
+button.send{width:100%;background:#0b4f8a;color:#fff;font-size:20px;margin-top:8px;min-height:52px}
 """.strip()
 
 SCRIPT = """
@@ -115,11 +134,11 @@ def _hash(text: str) -> str:
 CSP = (
     "default-src 'none'; "
     f"script-src {_hash(SCRIPT)}; style-src {_hash(STYLE)}; "
-    "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+    "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 """Every response's Content-Security-Policy: only this page's own style and script (by
-their hashes), only this site's websocket, nothing framed, no form posted anywhere."""
+their hashes), only this site's websocket, nothing framed, a form sent only here (the rating)."""
 
 
 def text(key: str, lang: str, **values: object) -> str:
@@ -159,8 +178,42 @@ def ticket_title(page: TicketPage, lang: str) -> str:
     return _tr("title", lang, number=page.number)
 
 
-def ticket_fragment(page: TicketPage, lang: str) -> str:
-    """The changing part of a ticket's page (what a live update replaces)."""
+SCORES = (1, 2, 3, 4, 5)
+"""The five faces of a rating, from very unhappy to very satisfied (the terminal's)."""
+
+
+def _w(key: str, lang: str) -> str:
+    """A word of a rating, shared with the rating terminal (``wire`` catalog, escaped)."""
+    return escape(tr(f"rating.{key}", lang))
+
+
+def _face(score: int, lang: str, *, button: bool) -> str:
+    tag = "button" if button else "span"
+    attrs = f' name="score" value="{score}"' if button else ""
+    return f'<{tag} class="f f{score}"{attrs}><i></i>{_w(f"score.{score}", lang)}</{tag}>'
+
+
+def _rating(page: TicketPage, lang: str, action: str) -> str:
+    """After a served visit: the five faces (a form: one tap sends the score to ``action``,
+    with or without JavaScript), or the thanks once the visit is rated."""
+    if page.rating == "rated":
+        return (
+            f'<div class="rate"><p class="st">{_w("thanks.title", lang)}</p>'
+            f'<p class="hint">{_w("thanks.body", lang)}</p></div>'
+        )
+    if page.rating != "ask":
+        return ""
+    faces = "".join(_face(score, lang, button=True) for score in SCORES)
+    return (
+        f'<form class="rate" method="get" action="{escape(action)}">'
+        f'<input type="hidden" name="lang" value="{lang}">'
+        f'<p class="st">{_w("faces.title", lang)}</p><div class="faces">{faces}</div></form>'
+    )
+
+
+def ticket_fragment(page: TicketPage, lang: str, rate_action: str = "") -> str:
+    """The changing part of a ticket's page (what a live update replaces); ``rate_action``
+    is where its rating form goes (``TOKEN/rate``, relative to the page)."""
     head = (
         f'<p class="num">{escape(page.number)}</p>'
         f'<p class="svc">{escape(_name(page.service, lang))}<br>'
@@ -198,6 +251,7 @@ def ticket_fragment(page: TicketPage, lang: str) -> str:
         hints = {"done": "done_hint", "no_show": "no_show_hint", "closed": "closed_hint"}
         hint = f'<p class="hint">{_t(hints[state], lang)}</p>' if state in hints else ""
         body = f'<p class="big">{_t(state, lang)}</p>{hint}'
+    body += _rating(page, lang, rate_action)
     if page.day_over and state not in ("closed", "day_closed"):
         body += f'<p class="note">{_t("day_closed", lang)}</p>'
     return f'{head}<div class="card">{body}</div>'
@@ -229,7 +283,9 @@ def _document(
     )
 
 
-def ticket_page(page: TicketPage, lang: str, center_name: str, hall_href: str, at: datetime) -> str:
+def ticket_page(
+    page: TicketPage, lang: str, center_name: str, hall_href: str, at: datetime, rate_action: str = ""
+) -> str:
     """A ticket's whole page: the live script, and without it a refresh every few seconds."""
     bar = f"<div class=bar><b>{escape(center_name)}</b>{_langs(lang, '')}</div>"
     live, offline = _tr("live", lang), _tr("offline", lang)
@@ -243,11 +299,30 @@ def ticket_page(page: TicketPage, lang: str, center_name: str, hall_href: str, a
         lang,
         ticket_title(page, lang),
         bar,
-        ticket_fragment(page, lang),
+        ticket_fragment(page, lang, rate_action),
         footer,
         refresh_s=NO_JS_REFRESH_S,
         state=page.state,
     )
+
+
+def rating_reasons_page(page: TicketPage, lang: str, center_name: str, score: int) -> str:
+    """The second step of a rating below the best (as on the terminal): what could have been
+    better, any or none, and Send. A form to ``rate`` beside it; no script, no refresh."""
+    reasons = "".join(
+        f'<label class="r"><input type="checkbox" name="reason" value="{r.value}">'
+        f"{_w(f'reason.{r.value}', lang)}</label>"
+        for r in RatingReason
+    )
+    main = (
+        f'<p class="num">{escape(page.number)}</p><div class="card">{_face(score, lang, button=False)}</div>'
+        f'<form class="rate" method="get" action="rate"><input type="hidden" name="lang" value="{lang}">'
+        f'<input type="hidden" name="score" value="{score}"><input type="hidden" name="send" value="1">'
+        f'<p class="st">{_w("reasons.title", lang)}</p><p class="hint">{_w("reasons.hint", lang)}</p>'
+        f'{reasons}<button class="send" type="submit">{_w("reasons.send", lang)}</button></form>'
+    )
+    bar = f"<div class=bar><b>{escape(center_name)}</b></div>"
+    return _document(lang, ticket_title(page, lang), bar, main, "", refresh_s=None)
 
 
 def error_page(kind: str, lang: str, hall_href: str | None) -> str:

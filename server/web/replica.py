@@ -17,7 +17,7 @@ from wire.types import CounterNo, Priority, ServiceCode, TicketId, TicketState, 
 from .. import security, views
 from ..center import Center
 from ..queue import QueueEngine
-from ..queue.estimate import PoolEstimator
+from ..queue.estimate import Estimate, PoolEstimator
 
 __all__ = ["HallRow", "PageState", "Replica", "Texts", "TicketPage", "Transfer"]
 
@@ -76,6 +76,10 @@ class TicketPage:
     """The last transfer of a ticket waiting again after one."""
     day_over: bool = False
     """The center closed for the day: the page changes no more."""
+    rating: str | None = None
+    """Done: ``"ask"`` while its visit may be rated from the page (Rule V-2: not rated yet,
+    the day open), ``"rated"`` once it is (from the page or the counter's terminal); else
+    None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,11 @@ class Replica:
         self.transfers: dict[TicketId, TicketTransferred] = {}
         self.day_closed = False
         self._ranks: dict[ServiceCode, dict[TicketId, int]] = {}
+        self._estimates: dict[tuple[ServiceCode, Priority], Estimate] = {}
+        """The estimate of each service and priority at ``_estimates_at``, for as long as no
+        event comes: every page of a service waits on the same one (the pool estimator's
+        work, done once for them all)."""
+        self._estimates_at: datetime | None = None
         self._zone_names = {z.code: dict(z.name) for z in center.zones}
         self._service_names = {s.code: dict(s.name) for a in center.agencies for s in a.services}
         self._agency_names = {a.code: dict(a.name) for a in center.agencies}
@@ -116,6 +125,7 @@ class Replica:
         self.transfers.clear()
         self.day_closed = False
         self._ranks.clear()
+        self._estimates.clear()
         self.seq = 0
 
     def apply(self, seq: int, event: Event) -> None:
@@ -127,6 +137,7 @@ class Replica:
         self.engine.apply(event)
         self.seq = seq
         self._ranks.clear()
+        self._estimates.clear()
         if isinstance(event, TicketTransferred):
             self.transfers[event.ticket] = event
         elif isinstance(event, DayClosed):
@@ -177,12 +188,31 @@ class Replica:
         counter = ticket.counter
         if counter is None and ticket.history:
             counter = ticket.history[-1][2]
-        return replace(common, state=state, counter=counter, place=self._place(counter))
+        return replace(
+            common, state=state, counter=counter, place=self._place(counter), rating=self.rating(ticket_id)
+        )
+
+    def rating(self, ticket_id: TicketId) -> str | None:
+        """Whether the page of a ticket asks for its rating (``"ask"``), says it is rated
+        (``"rated"``), or neither (None): see :attr:`TicketPage.rating`."""
+        if self.engine.tickets[ticket_id].state is not TicketState.DONE:
+            return None
+        visit = self.engine.finished_visit(ticket_id)
+        if visit is None:
+            return None
+        if visit.rated_at is not None:
+            return "rated"
+        return "ask" if self.engine.is_open else None
 
     def _wait(self, service: ServiceCode, priority: Priority, ahead: int, at: datetime) -> WaitRange:
         """The wait still before a ticket with ``ahead`` citizens before it: the estimate of
         a ticket issued now for the service, scaled to the ticket's place in the line."""
-        estimate = self.engine.estimate(service, priority, at)
+        if at != self._estimates_at:
+            self._estimates.clear()
+            self._estimates_at = at
+        estimate = self._estimates.get((service, priority))
+        if estimate is None:
+            estimate = self._estimates[service, priority] = self.engine.estimate(service, priority, at)
         share = (ahead + 1) / (estimate.ahead + 1)
         return WaitRange.promise(estimate.low_min * share, estimate.high_min * share)
 

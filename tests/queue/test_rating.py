@@ -1,4 +1,6 @@
-"""Rating a visit: only the counter's last finished visit, once, within the window."""
+"""Rating a visit: from the terminal only the counter's last finished visit, within the
+window (Rule V-1); from the phone page the ticket's latest visit while the day is open
+(Rule V-2); once in all."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from server.queue import (
     StartService,
     Transfer,
     UnknownCounter,
+    UnknownTicket,
     VisitRated,
     event_from_dict,
     event_to_dict,
@@ -133,7 +136,7 @@ def test_unknown_reason_is_refused_and_repeated_ones_count_once() -> None:
 def test_visit_rated_after_the_day_closed_within_the_window() -> None:
     engine, tid = finished_at_counter_1()
     engine.handle(CloseDay(at=at(5.5)))
-    assert engine.handle(RateVisit(counter=1, ticket=tid, score=5, at=at(6), source=RatingSource.PHONE))
+    assert engine.handle(RateVisit(counter=1, ticket=tid, score=5, at=at(6)))
 
 
 def test_new_day_forgets_the_last_visits() -> None:
@@ -188,3 +191,64 @@ def test_rating_survives_the_codec_and_a_replay() -> None:
     again = replay(engine.hall, [event_from_dict(event_to_dict(e)) for e in log])
     assert fingerprint(again) == fingerprint(engine)
     refused(again, RateVisit(counter=1, ticket=rated.ticket, score=2, at=at(4)), RatingRefused, "rated")  # type: ignore[union-attr]
+
+
+def phone(tid: str, minute: float, score: int = 4) -> RateVisit:
+    return RateVisit(counter=None, ticket=tid, score=score, at=at(minute), source=RatingSource.PHONE)
+
+
+def test_phone_rates_the_ticket_s_visit_after_its_counter_served_others() -> None:
+    engine = QueueEngine(make_hall())
+    log: list[Event] = []
+    for command in (
+        OpenDay(day=DAY, at=at(-60)),
+        OpenCounter(counter=1, at=at(-60), operator="op1"),
+        IssueTicket(service="ID", at=at(0)),
+        IssueTicket(service="ID", at=at(0)),
+        CallNext(counter=1, at=at(1)),
+        StartService(counter=1, at=at(2)),
+        FinishService(counter=1, at=at(5)),
+        CallNext(counter=1, at=at(7)),
+        StartService(counter=1, at=at(7)),
+        FinishService(counter=1, at=at(9)),
+    ):
+        log += engine.handle(command)
+    tid, other = f"{DAY:%Y%m%d}-A001", f"{DAY:%Y%m%d}-A002"
+    log += engine.handle(phone(tid, 60, score=3))
+    (event,) = log[-1:]
+    assert isinstance(event, VisitRated)
+    assert (event.counter, event.finished_at, event.operator, event.source) == (
+        1,
+        at(5),
+        "op1",
+        RatingSource.PHONE,
+    )
+    assert engine.finished_visit(tid) is not None
+    # The counter's own last visit is another one: its terminal may still rate that.
+    log += engine.handle(RateVisit(counter=1, ticket=other, score=5, at=at(10)))
+    again = replay(engine.hall, [event_from_dict(event_to_dict(e)) for e in log])
+    assert fingerprint(again) == fingerprint(engine)
+    assert refused(again, phone(tid, 61), RatingRefused, "rated").details["reason"] == "already_rated"
+
+
+def test_one_rating_per_visit_whoever_gives_it() -> None:
+    engine, tid = finished_at_counter_1()
+    engine.handle(phone(tid, 6))
+    error = refused(engine, RateVisit(counter=1, ticket=tid, score=1, at=at(7)), RatingRefused, "rated")
+    assert error.details["reason"] == "already_rated"
+    engine, tid = finished_at_counter_1()
+    engine.handle(RateVisit(counter=1, ticket=tid, score=5, at=at(6)))
+    error = refused(engine, phone(tid, 7), RatingRefused, "rated")
+    assert error.details["reason"] == "already_rated"
+
+
+def test_phone_rates_only_a_served_visit_of_an_open_day() -> None:
+    engine = open_engine()
+    tid = issue(engine, "ID", 0)
+    assert refused(engine, phone(tid, 1), RatingRefused, "waiting").details["reason"] == "no_visit"
+    engine.handle(CallNext(counter=1, at=at(1)))
+    assert refused(engine, phone(tid, 2), RatingRefused, "called").details["reason"] == "no_visit"
+    refused(engine, phone("20261123-Z999", 2), UnknownTicket, "no such ticket")
+    engine, tid = finished_at_counter_1()
+    engine.handle(CloseDay(at=at(30)))
+    assert refused(engine, phone(tid, 31), RatingRefused, "closed").details["reason"] == "expired"

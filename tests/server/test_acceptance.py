@@ -239,7 +239,8 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     boss = WsClient(server.url)
     walk.send(boss, "hello supervisor")
     # The citizens' pages: events from the day's opening, never a snapshot.
-    web = walk.send(WsClient(server.url), "hello web")
+    pages = WsClient(server.url)
+    web = walk.send(pages, "hello web")
     assert (web["role"], web["resumed"], web["snapshot"]) == ("web", False, None)
 
     desk = counter(server, 1, login=False)
@@ -269,6 +270,8 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
         "counter",
     )
     assert walk.send(terminal, "rate r1-2")["details"]["reason"] == "already_rated"
+    # One rating per visit in all: the ticket's phone page (the web process) is refused it too.
+    assert walk.send(pages, "rate w-2")["details"]["reason"] == "already_rated"
     closed = walk.send(desk, "logout c1-13")["result"]["counter"]
     assert (closed["state"], closed["operator"]) == ("closed", None)
 
@@ -310,11 +313,20 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
     replayed = lobby.recv_until(lambda m: m.get("type") == "event")
     assert replayed["seq"] > 3
 
+    # A citizen served rates the visit from the ticket's page (the web process's rate).
+    login = desk.request("login", login="op1", password=DEMO_PASSWORD)
+    assert login["type"] == "reply", login
+    served = f"{walk.day}-A005"
+    assert desk.request("call_ticket", ticket=served)["type"] == "reply"
+    for step in ("start", "finish"):
+        assert desk.request(step)["type"] == "reply", step
+    from_phone = walk.send(pages, "rate w-1")["result"]["rating"]
+    assert (from_phone["ticket"], from_phone["counter"], from_phone["source"]) == (served, 1, "phone")
+
     ended = walk.send(boss, "close_day s-5")["result"]["events"]
     assert ended[0]["type"] == "DayClosed"
     assert f"{walk.day}-A003" in ended[0]["unserved"]
     walk.send(boss, "open_day s-6")
-
     assert walk.sent == set(walk.examples), f"examples never sent: {set(walk.examples) - walk.sent}"
 
 

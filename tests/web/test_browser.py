@@ -99,10 +99,73 @@ def test_without_javascript_the_page_shows_the_state_and_refreshes(
     shows(browser_no_js, "Go to counter 5", NO_JS_REFRESH_S + TIMEOUT)
 
 
+RATING_CASES = [
+    ("ru", "Вы довольны обслуживанием?", "Что можно было сделать лучше?", "Спасибо!"),
+    ("az", "Xidmətdən razı qaldınızmı?", "Nəyi daha yaxşı edə bilərdik?", "Təşəkkür edirik!"),
+    ("en", "How satisfied are you with the service?", "What could we have done better?", "Thank you!"),
+]
+
+
+@pytest.mark.parametrize(("lang", "asked", "better", "thanks"), RATING_CASES)
+def test_the_page_asks_for_the_rating_after_the_visit(
+    hall: Hall, web: WebProcess, browser: Any, home: Any, lang: str, asked: str, better: str, thanks: str
+) -> None:
+    kiosk = hall.kiosk()
+    mine, theirs = hall.issue(kiosk, lang=lang), hall.issue(kiosk, lang=lang)
+    browser.get(web.url + page_path(mine["url"]))
+    WebDriverWait(browser, TIMEOUT).until(lambda b: b.execute_script("return document.body.dataset.live"))
+    counter = hall.counter(2)
+    hall.ask(counter, "call_ticket", ticket=mine["id"])
+    hall.ask(counter, "start")
+    hall.ask(counter, "finish")
+    shows(browser, asked, TIMEOUT)  # live, when the visit is done
+    faces = browser.find_elements(By.CSS_SELECTOR, "button.f")
+    assert [f.get_attribute("value") for f in faces] == ["1", "2", "3", "4", "5"]
+    faces[1].click()
+    shows(browser, better, TIMEOUT)
+    browser.find_element(By.CSS_SELECTOR, "input[value=rude]").click()
+    browser.find_element(By.CSS_SELECTOR, "button.send").click()
+    shows(browser, thanks, TIMEOUT)
+    assert not browser.find_elements(By.CSS_SELECTOR, "button.f"), "asked once"
+    assert browser.current_url.endswith(page_path(mine["url"]) + f"?lang={lang}")
+    # The next citizen rated at the counter's terminal: the page thanks and does not ask.
+    for step in ("call_next", "start", "finish"):
+        hall.ask(counter, step)
+    terminal = hall.client(role="rating", device="2", token=hall._token("rating", "2"))
+    hall.ask(terminal, "rate", ticket=theirs["id"], score=5)
+    browser.get(web.url + page_path(theirs["url"]))
+    shows(browser, thanks, TIMEOUT)
+    assert not browser.find_elements(By.CSS_SELECTOR, "button.f")
+
+
+def test_without_javascript_one_tap_on_the_best_face_rates(
+    hall: Hall, web: WebProcess, browser_no_js: Any
+) -> None:
+    mine = hall.issue(hall.kiosk(), lang="en")
+    counter = hall.counter(4)
+    hall.ask(counter, "call_ticket", ticket=mine["id"])
+    hall.ask(counter, "start")
+    hall.ask(counter, "finish")
+    browser_no_js.get(web.url + page_path(mine["url"]))
+    browser_no_js.find_elements(By.CSS_SELECTOR, "button.f")[4].click()
+    shows(browser_no_js, "Thank you!", TIMEOUT)
+
+
 def test_phone_screenshots_of_every_state(tmp_path: Path) -> None:
     made = shoot(tmp_path, langs=("en",))
     names = {p.name for p in made}
-    for state in ("waiting", "called", "serving", "parked", "done", "no_show", "transferred", "cancelled"):
+    states = (
+        "waiting",
+        "called",
+        "serving",
+        "parked",
+        "done",
+        "no_show",
+        "transferred",
+        "cancelled",
+        "rated",
+    )
+    for state in (*states, "rating"):
         assert f"phone-{state}-en.png" in names
     assert {"phone-hall-en.png", "phone-not-found.png", "phone-closed-en.png"} <= names
     for path in made:

@@ -203,3 +203,60 @@ def test_pages_wait_for_the_hall(home: Home, tmp_path: object) -> None:
         assert "The service is starting" in body
     finally:
         web.stop()
+
+
+def rated(home: Home) -> list[dict[str, object]]:
+    """The ``VisitRated`` events of the log."""
+    from server.store import EventStore
+
+    with EventStore(home.db_url) as store:
+        return [json.loads(payload) for _, _, payload in store.payloads(types=("VisitRated",))]
+
+
+def test_the_page_rates_its_visit_without_script(hall: Hall, web: WebProcess, home: Home) -> None:
+    kiosk = hall.kiosk()
+    mine, waiting = hall.issue(kiosk, lang="en"), hall.issue(kiosk, lang="en")
+    page = web.url + page_path(mine["url"])
+    token = page.rsplit("/", 1)[1]
+    assert 'name="score"' not in get(page)[2], "no rating before the visit"
+    counter = hall.counter(3)
+    for step in ("call_ticket", "start", "finish"):
+        hall.ask(counter, step, **({"ticket": mine["id"]} if step == "call_ticket" else {}))
+    status, _, body = get(page)
+    assert status == 200
+    assert "How satisfied are you with the service?" in body
+    assert f'action="{token}/rate"' in body
+    assert body.count('name="score"') == 5
+
+    # A face below the best asks what could have been better; nothing is recorded yet.
+    status, _, body = get(f"{page}/rate?score=2&lang=en")
+    assert status == 200
+    assert "What could we have done better?" in body
+    assert 'name="reason" value="rude"' in body
+    assert rated(home) == []
+    # Send: back to the ticket's page, which thanks and asks no more.
+    status, _, body = get(f"{page}/rate?lang=en&score=2&send=1&reason=rude&reason=rude")
+    assert status == 200
+    assert "Thank you!" in body
+    assert 'name="score"' not in body
+    (event,) = rated(home)
+    assert (event["ticket"], event["score"], event["reasons"], event["source"]) == (
+        mine["id"],
+        2,
+        ["rude"],
+        "phone",
+    )
+    # The same address again (a reload, a second tap): still one rating.
+    assert "Thank you!" in get(f"{page}/rate?lang=en&score=5")[2]
+    assert len(rated(home)) == 1
+
+    # A token rates only its own ticket: a ticket named in the query, another center's token,
+    # a ticket not served yet: nothing is recorded.
+    waiting_page = web.url + page_path(waiting["url"])
+    status, _, body = get(f"{waiting_page}/rate?score=5&ticket={mine['id']}")
+    assert (status, 'name="score"' in body) == (200, False)
+    other = ticket_token("another center's secret", mine["id"])
+    assert get(f"{web.url}/t/{other}/rate?score=5")[0] == 404
+    for bad in ("score=0", "score=9", "score=x", "score=3&send=1&reason=nope", ""):
+        assert get(f"{waiting_page}/rate?{bad}")[0] == 200, bad
+    assert len(rated(home)) == 1
