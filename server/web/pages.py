@@ -89,7 +89,8 @@ border-radius:50%}
 label.r{display:flex;align-items:center;background:#fff;border-radius:12px;padding:12px;margin:8px 0;
 text-align:left;min-height:48px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
 label.r input{width:26px;height:26px;margin:0 12px 0 0;flex-shrink:0}
-button.send{width:100%;background:#0b4f8a;color:#fff;font-size:20px;margin-top:8px;min-height:52px}
+button.send{width:100%;background:#0b4f8a;color:#fff;font-size:20px;margin-top:8px;min-height:52px;
+position:sticky;bottom:12px;box-shadow:0 0 0 12px #f3f5f7}
 """.strip()
 
 SCRIPT = """
