@@ -148,7 +148,8 @@ def read_rows(path: Path) -> list[Row]:
             "the columns are service, date, time, and optionally name, phone, lang",
         )
     rows = []
-    for number, record in enumerate(reader, start=2):
+    for record in reader:
+        number = reader.line_num
         values = {
             str(k).strip().lower(): (v or "").strip()
             for k, v in record.items()
