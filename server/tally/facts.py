@@ -420,7 +420,6 @@ class _Reader:
         f.r_score.append(e["score"])
         f.r_reasons.append(tuple(e.get("reasons", ())))
 
-
     def missed(self, e: dict[str, Any]) -> None:
         # On the day of its slot when that day is read (the clock may record it after the
         # day's close, or on a day the hall did not open).
