@@ -558,6 +558,7 @@ class SyncResult(_In):
 
 RESULTS: dict[str, type[_In]] = {
     "issue": IssueResult,
+    "check_in": IssueResult,
     "login": CounterResult,
     "logout": CounterResult,
     "call_next": CounterResult,
