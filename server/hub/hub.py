@@ -446,11 +446,11 @@ class Hub:
             last = stored[-1][0] if stored else start
             if last < self.seq and (not self.ring or self.ring[0][0] > last + 1):
                 continue  # the ring moved on while the log was read: read again
-            replay = [m.event_frame(seq, event) for seq, event in stored]
+            replay = [m.event_frame(seq, event) for seq, event in stored if audience.may_see(client, event)]
             replay += [
                 frame if frame is not None else m.event_frame(seq, event)
                 for seq, event, frame in self.ring
-                if seq > last
+                if seq > last and audience.may_see(client, event)
             ]
         self.clients.add(client)
         welcome = m.Welcome(

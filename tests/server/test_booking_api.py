@@ -27,7 +27,7 @@ from tests.server.bookings import (
     now,
     take_bookings,
 )
-from tests.server.harness import Home, ServerProcess, kiosk, make_home, supervisor
+from tests.server.harness import Home, ServerProcess, WsClient, kiosk, make_home, supervisor
 
 
 def _tomorrow(hour: int, minute: int = 0) -> datetime:
@@ -52,6 +52,8 @@ def test_a_booking_is_made_read_listed_moved_and_cancelled(
 ) -> None:
     server, api = booked
     desk = supervisor(server)
+    web = WsClient(server.url)
+    assert web.hello(role="web", device="1", token=server.home.token("web", "1"))["type"] == "welcome"
     slot = _tomorrow(10, 0)
     status, made = api.call(
         "POST",
@@ -78,6 +80,11 @@ def test_a_booking_is_made_read_listed_moved_and_cancelled(
     assert made["qr_svg"].startswith("<svg")
     seen = desk.recv_until(lambda m: m.get("type") == "event" and m["event"]["type"] == "BookingMade")
     assert seen["event"]["code"] == code
+    assert seen["event"]["phone"] == "+994501234567"
+    # Not to the web process: the next event it gets is the ticket issued after the booking.
+    issued = kiosk(server).request("issue", service="DIN-PASS")["result"]["ticket"]
+    first = web.recv_until(lambda m: m.get("type") == "event" and m["seq"] >= seen["seq"])
+    assert (first["event"]["type"], first["event"]["ticket"]) == ("TicketIssued", issued["id"])
 
     status, one = api.call("GET", f"/bookings/{code[:4]}-{code[4:]}")
     assert (status, one["code"], one["state"]) == (200, code, "booked")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.server.bookings import next_slot, now, take_bookings, write_log
-from tests.server.harness import Home, ServerProcess, kiosk, make_home, supervisor
+from tests.server.harness import Home, ServerProcess, WsClient, kiosk, make_home, supervisor
 from tests.server.test_acceptance import full_doc_answers, same_shape
 from wire import events as ev
 
@@ -101,6 +101,14 @@ def test_check_in_issues_the_booked_ticket_and_refuses_every_other_case(booked_h
         assert k.request("check_in", code="")["code"] == "invalid_message"
         # Only a kiosk checks citizens in.
         assert desk.request("check_in", code=EARLY)["code"] == "forbidden"
+        # The web process replays the day without the bookings' events (a citizen's name and
+        # phone), but with the booked ticket.
+        web = WsClient(server.url)
+        assert web.hello(role="web", device="1", token=booked_home.token("web", "1"))["type"] == "welcome"
+        web.recv_until(lambda m: m.get("type") == "queues")
+        kinds = [m["event"]["type"] for m in web.seen if m.get("type") == "event"]
+        assert "TicketIssued" in kinds
+        assert not [kind for kind in kinds if kind.startswith("Booking")], kinds
     finally:
         server.stop()
 
