@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 
-from server.tally.figures import REASONS, Figures, Row
+from server.tally.figures import BOOKED_WITHIN_MIN, REASONS, BookedRow, Figures, Row
 
 from .build import Report
 from .index import IndexRow
@@ -150,6 +150,51 @@ def _outcomes_table(report: Report, w: Words) -> str:
     return "".join(out)
 
 
+def _booked_table(fig: Figures, w: Words) -> str:
+    """Booked visits against walk-ins: the center, then each service that had bookings."""
+    minutes = w.num(BOOKED_WITHIN_MIN, 0)
+    head = [
+        w("col.name"),
+        w("col.booked"),
+        w("col.checked_in"),
+        w("col.missed"),
+        w("col.after_slot_mean"),
+        w("col.after_slot_p90"),
+        w("col.after_slot_within", minutes=minutes),
+        w("col.walk_ins"),
+        w("col.walk_in_wait_mean"),
+        w("col.walk_in_wait_p90"),
+        w("col.walk_in_within", standard=w.standard()),
+    ]
+    out = ['<div class="wrap"><table><tr>', *(f"<th>{escape(h)}</th>" for h in head), "</tr>"]
+
+    def line(row: BookedRow, level: str, css: str = "") -> None:
+        cells = [
+            w.count(row.booked),
+            w.count(row.checked_in),
+            w.count(row.missed),
+            w.num(row.after_slot_mean),
+            w.num(row.after_slot_p90),
+            w.pct(row.after_slot_within_share),
+            w.count(row.walk_ins),
+            w.num(row.walk_in_wait_mean),
+            w.num(row.walk_in_wait_p90),
+            w.pct(row.walk_in_within_share),
+        ]
+        out.append(
+            f'<tr{css}><td class="name">{escape(w.name(level, row.key))}</td>'
+            + "".join(f'<td class="n">{escape(cell)}</td>' for cell in cells)
+            + "</tr>"
+        )
+
+    center, *services = fig.booked
+    for row in services:
+        line(row, "service")
+    line(center, "center", ' class="total"')
+    out.append("</table></div>")
+    return "".join(out) + f'<p class="note">{escape(w("note.booked", minutes=minutes))}</p>'
+
+
 LEVEL_SECTIONS = (
     ("service", "section.services"),
     ("counter", "section.counters"),
@@ -261,6 +306,8 @@ def render(report: Report, w: Words, *, made_at: datetime | None = None) -> str:
     for level, heading in LEVEL_SECTIONS:
         if level != "day" or several:
             parts.append(_section(w(heading), _tables(level, fig.rows[level], w)))
+    if fig.booked and fig.booked[0].booked:
+        parts.append(_section(w("section.booked"), _booked_table(fig, w)))
     parts.append(_section(w("section.outcomes"), _outcomes_table(report, w)))
     parts.append(_section(w("section.ratings"), _reasons_table(fig, w)))
     generated = w("report.generated", events=w.count(report.events), when=_made(made_at))

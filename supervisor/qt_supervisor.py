@@ -964,6 +964,7 @@ class QtSupervisorWindow(QWidget):
                 tr("queues.name"),
                 tr("queues.agency"),
                 tr("queues.waiting"),
+                tr("queues.booked"),
                 tr("queues.oldest"),
                 tr("queues.counters"),
                 tr("queues.promise"),
@@ -988,6 +989,7 @@ class QtSupervisorWindow(QWidget):
                     model.service_name(r.service),
                     r.agency,
                     str(r.waiting),
+                    str(r.booked) if r.booked else "",
                     f"{r.oldest_wait_min:.0f}" if r.waiting else "–",
                     tr("queues.counters_value", open=r.open, paused=r.paused, total=r.total),
                     wait_words(r.wait, model.lang, short=True)

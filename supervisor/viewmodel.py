@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import itertools
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -124,6 +125,8 @@ class QueueRow:
     service: ServiceCode
     agency: str
     waiting: int
+    booked: int
+    """Of ``waiting``, booked citizens checked in (in the appointment lane)."""
     oldest_wait_min: float
     over: bool
     """The oldest wait has passed the standard."""
@@ -452,6 +455,8 @@ class SupervisorViewModel:
                     source=event.source,
                     issued_at=event.at,
                     queued_at=event.at,
+                    appointment=event.appointment,
+                    slot_at=event.slot_at,
                 )
             case ev.TicketCancelled(ticket=tid):
                 self._ticket(tid, state=TicketState.CANCELLED)
@@ -643,6 +648,11 @@ class SupervisorViewModel:
     def queue_rows(self) -> list[QueueRow]:
         """Every service with citizens waiting or counters serving it, the most urgent first."""
         standard = self.standard_min
+        booked = Counter(
+            t.service
+            for t in self.tickets.values()
+            if t.state is TicketState.WAITING and t.slot_at is not None
+        )
         rows = []
         for code, fig in self.queues.items():
             open_, paused, total = self.counter_states(code)
@@ -656,6 +666,7 @@ class SupervisorViewModel:
                     service=code,
                     agency=self.agency_of_service(code),
                     waiting=fig.waiting,
+                    booked=booked.get(code, 0),
                     oldest_wait_min=fig.oldest_wait_min,
                     over=over or fig.oldest_wait_min >= standard,
                     open=open_,

@@ -192,6 +192,11 @@ class TicketView(_In):
     recalls: int = 0
     target_counter: CounterNo | None = None
     return_to: CounterNo | None = None
+    appointment: str | None = None
+    """The booking code a booked citizen checked in with (None for walk-ins)."""
+    slot_at: datetime | None = None
+    """The booked slot's start while the ticket waits in the appointment lane (None for
+    walk-ins, and once transferred)."""
 
 
 class IssuedTicket(TicketView):
@@ -553,6 +558,7 @@ class SyncResult(_In):
 
 RESULTS: dict[str, type[_In]] = {
     "issue": IssueResult,
+    "check_in": IssueResult,
     "login": CounterResult,
     "logout": CounterResult,
     "call_next": CounterResult,

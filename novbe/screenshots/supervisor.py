@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.reference.exists():
             init += ["--from", str(args.reference)]
         subprocess.run(init, check=True, stdout=subprocess.DEVNULL)
+        _bookings(home)
         server = ServerProcess(home).start()
         try:
             hall = _morning(home, server.url)
@@ -71,6 +72,39 @@ def _device(home: Path, url: str, role: str, code: str) -> HallClient:
     return client
 
 
+BOOKED = ("48210937", "11112222", "33334444")
+"""Bookings of DIN-ID at the next quarter hour; the first two check in (the queues' booked count)."""
+
+
+def _bookings(home: Path) -> None:
+    """DIN-ID takes bookings in the center file, and the log holds three for the next quarter."""
+    import re
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from server.center import load_center
+    from server.center.provision import database_url
+    from server.store import Commit, EventStore
+    from wire import events as ev
+
+    path = home / "center.toml"
+    text = re.sub(r"(?m)^\[appointments\]\n(?:[^\[\n].*\n)*", "", path.read_text(encoding="utf-8"))
+    text += '\n[appointments]\n\n[[appointments.services]]\nservice = "DIN-ID"\nhours = "00:00-23:45"\n'
+    text += "slot_min = 15\nper_slot = 4\n"
+    path.write_text(text, encoding="utf-8")
+    now = datetime.now(ZoneInfo(load_center(path).hours.timezone))
+    slot = now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
+    store = EventStore(database_url(home, None))
+    try:
+        store.migrate()
+        made = now - timedelta(days=1)
+        store.append(
+            [Commit([ev.BookingMade(code=c, service="DIN-ID", slot_at=slot, at=made) for c in BOOKED])]
+        )
+    finally:
+        store.close()
+
+
 def _morning(home: Path, url: str) -> list[HallClient]:
     """The hall in mid-morning, made through the protocol as the hall's devices make it."""
     booth = _device(home, url, "kiosk", "kiosk-1")
@@ -82,6 +116,8 @@ def _morning(home: Path, url: str) -> list[HallClient]:
         for _ in range(count):
             booth.call("issue", service=service)
     booth.call("issue", service="MAI-ARCH")  # nobody at the archive's counters yet
+    for code in BOOKED[:2]:
+        booth.call("check_in", code=code)
     # A few citizens served already: today's figures have something to show.
     for n in (1, 2, 3):
         desks[n].call("call_next")

@@ -6,16 +6,26 @@ a counter (a call, a finish, a counter opening, ...) goes to that counter's app,
 terminal and the displays and board lines watching that counter (a change of its services only
 to its app and terminal); a transfer to both counters it joins. A citizen's rating goes to that
 counter's app and terminal only: the hall's screens show nothing of it, and it has no business
-on machines in the public hall. Kiosks see only the day's opening and closing, and the queue
-figures, like everyone. After the events of a request, each rating terminal of a counter they
-happened at (every terminal, for the day's opening and closing) is told its counter again.
+on machines in the public hall. The bookings' events carry a citizen's name and phone: the
+supervisors alone get them (not the web process, whose pages need none). Kiosks see only the
+day's opening and closing, and the queue figures, like everyone. After the events of a request,
+each rating terminal of a counter they happened at (every terminal, for the day's opening and
+closing) is told its counter again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wire.events import CounterServicesSet, DayClosed, DayOpened, Event, TicketTransferred, VisitRated
+from wire.events import (
+    BOOKING_EVENTS,
+    CounterServicesSet,
+    DayClosed,
+    DayOpened,
+    Event,
+    TicketTransferred,
+    VisitRated,
+)
 from wire.protocol import Role
 from wire.types import CounterNo
 
@@ -39,6 +49,8 @@ def counters_of(event: Event) -> tuple[CounterNo, ...]:
 
 def of_event(clients: Clients, event: Event) -> set[Client]:
     """The connections that get ``event`` (the rule of :func:`may_see`, read off the indexes)."""
+    if isinstance(event, BOOKING_EVENTS):
+        return set(clients.by_role[Role.SUPERVISOR])
     audience = clients.by_role[Role.SUPERVISOR] | clients.by_role[Role.WEB]
     if isinstance(event, DayOpened | DayClosed):
         return audience | clients.everyone
@@ -53,6 +65,8 @@ def of_event(clients: Clients, event: Event) -> set[Client]:
 
 def may_see(client: Client, event: Event) -> bool:
     """Whether ``client`` gets ``event``: what a resuming client is sent again."""
+    if isinstance(event, BOOKING_EVENTS):
+        return client.role is Role.SUPERVISOR
     if client.role in SEE_ALL or isinstance(event, DayOpened | DayClosed):
         return True
     watched = not isinstance(event, _UNWATCHED)

@@ -15,7 +15,8 @@ WATCHERS = frozenset({Role.DISPLAY, Role.BOARDS})
 """Roles that see the calls of a set of counters: displays (by zone), board lines (their boards)."""
 
 SEE_ALL = frozenset({Role.SUPERVISOR, Role.WEB})
-"""Roles that see every event: supervisors, and the citizens' web pages (each ticket's page)."""
+"""Roles that see every event: supervisors, and the citizens' web pages (each ticket's page),
+but for the bookings' events, which only the supervisors get (``audience``)."""
 
 
 @dataclass(eq=False)

@@ -37,8 +37,9 @@ from wire.types import CounterState, Lang
 from .. import security, views
 from ..center import Center
 from ..queue import QueueEngine, commands as c
+from ..queue.book import BookingRefused
 from ..queue.estimate import PoolEstimator
-from ..queue.exceptions import QueueError, RatingRefused, ServiceUnavailable
+from ..queue.exceptions import CheckInRefused, QueueError, RatingRefused, ServiceUnavailable
 from ..store import EventStore
 from ..watch import QueueWatch
 from . import audience, dispatch, health, rating
@@ -71,6 +72,9 @@ WATCH_EVERY_S = 1.0
 
 FIGURES_EVERY_S = 1.0
 """The queue figures go out at most this often, and this soon after a change."""
+
+BOOKING_TYPES = frozenset(cls.__name__ for cls in ev.BOOKING_EVENTS)
+"""The bookings' event types: replayed from the whole log, not only from today's."""
 
 STOPPING = "the server is stopping; reconnect and send the request again (same id)"
 
@@ -159,6 +163,14 @@ class Hub:
         self.tokens.clear()
         start = self.store.last_seq_of("DayOpened")
         count = 0
+        if start:
+            # The bookings are not of one day: those made, moved or ended before today's
+            # opening are read by their types (an index on the type, docs/appointments.md).
+            for _seq, _kind, payload in self.store.payloads(0, start - 1, types=BOOKING_TYPES):
+                event = ev.event_from_dict(json.loads(payload))
+                live.apply(event)
+                committed.apply(event)
+                count += 1
         for stored in self.store.load(after_seq=start - 1 if start else 0):
             live.apply(stored.event)
             committed.apply(stored.event)
@@ -442,11 +454,11 @@ class Hub:
             last = stored[-1][0] if stored else start
             if last < self.seq and (not self.ring or self.ring[0][0] > last + 1):
                 continue  # the ring moved on while the log was read: read again
-            replay = [m.event_frame(seq, event) for seq, event in stored]
+            replay = [m.event_frame(seq, event) for seq, event in stored if audience.may_see(client, event)]
             replay += [
                 frame if frame is not None else m.event_frame(seq, event)
                 for seq, event, frame in self.ring
-                if seq > last
+                if seq > last and audience.may_see(client, event)
             ]
         self.clients.add(client)
         welcome = m.Welcome(
@@ -560,7 +572,9 @@ class Hub:
         except p.ProtocolError as exc:
             return self._error(exc.code, client.lang, rid, exc.message, **exc.details), True
         except QueueError as exc:
-            return self._queue_error(exc, client.lang, rid), True
+            # A check-in's refusal is read by the citizen at the kiosk, in the language chosen.
+            lang = msg.lang if isinstance(msg, p.CheckIn) else client.lang
+            return self._queue_error(exc, lang, rid), True
         except WriterStopped:
             return self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING), False
         except StoreUnavailable:
@@ -815,6 +829,12 @@ class Hub:
         if isinstance(exc, ServiceUnavailable):
             reason = str(exc.details.get("reason", "closed"))
             shown = tr(f"error.service_{reason}", lang) if reason in ("closed", "full") else exc.message
+        elif isinstance(exc, CheckInRefused):
+            # The reason in the kiosk's language, with the window's time of day.
+            reason = str(exc.details.get("reason"))
+            when = exc.details.get("opens_at") or exc.details.get("closed_at")
+            clock = datetime.fromisoformat(str(when)).strftime("%H:%M") if when else ""
+            shown = tr(f"error.check_in_{reason}", lang, time=clock)
         elif isinstance(exc, RatingRefused):
             # The rule in the terminal's language; the English detail keeps the times.
             shown = tr(f"error.rating_{exc.details.get('reason')}", lang)
@@ -916,6 +936,35 @@ class Hub:
         if events:
             with contextlib.suppress(StoreUnavailable):
                 await self.writer.commit(events, None, None)
+
+    # --- bookings -----------------------------------------------------------------------
+
+    async def change_bookings(self, cmd: c.Command) -> list[ev.Event]:
+        """Decide a booking command of the booking API (server/booking) and commit its events
+        through the one writer of the log, as a device's request is: decided by the live
+        engine one at a time on the event loop (two requests for the last place of a slot: the
+        second sees it taken), answered once durable.
+
+        Raises:
+            BookingRefused, QueueError: The rules refuse it; nothing changed.
+            StoreUnavailable: The write failed (or the store is being recovered): nothing was
+                kept. ``WriterStopped`` (a subclass) while the server stops.
+        """
+        if self._closing:
+            raise WriterStopped()
+        if self.writer.broken:
+            raise StoreUnavailable("the store is being recovered")
+        try:
+            events = self.live.handle(cmd)
+        except (BookingRefused, QueueError):
+            raise
+        except Exception:
+            # A bug: the live engine may hold a half decision; rebuild it from the log.
+            self.writer.reload_soon()
+            raise
+        if events:
+            await self.writer.commit(events, None, None)
+        return events
 
     # --- logging ------------------------------------------------------------------------
 

@@ -82,6 +82,7 @@ READ_TYPES = frozenset(
         "CounterOpened",
         "CounterClosed",
         "VisitRated",
+        "BookingMissed",
     }
 )
 """The event types the report reads (it decodes no other)."""
@@ -93,6 +94,10 @@ KNOWN_TYPES = READ_TYPES | {
     "CounterResumed",
     "CounterServicesSet",
     "HallMessageSet",
+    "BookingMade",
+    "BookingMoved",
+    "BookingCancelled",
+    "BookingCheckedIn",
 }
 """Types this version knows, read or not. Anything else in the log is counted in
 :attr:`Facts.skipped` (a log written by a newer version)."""
@@ -131,6 +136,8 @@ class Facts:
     t_low: list[float] = field(default_factory=list)
     t_high: list[float] = field(default_factory=list)
     """The printed range in whole minutes; NaN when the ticket carries none (an older log)."""
+    t_slot: list[float] = field(default_factory=list)
+    """A booked citizen's slot, in POSIX seconds; NaN for a walk-in."""
 
     # Visits.
     v_day: list[int] = field(default_factory=list)
@@ -169,6 +176,10 @@ class Facts:
     r_operator: list[str] = field(default_factory=list)
     r_score: list[int] = field(default_factory=list)
     r_reasons: list[tuple[str, ...]] = field(default_factory=list)
+
+    # Bookings missed (the citizen never checked in), on the day of their slot.
+    m_day: list[int] = field(default_factory=list)
+    m_service: list[str] = field(default_factory=list)
 
     events: int = 0
     """Events read."""
@@ -238,6 +249,7 @@ class _Reader:
             "CounterOpened": self.counter_opened,
             "CounterClosed": self.counter_closed,
             "VisitRated": self.rated,
+            "BookingMissed": self.missed,
         }
 
     # --- visits and outcomes ----------------------------------------------------------------
@@ -319,6 +331,8 @@ class _Reader:
         f.t_service.append(service)
         f.t_agency.append(agency)
         f.t_visit.append(v)
+        slot = e.get("slot_at")
+        f.t_slot.append(_ts(slot) if slot else NAN)
         if "wait_high_min" in e:
             # The range the ticket showed: the server's one rounding rule.
             printed = WaitRange.promise(e.get("wait_low_min", 0.0), e["wait_high_min"])
@@ -406,6 +420,17 @@ class _Reader:
         f.r_score.append(e["score"])
         f.r_reasons.append(tuple(e.get("reasons", ())))
 
+    def missed(self, e: dict[str, Any]) -> None:
+        # On the day of its slot when that day is read (the clock may record it after the
+        # day's close, or on a day the hall did not open).
+        f = self.f
+        slot_day = datetime.fromisoformat(e["slot_at"]).astimezone(self.tz).date()
+        day = f.days.index(slot_day) if slot_day in f.days else self.day
+        if day < 0:
+            return
+        f.m_day.append(day)
+        f.m_service.append(e["service"])
+
 
 def day_starts(store: EventLog) -> list[tuple[int, date]]:
     """``(seq, day)`` of every ``DayOpened`` of the log, in order (days only go forward)."""
@@ -489,18 +514,21 @@ def concat_days(parts: Sequence[Facts]) -> Facts:
     return out
 
 
-_ROW_COLUMNS = tuple(f.name for f in dataclasses.fields(Facts) if f.name[:2] in ("t_", "v_", "o_", "r_"))
-"""The per-ticket, per-visit, per-outcome and per-rating columns of :class:`Facts`."""
+_ROW_COLUMNS = tuple(
+    f.name for f in dataclasses.fields(Facts) if f.name[:2] in ("t_", "v_", "o_", "r_", "m_")
+)
+"""The per-ticket, per-visit, per-outcome, per-rating and per-missed-booking columns of
+:class:`Facts`."""
 
-FACTS_FORMAT = 2
+FACTS_FORMAT = 3
 """The version of what :func:`read_facts` makes and :func:`pack_facts` writes. Facts kept
 packed (the central record's digest of each day) are read only at this version: raise it
 whenever the reading changes what it makes of a log."""
 
 _STRINGS = frozenset({"t_service", "t_agency", "v_service", "v_agency", "v_operator", "o_kind", "o_service",
                       "o_agency", "o_operator", "o_visit", "r_service", "r_agency",
-                      "r_operator"})  # fmt: skip
-_FLOATS = frozenset({"t_low", "t_high", "v_start", "v_wait", "o_minutes"})
+                      "r_operator", "m_service"})  # fmt: skip
+_FLOATS = frozenset({"t_low", "t_high", "t_slot", "v_start", "v_wait", "o_minutes"})
 
 
 def pack_facts(facts: Facts) -> bytes:

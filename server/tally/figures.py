@@ -82,6 +82,36 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class BookedRow:
+    """Booked visits against walk-ins, for the center (``key`` empty) or one service."""
+
+    key: str
+    booked: int
+    """Bookings of the period's days: checked in, or missed."""
+    checked_in: int
+    missed: int
+    """Booked citizens who never checked in."""
+    after_slot_counted: int
+    """Checked-in citizens called (or left unserved at closing): the waits below are theirs."""
+    after_slot_mean: float | None
+    after_slot_p90: float | None
+    """Minutes from the slot (or the check-in, if later) to the call."""
+    after_slot_within: int
+    after_slot_within_share: float | None
+    """Called within :data:`BOOKED_WITHIN_MIN` of the slot, over ``after_slot_counted``."""
+    walk_ins: int
+    walk_in_wait_mean: float | None
+    walk_in_wait_p90: float | None
+    walk_in_within_share: float | None
+    """Walk-ins' first waits (from the ticket to the call), and the share within the standard."""
+
+
+BOOKED_WITHIN_MIN = 5.0
+"""The goal for booked citizens: called within this many minutes of their slot (the standard
+of Russia's MFC centers for booked visits; docs/appointments.md)."""
+
+
+@dataclass(frozen=True, slots=True)
 class HourRow:
     hour: int
     arrivals: int
@@ -107,6 +137,8 @@ class Figures:
     grid_arrivals: IntArray = field(default_factory=lambda: np.zeros((0, 24), dtype=np.int64))
     no_range: int = 0
     """Tickets without a printed range (a log from before ranges were printed)."""
+    booked: list[BookedRow] = field(default_factory=list)
+    """The center's booked visits against walk-ins, then each service's that had bookings."""
 
     @property
     def center(self) -> Row:
@@ -183,6 +215,21 @@ class Columns:
             self.t_inside = self.t_promised & called & (f_wait >= low) & (f_wait <= high)
             self.t_later = self.t_promised & ((f_end == UNSERVED) | (called & (f_wait > high)))
 
+        # Booked citizens: the wait after their slot (a citizen checked in late is waited for
+        # from the check-in); walk-ins: the first visit's wait.
+        slot = floats(f.t_slot)
+        self.t_booked = ~np.isnan(slot)
+        f_start = floats(f.v_start)[first] if first.size else np.zeros(0)
+        self.t_first_called = called
+        self.t_first_counted = called | (f_end == UNSERVED)
+        self.t_first_wait = f_wait
+        with np.errstate(invalid="ignore"):
+            self.t_after_slot = np.maximum(0.0, (f_start + f_wait * 60 - np.fmax(slot, f_start)) / 60)
+        self.t_after_within = self.t_booked & called & (self.t_after_slot <= BOOKED_WITHIN_MIN)
+        self.t_first_within = called & (f_wait <= limit)
+
+        self.m_day, self.m_service = ints(f.m_day), code(f.m_service)
+
         self.o_day, self.o_counter, self.o_minutes = ints(f.o_day), ints(f.o_counter), floats(f.o_minutes)
         self.o_kind = np.asarray(f.o_kind, dtype=object)
         self.o_visit = np.asarray(f.o_visit, dtype=object)
@@ -247,7 +294,7 @@ class Columns:
             for n in numbers[1:]:
                 counter[n] = counters.setdefault((code, n), len(counters) + 1)
             for key, value in vars(c).items():
-                if key[1:2] != "_" or key[:1] not in "tvor":
+                if key[1:2] != "_" or key[:1] not in "tvorm":
                     continue
                 if key.endswith("_day"):
                     value = day[value]
@@ -269,7 +316,7 @@ class Columns:
     def of_days(self, days: set[int]) -> Columns:
         """A copy holding only the facts of ``days`` (indices into ``facts.days``)."""
         wanted = np.fromiter(days, dtype=np.int64, count=len(days))
-        masks = {p: np.isin(getattr(self, f"{p}_day"), wanted) for p in ("t", "v", "o", "r")}
+        masks = {p: np.isin(getattr(self, f"{p}_day"), wanted) for p in ("t", "v", "o", "r", "m")}
         cut = object.__new__(Columns)
         for name, value in vars(self).items():
             mask = masks.get(name[:1]) if name[1:2] == "_" else None
@@ -347,6 +394,33 @@ def _row(
     )
 
 
+def _booked_row(c: Columns, key: str, t: npt.NDArray[np.intp], m: npt.NDArray[np.intp]) -> BookedRow:
+    """Booked visits against walk-ins among the tickets ``t`` and missed bookings ``m``."""
+    booked = t[c.t_booked[t]]
+    walk = t[~c.t_booked[t]]
+    counted = booked[c.t_first_counted[booked]]
+    after = c.t_after_slot[booked[c.t_first_called[booked]]]
+    within = int(c.t_after_within[booked].sum())
+    walk_called = walk[c.t_first_called[walk]]
+    waits = c.t_first_wait[walk_called]
+    walk_counted = int(c.t_first_counted[walk].sum())
+    return BookedRow(
+        key=key,
+        booked=len(booked) + len(m),
+        checked_in=len(booked),
+        missed=len(m),
+        after_slot_counted=len(counted),
+        after_slot_mean=_mean(after),
+        after_slot_p90=_pct(after, 90),
+        after_slot_within=within,
+        after_slot_within_share=_share(within, len(counted)),
+        walk_ins=len(walk),
+        walk_in_wait_mean=_mean(waits),
+        walk_in_wait_p90=_pct(waits, 90),
+        walk_in_within_share=_share(int(c.t_first_within[walk_called].sum()), walk_counted),
+    )
+
+
 def compute(columns: Columns, days: Sequence[date]) -> Figures:
     """The figures of the service days ``days`` (those of the log in the period)."""
     facts = columns.facts
@@ -360,6 +434,13 @@ def compute(columns: Columns, days: Sequence[date]) -> Figures:
     )
     every = [np.arange(len(a)) for a in (c.t_day, c.v_day, c.o_day, c.r_day)]
     fig.rows["center"] = [_row(c, "center", "", *every)]
+    fig.booked = [_booked_row(c, "", every[0], np.arange(len(c.m_day)))]
+    if c.t_booked.any() or c.m_day.size:
+        tickets, missed = _groups(c.t_service), _groups(c.m_service)
+        for k in sorted(set(tickets) | set(missed), key=lambda k: c.names[k]):
+            row = _booked_row(c, c.names[k], tickets.get(k, _NONE), missed.get(k, _NONE))
+            if row.booked:
+                fig.booked.append(row)
 
     def level(
         name: str,

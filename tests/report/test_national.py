@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def _facts(code: str, day: date, counter: int, operator: str, wait: float) -> tu
     """A center's facts of one ticket, called at ``counter`` after ``wait`` minutes, served."""
     f = Facts(days=[day], closed=[True], still_open=[0])
     f.t_day, f.t_hour, f.t_service, f.t_agency, f.t_visit = [0], [9], ["DIN-ID"], ["DIN"], [0]
-    f.t_low, f.t_high = [0.0], [10.0]
+    f.t_low, f.t_high, f.t_slot = [0.0], [10.0], [math.nan]
     f.v_day, f.v_hour, f.v_start, f.v_service, f.v_agency = [0], [9], [0.0], ["DIN-ID"], ["DIN"]
     f.v_wait, f.v_end, f.v_counter, f.v_operator = [wait], [0], [counter], [operator]
     f.o_kind, f.o_day, f.o_service, f.o_agency = ["served"], [0], ["DIN-ID"], ["DIN"]
@@ -157,7 +158,7 @@ def test_days_read_one_at_a_time_are_the_period_read_at_once(simulated: Simulate
     joined = concat_days(days)
     for field in dataclasses.fields(Facts):
         got, want = getattr(joined, field.name), getattr(whole, field.name)
-        if field.name in ("v_wait", "o_minutes", "t_low", "t_high"):  # NaN is not NaN
+        if field.name in ("v_wait", "o_minutes", "t_low", "t_high", "t_slot"):  # NaN is not NaN
             assert np.array_equal(np.asarray(got), np.asarray(want), equal_nan=True), field.name
         else:
             assert got == want, field.name

@@ -185,6 +185,7 @@ def test_client_types_are_the_documented_ones() -> None:
     assert set(p.CLIENT_TYPES) == {
         "hello",
         "issue",
+        "check_in",
         "login",
         "logout",
         "call_next",
@@ -221,3 +222,12 @@ def test_every_event_example_has_the_fields_the_server_writes() -> None:
     for event in examples:
         fields = {f.name for f in dataclasses.fields(EVENT_TYPES[event["type"]])}
         assert set(event) - {"type"} == fields, event["type"]
+
+
+def test_every_request_has_the_model_of_its_result() -> None:
+    """The apps' client reads each reply's ``result`` with ``RESULTS[kind]``: a request without
+    one (``check_in`` once) could be sent but never answered to its caller."""
+    from wire.messages import RESULTS, IssueResult
+
+    assert set(RESULTS) == set(p.CLIENT_TYPES) - {"hello"}
+    assert RESULTS["check_in"] is IssueResult

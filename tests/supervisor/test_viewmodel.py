@@ -310,3 +310,40 @@ def test_every_device_alert_is_said_in_words(lang: str) -> None:
             "en": "Server: database — cannot be written (cannot write /srv/novbe.db)",
         }[lang]
     )
+
+
+def test_the_queues_count_the_booked_citizens_waiting(home: Home) -> None:
+    """A checked-in booking is told as booked in its service's row, live and in a snapshot."""
+    from datetime import timedelta
+
+    from tests.server.bookings import next_slot, now, take_bookings, write_log
+
+    take_bookings(home)
+    t = now()
+    write_log(
+        home,
+        [
+            ev.BookingMade(code=code, service="DIN-ID", slot_at=next_slot(t), at=t - timedelta(days=1))
+            for code in ("10000001", "10000002")
+        ],
+    )
+    server = ServerProcess(home).start()
+    try:
+        with desk_on(home, server) as desk:
+            vm = desk.vm
+            desk.sign_in()
+            booth = kiosk(server)
+            counter(server, 1)
+            assert booth.request("check_in", code="10000001")["type"] == "reply"
+            booth.request("issue", service="DIN-ID")
+            desk.until(lambda: any(r.service == "DIN-ID" and r.waiting == 2 for r in vm.queue_rows()))
+            (din,) = [r for r in vm.queue_rows() if r.service == "DIN-ID"]
+            assert din.booked == 1
+            (ticket,) = [t for t in vm.tickets.values() if t.appointment == "10000001"]
+            assert ticket.slot_at == next_slot(t)
+        assert kiosk(server).request("check_in", code="10000002")["type"] == "reply"
+        with desk_on(home, server) as late:
+            late.sign_in()
+            late.until(lambda: any(r.service == "DIN-ID" and r.booked == 2 for r in late.vm.queue_rows()))
+    finally:
+        server.stop()
