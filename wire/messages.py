@@ -192,6 +192,10 @@ class TicketView(_In):
     recalls: int = 0
     target_counter: CounterNo | None = None
     return_to: CounterNo | None = None
+    appointment: str | None = None
+    """The booking's code the citizen checked in with; None for a walk-in."""
+    slot_at: datetime | None = None
+    """The booked slot's start (center's time zone); None for a walk-in."""
 
 
 class IssuedTicket(TicketView):
@@ -553,6 +557,7 @@ class SyncResult(_In):
 
 RESULTS: dict[str, type[_In]] = {
     "issue": IssueResult,
+    "check_in": IssueResult,
     "login": CounterResult,
     "logout": CounterResult,
     "call_next": CounterResult,
