@@ -241,6 +241,8 @@ class Tile(QPushButton):
         self.palette_ = palette
         self.primary = primary
         self.focused = False
+        self.px = metrics.text
+        """The title's font size (pixels) when it fits: the keypad's digits are larger."""
         self.setMinimumHeight(metrics.target)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -319,8 +321,8 @@ class Tile(QPushButton):
             room -= detail.height() + m.gap // 3
         if room <= 0:
             return
-        px = m.text
-        while px > round(m.text * 0.55):
+        px = self.px
+        while px > round(self.px * 0.55):
             font = m.font(px, bold=True)
             needed = QFontMetrics(font).boundingRect(
                 QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, self.title.text()
@@ -828,7 +830,7 @@ class KioskWindow(TouchscreenWindow):
         layout.addWidget(self.checkin_title)
         layout.addWidget(self.checkin_hint)
         # The code as typed, in groups of four, with the places still to type.
-        self.code_field = _label("", m.font(m.number if not self.assist else m.title, bold=True), c.ink)
+        self.code_field = _label("", m.font(round(m.title * 1.8), bold=True), c.ink)
         self.code_field.setStyleSheet(
             f"color: {c.ink}; background: {c.paper}; border: {c.border_px}px solid {c.secondary_ink};"
             f" border-radius: 12px; padding: {m.gap // 2}px;"
@@ -851,7 +853,7 @@ class KioskWindow(TouchscreenWindow):
             key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             key.setFixedHeight(round(m.target * (1.0 if self.assist else 1.3)))
             if len(text) == 1:
-                key.title.setFont(m.font(m.title, bold=True))
+                key.px = m.title
             self._bind(key, f"pad:{name}", act)
             self.pad[name] = key
             keypad.addWidget(key, i // 3, i % 3)
