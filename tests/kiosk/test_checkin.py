@@ -60,7 +60,8 @@ def test_the_keypad_types_the_code_in_groups_and_ok_waits_for_every_digit(rig: A
     type_code(r, BOOKING + "55")  # keys past the eighth digit do nothing
     assert m.code == BOOKING
     assert m.code_shown == "4821 0937"
-    assert m.code_complete and len(m.code) == CODE_DIGITS
+    assert m.code_complete
+    assert len(m.code) == CODE_DIGITS
     m.type_digit("x")
     assert m.code == BOOKING
 
@@ -74,13 +75,15 @@ def test_a_check_in_prints_the_ticket_with_its_slot(rig: Any) -> None:
     r.model.submit_code()
     [sent] = r.server.of("check_in")
     assert sent.fields == {"code": BOOKING, "lang": "en"}
-    assert sent.request_id is not None and sent.request_id.startswith("kiosk-1-")
+    assert sent.request_id is not None
+    assert sent.request_id.startswith("kiosk-1-")
     r.model.submit_code()
     assert len(r.server.of("check_in")) == 1  # one request in flight
     answer_booked(r, sent)
     m = r.model
     assert m.screen is Screen.TICKET
-    assert m.ticket is not None and m.ticket.number == "A016"
+    assert m.ticket is not None
+    assert m.ticket.number == "A016"
     assert m.slot_words(m.ticket) == "Booked for 10:45"
     assert m.ticket_lines()[:2] == ["Your number: A016", "Booked for 10:45"]
     assert m.print_state is PrintState.PRINTED
@@ -114,7 +117,8 @@ def test_a_walk_in_ticket_has_no_slot(rig: Any) -> None:
     r.step()
     r.model.choose_service("DIN-ID")
     r.server.answer_issue(r.server.of("issue")[0])
-    assert r.model.ticket is not None and r.model.ticket.slot_at is None
+    assert r.model.ticket is not None
+    assert r.model.ticket.slot_at is None
     assert r.model.slot_words(r.model.ticket) == ""
     assert r.printer.printed[0].slot_at is None
 
@@ -146,7 +150,9 @@ def test_every_refusal_is_explained_and_a_walk_in_offered_when_the_center_allows
     m = r.model
     assert m.screen is Screen.REFUSED
     assert m.pending is None
-    assert m.refusal is not None and m.refusal.reason == reason and m.refusal.walk_in is walk_in
+    assert m.refusal is not None
+    assert m.refusal.reason == reason
+    assert m.refusal.walk_in is walk_in
     lines = m.refusal_lines()
     assert lines[0] == said
     assert lines[1:] == (["You can take a regular ticket instead."] if walk_in else [])
@@ -154,14 +160,16 @@ def test_every_refusal_is_explained_and_a_walk_in_offered_when_the_center_allows
     r.step()
     m.take_walk_in()
     if not walk_in:
-        assert m.screen is Screen.REFUSED and r.server.of("issue") == []
+        assert m.screen is Screen.REFUSED
+        assert r.server.of("issue") == []
     elif service is None:
         assert m.screen is Screen.AGENCIES  # the citizen chooses the service
     else:
         [issue] = r.server.of("issue")
         assert issue.fields == {"service": "DIN-PASS", "lang": "en", "priority": "none"}
         r.server.answer_issue(issue, "A017")
-        assert m.screen is Screen.TICKET and m.ticket is not None
+        assert m.screen is Screen.TICKET
+        assert m.ticket is not None
         assert m.ticket.slot_at is None
 
 
@@ -175,7 +183,8 @@ def test_refusals_are_worded_in_every_language(rig: Any, lang: str, reason: str)
         details["opens_at"] = OPENS.isoformat()
     r.model.refusal = refusal_of(details) if reason != "unreadable" else Refusal("unreadable")
     line = r.model.refusal_lines()[0]
-    assert line and "{" not in line
+    assert line
+    assert "{" not in line
     if reason == "early":
         assert "10:15" in line
 
@@ -271,7 +280,8 @@ def test_a_timed_out_check_in_is_retried_with_the_same_id(rig: Any) -> None:
     first = r.server.of("check_in")[0]
     first.future.set_exception(RequestTimeout())
     assert r.model.screen is Screen.CHECKIN
-    assert r.model.notice is not None and r.model.notice.key == "error.timeout"
+    assert r.model.notice is not None
+    assert r.model.notice.key == "error.timeout"
     r.step()
     r.model.submit_code()
     second = r.server.of("check_in")[1]
@@ -285,7 +295,8 @@ def test_offline_sends_no_check_in(rig: Any) -> None:
     r.model.on_connection("offline")
     r.model.submit_code()
     assert r.server.of("check_in") == []
-    assert r.model.notice is not None and r.model.notice.key == "error.offline"
+    assert r.model.notice is not None
+    assert r.model.notice.key == "error.offline"
 
 
 @pytest.mark.parametrize("screen", [Screen.CHECKIN, Screen.REFUSED])
@@ -299,7 +310,8 @@ def test_the_check_in_screens_go_back_to_the_start_when_left_alone(rig: Any, scr
     assert r.model.screen is screen
     r.step(2.0)
     assert r.model.screen is Screen.START
-    assert r.model.code == "" and r.model.refusal is None
+    assert r.model.code == ""
+    assert r.model.refusal is None
 
 
 def test_back_from_a_refusal_is_the_keypad_and_from_the_keypad_the_start(rig: Any) -> None:
@@ -327,7 +339,9 @@ def test_type_the_code_again_keeps_the_language(rig: Any) -> None:
     r.model.scanned("123")
     r.step()
     r.model.checkin_again()
-    assert r.model.screen is Screen.CHECKIN and r.model.lang == "ru" and r.model.code == ""
+    assert r.model.screen is Screen.CHECKIN
+    assert r.model.lang == "ru"
+    assert r.model.code == ""
 
 
 def test_spoken_guidance_reads_the_check_in_and_each_digit(rig: Any) -> None:
