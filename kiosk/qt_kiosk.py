@@ -805,7 +805,7 @@ class KioskWindow(TouchscreenWindow):
         row.setSpacing(self.metrics.gap)
         buttons: dict[str, Tile] = {}
         for lang in LANGS:
-            button = self._button(self.model.tr("lang.self", lang), primary=False, height=0.8)
+            button = self._button(self.model.tr("lang.self", lang), primary=False)
             self._bind(
                 button,
                 f"{screen}.lang.{lang}",
