@@ -66,6 +66,8 @@ def ticket_view(ticket: Ticket) -> TicketView:
         recalls=ticket.recalls,
         target_counter=ticket.target_counter,
         return_to=ticket.return_to,
+        appointment=ticket.appointment,
+        slot_at=ticket.slot_at,
     )
 
 

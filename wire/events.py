@@ -241,6 +241,65 @@ class VisitRated:
     source: RatingSource = RatingSource.COUNTER
 
 
+# --- bookings ------------------------------------------------------------------------
+# A booking is known by its code (8 digits, the citizen's key at the kiosk). The log keeps every
+# booking, of today and of later days: the server replays them all at start-up
+# (docs/appointments.md). ``by`` names who changed it: None for the booking system's API,
+# ``"import"`` for a supervisor's CSV import.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingMade:
+    code: str
+    service: ServiceCode
+    slot_at: datetime
+    """The slot's start, in the center's time zone."""
+    at: datetime
+    lang: Lang = "az"
+    name: str | None = None
+    phone: str | None = None
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingMoved:
+    code: str
+    from_slot: datetime
+    slot_at: datetime
+    at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingCancelled:
+    code: str
+    at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingCheckedIn:
+    """The citizen checked in at a kiosk and got ``ticket`` (issued by the same request)."""
+
+    code: str
+    ticket: TicketId
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingMissed:
+    """The check-in window of the booking closed (or its day did) without a check-in."""
+
+    code: str
+    service: ServiceCode
+    slot_at: datetime
+    at: datetime
+
+
+BOOKING_EVENTS = (BookingMade, BookingMoved, BookingCancelled, BookingCheckedIn, BookingMissed)
+"""The bookings' events: replayed from the whole log at start-up, not only from today's."""
+
+
 Event = (
     DayOpened
     | DayClosed
@@ -261,6 +320,11 @@ Event = (
     | CounterServicesSet
     | HallMessageSet
     | VisitRated
+    | BookingMade
+    | BookingMoved
+    | BookingCancelled
+    | BookingCheckedIn
+    | BookingMissed
 )
 
 EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(Event)}

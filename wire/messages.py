@@ -193,9 +193,10 @@ class TicketView(_In):
     target_counter: CounterNo | None = None
     return_to: CounterNo | None = None
     appointment: str | None = None
-    """The booking's code the citizen checked in with; None for a walk-in."""
+    """The booking code a booked citizen checked in with (None for walk-ins)."""
     slot_at: datetime | None = None
-    """The booked slot's start (center's time zone); None for a walk-in."""
+    """The booked slot's start while the ticket waits in the appointment lane (None for
+    walk-ins, and once transferred)."""
 
 
 class IssuedTicket(TicketView):

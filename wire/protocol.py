@@ -141,6 +141,18 @@ class Issue(_Request):
     appointment: Annotated[str, Field(max_length=32)] | None = None
 
 
+class CheckIn(_Request):
+    """A booked citizen at the kiosk: the booking's code, typed or scanned (its QR code).
+
+    Answered like ``issue`` (the ticket, in the appointment lane, with ``appointment`` and
+    ``slot_at``), or ``check_in_refused`` with ``details.reason`` (docs/protocol.md)."""
+
+    type: Literal["check_in"]
+    code: Annotated[str, Field(min_length=1, max_length=32)]
+    """The booking's 8 digits; spaces and dashes are ignored."""
+    lang: Lang = "az"
+
+
 class Login(_Request):
     type: Literal[CounterActionType.LOGIN]
     login: Annotated[str, Field(min_length=1, max_length=64)]
@@ -277,6 +289,7 @@ class Sync(_Request):
 
 ClientRequest = (
     Issue
+    | CheckIn
     | Login
     | Logout
     | CounterAction
@@ -308,7 +321,7 @@ CLIENT_TYPES: frozenset[str] = frozenset(
 """Every ``type`` a client may send, read off the schemas above."""
 
 ROLE_REQUESTS: dict[Role, frozenset[str]] = {
-    Role.KIOSK: frozenset({"issue", "report_health", "sync"}),
+    Role.KIOSK: frozenset({"issue", "check_in", "report_health", "sync"}),
     Role.COUNTER: frozenset({*CounterActionType, "report_health", "sync"}),
     Role.DISPLAY: frozenset({"report_health", "sync"}),
     Role.BOARDS: frozenset({"report_health", "sync"}),

@@ -33,7 +33,7 @@ from pydantic import (
 
 from hardware.board import parse_board_url
 from server import security
-from server.queue.hall import Bookings as HallBookings, CounterDef, Hall, RoutingPolicy, ServiceDef
+from server.queue.hall import Bookings as HallBookings, CounterDef, Hall, RoutingPolicy, ServiceDef, SlotHours
 from wire.device import (
     BOARD_SCHEMES,
     PRINTER_SCHEMES,
@@ -268,6 +268,17 @@ class Appointments(_Frozen):
             hold_max_min=self.hold_max_min,
             in_a_row=self.in_a_row,
             promise_min=self.promise_min,
+            walk_in_if_refused=self.walk_in_if_refused,
+            slots=tuple(
+                SlotHours(
+                    service=h.service,
+                    start_min=int(_minute(h.hours.start)),
+                    end_min=int(_minute(h.hours.end)),
+                    slot_min=h.slot_min,
+                    per_slot=h.per_slot,
+                )
+                for h in self.services
+            ),
         )
 
 

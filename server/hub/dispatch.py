@@ -17,6 +17,7 @@ from wire import protocol as p
 from wire.types import CounterActionType, CounterNo, Priority, RatingSource, Source
 
 from ..queue import commands as c
+from ..queue.book import normal_code
 
 
 def _desk(counter: CounterNo | None) -> CounterNo:
@@ -60,6 +61,10 @@ def _issue(msg: p.Issue, at: datetime, counter: CounterNo | None, by: str | None
         appointment=msg.appointment,
         at=at,
     )
+
+
+def _check_in(msg: p.CheckIn, at: datetime, counter: CounterNo | None, by: str | None) -> c.Command:
+    return c.CheckIn(code=normal_code(msg.code), at=at, lang=msg.lang)
 
 
 def _login(msg: p.Login, at: datetime, counter: CounterNo | None, by: str | None) -> c.Command:
@@ -143,6 +148,7 @@ Build = Callable[[Any, datetime, CounterNo | None, str | None], c.Command]
 
 COMMANDS: dict[type[p.ClientRequest], Build] = {
     p.Issue: _issue,
+    p.CheckIn: _check_in,
     p.Login: _login,
     p.Logout: _logout,
     p.CounterAction: _counter_action,

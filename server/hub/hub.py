@@ -38,7 +38,7 @@ from .. import views
 from ..center import Center
 from ..queue import QueueEngine, commands as c
 from ..queue.estimate import PoolEstimator
-from ..queue.exceptions import QueueError, RatingRefused, ServiceUnavailable
+from ..queue.exceptions import CheckInRefused, QueueError, RatingRefused, ServiceUnavailable
 from ..store import EventStore
 from ..watch import QueueWatch
 from . import audience, dispatch, health, rating
@@ -68,6 +68,9 @@ WATCH_EVERY_S = 1.0
 
 FIGURES_EVERY_S = 1.0
 """The queue figures go out at most this often, and this soon after a change."""
+
+BOOKING_TYPES = frozenset(cls.__name__ for cls in ev.BOOKING_EVENTS)
+"""The bookings' event types: replayed from the whole log, not only from today's."""
 
 STOPPING = "the server is stopping; reconnect and send the request again (same id)"
 
@@ -152,6 +155,14 @@ class Hub:
         self.ring.clear()
         start = self.store.last_seq_of("DayOpened")
         count = 0
+        if start:
+            # The bookings are not of one day: those made, moved or ended before today's
+            # opening are read by their types (an index on the type, docs/appointments.md).
+            for _seq, _kind, payload in self.store.payloads(0, start - 1, types=BOOKING_TYPES):
+                event = ev.event_from_dict(json.loads(payload))
+                live.apply(event)
+                committed.apply(event)
+                count += 1
         for stored in self.store.load(after_seq=start - 1 if start else 0):
             live.apply(stored.event)
             committed.apply(stored.event)
@@ -552,7 +563,9 @@ class Hub:
         except p.ProtocolError as exc:
             return self._error(exc.code, client.lang, rid, exc.message, **exc.details), True
         except QueueError as exc:
-            return self._queue_error(exc, client.lang, rid), True
+            # A check-in's refusal is read by the citizen at the kiosk, in the language chosen.
+            lang = msg.lang if isinstance(msg, p.CheckIn) else client.lang
+            return self._queue_error(exc, lang, rid), True
         except WriterStopped:
             return self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING), False
         except StoreUnavailable:
@@ -796,6 +809,12 @@ class Hub:
         if isinstance(exc, ServiceUnavailable):
             reason = str(exc.details.get("reason", "closed"))
             shown = tr(f"error.service_{reason}", lang) if reason in ("closed", "full") else exc.message
+        elif isinstance(exc, CheckInRefused):
+            # The reason in the kiosk's language, with the window's time of day.
+            reason = str(exc.details.get("reason"))
+            when = exc.details.get("opens_at") or exc.details.get("closed_at")
+            clock = datetime.fromisoformat(str(when)).strftime("%H:%M") if when else ""
+            shown = tr(f"error.check_in_{reason}", lang, time=clock)
         elif isinstance(exc, RatingRefused):
             # The rule in the terminal's language; the English detail keeps the times.
             shown = tr(f"error.rating_{exc.details.get('reason')}", lang)

@@ -222,6 +222,49 @@ class RateVisit:
     source: RatingSource = RatingSource.COUNTER
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MakeBooking:
+    """Book a citizen into a slot of ``service`` (rules in :mod:`server.queue.book`).
+
+    ``code`` is chosen by the caller (8 random digits): the engine reads no randomness, it
+    refuses a code already known (``BookingRefused`` ``code_taken``) and the caller draws again.
+    """
+
+    code: str
+    service: ServiceCode
+    slot_at: datetime
+    at: datetime
+    lang: Lang = "az"
+    name: str | None = None
+    phone: str | None = None
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoveBooking:
+    code: str
+    slot_at: datetime
+    at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelBooking:
+    code: str
+    at: datetime
+    by: OperatorLogin | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckIn:
+    """A booked citizen at the kiosk: the booking's ticket, in the appointment lane, or
+    ``CheckInRefused`` (early, late, unknown, used, cancelled)."""
+
+    code: str
+    at: datetime
+    lang: Lang = "az"
+
+
 Command = (
     OpenDay
     | CloseDay
@@ -244,4 +287,8 @@ Command = (
     | Transfer
     | Park
     | RateVisit
+    | MakeBooking
+    | MoveBooking
+    | CancelBooking
+    | CheckIn
 )

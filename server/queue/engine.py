@@ -11,6 +11,11 @@ from typing import Any, Protocol
 
 from wire import states
 from wire.events import (
+    BookingCancelled,
+    BookingCheckedIn,
+    BookingMade,
+    BookingMissed,
+    BookingMoved,
     CounterClosed,
     CounterOpened,
     CounterPaused,
@@ -40,21 +45,27 @@ from wire.types import (
     Priority,
     RatingReason,
     ServiceCode,
+    Source,
     TicketId,
     TicketState,
 )
 
+from .book import Book
 from .commands import (
     CallNext,
     CallTicket,
+    CancelBooking,
     CancelTicket,
+    CheckIn,
     CloseCounter,
     CloseDay,
     Command,
     FinishService,
     IssueTicket,
     KeepDay,
+    MakeBooking,
     MarkNoShow,
+    MoveBooking,
     MoveTicket,
     OpenCounter,
     OpenDay,
@@ -189,6 +200,8 @@ class QueueEngine:
         self._named_waiting: dict[ServiceCode, int] = dict.fromkeys(hall.services, 0)
         """Service -> how many of its tickets wait for a named counter."""
         self._closes_min = _minutes(hall.closes)
+        self._book = Book(hall)
+        """The bookings of every day (not cleared when a day opens)."""
         self._use_hall(hall)
         self._tickets_view = TicketsView(self._tickets)
         self._counters_view = CountersView(self._counters)
@@ -214,6 +227,10 @@ class QueueEngine:
             Transfer: self._transfer,
             Park: self._park,
             RateVisit: self._rate,
+            MakeBooking: self._book.make,
+            MoveBooking: self._book.move,
+            CancelBooking: self._book.cancel,
+            CheckIn: self._check_in,
         }
         self._appliers: dict[type[Any], Callable[[Any], None]] = {
             DayOpened: self._apply_day_opened,
@@ -235,6 +252,11 @@ class QueueEngine:
             TicketMoved: self._apply_moved,
             HallMessageSet: self._apply_message_set,
             VisitRated: self._apply_rated,
+            BookingMade: self._book.apply_made,
+            BookingMoved: self._book.apply_moved,
+            BookingCancelled: self._book.apply_cancelled,
+            BookingCheckedIn: self._book.apply_checked_in,
+            BookingMissed: self._book.apply_missed,
         }
 
     # --- the two entry points ---------------------------------------------------------
@@ -323,6 +345,11 @@ class QueueEngine:
         """The hall as it works now: the configured one, with the services a supervisor
         gave counters today (``CounterServicesSet``)."""
         return self._hall
+
+    @property
+    def book(self) -> Book:
+        """The bookings of every day the log holds (read it; change it through commands)."""
+        return self._book
 
     @property
     def configured_hall(self) -> Hall:
@@ -483,9 +510,18 @@ class QueueEngine:
     def _close_day(self, cmd: CloseDay) -> list[Event]:
         self._require_day("close the day")
         unserved = tuple(t.id for t in self._tickets.values() if t.state not in FINAL_STATES)
-        return [DayClosed(at=cmd.at, unserved=unserved, by=cmd.by)]
+        # A booking of the day (or before) not checked in by now is missed: nobody can check in.
+        missed = self._book.missed(cmd.at, day_closed=self._day)
+        return [DayClosed(at=cmd.at, unserved=unserved, by=cmd.by), *missed]
 
     def _keep_day(self, cmd: KeepDay) -> list[Event]:
+        events = self._keep_day_open(cmd)
+        if not any(isinstance(e, BookingMissed) for e in events):
+            # The clock also ends the bookings whose check-in window closed without a check-in.
+            events += self._book.missed(cmd.at)
+        return events
+
+    def _keep_day_open(self, cmd: KeepDay) -> list[Event]:
         # Rule D-1: a working day opens by itself OPEN_AHEAD before opening time and every
         # day closes by itself AUTO_CLOSE_AFTER after closing time, or when the date changed.
         at = cmd.at
@@ -559,6 +595,36 @@ class QueueEngine:
                 wait_est_min=est.est_min,
             )
         ]
+
+    def _check_in(self, cmd: CheckIn) -> list[Event]:
+        """A booked citizen's ticket: the booking's service, in the appointment lane from its
+        slot, and the booking checked in, in one decision (both events, or a refusal)."""
+        rules = self._hall.bookings
+        service: ServiceCode | None = None
+        try:
+            booking = self._book.for_check_in(cmd.code)
+            service = booking.service
+            self._require_day("check in")
+            events: list[Event] = list(
+                self._issue(
+                    IssueTicket(
+                        service=booking.service,
+                        at=cmd.at,
+                        lang=cmd.lang,
+                        source=Source.APPOINTMENT,
+                        appointment=booking.code,
+                        slot_at=booking.slot_at,
+                    )
+                )
+            )
+        except CheckInRefused as exc:
+            exc.details["service"] = service if service is not None else exc.details.get("service")
+            exc.details["walk_in"] = rules.walk_in_if_refused
+            raise
+        issued = events[0]
+        assert isinstance(issued, TicketIssued)
+        events.append(BookingCheckedIn(code=booking.code, ticket=issued.ticket, at=cmd.at))
+        return events
 
     def _booked_estimate(self, cmd: IssueTicket) -> Estimate:
         """Check a booked citizen in (refused outside the window) and promise the slot.

@@ -65,8 +65,25 @@ class CounterDef:
 
 
 @dataclass(frozen=True, slots=True)
+class SlotHours:
+    """Bookings of one service for part of the day: ``slot_min``-minute slots from ``start_min``
+    (minutes since midnight) to ``end_min``, each taking ``per_slot`` citizens."""
+
+    service: ServiceCode
+    start_min: int
+    end_min: int
+    slot_min: int = 15
+    per_slot: int = 1
+
+    def slot_starts(self) -> range:
+        """Each slot's start, in minutes since midnight (the last one ends by ``end_min``)."""
+        return range(self.start_min, self.end_min - self.slot_min + 1, self.slot_min)
+
+
+@dataclass(frozen=True, slots=True)
 class Bookings:
-    """The hall's rules for booked citizens (the appointment lane). See docs/routing.md."""
+    """The hall's rules for booked citizens (the appointment lane). See docs/routing.md
+    and docs/appointments.md."""
 
     before_min: float = 30.0
     """A booked citizen may check in from this long before the slot ..."""
@@ -80,6 +97,10 @@ class Bookings:
     walk-in, without leaving booked citizens to wait as long as everyone on a busy day."""
     promise_min: float = 5.0
     """The width of the range promised to a booked citizen, from the slot time."""
+    walk_in_if_refused: bool = True
+    """A citizen whose check-in is refused is offered a walk-in ticket (the kiosk's choice)."""
+    slots: tuple[SlotHours, ...] = ()
+    """The hours in which each service takes bookings (none: bookings are refused)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,11 @@ KNOWN_TYPES = READ_TYPES | {
     "CounterResumed",
     "CounterServicesSet",
     "HallMessageSet",
+    "BookingMade",
+    "BookingMoved",
+    "BookingCancelled",
+    "BookingCheckedIn",
+    "BookingMissed",
 }
 """Types this version knows, read or not. Anything else in the log is counted in
 :attr:`Facts.skipped` (a log written by a newer version)."""

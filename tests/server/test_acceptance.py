@@ -292,6 +292,11 @@ def test_every_client_example_of_the_document_gets_the_answer_it_shows(server: S
 
     text = walk.send(boss, "set_message s-3")["result"]["text"]
     assert lobby.recv_until(lambda m: m.get("type") == "message")["text"] == text
+    # A code no booking has; the check-in of a booking (k1-0003) needs a center that takes
+    # bookings: tests/server/test_check_in.py checks its answer against the document's.
+    refused = walk.send(kiosk_1, "check_in k1-0005")
+    assert (refused["details"]["reason"], refused["details"]["service"]) == ("unknown", None)
+    walk.sent.add("check_in k1-0003")
     walk.send(kiosk_1, "report_health k1-3")
     alert = boss.recv_until(lambda m: m.get("type") == "alert")
     assert (alert["device"], alert["status"]["status"]) == ("kiosk:kiosk-1/printer", "paper_out")
@@ -554,6 +559,12 @@ def _rating_refused(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
     return neighbour, neighbour.request("rate", ticket=issued["id"], score=5)
 
 
+def _check_in_refused(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
+    """A kiosk checks in a code no booking has (tests/server/test_check_in.py: every reason)."""
+    client = kiosk(hall.server)
+    return client, client.request("check_in", code="1234 5678", lang="en")
+
+
 def _day_not_open(hall: Hall) -> tuple[WsClient | None, dict[str, Any]]:
     own = hall.own_server()
     try:
@@ -667,11 +678,10 @@ ERRORS: dict[str, Scenario] = {
     "no_open_counter": _no_open_counter,
     "unknown_outcome": _unknown_outcome,
     "rating_refused": _rating_refused,
+    "check_in_refused": _check_in_refused,
 }
 NOT_FROM_OUTSIDE = {
     "internal_error": "a bug: tests/server/test_faults.py injects one",
-    "check_in_refused": "the kiosk's check-in of a booking is not on the wire yet: the engine's rule is "
-    "tested in tests/queue/test_appointments.py",
 }
 
 

@@ -185,6 +185,7 @@ def test_client_types_are_the_documented_ones() -> None:
     assert set(p.CLIENT_TYPES) == {
         "hello",
         "issue",
+        "check_in",
         "login",
         "logout",
         "call_next",

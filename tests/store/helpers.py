@@ -119,6 +119,34 @@ EVENT_DICTS: list[dict[str, Any]] = [
     {"type": "CounterResumed", "counter": 12, "at": at(12)},
     {"type": "CounterClosed", "counter": 12, "at": at(13)},
     {"type": "DayClosed", "at": at(14), "unserved": ["20261122-C003", "20261122-C004"]},
+    {
+        "type": "BookingMade",
+        "code": "48210937",
+        "service": "tax",
+        "slot_at": at(24 * 60 + 90),
+        "at": at(15),
+        "lang": "ru",
+        "name": "Şəbnəm Əliyeva",
+        "phone": "+994 50 123 45 67",
+        "by": None,
+    },
+    {
+        "type": "BookingMoved",
+        "code": "48210937",
+        "from_slot": at(24 * 60 + 90),
+        "slot_at": at(24 * 60 + 60),
+        "at": at(16),
+        "by": "import",
+    },
+    {"type": "BookingCancelled", "code": "48210937", "at": at(17), "by": None},
+    {"type": "BookingCheckedIn", "code": "11112222", "ticket": "20261123-A001", "at": at(24 * 60 + 50)},
+    {
+        "type": "BookingMissed",
+        "code": "33334444",
+        "service": "tax",
+        "slot_at": at(24 * 60),
+        "at": at(24 * 60 + 11),
+    },
 ]
 
 ALL_EVENTS: list[Event] = [event_from_dict(d) for d in EVENT_DICTS]
