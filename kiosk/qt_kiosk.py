@@ -613,11 +613,16 @@ class KioskWindow(TouchscreenWindow):
         self.checkin_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.checkin_button.setFixedHeight(round(m.target * (1.2 if self.assist else 1.4)))
         self._bind(self.checkin_button, "checkin", model.open_checkin, self._checkin_words)
-        layout.addWidget(self.checkin_button)
-        if not self.assist:
-            layout.addSpacing(m.gap)
+        if self.portrait:
+            layout.addWidget(self.checkin_button)
+            if not self.assist:
+                layout.addSpacing(m.gap)
         row = QHBoxLayout()
         row.setSpacing(m.gap * 2)
+        if not self.portrait:
+            # A landscape screen has no height to spare: beside the accessible mode's button.
+            self.checkin_button.setFixedHeight(round(m.target * (1.0 if self.assist else 1.2)))
+            row.addWidget(self.checkin_button)
         self.speech_button = self._button("", primary=False)
         self._bind(self.speech_button, "speech", model.switch_speech)
         self.speech_button.setVisible(self.assist and model.has_speech)
@@ -837,7 +842,6 @@ class KioskWindow(TouchscreenWindow):
         )
         self.code_field.setVisible(not self.assist)
         layout.addWidget(self.code_field)
-        layout.addStretch(1)
         keypad = QGridLayout()
         keypad.setSpacing(m.gap)
         self.pad: dict[str, Tile] = {}
@@ -851,16 +855,28 @@ class KioskWindow(TouchscreenWindow):
                 text, act = name, partial(model.type_digit, name)
             key = self._tile(text, primary=name not in ("erase", "clear"))
             key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            key.setFixedHeight(round(m.target * (1.0 if self.assist else 1.3)))
+            key.setFixedHeight(round(m.target * (1.0 if self.assist or not self.portrait else 1.3)))
             if len(text) == 1:
                 key.px = m.title
             self._bind(key, f"pad:{name}", act)
             self.pad[name] = key
             keypad.addWidget(key, i // 3, i % 3)
-        layout.addLayout(keypad)
         self.code_ok = self._button("", height=1.0 if self.assist else 1.3)
         self._bind(self.code_ok, "pad:ok", model.submit_code)
-        layout.addWidget(self.code_ok)
+        if self.portrait:
+            layout.addStretch(1)
+            layout.addLayout(keypad)
+            layout.addWidget(self.code_ok)
+        else:
+            # Side by side: the code and OK on the left, the keypad on the right.
+            row = QHBoxLayout()
+            row.setSpacing(m.gap * 2)
+            left = QVBoxLayout()
+            left.addStretch(1)
+            left.addWidget(self.code_ok)
+            row.addLayout(left, 1)
+            row.addLayout(keypad, 1)
+            layout.addLayout(row, 1)
         if self.assist:
             layout.addLayout(languages)
 
