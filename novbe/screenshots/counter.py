@@ -37,10 +37,11 @@ from server.reference import reference_center
 from wire.client import HallClient
 from wire.device import load_device
 from wire.messages import IssueResult
+from wire.types import Lang
 
 REFERENCE = reference_center()
 DEMO_PASSWORD = "novbe-demo"
-COUNTERS = {"az": 12, "ru": 13, "en": 14}
+COUNTERS: dict[Lang, int] = {"az": 12, "ru": 13, "en": 14}
 """A counter per language (all of the Ministry of Internal Affairs in the reference center)."""
 SMALL, LARGE = (1024, 768), (1920, 1080)
 """The smallest and the largest counter screens."""
@@ -54,7 +55,7 @@ CITIZENS = (
     ("DIN-ID", "az", "none"),
 )
 """Who takes a ticket before each counter opens: service, language, priority right."""
-BOOKINGS = {"az": "48210937", "ru": "26153390", "en": "73015562"}
+BOOKINGS: dict[Lang, str] = {"az": "48210937", "ru": "26153390", "en": "73015562"}
 """The booking each counter's booked citizen checks in with."""
 APPOINTMENTS = """
 [appointments]
@@ -157,7 +158,7 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         wait(lambda: widget.width() == wh[0], what=f"{widget.width()}x{widget.height()} -> {wh}")
         return f"{wh[0]}x{wh[1]}"
 
-    def one(lang: str, number: int) -> None:
+    def one(lang: Lang, number: int) -> None:
         device = load_device(home / "devices" / f"counter-{number}.toml")
         desk = CounterApp(device.model_copy(update={"board": None}), app, lang=lang, server_url=url)
         vm, window = desk.model, desk.window
