@@ -16,6 +16,7 @@ import argparse
 import importlib
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -126,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds a device may be gone before the supervisors are told it is offline",
     )
     server.add_argument(
+        "--booking-port",
+        type=cli.port,
+        help="serve the booking API (HTTP JSON, docs/appointments.md) on this port; off when not given",
+    )
+    server.add_argument(
         "--log-level", default="INFO", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
 
@@ -148,6 +154,38 @@ def _parser() -> argparse.ArgumentParser:
             "code", help="the kiosk's or display's code, or the counter's number (for a counter or a rating)"
         )
         each.add_argument("--server-url", help="the URL the device connects to (default: center.toml's)")
+
+    appointments = sub.add_parser(
+        "appointments",
+        help="bookings: the booking API's token, list them, import a CSV (docs/appointments.md)",
+    )
+    appointments_sub = appointments.add_subparsers(
+        dest="appointments_command", required=True, metavar="ACTION"
+    )
+    new_token = appointments_sub.add_parser(
+        "token", help="a new token for the booking API: prints it, its hash goes into center.toml"
+    )
+    listed = appointments_sub.add_parser("list", help="the bookings in the event log")
+    imported = appointments_sub.add_parser(
+        "import", help="book every row of a CSV through the running server's booking API"
+    )
+    for each in (new_token, listed, imported):
+        each.add_argument("--dir", type=Path, default=default_home(), help="the center's folder")
+    listed.add_argument("--db", help="database URL (default: SQLite file DIR/novbe.db)")
+    when = listed.add_mutually_exclusive_group()
+    when.add_argument(
+        "--day", type=_date, help="the bookings of one day, YYYY-MM-DD (default: today and later)"
+    )
+    when.add_argument("--all", action="store_true", help="every booking of the log, past ones too")
+    listed.add_argument("--service", help="one service's bookings")
+    imported.add_argument("file", type=Path, help="the CSV: service, date, time[, name, phone, lang]")
+    imported.add_argument(
+        "--url", required=True, help="the booking API, http://HOST:PORT (novbe server --booking-port PORT)"
+    )
+    imported.add_argument(
+        "--token-file", type=Path, help="a file holding the API's token (default: $NOVBE_BOOKING_TOKEN)"
+    )
+    imported.add_argument("--out", type=Path, help="write the rows with their codes and results to this CSV")
 
     audit = sub.add_parser("audit", help="check the event log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
@@ -174,7 +212,13 @@ def _dispatch(argv: list[str]) -> int:
         code: int = module.main(argv[1:])
         return code
     args = _parser().parse_args(argv)
-    commands = {"init": _init, "server": _server, "device": _device, "audit": _audit}
+    commands = {
+        "init": _init,
+        "server": _server,
+        "device": _device,
+        "appointments": _appointments,
+        "audit": _audit,
+    }
     return commands[args.command](args)
 
 
@@ -433,7 +477,14 @@ def _init(args: argparse.Namespace) -> int:
 def _server(args: argparse.Namespace) -> int:
     from server.center.provision import database_url
     from server.queue import InconsistentEvent
-    from server.run import ServerOptions, check_can_listen, run_hall, setup_logging, tls_context
+    from server.run import (
+        ServerOptions,
+        check_booking_api,
+        check_can_listen,
+        run_hall,
+        setup_logging,
+        tls_context,
+    )
     from server.store import LogCorrupt, StoreError
 
     center = _center(args.center or args.dir / "center.toml", args.dir, given=args.center is not None)
@@ -448,7 +499,9 @@ def _server(args: argparse.Namespace) -> int:
         ping_interval=args.ping_interval,
         hello_timeout=args.hello_timeout,
         offline_after=args.offline_after,
+        booking_port=args.booking_port,
     )
+    check_booking_api(center, options)
     tls_context(options)  # a wrong --cert or --key is refused before the log is read
     setup_logging(args.log_level)
     db = database_url(args.dir, args.db)
@@ -508,6 +561,112 @@ def _device(args: argparse.Namespace) -> int:
     say("  center.toml holds its hash; no other device's token changed\n")
     say("  restart novbe server for it to count, then copy the file to the device and restart its app\n")
     return 0
+
+
+# --- novbe appointments ---------------------------------------------------------------------
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'a day is YYYY-MM-DD, not "{text}"') from None
+
+
+def _appointments(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from server.booking import tools
+    from server.center import ConfigError
+    from server.center.provision import database_url
+    from server.store import StoreError
+
+    home: Path = args.dir
+    center_path = home / "center.toml"
+    center = _center(center_path, home, given=False)
+    tz = ZoneInfo(center.hours.timezone)
+    say = sys.stdout.write
+    if args.appointments_command == "token":
+        try:
+            token, digest = tools.new_api_token(center_path)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        say(f"{token}\n")
+        sys.stderr.write(
+            f"novbe appointments: the booking API's new token is above; center.toml holds its hash {digest}\n"
+            "  give it to the booking system (Authorization: Bearer TOKEN) and restart novbe server\n"
+        )
+        return 0
+    if args.appointments_command == "list":
+        url = database_url(home, args.db)
+        file = _sqlite_file(url)
+        if file is not None and not file.is_file():
+            raise UsageError(
+                f"there is no event log {file}", "give --dir the center's folder, or --db its URL"
+            )
+        store = _store(url)
+        try:
+            found = tools.logged_bookings(store, center)
+        except StoreError as exc:
+            return _unavailable("novbe appointments", url, exc)
+        finally:
+            store.close()
+        today = datetime.now(tz).date()
+        shown = [
+            b
+            for b in found
+            if (args.service is None or b.service == args.service)
+            and (
+                args.all
+                or (
+                    b.slot_at.astimezone(tz).date() == args.day
+                    if args.day
+                    else b.slot_at.astimezone(tz).date() >= today
+                )
+            )
+        ]
+        for line in tools.booking_lines(shown, tz):
+            say(line + "\n")
+        sys.stderr.write(f"novbe appointments: {len(shown)} bookings\n")
+        return 0
+    token = _booking_token(args.token_file, tools.TOKEN_ENV)
+    rows = tools.read_rows(args.file)
+    outcomes = []
+    for outcome in tools.import_rows(tools.Api(args.url, token), rows, tz):
+        outcomes.append(outcome)
+        where = f"line {outcome.row.line}"
+        if outcome.code:
+            v = outcome.row.values
+            say(f"{where}: booked {outcome.code} {v['service']} {v['date']} {v['time']}\n")
+        else:
+            say(f"{where}: refused: {outcome.error}\n")
+    if args.out:
+        tools.write_outcomes(args.out, outcomes)
+    refused = sum(1 for o in outcomes if o.code is None)
+    sys.stderr.write(
+        f"novbe appointments: {len(outcomes)} rows, {len(outcomes) - refused} booked, {refused} refused\n"
+    )
+    return 1 if refused else 0
+
+
+def _booking_token(path: Path | None, env: str) -> str:
+    import os
+
+    if path is not None:
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UsageError(
+                f"cannot read the token file {path}: {exc.strerror}", "give --token-file"
+            ) from None
+    else:
+        token = os.environ.get(env, "").strip()
+    if not token:
+        raise UsageError(
+            "no token for the booking API",
+            f"give --token-file FILE or set ${env} (novbe appointments token makes one)",
+        )
+    return token
 
 
 # --- novbe audit ----------------------------------------------------------------------------

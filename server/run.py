@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from websockets.asyncio.server import Server, serve
 
@@ -26,6 +27,9 @@ from .center import Center
 from .hub import Hub
 from .hub.gate import HELLO_TIMEOUT_S, Gate
 from .store import EventStore
+
+if TYPE_CHECKING:
+    from .booking.api import BookingApi
 
 log = logging.getLogger("novbe.server")
 
@@ -56,6 +60,9 @@ class ServerOptions:
     offline_after: float = 60.0
     """Seconds a device's connection may be gone before the supervisors are told it is
     offline (docs/protocol.md, "device_status, alert, recovered")."""
+    booking_port: int | None = None
+    """The booking API's port on ``host`` (0: a free one); None: no booking API
+    (docs/appointments.md)."""
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -184,10 +191,18 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
         raise listen_error(options.host, options.port, exc) from None
     port = next(iter(listening.sockets)).getsockname()[1]
     scheme = "wss" if context else "ws"
+    try:
+        bookings, booked_at = await _booking_api(hub, center, options)
+    except OSError as exc:
+        listening.close()
+        await hub.stop()
+        store.close()
+        raise listen_error(options.host, options.booking_port or 0, exc) from None
     print(  # noqa: T201 - the one line an operator (and the tests) read to find the port
         f"novbe server: listening on {scheme}://{options.host}:{port} "
         f"(center {center.code}, {len(center.counters)} counters, "
-        f"{replayed} events replayed, ready in {time.perf_counter() - started:.2f} s)",
+        f"{replayed} events replayed, ready in {time.perf_counter() - started:.2f} s)"
+        + (f"; bookings on {booked_at}" if booked_at else ""),
         flush=True,
     )
     log.info(
@@ -204,6 +219,8 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
     await stop.wait()
     log.info(json.dumps({"msg": "stopping"}))
     _exit_after(STOP_DEADLINE_S)
+    if bookings is not None:
+        await bookings.stop()
     await hub.stop()
     # Close every connection (1001) and wait for their handlers, but not for ever.
     listening.close()
@@ -219,6 +236,34 @@ async def serve_hall(center: Center, store: EventStore, options: ServerOptions) 
     await asyncio.to_thread(closing.join, CLOSE_WAIT_S)
     log.info(json.dumps({"msg": "stopped", "seq": hub.seq}))
     print("novbe server: stopped", flush=True)  # noqa: T201
+
+
+async def _booking_api(hub: Hub, center: Center, options: ServerOptions) -> tuple[BookingApi | None, str]:
+    """Start the booking API if ``--booking-port`` was given; returns it and its URL.
+
+    Raises:
+        OSError: The port can't be listened on.
+    """
+    if options.booking_port is None:
+        return None, ""
+    from .booking.api import BookingApi
+
+    token_sha256 = center.appointments.token_sha256
+    assert token_sha256 is not None, "checked before the log was opened (check_booking_api)"
+    api = BookingApi(hub, token_sha256)
+    port = await api.start(options.host, options.booking_port)
+    url = f"http://{options.host}:{port}"
+    log.info(json.dumps({"msg": "booking API listening", "url": url}))
+    return api, url
+
+
+def check_booking_api(center: Center, options: ServerOptions) -> None:
+    """Refuse ``--booking-port`` for a center without ``[appointments] token_sha256``."""
+    if options.booking_port is not None and not center.appointments.token_sha256:
+        raise UsageError(
+            "--booking-port needs the booking API's token: center.toml has no [appointments] token_sha256",
+            "run novbe appointments token, then start the server again",
+        )
 
 
 def _exit_after(seconds: float) -> None:

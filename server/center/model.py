@@ -244,8 +244,8 @@ class Appointments(_Frozen):
     """A booked citizen is promised a call from the slot time to this many minutes after it."""
     walk_in_if_refused: bool = True
     """An early, late, unknown or used code at the kiosk is offered a walk-in ticket."""
-    token_sha256: str | None = None
-    """SHA-256 of the booking system's API token (``novbe device token appointments``)."""
+    token_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """SHA-256 of the booking API's token (``novbe appointments token``); none: no booking API."""
 
     @model_validator(mode="after")
     def _no_overlap(self) -> Appointments:

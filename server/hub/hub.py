@@ -37,6 +37,7 @@ from wire.types import CounterState, Lang
 from .. import views
 from ..center import Center
 from ..queue import QueueEngine, commands as c
+from ..queue.book import BookingRefused
 from ..queue.estimate import PoolEstimator
 from ..queue.exceptions import CheckInRefused, QueueError, RatingRefused, ServiceUnavailable
 from ..store import EventStore
@@ -915,6 +916,35 @@ class Hub:
         if events:
             with contextlib.suppress(StoreUnavailable):
                 await self.writer.commit(events, None, None)
+
+    # --- bookings -----------------------------------------------------------------------
+
+    async def change_bookings(self, cmd: c.Command) -> list[ev.Event]:
+        """Decide a booking command of the booking API (server/booking) and commit its events
+        through the one writer of the log, as a device's request is: decided by the live
+        engine one at a time on the event loop (two requests for the last place of a slot: the
+        second sees it taken), answered once durable.
+
+        Raises:
+            BookingRefused, QueueError: The rules refuse it; nothing changed.
+            StoreUnavailable: The write failed (or the store is being recovered): nothing was
+                kept. ``WriterStopped`` (a subclass) while the server stops.
+        """
+        if self._closing:
+            raise WriterStopped()
+        if self.writer.broken:
+            raise StoreUnavailable("the store is being recovered")
+        try:
+            events = self.live.handle(cmd)
+        except (BookingRefused, QueueError):
+            raise
+        except Exception:
+            # A bug: the live engine may hold a half decision; rebuild it from the log.
+            self.writer.reload_soon()
+            raise
+        if events:
+            await self.writer.commit(events, None, None)
+        return events
 
     # --- logging ------------------------------------------------------------------------
 

@@ -67,7 +67,8 @@ class EventRecord(Base):
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
     )
-    type: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    """Indexed: the bookings of every day and the last ``DayOpened`` are read by type."""
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[hex64]
     hash: Mapped[hex64]

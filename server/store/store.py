@@ -62,7 +62,7 @@ from .health import HealthState, StoreHealth, classify
 from .identity import Head, Marker, read_marker, write_marker
 from .models import Base
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The newest migration in server/store/migrations/versions (a test keeps them equal)."""
 
 CHECKPOINT_EVERY = 1000

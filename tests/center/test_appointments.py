@@ -9,6 +9,7 @@ from typing import Any
 
 from server.center import format_center_data, load_center
 from server.queue import Bookings
+from server.queue.hall import SlotHours
 
 from .conftest import EXAMPLE
 
@@ -25,8 +26,15 @@ def test_the_example_books_din_id_and_reserves_counter_3() -> None:
     assert hall.counters[3].reserved == ((540.0, 660.0),)
     assert hall.counters[1].reserved == ()
     assert hall.bookings == Bookings(
-        before_min=30.0, after_min=10.0, hold_max_min=15.0, in_a_row=2, promise_min=5.0
+        before_min=30.0,
+        after_min=10.0,
+        hold_max_min=15.0,
+        in_a_row=2,
+        promise_min=5.0,
+        slots=(SlotHours("DIN-ID", start_min=540, end_min=780, slot_min=15, per_slot=2),),
     )
+    # The engine's slots are the center file's.
+    assert [time(m // 60, m % 60) for m in hall.bookings.slots[0].slot_starts()] == starts
 
 
 def test_a_booking_of_an_unknown_service_is_refused(example_raw: dict[str, Any], refuse: Refuse) -> None:

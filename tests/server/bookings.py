@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.store import Commit, EventStore
-from tests.server.harness import Home
+from tests.server.harness import TIMEOUT, Home, ServerProcess
 from wire import events as ev
 
 BAKU = ZoneInfo("Asia/Baku")
@@ -55,3 +59,48 @@ def next_slot(at: datetime, ahead_min: int = 0) -> datetime:
     start = at + timedelta(minutes=ahead_min)
     start = start.replace(second=0, microsecond=0) + timedelta(minutes=5 - start.minute % 5)
     return start
+
+
+TOKEN = "booking-system-token-for-the-tests"
+
+
+class BookingClient:
+    """A plain HTTP client of the booking API, as a booking system would be."""
+
+    def __init__(self, url: str, token: str | None = TOKEN) -> None:
+        self.url = url
+        self.token = token
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        *,
+        raw: bytes | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        """The status and the answer: JSON decoded, or the bytes of an image."""
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if (token or self.token) is not None:
+            sent["Authorization"] = f"Bearer {token or self.token}"
+        request = urllib.request.Request(self.url + path, data=data, headers=sent, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                status, kind, payload = (
+                    response.status,
+                    response.headers.get("Content-Type", ""),
+                    response.read(),
+                )
+        except urllib.error.HTTPError as refused:
+            status, kind, payload = refused.code, refused.headers.get("Content-Type", ""), refused.read()
+        return status, json.loads(payload) if kind.startswith("application/json") else payload
+
+
+def booking_url(server: ServerProcess) -> str:
+    """The booking API's address, from the server's first line."""
+    found = re.search(r"bookings on (http://[\d.]+:\d+)", server.banner)
+    assert found, server.banner
+    return found.group(1)

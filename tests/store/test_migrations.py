@@ -12,6 +12,7 @@ from alembic.config import Config
 
 from server.store import Commit, EventStore
 from server.store.chain import GENESIS_HASH, canonical_json, chain_hash, event_payload, reply_payload
+from server.store.store import SCHEMA_REVISION
 
 from .helpers import issued
 
@@ -76,7 +77,7 @@ def test_migration_chains_the_replies_already_stored(store_url: str) -> None:
     with EventStore(store_url) as store:
         assert store.schema_revision() == "0002"
         store.migrate()
-        assert store.schema_revision() == "0003"
+        assert store.schema_revision() == SCHEMA_REVISION
         assert store.verify().ok
         assert store.verify().replies == 4
         assert store.find_reply("counter:12", "c-1") == {"error": "Ə"}
@@ -127,3 +128,21 @@ def test_migration_0003_goes_down_and_up_again(store_url: str) -> None:
     with EventStore(store_url) as store:
         store.migrate()
         assert store.verify().replies == 4
+
+
+def test_migration_0004_indexes_the_events_type_and_goes_down_and_up_again(store_url: str) -> None:
+    _old_log(store_url)
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        _alembic(conn, "0004")
+    with engine.connect() as conn:
+        assert "ix_events_type" in {i["name"] for i in sa.inspect(conn).get_indexes("events")}
+    with engine.begin() as conn:
+        _alembic(conn, "0003", down=True)
+    with engine.connect() as conn:
+        assert "ix_events_type" not in {i["name"] for i in sa.inspect(conn).get_indexes("events")}
+    engine.dispose()
+    with EventStore(store_url) as store:
+        store.migrate()
+        assert store.schema_revision() == SCHEMA_REVISION
+        assert store.verify().ok
