@@ -1134,7 +1134,7 @@ class KioskViewModel:
             # The server may have issued it and the answer got lost: the same tap again
             # resends the same request id, and the server answers with the same ticket.
             self._retry = pending
-            self.notice = Notice("error.timeout")
+            self.notice = Notice("error.timeout_checkin" if pending.code is not None else "error.timeout")
             self.changed.emit()
             return
         except RequestFailed as exc:

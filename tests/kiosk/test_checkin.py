@@ -281,7 +281,8 @@ def test_a_timed_out_check_in_is_retried_with_the_same_id(rig: Any) -> None:
     first.future.set_exception(RequestTimeout())
     assert r.model.screen is Screen.CHECKIN
     assert r.model.notice is not None
-    assert r.model.notice.key == "error.timeout"
+    assert r.model.notice.key == "error.timeout_checkin"
+    assert r.model.tr("error.timeout_checkin", "en") == "The server did not answer. Please tap OK again."
     r.step()
     r.model.submit_code()
     second = r.server.of("check_in")[1]
