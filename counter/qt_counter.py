@@ -82,6 +82,8 @@ QLabel#ticketState { font-size: {20}px; font-weight: bold; }
 QLabel#timer { font-size: {21}px; }
 QLabel#priority { background: #ffb020; color: #3d2600; font-size: {21}px; font-weight: bold;
     border-radius: 8px; padding: 6px 14px; }
+QLabel#booked { background: #5b2a86; color: white; font-size: {21}px; font-weight: bold;
+    border-radius: 8px; padding: 6px 14px; }
 QLabel#citizenLang { background: #e3f0ff; color: #0b3d91; font-size: {19}px; font-weight: bold;
     border: 2px solid #0b5cd5; border-radius: 8px; padding: 4px 12px; }
 QLabel#header { font-size: {20}px; font-weight: bold; }
@@ -457,8 +459,12 @@ class QtCounterWindow(QWidget):
         self.priority.setObjectName("priority")
         self.citizen_lang = QLabel()
         self.citizen_lang.setObjectName("citizenLang")
+        # A booked citizen's slot: checked in at the kiosk for this time.
+        self.booked = QLabel()
+        self.booked.setObjectName("booked")
         marks = QVBoxLayout()
         marks.setSpacing(8)
+        marks.addWidget(self.booked, 0, Qt.AlignmentFlag.AlignHCenter)
         marks.addWidget(self.priority, 0, Qt.AlignmentFlag.AlignHCenter)
         marks.addWidget(self.citizen_lang, 0, Qt.AlignmentFlag.AlignHCenter)
         self.service = QLabel()
@@ -593,6 +599,7 @@ class QtCounterWindow(QWidget):
             self.service.setText(vm.tr("ticket.waiting_total", count=vm.waiting_total))
             self.priority.hide()
             self.citizen_lang.hide()
+            self.booked.hide()
         else:
             self.number.setText(t.number)
             set_style_property(self.number, "idle", "false")
@@ -601,6 +608,9 @@ class QtCounterWindow(QWidget):
             right = vm.priority_name(t.priority)
             self.priority.setText(vm.tr("ticket.priority", right=right) if right else "")
             self.priority.setVisible(bool(right))
+            booked = vm.booked_words(t)
+            self.booked.setText(booked)
+            self.booked.setVisible(bool(booked))
             lang = vm.lang_name(t.lang)
             self.citizen_lang.setText(vm.tr("ticket.lang", lang=lang) if lang else "")
             self.citizen_lang.setVisible(bool(lang))

@@ -132,6 +132,8 @@ class TicketInfo:
     """The language the citizen took the ticket in; None while unknown."""
     priority: Priority = Priority.NONE
     """The citizen's priority right, to be checked against their document."""
+    slot_at: datetime | None = None
+    """A booked citizen's slot (checked in at the kiosk); None for a walk-in or while unknown."""
 
     @classmethod
     def of(cls, view: TicketView) -> TicketInfo:
@@ -267,6 +269,13 @@ class CounterViewModel:
     def priority_name(self, priority: Priority) -> str:
         """The right's name as the glossary words it ("yaşlı vətəndaş"); "" for none."""
         return "" if priority is Priority.NONE else self.tr(f"priority.{priority}")
+
+    def booked_words(self, ticket: TicketInfo) -> str:
+        """ "Booked 10:30" for a booked citizen (the slot in the center's time zone); "" else."""
+        if ticket.slot_at is None:
+            return ""
+        slot = ticket.slot_at.astimezone(self.center.tz) if self.center is not None else ticket.slot_at
+        return self.tr("ticket.booked", time=f"{slot:%H:%M}")
 
     def lang_name(self, lang: Lang | None) -> str:
         """A citizen's language in the operator's ("rus dili"); "" when unknown."""

@@ -49,6 +49,7 @@ FIELDS = frozenset(
         "wait_high",
         "ticket_id",
         "priority",
+        "slot",
         "footer",
         "link",
         "link_site",

@@ -98,6 +98,7 @@ def ticket_values(view: TicketView, layout: Layout, lang: str) -> dict[str, str]
         "wait_high": str(view.wait.high_min),
         "ticket_id": view.ticket_id,
         "priority": priority,
+        "slot": view.slot_at.strftime(layout.time_format) if view.slot_at is not None else "",
         "footer": localized(view.footer, lang) if view.footer else "",
         "link": short_link(view.qr_data),
         "link_site": split_link(view.qr_data)[0],
@@ -110,6 +111,8 @@ def _is_set(view: TicketView, name: str) -> bool:
         return view.ahead > 0
     if name == "priority":
         return _has_priority(view)
+    if name == "slot":
+        return view.slot_at is not None
     if name == "footer":
         return any(view.footer.values())
     if name == "link":

@@ -3,7 +3,8 @@ Render sample tickets to PNG with the virtual printer.
 
 ``python -m hardware.render_samples docs/tickets`` writes ``ticket-az.png``,
 ``ticket-ru.png`` and ``ticket-en.png``, and ``ticket-priority-<lang>.png``: a senior
-citizen's ticket with nobody ahead and a wait under a minute. With ``--center FILE`` (a center
+citizen's ticket with nobody ahead and a wait under a minute, and ``ticket-booked-<lang>.png``: a
+booked citizen's ticket with its slot. With ``--center FILE`` (a center
 description like the reference ``center-baku1.json``) it renders one ticket per
 agency and language instead, named ``<prefix>-<lang>.png``.
 
@@ -29,7 +30,7 @@ from wire.types import WaitRange
 from .printer import open_printer
 from .ticket import TicketView
 
-__all__ = ["center_views", "main", "priority_view", "sample_url", "sample_view"]
+__all__ = ["booked_view", "center_views", "main", "priority_view", "sample_url", "sample_view"]
 
 SAMPLE_SECRET = b"sample tickets only"
 
@@ -43,6 +44,8 @@ def sample_url(ticket_id: str) -> str:
 
 LANGS = ("az", "ru", "en")
 ISSUED = datetime(2026, 11, 23, 10, 42)
+SLOT = datetime(2026, 11, 23, 10, 45)
+"""The sample booked citizen's slot."""
 SAMPLE_WAIT = WaitRange(10, 20)
 
 _SAMPLE: dict[str, Mapping[str, str]] = {
@@ -72,6 +75,7 @@ def sample_view(
     ahead: int = 7,
     wait: WaitRange = SAMPLE_WAIT,
     priority: str | None = None,
+    slot_at: datetime | None = None,
 ) -> TicketView:
     """A ticket of the reference center: an identity card at the Ministry of Internal Affairs."""
     ticket_id = f"{ISSUED:%Y%m%d}-{number}"
@@ -88,7 +92,13 @@ def sample_view(
         ticket_id=ticket_id,
         qr_data=sample_url(ticket_id),
         priority=priority,
+        slot_at=slot_at,
     )
+
+
+def booked_view(lang: str) -> TicketView:
+    """A booked citizen's ticket: checked in at the kiosk for the 10:45 slot."""
+    return sample_view(lang, "A017", ahead=1, wait=WaitRange(2, 6), slot_at=SLOT)
 
 
 def priority_view(lang: str) -> TicketView:
@@ -144,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         views = [(f"ticket-{lang}", sample_view(lang)) for lang in LANGS]
         views += [(f"ticket-priority-{lang}", priority_view(lang)) for lang in LANGS]
+        views += [(f"ticket-booked-{lang}", booked_view(lang)) for lang in LANGS]
     for path in render(views, args.out_dir, args.paper):
         sys.stdout.write(f"{path}\n")
     return 0

@@ -59,6 +59,9 @@ class TicketView:
     footer: Mapping[str, str] = field(default_factory=dict)
     priority: str | None = None
     """A priority right (``"elderly"``, ``"disabled"``, ...); ``None`` or ``"none"`` for none."""
+    slot_at: datetime | None = None
+    """A booked citizen's slot, local time of the center (printed as it is); ``None`` for a
+    walk-in."""
 
     def __post_init__(self) -> None:
         assert self.number, "a ticket needs a number"

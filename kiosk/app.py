@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QSize
 
+from hardware.scanner import ScannerReader
 from shell.bridge import gui_post
 from wire.client import ClientOptions, ConnState
 from wire.device import DeviceConfig
@@ -86,12 +87,24 @@ class KioskApp:
             now=self.session.now,
         )
         self.window = KioskWindow(self.model, size=size)
+        self._post = post
+        self.scanner: ScannerReader | None = None
 
     def on_message(self, message: ServerMessage) -> None:
         self.model.on_message(message)
 
     def on_connection(self, state: ConnState) -> None:
         self.model.on_connection(state)
+
+    def _scanned(self, code: str) -> None:
+        # From the scanner's thread: the model is used in the GUI thread only.
+        def check_in() -> None:
+            self.model.scanned(code)
+
+        self._post(check_in)
+
+    def _report_scanner(self, status: str, detail: str | None) -> None:
+        self.session.report_health("scanner", status, detail)
 
     def _report_speech(self, status: str, detail: str) -> None:
         log.info("spoken guidance: %s %s", status, detail)
@@ -105,6 +118,10 @@ class KioskApp:
                 the caller (``shell.main`` does it for ``novbe kiosk``).
         """
         self.session.start()
+        if self.config.scanner:
+            # A serial scanner: each code it reads is a booking's check-in.
+            self.scanner = ScannerReader(self.config.scanner, self._scanned, self._report_scanner)
+            self.scanner.start()
         if self.speaker is None:
             self.session.report_health("audio", "error", "espeak-ng is not installed: no spoken guidance")
         elif self.window.painted:
@@ -119,6 +136,8 @@ class KioskApp:
             self.window.show()
 
     def stop(self) -> None:
+        if self.scanner is not None:
+            self.scanner.close()
         self.window.close()
         if self.speaker is not None:
             self.speaker.close()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import qrcode
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QGuiApplication,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPixmap,
 )
@@ -55,7 +56,7 @@ from wire.messages import ServiceInfo
 from wire.types import LANGS, Lang, Priority
 
 from .speech import Say
-from .viewmodel import BROWSING, RIGHTS, KioskViewModel, PrintState, Screen
+from .viewmodel import BROWSING, CODE_DIGITS, RIGHTS, KioskViewModel, PrintState, Screen
 
 TARGET_MM = 15.0
 """Smallest touch target, in millimetres (fingertips of elderly users, gloves)."""
@@ -71,6 +72,8 @@ limit), 55 % of the way up. Lying on its side it is 40 cm tall, its lower edge s
 up: three quarters of it can be reached."""
 ASSIST_SIGN = "♿"
 """The international symbol of access (ISO 7001), on the button of the accessible mode."""
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "erase", "0", "clear")
+"""The check-in's keypad, row by row (three keys a row), as on a phone."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,8 @@ class Tile(QPushButton):
         self.palette_ = palette
         self.primary = primary
         self.focused = False
+        self.px = metrics.text
+        """The title's font size (pixels) when it fits: the keypad's digits are larger."""
         self.setMinimumHeight(metrics.target)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -316,8 +321,8 @@ class Tile(QPushButton):
             room -= detail.height() + m.gap // 3
         if room <= 0:
             return
-        px = m.text
-        while px > round(m.text * 0.55):
+        px = self.px
+        while px > round(self.px * 0.55):
             font = m.font(px, bold=True)
             needed = QFontMetrics(font).boundingRect(
                 QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, self.title.text()
@@ -419,6 +424,23 @@ class KioskWindow(TouchscreenWindow):
             self._painted = True
             self.first_paint.emit()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A keyboard-wedge scanner types the code it reads, then Enter: into the check-in.
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+        ):
+            text = event.text()
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.model.key_enter()
+                return True
+            if len(text) == 1 and text in "0123456789":
+                self.model.key_digit(text)
+                return True
+        return super().eventFilter(watched, event)
+
     @property
     def reach_top(self) -> int:
         """In the accessible mode, the highest point (y) a control may reach."""
@@ -500,6 +522,8 @@ class KioskWindow(TouchscreenWindow):
         self._build_services()
         self._build_priority()
         self._build_ticket()
+        self._build_checkin()
+        self._build_refused()
         self._build_offline()
         self._build_closed()
         self._built_key: tuple[object, ...] = ()
@@ -584,8 +608,21 @@ class KioskWindow(TouchscreenWindow):
             layout.addLayout(lang_row)
         if not self.assist:
             layout.addStretch(1)
+        # A booked citizen's way in: the title in the kiosk's language, the others under it.
+        self.checkin_button = self._tile("", primary=False)
+        self.checkin_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.checkin_button.setFixedHeight(round(m.target * (1.2 if self.assist else 1.4)))
+        self._bind(self.checkin_button, "checkin", model.open_checkin, self._checkin_words)
+        if self.portrait:
+            layout.addWidget(self.checkin_button)
+            if not self.assist:
+                layout.addSpacing(m.gap)
         row = QHBoxLayout()
         row.setSpacing(m.gap * 2)
+        if not self.portrait:
+            # A landscape screen has no height to spare: beside the accessible mode's button.
+            self.checkin_button.setFixedHeight(round(m.target * (1.0 if self.assist else 1.2)))
+            row.addWidget(self.checkin_button)
         self.speech_button = self._button("", primary=False)
         self._bind(self.speech_button, "speech", model.switch_speech)
         self.speech_button.setVisible(self.assist and model.has_speech)
@@ -594,6 +631,11 @@ class KioskWindow(TouchscreenWindow):
         row.addWidget(self.speech_button)
         row.addWidget(self.assist_button)
         layout.addLayout(row)
+
+    def _checkin_words(self) -> list[Say]:
+        """The start screen's check-in button, read in every language (it is not chosen yet)."""
+        model = self.model
+        return [Say(x, model.tr("start.appointment", x)) for x in model.languages_first()]
 
     def _assist_words(self) -> list[Say]:
         model = self.model
@@ -721,6 +763,7 @@ class KioskWindow(TouchscreenWindow):
         self.ticket_service = _label("", m.font(m.title, bold=True), c.ink)
         self.ticket_agency = _label("", m.font(m.small), c.soft_ink)
         self.ticket_zone = _label("", m.font(m.title, bold=True), c.accent)
+        self.ticket_slot = _label("", m.font(m.title, bold=True), c.title_ink)
         self.ticket_ahead = _label("", m.font(m.text), c.ink)
         self.ticket_wait = _label("", m.font(m.text), c.ink)
         self.ticket_priority = _label("", m.font(m.small), c.soft_ink)
@@ -735,6 +778,7 @@ class KioskWindow(TouchscreenWindow):
         for widget in (
             self.ticket_title,
             self.ticket_number,
+            self.ticket_slot,
             self.ticket_service,
             self.ticket_agency,
             self.ticket_zone,
@@ -759,6 +803,112 @@ class KioskWindow(TouchscreenWindow):
         layout.addWidget(self.ticket_print)
         layout.addWidget(self.done_button)
         self._qr_for = ""
+
+    def _lang_row(self, screen: Screen) -> QHBoxLayout:
+        """The check-in's three languages, as small buttons: the citizen reads in theirs."""
+        row = QHBoxLayout()
+        row.setSpacing(self.metrics.gap)
+        buttons: dict[str, Tile] = {}
+        for lang in LANGS:
+            button = self._button(self.model.tr("lang.self", lang), primary=False)
+            self._bind(
+                button,
+                f"{screen}.lang.{lang}",
+                partial(self.model.choose_language, lang),
+                partial(_said, lang, self.model.tr("lang.self", lang)),
+            )
+            buttons[lang] = button
+            row.addWidget(button)
+        self.lang_rows[screen] = buttons
+        return row
+
+    def _build_checkin(self) -> None:
+        m, c, model = self.metrics, self.colors, self.model
+        layout = self._page(Screen.CHECKIN)
+        self.lang_rows: dict[Screen, dict[str, Tile]] = {}
+        languages = self._lang_row(Screen.CHECKIN)
+        if not self.assist:
+            layout.addLayout(languages)
+        self.checkin_title = self._title()
+        self.checkin_hint = _label("", m.font(m.small), c.soft_ink)
+        self.checkin_hint.setVisible(not self.assist)
+        layout.addWidget(self.checkin_title)
+        layout.addWidget(self.checkin_hint)
+        # The code as typed, in groups of four, with the places still to type.
+        self.code_field = _label("", m.font(round(m.title * 1.8), bold=True), c.ink)
+        self.code_field.setStyleSheet(
+            f"color: {c.ink}; background: {c.paper}; border: {c.border_px}px solid {c.secondary_ink};"
+            f" border-radius: 12px; padding: {m.gap // 2}px;"
+        )
+        self.code_field.setVisible(not self.assist)
+        layout.addWidget(self.code_field)
+        keypad = QGridLayout()
+        keypad.setSpacing(m.gap)
+        self.pad: dict[str, Tile] = {}
+        for i, name in enumerate(KEYPAD):
+            act: Callable[[], None]
+            if name == "erase":
+                text, act = model.tr("keyboard.erase"), model.erase_digit
+            elif name == "clear":
+                text, act = model.tr("keyboard.clear"), model.clear_code
+            else:
+                text, act = name, partial(model.type_digit, name)
+            key = self._tile(text, primary=name not in ("erase", "clear"))
+            key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            key.setFixedHeight(round(m.target * (1.0 if self.assist or not self.portrait else 1.3)))
+            if len(text) == 1:
+                key.px = m.title
+            self._bind(key, f"pad:{name}", act)
+            self.pad[name] = key
+            keypad.addWidget(key, i // 3, i % 3)
+        self.code_ok = self._button("", height=1.0 if self.assist else 1.3)
+        self._bind(self.code_ok, "pad:ok", model.submit_code)
+        if self.portrait:
+            layout.addStretch(1)
+            layout.addLayout(keypad)
+            layout.addWidget(self.code_ok)
+        else:
+            # Side by side: the code and OK on the left, the keypad on the right.
+            row = QHBoxLayout()
+            row.setSpacing(m.gap * 2)
+            left = QVBoxLayout()
+            left.addStretch(1)
+            left.addWidget(self.code_ok)
+            row.addLayout(left, 1)
+            row.addLayout(keypad, 1)
+            layout.addLayout(row, 1)
+        if self.assist:
+            layout.addLayout(languages)
+
+    def _build_refused(self) -> None:
+        m, c, model = self.metrics, self.colors, self.model
+        layout = self._page(Screen.REFUSED)
+        languages = self._lang_row(Screen.REFUSED)
+        if not self.assist:
+            layout.addLayout(languages)
+        self.refused_title = self._title()
+        layout.addWidget(self.refused_title)
+        layout.addStretch(1)
+        self.refused_text = _label("", m.font(m.title, bold=True), c.alert_ink)
+        self.refused_text.setStyleSheet(
+            f"color: {c.alert_ink}; background: {c.alert_bg}; border-radius: 12px; padding: {m.gap * 2}px;"
+        )
+        self.refused_text.setVisible(not self.assist)
+        layout.addWidget(self.refused_text)
+        self.refused_hint = _label("", m.font(m.text), c.ink)
+        self.refused_hint.setVisible(not self.assist)
+        layout.addWidget(self.refused_hint)
+        layout.addStretch(1)
+        self.walk_in_button = self._tile("")
+        self.walk_in_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.walk_in_button.setFixedHeight(round(m.target * (1.2 if self.assist else 1.6)))
+        self._bind(self.walk_in_button, "refused.walk_in", model.take_walk_in)
+        layout.addWidget(self.walk_in_button)
+        self.again_button = self._button("", primary=False, height=1.0 if self.assist else 1.2)
+        self._bind(self.again_button, "refused.again", model.checkin_again)
+        layout.addWidget(self.again_button)
+        if self.assist:
+            layout.addLayout(languages)
 
     def _ticket_pressed(self) -> None:
         model = self.model
@@ -1100,9 +1250,60 @@ class KioskWindow(TouchscreenWindow):
         for tile in self.lang_buttons.values():
             tile.set_content(tile.title.text(), "", ready)
         self._refresh_assist_button(self.assist_button)
+        first, *others = model.languages_first()
+        self.checkin_button.set_content(
+            model.tr("start.appointment", first),
+            " · ".join(model.tr("start.appointment", x) for x in others),
+            ready,
+            description=". ".join(model.tr("start.appointment", x) for x in others),
+        )
         self.speech_button.set_content(model.tr("speech.on" if model.speech else "speech.off"), "", True)
         welcome = "\n".join(f"{model.tr('start.welcome', x)} {model.tr('start.choose', x)}" for x in LANGS)
         self._set_info(center, welcome)
+
+    def _refresh_langs(self, screen: Screen) -> None:
+        model = self.model
+        for lang, button in self.lang_rows.get(screen, {}).items():
+            button.set_content(model.tr("lang.self", lang), "", model.pending is None)
+
+    def _refresh_checkin(self) -> None:
+        model = self.model
+        idle = model.pending is None
+        self._refresh_langs(Screen.CHECKIN)
+        title, hint = model.tr("checkin.title"), model.tr("checkin.hint")
+        self.checkin_title.setText(title)
+        self.checkin_hint.setText(hint)
+        typed = model.code_shown
+        blanks = "·" * (CODE_DIGITS - len(model.code))
+        shown = f"{model.code}{blanks}"
+        self.code_field.setText(f"{shown[:4]} {shown[4:]}")
+        self.code_field.setAccessibleName(typed or title)
+        for name, key in self.pad.items():
+            if name in ("erase", "clear"):
+                enabled = idle and bool(model.code)
+            else:
+                enabled = idle and not model.code_complete
+            key.set_content(key.title.text(), "", enabled)
+        self.code_ok.set_content(model.tr("checkin.ok"), "", idle and model.code_complete)
+        self._set_info(title, f"{shown[:4]} {shown[4:]}" if model.code else hint, big=bool(model.code))
+
+    def _refresh_refused(self) -> None:
+        model = self.model
+        idle = model.pending is None
+        self._refresh_langs(Screen.REFUSED)
+        refusal = model.refusal
+        title = model.tr("refused.title")
+        self.refused_title.setText(title)
+        lines = model.refusal_lines()
+        self.refused_text.setText(lines[0] if lines else "")
+        self.refused_hint.setText("\n".join(lines[1:]))
+        self.refused_hint.setVisible(not self.assist and len(lines) > 1)
+        walk_in = refusal is not None and refusal.walk_in
+        self.walk_in_button.setVisible(walk_in)
+        if walk_in:
+            self.walk_in_button.set_content(model.tr("refused.walk_in"), model.walk_in_words(), idle)
+        self.again_button.set_content(model.tr("refused.again"), "", idle)
+        self._set_info(title, " ".join(lines))
 
     def _priority_words(self, *, short: bool = False) -> str:
         model = self.model
@@ -1232,6 +1433,9 @@ class KioskWindow(TouchscreenWindow):
         self.ticket_zone.setText(tr("ticket.zone", zone=model.zone_name(ticket.zone)))
         self.ticket_ahead.setText(model.ahead_words(ticket.ahead))
         self.ticket_wait.setText(model.wait_words(ticket.wait))
+        slot = model.slot_words(ticket)
+        self.ticket_slot.setText(slot)
+        self.ticket_slot.setVisible(bool(slot))
         has_priority = ticket.priority is not Priority.NONE
         self.ticket_priority.setVisible(has_priority)
         if has_priority:

@@ -75,13 +75,24 @@ class Screen(enum.StrEnum):
     SERVICES = "services"
     PRIORITY = "priority"
     TICKET = "ticket"
+    CHECKIN = "checkin"
+    """A booked citizen types (or scans) the code of their booking."""
+    REFUSED = "refused"
+    """The check-in was refused: why, and what the citizen can do instead."""
 
 
 CHOOSING = (Screen.AGENCIES, Screen.SEARCH, Screen.SERVICES)
 """The screens a service can be chosen on: the agencies' (the most requested services), the
 search and an agency's services."""
-BROWSING = (*CHOOSING, Screen.PRIORITY)
-"""The screens between the language and the ticket: Back and Start over, the inactivity timer."""
+CHECKING_IN = (Screen.CHECKIN, Screen.REFUSED)
+"""The check-in's screens."""
+BROWSING = (*CHOOSING, Screen.PRIORITY, *CHECKING_IN)
+"""The screens between the start and the ticket: Back and Start over, the inactivity timer."""
+CODE_DIGITS = 8
+"""A booking's code: this many digits (its QR code holds them alone)."""
+REFUSALS = ("early", "late", "unknown", "used", "cancelled")
+"""Why the server refuses a check-in (``check_in_refused``'s ``details.reason``). The kiosk
+adds ``unreadable``: a scanned code that is not a booking's 8 digits, never sent."""
 TOP_SERVICES = 4
 """How many of the most requested services the agencies screen offers."""
 
@@ -180,6 +191,8 @@ class Ticket:
     qr_data: str
     """What the QR code holds, on screen and on paper: the address of the ticket's live page,
     or ``NOVBE:CENTER:ID`` when the center has no public pages."""
+    slot_at: datetime | None = None
+    """A booked citizen's slot (checked in with their code); None for a walk-in."""
 
     @property
     def link(self) -> str:
@@ -216,6 +229,22 @@ class Notice:
     values: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a check-in was refused (``check_in_refused``), and what is offered instead."""
+
+    reason: str
+    """One of :data:`REFUSALS`."""
+    walk_in: bool = False
+    """Whether the center offers a walk-in ticket instead."""
+    service: str | None = None
+    """The booking's service (the walk-in ticket's); None when the code is unknown."""
+    opens_at: datetime | None = None
+    """``early``: when the check-in window opens."""
+    closed_at: datetime | None = None
+    """``late``: when it closed."""
+
+
 @dataclass
 class _Pending:
     request_id: str
@@ -223,6 +252,8 @@ class _Pending:
     priority: Priority
     lang: Lang
     started: float
+    code: str | None = None
+    """A check-in: the booking's code (``service`` is then "")."""
 
 
 # hardware.printer.PrinterStatus values as the health report names them (wire protocol
@@ -315,6 +346,10 @@ class KioskViewModel:
         self.priority = Priority.NONE
         self.query = ""
         """What the citizen typed on the search screen."""
+        self.code = ""
+        """The digits of the booking's code typed on the check-in screen (or scanned)."""
+        self.refusal: Refusal | None = None
+        """Why the check-in was refused (the refusal screen)."""
         self.page = 0
         """The page of a list shown a few items at a time (the accessible mode's low layout)."""
         self.assist = False
@@ -493,7 +528,66 @@ class KioskViewModel:
             return [Say(lang, f"{title}. {tr('say.services', n=len(self.agency_services()))}")]
         if self.screen is Screen.PRIORITY:
             return [Say(lang, f"{tr('priority.title')}. {tr('priority.hint')}")]
+        if self.screen is Screen.CHECKIN:
+            return [Say(lang, f"{tr('checkin.title')}. {tr('say.checkin')}")]
+        if self.screen is Screen.REFUSED:
+            return [Say(lang, line) for line in self.refusal_lines()]
         return [Say(lang, line) for line in self.ticket_lines()]
+
+    # --- the check-in -------------------------------------------------------------------
+
+    def local_time(self, moment: datetime) -> str:
+        """``moment`` as the hall's clocks show it ("10:30"), in the center's time zone."""
+        if self.center is not None:
+            moment = moment.astimezone(self.center.tz)
+        return f"{moment:%H:%M}"
+
+    def slot_words(self, ticket: Ticket, lang: str | None = None) -> str:
+        """ "Booked for 10:30" for a booked citizen's ticket; "" for a walk-in's."""
+        if ticket.slot_at is None:
+            return ""
+        return self.tr("ticket.slot", lang, time=self.local_time(ticket.slot_at))
+
+    def languages_first(self) -> list[Lang]:
+        """Every language, the current one first (texts shown in all three)."""
+        return self._langs_from(self.lang)
+
+    @property
+    def code_shown(self) -> str:
+        """The code as typed, in groups of four ("4821 0937") as the booking shows it."""
+        return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+    @property
+    def code_complete(self) -> bool:
+        """Whether every digit of the code is typed (the OK key is on)."""
+        return len(self.code) == CODE_DIGITS
+
+    def refusal_lines(self) -> list[str]:
+        """What the refusal screen says, line by line: what happened, then what to do."""
+        refusal = self.refusal
+        if refusal is None:
+            return []
+        values: dict[str, str] = {}
+        if refusal.opens_at is not None:
+            values["time"] = self.local_time(refusal.opens_at)
+        elif refusal.closed_at is not None:
+            values["time"] = self.local_time(refusal.closed_at)
+        key = f"refused.{refusal.reason}"
+        if refusal.reason in ("early", "late") and "time" not in values:
+            key += "_untimed"
+        lines = [self.tr(key, **values)]
+        if refusal.walk_in:
+            lines.append(self.tr("refused.walk_in_hint"))
+        return lines
+
+    def walk_in_words(self) -> str:
+        """The refusal screen's offer of a walk-in ticket: for the booking's service when it is
+        known, else the way to the services."""
+        refusal = self.refusal
+        service = self.services.get(refusal.service or "") if refusal is not None else None
+        if service is None:
+            return self.tr("refused.choose_service")
+        return self.name(service.name)
 
     def ticket_lines(self) -> list[str]:
         """The ticket on screen, line by line, as spoken guidance reads it."""
@@ -504,6 +598,7 @@ class KioskViewModel:
         service = self.services.get(ticket.service)
         lines = [
             f"{tr('ticket.title')}: {ticket.number}",
+            *([self.slot_words(ticket)] if ticket.slot_at is not None else []),
             self.name(service.name) if service is not None else ticket.service,
             tr("ticket.zone", zone=self.zone_name(ticket.zone)),
             self.ahead_words(ticket.ahead),
@@ -601,7 +696,14 @@ class KioskViewModel:
 
     def choose_language(self, lang: str) -> None:
         chosen = _lang(lang)
-        if chosen is None or not self._accept_tap() or self.screen is not Screen.START:
+        if chosen is None or not self._accept_tap():
+            return
+        if self.screen in CHECKING_IN:
+            # The check-in's screens name the three languages: the citizen reads them in theirs.
+            self.lang = chosen
+            self._show(self.screen)
+            return
+        if self.screen is not Screen.START:
             return
         if self._offline_shown or self.closed() is not None:
             return  # the screen says no ticket can be had now; don't start a session
@@ -668,10 +770,102 @@ class KioskViewModel:
             return
         self._show(self._priority_from)
 
+    def open_checkin(self) -> None:
+        """The start screen's "I have an appointment": the check-in's keypad."""
+        if not self._accept_tap() or self.screen is not Screen.START:
+            return
+        if self._offline_shown or self.closed() is not None:
+            return
+        self._start_checkin()
+
+    def type_digit(self, digit: str) -> None:
+        """A key of the check-in's keypad."""
+        if not self._accept_tap() or self.screen is not Screen.CHECKIN or self.pending is not None:
+            return
+        if len(digit) != 1 or digit not in "0123456789" or self.code_complete:
+            return
+        self._set_code(self.code + digit)
+
+    def erase_digit(self) -> None:
+        if not self._accept_tap() or self.screen is not Screen.CHECKIN or self.pending or not self.code:
+            return
+        self._set_code(self.code[:-1])
+
+    def clear_code(self) -> None:
+        if not self._accept_tap() or self.screen is not Screen.CHECKIN or self.pending or not self.code:
+            return
+        self._set_code("")
+
+    def submit_code(self) -> None:
+        """The keypad's OK: check in with the code typed (all its digits)."""
+        if not self._accept_tap() or self.screen is not Screen.CHECKIN:
+            return
+        self._check_in()
+
+    def scanned(self, text: str) -> None:
+        """A code the barcode scanner read (a booking's QR code holds its digits alone): a
+        check-in, from whatever screen the kiosk is on but a ticket still printing."""
+        if self.pending is not None or self.print_state is PrintState.PRINTING:
+            return
+        if self._offline_shown or self.closed() is not None:
+            return
+        digits = "".join(text.split())
+        self.touch()
+        if self.screen is not Screen.CHECKIN:
+            self._start_checkin()
+        if len(digits) != CODE_DIGITS or not digits.isdigit() or not digits.isascii():
+            self._refuse(Refusal("unreadable"))
+            return
+        self.code = digits
+        self._check_in()
+
+    def key_digit(self, digit: str) -> None:
+        """A digit from a keyboard (a keyboard-wedge scanner types the code it reads): into the
+        code on the check-in screen; on the start screen it begins a check-in."""
+        if self.pending is not None or len(digit) != 1 or digit not in "0123456789":
+            return
+        self.touch()
+        if self.screen in (Screen.START, Screen.REFUSED):
+            if self._offline_shown or self.closed() is not None:
+                return
+            self._start_checkin(speak=False)
+        if self.screen is Screen.CHECKIN and not self.code_complete:
+            self._set_code(self.code + digit, speak=False)
+
+    def key_enter(self) -> None:
+        """Enter from a keyboard (after a keyboard-wedge scanner's code): the keypad's OK."""
+        if self.screen is Screen.CHECKIN and self.code:
+            self.touch()
+            self._check_in()
+
+    def take_walk_in(self) -> None:
+        """The refusal screen's offer: a walk-in ticket for the booking's service, or the
+        services to choose one."""
+        if not self._accept_tap() or self.screen is not Screen.REFUSED or self.pending is not None:
+            return
+        refusal = self.refusal
+        if refusal is None or not refusal.walk_in:
+            return
+        code = refusal.service
+        if code is None or code not in self.services:
+            self._show(Screen.AGENCIES)
+            return
+        self._issue(code)
+
+    def checkin_again(self) -> None:
+        """The refusal screen's "type the code again"."""
+        if not self._accept_tap() or self.screen is not Screen.REFUSED or self.pending is not None:
+            return
+        self._start_checkin(lang=self.lang)
+
     def back(self) -> None:
         if not self._accept_tap() or self.pending is not None:
             return
-        if self.screen is Screen.PRIORITY:
+        if self.screen is Screen.REFUSED:
+            self._start_checkin(lang=self.lang)
+        elif self.screen is Screen.CHECKIN:
+            self._reset()
+        elif self.screen is Screen.PRIORITY:
             self._show(self._priority_from)
         elif self.screen in (Screen.SERVICES, Screen.SEARCH):
             self._show(Screen.AGENCIES)
@@ -709,6 +903,10 @@ class KioskViewModel:
         }
         if not offered[self.screen]():
             return
+        self._issue(code)
+
+    def _issue(self, code: str) -> None:
+        """Ask for a ticket for service ``code`` (chosen, or offered instead of a check-in)."""
         if not self.can_issue:
             # Issue nothing while the server can't be reached; say so at once.
             self._offline_shown = True
@@ -834,6 +1032,8 @@ class KioskViewModel:
         self.agency = None
         self.priority = Priority.NONE
         self.query = ""
+        self.code = ""
+        self.refusal = None
         self.ticket = None
         self.print_state = None
         self._retry = None
@@ -859,6 +1059,58 @@ class KioskViewModel:
             self._say([Say(self.lang, self.tr("say.query", query=query.strip() or "-", n=found))])
         self.changed.emit()
 
+    def _start_checkin(self, *, lang: Lang | None = None, speak: bool = True) -> None:
+        """The check-in screen with no digits typed: in ``lang``, or the start screen's."""
+        self.lang = lang or self.lang
+        self.code = ""
+        self.refusal = None
+        self.ticket = None
+        self.print_state = None
+        self._show(Screen.CHECKIN, speak=speak)
+
+    def _set_code(self, code: str, *, speak: bool = True) -> None:
+        self.code = code
+        self._pressed = None
+        if speak and self.speech:
+            typed = " ".join(code) if code else self.tr("say.code_empty")
+            left = CODE_DIGITS - len(code)
+            self._say([Say(self.lang, self.tr("say.code", code=typed, n=left))])
+        self.changed.emit()
+
+    def _check_in(self) -> None:
+        """Ask the server to check in with the code typed; the same code asked again after an
+        unanswered request resends the same request id (the server issues one ticket)."""
+        if self.pending is not None or not self.code_complete:
+            return
+        if not self.can_issue:
+            self._offline_shown = True
+            self.notice = Notice("error.offline")
+            self.changed.emit()
+            return
+        retry = self._retry
+        if retry is not None and (retry.code, retry.lang) == (self.code, self.lang):
+            request_id = retry.request_id
+        else:
+            request_id = f"{self.device}-{uuid.uuid4().hex[:16]}"
+        pending = _Pending(request_id, "", Priority.NONE, self.lang, self._clock(), code=self.code)
+        self.pending = pending
+        self._retry = None
+        self.notice = None
+        future = self._server.request(
+            "check_in",
+            timeout=self.timings.issue_timeout,
+            request_id=request_id,
+            code=self.code,
+            lang=self.lang,
+        )
+        future.add_done_callback(lambda f: self._post(lambda: self._issued(pending, f)))
+        self.changed.emit()
+
+    def _refuse(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        self.code = ""
+        self._show(Screen.REFUSED)
+
     def _inactivity(self) -> float:
         return self.timings.inactivity_assist if self.assist else self.timings.inactivity
 
@@ -882,14 +1134,17 @@ class KioskViewModel:
             # The server may have issued it and the answer got lost: the same tap again
             # resends the same request id, and the server answers with the same ticket.
             self._retry = pending
-            self.notice = Notice("error.timeout")
+            self.notice = Notice("error.timeout_checkin" if pending.code is not None else "error.timeout")
             self.changed.emit()
             return
         except RequestFailed as exc:
+            if pending.code is not None and exc.code == "check_in_refused":
+                self._refuse(refusal_of(exc.details))
+                return
             self.notice = self._failure_notice(exc)
             self.changed.emit()
             return
-        assert isinstance(result, IssueResult), f"an issue answered with {type(result).__name__}"
+        assert isinstance(result, IssueResult), f"a ticket request answered with {type(result).__name__}"
         assert self.center is not None, "a ticket was issued before the welcome"
         self.ticket = Ticket.of(result.ticket, self.center.code)
         self.notice = None
@@ -926,6 +1181,7 @@ class KioskViewModel:
             ticket_id=ticket.id,
             qr_data=ticket.qr_data,
             priority=None if ticket.priority is Priority.NONE else ticket.priority,
+            slot_at=ticket.slot_at.astimezone(center.tz) if ticket.slot_at and center else ticket.slot_at,
         )
 
     # --- the printer --------------------------------------------------------------------
@@ -1018,6 +1274,31 @@ class KioskViewModel:
         self._reported = state
         detail = self.printer_detail or (self._printer_note if self.printer_ok else None)
         self._server.report_health("printer", self.printer_health, detail)
+
+
+def refusal_of(details: Mapping[str, Any]) -> Refusal:
+    """The refusal a ``check_in_refused`` error's details describe (an unknown reason reads as
+    ``unknown``: the code did not check in)."""
+    reason = str(details.get("reason") or "unknown")
+    service = details.get("service")
+    return Refusal(
+        reason=reason if reason in REFUSALS else "unknown",
+        walk_in=details.get("walk_in") is True,
+        service=service if isinstance(service, str) and service else None,
+        opens_at=_moment(details.get("opens_at")),
+        closed_at=_moment(details.get("closed_at")),
+    )
+
+
+def _moment(value: object) -> datetime | None:
+    """An ISO datetime of an error's details, or None when there is none (or it is no date)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _lang(value: str) -> Lang | None:

@@ -257,9 +257,10 @@ class DeviceConfig(BaseModel):
     boards: dict[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=0, le=255)]] | None = None
     """Board line: counter number -> address of its board on the line."""
     scanner: str | None = None
-    """Counter: serial URL of a QR and barcode scanner that sends one code per line
-    (``serial:///dev/ttyACM0?baudrate=9600``). None: no scanner, or a keyboard-wedge one, which
-    types into the counter's number field and needs no setting."""
+    """Counter or kiosk: serial URL of a QR and barcode scanner that sends one code per line
+    (``serial:///dev/ttyACM0?baudrate=9600``): a ticket's code at a counter, a booking's at a
+    kiosk. None: no scanner, or a keyboard-wedge one, which types into the counter's number
+    field (the kiosk's check-in) and needs no setting."""
 
     # Display
     languages: Languages = Field(default_factory=spoken_languages)

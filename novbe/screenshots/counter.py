@@ -10,6 +10,8 @@ screens are taken at the smallest and the largest screen a counter has (1024x768
 * ``counter-login-{lang}.png`` (1024x768);
 * ``counter-called-{lang}-{1024x768,1920x1080}.png``: the citizen's priority right and language
   on the called ticket, and who waits;
+* ``counter-booked-{lang}-1024x768.png``: a booked citizen, checked in at the kiosk, called
+  with their slot ("Booked 10:30");
 * ``counter-serving-{lang}-1024x768.png``, ``counter-error-{lang}-{1024x768,1920x1080}.png``
   (a number that is not waiting), ``counter-unknown-token-{lang}-1024x768.png`` (the QR code of
   another center's ticket scanned), ``counter-offline-{lang}-1920x1080.png``;
@@ -21,21 +23,26 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from novbe.process import ServerProcess
 from server.reference import reference_center
 from wire.client import HallClient
 from wire.device import load_device
+from wire.messages import IssueResult
+from wire.types import Lang
 
 REFERENCE = reference_center()
 DEMO_PASSWORD = "novbe-demo"
-COUNTERS = {"az": 12, "ru": 13, "en": 14}
+COUNTERS: dict[Lang, int] = {"az": 12, "ru": 13, "en": 14}
 """A counter per language (all of the Ministry of Internal Affairs in the reference center)."""
 SMALL, LARGE = (1024, 768), (1920, 1080)
 OTHER_CENTER_QR = "https://novbe.example.az/t/k7qmd2xw4n5tpa3hzr6ycebvfu"
@@ -51,6 +58,54 @@ CITIZENS = (
     ("DIN-ID", "az", "none"),
 )
 """Who takes a ticket before each counter opens: service, language, priority right."""
+BOOKINGS: dict[Lang, str] = {"az": "48210937", "ru": "26153390", "en": "73015562"}
+"""The booking each counter's booked citizen checks in with."""
+APPOINTMENTS = """
+[appointments]
+walk_in_if_refused = true
+
+[[appointments.services]]
+service = "DIN-ID"
+hours = "00:00-23:55"
+slot_min = 5
+per_slot = 3
+"""
+"""The bookings of the pictures: DIN-ID all day, in slots of 5 minutes."""
+
+
+def _book(home: Path) -> None:
+    """Let the center book DIN-ID, and put a booking per counter in its log for the slot now
+    (made yesterday, as a booking system would have)."""
+    from server.store import Commit, EventStore
+    from wire import events as ev
+
+    path = home / "center.toml"
+    # The file written by ``novbe init`` has an [appointments] table of its own: this replaces it.
+    text = re.sub(r"(?m)^\[appointments\]\n(?:[^\[\n].*\n)*", "", path.read_text(encoding="utf-8"))
+    path.write_text(text + APPOINTMENTS, encoding="utf-8")
+    now = datetime.now(ZoneInfo("Asia/Baku"))
+    slot = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    yesterday = now - timedelta(days=1)
+    made = [
+        ev.BookingMade(code=code, service="DIN-ID", slot_at=slot, at=yesterday, lang=lang)
+        for lang, code in BOOKINGS.items()
+    ]
+    store = EventStore(f"sqlite:///{home / 'novbe.db'}")
+    try:
+        store.migrate()
+        store.append(
+            [
+                Commit(
+                    events=[
+                        ev.DayOpened(day=yesterday.date(), at=yesterday),
+                        *made,
+                        ev.DayClosed(at=yesterday),
+                    ]
+                )
+            ]
+        )
+    finally:
+        store.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.reference.exists():
             init += ["--from", str(args.reference)]
         subprocess.run(init, check=True, stdout=subprocess.DEVNULL)
+        _book(home)
         server = ServerProcess(home).start()
         try:
             _shoot(home, server.url, args.out)
@@ -105,7 +161,7 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         wait(lambda: widget.width() == wh[0], what=f"{widget.width()}x{widget.height()} -> {wh}")
         return f"{wh[0]}x{wh[1]}"
 
-    def one(lang: str, number: int) -> None:
+    def one(lang: Lang, number: int) -> None:
         device = load_device(home / "devices" / f"counter-{number}.toml")
         desk = CounterApp(device.model_copy(update={"board": None}), app, lang=lang, server_url=url)
         vm, window = desk.model, desk.window
@@ -164,6 +220,18 @@ def _shoot(home: Path, url: str, out: Path) -> None:
         wait(lambda: vm.error is not None and vm.pending is None)
         save(window, f"counter-unknown-token-{lang}-{size(window, SMALL)}.png")
         vm.dismiss()
+        window.code.clear()
+        # A booked citizen checks in at the kiosk, and is called by their number.
+        booked = kiosk.call("check_in", code=BOOKINGS[lang], lang=lang)
+        assert isinstance(booked, IssueResult), booked
+        wait(lambda: any(t.number == booked.ticket.number for t in vm.waiting), what="booked waiting")
+        window.code.setText(booked.ticket.number)
+        window.code.returnPressed.emit()
+        wait(
+            lambda: vm.current is not None and vm.current.slot_at is not None and vm.pending is None,
+            what=f"booked called ({vm.current}, {vm.error})",
+        )
+        save(window, f"counter-booked-{lang}-{size(window, SMALL)}.png")
         window.code.clear()
         desk.session.stop()
         wait(lambda: window.banner.isVisible())

@@ -31,7 +31,7 @@ from kiosk.viewmodel import KioskViewModel, Timings
 from server.center import center_from_reference
 from server.reference import reference_center
 from server.views import center_info
-from wire.client import ConnState, Result
+from wire.client import ConnState, RequestFailed, Result
 from wire.messages import (
     CenterInfo,
     IssuedTicket,
@@ -40,7 +40,7 @@ from wire.messages import (
     Snapshot,
     Welcome,
 )
-from wire.types import Lang, Priority, TicketState, WaitRange
+from wire.types import Lang, Priority, Source, TicketState, WaitRange
 
 REFERENCE = reference_center()
 ISSUED_AT = datetime.fromisoformat("2026-11-23T10:42:00+04:00")
@@ -65,6 +65,10 @@ SCREENS = (
     "closed",
     "start-no-printer",
     "ticket-no-printer",
+    "checkin",
+    "refused",
+    "refused-early",
+    "ticket-booked",
     "assist-start",
     "assist-agencies",
     "assist-search",
@@ -72,9 +76,21 @@ SCREENS = (
     "assist-priority",
     "assist-ticket",
     "assist-closed",
+    "assist-checkin",
 )
 """``ticket-unprinted``: the printer failed; ``*-no-printer``: the kiosk has none configured;
-``closed``: a Saturday evening; ``assist-*``: the accessible mode."""
+``closed``: a Saturday evening; ``checkin``: a booking's code half typed; ``refused``: a late
+check-in offered a walk-in ticket; ``refused-early``: told when the check-in opens;
+``ticket-booked``: a booked citizen's ticket; ``assist-*``: the accessible mode."""
+
+BOOKING = "48210937"
+"""The sample booking's code: checked in, its ticket is booked for :data:`SLOT`."""
+SLOT = datetime.fromisoformat("2026-11-23T10:45:00+04:00")
+"""The sample booking's slot."""
+LATE = "73015562"
+"""A sample code checked in too late: refused, a walk-in ticket offered."""
+EARLY = "19264038"
+"""A sample code checked in too early: refused with the time its check-in opens."""
 
 Closed = dict[str, Literal["closed", "full"]]
 """Services that take no ticket, and why."""
@@ -137,8 +153,11 @@ def issued(
     priority: Priority = Priority.NONE,
     ahead: int = 7,
     wait: WaitRange = PROMISED,
+    slot_at: datetime | None = None,
+    appointment: str | None = None,
 ) -> IssueResult:
-    """The server's answer to an ``issue`` request: ticket ``number`` for ``service``."""
+    """The server's answer to an ``issue`` request: ticket ``number`` for ``service``; with
+    ``slot_at``, to a ``check_in`` (``appointment``: the booking's code)."""
     info = center.service(service)
     assert info is not None, f"{service} is not a service of {center.code}"
     agency = center.agency(info.agency)
@@ -155,22 +174,54 @@ def issued(
         ahead=ahead,
         wait=wait,
         zone=agency.zone,
+        slot_at=slot_at,
+        appointment=appointment,
+        source=Source.APPOINTMENT if appointment else Source.KIOSK,
     )
     return IssueResult(ticket=ticket)
+
+
+def check_in_refused(
+    reason: str,
+    *,
+    walk_in: bool = True,
+    service: str | None = "DIN-PASS",
+    opens_at: datetime | None = None,
+    closed_at: datetime | None = None,
+) -> RequestFailed:
+    """The server's ``check_in_refused`` error, as the kiosk's session raises it."""
+    details: dict[str, Any] = {"reason": reason, "walk_in": walk_in, "service": service}
+    if opens_at is not None:
+        details["opens_at"] = opens_at.isoformat()
+    if closed_at is not None:
+        details["closed_at"] = closed_at.isoformat()
+    return RequestFailed("check_in_refused", f"check-in refused: {reason}", details)
 
 
 # --- the kiosk, brought to each screen ------------------------------------------------------
 
 
 class _Server:
-    """Answers every request at once: tickets are A015 with 7 people ahead."""
+    """Answers every request at once: tickets are A015 with 7 people ahead; the check-in of
+    :data:`BOOKING` gets A016 booked for :data:`SLOT`, :data:`LATE` and :data:`EARLY` are refused."""
 
     def __init__(self, center: CenterInfo) -> None:
         self.center = center
 
     def request(self, kind: str, /, *, timeout: float = 10.0, **fields: Any) -> Future[Result]:
         future: Future[Result] = Future()
-        assert kind == "issue", f"the kiosk asked for {kind}"
+        assert kind in ("issue", "check_in"), f"the kiosk asked for {kind}"
+        if kind == "check_in":
+            code = fields["code"]
+            if code == LATE:
+                future.set_exception(check_in_refused("late", closed_at=SLOT.replace(hour=9, minute=40)))
+            elif code == EARLY:
+                future.set_exception(check_in_refused("early", walk_in=False, opens_at=SLOT))
+            else:
+                answer = issued(self.center, "A016", "DIN-PASS", lang=fields["lang"], ahead=1)
+                ticket = answer.ticket.model_copy(update={"slot_at": SLOT, "appointment": code})
+                future.set_result(IssueResult(ticket=ticket))
+            return future
         future.set_result(
             issued(self.center, "A015", fields["service"], lang=fields["lang"], priority=fields["priority"])
         )
@@ -242,7 +293,7 @@ def staged_model(
         now[0] += 1.0
         model.tick()
 
-    screen = screen.split("-")[0]  # the variants are reached the same way
+    screen, _, variant = screen.partition("-")  # the variants are reached the same way
     if screen == "offline":
         model.on_connection(ConnState.OFFLINE)
         step()
@@ -254,6 +305,20 @@ def staged_model(
         model.switch_assist()
         step()
     if screen in ("start", "closed"):
+        return model
+    if screen in ("checkin", "refused") or (screen, variant) == ("ticket", "booked"):
+        # A booked citizen: the start screen's appointment button, then the code.
+        model.open_checkin()
+        step()
+        if screen == "checkin":
+            for digit in BOOKING[:5]:
+                model.type_digit(digit)
+                step()
+            return model
+        for digit in {"early": EARLY, "booked": BOOKING}.get(variant, LATE):
+            model.type_digit(digit)
+            step()
+        model.submit_code()
         return model
     model.choose_language(lang)
     step()

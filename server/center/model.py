@@ -395,6 +395,15 @@ class Kiosk(_Frozen):
     printer; it shows tickets on screen only and says so. "virtual://DIR" draws tickets to
     picture files, for the demo and the tests."""
     paper_mm: Literal[80, 58] = 80
+    scanner: str | None = None
+    """Serial URL of the kiosk's QR and barcode scanner (one code per line), which reads the
+    QR code of a booking for its check-in; none for a keyboard-wedge scanner, which needs no
+    setting."""
+
+    @field_validator("scanner")
+    @classmethod
+    def _scanner_url(cls, value: str | None) -> str | None:
+        return None if value is None else _board_line_url(value, "scanner")
 
     @field_validator("printer")
     @classmethod

@@ -96,7 +96,7 @@ def device_config(center: Center, role: DeviceRole, code: str, token: str, serve
     extra: dict[str, Any] = {}
     if role == "kiosk":
         kiosk = center.kiosk(code)
-        extra = {"printer": kiosk.printer, "paper_mm": kiosk.paper_mm}
+        extra = {"printer": kiosk.printer, "paper_mm": kiosk.paper_mm, "scanner": kiosk.scanner}
     elif role == "counter":
         counter = center.counter(int(code))
         # A board on a shared line is driven by the line's process, not by the counter.
@@ -175,6 +175,7 @@ def _example() -> dict[str, Any]:
     data.pop("board_lines", None)
     for kiosk in data["kiosks"]:
         kiosk.pop("printer", None)
+        kiosk.pop("scanner", None)
     for counter in data["counters"]:
         for key in ("board", "board_line", "board_address", "scanner"):
             counter.pop(key, None)

@@ -3,7 +3,9 @@ device's file again; center.toml is edited in place, one line at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,8 @@ from server.center.provision import (
 )
 from server.security import hash_token
 from wire.device import dump_device, load_device
+
+Refuse = Callable[[dict[str, Any]], list[str]]
 
 
 @pytest.fixture
@@ -134,3 +138,25 @@ def test_each_counter_has_a_rating_terminal_whose_token_is_its_own(made: InitRes
         ConfigError, match=r"there is no counter 9 for a rating terminal; add it under \[\[counters\]\]"
     ):
         issue_token(tmp_path, "rating", "9")
+
+
+def test_a_kiosks_scanner_goes_from_center_toml_to_its_device_file(made: InitResult, tmp_path: Path) -> None:
+    """The serial scanner that reads bookings' QR codes is set per kiosk, like its printer."""
+    assert made.center.kiosk("kiosk-1").scanner is None
+    center_path = tmp_path / "center.toml"
+    text = center_path.read_text(encoding="utf-8")
+    printer = made.center.kiosk("kiosk-1").printer
+    assert printer is not None
+    line = f'printer = "{printer}"'
+    assert line in text
+    scanner = "serial:///dev/ttyACM0?baudrate=9600"
+    center_path.write_text(text.replace(line, f'{line}\nscanner = "{scanner}"', 1), encoding="utf-8")
+    config = load_device(rewrite_device_file(tmp_path, "kiosk", "kiosk-1").path)
+    assert config.scanner == scanner
+    assert config.printer == printer
+
+
+def test_a_kiosks_scanner_must_be_a_serial_url(example_raw: dict[str, Any], refuse: Refuse) -> None:
+    example_raw["kiosks"][0]["scanner"] = "/dev/ttyACM0"
+    [problem] = refuse(example_raw)
+    assert problem.startswith("kiosks[0].scanner: ")

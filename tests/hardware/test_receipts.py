@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -137,6 +138,25 @@ def test_receipt_prints_priority_and_footer_only_when_set(din_view: Callable[...
     assert "Priority: senior citizen" not in plain.texts
     assert "Priority: senior citizen" in marked.texts
     assert "Thank you" in marked.texts
+
+
+@pytest.mark.parametrize("paper_mm", [80, 58])
+def test_receipt_prints_a_booked_citizens_slot_only_on_their_ticket(
+    din_view: Callable[..., TicketView], paper_mm: int
+) -> None:
+    """The slot as the kiosk's screen says it, under the number; a walk-in's ticket has none."""
+    plain, _ = printed(din_view("en"), paper_mm)
+    booked_view = dataclasses.replace(din_view("en"), slot_at=datetime(2026, 11, 23, 10, 45))
+    booked, _ = printed(booked_view, paper_mm)
+    assert not any(text.startswith("Booked for") for text in plain.texts)
+    assert "Booked for 10:45" in booked.texts
+    slot = next(line for line in booked.lines if line.text == "Booked for 10:45")
+    assert slot.bold
+    assert booked.texts.index("Booked for 10:45") < booked.texts.index("Go to: Floor 1")
+    # The Azerbaijani line under it is drawn (ə is in no code page): one more picture.
+    assert len(booked.rasters) == len(plain.rasters) + 1
+    russian, _ = printed(dataclasses.replace(booked_view, lang="ru"), paper_mm)
+    assert "Запись на 10:45" in russian.texts
 
 
 def test_receipt_says_no_one_is_ahead(din_view: Callable[..., TicketView]) -> None:

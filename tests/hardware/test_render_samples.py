@@ -42,7 +42,9 @@ def test_render_samples_writes_the_doc_pictures(tmp_path: Path) -> None:
     """A plain ticket and a senior citizen's ticket in each language; the priority one is longer."""
     assert main([str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"ticket-{lang}.png" for lang in LANGS] + [f"ticket-priority-{lang}.png" for lang in LANGS]
+        [f"ticket-{lang}.png" for lang in LANGS]
+        + [f"ticket-priority-{lang}.png" for lang in LANGS]
+        + [f"ticket-booked-{lang}.png" for lang in LANGS]
     )
     for lang in LANGS:
         with (
