@@ -3,7 +3,10 @@
 A device repeats a request when the answer was lost with its connection, so only its last
 few requests can come back. Memory is bounded by the center, not by the length of the day:
 at most :data:`PER_DEVICE` answers of each device (devices and supervisors are the ones of
-center.toml), none older than :data:`KEEP_FOR`.
+center.toml), none older than :data:`KEEP_FOR`. The log keeps every answer (the ``replies``
+table): this is its cache. A device some of whose answers were dropped here
+(:meth:`Replies.dropped_some`) has a request id that is not here looked up in the log, so that
+an old id sent again is answered as before and never runs twice.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class Replies:
         self.per_device = per_device
         self.keep_for = keep_for
         self._by_device: dict[str, collections.OrderedDict[str, tuple[datetime, str]]] = {}
+        self._dropped: set[str] = set()
+        """Devices whose answers are not all here (dropped for room, or kept in the log only)."""
 
     def __len__(self) -> int:
         return sum(len(answers) for answers in self._by_device.values())
@@ -48,14 +53,21 @@ class Replies:
         answers.move_to_end(rid)
         while len(answers) > self.per_device:
             answers.popitem(last=False)
+            self._dropped.add(device)
         # The oldest go first: they are at the front.
         too_old = at - self.keep_for
         while answers and next(iter(answers.values()))[0] < too_old:
             answers.popitem(last=False)
+            self._dropped.add(device)
+
+    def dropped_some(self, device: str) -> bool:
+        """Whether an answer of ``device`` may be in the log and not here."""
+        return device in self._dropped
 
     def load(self, stored: Iterable[tuple[str, str, str]], at: datetime) -> None:
         """Start again from ``(device, request id, answer)``, oldest first (the store's
         answers of the last :data:`KEEP_FOR`), remembered as of ``at``."""
         self._by_device.clear()
+        self._dropped.clear()
         for device, rid, answer in stored:
             self.remember((device, rid), answer, at)

@@ -549,3 +549,23 @@ def test_dead_connections_do_not_pile_up(home: Home) -> None:
         raw.close()
     finally:
         proc.stop()
+
+
+def test_an_old_request_id_sent_again_is_answered_from_the_log(home: Home) -> None:
+    """The server keeps only each device's last answers in memory; an id older than those,
+    sent again, gets its first answer from the log and issues nothing (it once failed the
+    whole commit on the replies' unique key, throwing away other devices' decisions)."""
+    from server.hub.replies import PER_DEVICE
+
+    proc = ServerProcess(home).start()
+    try:
+        k = kiosk(proc)
+        first = k.request("issue", rid="k-old", service="DIN-ID")
+        for n in range(PER_DEVICE + 3):
+            assert k.request("issue", rid=f"k-{n}", service="DIN-ID")["type"] == "reply"
+        again = k.request("issue", rid="k-old", service="DIN-ID")
+        assert again == first
+        after = k.request("issue", rid="k-new", service="DIN-ID")
+        assert after["result"]["ticket"]["number"] == f"A{PER_DEVICE + 5:03d}", "nothing issued twice"
+    finally:
+        proc.stop()
