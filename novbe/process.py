@@ -113,7 +113,9 @@ class WebProcess(ServerProcess):
     NAME: ClassVar[str] = "web"
 
     def wait_ready(self) -> Self:
-        """Return once its ``/health`` says it has the day's events from the hall server."""
+        """Return once its ``/health`` says it has the day's events from the hall server.
+        Raises RuntimeError with the end of its log otherwise, the process stopped (as
+        :meth:`start`: whoever gets the error has nothing left to stop)."""
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             try:
@@ -123,7 +125,9 @@ class WebProcess(ServerProcess):
             except OSError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError(f"the web process did not get the hall's events in time: {self.logs()[-3000:]}")
+        logs = self.logs()[-3000:]
+        self.kill()
+        raise RuntimeError(f"the web process did not get the hall's events in time: {logs}")
 
     def _args(self) -> list[str]:
         args = [sys.executable, "-m", "novbe", "web", "--dir", str(self.directory), "--port", str(self.port)]
