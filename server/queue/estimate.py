@@ -30,7 +30,7 @@ from datetime import datetime
 from statistics import NormalDist
 from typing import NamedTuple, Protocol, runtime_checkable
 
-from wire.types import CounterNo, CounterState, Priority, PriorityMode, ServiceCode, TicketState
+from wire.types import FINAL_STATES, CounterNo, CounterState, Priority, PriorityMode, ServiceCode, TicketState
 
 from .hall import Hall
 from .records import CounterRecord, TicketRecord
@@ -406,6 +406,7 @@ class _BoundPool:
     """:class:`PoolEstimator` bound to one engine; a :class:`Learner`."""
 
     __slots__ = (
+        "_away",
         "_break",
         "_calls",
         "_dispersion",
@@ -456,6 +457,9 @@ class _BoundPool:
         """Service -> its share in each plan whose lanes include it."""
         self._calls = dict.fromkeys(hall.services, 0)
         """Service -> its citizens called today."""
+        self._away: dict[CounterNo, list[TicketRecord]] = {no: [] for no in hall.counters}
+        """Counter -> citizens it sent on an errand (to pay the fee) who will come back to it;
+        cleaned as they come back or leave (see :meth:`_errands`)."""
         for code, nos in serving.items():
             mine = set(nos)
             shares = {
@@ -509,6 +513,8 @@ class _BoundPool:
         for r in self._rates:
             r.value = r.last = 0.0
         self._held.clear()
+        for sent in self._away.values():
+            sent.clear()
         for code, shares in self._shares.items():
             self._calls[code] = 0
             for learned in shares:
@@ -522,6 +528,11 @@ class _BoundPool:
         # Citizens who will go ahead of those already waiting: sent to a counter by name
         # (coming back, called first), or with a priority right.
         minute = ticket.queued_ts / 60.0
+        if ticket.return_to is not None and ticket.target_counter is None:
+            # Sent on an errand by a counter it will come back to.
+            away = self._away.get(ticket.return_to)
+            if away is not None and ticket not in away:
+                away.append(ticket)
         if ticket.target_counter is not None:
             work = self._returns[ticket.service].mean
             for rate in self._sent_to[ticket.target_counter]:
@@ -675,10 +686,22 @@ class _BoundPool:
                 remaining += d.rest(age) + reserved
                 parts.append(d.parts(age, reserved))
             else:
+                # A counter on a break sends nobody on an errand: those coming back to it
+                # meanwhile are the ones it sent before, and it calls them first when back.
+                for t in self._errands(counter.number):
+                    d = returns[t.return_service or t.service]
+                    reserved += d.mean
+                    called_work += d.mean
+                    called_second += d.m2
+                    called_first += 1
                 since = counter.since
                 away = now - since.timestamp() / 60.0 if since is not None else 0.0
                 back.append(self._break.rest(away) + reserved)
                 parts.append(self._break.parts(away, reserved))
+        if back:
+            # The citizens coming back were learned from the counters at work; those sent by
+            # a counter now on a break are counted above, not in the rate.
+            coming_back *= working / (working + len(back))
         n = round(ahead + called_first)
         own = plan.own
         if working == 0 and not back:
@@ -729,6 +752,16 @@ class _BoundPool:
             servers * servers
         )
         return self._ranged(n, est, var)
+
+    def _errands(self, counter: CounterNo) -> list[TicketRecord]:
+        """The citizens ``counter`` sent on an errand who have not come back yet."""
+        sent = self._away[counter]
+        sent[:] = [
+            t
+            for t in sent
+            if t.return_to == counter and t.target_counter is None and t.state not in FINAL_STATES
+        ]
+        return sent
 
     def _ranged(self, ahead: int, est: float, var: float) -> Estimate:
         """Put a range around ``est`` meant to hold ``coverage`` of actual waits, ``above``
