@@ -37,6 +37,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "prediction.md"
 FLOOR = 0.005
 """Slack below which no figure is held, even where the runs agree more closely."""
 
+
 def _number(text: str) -> float:
     """``"+1.2%"`` -> 0.012, ``"12,345"`` -> 12345.0, ``"HOL 0.767"`` -> 0.767."""
     text = text.split("(")[0].strip().split()[-1].replace(",", "")
