@@ -30,7 +30,7 @@ from datetime import datetime
 from statistics import NormalDist
 from typing import NamedTuple, Protocol, runtime_checkable
 
-from wire.types import CounterNo, CounterState, Priority, PriorityMode, ServiceCode, TicketState
+from wire.types import FINAL_STATES, CounterNo, CounterState, Priority, PriorityMode, ServiceCode, TicketState
 
 from .hall import Hall
 from .records import CounterRecord, TicketRecord
@@ -174,6 +174,9 @@ class PoolEstimator:
         spread_weight: How many observed service times the prior spread counts for
             (the configured one for the whole hall; the hall's learned one for a service).
         break_min: Length of a break before any has ended today.
+        break_cv: Coefficient of variation of a break's length before any has ended
+            today: a break is planned, its length varies little. The rest of a break
+            under way is as uncertain as that; the breaks ended today teach it.
 
     ``dispersion``, ``error`` and ``above`` are calibrated with the simulator
     (``python -m bench prediction``).
@@ -187,6 +190,7 @@ class PoolEstimator:
     mean_weight: float = 20.0
     spread_weight: float = 50.0
     break_min: float = 30.0
+    break_cv: float = 0.1
 
     def bind(self, view: LiveView) -> _BoundPool:
         """Return an estimator for the engine ``view``, with the hall's pools precomputed."""
@@ -252,9 +256,12 @@ class Duration:
         self.s1 += x
         self.s2 += x * x
 
-    def fit(self, weight: float, spread_weight: float, g: float, now: float = 0.0) -> None:
+    def fit(
+        self, weight: float, spread_weight: float, g: float, now: float = 0.0, least: float = 0.0025
+    ) -> None:
         """Recompute mean, second moment and the fit from the sums, the prior spread ``g``
-        and the durations running at ``now`` (minutes)."""
+        and the durations running at ``now`` (minutes); ``least`` is the smallest ``cv^2``
+        fitted."""
         s1, s2, n = self.s1, self.s2, self.n
         for start in self.running:
             # Each running one as its age a plus its rest R: E[a + R], E[(a + R)^2].
@@ -265,8 +272,9 @@ class Duration:
             n += 1
         mean = max((weight * self.prior + s1) / (weight + n), 1e-6)
         m2 = (spread_weight * mean * mean * g + s2) / (spread_weight + n)
-        # Kept within cv 0.05 to 7: a parked ticket called back hours later is not a service.
-        cv2 = min(max(m2 / (mean * mean) - 1.0, 0.0025), 49.0)
+        # Kept within cv 0.05 (services) to 7: a parked ticket called back hours later is
+        # not a service.
+        cv2 = min(max(m2 / (mean * mean) - 1.0, least), 49.0)
         self.mean = mean
         self.m2 = mean * mean * (1.0 + cv2)
         if cv2 <= 1.0:
@@ -406,7 +414,9 @@ class _BoundPool:
     """:class:`PoolEstimator` bound to one engine; a :class:`Learner`."""
 
     __slots__ = (
+        "_away",
         "_break",
+        "_break_spread",
         "_calls",
         "_dispersion",
         "_floor",
@@ -439,6 +449,9 @@ class _BoundPool:
         self._returns = {code: Duration(m * RETURN_SHARE) for code, m in means.items()}
         """Service -> time a counter holds a citizen it called back by name (the rest of an errand)."""
         self._break = Duration(params.break_min)
+        cv2 = params.break_cv * params.break_cv
+        self._break_spread = (1.0 + cv2, min(0.0025, max(cv2, BREAK_LEAST)))
+        """``g`` of breaks before any has ended, and the smallest ``cv^2`` learned of them."""
         self._spread = _Spread(params.service_cv, params.spread_weight)
         self._held: dict[CounterNo, tuple[TicketRecord, float, Duration]] = {}
         """Counter -> the ticket it holds, since when (minutes since the epoch), how long such
@@ -456,6 +469,9 @@ class _BoundPool:
         """Service -> its share in each plan whose lanes include it."""
         self._calls = dict.fromkeys(hall.services, 0)
         """Service -> its citizens called today."""
+        self._away: dict[CounterNo, list[TicketRecord]] = {no: [] for no in hall.counters}
+        """Counter -> citizens it sent on an errand (to pay the fee) who will come back to it;
+        cleaned as they come back or leave (see :meth:`_errands`)."""
         for code, nos in serving.items():
             mine = set(nos)
             shares = {
@@ -505,10 +521,13 @@ class _BoundPool:
             d.fit(params.mean_weight, params.spread_weight, self._spread.g)
         b = self._break
         b.clear()
-        b.fit(BREAK_WEIGHT, BREAK_WEIGHT, BREAK_SPREAD)
+        g, least = self._break_spread
+        b.fit(BREAK_WEIGHT, BREAK_WEIGHT, g, least=least)
         for r in self._rates:
             r.value = r.last = 0.0
         self._held.clear()
+        for sent in self._away.values():
+            sent.clear()
         for code, shares in self._shares.items():
             self._calls[code] = 0
             for learned in shares:
@@ -522,6 +541,11 @@ class _BoundPool:
         # Citizens who will go ahead of those already waiting: sent to a counter by name
         # (coming back, called first), or with a priority right.
         minute = ticket.queued_ts / 60.0
+        if ticket.return_to is not None and ticket.target_counter is None:
+            # Sent on an errand by a counter it will come back to.
+            away = self._away.get(ticket.return_to)
+            if away is not None and ticket not in away:
+                away.append(ticket)
         if ticket.target_counter is not None:
             work = self._returns[ticket.service].mean
             for rate in self._sent_to[ticket.target_counter]:
@@ -561,7 +585,8 @@ class _BoundPool:
         if counter.state is _PAUSED and new is _OPEN and counter.since is not None:
             b = self._break
             b.end(0.0, max(0.0, (at - counter.since).total_seconds() / 60.0))
-            b.fit(BREAK_WEIGHT, BREAK_WEIGHT, BREAK_SPREAD)
+            g, least = self._break_spread
+            b.fit(BREAK_WEIGHT, BREAK_WEIGHT, g, least=least)
 
     def holding(self, service: ServiceCode, *, returning: bool = False) -> Duration:
         """What has been learned today of the time a counter holds a citizen of ``service``."""
@@ -634,7 +659,7 @@ class _BoundPool:
         fresh = self._fresh
         held_now = self._held
         working = idle = busy = 0
-        remaining = busy_work = busy_second = called_work = 0.0
+        remaining = busy_work = busy_second = called_work = reserved_var = 0.0
         back: list[float] = []
         parts: list[Free] = []
         for place, (counter, named) in enumerate(plan.desks):
@@ -647,6 +672,7 @@ class _BoundPool:
             for t in named:
                 d = returns[t.service]
                 reserved += d.mean
+                reserved_var += d.m2 - d.mean * d.mean
                 called_second += d.m2
                 called_first += 1
             called_work += reserved
@@ -675,10 +701,23 @@ class _BoundPool:
                 remaining += d.rest(age) + reserved
                 parts.append(d.parts(age, reserved))
             else:
+                # A counter on a break sends nobody on an errand: those coming back to it
+                # meanwhile are the ones it sent before, and it calls them first when back.
+                for t in self._errands(counter.number):
+                    d = returns[t.return_service or t.service]
+                    reserved += d.mean
+                    reserved_var += d.m2 - d.mean * d.mean
+                    called_work += d.mean
+                    called_second += d.m2
+                    called_first += 1
                 since = counter.since
                 away = now - since.timestamp() / 60.0 if since is not None else 0.0
                 back.append(self._break.rest(away) + reserved)
                 parts.append(self._break.parts(away, reserved))
+        if back:
+            # The citizens coming back were learned from the counters at work; those sent by
+            # a counter now on a break are counted above, not in the rate.
+            coming_back *= working / (working + len(back))
         n = round(ahead + called_first)
         own = plan.own
         if working == 0 and not back:
@@ -716,10 +755,17 @@ class _BoundPool:
             joined += back[i]
             i += 1
             guess = (remaining + work + joined - (servers - 1) * in_hand) / servers
-        # The call time itself, from when each counter will be free (see _call_time).
-        m_next = work / ahead if ahead > 0.0 else own.mean
-        est = _call_time(parts, work, _in_hand_after(m_next, in_hand), max(guess, 0.0), m_next)
-        var = _call_variance(parts, est, m_next, cv2)
+        if work <= 0.0 and len(parts) == 1:
+            # Nobody ahead of one counter: the ticket is called the moment it is free.
+            (free,) = parts
+            est = sum(w * (shift + th) for w, shift, th in free)
+            second_x = sum(w * (shift * shift + 2.0 * shift * th + 2.0 * th * th) for w, shift, th in free)
+            var = max(0.0, second_x - est * est) + reserved_var
+        else:
+            # The call time itself, from when each counter will be free (see _call_time).
+            m_next = work / ahead if ahead > 0.0 else own.mean
+            est = _call_time(parts, work, _in_hand_after(m_next, in_hand), max(guess, 0.0), m_next)
+            var = _call_variance(parts, est, m_next, cv2)
         # Work that will go ahead meanwhile slows the line down for those already in it,
         # and its amount is Poisson-like: it adds its own variance.
         est0 = est
@@ -729,6 +775,16 @@ class _BoundPool:
             servers * servers
         )
         return self._ranged(n, est, var)
+
+    def _errands(self, counter: CounterNo) -> list[TicketRecord]:
+        """The citizens ``counter`` sent on an errand who have not come back yet."""
+        sent = self._away[counter]
+        sent[:] = [
+            t
+            for t in sent
+            if t.return_to == counter and t.target_counter is None and t.state not in FINAL_STATES
+        ]
+        return sent
 
     def _ranged(self, ahead: int, est: float, var: float) -> Estimate:
         """Put a range around ``est`` meant to hold ``coverage`` of actual waits, ``above``
@@ -746,9 +802,9 @@ class _BoundPool:
         return Estimate(ahead=ahead, low_min=est * low**3, est_min=est, high_min=est * high**3)
 
 
-BREAK_SPREAD = 1.0 + 0.1**2
-"""``1 + cv^2`` of break lengths before any has ended today: a break is planned, its
-length varies little (cv 0.1)."""
+BREAK_LEAST = 1e-4
+"""The smallest ``cv^2`` of breaks (cv 0.01) when the configuration says they keep their
+length exactly."""
 BREAK_WEIGHT = 5.0
 """Breaks ended today that the configured length counts for: a hall has few breaks a day."""
 

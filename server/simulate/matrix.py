@@ -35,7 +35,9 @@ EstimatorFactory = Callable[[float], Estimator]
 
 
 def pool_estimator(told_cv: float) -> Estimator:
-    return PoolEstimator(service_cv=told_cv)
+    """The pool estimator told ``told_cv`` of the services and, as every simulated break
+    lasts exactly its planned length, that breaks keep their length."""
+    return PoolEstimator(service_cv=told_cv, break_cv=0.0)
 
 
 Focus = Callable[[TicketOutcome], bool]

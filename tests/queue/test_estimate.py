@@ -177,6 +177,75 @@ def test_a_paused_counter_counts_when_its_break_ends() -> None:
     assert est.low_min > 15.0
 
 
+def test_the_rest_of_a_break_is_as_uncertain_as_breaks_are() -> None:
+    """Nobody ahead, the only counter 10 minutes into its 30-minute break: the ticket is called
+    the moment it is back, 20 minutes from now on average; the range is the spread of the
+    break's length alone, wide for breaks of cv 0.1 (3 minutes), narrow for breaks kept
+    exactly."""
+
+    def away(break_cv: float) -> tuple[float, float, float]:
+        e = engine(hall(("A",)), cv=1.0, break_cv=break_cv, error=0.0)
+        e.handle(PauseCounter(counter=1, at=at(0.0)))
+        est = e.estimate("A", Priority.NONE, at(10.0))
+        return est.low_min, est.est_min, est.high_min
+
+    low, est, high = away(0.1)
+    assert est == pytest.approx(20.0, abs=0.01)
+    assert 6.0 < high - low < 9.0
+    low, est, high = away(0.0)
+    assert est == pytest.approx(20.0, abs=0.01)
+    assert high - low < 1.0
+
+
+def test_citizens_a_paused_counter_sent_on_an_errand_are_called_first_when_it_is_back() -> None:
+    """Counter 1 sent a citizen to pay the fee (counter 2) and went on a break: the next A
+    ticket waits for the break, then for that citizen's rest of the errand."""
+    h = hall(("A",), ("B",))
+
+    def wait(errand: bool) -> float:
+        e = engine(h, cv=1.0, mean_weight=1e9, spread_weight=1e9)
+        serve(e, 1, "A", minute=0.0)
+        if errand:
+            e.handle(Transfer(counter=1, at=at(2.0), to_service="B", return_to_me=True))
+        else:
+            e.handle(FinishService(counter=1, at=at(2.0)))
+        e.handle(PauseCounter(counter=1, at=at(2.0)))
+        return e.estimate("A", Priority.NONE, at(3.0)).est_min
+
+    # The rest of the errand: half of A's 8 minutes before anything is learned.
+    assert wait(True) - wait(False) == pytest.approx(4.0, abs=0.5)
+
+
+def test_a_paused_counter_sends_nobody_so_nobody_learned_coming_back_goes_ahead() -> None:
+    """Over the last hour counter 1 sent a citizen to pay the fee every 10 minutes, each
+    coming back at once: while it works, a new ticket expects more of them ahead; while it is
+    on a break, with nobody out on an errand, none."""
+    h = hall(("A",), ("B",))
+
+    def wait(returns: bool, paused: bool) -> float:
+        e = engine(h, cv=1.0, mean_weight=1e9, spread_weight=1e9)
+        if returns:
+            for k in range(6):
+                start = -58.0 + 10 * k
+                serve(e, 1, "A", minute=start)
+                e.handle(Transfer(counter=1, at=at(start + 1.0), to_service="B", return_to_me=True))
+                e.handle(CallNext(counter=2, at=at(start + 1.0)))
+                e.handle(StartService(counter=2, at=at(start + 1.0)))
+                e.handle(FinishService(counter=2, at=at(start + 2.0)))  # back to counter 1
+                e.handle(CallNext(counter=1, at=at(start + 2.0)))
+                e.handle(StartService(counter=1, at=at(start + 2.0)))
+                e.handle(FinishService(counter=1, at=at(start + 3.0)))
+        if paused:
+            e.handle(PauseCounter(counter=1, at=at(0.0)))
+        else:
+            serve(e, 1, "A", minute=0.0)
+        wait_in_line(e, "A", 3, minute=1.0)
+        return e.estimate("A", Priority.NONE, at(2.0)).est_min
+
+    assert wait(True, paused=False) > 1.05 * wait(False, paused=False)
+    assert wait(True, paused=True) == pytest.approx(wait(False, paused=True), rel=1e-6)
+
+
 def test_a_closed_counter_does_not_count() -> None:
     """Two counters, one closed: the same as one counter."""
     two = engine(hall(("A",), ("A",)))
