@@ -11,6 +11,10 @@ the log exactly once.
 Printed, and written beside the PNG as CSV: one row a minute. The verdicts at the end:
 memory after warm-up (the first fifth, at least 2 minutes) flat within 5%, p99 latency of
 the last quarter against the first after warm-up, nothing acknowledged lost.
+
+The day's tickets are the one thing that grows with the day by design (a new day clears
+them): the verdict also gives what they hold, measured apart (:func:`day_ticket_bytes`), and
+the growth beyond them, which is what a leak would show.
 """
 
 from __future__ import annotations
@@ -276,11 +280,55 @@ def _write(rows: list[dict[str, Any]], out: Path) -> None:
     fig.savefig(out.with_suffix(".png"), dpi=90)
 
 
+def day_ticket_bytes(tickets: int = 2000) -> float:
+    """The memory one ticket of the day holds in the hall server, in bytes: the hub keeps the
+    day's tickets in two engines (the live one and the committed one it is rebuilt from) and
+    the token of each ticket's page. Measured with tracemalloc on the reference hall, each
+    ticket issued, called, started and finished."""
+    import gc
+    import tracemalloc
+
+    from bench.engine import life_cycles, reference_hall
+    from server.queue import QueueEngine
+    from server.queue.estimate import PoolEstimator
+    from server.security import TicketTokens
+
+    hall, shares = reference_hall()
+    engines: list[QueueEngine] = []
+
+    def make(h: Any) -> QueueEngine:
+        engines.append(QueueEngine(h, estimator=PoolEstimator()))
+        return engines[-1]
+
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        _, _, log = life_cycles(hall, shares, tickets, make_engine=make)
+        mirror = QueueEngine(hall, estimator=PoolEstimator())
+        tokens = TicketTokens("s" * 32)
+        for event in log:
+            mirror.apply(event)
+            tokens.apply(event)
+        del log
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # The issued counts every ticket of every engine's day, the set-up's backlog included.
+    issued = sum(len(e.tickets) for e in engines)
+    return held / issued
+
+
 def _verdict(rows: list[dict[str, Any]], acked: int, lost: set[str], twice: int, out: Path) -> dict[str, Any]:
     warm = max(2, len(rows) // 5)
     after = rows[warm:] or rows[-1:]
     rss = [r["rss_mib"] for r in after]
     growth = (max(rss) - rss[0]) / rss[0] * 100
+    per_ticket = day_ticket_bytes()
+    tickets_after = sum(int(r["issued"]) for r in after[1:])
+    day_mib = tickets_after * per_ticket / 2**20
+    beyond = (max(rss) - rss[0] - day_mib) / rss[0] * 100
     quarter = max(1, len(after) // 4)
     p99 = [float(r["p99_ms"]) for r in after if r["p99_ms"] != ""]
     first, last = (p99[:quarter], p99[-quarter:]) if p99 else ([0.0], [0.0])
@@ -291,6 +339,10 @@ def _verdict(rows: list[dict[str, Any]], acked: int, lost: set[str], twice: int,
         "issued_twice": twice,
         "rss_after_warmup_mib": [rss[0], max(rss), rss[-1]],
         "rss_growth_pct": round(growth, 1),
+        "day_ticket_kib": round(per_ticket / 1024, 2),
+        "tickets_after_warmup": tickets_after,
+        "day_tickets_mib": round(day_mib, 1),
+        "rss_growth_beyond_day_tickets_pct": round(beyond, 1),
         "p99_first_quarter_ms": round(max(first), 1),
         "p99_last_quarter_ms": round(max(last), 1),
         "plot": str(out.with_suffix(".png")),
