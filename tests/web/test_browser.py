@@ -123,7 +123,10 @@ def test_the_page_asks_for_the_rating_after_the_visit(
     assert [f.get_attribute("value") for f in faces] == ["1", "2", "3", "4", "5"]
     faces[1].click()
     shows(browser, better, TIMEOUT)
-    browser.find_element(By.CSS_SELECTOR, "input[value=rude]").click()
+    rude = browser.find_element(By.CSS_SELECTOR, "input[value=rude]")
+    # As a thumb scrolls it above the Send button, which stays at the bottom of the screen.
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", rude)
+    rude.click()
     browser.find_element(By.CSS_SELECTOR, "button.send").click()
     shows(browser, thanks, TIMEOUT)
     assert not browser.find_elements(By.CSS_SELECTOR, "button.f"), "asked once"
