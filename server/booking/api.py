@@ -370,7 +370,10 @@ class BookingApi:
 
         text = await self.hub.known_reply(once.key)
         if text is None:
-            stopping = _text(once.stored(*_failure(WriterStopped())))
+
+            def stopping() -> str:
+                return _text(once.stored(*_failure(WriterStopped())))
+
             text = await self.hub.answer_once(once.key, produce, stopping)
         first = json.loads(text)
         if first.get("request") != once.fingerprint:

@@ -542,7 +542,6 @@ class Hub:
             raise p.ProtocolError(p.ErrorCode.SHUTTING_DOWN, "the server is stopping", rid)
         if self.writer.broken:
             raise p.ProtocolError(p.ErrorCode.STORE_UNAVAILABLE, "the store is being recovered", rid)
-        stopping = self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING)
         answer: Answer | None = None
 
         async def produce() -> tuple[str, bool]:
@@ -550,22 +549,33 @@ class Hub:
             answer, remember = await self._answer(client, msg, key)
             return m.dumps(answer), remember
 
-        text = await self.answer_once(key, produce, m.dumps(stopping))
+        def stopping() -> str:
+            return m.dumps(self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING))
+
+        text = await self.answer_once(key, produce, stopping)
         await self._send_text(client.ws, text)
         if answer is None:  # a repeat that came in while the first looked in the log
             return "repeat"
         return "ok" if answer.get("ok") else str(answer.get("code"))
 
     async def answer_once(
-        self, key: tuple[str, str], produce: Callable[[], Awaitable[tuple[str, bool]]], stopping: str
+        self,
+        key: tuple[str, str],
+        produce: Callable[[], Awaitable[tuple[str, bool]]],
+        stopping: Callable[[], str],
     ) -> str:
         """The answer to the request ``key`` (client identity, request id) whose earlier
         answer :meth:`known_reply` did not find: ``produce()`` gives it (its JSON text, and
         whether a repeat gets it too) while a repeat arriving meanwhile waits for it. A
-        request cancelled under it (the server stops) answers ``stopping``, not remembered.
+        request cancelled under it (the server stops) answers ``stopping()``, not remembered.
         Every request with an id goes through here: a device's, the booking API's."""
+        # Looked at again with no wait before the request is registered: while this one
+        # looked in the log, a copy of it may have started, or even been answered.
+        answered = self.replies.get(key, self.now())
+        if answered is not None:
+            return answered
         running = self.in_flight.get(key)
-        if running is not None:  # a repeat came in while the first looked in the log
+        if running is not None:
             return await asyncio.shield(running)
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.in_flight[key] = future
@@ -575,7 +585,7 @@ class Hub:
             text, remember = await produce()
         finally:
             if text is None:  # cancelled: the server is stopping
-                text, remember = stopping, False
+                text, remember = stopping(), False
             if remember:
                 self.replies.remember(key, text, self.now())
             del self.in_flight[key]
