@@ -1048,7 +1048,7 @@ class QtSupervisorWindow(QWidget):
             [
                 t.number,
                 minutes_text(model.seconds_since(t.issued_at)),
-                tr(f"priority.{t.priority.value}"),
+                model.marks_text(t),
                 tr("waiting.counter", counter=t.target_counter) if t.target_counter is not None else "",
                 t.service,
             ]

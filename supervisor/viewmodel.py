@@ -63,7 +63,17 @@ from wire.messages import (
 )
 from wire.protocol import HEALTH_SEVERITY
 from wire.session import Post, Requester
-from wire.types import LANGS, CounterNo, CounterState, Lang, ServiceCode, TicketId, TicketState, WaitRange
+from wire.types import (
+    LANGS,
+    CounterNo,
+    CounterState,
+    Lang,
+    Priority,
+    ServiceCode,
+    TicketId,
+    TicketState,
+    WaitRange,
+)
 
 REQUEST_TIMEOUT = 15.0
 """Seconds an action may wait for its answer (a short outage included: the client sends it
@@ -688,6 +698,15 @@ class SupervisorViewModel:
             if t.state is TicketState.WAITING and (service is None or t.service == service)
         ]
         return sorted(waiting, key=lambda t: (t.queued_at or t.issued_at, t.number))
+
+    def marks_text(self, ticket: TicketView) -> str:
+        """A waiting ticket's marks: its priority and, for a booked citizen, the slot
+        ("war veteran · Booked 10:30"); "—" when it has neither."""
+        marks = [self.tr(f"priority.{ticket.priority.value}")] if ticket.priority is not Priority.NONE else []
+        if ticket.slot_at is not None:
+            slot = ticket.slot_at.astimezone(self.center.tz) if self.center is not None else ticket.slot_at
+            marks.append(self.tr("waiting.booked", time=f"{slot:%H:%M}"))
+        return " · ".join(marks) or self.tr("priority.none")
 
     def forecast_text(self, service: ServiceCode, breach_in_min: int | None) -> str:
         """ "At this rate DIN-ID passes 15 min in about 20 min; 2 of its 4 counters are paused.\""""

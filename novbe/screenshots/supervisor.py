@@ -130,6 +130,8 @@ def _morning(home: Path, url: str) -> list[HallClient]:
     desks[4].call("pause")
     desks[20].call("pause")
     desks[6].call("report_health", component="board", status="offline", detail="no answer on the serial line")
+    # A war veteran just came in: the waiting list marks the priority beside the booked slots.
+    booth.call("issue", service="DIN-ID", priority="veteran")
     other = _device(home, url, "kiosk", "kiosk-2")
     other.call("report_health", component="printer", status="paper_out", detail="paper end sensor")
     return [booth, other, *desks.values()]

@@ -9,17 +9,24 @@ one writer (:meth:`server.hub.Hub.change_bookings`), like a device's request: tw
 the last place of a slot, one wins; a write that fails answers 503 ``store_unavailable`` and
 keeps nothing. What is read comes from the committed engine: nothing a crash could take back.
 
+A change sent with an ``Idempotency-Key`` header is answered once: the same key again (from the
+same token, with the same method, path and body) gets the first answer, from the hub's stored
+replies (:meth:`server.hub.Hub.answer_once`, the path a device's repeated request id takes),
+kept in the log in the same transaction as the booking's event, so also after a restart.
+
 Errors are ``{"error": CODE, "message": TEXT, "details": {...}}`` with the status of
 :data:`STATUS`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -53,6 +60,7 @@ STATUS: dict[str, int] = {
     "code_taken": 409,
     "too_large": 413,
     "invalid_request": 422,
+    "idempotency_key_reused": 422,
     "unknown_service": 422,
     "not_a_slot": 422,
     "bad_code": 422,
@@ -62,7 +70,28 @@ STATUS: dict[str, int] = {
 }
 """The HTTP status of each error code."""
 
+IDEMPOTENCY_KEY = "Idempotency-Key"
+"""The request header that makes a change answered once (docs/appointments.md)."""
+
+KEY_LENGTH = 100
+"""The longest idempotency key taken (printable ASCII, no spaces)."""
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Answer = tuple[int, dict[str, Any]]
+"""An endpoint's answer: its status and its JSON body."""
+
+
+@dataclass(frozen=True)
+class Once:
+    """A change sent with an idempotency key: the hub's request key (the token's identity, the
+    key) and the fingerprint of what was asked (method, path, body)."""
+
+    key: tuple[str, str]
+    fingerprint: str
+
+    def stored(self, status: int, body: dict[str, Any]) -> dict[str, Any]:
+        """The answer as kept in the log's replies."""
+        return {"request": self.fingerprint, "status": status, "body": body}
 
 
 class ApiError(Exception):
@@ -120,6 +149,8 @@ class BookingApi:
     def __init__(self, hub: Hub, token_sha256: str) -> None:
         self.hub = hub
         self._token_sha256 = token_sha256
+        self._identity = f"booking:{token_sha256[:16]}"
+        """Whose requests these are, for the hub's stored replies: the token's."""
         self._runner: web.AppRunner | None = None
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._errors, self._authenticated])
         self.app.add_routes(
@@ -162,14 +193,6 @@ class BookingApi:
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
-        except ApiError as exc:
-            return _error(exc.code, exc.message, **exc.details)
-        except BookingRefused as exc:
-            return _error(exc.code, exc.message, **exc.details)
-        except WriterStopped:
-            return _error("shutting_down", "the server is stopping; send the request again later")
-        except StoreUnavailable:
-            return _error("store_unavailable", "the database write failed; nothing was kept: try again")
         except web.HTTPRequestEntityTooLarge:
             return _error("too_large", f"the body is larger than {MAX_BODY} bytes")
         except web.HTTPMethodNotAllowed as exc:
@@ -179,9 +202,11 @@ class BookingApi:
             return _error("not_found", f"no such endpoint: {request.path} (docs/appointments.md lists them)")
         except web.HTTPException:
             raise
+        except KNOWN as exc:
+            return _respond(_failure(exc))
         except Exception:
             log.exception(json.dumps({"msg": "booking request failed", "path": request.path}))
-            return _error("internal_error", "the server failed on this request")
+            return _respond(INTERNAL)
 
     @web.middleware
     async def _authenticated(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -196,43 +221,53 @@ class BookingApi:
     # --- endpoints ----------------------------------------------------------------------
 
     async def create(self, request: web.Request) -> web.Response:
-        body = _parse(NewBooking, await _json(request))
+        data = await _json(request)
+        body = _parse(NewBooking, data)
         self._known_service(body.service)
         slot_at = self._local(body.slot_at)
-        for _ in range(CODE_DRAWS):
-            code = self._new_code()
-            command = c.MakeBooking(
-                code=code,
-                service=body.service,
-                slot_at=slot_at,
-                at=self.hub.now(),
-                lang=body.lang,
-                name=body.name,
-                phone=body.phone,
-                by=body.by,
-            )
-            try:
-                await self.hub.change_bookings(command)
-            except BookingRefused as exc:
-                if exc.code == "code_taken":
-                    continue
-                raise
-            shown = booking_json(self._booking(code))
-            return web.json_response(shown | {"qr_svg": qr_svg(code)}, status=201)
-        raise ApiError("internal_error", "no free booking code was found; try again")
+
+        async def run(once: Once | None) -> Answer:
+            for _ in range(CODE_DRAWS):
+                code = self._new_code()
+                command = c.MakeBooking(
+                    code=code,
+                    service=body.service,
+                    slot_at=slot_at,
+                    at=self.hub.now(),
+                    lang=body.lang,
+                    name=body.name,
+                    phone=body.phone,
+                    by=body.by,
+                )
+                try:
+                    return await self._change(command, code, 201, once, qr=True)
+                except BookingRefused as exc:
+                    if exc.code == "code_taken":
+                        continue
+                    raise
+            raise ApiError("internal_error", "no free booking code was found; try again")
+
+        return await self._once(request, data, run)
 
     async def move(self, request: web.Request) -> web.Response:
         code = self._code(request)
-        body = _parse(MovedBooking, await _json(request))
-        await self.hub.change_bookings(
-            c.MoveBooking(code=code, slot_at=self._local(body.slot_at), at=self.hub.now(), by=body.by)
-        )
-        return web.json_response(booking_json(self._booking(code)))
+        data = await _json(request)
+        body = _parse(MovedBooking, data)
+        slot_at = self._local(body.slot_at)
+
+        async def run(once: Once | None) -> Answer:
+            command = c.MoveBooking(code=code, slot_at=slot_at, at=self.hub.now(), by=body.by)
+            return await self._change(command, code, 200, once)
+
+        return await self._once(request, data, run)
 
     async def cancel(self, request: web.Request) -> web.Response:
         code = self._code(request)
-        await self.hub.change_bookings(c.CancelBooking(code=code, at=self.hub.now()))
-        return web.json_response(booking_json(self._booking(code)))
+
+        async def run(once: Once | None) -> Answer:
+            return await self._change(c.CancelBooking(code=code, at=self.hub.now()), code, 200, once)
+
+        return await self._once(request, None, run)
 
     async def get_one(self, request: web.Request) -> web.Response:
         return web.json_response(booking_json(self._booking(self._code(request))))
@@ -279,6 +314,76 @@ class BookingApi:
     async def qr_png(self, request: web.Request) -> web.Response:
         code = self._booking(self._code(request)).code
         return web.Response(body=qr_png(code), content_type="image/png")
+
+    # --- answered once -----------------------------------------------------------------
+
+    async def _change(
+        self, command: c.Command, code: str, status: int, once: Once | None, qr: bool = False
+    ) -> Answer:
+        """Decide and commit ``command``; the answer shows booking ``code`` as the command
+        left it (with a key, the answer is committed with the events)."""
+        shown: dict[str, Any] = {}
+
+        def answer() -> dict[str, Any]:
+            booking = self.hub.live.book.get(code)
+            assert booking is not None, f"booking {code} is not there after {command!r}"
+            shown.update(booking_json(booking) | ({"qr_svg": qr_svg(code)} if qr else {}))
+            assert once is not None
+            return once.stored(status, shown)
+
+        if once is None:
+            await self.hub.change_bookings(command)
+            answer_now = booking_json(self._booking(code)) | ({"qr_svg": qr_svg(code)} if qr else {})
+            return status, answer_now
+        await self.hub.change_bookings(command, once.key, answer)
+        return status, shown
+
+    async def _once(
+        self,
+        request: web.Request,
+        body: dict[str, Any] | None,
+        run: Callable[[Once | None], Awaitable[Answer]],
+    ) -> web.Response:
+        """``run``'s answer; with an ``Idempotency-Key``, the first answer to that key."""
+        given = request.headers.get(IDEMPOTENCY_KEY)
+        if given is None:
+            return _respond(await run(None))
+        once = Once(key=(self._identity, _idempotency_key(given)), fingerprint=_fingerprint(request, body))
+
+        async def produce() -> tuple[str, bool]:
+            try:
+                return _text(once.stored(*await run(once))), True
+            except BookingRefused as exc:
+                # Kept like a booking: a retry is refused alike, also after a restart.
+                refused = once.stored(STATUS[exc.code], _body(exc.code, exc.message, **exc.details))
+                try:
+                    await self.hub.keep_reply(once.key, refused)
+                except StoreUnavailable as failed:
+                    return _text(once.stored(*_failure(failed))), False
+                return _text(refused), True
+            except KNOWN as exc:
+                # Nothing was kept (a failed write): a retry runs again.
+                return _text(once.stored(*_failure(exc))), False
+            except Exception:
+                log.exception(json.dumps({"msg": "booking request failed", "path": request.path}))
+                return _text(once.stored(*INTERNAL)), False
+
+        text = await self.hub.known_reply(once.key)
+        if text is None:
+
+            def stopping() -> str:
+                return _text(once.stored(*_failure(WriterStopped())))
+
+            text = await self.hub.answer_once(once.key, produce, stopping)
+        first = json.loads(text)
+        if first.get("request") != once.fingerprint:
+            raise ApiError(
+                "idempotency_key_reused",
+                f"the {IDEMPOTENCY_KEY} {given!r} was sent before with another request; "
+                "a new request needs a new key",
+                key=given,
+            )
+        return _respond((int(first["status"]), first["body"]))
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -341,9 +446,62 @@ def _parse(model: type[_M], data: dict[str, Any]) -> _M:
         raise ApiError("invalid_request", problems) from None
 
 
-def _error(code: str, message: str, **details: Any) -> web.Response:
-    status = STATUS.get(code, 422)
-    response = web.json_response({"error": code, "message": message, "details": details}, status=status)
+def _idempotency_key(given: str) -> str:
+    key = given.strip()
+    if not 0 < len(key) <= KEY_LENGTH or not all("!" <= ch <= "~" for ch in key):
+        raise ApiError(
+            "invalid_request",
+            f"{IDEMPOTENCY_KEY}: 1 to {KEY_LENGTH} printable ASCII characters without spaces "
+            "(a UUID will do)",
+        )
+    return key
+
+
+def _fingerprint(request: web.Request, body: dict[str, Any] | None) -> str:
+    """What a request asks, as a hash: the same key is answered again only for the same one.
+    The body is compared as JSON (the order of its keys and its spacing do not count)."""
+    asked = {"method": request.method, "path": request.path, "body": body}
+    text = json.dumps(asked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+KNOWN = (ApiError, BookingRefused, StoreUnavailable)
+"""What a request may fail with and be answered for (anything else is a bug: 500)."""
+
+
+def _failure(exc: ApiError | BookingRefused | StoreUnavailable) -> Answer:
+    """The answer to a request refused or failed with ``exc``."""
+    if isinstance(exc, WriterStopped):
+        message = "the server is stopping; send the request again later"
+        return STATUS["shutting_down"], _body("shutting_down", message)
+    if isinstance(exc, StoreUnavailable):
+        message = "the database write failed; nothing was kept: try again"
+        return STATUS["store_unavailable"], _body("store_unavailable", message)
+    return STATUS.get(exc.code, 422), _body(exc.code, exc.message, **exc.details)
+
+
+INTERNAL: Answer = (
+    STATUS["internal_error"],
+    {"error": "internal_error", "message": "the server failed on this request", "details": {}},
+)
+"""The answer to a request that failed on a bug (logged)."""
+
+
+def _text(answer: dict[str, Any]) -> str:
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+
+
+def _body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"error": code, "message": message, "details": details}
+
+
+def _respond(answer: Answer) -> web.Response:
+    status, body = answer
+    response = web.json_response(body, status=status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="novbe bookings"'
     return response
+
+
+def _error(code: str, message: str, **details: Any) -> web.Response:
+    return _respond((STATUS.get(code, 422), _body(code, message, **details)))

@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -534,7 +534,7 @@ class Hub:
             else:
                 self._welcome(client, rid, msg.resume_from)
             return "ok"
-        known = await self._known_reply(key)
+        known = await self.known_reply(key)
         if known is not None:
             await self._send_text(client.ws, known)
             return "repeat"
@@ -542,21 +542,55 @@ class Hub:
             raise p.ProtocolError(p.ErrorCode.SHUTTING_DOWN, "the server is stopping", rid)
         if self.writer.broken:
             raise p.ProtocolError(p.ErrorCode.STORE_UNAVAILABLE, "the store is being recovered", rid)
+        answer: Answer | None = None
+
+        async def produce() -> tuple[str, bool]:
+            nonlocal answer
+            answer, remember = await self._answer(client, msg, key)
+            return m.dumps(answer), remember
+
+        def stopping() -> str:
+            return m.dumps(self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING))
+
+        text = await self.answer_once(key, produce, stopping)
+        await self._send_text(client.ws, text)
+        if answer is None:  # a repeat that came in while the first looked in the log
+            return "repeat"
+        return "ok" if answer.get("ok") else str(answer.get("code"))
+
+    async def answer_once(
+        self,
+        key: tuple[str, str],
+        produce: Callable[[], Awaitable[tuple[str, bool]]],
+        stopping: Callable[[], str],
+    ) -> str:
+        """The answer to the request ``key`` (client identity, request id) whose earlier
+        answer :meth:`known_reply` did not find: ``produce()`` gives it (its JSON text, and
+        whether a repeat gets it too) while a repeat arriving meanwhile waits for it. A
+        request cancelled under it (the server stops) answers ``stopping()``, not remembered.
+        Every request with an id goes through here: a device's, the booking API's."""
+        # Looked at again with no wait before the request is registered: while this one
+        # looked in the log, a copy of it may have started, or even been answered.
+        answered = self.replies.get(key, self.now())
+        if answered is not None:
+            return answered
+        running = self.in_flight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.in_flight[key] = future
-        answer: Answer | None = None
+        text: str | None = None
+        remember = False
         try:
-            answer, remember = await self._answer(client, msg, key)
+            text, remember = await produce()
         finally:
-            if answer is None:  # cancelled: the server is stopping
-                answer, remember = self._error(p.ErrorCode.SHUTTING_DOWN, client.lang, rid, STOPPING), False
-            text = m.dumps(answer)
+            if text is None:  # cancelled: the server is stopping
+                text, remember = stopping(), False
             if remember:
                 self.replies.remember(key, text, self.now())
             del self.in_flight[key]
             future.set_result(text)
-        await self._send_text(client.ws, text)
-        return "ok" if answer.get("ok") else str(answer.get("code"))
+        return text
 
     async def _answer(
         self, client: Client, msg: p.ClientRequest, key: tuple[str, str]
@@ -589,7 +623,7 @@ class Hub:
             self.writer.reload_soon()
             return self._internal_error(client.lang, rid), False
 
-    async def _known_reply(self, key: tuple[str, str]) -> str | None:
+    async def known_reply(self, key: tuple[str, str]) -> str | None:
         """The answer already given to this request id, or the one it is about to get."""
         cached = self.replies.get(key, self.now())
         if cached is not None:
@@ -946,7 +980,12 @@ class Hub:
 
     # --- bookings -----------------------------------------------------------------------
 
-    async def change_bookings(self, cmd: c.Command) -> list[ev.Event]:
+    async def change_bookings(
+        self,
+        cmd: c.Command,
+        request: tuple[str, str] | None = None,
+        reply: Callable[[], dict[str, Any]] | None = None,
+    ) -> list[ev.Event]:
         """Decide a booking command of the booking API (server/booking) and commit its events
         through the one writer of the log, as a device's request is: decided by the live
         engine one at a time on the event loop (two requests for the last place of a slot: the
@@ -969,9 +1008,26 @@ class Hub:
             # A bug: the live engine may hold a half decision; rebuild it from the log.
             self.writer.reload_soon()
             raise
-        if events:
+        if request is not None and reply is not None:
+            # The answer is in the same transaction as the events: a retry after a restart
+            # finds both or neither.
+            await self.writer.commit(events, request, reply())
+        elif events:
             await self.writer.commit(events, None, None)
         return events
+
+    async def keep_reply(self, request: tuple[str, str], reply: dict[str, Any]) -> None:
+        """Keep in the log the answer to a request that changed nothing (a refusal), so that
+        a retry of it gets the same answer, also after a restart.
+
+        Raises:
+            StoreUnavailable: The write failed (or the store is being recovered).
+        """
+        if self._closing:
+            raise WriterStopped()
+        if self.writer.broken:
+            raise StoreUnavailable("the store is being recovered")
+        await self.writer.commit([], request, reply)
 
     # --- logging ------------------------------------------------------------------------
 

@@ -319,3 +319,57 @@ async def test_a_failing_store_answers_503_and_keeps_nothing(
     assert [b.code for b in hub.committed.book.bookings()] == [answer["code"]]
     assert [b.code for b in hub.live.book.bookings()] == [answer["code"]]
     assert [type(e.event).__name__ for e in hub.store.load()].count("BookingMade") == 1
+
+
+async def test_an_old_idempotency_key_is_answered_from_the_log(
+    in_process: tuple[Hub, BookingClient],
+) -> None:
+    """Answers no longer in memory (more keys than it keeps) are read back from the log."""
+    import asyncio
+
+    hub, api = in_process
+    hub.replies.per_device = 1
+    keys = [f"key-{i}" for i in range(3)]
+    made = []
+    for i, key in enumerate(keys):
+        body = {"service": "DIN-ID", "slot_at": _tomorrow(10, 5 * i).isoformat()}
+        sent = {"Idempotency-Key": key}
+        answer = await asyncio.to_thread(api.call, "POST", "/bookings", body, headers=sent)
+        assert answer[0] == 201, answer
+        made.append((body, answer))
+    assert len(hub.replies) == 1
+    for key, (body, answer) in zip(keys, made, strict=True):
+        again = await asyncio.to_thread(api.call, "POST", "/bookings", body, headers={"Idempotency-Key": key})
+        assert again == answer
+    assert len(hub.committed.book.bookings()) == 3
+
+
+async def test_a_failed_write_is_not_kept_for_its_idempotency_key(
+    in_process: tuple[Hub, BookingClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 503 kept nothing: the retry with the same key is decided anew and books."""
+    import asyncio
+
+    hub, api = in_process
+    body = {"service": "DIN-ID", "slot_at": _tomorrow(11, 0).isoformat()}
+    sent = {"Idempotency-Key": "retry-after-503"}
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise StoreError("injected: the database is down")
+
+    monkeypatch.setattr(hub.store, "append", down)
+    status, answer = await asyncio.to_thread(api.call, "POST", "/bookings", body, headers=sent)
+    assert (status, answer["error"]) == (503, "store_unavailable"), answer
+    monkeypatch.undo()
+    for _ in range(100):
+        status, answer = await asyncio.to_thread(api.call, "POST", "/bookings", body, headers=sent)
+        if status != 503:
+            break
+        await asyncio.sleep(0.05)
+    assert status == 201, answer
+    assert await asyncio.to_thread(api.call, "POST", "/bookings", body, headers=sent) == (status, answer)
+    assert [b.code for b in hub.committed.book.bookings()] == [answer["code"]]
+    # Kept in the log with the booking: the token's identity, the key, the answer.
+    stored = hub.store.find_reply("booking:" + security.hash_token(TOKEN)[:16], "retry-after-503")
+    assert stored is not None
+    assert (stored["status"], stored["body"], len(stored["request"])) == (201, answer, 64)

@@ -14,7 +14,7 @@ from tests.server.harness import TIMEOUT, Home, ServerProcess, counter, kiosk
 from wire import events as ev
 from wire.client import ConnState
 from wire.protocol import ROLE_REQUESTS, HealthStatus, ReportHealth, Role
-from wire.types import CounterState, TicketState
+from wire.types import CounterState, Priority, TicketState
 
 from .helpers import desk_on, logged, with_standard
 
@@ -341,6 +341,18 @@ def test_the_queues_count_the_booked_citizens_waiting(home: Home) -> None:
             assert din.booked == 1
             (ticket,) = [t for t in vm.tickets.values() if t.appointment == "10000001"]
             assert ticket.slot_at == next_slot(t)
+            # The waiting list marks the booked citizen with the slot, beside any priority.
+            slot = f"{next_slot(t):%H:%M}"
+            marks = {"az": f"Qəbul vaxtı: {slot}", "ru": f"Запись на {slot}", "en": f"Booked {slot}"}
+            veteran = {"az": "müharibə veteranı", "ru": "ветеран войны", "en": "war veteran"}
+            walk_in = next(w for w in vm.waiting_tickets("DIN-ID") if w.slot_at is None)
+            for lang in ("az", "ru", "en"):
+                vm.set_lang(lang)
+                assert vm.marks_text(ticket) == marks[lang]
+                assert vm.marks_text(ticket.model_copy(update={"priority": Priority.VETERAN})) == (
+                    f"{veteran[lang]} · {marks[lang]}"
+                )
+                assert vm.marks_text(walk_in) == "—"
         assert kiosk(server).request("check_in", code="10000002")["type"] == "reply"
         with desk_on(home, server) as late:
             late.sign_in()
