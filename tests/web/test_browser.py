@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -37,10 +37,11 @@ def page_text(browser: Any) -> str:
 def shows(browser: Any, text: str, timeout: float) -> float:
     """Seconds until the page shows ``text`` (raises if it doesn't within ``timeout``)."""
     started = time.monotonic()
-    # A page that reloads itself (the no-script refresh) swaps its body between two polls.
-    WebDriverWait(
-        browser, timeout, poll_frequency=0.02, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(lambda b: text in page_text(b))
+    # A page that is being replaced (the no-script refresh, a form sent) swaps its body
+    # between two polls: the driver says the node is stale or no longer in the document.
+    WebDriverWait(browser, timeout, poll_frequency=0.02, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: text in page_text(b)
+    )
     return time.monotonic() - started
 
 
