@@ -70,6 +70,7 @@ class ServerProcess:
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
+                self.proc.wait()  # reaped: no zombie left behind for whoever started us
                 raise RuntimeError(f"the {self.NAME} exited: {self.logs()[-3000:]}")
             found = re.search(self.BANNER, line)
             if found:
@@ -78,6 +79,7 @@ class ServerProcess:
                 self.port = int(found.group(2))
                 return self
         self.proc.kill()
+        self.proc.wait()
         raise RuntimeError(
             f"the {self.NAME} did not listen within {self.timeout:.0f} s: {self.logs()[-3000:]}"
         )

@@ -92,6 +92,13 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+    except OSError:
+        return f"{pid} (gone)"
+
+
 @pytest.mark.xdist_group("demo")  # one demo at a time: the citizens' pages take port 8080
 def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
     env = {**_env(), "DISPLAY": ":99"}  # Qt draws offscreen; the demo believes it has a screen
@@ -114,7 +121,8 @@ def test_windowed_demo_stops_every_process_it_started(tmp_path: Path) -> None:
     # The server, the citizens' pages, a kiosk, two counters, a display, counter 1's rating
     # terminal and the supervisor's desk (the pages only if their port 8080 was free).
     web = any("citizens' pages at http://127.0.0.1:8080" in line for line in lines)
-    assert len(children) == (8 if web else 7), (children, lines)
+    commands = [_command(pid) for pid in children]
+    assert len(children) == (8 if web else 7), (commands, lines)
     time.sleep(3)
     assert all(Path(f"/proc/{pid}").exists() for pid in children)
     demo.send_signal(signal.SIGINT)
