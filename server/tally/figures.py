@@ -8,6 +8,7 @@ has no wait, not a wait of 0 minutes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -482,7 +483,7 @@ def compute(columns: Columns, days: Sequence[date]) -> Figures:
         c.r_counter,
     )
     fig.rows["counter"] = sorted(counters, key=lambda row: int(row.key))
-    fig.rows["operator"] = level(
+    operators = level(
         "operator",
         named,
         None,
@@ -490,6 +491,7 @@ def compute(columns: Columns, days: Sequence[date]) -> Figures:
         np.where(at_counter, c.o_operator, _NOWHERE),
         c.r_operator,
     )
+    fig.rows["operator"] = sorted(operators, key=lambda row: natural_order(row.key))
     fig.rows["day"] = level("day", lambda i: facts.days[i].isoformat(), c.t_day, c.v_day, c.o_day, c.r_day)
 
     # By hour, and by day and hour.
@@ -520,3 +522,8 @@ def compute(columns: Columns, days: Sequence[date]) -> Figures:
     fig.grid_arrivals = np.zeros((len(wanted), 24), dtype=np.int64)
     np.add.at(fig.grid_arrivals, (row_of[c.t_day], c.t_hour), 1)
     return fig
+
+
+def natural_order(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that reads the digits in a name as a number: op1, op2, op19 (not op1, op19, op2)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part)

@@ -271,3 +271,11 @@ def test_outcomes_of_the_visits_are_counted_by_service_counter_and_operator(
     assert "Чем закончились обращения" in html
     assert "Не хватает документов" in html
     assert "не отмечено" in html
+
+
+def test_operators_are_listed_in_the_order_of_their_numbers() -> None:
+    """op1, op2, op19, as a manager counts them (sorted as text they came op1, op19, op2)."""
+    from server.tally.figures import natural_order
+
+    logins = ["op19", "op2", "supervisor", "op1", "op10a"]
+    assert sorted(logins, key=natural_order) == ["op1", "op2", "op10a", "op19", "supervisor"]
