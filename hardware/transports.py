@@ -268,9 +268,10 @@ class EscposTransport(Transport):
         """Send a status request; return the answer, empty if none came in time.
 
         Called only when ``can_report_status`` (``status`` checks it): a transport that can
-        read the printer's answers defines it (serial, network, USB); the file transport can't.
+        read the printer's answers defines it (serial, network, USB). One that can't (a file)
+        hears nothing, as from a printer that does not answer.
         """
-        raise NotImplementedError(f"{type(self).__name__} can't read the printer's status")
+        return b""
 
     def _write(self, device: EscposDevice, data: bytes) -> None:
         device.send(data)

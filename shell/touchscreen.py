@@ -9,6 +9,7 @@ model decides every timeout and the window only draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -91,6 +92,11 @@ class TouchscreenWindow(QWidget):
         banner_padding: the space inside the band, in pixels.
     """
 
+    _on_model_changed: Callable[[], None]
+    """Redraw the page the model shows: each app's window (kiosk, rating terminal) defines it
+    (Qt's metaclass rules out ``abc.abstractmethod`` on a QWidget); an app that forgot fails at
+    :meth:`follow_model`."""
+
     def __init__(
         self,
         model: TouchModel,
@@ -150,12 +156,6 @@ class TouchscreenWindow(QWidget):
     def start_ticking(self) -> None:
         """Drive the model's clock from the Qt event loop."""
         self._timer.start()
-
-    def _on_model_changed(self) -> None:
-        """Redraw the page the model shows. Each app's window (kiosk, rating terminal) defines
-        it; Qt's metaclass rules out ``abc.abstractmethod`` on a QWidget, so this one says so
-        loudly if an app forgets."""
-        raise NotImplementedError(f"{type(self).__name__} must define _on_model_changed")
 
     def closeEvent(self, event: object) -> None:
         self._timer.stop()
